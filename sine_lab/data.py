@@ -1,0 +1,78 @@
+"""Sine data: the article's exact inputs, and general sampled sine series."""
+
+from __future__ import annotations
+
+import torch
+from torch import Tensor
+
+from .validation import check_float, check_int
+
+__all__ = ["ARTICLE_START", "ARTICLE_STOP", "ARTICLE_POINTS", "article_data", "sine_series"]
+
+ARTICLE_START = 0.0
+ARTICLE_STOP = 10.0
+ARTICLE_POINTS = 1000
+
+
+def article_data(start: float = ARTICLE_START, stop: float = ARTICLE_STOP) -> tuple[Tensor, Tensor]:
+    """The article's data: ``x = linspace(start, stop, 1000).reshape(-1, 1)``, ``y = sin(x)``.
+
+    With the defaults this is exactly the seed's ``x = torch.linspace(0, 10, 1000)``.
+    Other bounds give the same grid density elsewhere in time, e.g. ``(10, 20)``
+    to ask what a model fitted on ``[0, 10]`` does on times it never saw.
+
+    Returns:
+        ``x`` of shape ``(1000, 1)`` (time ``t`` in radians) and ``y = sin(x)``
+        of shape ``(1000, 1)``, both float32.
+    """
+    start = check_float("start", start)
+    stop = check_float("stop", stop)
+    if stop <= start:
+        raise ValueError(f"stop must be greater than start, got start={start}, stop={stop}")
+    x = torch.linspace(start, stop, ARTICLE_POINTS).reshape(-1, 1)
+    return x, torch.sin(x)
+
+
+def sine_series(
+    length: int,
+    *,
+    step: float = 0.1,
+    angular_frequency: float = 1.0,
+    amplitude: float = 1.0,
+    phase: float = 0.0,
+    noise: float = 0.0,
+    start: float = 0.0,
+    seed: int = 0,
+) -> tuple[Tensor, Tensor]:
+    """Sample ``amplitude * sin(angular_frequency * t + phase) + noise * N(0, 1)``.
+
+    Times are ``t[n] = start + n * step`` for ``n = 0 .. length - 1``.
+
+    Args:
+        length: number of samples, at least 1.
+        step: time between samples (``Δt``, in the same unit as ``1 / angular_frequency``), > 0.
+        angular_frequency: ``ω`` in radians per unit of time, > 0.
+        amplitude: peak value, >= 0.
+        phase: phase in radians.
+        noise: standard deviation of additive Gaussian noise, >= 0.
+        start: the first sample's time.
+        seed: seeds the noise; the same seed gives the same series.
+
+    Returns:
+        ``t`` and ``values``, both float32 of shape ``(length,)``.
+    """
+    length = check_int("length", length, minimum=1)
+    step = check_float("step", step, minimum=0.0, exclusive_minimum=True)
+    angular_frequency = check_float("angular_frequency", angular_frequency, minimum=0.0, exclusive_minimum=True)
+    amplitude = check_float("amplitude", amplitude, minimum=0.0)
+    phase = check_float("phase", phase)
+    noise = check_float("noise", noise, minimum=0.0)
+    start = check_float("start", start)
+    seed = check_int("seed", seed, minimum=0)
+    # float64 for the phase so that long series keep their accuracy; cast at the end.
+    t = start + step * torch.arange(length, dtype=torch.float64)
+    values = amplitude * torch.sin(angular_frequency * t + phase)
+    if noise > 0:
+        generator = torch.Generator().manual_seed(seed)
+        values = values + noise * torch.randn(length, generator=generator, dtype=torch.float64)
+    return t.float(), values.float()

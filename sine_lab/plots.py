@@ -1,0 +1,94 @@
+"""Figures used by several chapters: loss curves and prediction against truth."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import matplotlib.pyplot as plt
+import torch
+from matplotlib.axes import Axes
+from torch import Tensor
+
+from .training import History
+
+__all__ = ["plot_loss", "plot_prediction"]
+
+
+def plot_loss(
+    histories: History | Mapping[str, History],
+    *,
+    title: str,
+    ax: Axes | None = None,
+    log_scale: bool = True,
+    reference: Mapping[str, float] | None = None,
+) -> Axes:
+    """Plot training loss against epoch for one history or several (one line each).
+
+    Args:
+        histories: a :class:`History`, or ``{label: History}`` to overlay several.
+        title: the figure's title; state the finding, not just the topic.
+        ax: axes to draw on; a new figure when ``None``.
+        log_scale: use a logarithmic loss axis.
+        reference: ``{label: value}`` horizontal lines, e.g. ``{"var(y)": 0.443}``.
+    """
+    if isinstance(histories, History):
+        histories = {"training loss": histories}
+    ax = ax if ax is not None else plt.subplots(figsize=(7, 3.5))[1]
+    for label, history in histories.items():
+        ax.plot(range(1, history.epochs + 1), history.loss, label=label)
+    for label, value in (reference or {}).items():
+        ax.axhline(value, linestyle="--", color="grey", linewidth=1)
+        ax.annotate(label, (1, value), textcoords="offset points", xytext=(4, 4), color="grey")
+    if log_scale:
+        ax.set_yscale("log")
+    ax.set_xlabel("epoch")
+    ax.set_ylabel("loss (MSE)")
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def plot_prediction(
+    t: Tensor,
+    truth: Tensor,
+    predictions: Tensor | Mapping[str, Tensor],
+    *,
+    title: str,
+    ax: Axes | None = None,
+    xlabel: str = "t (radians)",
+    ylabel: str = "value",
+) -> Axes:
+    """Plot the true curve and one or more predictions against time.
+
+    Args:
+        t: times, any shape with ``n`` elements (flattened).
+        truth: true values, ``n`` elements.
+        predictions: ``n`` elements, or one element (a constant, drawn as a flat
+            line), or ``{label: tensor}`` for several.
+        title: the figure's title; state the finding.
+        ax: axes to draw on; a new figure when ``None``.
+    """
+    t = t.detach().reshape(-1)
+    truth = truth.detach().reshape(-1)
+    if truth.numel() != t.numel():
+        raise ValueError(f"truth must have as many elements as t ({t.numel()}), got {truth.numel()}")
+    if isinstance(predictions, Tensor):
+        predictions = {"prediction": predictions}
+    ax = ax if ax is not None else plt.subplots(figsize=(7, 3.5))[1]
+    ax.plot(t, truth, color="black", linewidth=2, label="truth: sin(t)")
+    for label, pred in predictions.items():
+        pred = pred.detach().reshape(-1)
+        if pred.numel() == 1:
+            pred = pred.expand(t.numel())
+        if pred.numel() != t.numel():
+            raise ValueError(
+                f"prediction {label!r} must have 1 or {t.numel()} elements, got {pred.numel()}"
+            )
+        ax.plot(t, pred, linestyle="--", label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend()
+    ax.grid(True, alpha=0.3)
+    return ax

@@ -1,0 +1,82 @@
+import pytest
+import torch
+
+from sine_lab.data import article_data
+from sine_lab.models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel
+
+
+@pytest.fixture
+def seed_x():
+    return article_data()[0]
+
+
+def test_article_rnn_returns_one_number_for_the_whole_sequence(seed_x):
+    torch.manual_seed(0)
+    assert ArticleSimpleRNN(1, 10, 1)(seed_x).shape == (1,)
+
+
+def test_article_lstm_returns_one_number_for_the_whole_sequence(seed_x):
+    torch.manual_seed(0)
+    assert ArticleLSTM(1, 10, 1)(seed_x).shape == (1,)
+
+
+def test_article_deep_lstm_raises_on_the_articles_input(seed_x):
+    torch.manual_seed(0)
+    with pytest.raises(IndexError, match="too many indices"):
+        ArticleDeepLSTM(1, 50, 1, num_layers=3)(seed_x)
+
+
+def test_article_deep_lstm_runs_on_a_batched_input(seed_x):
+    torch.manual_seed(0)
+    assert ArticleDeepLSTM(1, 50, 1, num_layers=3)(seed_x.unsqueeze(0)).shape == (1, 1)
+
+
+def test_article_rnn_output_is_the_head_of_the_last_hidden_state(seed_x):
+    torch.manual_seed(0)
+    model = ArticleSimpleRNN(1, 10, 1)
+    out, h_n = model.rnn(seed_x)
+    assert torch.equal(out[-1], h_n[0])
+    assert torch.allclose(model(seed_x), model.linear(h_n[0]))
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
+def test_sequence_model_shapes(cell):
+    torch.manual_seed(0)
+    model = SequenceModel(cell, hidden_size=8, num_layers=2, output_size=3)
+    x = torch.randn(5, 7, 1)
+    per_step, state = model.run(x)
+    assert per_step.shape == (5, 7, 3)
+    assert model(x).shape == (5, 3)
+    assert torch.allclose(model(x), per_step[:, -1])
+    h = state[0] if cell == "lstm" else state
+    assert h.shape == (2, 5, 8)
+
+
+def test_sequence_model_continues_from_a_state_exactly():
+    torch.manual_seed(0)
+    model = SequenceModel("gru", hidden_size=6)
+    x = torch.randn(2, 10, 1)
+    whole, _ = model.run(x)
+    first, state = model.run(x[:, :4])
+    rest, _ = model.run(x[:, 4:], state)
+    assert torch.allclose(torch.cat([first, rest], dim=1), whole, atol=1e-6)
+
+
+def test_sequence_model_names_the_expected_layout():
+    model = SequenceModel("lstm")
+    with pytest.raises(ValueError, match=r"3-D tensor \(batch, seq, input_size\), got a 2-D"):
+        model(torch.zeros(1000, 1))
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, text",
+    [
+        ({"cell": "transformer"}, ValueError, "cell must be one of 'rnn', 'lstm', 'gru'"),
+        ({"hidden_size": 0}, ValueError, "hidden_size must be >= 1"),
+        ({"dropout": 1.5}, ValueError, "dropout must be <= 1.0"),
+        ({"num_layers": 2.0}, TypeError, "num_layers must be an int"),
+    ],
+)
+def test_sequence_model_rejects_bad_arguments(kwargs, error, text):
+    with pytest.raises(error, match=text):
+        SequenceModel(**kwargs)

@@ -1,0 +1,59 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest
+import torch
+
+from sine_lab.data import article_data
+from sine_lab.diagnostics import format_trace, trace_shapes
+from sine_lab.models import ArticleDeepLSTM, ArticleSimpleRNN, SequenceModel
+from sine_lab.plots import plot_loss, plot_prediction
+from sine_lab.training import History
+
+
+def test_trace_of_example_1_shows_the_unbatched_sequence_and_the_broadcast():
+    x, y = article_data()
+    torch.manual_seed(0)
+    steps = trace_shapes(ArticleSimpleRNN(1, 10, 1), x, y)
+    assert [(s.input_shape, s.output_shape) for s in steps] == [
+        ((1000, 1), (1000, 10)),
+        ((10,), (1,)),
+        ((1,), (1000, 1)),
+    ]
+    assert "unbatched: one sequence of 1000 steps" in steps[0].note
+    assert "the same single prediction" in steps[-1].note
+
+
+def test_trace_of_example_3_reports_where_it_breaks():
+    x, y = article_data()
+    torch.manual_seed(0)
+    steps = trace_shapes(ArticleDeepLSTM(1, 50, 1, num_layers=3), x, y)
+    assert steps[0].note == "unbatched: one sequence of 1000 steps (batch_first ignored)"
+    assert steps[-1].stage == "forward pass raised" and steps[-1].note.startswith("IndexError")
+
+
+def test_trace_of_a_correct_model_is_element_wise():
+    torch.manual_seed(0)
+    x = torch.randn(4, 9, 1)
+    steps = trace_shapes(SequenceModel("lstm", hidden_size=5), x, torch.randn(4, 1))
+    assert steps[0].note == "batched (batch, seq, feature)"
+    assert steps[-1].note == "same shape: element-wise"
+    table = format_trace(steps)
+    assert table.splitlines()[0].split() == ["stage", "input", "output", "note"]
+
+
+def test_plots_label_everything():
+    history = History(loss=[1.0, 0.5, 0.25])
+    ax = plot_loss({"a": history}, title="loss falls", reference={"var(y)": 0.4})
+    assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss (MSE)" and ax.get_title() == "loss falls"
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a"]
+    x, y = article_data()
+    ax = plot_prediction(x, y, {"constant": torch.tensor([0.18])}, title="flat")
+    assert len(ax.lines) == 2 and ax.lines[1].get_ydata().shape == (1000,)
+
+
+def test_plot_prediction_rejects_mismatched_lengths():
+    x, y = article_data()
+    with pytest.raises(ValueError, match="must have 1 or 1000 elements, got 7"):
+        plot_prediction(x, y, torch.zeros(7), title="bad")
