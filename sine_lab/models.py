@@ -7,6 +7,7 @@ kept bug-for-bug: chapters 01-03 show what they really compute.
 
 from __future__ import annotations
 
+import math
 from typing import Union
 
 import torch
@@ -20,6 +21,7 @@ __all__ = [
     "ArticleLSTM",
     "ArticleDeepLSTM",
     "CELLS",
+    "LinearRecurrence",
     "SequenceModel",
     "State",
 ]
@@ -85,11 +87,43 @@ class ArticleDeepLSTM(nn.Module):
         return out
 
 
-CELLS: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+class LinearRecurrence(nn.Module):
+    """A recurrent layer with no nonlinearity: ``h_t = W_hh h_{t-1} + W_ih x_t + b``.
+
+    It takes and returns the same shapes as a one-layer, batch-first ``nn.RNN``:
+    ``x`` ``(batch, seq, input_size)`` and ``h0`` ``(1, batch, hidden_size)`` in;
+    ``out`` ``(batch, seq, hidden_size)`` and ``h_n`` ``(1, batch, hidden_size)`` out.
+    A sampled sine obeys a linear recurrence, so two such units represent it exactly
+    (see :meth:`SequenceModel.linear_oscillator`).
+    """
+
+    def __init__(self, input_size: int, hidden_size: int) -> None:
+        super().__init__()
+        self.input_size = input_size
+        self.hidden_size = hidden_size
+        self.weight_ih_l0 = nn.Parameter(torch.empty(hidden_size, input_size))
+        self.weight_hh_l0 = nn.Parameter(torch.empty(hidden_size, hidden_size))
+        self.bias_l0 = nn.Parameter(torch.zeros(hidden_size))
+        # nn.RNN's default initialisation, so the cells start comparably.
+        bound = hidden_size**-0.5
+        nn.init.uniform_(self.weight_ih_l0, -bound, bound)
+        nn.init.uniform_(self.weight_hh_l0, -bound, bound)
+
+    def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        h = x.new_zeros(x.shape[0], self.hidden_size) if h0 is None else h0[0]
+        drive = x @ self.weight_ih_l0.T + self.bias_l0
+        outputs = []
+        for t in range(x.shape[1]):
+            h = h @ self.weight_hh_l0.T + drive[:, t]
+            outputs.append(h)
+        return torch.stack(outputs, dim=1), h.unsqueeze(0)
+
+
+CELLS: dict[str, type[nn.Module]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU, "linear": LinearRecurrence}
 
 
 class SequenceModel(nn.Module):
-    """A recurrent cell (``rnn``, ``lstm`` or ``gru``) with a linear head, batch-first.
+    """A recurrent cell (``rnn``, ``lstm``, ``gru`` or ``linear``) with a linear head, batch-first.
 
     Input is always ``(batch, seq, input_size)``. ``forward`` returns the head
     applied to the last step, ``(batch, output_size)``; :meth:`run` returns the head
@@ -97,7 +131,8 @@ class SequenceModel(nn.Module):
     step-by-step generation needs.
 
     Args:
-        cell: ``"rnn"`` (tanh Elman RNN), ``"lstm"`` or ``"gru"``.
+        cell: ``"rnn"`` (tanh Elman RNN), ``"lstm"``, ``"gru"``, or ``"linear"``
+            (:class:`LinearRecurrence`, one layer, no dropout).
         input_size: features per time step.
         hidden_size: units per layer.
         output_size: values predicted per step.
@@ -121,11 +156,38 @@ class SequenceModel(nn.Module):
         self.output_size = check_int("output_size", output_size, minimum=1)
         self.num_layers = check_int("num_layers", num_layers, minimum=1)
         self.dropout = check_float("dropout", dropout, minimum=0.0, maximum=1.0)
-        self.rnn = CELLS[cell](
-            input_size, hidden_size, num_layers=num_layers, batch_first=True,
-            dropout=dropout if num_layers > 1 else 0.0,
-        )
+        if cell == "linear":
+            if num_layers != 1:
+                raise ValueError(f"the linear cell has exactly one layer; got num_layers={num_layers}")
+            self.rnn = LinearRecurrence(input_size, hidden_size)
+        else:
+            self.rnn = CELLS[cell](
+                input_size, hidden_size, num_layers=num_layers, batch_first=True,
+                dropout=dropout if num_layers > 1 else 0.0,
+            )
         self.head = nn.Linear(hidden_size, output_size)
+
+    @classmethod
+    def linear_oscillator(cls, omega_dt: float) -> "SequenceModel":
+        """The exact one-step sine predictor, with hand-set weights.
+
+        A sine sampled every ``Δt`` obeys ``s[n+1] = 2 cos(ω Δt) s[n] - s[n-1]``.
+        Two linear units hold ``h_n = (s[n], s[n-1])`` and the head computes the
+        right-hand side, so fed ``(batch, seq, 1)`` values the per-step output of
+        :meth:`run` is the next value of the wave, for any amplitude and phase.
+
+        Args:
+            omega_dt: ``ω Δt``, the phase advance per sample in radians, in ``(0, π)``.
+        """
+        omega_dt = check_float("omega_dt", omega_dt, minimum=0.0, maximum=math.pi, exclusive_minimum=True)
+        model = cls("linear", input_size=1, hidden_size=2, output_size=1)
+        with torch.no_grad():
+            model.rnn.weight_ih_l0.copy_(torch.tensor([[1.0], [0.0]]))
+            model.rnn.weight_hh_l0.copy_(torch.tensor([[0.0, 0.0], [1.0, 0.0]]))
+            model.rnn.bias_l0.zero_()
+            model.head.weight.copy_(torch.tensor([[2.0 * math.cos(omega_dt), -1.0]]))
+            model.head.bias.zero_()
+        return model
 
     def run(self, x: Tensor, state: State | None = None) -> tuple[Tensor, State]:
         """Run over a batch of sequences.

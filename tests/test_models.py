@@ -71,7 +71,7 @@ def test_sequence_model_names_the_expected_layout():
 @pytest.mark.parametrize(
     "kwargs, error, text",
     [
-        ({"cell": "transformer"}, ValueError, "cell must be one of 'rnn', 'lstm', 'gru'"),
+        ({"cell": "transformer"}, ValueError, "cell must be one of .rnn., .lstm., .gru., .linear."),
         ({"hidden_size": 0}, ValueError, "hidden_size must be >= 1"),
         ({"dropout": 1.5}, ValueError, "dropout must be <= 1.0"),
         ({"num_layers": 2.0}, TypeError, "num_layers must be an int"),
@@ -80,3 +80,34 @@ def test_sequence_model_names_the_expected_layout():
 def test_sequence_model_rejects_bad_arguments(kwargs, error, text):
     with pytest.raises(error, match=text):
         SequenceModel(**kwargs)
+
+
+def test_linear_recurrence_matches_a_hand_computed_loop():
+    torch.manual_seed(0)
+    layer = SequenceModel("linear", hidden_size=3).rnn
+    x = torch.randn(2, 6, 1)
+    h = torch.zeros(2, 3)
+    expected = []
+    for t in range(6):
+        h = layer.weight_hh_l0 @ h.T
+        h = h.T + (layer.weight_ih_l0 @ x[:, t].T).T + layer.bias_l0
+        expected.append(h)
+    out, h_n = layer(x)
+    assert torch.allclose(out, torch.stack(expected, dim=1), atol=1e-6)
+    assert torch.equal(h_n[0], out[:, -1])
+
+
+def test_linear_oscillator_predicts_the_next_sample_to_float_precision():
+    from sine_lab.data import sine_series
+
+    step = 0.05
+    _, s = sine_series(400, step=step, angular_frequency=1.3, amplitude=0.7, phase=0.4)
+    model = SequenceModel.linear_oscillator(1.3 * step)
+    per_step, _ = model.run(s[:-1].reshape(1, -1, 1))
+    # From the second input on, both state units hold real samples.
+    assert torch.allclose(per_step[0, 1:, 0], s[2:], atol=1e-5)
+
+
+def test_linear_cell_has_one_layer():
+    with pytest.raises(ValueError, match="exactly one layer"):
+        SequenceModel("linear", num_layers=2)
