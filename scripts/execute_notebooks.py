@@ -23,6 +23,9 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 def execute(path: Path) -> bool:
     notebook = nbformat.read(path, as_version=4)
+    # Every chapter opens with the project's kernel; authoring tools' metadata is not part of it.
+    notebook.metadata.pop("jupytext", None)
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"}
     client = NotebookClient(
         notebook,
         timeout=1800,

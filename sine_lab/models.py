@@ -126,9 +126,11 @@ class SequenceModel(nn.Module):
     """A recurrent cell (``rnn``, ``lstm``, ``gru`` or ``linear``) with a linear head, batch-first.
 
     Input is always ``(batch, seq, input_size)``. ``forward`` returns the head
-    applied to the last step, ``(batch, output_size)``; :meth:`run` returns the head
-    at every step, ``(batch, seq, output_size)``, and the final state, which is what
-    step-by-step generation needs.
+    applied to the last step, ``(batch, output_size)`` — or, with ``per_step=True``,
+    at every step, ``(batch, seq, output_size)``, for a target that is a whole
+    sequence (the article's ``t -> sin t`` set-up, correctly shaped). :meth:`run`
+    returns the per-step outputs and the final state, which step-by-step
+    generation needs.
 
     Args:
         cell: ``"rnn"`` (tanh Elman RNN), ``"lstm"``, ``"gru"``, or ``"linear"``
@@ -138,6 +140,7 @@ class SequenceModel(nn.Module):
         output_size: values predicted per step.
         num_layers: stacked recurrent layers.
         dropout: dropout between stacked layers (needs ``num_layers > 1`` to act).
+        per_step: make ``forward`` return every step's output, not only the last.
     """
 
     def __init__(
@@ -148,6 +151,7 @@ class SequenceModel(nn.Module):
         output_size: int = 1,
         num_layers: int = 1,
         dropout: float = 0.0,
+        per_step: bool = False,
     ) -> None:
         super().__init__()
         self.cell = check_choice("cell", cell, tuple(CELLS))
@@ -156,6 +160,9 @@ class SequenceModel(nn.Module):
         self.output_size = check_int("output_size", output_size, minimum=1)
         self.num_layers = check_int("num_layers", num_layers, minimum=1)
         self.dropout = check_float("dropout", dropout, minimum=0.0, maximum=1.0)
+        if not isinstance(per_step, bool):
+            raise TypeError(f"per_step must be a bool, got {type(per_step).__name__} {per_step!r}")
+        self.per_step = per_step
         if cell == "linear":
             if num_layers != 1:
                 raise ValueError(f"the linear cell has exactly one layer; got num_layers={num_layers}")
@@ -204,6 +211,7 @@ class SequenceModel(nn.Module):
         return self.head(hidden), state
 
     def forward(self, x: Tensor) -> Tensor:
-        """Predict from the last step: ``(batch, seq, input_size)`` -> ``(batch, output_size)``."""
+        """``(batch, seq, input_size)`` -> ``(batch, output_size)`` from the last step,
+        or ``(batch, seq, output_size)`` when the model was built with ``per_step=True``."""
         outputs, _ = self.run(x)
-        return outputs[:, -1, :]
+        return outputs if self.per_step else outputs[:, -1, :]

@@ -111,3 +111,13 @@ def test_linear_oscillator_predicts_the_next_sample_to_float_precision():
 def test_linear_cell_has_one_layer():
     with pytest.raises(ValueError, match="exactly one layer"):
         SequenceModel("linear", num_layers=2)
+
+
+def test_per_step_model_returns_every_step():
+    torch.manual_seed(0)
+    model = SequenceModel("rnn", hidden_size=4, per_step=True)
+    x = torch.randn(3, 11, 1)
+    assert model(x).shape == (3, 11, 1)
+    assert torch.equal(model(x), model.run(x)[0])
+    with pytest.raises(TypeError, match="per_step must be a bool"):
+        SequenceModel(per_step="yes")
