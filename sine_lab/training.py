@@ -80,6 +80,7 @@ def train(
     log_every: int | None = None,
     progress: bool = False,
     callback: Callback | None = None,
+    max_loss_growth: float | None = 1e3,
 ) -> History:
     """Train ``model`` on ``(x, y)`` with Adam and return its :class:`History`.
 
@@ -104,10 +105,14 @@ def train(
         log_every: print ``Epoch [e/epochs], Loss: …`` every this many epochs, as the article does.
         progress: show a progress bar (a widget in notebooks).
         callback: called as ``callback(epoch, loss)`` after each epoch; returning ``False`` stops.
+        max_loss_growth: treat training as exploding when an epoch's loss exceeds this
+            factor times the larger of the first epoch's loss and ``mean(y**2)`` (the
+            MSE of always predicting zero); ``None`` disables the check.
 
     Returns:
         the :class:`History`. Training stops early, with ``stop_reason="diverged"``
-        and a warning, if the loss becomes NaN or infinite.
+        and a warning, if the loss becomes NaN or infinite or explodes (see
+        ``max_loss_growth``); the message says what to try.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -126,6 +131,8 @@ def train(
         clip_grad_norm = check_float("clip_grad_norm", clip_grad_norm, minimum=0.0, exclusive_minimum=True)
     if log_every is not None:
         log_every = check_int("log_every", log_every, minimum=1)
+    if max_loss_growth is not None:
+        max_loss_growth = check_float("max_loss_growth", max_loss_growth, minimum=1.0, exclusive_minimum=True)
     record_at = {check_int("record_predictions_at", e, minimum=0, maximum=epochs) for e in record_predictions_at}
     if seed is not None:
         torch.manual_seed(check_int("seed", seed, minimum=0))
@@ -166,10 +173,11 @@ def train(
                 bar.set_postfix(loss=f"{epoch_loss:.4g}", refresh=False)
             if log_every is not None and epoch % log_every == 0:
                 print(f"Epoch [{epoch}/{epochs}], Loss: {epoch_loss:.4f}")
-            if not math.isfinite(epoch_loss):
+            problem = _divergence(history.loss, max_loss_growth, y)
+            if problem:
                 history.stop_reason = "diverged"
                 history.message = (
-                    f"Training diverged: the loss became {epoch_loss} at epoch {epoch} (lr={lr}). "
+                    f"Training diverged: {problem} at epoch {epoch} (lr={lr}). "
                     "Try a smaller learning rate, gradient clipping (clip_grad_norm=1.0) "
                     "or inputs scaled to about [-1, 1]."
                 )
@@ -194,6 +202,24 @@ def train(
     if history.stop_reason == "diverged":
         warnings.warn(history.message, RuntimeWarning, stacklevel=2)
     return history
+
+
+def _divergence(losses: list[float], max_growth: float | None, y: Tensor) -> str:
+    """Why the loss history counts as diverged, or ``""`` if it does not."""
+    latest = losses[-1]
+    if not math.isfinite(latest):
+        return f"the loss became {latest}"
+    if max_growth is None:
+        return ""
+    # The zero predictor's MSE keeps a nearly perfect start (first loss ~ 0) from
+    # turning ordinary noise into an "explosion".
+    reference = max(losses[0], float(y.detach().double().pow(2).mean()))
+    if reference > 0 and latest > max_growth * reference:
+        return (
+            f"the loss grew to {latest:.4g}, more than {max_growth:g} times "
+            f"{reference:.4g} (the larger of the first epoch's loss and mean(y**2))"
+        )
+    return ""
 
 
 def _batches(x: Tensor, y: Tensor, batch_size: int | None) -> Iterable[tuple[Tensor, Tensor]]:

@@ -159,3 +159,39 @@ def test_train_rejects_mismatched_batches_and_non_models():
         train(lambda v: v, torch.ones(4, 1), torch.ones(4, 1), epochs=1, lr=0.1)
     with pytest.raises(ValueError, match="x must be finite"):
         train(nn.Linear(1, 1), torch.tensor([[float("nan")]]), torch.ones(1, 1), epochs=1, lr=0.1)
+
+
+def test_exploding_loss_stops_training_with_advice():
+    # Adam moves each weight by about lr per step: lr=1000 on inputs of 100 explodes at once.
+    seed_everything(0)
+    model = nn.Linear(1, 1)
+    x, y = torch.full((8, 1), 100.0), torch.zeros(8, 1)
+    with pytest.warns(RuntimeWarning, match="Training diverged: the loss grew to"):
+        history = train(model, x, y, epochs=20, lr=1000.0)
+    assert history.stop_reason == "diverged" and history.epochs == 2
+    assert history.loss[1] > 1000 * history.loss[0]
+    assert "smaller learning rate" in history.message and "clip_grad_norm" in history.message
+
+
+def test_exploding_loss_check_can_be_disabled_or_loosened():
+    seed_everything(0)
+    x, y = torch.full((8, 1), 100.0), torch.zeros(8, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = train(nn.Linear(1, 1), x, y, epochs=3, lr=1000.0, max_loss_growth=None)
+    assert history.stop_reason == "completed" and history.epochs == 3
+    with pytest.raises(ValueError, match="max_loss_growth must be > 1.0, got 0.5"):
+        train(nn.Linear(1, 1), x, y, epochs=1, lr=0.1, max_loss_growth=0.5)
+
+
+def test_a_perfect_start_is_not_mistaken_for_an_explosion():
+    # The exact oscillator starts at loss ~1e-14; Adam's first steps raise it by many
+    # orders of magnitude, which is noise, not divergence: mean(y**2) is the yardstick.
+    from sine_lab.data import sine_series
+
+    _, s = sine_series(60, step=0.1)
+    windows = s.unfold(0, 11, 1)
+    model = SequenceModel.linear_oscillator(0.1)
+    history = train(model, windows[:, :10].unsqueeze(-1), windows[:, 10:], epochs=5, lr=0.01)
+    assert history.loss[0] < 1e-10 and max(history.loss) > 1e3 * history.loss[0]
+    assert history.stop_reason == "completed"
