@@ -100,8 +100,8 @@ class LinearRecurrence(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__()
-        self.input_size = input_size
-        self.hidden_size = hidden_size
+        self.input_size = check_int("input_size", input_size, minimum=1)
+        self.hidden_size = check_int("hidden_size", hidden_size, minimum=1)
         self.weight_ih_l0 = nn.Parameter(torch.empty(hidden_size, input_size))
         self.weight_hh_l0 = nn.Parameter(torch.empty(hidden_size, hidden_size))
         self.bias_l0 = nn.Parameter(torch.zeros(hidden_size))
@@ -111,6 +111,14 @@ class LinearRecurrence(nn.Module):
         nn.init.uniform_(self.weight_hh_l0, -bound, bound)
 
     def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        check_tensor("x", x, ndim=3, last_dim=self.input_size, layout="(batch, seq, input_size)")
+        if h0 is not None:
+            check_tensor("h0", h0, ndim=3, layout="(1, batch, hidden_size)")
+            if tuple(h0.shape) != (1, x.shape[0], self.hidden_size):
+                raise ValueError(
+                    f"h0 must have shape (1, batch, hidden_size) = {(1, x.shape[0], self.hidden_size)}, "
+                    f"got {tuple(h0.shape)}"
+                )
         h = x.new_zeros(x.shape[0], self.hidden_size) if h0 is None else h0[0]
         drive = x @ self.weight_ih_l0.T + self.bias_l0
         outputs = []
@@ -201,8 +209,23 @@ class SequenceModel(nn.Module):
             per-step outputs ``(batch, seq, output_size)`` and the final state.
         """
         check_tensor("x", x, ndim=3, last_dim=self.input_size, layout="(batch, seq, input_size)")
+        if state is not None:
+            self._check_state(state, x.shape[0])
         hidden, state = self.rnn(x, state)
         return self.head(hidden), state
+
+    def _check_state(self, state: object, batch: int) -> None:
+        layers = 1 if self.cell == "linear" else self.num_layers
+        expected = (layers, batch, self.hidden_size)
+        parts = ("h", "c") if self.cell == "lstm" else ("h",)
+        if self.cell == "lstm" and not (isinstance(state, tuple) and len(state) == 2):
+            raise TypeError(f"state of an lstm must be a tuple (h, c), got {type(state).__name__}")
+        for name, part in zip(parts, state if self.cell == "lstm" else (state,)):
+            check_tensor(f"state {name}", part, ndim=3, layout="(num_layers, batch, hidden_size)")
+            if tuple(part.shape) != expected:
+                raise ValueError(
+                    f"state {name} must have shape (num_layers, batch, hidden_size) = {expected}, got {tuple(part.shape)}"
+                )
 
     def forward(self, x: Tensor) -> Tensor:
         """Predict from the last step: ``(batch, seq, input_size)`` -> ``(batch, output_size)``."""
