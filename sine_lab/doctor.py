@@ -40,7 +40,7 @@ CONSTANT_SPREAD = 0.1
 # Every code check_setup can report, with what it means. Codes are stable: tests
 # and notebooks may rely on them.
 CODES: dict[str, str] = {
-    "dtype_mismatch": "input or target is not floating point, or its dtype differs from the model's parameters",
+    "dtype_mismatch": "the input's dtype differs from the model's parameters (e.g. float64 or int64 into float32 layers)",
     "nonfinite_input": "the input holds NaN or inf",
     "nonfinite_target": "the target holds NaN or inf",
     "nonfinite_parameters": "a model parameter holds NaN or inf",
@@ -119,8 +119,11 @@ class Report(list):
         return sum(finding.severity == severity for finding in self)
 
     def __str__(self) -> str:
-        counts = ", ".join(f"{self.count_severity(s)} {s}{'s' if s != 'info' and self.count_severity(s) != 1 else ''}" for s in SEVERITIES)
-        head = f"check_setup: {counts}"
+        counts = []
+        for severity in SEVERITIES:
+            n = self.count_severity(severity)
+            counts.append(f"{n} {severity}{'s' if severity != 'info' and n != 1 else ''}")
+        head = f"check_setup: {', '.join(counts)}"
         if self.ok:
             head += " — no problems found" if not self else " — nothing that stops training as intended"
         return "\n".join([head, *map(str, self)])
@@ -174,7 +177,7 @@ def check_setup(
 
     findings: list[Finding] = []
     recurrent = any(isinstance(m, nn.RNNBase) for m in model.modules())
-    findings += _check_dtypes(model, x, y)
+    findings += _check_dtypes(model, x)
     findings += _check_finite(model, x, y)
     findings += _check_values(x, y, recurrent)
 
@@ -206,23 +209,19 @@ def _shape(value: Tensor) -> tuple[int, ...]:
     return tuple(value.shape)
 
 
-def _check_dtypes(model: nn.Module, x: Tensor, y: Tensor) -> list[Finding]:
+def _check_dtypes(model: nn.Module, x: Tensor) -> list[Finding]:
+    # Only the input matters: the loss promotes an integer or float64 target by itself.
     param = next((p for p in model.parameters() if p.is_floating_point()), None)
     expected = param.dtype if param is not None else torch.get_default_dtype()
-    problems = [
-        f"{name} is {value.dtype}"
-        for name, value in (("x", x), ("y", y))
-        if value.dtype != expected
-    ]
-    if not problems:
+    if x.dtype == expected:
         return []
     return [Finding(
         "dtype_mismatch", "error",
-        f"The data's dtype does not match the model's {expected} parameters: PyTorch layers need "
-        "floating-point inputs of their own dtype, and a loss on integer targets fails or rounds.",
-        evidence="; ".join(problems) + f"; the model's parameters are {expected}",
-        fix=f"Convert once when building the data: x = x.to({expected}), y = y.to({expected}) "
-        "(a NumPy float64 array becomes float64 through torch.from_numpy; use torch.tensor(a, dtype=torch.float32)).",
+        f"The input's dtype does not match the model's {expected} parameters: PyTorch layers need "
+        "floating-point inputs of their own dtype.",
+        evidence=f"x is {x.dtype}; the model's parameters are {expected}",
+        fix=f"Convert once when building the data: x = x.to({expected}) (a NumPy float64 array stays float64 "
+        "through torch.from_numpy; torch.tensor(a, dtype=torch.float32) converts).",
     )]
 
 
