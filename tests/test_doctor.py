@@ -9,7 +9,7 @@ import setups_zoo as zoo
 from sine_lab.data import article_data, make_windows, sine_series
 from sine_lab.doctor import CODES, SEVERITIES, Finding, Report, check_setup
 from sine_lab.models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel
-from sine_lab.training import seed_everything
+from sine_lab.training import seed_everything, train
 
 
 def run(setup):
@@ -37,6 +37,14 @@ def test_doctor_flags_every_buggy_setup_with_the_right_code(setup):
 def test_doctor_stays_silent_on_correct_setups(setup):
     report = run(setup)
     assert report.ok, str(report)
+
+
+@pytest.mark.parametrize("setup", zoo.CORRECT, ids=lambda f: f.__name__)
+def test_the_correct_setups_really_train(setup):
+    # Keeps the collection honest: what the doctor passes does learn the series.
+    model, x, y = setup()
+    history = train(model, x, y, epochs=40, lr=0.02)
+    assert history.final_loss < 0.05 * float(y.var(unbiased=False))
 
 
 # --- the article's examples: exactly the cells chapters 01-03 add ----------------------------------------
