@@ -338,6 +338,8 @@ class _Call:
 
 @dataclass
 class _Run:
+    """The traced forward pass: the input leaf, the recurrent calls, and the prediction or the error."""
+
     x_leaf: Tensor
     calls: list[_Call]
     prediction: object = None
