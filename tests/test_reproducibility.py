@@ -6,8 +6,6 @@ import subprocess
 import sys
 from pathlib import Path
 
-import torch
-
 from sine_lab.checkpoints import load_model, save_model
 from sine_lab.data import make_windows, sine_series
 from sine_lab.models import SequenceModel
@@ -15,6 +13,11 @@ from sine_lab.training import seed_everything, train
 
 SETTINGS = {"cell": "lstm", "hidden_size": 8, "num_layers": 2, "dropout": 0.2, "seed": 11,
             "epochs": 3, "lr": 0.01, "batch_size": 16, "window": 10}
+
+
+def digest(model) -> str:
+    """A fingerprint of every parameter's exact bytes."""
+    return hashlib.sha256(b"".join(p.detach().numpy().tobytes() for p in model.parameters())).hexdigest()
 
 
 def run(settings: dict, checkpoint: str | None = None) -> dict:
@@ -28,8 +31,7 @@ def run(settings: dict, checkpoint: str | None = None) -> dict:
                     batch_size=settings["batch_size"], seed=settings["seed"])
     if checkpoint:
         save_model(model, checkpoint, settings)
-    digest = hashlib.sha256(b"".join(p.detach().numpy().tobytes() for p in model.parameters())).hexdigest()
-    return {"loss": history.loss, "parameters": digest}
+    return {"loss": history.loss, "parameters": digest(model)}
 
 
 # The child uses one thread like this test session (tests/conftest.py): "same settings".
@@ -57,8 +59,7 @@ def test_same_seed_same_history_and_parameters_in_a_fresh_process(tmp_path):
     # The checkpoint a fresh process wrote reloads to the same weights, with its settings.
     model, settings = load_model(tmp_path / "child.pt")
     assert settings == SETTINGS
-    digest = hashlib.sha256(b"".join(p.detach().numpy().tobytes() for p in model.parameters())).hexdigest()
-    assert digest == here["parameters"]
+    assert digest(model) == here["parameters"]
 
 
 def test_a_different_seed_gives_a_different_run():
