@@ -169,6 +169,9 @@ def check_setup(
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
     check_tensor("x", x, floating=False, finite=False)
     check_tensor("y", y, floating=False, finite=False)
+    for name, value in (("x", x), ("y", y)):
+        if value.numel() == 0:
+            raise ValueError(f"{name} must hold at least one value, got an empty tensor of shape {_shape(value)}")
     if loss_fn is not None and not callable(loss_fn):
         raise TypeError(f"loss_fn must be callable as loss_fn(prediction, target), got {type(loss_fn).__name__}")
     probe_steps = check_int("probe_steps", probe_steps, minimum=0)
@@ -197,7 +200,8 @@ def check_setup(
         loss_findings, loss = _check_loss(run.prediction, y, loss_fn, skip=bool(shape_findings))
         findings += loss_findings
         findings += _check_dependencies(run, x, y)
-        if probe_steps and loss is not None and math.isfinite(loss) and bool(torch.isfinite(x).all()):
+        trainable = any(p.requires_grad for p in model.parameters())
+        if probe_steps and trainable and loss is not None and math.isfinite(loss) and bool(torch.isfinite(x).all()):
             findings += _probe(model, x, y, loss_fn, probe_steps, probe_lr)
     return Report(sorted(findings, key=lambda finding: _RANK[finding.severity]))
 

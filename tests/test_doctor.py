@@ -200,6 +200,8 @@ def test_report_ok_allows_information_only():
         ((nn.Linear(1, 1), torch.zeros(1, 1), torch.zeros(1, 1)), {"probe_steps": -1}, ValueError,
          "probe_steps must be >= 0, got -1"),
         ((nn.Linear(1, 1), torch.zeros(1, 1), torch.zeros(1, 1)), {"probe_lr": 0}, ValueError, "probe_lr must be > 0"),
+        ((nn.Linear(1, 1), torch.zeros(0, 1), torch.zeros(0, 1)), {}, ValueError,
+         r"x must hold at least one value, got an empty tensor of shape \(0, 1\)"),
     ],
 )
 def test_check_setup_rejects_bad_arguments(args, kwargs, error, text):
