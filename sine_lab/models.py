@@ -8,6 +8,7 @@ kept bug-for-bug: chapters 01-03 show what they really compute.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Union
 
 import torch
@@ -147,6 +148,11 @@ class SequenceModel(nn.Module):
         output_size: values predicted per step.
         num_layers: stacked recurrent layers.
         dropout: dropout between stacked layers (needs ``num_layers > 1`` to act).
+        delta_scale: if set, each step predicts the *change* from its input:
+            output ``= x + delta_scale * head(h)`` (needs ``input_size == output_size``).
+            A good scale is the spread of one-step differences in the training data,
+            so the head works on numbers near 1; the next value of a finely sampled
+            wave is mostly the current one, and the network need not relearn the identity.
     """
 
     def __init__(
@@ -157,6 +163,7 @@ class SequenceModel(nn.Module):
         output_size: int = 1,
         num_layers: int = 1,
         dropout: float = 0.0,
+        delta_scale: float | None = None,
     ) -> None:
         super().__init__()
         self.cell = check_choice("cell", cell, tuple(CELLS))
@@ -165,6 +172,14 @@ class SequenceModel(nn.Module):
         self.output_size = check_int("output_size", output_size, minimum=1)
         self.num_layers = check_int("num_layers", num_layers, minimum=1)
         self.dropout = check_float("dropout", dropout, minimum=0.0, maximum=1.0)
+        if delta_scale is not None:
+            delta_scale = check_float("delta_scale", delta_scale, minimum=0.0, exclusive_minimum=True)
+            if input_size != output_size:
+                raise ValueError(
+                    f"delta_scale predicts a change of the input, so it needs input_size == output_size, "
+                    f"got {input_size} and {output_size}"
+                )
+        self.delta_scale = delta_scale
         if cell == "linear":
             if num_layers != 1:
                 raise ValueError(f"the linear cell has exactly one layer; got num_layers={num_layers}")
@@ -175,6 +190,33 @@ class SequenceModel(nn.Module):
                 dropout=dropout if num_layers > 1 else 0.0,
             )
         self.head = nn.Linear(hidden_size, output_size)
+
+    @classmethod
+    def linear_predictor(cls, coefficients: Sequence[float] | Tensor) -> "SequenceModel":
+        """A linear autoregression ``s[n+1] = a_0 s[n] + a_1 s[n-1] + … + a_{p-1} s[n-p+1]`` as a cell.
+
+        ``p`` linear units form a shift register holding ``h_n = (s[n], …, s[n-p+1])``
+        and the head computes the weighted sum, so fed ``(batch, seq, 1)`` values the
+        per-step output of :meth:`run` is that prediction (from the ``p``-th input on;
+        before that the register still holds zeros).
+
+        Args:
+            coefficients: ``a_0 … a_{p-1}``, newest sample first, ``p >= 1``
+                (e.g. from :func:`~sine_lab.training.fit_autoregressive`).
+        """
+        a = torch.as_tensor(coefficients, dtype=torch.float32)
+        check_tensor("coefficients", a, ndim=1, layout="(p,)")
+        if a.numel() < 1:
+            raise ValueError("coefficients must hold at least one value")
+        order = a.numel()
+        model = cls("linear", input_size=1, hidden_size=order, output_size=1)
+        with torch.no_grad():
+            model.rnn.weight_ih_l0.copy_(torch.eye(order, 1))
+            model.rnn.weight_hh_l0.copy_(torch.diag(torch.ones(order - 1), -1))
+            model.rnn.bias_l0.zero_()
+            model.head.weight.copy_(a.reshape(1, order))
+            model.head.bias.zero_()
+        return model
 
     @classmethod
     def linear_oscillator(cls, omega_dt: float) -> "SequenceModel":
@@ -189,14 +231,7 @@ class SequenceModel(nn.Module):
             omega_dt: ``ω Δt``, the phase advance per sample in radians, in ``(0, π)``.
         """
         omega_dt = check_float("omega_dt", omega_dt, minimum=0.0, maximum=math.pi, exclusive_minimum=True)
-        model = cls("linear", input_size=1, hidden_size=2, output_size=1)
-        with torch.no_grad():
-            model.rnn.weight_ih_l0.copy_(torch.tensor([[1.0], [0.0]]))
-            model.rnn.weight_hh_l0.copy_(torch.tensor([[0.0, 0.0], [1.0, 0.0]]))
-            model.rnn.bias_l0.zero_()
-            model.head.weight.copy_(torch.tensor([[2.0 * math.cos(omega_dt), -1.0]]))
-            model.head.bias.zero_()
-        return model
+        return cls.linear_predictor([2.0 * math.cos(omega_dt), -1.0])
 
     def run(self, x: Tensor, state: State | None = None) -> tuple[Tensor, State]:
         """Run over a batch of sequences.
@@ -212,7 +247,10 @@ class SequenceModel(nn.Module):
         if state is not None:
             self._check_state(state, x.shape[0])
         hidden, state = self.rnn(x, state)
-        return self.head(hidden), state
+        out = self.head(hidden)
+        if self.delta_scale is not None:
+            out = x + self.delta_scale * out
+        return out, state
 
     def _check_state(self, state: object, batch: int) -> None:
         layers = 1 if self.cell == "linear" else self.num_layers

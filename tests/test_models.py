@@ -1,3 +1,5 @@
+import math
+
 import pytest
 import torch
 
@@ -162,3 +164,33 @@ def test_forecast_is_differentiable_for_a_rollout_loss():
 def test_forecast_rejects_bad_arguments(model, context, steps, error, text):
     with pytest.raises(error, match=text):
         forecast(model, context, steps)
+
+
+def test_delta_scale_adds_the_scaled_head_to_the_input():
+    torch.manual_seed(0)
+    model = SequenceModel("lstm", hidden_size=4, delta_scale=0.1)
+    x = torch.randn(2, 5, 1)
+    out, _ = model.run(x)
+    hidden, _ = model.rnn(x)
+    assert torch.allclose(out, x + 0.1 * model.head(hidden), atol=1e-7)
+
+
+def test_delta_scale_needs_matching_sizes():
+    with pytest.raises(ValueError, match="needs input_size == output_size"):
+        SequenceModel("gru", output_size=2, delta_scale=0.1)
+
+
+def test_linear_predictor_computes_its_autoregression():
+    coefficients = [0.5, -0.25, 0.125]
+    model = SequenceModel.linear_predictor(coefficients)
+    s = torch.randn(1, 20, 1)
+    out, _ = model.run(s)
+    v = s[0, :, 0]
+    expected = 0.5 * v[2:] - 0.25 * v[1:-1] + 0.125 * v[:-2]
+    assert torch.allclose(out[0, 2:, 0], expected, atol=1e-6)
+
+
+def test_linear_oscillator_is_the_order_two_predictor():
+    a = SequenceModel.linear_oscillator(0.3)
+    b = SequenceModel.linear_predictor([2 * math.cos(0.3), -1.0])
+    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
