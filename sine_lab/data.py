@@ -224,10 +224,14 @@ class Standardizer:
         check_tensor("train", train)
         if train.numel() < 2:
             raise ValueError(f"train needs at least 2 values to estimate a spread, got {train.numel()}")
-        std = float(train.std())
-        if std == 0.0:
-            raise ValueError("train is constant: its standard deviation is 0, so it cannot be scaled")
-        return cls(float(train.mean()), std)
+        mean, std = float(train.mean()), float(train.std())
+        # A constant tensor's computed std is rounding noise (about eps * |mean|), not always exactly 0.
+        if std <= 16 * torch.finfo(train.dtype).eps * abs(mean) or std == 0.0:
+            raise ValueError(
+                f"train is constant: its standard deviation is 0 (computed {std:.3g} for values around {mean:.6g}), "
+                "so it cannot be scaled"
+            )
+        return cls(mean, std)
 
     def transform(self, values: Tensor) -> Tensor:
         """``(values - mean) / std``, same shape."""

@@ -9,7 +9,7 @@ import torch
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from sine_lab.data import ARTICLE_POINTS, article_data, sine_series
+from sine_lab.data import ARTICLE_POINTS, article_data, random_sines, sine_series
 
 finite = st.floats(min_value=-1e3, max_value=1e3, allow_nan=False)
 positive = st.floats(min_value=1e-3, max_value=10.0)
@@ -91,3 +91,35 @@ def test_sine_series_rejects_bad_lengths(length):
 def test_sine_series_rejects_bad_seeds(seed):
     with pytest.raises((ValueError, TypeError), match="seed must be"):
         sine_series(10, noise=0.1, seed=seed)
+
+
+@st.composite
+def bounds(draw, low_min):
+    low = draw(st.floats(low_min, 5.0))
+    return low, draw(st.floats(low, 10.0))
+
+
+@given(n_series=st.integers(1, 6), length=st.integers(1, 80), omega=bounds(1e-2), amp=bounds(0.0),
+       seed=st.integers(0, 2**31 - 1))
+def test_random_sines_respect_their_bounds_and_seed(n_series, length, omega, amp, seed):
+    values, omegas, amps = random_sines(n_series, length, angular_frequency=omega, amplitude=amp, seed=seed)
+    assert values.shape == (n_series, length) and omegas.shape == amps.shape == (n_series,)
+    assert bool(((omegas >= omega[0] * (1 - 1e-6)) & (omegas <= omega[1] * (1 + 1e-6))).all())
+    assert bool(((amps >= amp[0] * (1 - 1e-6)) & (amps <= amp[1] * (1 + 1e-6))).all())
+    assert bool((values.abs() <= amps[:, None] * (1 + 1e-5) + 1e-6).all())
+    again = random_sines(n_series, length, angular_frequency=omega, amplitude=amp, seed=seed)
+    assert all(torch.equal(a, b) for a, b in zip((values, omegas, amps), again))
+
+
+@given(low=st.floats(0.1, 5.0), gap=st.floats(1e-3, 5.0))
+def test_random_sines_reject_reversed_bounds(low, gap):
+    with pytest.raises(ValueError, match="angular_frequency high must be >= "):
+        random_sines(2, 10, angular_frequency=(low, low - gap))
+    with pytest.raises(ValueError, match="amplitude high must be >= "):
+        random_sines(2, 10, amplitude=(low, low - gap))
+
+
+@given(omega=st.floats(max_value=0.0, allow_nan=False, allow_infinity=False))
+def test_random_sines_reject_a_non_positive_frequency(omega):
+    with pytest.raises(ValueError, match="angular_frequency low must be > 0.0"):
+        random_sines(2, 10, angular_frequency=(omega, 1.0))
