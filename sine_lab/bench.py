@@ -270,6 +270,10 @@ def run_benchmark(
 
 def format_table(result: dict) -> str:
     """The result as a fixed-width text table, with each target marked met or missed."""
+    needed = {"period", "horizon", "threads", "seed", "rows"}
+    if not isinstance(result, dict) or not needed <= set(result):
+        got = f"a dict with keys {sorted(result)}" if isinstance(result, dict) else type(result).__name__
+        raise TypeError(f"result must be the dict run_benchmark returns (keys {sorted(needed)}), got {got}")
     lines = [
         f"period {result['period']:g} samples/radian, horizon {result['horizon']}, "
         f"threads {result['threads']}, seed {result['seed']}",

@@ -9,6 +9,7 @@ checkpoint fails with a message that says which.
 
 from __future__ import annotations
 
+import inspect
 import os
 import tempfile
 from collections.abc import Mapping
@@ -24,13 +25,16 @@ __all__ = ["FORMAT", "VERSION", "model_settings", "save_model", "load_model"]
 FORMAT = "sine-lab checkpoint"
 VERSION = 1
 
-_MODEL_ARGS = ("cell", "input_size", "hidden_size", "output_size", "num_layers", "dropout")
+# Every constructor argument, read from the signature so that one added later is saved too;
+# SequenceModel keeps each as an attribute of the same name.
+_MODEL_ARGS = tuple(name for name in inspect.signature(SequenceModel.__init__).parameters if name != "self")
 _SCALARS = (str, int, float, bool, type(None))
 
 
 def model_settings(model: SequenceModel) -> dict[str, Any]:
-    """The constructor arguments that rebuild ``model``'s architecture:
-    ``SequenceModel(**model_settings(model))`` has the same parameter shapes."""
+    """The constructor arguments that rebuild ``model``'s architecture (cell, sizes,
+    layers, dropout, delta_scale, ...): ``SequenceModel(**model_settings(model))``
+    computes the same function once given the same weights."""
     if not isinstance(model, SequenceModel):
         raise TypeError(f"model must be a SequenceModel, got {type(model).__name__}")
     return {name: getattr(model, name) for name in _MODEL_ARGS}

@@ -204,7 +204,12 @@ class SequenceModel(nn.Module):
             coefficients: ``a_0 … a_{p-1}``, newest sample first, ``p >= 1``
                 (e.g. from :func:`~sine_lab.training.fit_autoregressive`).
         """
-        a = torch.as_tensor(coefficients, dtype=torch.float32)
+        try:
+            a = torch.as_tensor(coefficients, dtype=torch.float32)
+        except (TypeError, ValueError, RuntimeError) as error:
+            raise TypeError(
+                f"coefficients must be a sequence of numbers or a 1-D tensor (p,), got {coefficients!r}"
+            ) from error
         check_tensor("coefficients", a, ndim=1, layout="(p,)")
         if a.numel() < 1:
             raise ValueError("coefficients must hold at least one value")

@@ -19,7 +19,8 @@ def trained_model(cell="gru", **kwargs):
     return model, x
 
 
-@pytest.mark.parametrize("cell, kwargs", [("gru", {}), ("lstm", {"num_layers": 2, "dropout": 0.1}), ("linear", {})])
+@pytest.mark.parametrize("cell, kwargs", [("gru", {}), ("lstm", {"num_layers": 2, "dropout": 0.1}), ("linear", {}),
+                                         ("rnn", {"delta_scale": 0.1})])
 def test_save_and_load_round_trip_exactly(tmp_path, cell, kwargs):
     model, x = trained_model(cell, **kwargs)
     path = save_model(model, tmp_path / "model.pt", SETTINGS)
@@ -30,6 +31,15 @@ def test_save_and_load_round_trip_exactly(tmp_path, cell, kwargs):
     assert all(torch.equal(v, loaded.state_dict()[k]) for k, v in model.state_dict().items())
     model.eval()
     assert torch.equal(model(x), loaded(x))
+
+
+def test_model_settings_are_every_constructor_argument():
+    import inspect
+
+    model = SequenceModel("gru", hidden_size=3, delta_scale=0.5)
+    arguments = set(inspect.signature(SequenceModel).parameters)
+    assert set(model_settings(model)) == arguments
+    assert model_settings(model)["delta_scale"] == 0.5
 
 
 def test_settings_default_to_empty_and_tuples_come_back_as_lists(tmp_path):

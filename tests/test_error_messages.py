@@ -15,11 +15,12 @@ import pytest
 import torch
 import torch.nn as nn
 
-from sine_lab.data import article_data, make_windows, sine_series
+from sine_lab import bench
+from sine_lab.data import Standardizer, article_data, make_windows, random_sines, sine_series, time_split
 from sine_lab.diagnostics import ShapeStep, format_trace, trace_shapes
 from sine_lab.models import LinearRecurrence, SequenceModel, forecast
 from sine_lab.plots import plot_loss, plot_prediction
-from sine_lab.training import History, seed_everything, train
+from sine_lab.training import History, fit_autoregressive, seed_everything, train
 from sine_lab.validation import check_choice, check_float, check_int, check_tensor
 
 
@@ -82,6 +83,29 @@ def test_make_windows_bad_input():
         make_windows(torch.zeros(10), 10, 2)
 
 
+def test_time_split_bad_input():
+    with raises(ValueError, "train + validation must leave a test part: 0.9 + 0.1 of 10 steps leaves 0"):
+        time_split(torch.zeros(10), 0.9, 0.1)
+    with raises(TypeError, "series must be a torch.Tensor (T,) or (n_series, T), got list [1, 2, 3]"):
+        time_split([1, 2, 3])
+
+
+def test_random_sines_bad_input():
+    with raises(ValueError, "n_series must be >= 1, got 0"):
+        random_sines(0, 10)
+    with raises(TypeError, "amplitude must be a (low, high) tuple, got [0, 1]"):
+        random_sines(2, 10, amplitude=[0, 1])
+
+
+def test_standardizer_bad_input():
+    with raises(TypeError, "train must be a floating-point tensor, got a 1-D torch.int64 tensor of shape (5,)"):
+        Standardizer.fit(torch.arange(5))
+    with raises(TypeError, "values must be a torch.Tensor, got list [1.0]"):
+        Standardizer(0.0, 1.0).transform([1.0])
+    with raises(TypeError, "values must be a floating-point tensor, got a 1-D torch.int64 tensor of shape (2,)"):
+        Standardizer(0.0, 1.0).inverse(torch.zeros(2, dtype=torch.int64))
+
+
 # --- models ----------------------------------------------------------------------------------------------
 
 
@@ -134,6 +158,15 @@ def test_forecast_bad_input():
         forecast(SequenceModel("gru", hidden_size=2), torch.zeros(1, 5, 1), 0)
 
 
+def test_linear_predictor_bad_input():
+    with raises(TypeError, "coefficients must be a sequence of numbers or a 1-D tensor (p,), got 'ab'"):
+        SequenceModel.linear_predictor("ab")
+    with raises(ValueError, "coefficients must be a 1-D tensor (p,), got a 2-D torch.float32 tensor of shape (1, 2)"):
+        SequenceModel.linear_predictor([[1.0, 2.0]])
+    with raises(ValueError, "delta_scale predicts a change of the input, so it needs input_size == output_size, got 1 and 2"):
+        SequenceModel(delta_scale=0.1, output_size=2)
+
+
 # --- training --------------------------------------------------------------------------------------------
 
 
@@ -154,6 +187,23 @@ def test_train_bad_input():
         train(model, x, x, epochs=10.0, lr=0.1)
     with raises(ValueError, "clip_grad_norm must be > 0.0, got 0.0"):
         train(model, x, x, epochs=1, lr=0.1, clip_grad_norm=0)
+
+
+def test_train_extensions_bad_input():
+    model, x = nn.Linear(1, 1), torch.ones(4, 1)
+    with raises(ValueError, "optimizer must be one of 'adam', 'lbfgs'; got 'sgd'"):
+        train(model, x, x, epochs=1, lr=0.1, optimizer="sgd")
+    with raises(ValueError, "patience needs a validation set to watch"):
+        train(model, x, x, epochs=1, lr=0.1, patience=2)
+    with raises(ValueError, "max_loss_growth must be > 1.0, got 1.0"):
+        train(model, x, x, epochs=1, lr=0.1, max_loss_growth=1.0)
+
+
+def test_fit_autoregressive_bad_input():
+    with raises(ValueError, "order must be >= 1, got 0"):
+        fit_autoregressive(torch.zeros(5), 0)
+    with raises(ValueError, "series must have at least window + horizon = 4 time steps, got 2"):
+        fit_autoregressive(torch.zeros(2), 3)
 
 
 # --- diagnostics -----------------------------------------------------------------------------------------
@@ -198,3 +248,29 @@ def test_plot_prediction_bad_input():
         plot_prediction(x, y, {"a": y.numpy()}, title="t")
     with raises(ValueError, "truth must have as many elements as t (1000), got 999"):
         plot_prediction(x, y[1:], y, title="t")
+
+
+# --- bench -----------------------------------------------------------------------------------------------
+
+
+def test_bench_functions_bad_input():
+    with raises(ValueError, "period must be >= 5.0, got 2.0"):
+        bench.make_task(2.0)
+    task = bench.make_task(n_series=4, n_test=1)
+    with raises(ValueError, "horizon must be >= 1, got 0"):
+        task.continuation(0)
+    with raises(ValueError, "cell must be one of 'rnn', 'lstm', 'gru', 'linear'; got 'transformer'"):
+        bench.train_model("transformer", task)
+    with raises(ValueError, "series must be a 2-D tensor (n_series, T), got a 1-D torch.float32 tensor of shape (10,)"):
+        bench.one_step_mse(SequenceModel(), torch.zeros(10))
+    with raises(ValueError, "horizon must be >= 1, got 0"):
+        bench.free_run_mse(SequenceModel(), task, horizon=0)
+    with raises(ValueError, "cells must name at least one of rnn, lstm, gru, linear"):
+        bench.run_benchmark(cells=[])
+    with raises(TypeError, "result must be the dict run_benchmark returns (keys ['horizon', 'period', 'rows', 'seed', 'threads']), got a dict with keys []"):
+        bench.format_table({})
+
+
+def test_bench_command_line_bad_input(capsys):
+    assert bench.main(["--horizon", "x"]) == 2
+    assert "argument --horizon: expected a int, got 'x'" in capsys.readouterr().err
