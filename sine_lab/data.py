@@ -2,12 +2,25 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+
 import torch
 from torch import Tensor
 
-from .validation import check_float, check_int
+from .validation import check_float, check_int, check_tensor
 
-__all__ = ["ARTICLE_START", "ARTICLE_STOP", "ARTICLE_POINTS", "article_data", "sine_series"]
+__all__ = [
+    "ARTICLE_START",
+    "ARTICLE_STOP",
+    "ARTICLE_POINTS",
+    "Standardizer",
+    "article_data",
+    "make_windows",
+    "random_sines",
+    "sine_series",
+    "time_split",
+]
 
 ARTICLE_START = 0.0
 ARTICLE_STOP = 10.0
@@ -76,3 +89,154 @@ def sine_series(
         generator = torch.Generator().manual_seed(seed)
         values = values + noise * torch.randn(length, generator=generator, dtype=torch.float64)
     return t.float(), values.float()
+
+
+def make_windows(series: Tensor, window: int, horizon: int = 1, *, stride: int = 1) -> tuple[Tensor, Tensor]:
+    """Cut series into supervised pairs: ``window`` past values predict the next ``horizon``.
+
+    A pair starts every ``stride`` samples and no pair crosses from one series
+    into another. Pairs are ordered series by series, then by time, so that
+    with ``stride=1`` ``inputs[k]`` of series ``i`` starts at sample ``k`` of that series.
+
+    Args:
+        series: one series ``(T,)`` or several of equal length ``(n_series, T)``.
+        window: past values per input, >= 1.
+        horizon: future values per target, >= 1.
+        stride: samples between the starts of consecutive pairs, >= 1.
+
+    Returns:
+        ``inputs`` ``(N, window, 1)`` (batch-first, one feature) and ``targets``
+        ``(N, horizon)``, with ``N = n_series * ((T - window - horizon) // stride + 1)``.
+    """
+    check_tensor("series", series, ndim=(1, 2), layout="(T,) or (n_series, T)")
+    window = check_int("window", window, minimum=1)
+    horizon = check_int("horizon", horizon, minimum=1)
+    stride = check_int("stride", stride, minimum=1)
+    rows = series.unsqueeze(0) if series.dim() == 1 else series
+    span = window + horizon
+    if rows.shape[1] < span:
+        raise ValueError(
+            f"series must have at least window + horizon = {span} time steps, got {rows.shape[1]}"
+        )
+    pairs = rows.unfold(1, span, stride).reshape(-1, span)
+    return pairs[:, :window].unsqueeze(-1).contiguous(), pairs[:, window:].contiguous()
+
+
+def time_split(series: Tensor, train: float = 0.7, validation: float = 0.15) -> tuple[Tensor, Tensor, Tensor]:
+    """Split along time: the first part trains, the next validates, the last tests.
+
+    Cut before windowing, so that no training window contains a value from the
+    validation or test stretch: every evaluation is on a later time than anything
+    the model was fitted to.
+
+    Args:
+        series: ``(T,)`` or ``(n_series, T)``.
+        train: fraction of the time steps for training, in ``(0, 1)``.
+        validation: fraction for validation, ``>= 0``; the rest (``> 0``) is the test part.
+
+    Returns:
+        ``(train_part, validation_part, test_part)``, each with the leading shape of
+        ``series`` and ``int(train * T)``, ``int(validation * T)`` and the remaining steps.
+    """
+    check_tensor("series", series, ndim=(1, 2), layout="(T,) or (n_series, T)")
+    train = check_float("train", train, minimum=0.0, maximum=1.0, exclusive_minimum=True)
+    validation = check_float("validation", validation, minimum=0.0, maximum=1.0)
+    length = series.shape[-1]
+    n_train, n_val = int(train * length), int(validation * length)
+    if n_train + n_val >= length:
+        raise ValueError(
+            f"train + validation must leave a test part: {train} + {validation} of {length} steps "
+            f"leaves {length - n_train - n_val}"
+        )
+    return series[..., :n_train], series[..., n_train : n_train + n_val], series[..., n_train + n_val :]
+
+
+def random_sines(
+    n_series: int,
+    length: int,
+    *,
+    step: float = 0.1,
+    angular_frequency: tuple[float, float] = (1.0, 1.0),
+    amplitude: tuple[float, float] = (1.0, 1.0),
+    noise: float = 0.0,
+    seed: int = 0,
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Many sine series at random phases, frequencies and amplitudes.
+
+    Series ``i`` is ``A_i sin(ω_i t + φ_i) + noise * N(0, 1)`` at ``t = n * step``,
+    with ``φ_i`` uniform in ``[0, 2π)``, ``ω_i`` uniform in ``angular_frequency``
+    and ``A_i`` uniform in ``amplitude`` (give equal bounds for a fixed value).
+
+    Args:
+        n_series: number of series, >= 1.
+        length: samples per series, >= 1.
+        step: ``Δt``, > 0.
+        angular_frequency: ``(low, high)`` bounds of ``ω``, ``0 < low <= high``.
+        amplitude: ``(low, high)`` bounds of ``A``, ``0 <= low <= high``.
+        noise: standard deviation of additive Gaussian noise, >= 0.
+        seed: seeds phases, frequencies, amplitudes and noise.
+
+    Returns:
+        ``values`` ``(n_series, length)`` float32, and the ``ω`` and ``A`` of each
+        series, each ``(n_series,)``.
+    """
+    n_series = check_int("n_series", n_series, minimum=1)
+    length = check_int("length", length, minimum=1)
+    step = check_float("step", step, minimum=0.0, exclusive_minimum=True)
+    noise = check_float("noise", noise, minimum=0.0)
+    seed = check_int("seed", seed, minimum=0)
+    bounds = {}
+    for name, pair, minimum in (("angular_frequency", angular_frequency, 0.0), ("amplitude", amplitude, 0.0)):
+        if not isinstance(pair, tuple) or len(pair) != 2:
+            raise TypeError(f"{name} must be a (low, high) tuple, got {pair!r}")
+        low = check_float(f"{name} low", pair[0], minimum=minimum, exclusive_minimum=name == "angular_frequency")
+        high = check_float(f"{name} high", pair[1], minimum=low)
+        bounds[name] = (low, high)
+    generator = torch.Generator().manual_seed(seed)
+
+    def uniform(low: float, high: float) -> Tensor:
+        return low + (high - low) * torch.rand(n_series, generator=generator, dtype=torch.float64)
+
+    omega = uniform(*bounds["angular_frequency"])
+    amp = uniform(*bounds["amplitude"])
+    phase = uniform(0.0, 2 * math.pi)
+    t = step * torch.arange(length, dtype=torch.float64)
+    values = amp[:, None] * torch.sin(omega[:, None] * t + phase[:, None])
+    if noise > 0:
+        values = values + noise * torch.randn(n_series, length, generator=generator, dtype=torch.float64)
+    return values.float(), omega.float(), amp.float()
+
+
+@dataclass(frozen=True)
+class Standardizer:
+    """Shift and scale values to mean 0 and standard deviation 1, and back.
+
+    Fit it on the training part only (:meth:`fit`), then apply the same numbers to
+    validation and test data, so that no statistic of a later stretch leaks into training.
+    """
+
+    mean: float
+    std: float
+
+    @classmethod
+    def fit(cls, train: Tensor) -> "Standardizer":
+        """Take the mean and standard deviation of all values in ``train`` (any shape, >= 2 values)."""
+        check_tensor("train", train)
+        if train.numel() < 2:
+            raise ValueError(f"train needs at least 2 values to estimate a spread, got {train.numel()}")
+        mean, std = float(train.mean()), float(train.std())
+        # A constant tensor's computed std is rounding noise (about eps * |mean|), not always exactly 0.
+        if std <= 16 * torch.finfo(train.dtype).eps * abs(mean) or std == 0.0:
+            raise ValueError(
+                f"train is constant: its standard deviation is 0 (computed {std:.3g} for values around {mean:.6g}), "
+                "so it cannot be scaled"
+            )
+        return cls(mean, std)
+
+    def transform(self, values: Tensor) -> Tensor:
+        """``(values - mean) / std``, same shape."""
+        return (check_tensor("values", values) - self.mean) / self.std
+
+    def inverse(self, values: Tensor) -> Tensor:
+        """Undo :meth:`transform`: ``values * std + mean``, same shape."""
+        return check_tensor("values", values) * self.std + self.mean

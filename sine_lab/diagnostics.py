@@ -8,6 +8,8 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
+from .validation import check_tensor
+
 __all__ = ["ShapeStep", "trace_shapes", "format_trace"]
 
 
@@ -45,6 +47,12 @@ def trace_shapes(model: nn.Module, x: Tensor, y: Tensor | None = None) -> list[S
         one :class:`ShapeStep` per submodule call, in call order, then the loss row;
         if the forward pass raises, the last row names the error instead.
     """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    # Any dtype and non-finite values are allowed: tracing a broken input is the point.
+    check_tensor("x", x, floating=False, finite=False)
+    if y is not None:
+        check_tensor("y", y, floating=False, finite=False)
     steps: list[ShapeStep] = []
 
     def hook(name: str):
@@ -90,6 +98,8 @@ def trace_shapes(model: nn.Module, x: Tensor, y: Tensor | None = None) -> list[S
 
 def format_trace(steps: list[ShapeStep]) -> str:
     """A fixed-width table of :func:`trace_shapes` rows, one per line."""
+    if not isinstance(steps, (list, tuple)) or not all(isinstance(s, ShapeStep) for s in steps):
+        raise TypeError(f"steps must be a list of ShapeStep from trace_shapes, got {type(steps).__name__}")
     rows = [("stage", "input", "output", "note")] + [
         (s.stage, str(s.input_shape), str(s.output_shape), s.note) for s in steps
     ]

@@ -8,6 +8,7 @@ kept bug-for-bug: chapters 01-03 show what they really compute.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from typing import Union
 
 import torch
@@ -24,6 +25,7 @@ __all__ = [
     "LinearRecurrence",
     "SequenceModel",
     "State",
+    "forecast",
 ]
 
 # An ``nn.RNN``/``nn.GRU`` state is ``h``; an ``nn.LSTM`` state is ``(h, c)``;
@@ -99,8 +101,8 @@ class LinearRecurrence(nn.Module):
 
     def __init__(self, input_size: int, hidden_size: int) -> None:
         super().__init__()
-        self.input_size = input_size
-        self.hidden_size = hidden_size
+        self.input_size = check_int("input_size", input_size, minimum=1)
+        self.hidden_size = check_int("hidden_size", hidden_size, minimum=1)
         self.weight_ih_l0 = nn.Parameter(torch.empty(hidden_size, input_size))
         self.weight_hh_l0 = nn.Parameter(torch.empty(hidden_size, hidden_size))
         self.bias_l0 = nn.Parameter(torch.zeros(hidden_size))
@@ -110,6 +112,14 @@ class LinearRecurrence(nn.Module):
         nn.init.uniform_(self.weight_hh_l0, -bound, bound)
 
     def forward(self, x: Tensor, h0: Tensor | None = None) -> tuple[Tensor, Tensor]:
+        check_tensor("x", x, ndim=3, last_dim=self.input_size, layout="(batch, seq, input_size)")
+        if h0 is not None:
+            check_tensor("h0", h0, ndim=3, layout="(1, batch, hidden_size)")
+            if tuple(h0.shape) != (1, x.shape[0], self.hidden_size):
+                raise ValueError(
+                    f"h0 must have shape (1, batch, hidden_size) = {(1, x.shape[0], self.hidden_size)}, "
+                    f"got {tuple(h0.shape)}"
+                )
         h = x.new_zeros(x.shape[0], self.hidden_size) if h0 is None else h0[0]
         drive = x @ self.weight_ih_l0.T + self.bias_l0
         outputs = []
@@ -141,6 +151,11 @@ class SequenceModel(nn.Module):
         num_layers: stacked recurrent layers.
         dropout: dropout between stacked layers (needs ``num_layers > 1`` to act).
         per_step: make ``forward`` return every step's output, not only the last.
+        delta_scale: if set, each step predicts the *change* from its input:
+            output ``= x + delta_scale * head(h)`` (needs ``input_size == output_size``).
+            A good scale is the spread of one-step differences in the training data,
+            so the head works on numbers near 1; the next value of a finely sampled
+            wave is mostly the current one, and the network need not relearn the identity.
     """
 
     def __init__(
@@ -152,6 +167,7 @@ class SequenceModel(nn.Module):
         num_layers: int = 1,
         dropout: float = 0.0,
         per_step: bool = False,
+        delta_scale: float | None = None,
     ) -> None:
         super().__init__()
         self.cell = check_choice("cell", cell, tuple(CELLS))
@@ -163,6 +179,14 @@ class SequenceModel(nn.Module):
         if not isinstance(per_step, bool):
             raise TypeError(f"per_step must be a bool, got {type(per_step).__name__} {per_step!r}")
         self.per_step = per_step
+        if delta_scale is not None:
+            delta_scale = check_float("delta_scale", delta_scale, minimum=0.0, exclusive_minimum=True)
+            if input_size != output_size:
+                raise ValueError(
+                    f"delta_scale predicts a change of the input, so it needs input_size == output_size, "
+                    f"got {input_size} and {output_size}"
+                )
+        self.delta_scale = delta_scale
         if cell == "linear":
             if num_layers != 1:
                 raise ValueError(f"the linear cell has exactly one layer; got num_layers={num_layers}")
@@ -173,6 +197,38 @@ class SequenceModel(nn.Module):
                 dropout=dropout if num_layers > 1 else 0.0,
             )
         self.head = nn.Linear(hidden_size, output_size)
+
+    @classmethod
+    def linear_predictor(cls, coefficients: Sequence[float] | Tensor) -> "SequenceModel":
+        """A linear autoregression ``s[n+1] = a_0 s[n] + a_1 s[n-1] + … + a_{p-1} s[n-p+1]`` as a cell.
+
+        ``p`` linear units form a shift register holding ``h_n = (s[n], …, s[n-p+1])``
+        and the head computes the weighted sum, so fed ``(batch, seq, 1)`` values the
+        per-step output of :meth:`run` is that prediction (from the ``p``-th input on;
+        before that the register still holds zeros).
+
+        Args:
+            coefficients: ``a_0 … a_{p-1}``, newest sample first, ``p >= 1``
+                (e.g. from :func:`~sine_lab.training.fit_autoregressive`).
+        """
+        try:
+            a = torch.as_tensor(coefficients, dtype=torch.float32)
+        except (TypeError, ValueError, RuntimeError) as error:
+            raise TypeError(
+                f"coefficients must be a sequence of numbers or a 1-D tensor (p,), got {coefficients!r}"
+            ) from error
+        check_tensor("coefficients", a, ndim=1, layout="(p,)")
+        if a.numel() < 1:
+            raise ValueError("coefficients must hold at least one value")
+        order = a.numel()
+        model = cls("linear", input_size=1, hidden_size=order, output_size=1)
+        with torch.no_grad():
+            model.rnn.weight_ih_l0.copy_(torch.eye(order, 1))
+            model.rnn.weight_hh_l0.copy_(torch.diag(torch.ones(order - 1), -1))
+            model.rnn.bias_l0.zero_()
+            model.head.weight.copy_(a.reshape(1, order))
+            model.head.bias.zero_()
+        return model
 
     @classmethod
     def linear_oscillator(cls, omega_dt: float) -> "SequenceModel":
@@ -187,14 +243,7 @@ class SequenceModel(nn.Module):
             omega_dt: ``ω Δt``, the phase advance per sample in radians, in ``(0, π)``.
         """
         omega_dt = check_float("omega_dt", omega_dt, minimum=0.0, maximum=math.pi, exclusive_minimum=True)
-        model = cls("linear", input_size=1, hidden_size=2, output_size=1)
-        with torch.no_grad():
-            model.rnn.weight_ih_l0.copy_(torch.tensor([[1.0], [0.0]]))
-            model.rnn.weight_hh_l0.copy_(torch.tensor([[0.0, 0.0], [1.0, 0.0]]))
-            model.rnn.bias_l0.zero_()
-            model.head.weight.copy_(torch.tensor([[2.0 * math.cos(omega_dt), -1.0]]))
-            model.head.bias.zero_()
-        return model
+        return cls.linear_predictor([2.0 * math.cos(omega_dt), -1.0])
 
     def run(self, x: Tensor, state: State | None = None) -> tuple[Tensor, State]:
         """Run over a batch of sequences.
@@ -207,11 +256,69 @@ class SequenceModel(nn.Module):
             per-step outputs ``(batch, seq, output_size)`` and the final state.
         """
         check_tensor("x", x, ndim=3, last_dim=self.input_size, layout="(batch, seq, input_size)")
+        if state is not None:
+            self._check_state(state, x.shape[0])
         hidden, state = self.rnn(x, state)
-        return self.head(hidden), state
+        out = self.head(hidden)
+        if self.delta_scale is not None:
+            out = x + self.delta_scale * out
+        return out, state
+
+    def _check_state(self, state: object, batch: int) -> None:
+        layers = 1 if self.cell == "linear" else self.num_layers
+        expected = (layers, batch, self.hidden_size)
+        parts = ("h", "c") if self.cell == "lstm" else ("h",)
+        if self.cell == "lstm" and not (isinstance(state, tuple) and len(state) == 2):
+            raise TypeError(f"state of an lstm must be a tuple (h, c), got {type(state).__name__}")
+        for name, part in zip(parts, state if self.cell == "lstm" else (state,)):
+            check_tensor(f"state {name}", part, ndim=3, layout="(num_layers, batch, hidden_size)")
+            if tuple(part.shape) != expected:
+                raise ValueError(
+                    f"state {name} must have shape (num_layers, batch, hidden_size) = {expected}, got {tuple(part.shape)}"
+                )
 
     def forward(self, x: Tensor) -> Tensor:
         """``(batch, seq, input_size)`` -> ``(batch, output_size)`` from the last step,
         or ``(batch, seq, output_size)`` when the model was built with ``per_step=True``."""
         outputs, _ = self.run(x)
         return outputs if self.per_step else outputs[:, -1, :]
+
+
+def forecast(model: SequenceModel, context: Tensor, steps: int) -> Tensor:
+    """Free-running forecast: each prediction is fed back as the next input.
+
+    The whole ``context`` is run through :meth:`SequenceModel.run`; its last
+    output is the first prediction. Then the model is stepped one sample at a
+    time, carrying its state, with its own previous prediction as input. Output
+    ``k`` is therefore the forecast ``k + 1`` steps past the end of the context.
+
+    It runs under the caller's grad mode: wrap it in ``torch.no_grad()`` for
+    inference; with gradients on it is differentiable end to end (a rollout loss).
+    Put a model with dropout in ``eval()`` mode first.
+
+    Args:
+        model: a :class:`SequenceModel` with ``input_size == output_size == 1``.
+        context: observed values ``(batch, W, 1)``, ``W >= 1``.
+        steps: number of values to generate, >= 1.
+
+    Returns:
+        the forecast ``(batch, steps)``.
+    """
+    if not isinstance(model, SequenceModel):
+        raise TypeError(f"model must be a SequenceModel, got {type(model).__name__}")
+    if model.input_size != 1 or model.output_size != 1:
+        raise ValueError(
+            "forecast feeds each prediction back as the next input, so it needs "
+            f"input_size == output_size == 1, got {model.input_size} and {model.output_size}"
+        )
+    check_tensor("context", context, ndim=3, last_dim=1, layout="(batch, W, 1)")
+    if context.shape[1] < 1:
+        raise ValueError(f"context must hold at least one time step, got shape {tuple(context.shape)}")
+    steps = check_int("steps", steps, minimum=1)
+    outputs, state = model.run(context)
+    value = outputs[:, -1:]
+    predictions = [value]
+    for _ in range(steps - 1):
+        value, state = model.run(value, state)
+        predictions.append(value)
+    return torch.cat(predictions, dim=1).squeeze(-1)

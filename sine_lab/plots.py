@@ -10,6 +10,7 @@ from matplotlib.axes import Axes
 from torch import Tensor
 
 from .training import History
+from .validation import check_float, check_tensor
 
 __all__ = ["plot_loss", "plot_prediction"]
 
@@ -33,6 +34,15 @@ def plot_loss(
     """
     if isinstance(histories, History):
         histories = {"training loss": histories}
+    if not isinstance(histories, Mapping) or not all(isinstance(h, History) for h in histories.values()):
+        raise TypeError(
+            "histories must be a History or a mapping {label: History}, got "
+            + (f"a mapping with {sorted({type(h).__name__ for h in histories.values()})} values"
+               if isinstance(histories, Mapping) else type(histories).__name__)
+        )
+    _check_title(title)
+    for label, value in (reference or {}).items():
+        check_float(f"reference[{label!r}]", value)
     ax = ax if ax is not None else plt.subplots(figsize=(7, 3.5))[1]
     for label, history in histories.items():
         ax.plot(range(1, history.epochs + 1), history.loss, label=label)
@@ -69,12 +79,19 @@ def plot_prediction(
         title: the figure's title; state the finding.
         ax: axes to draw on; a new figure when ``None``.
     """
+    check_tensor("t", t, floating=False, finite=False)
+    check_tensor("truth", truth, floating=False, finite=False)
+    _check_title(title)
     t = t.detach().reshape(-1)
     truth = truth.detach().reshape(-1)
     if truth.numel() != t.numel():
         raise ValueError(f"truth must have as many elements as t ({t.numel()}), got {truth.numel()}")
     if isinstance(predictions, Tensor):
         predictions = {"prediction": predictions}
+    if not isinstance(predictions, Mapping):
+        raise TypeError(f"predictions must be a tensor or a mapping {{label: tensor}}, got {type(predictions).__name__}")
+    for label, pred in predictions.items():
+        check_tensor(f"prediction {label!r}", pred, floating=False, finite=False)
     ax = ax if ax is not None else plt.subplots(figsize=(7, 3.5))[1]
     ax.plot(t, truth, color="black", linewidth=2, label="truth: sin(t)")
     for label, pred in predictions.items():
@@ -92,3 +109,8 @@ def plot_prediction(
     ax.legend()
     ax.grid(True, alpha=0.3)
     return ax
+
+
+def _check_title(title: object) -> None:
+    if not isinstance(title, str) or not title.strip():
+        raise TypeError(f"title must be a non-empty str stating the finding, got {type(title).__name__} {title!r}")

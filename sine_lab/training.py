@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 import warnings
@@ -13,12 +14,19 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
-from .validation import check_float, check_int, check_tensor
+from .data import make_windows
+from .validation import check_choice, check_float, check_int, check_tensor
 
-__all__ = ["History", "seed_everything", "train"]
+__all__ = ["History", "OPTIMIZERS", "SCHEDULES", "fit_autoregressive", "seed_everything", "train"]
 
 # Called after every epoch with (epoch, loss); returning False stops training.
 Callback = Callable[[int, float], "bool | None"]
+# Maps (model, x) to the prediction compared with y; the default is model(x).
+Predict = Callable[[nn.Module, Tensor], Tensor]
+
+OPTIMIZERS = ("adam", "lbfgs")
+LBFGS_ITERATIONS_PER_EPOCH = 20
+SCHEDULES = ("onecycle", "cosine")
 
 
 @dataclass
@@ -33,8 +41,13 @@ class History:
             (before clipping), when asked for.
         warnings: each distinct warning raised while training (e.g. PyTorch's
             broadcasting warning), in the order first seen.
-        stop_reason: ``"completed"``, ``"diverged"`` or ``"stopped"`` (by the callback).
+        stop_reason: ``"completed"``, ``"diverged"``, ``"stopped"`` (by the callback)
+            or ``"early_stopped"`` (validation stopped improving).
         message: a sentence a person can read about how training ended.
+        validation_loss: the validation loss at each epoch in ``validation_epochs``.
+        validation_epochs: the epochs at which the validation loss was measured.
+        best_epoch: the epoch whose weights the model holds after training with a
+            validation set (the lowest validation loss), else ``None``.
     """
 
     loss: list[float] = field(default_factory=list)
@@ -43,6 +56,9 @@ class History:
     warnings: list[str] = field(default_factory=list)
     stop_reason: str = "completed"
     message: str = ""
+    validation_loss: list[float] = field(default_factory=list)
+    validation_epochs: list[int] = field(default_factory=list)
+    best_epoch: int | None = None
 
     @property
     def epochs(self) -> int:
@@ -80,13 +96,25 @@ def train(
     log_every: int | None = None,
     progress: bool = False,
     callback: Callback | None = None,
+    optimizer: str = "adam",
+    schedule: str | None = None,
+    predict: Predict | None = None,
+    validation: tuple[Tensor, Tensor] | None = None,
+    validate_every: int = 1,
+    patience: int | None = None,
+    max_loss_growth: float | None = 1e3,
 ) -> History:
-    """Train ``model`` on ``(x, y)`` with Adam and return its :class:`History`.
+    """Train ``model`` on ``(x, y)`` with Adam (or L-BFGS) and return its :class:`History`.
 
     With ``batch_size=None`` every epoch is one full-batch step, exactly the
     article's loop (``zero_grad``, forward, loss, ``backward``, ``step``), so the
     losses are identical to running that loop by hand. With a ``batch_size`` the
     first dimension of ``x`` and ``y`` is split into shuffled mini-batches.
+
+    With a ``validation`` set the model is scored on it before training, every
+    ``validate_every`` epochs and after the last; training stops after ``patience``
+    scores without improvement, and the model is left holding the weights of its
+    best score (also when training diverged).
 
     Args:
         model: any module mapping ``x`` to a prediction.
@@ -104,10 +132,26 @@ def train(
         log_every: print ``Epoch [e/epochs], Loss: …`` every this many epochs, as the article does.
         progress: show a progress bar (a widget in notebooks).
         callback: called as ``callback(epoch, loss)`` after each epoch; returning ``False`` stops.
+        optimizer: ``"adam"``, or ``"lbfgs"`` (full batch only; each epoch is one
+            ``torch.optim.LBFGS`` step of up to 20 iterations with a strong-Wolfe line
+            search; ``lr`` is its initial step length, 1 is usual).
+        schedule: learning-rate schedule over all Adam steps: ``None`` (constant),
+            ``"onecycle"`` (warm up to ``lr``, then anneal) or ``"cosine"`` (anneal from ``lr``).
+        predict: ``predict(model, x)`` gives the prediction compared with ``y``
+            (default ``model(x)``), e.g. the per-step outputs of :meth:`SequenceModel.run`
+            or a free-running :func:`~sine_lab.models.forecast` for a rollout loss.
+        validation: ``(x_val, y_val)`` scored with the same ``predict`` and ``loss_fn``.
+        validate_every: epochs between validation scores, >= 1.
+        patience: stop after this many validation scores without improvement
+            (``None``: never stop early). Needs ``validation``.
+        max_loss_growth: treat training as exploding when an epoch's loss exceeds this
+            factor times the larger of the first epoch's loss and ``mean(y**2)`` (the
+            MSE of always predicting zero); ``None`` disables the check.
 
     Returns:
         the :class:`History`. Training stops early, with ``stop_reason="diverged"``
-        and a warning, if the loss becomes NaN or infinite.
+        and a warning, if the loss becomes NaN or infinite or explodes (see
+        ``max_loss_growth``); the message says what to try.
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
@@ -126,35 +170,102 @@ def train(
         clip_grad_norm = check_float("clip_grad_norm", clip_grad_norm, minimum=0.0, exclusive_minimum=True)
     if log_every is not None:
         log_every = check_int("log_every", log_every, minimum=1)
+    if max_loss_growth is not None:
+        max_loss_growth = check_float("max_loss_growth", max_loss_growth, minimum=1.0, exclusive_minimum=True)
     record_at = {check_int("record_predictions_at", e, minimum=0, maximum=epochs) for e in record_predictions_at}
+    optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
+    if schedule is not None:
+        schedule = check_choice("schedule", schedule, SCHEDULES)
+    if optimizer == "lbfgs" and (batch_size is not None or schedule is not None or clip_grad_norm is not None):
+        # The line search needs the same loss every call, and owns the step size.
+        raise ValueError("optimizer='lbfgs' needs batch_size=None, schedule=None and clip_grad_norm=None")
+    if predict is not None and not callable(predict):
+        raise TypeError(f"predict must be callable as predict(model, x), got {type(predict).__name__}")
+    if validation is not None:
+        if not isinstance(validation, tuple) or len(validation) != 2:
+            raise TypeError("validation must be a tuple (x_val, y_val)")
+        check_tensor("validation x", validation[0])
+        check_tensor("validation y", validation[1])
+    validate_every = check_int("validate_every", validate_every, minimum=1)
+    if patience is not None:
+        patience = check_int("patience", patience, minimum=1)
+        if validation is None:
+            raise ValueError("patience needs a validation set to watch")
     if seed is not None:
         torch.manual_seed(check_int("seed", seed, minimum=0))
 
     loss_fn = loss_fn if loss_fn is not None else nn.MSELoss()
-    optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+    predict = predict if predict is not None else _call_model
+    steps_per_epoch = 1 if batch_size is None else math.ceil(x.shape[0] / batch_size)
+    if optimizer == "lbfgs":
+        # Several iterations per step: torch's L-BFGS converges far more slowly when
+        # each step() call makes a single iteration. Zero tolerances: the losses
+        # wanted here are near float32 resolution.
+        opt = torch.optim.LBFGS(
+            model.parameters(), lr=lr, max_iter=LBFGS_ITERATIONS_PER_EPOCH, history_size=50,
+            line_search_fn="strong_wolfe", tolerance_grad=0.0, tolerance_change=0.0,
+        )
+    else:
+        opt = torch.optim.Adam(model.parameters(), lr=lr)
+    scheduler = _scheduler(opt, schedule, lr, epochs * steps_per_epoch)
     history = History()
     bar = _progress_bar(epochs) if progress else None
+    best_state: dict[str, Tensor] | None = None
+    best_loss, since_best = math.inf, 0
 
     def snapshot(epoch: int) -> None:
         if epoch in record_at:
             with torch.no_grad():
-                history.predictions[epoch] = model(x).detach().clone()
+                history.predictions[epoch] = predict(model, x).detach().clone()
+
+    def validate(epoch: int) -> bool:
+        """Score on the validation set; return True when patience has run out."""
+        nonlocal best_state, best_loss, since_best
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            value = float(loss_fn(predict(model, validation[0]), validation[1]))
+        model.train(was_training)
+        history.validation_loss.append(value)
+        history.validation_epochs.append(epoch)
+        if value < best_loss:
+            best_loss, since_best, history.best_epoch = value, 0, epoch
+            best_state = copy.deepcopy(model.state_dict())
+        else:
+            since_best += 1
+        return patience is not None and since_best >= patience
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         snapshot(0)
+        if validation is not None:
+            # The starting weights are a candidate too, so a diverged run can fall back on them.
+            validate(0)
         for epoch in range(1, epochs + 1):
             losses, norms = [], []
             for xb, yb in _batches(x, y, batch_size):
-                optimizer.zero_grad()
-                loss = loss_fn(model(xb), yb)
-                loss.backward()
-                if record_grad_norms or clip_grad_norm is not None:
-                    norm = nn.utils.clip_grad_norm_(
-                        model.parameters(), clip_grad_norm if clip_grad_norm is not None else math.inf
-                    )
-                    norms.append(float(norm))
-                optimizer.step()
+
+                def closure(xb: Tensor = xb, yb: Tensor = yb) -> Tensor:
+                    opt.zero_grad()
+                    loss = loss_fn(predict(model, xb), yb)
+                    loss.backward()
+                    if record_grad_norms or clip_grad_norm is not None:
+                        norm = nn.utils.clip_grad_norm_(
+                            model.parameters(), clip_grad_norm if clip_grad_norm is not None else math.inf
+                        )
+                        norms.append(float(norm))
+                    return loss
+
+                if optimizer == "lbfgs":
+                    # L-BFGS evaluates many times per step; the loss and gradient
+                    # norm recorded are those at the start of the step, as for Adam.
+                    loss = opt.step(closure)
+                    del norms[1:]
+                else:
+                    loss = closure()
+                    opt.step()
+                if scheduler is not None:
+                    scheduler.step()
                 losses.append(loss.item())
             epoch_loss = float(np.mean(losses))
             history.loss.append(epoch_loss)
@@ -166,12 +277,20 @@ def train(
                 bar.set_postfix(loss=f"{epoch_loss:.4g}", refresh=False)
             if log_every is not None and epoch % log_every == 0:
                 print(f"Epoch [{epoch}/{epochs}], Loss: {epoch_loss:.4f}")
-            if not math.isfinite(epoch_loss):
+            problem = _divergence(history.loss, max_loss_growth, y)
+            if problem:
                 history.stop_reason = "diverged"
                 history.message = (
-                    f"Training diverged: the loss became {epoch_loss} at epoch {epoch} (lr={lr}). "
+                    f"Training diverged: {problem} at epoch {epoch} (lr={lr}). "
                     "Try a smaller learning rate, gradient clipping (clip_grad_norm=1.0) "
                     "or inputs scaled to about [-1, 1]."
+                )
+                break
+            if validation is not None and (epoch % validate_every == 0 or epoch == epochs) and validate(epoch):
+                history.stop_reason = "early_stopped"
+                history.message = (
+                    f"Stopped early after epoch {epoch}: the validation loss had not improved for "
+                    f"{patience} checks; kept the weights of epoch {history.best_epoch}."
                 )
                 break
             if callback is not None and callback(epoch, epoch_loss) is False:
@@ -180,8 +299,15 @@ def train(
                 break
     if bar is not None:
         bar.close()
+    if best_state is not None:
+        model.load_state_dict(best_state)
     if history.stop_reason == "completed":
         history.message = f"Completed {epochs} epochs; final loss {history.final_loss:.4g}."
+        if history.best_epoch is not None:
+            history.message += (
+                f" Kept the weights of epoch {history.best_epoch} "
+                f"(validation loss {min(history.validation_loss):.4g})."
+            )
 
     # Each distinct warning is kept in the history and shown once, not once per epoch.
     seen: set[str] = set()
@@ -194,6 +320,38 @@ def train(
     if history.stop_reason == "diverged":
         warnings.warn(history.message, RuntimeWarning, stacklevel=2)
     return history
+
+
+def _divergence(losses: list[float], max_growth: float | None, y: Tensor) -> str:
+    """Why the loss history counts as diverged, or ``""`` if it does not."""
+    latest = losses[-1]
+    if not math.isfinite(latest):
+        return f"the loss became {latest}"
+    if max_growth is None:
+        return ""
+    # The zero predictor's MSE keeps a nearly perfect start (first loss ~ 0) from
+    # turning ordinary noise into an "explosion".
+    reference = max(losses[0], float(y.detach().double().pow(2).mean()))
+    if reference > 0 and latest > max_growth * reference:
+        return (
+            f"the loss grew to {latest:.4g}, more than {max_growth:g} times "
+            f"{reference:.4g} (the larger of the first epoch's loss and mean(y**2))"
+        )
+    return ""
+
+
+def _call_model(model: nn.Module, x: Tensor) -> Tensor:
+    return model(x)
+
+
+def _scheduler(
+    opt: torch.optim.Optimizer, schedule: str | None, lr: float, total_steps: int
+) -> torch.optim.lr_scheduler.LRScheduler | None:
+    if schedule == "onecycle":
+        return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=lr, total_steps=total_steps)
+    if schedule == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps)
+    return None
 
 
 def _batches(x: Tensor, y: Tensor, batch_size: int | None) -> Iterable[tuple[Tensor, Tensor]]:
@@ -210,3 +368,25 @@ def _progress_bar(total: int):
     from tqdm.auto import tqdm
 
     return tqdm(total=total, desc="training", unit="epoch", leave=True)
+
+
+def fit_autoregressive(series: Tensor, order: int = 2) -> Tensor:
+    """Least-squares linear regression of each value on the ``order`` before it.
+
+    Fits ``s[n+1] ≈ a_0 s[n] + a_1 s[n-1] + … + a_{order-1} s[n-order+1]`` over every
+    window of every series (no intercept: a sine has mean zero). For a noiseless
+    sampled sine and ``order=2`` the exact answer is ``(2 cos(ω Δt), -1)``.
+
+    Args:
+        series: ``(T,)`` or ``(n_series, T)``, with ``T > order``.
+        order: number of past values used, >= 1.
+
+    Returns:
+        the coefficients ``(order,)``, newest sample first, float32 (solved in float64);
+        :meth:`~sine_lab.models.SequenceModel.linear_predictor` turns them into a model.
+    """
+    order = check_int("order", order, minimum=1)
+    inputs, targets = make_windows(series, order)
+    design = inputs[..., 0].flip(1).double()
+    solution = torch.linalg.lstsq(design, targets.double()).solution
+    return solution[:, 0].float()

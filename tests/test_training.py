@@ -1,13 +1,15 @@
 import math
 import warnings
 
+import numpy as np
+
 import pytest
 import torch
 import torch.nn as nn
 
-from sine_lab.data import article_data
+from sine_lab.data import article_data, random_sines
 from sine_lab.models import ArticleSimpleRNN, SequenceModel
-from sine_lab.training import History, seed_everything, train
+from sine_lab.training import History, fit_autoregressive, seed_everything, train
 
 
 def article_loop(model, x, y, lr, epochs):
@@ -159,3 +161,157 @@ def test_train_rejects_mismatched_batches_and_non_models():
         train(lambda v: v, torch.ones(4, 1), torch.ones(4, 1), epochs=1, lr=0.1)
     with pytest.raises(ValueError, match="x must be finite"):
         train(nn.Linear(1, 1), torch.tensor([[float("nan")]]), torch.ones(1, 1), epochs=1, lr=0.1)
+
+
+def test_exploding_loss_stops_training_with_advice():
+    # Adam moves each weight by about lr per step: lr=1000 on inputs of 100 explodes at once.
+    seed_everything(0)
+    model = nn.Linear(1, 1)
+    x, y = torch.full((8, 1), 100.0), torch.zeros(8, 1)
+    with pytest.warns(RuntimeWarning, match="Training diverged: the loss grew to"):
+        history = train(model, x, y, epochs=20, lr=1000.0)
+    assert history.stop_reason == "diverged" and history.epochs == 2
+    assert history.loss[1] > 1000 * history.loss[0]
+    assert "smaller learning rate" in history.message and "clip_grad_norm" in history.message
+
+
+def test_exploding_loss_check_can_be_disabled_or_loosened():
+    seed_everything(0)
+    x, y = torch.full((8, 1), 100.0), torch.zeros(8, 1)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = train(nn.Linear(1, 1), x, y, epochs=3, lr=1000.0, max_loss_growth=None)
+    assert history.stop_reason == "completed" and history.epochs == 3
+    with pytest.raises(ValueError, match="max_loss_growth must be > 1.0, got 0.5"):
+        train(nn.Linear(1, 1), x, y, epochs=1, lr=0.1, max_loss_growth=0.5)
+
+
+def test_a_perfect_start_is_not_mistaken_for_an_explosion():
+    # The exact oscillator starts at loss ~1e-14; Adam's first steps raise it by many
+    # orders of magnitude, which is noise, not divergence: mean(y**2) is the yardstick.
+    from sine_lab.data import sine_series
+
+    _, s = sine_series(60, step=0.1)
+    windows = s.unfold(0, 11, 1)
+    model = SequenceModel.linear_oscillator(0.1)
+    history = train(model, windows[:, :10].unsqueeze(-1), windows[:, 10:], epochs=5, lr=0.01)
+    assert history.loss[0] < 1e-10 and max(history.loss) > 1e3 * history.loss[0]
+    assert history.stop_reason == "completed"
+
+
+# --- extensions: L-BFGS, schedules, predict, validation and early stopping ---
+
+
+def _line_data():
+    x = torch.linspace(-1, 1, 32).reshape(-1, 1)
+    return x, 3.0 * x - 0.5
+
+
+def test_lbfgs_solves_a_least_squares_line_to_closed_form_precision():
+    x, y = _line_data()
+    model = nn.Linear(1, 1)
+    history = train(model, x, y, epochs=2, lr=1.0, optimizer="lbfgs")
+    assert history.final_loss < 1.0  # the loss recorded is at the start of the last step
+    assert model.weight.item() == pytest.approx(3.0, abs=1e-4)
+    assert model.bias.item() == pytest.approx(-0.5, abs=1e-4)
+
+
+@pytest.mark.parametrize("schedule", ["onecycle", "cosine"])
+def test_schedules_follow_torchs_own_schedulers(schedule):
+    """Capture the learning rate at each step and compare with the scheduler run by hand."""
+    x, y = _line_data()
+    model = nn.Linear(1, 1)
+    seen = []
+    original_step = torch.optim.Adam.step
+
+    def spying_step(self, *args, **kwargs):
+        seen.append(self.param_groups[0]["lr"])
+        return original_step(self, *args, **kwargs)
+
+    torch.optim.Adam.step = spying_step
+    try:
+        train(model, x, y, epochs=3, lr=0.1, batch_size=8, schedule=schedule)
+    finally:
+        torch.optim.Adam.step = original_step
+    reference_opt = torch.optim.Adam(nn.Linear(1, 1).parameters(), lr=0.1)
+    if schedule == "onecycle":
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(reference_opt, max_lr=0.1, total_steps=12)
+    else:
+        scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(reference_opt, T_max=12)
+    expected = []
+    for _ in range(12):
+        expected.append(reference_opt.param_groups[0]["lr"])
+        reference_opt.step()
+        scheduler.step()
+    assert seen == pytest.approx(expected)
+
+
+def test_predict_replaces_the_model_call_in_loss_and_snapshots():
+    x, y = _line_data()
+    model = nn.Linear(1, 1)
+    history = train(model, x, 2 * y, epochs=2, lr=1.0, optimizer="lbfgs",
+                    predict=lambda m, v: 2 * m(v), record_predictions_at=[2])
+    assert model.weight.item() == pytest.approx(3.0, abs=1e-4)
+    assert torch.allclose(history.predictions[2], 2 * model(x), atol=1e-6)
+
+
+def test_validation_keeps_the_best_weights_and_patience_stops():
+    x, y = _line_data()
+    model = nn.Linear(1, 1)
+    # Validation data from a different line: fitting the training line makes it worse.
+    x_val, y_val = x, -3.0 * x
+    history = train(model, x, y, epochs=50, lr=0.05, validation=(x_val, y_val), patience=3)
+    assert history.stop_reason == "early_stopped"
+    assert history.validation_epochs[0] == 0
+    best = history.validation_epochs[history.validation_loss.index(min(history.validation_loss))]
+    assert history.best_epoch == best
+    with torch.no_grad():
+        assert nn.functional.mse_loss(model(x_val), y_val).item() == pytest.approx(min(history.validation_loss))
+
+
+def test_divergence_falls_back_on_the_best_validated_weights():
+    model = nn.Linear(1, 1)
+    start = {k: v.clone() for k, v in model.state_dict().items()}
+    x = torch.ones(4, 1)
+
+    def loss_infinite_while_training(pred, target):
+        # Validation runs without gradients, so only training steps see the explosion.
+        return (pred - target).pow(2).mean() * (float("inf") if pred.requires_grad else 1.0)
+
+    with pytest.warns(RuntimeWarning, match="Training diverged"):
+        history = train(model, x, x, epochs=5, lr=0.01, loss_fn=loss_infinite_while_training, validation=(x, x))
+    assert history.stop_reason == "diverged" and history.best_epoch == 0
+    assert all(torch.equal(model.state_dict()[k], v) for k, v in start.items())
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, text",
+    [
+        ({"optimizer": "sgd"}, ValueError, "optimizer must be one of 'adam', 'lbfgs'"),
+        ({"optimizer": "lbfgs", "batch_size": 2}, ValueError, "optimizer='lbfgs' needs batch_size=None"),
+        ({"schedule": "step"}, ValueError, "schedule must be one of 'onecycle', 'cosine'"),
+        ({"patience": 2}, ValueError, "patience needs a validation set"),
+        ({"validation": torch.ones(4, 1)}, TypeError, "validation must be a tuple"),
+        ({"predict": 3}, TypeError, "predict must be callable"),
+        ({"validate_every": 0}, ValueError, "validate_every must be >= 1"),
+    ],
+)
+def test_train_rejects_bad_extension_arguments(kwargs, error, text):
+    args = {"epochs": 2, "lr": 0.01} | kwargs
+    with pytest.raises(error, match=text):
+        train(nn.Linear(1, 1), torch.ones(4, 1), torch.ones(4, 1), **args)
+
+
+def test_fit_autoregressive_recovers_the_sine_recurrence():
+    values, _, _ = random_sines(5, 300, step=0.1, angular_frequency=(1.3, 1.3), amplitude=(0.5, 2.0))
+    a = fit_autoregressive(values, 2)
+    assert a.shape == (2,)
+    assert torch.allclose(a, torch.tensor([2 * math.cos(0.13), -1.0]), atol=1e-4)
+
+
+def test_fit_autoregressive_matches_numpy_lstsq_on_noise():
+    torch.manual_seed(0)
+    s = torch.randn(200)
+    design = torch.stack([s[2:-1], s[1:-2], s[:-3]], dim=1).double().numpy()
+    expected, *_ = np.linalg.lstsq(design, s[3:].double().numpy(), rcond=None)
+    assert np.allclose(fit_autoregressive(s, 3).numpy(), expected, atol=1e-6)

@@ -1,0 +1,223 @@
+import warnings
+
+import pytest
+import torch
+import torch.nn as nn
+from IPython.lib.pretty import pretty
+
+import setups_zoo as zoo
+from sine_lab.data import article_data, make_windows, sine_series
+from sine_lab.doctor import CODES, SEVERITIES, Finding, Report, check_setup
+from sine_lab.models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel
+from sine_lab.training import seed_everything, train
+
+
+def run(setup):
+    model, x, y = setup()
+    return check_setup(model, x, y, probe_steps=zoo.PROBE.get(setup, 0))
+
+
+def test_the_collection_is_large_enough_and_documented():
+    assert len(zoo.BUGGY) >= 12 and len(zoo.CORRECT) >= 6
+    for setup in [*zoo.BUGGY, *zoo.CORRECT]:
+        assert setup.__doc__ and len(setup.__doc__.split()) > 8, setup.__name__
+    assert set(zoo.BUGGY.values()) <= set(CODES)
+
+
+@pytest.mark.parametrize("setup", list(zoo.BUGGY), ids=lambda f: f.__name__)
+def test_doctor_flags_every_buggy_setup_with_the_right_code(setup):
+    report = run(setup)
+    code = zoo.BUGGY[setup]
+    assert code in report.codes, str(report)
+    assert not report.ok
+    assert all(f.code in CODES and f.severity in SEVERITIES and f.message for f in report)
+
+
+@pytest.mark.parametrize("setup", zoo.CORRECT, ids=lambda f: f.__name__)
+def test_doctor_stays_silent_on_correct_setups(setup):
+    report = run(setup)
+    assert report.ok, str(report)
+
+
+@pytest.mark.parametrize("setup", zoo.CORRECT, ids=lambda f: f.__name__)
+def test_the_correct_setups_really_train(setup):
+    # Keeps the collection honest: what the doctor passes does learn the series.
+    model, x, y = setup()
+    history = train(model, x, y, epochs=40, lr=0.02)
+    assert history.final_loss < 0.05 * float(y.var(unbiased=False))
+
+
+# --- the article's examples: exactly the cells chapters 01-03 add ----------------------------------------
+
+ARTICLE_CODES = {"unbatched_input", "broadcast_in_loss", "time_as_input", "unscaled_input"}
+
+
+def test_article_examples_1_rnn():
+    seed_everything(0)
+    x, y = article_data()
+    report = check_setup(ArticleSimpleRNN(1, 10, 1), x, y)
+    assert set(report.codes) == ARTICLE_CODES
+    assert [f.severity for f in report] == ["error", "error", "warning", "warning"]
+    broadcast = report[report.codes.index("broadcast_in_loss")]
+    assert "prediction (1,), target (1000, 1)" in broadcast.evidence
+    # The loss floor it quotes is the target's variance, computed here independently.
+    assert f"var(y) = {float(((y.double() - y.double().mean()) ** 2).mean()):.4g}" in broadcast.message
+
+
+def test_article_examples_2_lstm_learns_the_mean_in_the_probe():
+    seed_everything(0)
+    x, y = article_data()
+    report = check_setup(ArticleLSTM(1, 10, 1), x, y, probe_steps=20)
+    assert set(report.codes) == ARTICLE_CODES | {"constant_output"}
+
+
+def test_article_examples_2_fixed_setup_is_clean():
+    seed_everything(0)
+    _, values = sine_series(1000, step=10 / 999)  # the article's grid: linspace(0, 10, 1000)
+    inputs, targets = make_windows(values, window=50)
+    report = check_setup(SequenceModel("lstm", hidden_size=10), inputs, targets, probe_steps=20)
+    assert report.ok and report.codes == []
+
+
+def test_article_examples_3_deep_lstm():
+    seed_everything(0)
+    x, y = article_data()
+    report = check_setup(ArticleDeepLSTM(1, 50, 1, num_layers=3), x, y)
+    assert set(report.codes) == {"unbatched_input", "batch_first_ignored", "forward_error",
+                                 "time_as_input", "unscaled_input"}
+    assert "IndexError: too many indices" in report[report.codes.index("forward_error")].evidence
+
+
+# --- codes the collection does not reach -----------------------------------------------------------------
+
+
+# Codes whose own test is below (or above, for the article's examples) rather than in the collection.
+CODES_TESTED_HERE = {"forward_error", "output_not_tensor", "shape_mismatch", "loss_error", "nonfinite_loss",
+                     "nonfinite_target", "time_as_input"}
+
+
+def test_every_code_has_a_test():
+    assert set(zoo.BUGGY.values()) | CODES_TESTED_HERE == set(CODES)
+
+
+def test_nonfinite_target():
+    y = torch.randn(8, 1)
+    y[3] = float("inf")
+    report = check_setup(nn.Linear(1, 1), torch.randn(8, 1), y)
+    assert report.codes[0] == "nonfinite_target" and "the first at index (3, 0)" in report[0].evidence
+
+
+def test_output_not_tensor():
+    class ReturnsState(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = nn.RNN(1, 4, batch_first=True)
+
+        def forward(self, x):
+            return self.rnn(x)
+
+    report = check_setup(ReturnsState(), torch.randn(8, 5, 1), torch.randn(8, 1))
+    assert report.codes == ["output_not_tensor"]
+
+
+def test_shape_mismatch_when_the_loss_cannot_broadcast():
+    report = check_setup(nn.Linear(3, 2), torch.randn(8, 3), torch.randn(8, 5))
+    assert report.codes == ["shape_mismatch"]
+
+
+def test_loss_error_from_a_custom_loss():
+    def picky(pred, target):
+        raise ValueError("expects class indices")
+
+    report = check_setup(nn.Linear(1, 1), torch.randn(8, 1), torch.randn(8, 1), picky)
+    assert report.codes == ["loss_error"] and "expects class indices" in report[0].evidence
+
+
+def test_probe_reports_a_loss_that_becomes_infinite():
+    calls = []
+
+    def explodes_later(pred, target):
+        calls.append(1)
+        scale = 1.0 if len(calls) <= 2 else float("inf")
+        return ((pred - target) ** 2).mean() * scale
+
+    report = check_setup(nn.Linear(1, 1), torch.randn(8, 1), torch.randn(8, 1), explodes_later, probe_steps=5)
+    assert report.codes == ["nonfinite_loss"] and "Adam step 2" in report[0].message
+
+
+def test_a_time_index_into_a_non_recurrent_model_is_only_information():
+    t = torch.linspace(-1, 1, 50).reshape(-1, 1)
+    report = check_setup(nn.Sequential(nn.Linear(1, 8), nn.Tanh(), nn.Linear(8, 1)), t, torch.sin(t))
+    assert [(f.code, f.severity) for f in report] == [("time_as_input", "info")]
+    assert report.ok
+
+
+# --- behaviour -------------------------------------------------------------------------------------------
+
+
+def test_check_setup_changes_neither_the_model_nor_the_random_stream():
+    model, x, y = zoo.sequence_model_on_windows()
+    model.train()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    rng = torch.get_rng_state()
+    check_setup(model, x, y, probe_steps=3)
+    assert model.training
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+    assert torch.equal(torch.get_rng_state(), rng)
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_check_setup_does_not_warn_even_when_pytorch_would():
+    x, y = article_data()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_setup(ArticleSimpleRNN(1, 4, 1), x, y)
+
+
+def test_report_reads_as_text_in_print_and_in_a_notebook():
+    x, y = article_data()
+    report = check_setup(ArticleSimpleRNN(1, 4, 1), x, y)
+    text = str(report)
+    assert text.splitlines()[0] == "check_setup: 2 errors, 2 warnings, 0 info"
+    assert "[error] broadcast_in_loss: " in text and "    fix: " in text and "    evidence: " in text
+    assert pretty(report) == text == repr(report)
+    assert isinstance(report, list) and isinstance(report[0], Finding)
+    assert str(Report()) == "check_setup: 0 errors, 0 warnings, 0 info — no problems found"
+
+
+def test_report_ok_allows_information_only():
+    info = Finding("unbatched_input", "info", "one long series")
+    assert Report([info]).ok and not Report([info, Finding("wrong_axis", "error", "m")]).ok
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, error, text",
+    [
+        (("model", torch.zeros(2, 1), torch.zeros(2, 1)), {}, TypeError, "model must be a torch.nn.Module, got str"),
+        ((nn.Linear(1, 1), [[0.0]], torch.zeros(1, 1)), {}, TypeError, "x must be a torch.Tensor, got list"),
+        ((nn.Linear(1, 1), torch.zeros(1, 1), 0.5), {}, TypeError, "y must be a torch.Tensor, got float"),
+        ((nn.Linear(1, 1), torch.zeros(1, 1), torch.zeros(1, 1), "mse"), {}, TypeError, "loss_fn must be callable"),
+        ((nn.Linear(1, 1), torch.zeros(1, 1), torch.zeros(1, 1)), {"probe_steps": -1}, ValueError,
+         "probe_steps must be >= 0, got -1"),
+        ((nn.Linear(1, 1), torch.zeros(1, 1), torch.zeros(1, 1)), {"probe_lr": 0}, ValueError, "probe_lr must be > 0"),
+        ((nn.Linear(1, 1), torch.zeros(0, 1), torch.zeros(0, 1)), {}, ValueError,
+         r"x must hold at least one value, got an empty tensor of shape \(0, 1\)"),
+    ],
+)
+def test_check_setup_rejects_bad_arguments(args, kwargs, error, text):
+    with pytest.raises(error, match=text):
+        check_setup(*args, **kwargs)
+
+
+def test_sequence_model_fed_a_2d_input_is_told_the_layout_by_validation_not_the_doctor():
+    # SequenceModel validates its own input, so the doctor reports its clear error as-is.
+    x, y = article_data()
+    report = check_setup(SequenceModel("lstm", hidden_size=4), x, y)
+    assert "forward_error" in report.codes
+    assert "3-D tensor (batch, seq, input_size), got a 2-D" in report[report.codes.index("forward_error")].evidence
+
+
+def test_a_float64_or_integer_target_is_not_an_error_because_the_loss_promotes_it():
+    model, x, y = zoo.sequence_model_on_windows()
+    assert check_setup(model, x, y.double()).ok
+    assert check_setup(nn.Linear(1, 1), torch.randn(6, 1), torch.arange(6).reshape(-1, 1)).ok
