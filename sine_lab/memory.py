@@ -122,6 +122,7 @@ class MemoryResult:
         return self.stop_reason != "diverged" and self.test_nmse < SUCCESS_NMSE
 
     def as_dict(self) -> dict[str, object]:
+        """The fields and ``success``, for JSON."""
         return {**asdict(self), "success": self.success}
 
 
@@ -163,8 +164,8 @@ def run_memory_trial(
     x_test, y_test = delayed_recall(check_int("test_sequences", test_sequences, minimum=2), lag, seed=seed + 10_000)
     seed_everything(seed)
     model = config.build(check_int("hidden_size", hidden_size, minimum=1))
-    burst_end = x.shape[1] - 1 - lag  # the last step that carries information
-    jacobian_norm = float(jacobian_norms_vs_lag(model, x[:4])[x.shape[1] - 1 - burst_end])
+    # The burst's last step, the last one carrying information, lies `lag` steps before the answer.
+    jacobian_norm = float(jacobian_norms_vs_lag(model, x[:4])[lag])
     target_loss = 0.01 * float(y.var())
     history = train(
         model, x, y, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
