@@ -1,16 +1,36 @@
-"""Diagnostics: what a model does to shapes, and (later chapters) to gradients."""
+"""Diagnostics: what a model does to shapes, and how gradients flow back through time."""
 
 from __future__ import annotations
 
+import math
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
 from torch import Tensor
 
-from .validation import check_tensor
+from .models import LinearRecurrence, SequenceModel, State
+from .validation import check_float, check_int, check_tensor
 
-__all__ = ["ShapeStep", "trace_shapes", "format_trace"]
+__all__ = [
+    "ShapeStep",
+    "trace_shapes",
+    "format_trace",
+    "spectral_radius",
+    "largest_singular_value",
+    "recurrent_weights",
+    "scale_recurrent_weights",
+    "tanh_rnn_jacobian_bound",
+    "jacobian_norms_vs_lag",
+    "hidden_state_grad_norms",
+    "DecayFit",
+    "fit_decay_rate",
+    "linear_closed_loop_matrix",
+    "iterate_on_own_outputs",
+]
 
 
 @dataclass(frozen=True)
@@ -107,3 +127,407 @@ def format_trace(steps: list[ShapeStep]) -> str:
     return "\n".join(
         f"{r[0]:<{widths[0]}}  {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}".rstrip() for r in rows
     )
+
+
+# ---------------------------------------------------------------------------
+# Gradients through time.
+#
+# A recurrent layer's "state" is h (nn.RNN, nn.GRU, LinearRecurrence) or (h, c)
+# (nn.LSTM). Everything below works on the real PyTorch modules (no re-implemented
+# cells), so what is measured is exactly what training back-propagates through.
+# ---------------------------------------------------------------------------
+
+# Rows of the replicated batch per call when computing step Jacobians: bounds memory.
+_JACOBIAN_ROWS_PER_CALL = 32_768
+
+
+def spectral_radius(weight: Tensor) -> float:
+    """The largest absolute eigenvalue ``ρ(W)`` of a square matrix ``(n, n)``.
+
+    ``ρ(W) > 1`` is necessary for gradients of a tanh RNN to explode
+    (Pascanu, Mikolov & Bengio 2013, "On the difficulty of training recurrent
+    neural networks", ICML, section 2.1).
+    """
+    weight = check_tensor("weight", weight, ndim=2, layout="(n, n)")
+    if weight.shape[0] != weight.shape[1]:
+        raise ValueError(f"weight must be square (n, n) for a spectral radius, got shape {tuple(weight.shape)}")
+    return float(torch.linalg.eigvals(weight.detach().double()).abs().max())
+
+
+def largest_singular_value(weight: Tensor) -> float:
+    """The largest singular value ``σ_max(W)`` (the spectral norm) of a matrix ``(m, n)``.
+
+    For a tanh RNN, ``σ_max(W_hh) < 1`` is sufficient for gradients to vanish
+    exponentially with the lag (Pascanu et al. 2013); see :func:`tanh_rnn_jacobian_bound`.
+    """
+    weight = check_tensor("weight", weight, ndim=2, layout="(m, n)")
+    return float(torch.linalg.matrix_norm(weight.detach().double(), ord=2))
+
+
+def recurrent_weights(model: nn.Module) -> dict[str, Tensor]:
+    """The recurrent weight matrices ``weight_hh_l<k>`` of a model's recurrent layer, by name.
+
+    Shapes: ``(H, H)`` for ``rnn``/``linear``, ``(3H, H)`` for ``gru`` (gates r, z, n
+    stacked), ``(4H, H)`` for ``lstm`` (gates i, f, g, o stacked).
+    """
+    layer = _recurrent_layer(model)
+    return {name: p for name, p in layer.named_parameters() if _RECURRENT_WEIGHT.fullmatch(name)}
+
+
+def scale_recurrent_weights(model: SequenceModel, factor: float) -> None:
+    """Multiply every recurrent weight matrix ``weight_hh_l*`` of ``model`` by ``factor``, in place.
+
+    Used to sweep a tanh RNN across the vanishing / exploding boundary: the
+    Jacobian ``∂h_t/∂h_{t-1} = diag(1 - h_t²) W_hh`` scales with ``W_hh``.
+    """
+    _check_sequence_model(model)
+    factor = check_float("factor", factor)
+    with torch.no_grad():
+        for weight in recurrent_weights(model).values():
+            weight.mul_(factor)
+
+
+def tanh_rnn_jacobian_bound(weight_hh: Tensor, max_lag: int) -> Tensor:
+    """Upper bound on ``‖∂h_T/∂h_{T-k}‖₂`` for a tanh RNN, for ``k = 0 .. max_lag``.
+
+    Each step's Jacobian is ``diag(tanh'(a_t)) W_hh`` with ``0 < tanh' ≤ 1``, so
+    ``‖∂h_T/∂h_{T-k}‖ ≤ σ_max(W_hh)^k`` (Pascanu, Mikolov & Bengio 2013, eq. 7
+    with γ = 1 for tanh). When ``σ_max < 1`` gradients must vanish at least this fast.
+
+    Args:
+        weight_hh: the recurrent weight ``(H, H)``.
+        max_lag: the largest lag, >= 0.
+
+    Returns:
+        ``(max_lag + 1,)`` float64: ``σ_max^k``.
+    """
+    weight_hh = check_tensor("weight_hh", weight_hh, ndim=2, layout="(H, H)")
+    max_lag = check_int("max_lag", max_lag, minimum=0)
+    sigma = largest_singular_value(weight_hh)
+    return sigma ** torch.arange(max_lag + 1, dtype=torch.float64)
+
+
+def jacobian_norms_vs_lag(model: SequenceModel, x: Tensor) -> Tensor:
+    """``‖∂h_T/∂h_{T-k}‖₂`` for every lag ``k``: how much the last hidden state
+    still depends on the hidden state ``k`` steps earlier.
+
+    ``h`` is the top layer's hidden state, ``T`` the last step of ``x``. The
+    derivative is the full one: in a stacked model the layers below do not depend
+    on the top layer, so ``∂h_T/∂h_{T-k}`` is the product of the top layer's
+    step Jacobians ``∂s_t/∂s_{t-1}`` along the actual trajectory, whatever the
+    depth. For an LSTM the step state is ``s = (h, c)``; the product runs over
+    both (memory carried by ``c`` counts) and the reported block is
+    ``∂h_T/∂h_{T-k}`` with ``c_{T-k}`` held fixed. Computed in eval mode (no
+    dropout); the model's mode is restored afterwards and no ``.grad`` is touched.
+
+    Args:
+        model: a :class:`~sine_lab.models.SequenceModel` of any cell.
+        x: ``(batch, seq, input_size)``.
+
+    Returns:
+        ``(seq,)`` float64 (long lags reach values below float32's range):
+        element ``k`` is the mean over the batch of the spectral norm (largest
+        singular value) of ``∂h_T/∂h_{T-k}``, for ``k = 0 .. seq - 1``;
+        element 0 is 1 (the identity).
+    """
+    _check_sequence_model(model)
+    x = check_tensor("x", x, ndim=3, last_dim=model.input_size, layout="(batch, seq, input_size)")
+    with _eval_mode(model), torch.enable_grad():
+        states = _layer_states(model.rnn, x)
+        steps = _step_jacobians(model.rnn, x, states)  # (seq - 1, batch, S, S) for t = 1 .. seq-1
+        hidden, batch, size = model.hidden_size, x.shape[0], steps.shape[-1]
+        product = torch.eye(size, dtype=torch.float64).expand(batch, size, size)
+        norms = [torch.ones((), dtype=torch.float64)]
+        # ∂s_T/∂s_{T-k} = J_T J_{T-1} ... J_{T-k+1}: extend the product one step back per lag.
+        for t in range(steps.shape[0] - 1, -1, -1):
+            product = product @ steps[t].double()
+            norms.append(torch.linalg.matrix_norm(product[:, :hidden, :hidden], ord=2).mean())
+    return torch.stack(norms)
+
+
+def _check_sequence_model(model: object) -> None:
+    if not isinstance(model, SequenceModel):
+        raise TypeError(f"model must be a sine_lab.models.SequenceModel, got {type(model).__name__}")
+
+
+_RECURRENT_WEIGHT = re.compile(r"weight_hh_l\d+")
+
+
+def _recurrent_layer(model: nn.Module) -> nn.Module:
+    """The one recurrent layer inside ``model`` (``nn.RNN``/``nn.LSTM``/``nn.GRU`` or ``LinearRecurrence``)."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    layers = [m for m in model.modules() if isinstance(m, (nn.RNNBase, LinearRecurrence))]
+    if len(layers) != 1:
+        raise ValueError(f"model must contain exactly one recurrent layer, found {len(layers)}")
+    layer = layers[0]
+    if getattr(layer, "bidirectional", False):
+        raise ValueError("bidirectional recurrent layers are not supported")
+    return layer
+
+
+@contextmanager
+def _eval_mode(module: nn.Module) -> Iterator[None]:
+    """Put ``module`` in eval mode (no dropout) for the block, then restore its previous mode."""
+    was_training = module.training
+    module.eval()
+    try:
+        yield
+    finally:
+        module.train(was_training)
+
+
+def _layer_states(layer: nn.Module, x: Tensor) -> list[Tensor]:
+    """Run a batch-first layer one step at a time; return the state after every step,
+    each ``(num_layers, batch, S)`` with ``S = H`` (or ``2H``: ``[h, c]`` for an LSTM)."""
+    states, state = [], None
+    with torch.no_grad():
+        for t in range(x.shape[1]):
+            _, state = layer(x[:, t : t + 1], state)
+            states.append(_flatten_state(state))
+    return states
+
+
+def _single_layer_steppers(layer: nn.Module) -> list[Callable[[Tensor, State | None], tuple[Tensor, State]]]:
+    """One callable per stacked layer, running that layer alone with the real module's
+    parameters (``torch.func.functional_call`` on a one-layer copy of the module type)."""
+    if isinstance(layer, LinearRecurrence):
+        return [layer.forward]
+    steppers = []
+    for l in range(layer.num_layers):
+        template = type(layer)(
+            layer.input_size if l == 0 else layer.hidden_size, layer.hidden_size,
+            bias=layer.bias, batch_first=layer.batch_first,
+            **({"nonlinearity": layer.nonlinearity} if isinstance(layer, nn.RNN) else {}),
+        )
+        params = {name.replace(f"_l{l}", "_l0"): p for name, p in layer.named_parameters() if name.endswith(f"_l{l}")}
+
+        def step(inputs: Tensor, state: State | None, template=template, params=params) -> tuple[Tensor, State]:
+            if state is not None and inputs.dim() == 2:  # unbatched: the state has no batch dimension
+                state = tuple(s.reshape(1, -1) for s in state) if isinstance(state, tuple) else state.reshape(1, -1)
+            return torch.func.functional_call(template, params, (inputs, state))
+
+        steppers.append(step)
+    return steppers
+
+
+def _flatten_state(state: State) -> Tensor:
+    return torch.cat(state, dim=-1) if isinstance(state, tuple) else state
+
+
+def _split_state(flat: Tensor, is_lstm: bool) -> State:
+    if not is_lstm:
+        return flat
+    h, c = flat.chunk(2, dim=-1)
+    return (h.contiguous(), c.contiguous())
+
+
+def _step_jacobians(layer: nn.Module, x: Tensor, states: list[Tensor]) -> Tensor:
+    """The top layer's step Jacobians ``J_t = ∂s_t/∂s_{t-1}`` for ``t = 1 .. seq-1``.
+
+    Each step is re-run from the recorded state with the batch replicated ``S``
+    times, once per output coordinate, so that one backward pass yields all rows
+    of every Jacobian (reverse mode, the real module's own backward).
+
+    Returns:
+        ``(seq - 1, batch, S, S)``, ``J[t-1, b, i, j] = ∂s_t[b, i] / ∂s_{t-1}[b, j]``.
+    """
+    is_lstm = isinstance(layer, nn.LSTM)
+    batch, seq = x.shape[0], x.shape[1]
+    size = states[0].shape[-1]
+    eye = torch.eye(size, dtype=x.dtype)
+    chunk = max(1, _JACOBIAN_ROWS_PER_CALL // (batch * size))
+    blocks = []
+    for start in range(1, seq, chunk):
+        stop = min(seq, start + chunk)
+        n = stop - start
+        # (num_layers, n, batch, S) -> replicate S times -> (num_layers, n * S * batch, S)
+        previous = torch.stack(states[start - 1 : stop - 1], dim=1)
+        layers_ = previous.shape[0]
+        replicated = previous.unsqueeze(2).expand(layers_, n, size, batch, size).reshape(layers_, -1, size)
+        replicated = replicated.clone().requires_grad_(True)
+        inputs = x[:, start:stop].transpose(0, 1)  # (n, batch, in)
+        inputs = inputs.unsqueeze(1).expand(n, size, batch, x.shape[-1]).reshape(-1, 1, x.shape[-1])
+        _, new_state = layer(inputs, _split_state(replicated, is_lstm))
+        top = _flatten_state(new_state)[-1].reshape(n, size, batch, size)
+        # Seed output coordinate i in replica i: its gradient is row i of the Jacobian.
+        seed = eye.reshape(1, size, 1, size).expand(n, size, batch, size)
+        (grad,) = torch.autograd.grad(top, replicated, grad_outputs=seed)
+        rows = grad[-1].reshape(n, size, batch, size)  # only the top layer's previous state
+        blocks.append(rows.permute(0, 2, 1, 3).detach())
+    if not blocks:
+        return torch.zeros(0, batch, size, size)
+    return torch.cat(blocks, dim=0)
+
+
+def hidden_state_grad_norms(
+    model: nn.Module,
+    x: Tensor,
+    y: Tensor,
+    *,
+    loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None,
+) -> Tensor:
+    """``‖∂L/∂h_t‖`` for every step ``t`` and every layer: how much of the loss's
+    gradient reaches each hidden state, through all paths (the output at ``t``
+    and the recurrence after ``t``).
+
+    ``L = loss_fn(model(x), y)``, exactly the loss training back-propagates, so the
+    article's models work on their own 2-D input (one unbatched sequence) as well
+    as :class:`~sine_lab.models.SequenceModel` on ``(batch, seq, 1)``. The model's
+    one recurrent layer (``nn.RNN``/``nn.LSTM``/``nn.GRU``/``LinearRecurrence``)
+    is re-run one step at a time during this forward pass, so each ``h_t`` is a
+    node of the graph; the values are the same as a whole-sequence call. Runs in
+    eval mode, restores the mode, and leaves the parameters' ``.grad`` alone.
+
+    Args:
+        model: a module whose forward calls its one recurrent layer once.
+        x: its input: ``(seq, in)`` unbatched, ``(batch, seq, in)`` batch-first,
+            or ``(seq, batch, in)`` for a layer with ``batch_first=False``.
+        y: the target passed to ``loss_fn``.
+        loss_fn: defaults to ``nn.MSELoss()``.
+
+    Returns:
+        ``(num_layers, seq)`` float64: the 2-norm of ``∂L/∂h_t`` over the batch
+        and the hidden units, layer 0 first. (For an LSTM, ``h`` only, not ``c``.)
+    """
+    layer = _recurrent_layer(model)
+    x = check_tensor("x", x, ndim=(2, 3))
+    y = check_tensor("y", y)
+    loss_fn = loss_fn if loss_fn is not None else nn.MSELoss()
+    hidden_states: list[list[Tensor]] = []  # [step][layer], each (1, [batch,] H)
+
+    def stepwise(module: nn.Module, inputs: tuple, output: object) -> tuple[Tensor, State]:
+        if hidden_states:
+            raise ValueError("the model calls its recurrent layer more than once; hidden_state_grad_norms needs one call")
+        sequence, state = inputs[0], (inputs[1] if len(inputs) > 1 else None)
+        time_dim = 1 if sequence.dim() == 3 and getattr(module, "batch_first", True) else 0
+        steppers = _single_layer_steppers(module)
+        # One state per layer: (h, c) or h, each with a leading layer dimension of 1.
+        states: list[State | None] = (
+            [None] * len(steppers) if state is None
+            else [(state[0][l : l + 1], state[1][l : l + 1]) if isinstance(state, tuple) else state[l : l + 1]
+                  for l in range(len(steppers))]
+        )
+        tops = []
+        for t in range(sequence.shape[time_dim]):
+            below = sequence.narrow(time_dim, t, 1)
+            layer_h = []
+            for l, step in enumerate(steppers):
+                _, states[l] = step(below, states[l])
+                h = states[l][0] if isinstance(states[l], tuple) else states[l]
+                layer_h.append(h)
+                # Feed the recorded h_t itself upward, so ∂L/∂h_t collects every path.
+                below = h[0].unsqueeze(time_dim)
+            hidden_states.append(layer_h)
+            tops.append(layer_h[-1][0])
+        final = (
+            (torch.cat([s[0] for s in states]), torch.cat([s[1] for s in states]))
+            if isinstance(states[0], tuple) else torch.cat(states)
+        )
+        return torch.stack(tops, dim=time_dim), final
+
+    handle = layer.register_forward_hook(stepwise)
+    try:
+        with _eval_mode(model), torch.enable_grad():
+            loss = loss_fn(model(x), y)
+            flat = [h for step in hidden_states for h in step]
+            grads = torch.autograd.grad(loss, flat, allow_unused=True)
+    finally:
+        handle.remove()
+    # A state that does not reach the loss (allow_unused) gets a zero gradient norm.
+    norms = torch.tensor([0.0 if g is None else g.double().norm().item() for g in grads], dtype=torch.float64)
+    return norms.reshape(len(hidden_states), -1).T.contiguous()
+
+
+@dataclass(frozen=True)
+class DecayFit:
+    """A straight line through ``log(norm)`` against lag: ``norm ≈ exp(intercept - rate · lag)``.
+
+    Attributes:
+        rate: decay per step in natural-log units (> 0: vanishing, < 0: exploding).
+        intercept: the fitted ``log(norm)`` at lag 0.
+        points: how many (lag, norm) pairs were fitted.
+    """
+
+    rate: float
+    intercept: float
+    points: int
+
+    @property
+    def factor_per_step(self) -> float:
+        """The norm's multiplier per step, ``exp(-rate)``."""
+        return math.exp(-self.rate)
+
+    @property
+    def lags_per_decade(self) -> float:
+        """Steps over which the norm falls tenfold, ``ln 10 / rate`` (``inf`` if it does not fall)."""
+        return math.log(10.0) / self.rate if self.rate > 0 else math.inf
+
+
+def fit_decay_rate(norms: Tensor, *, min_lag: int = 1, max_lag: int | None = None, floor: float = 1e-30) -> DecayFit:
+    """Least-squares fit of ``log(norms[k])`` against the lag ``k``.
+
+    Args:
+        norms: ``(n,)``, ``norms[k]`` at lag ``k`` (e.g. from :func:`jacobian_norms_vs_lag`).
+        min_lag: first lag fitted (default 1: lag 0 is the identity in a Jacobian curve).
+        max_lag: last lag fitted (default: the last).
+        floor: values at or below it (underflow to 0, denormals) are left out.
+
+    Returns:
+        a :class:`DecayFit`; raises ``ValueError`` with fewer than 2 usable points.
+    """
+    norms = check_tensor("norms", norms, ndim=1, layout="(n,)", finite=False)
+    min_lag = check_int("min_lag", min_lag, minimum=0)
+    max_lag = norms.shape[0] - 1 if max_lag is None else check_int("max_lag", max_lag, minimum=min_lag)
+    floor = check_float("floor", floor, minimum=0.0)
+    lags = torch.arange(norms.shape[0], dtype=torch.float64)
+    values = norms.detach().double()
+    keep = (lags >= min_lag) & (lags <= max_lag) & torch.isfinite(values) & (values > floor)
+    if int(keep.sum()) < 2:
+        raise ValueError(f"need at least 2 finite norms above floor={floor} between lags {min_lag} and {max_lag}, "
+                         f"got {int(keep.sum())}")
+    k, log_norm = lags[keep], values[keep].log()
+    slope, intercept = torch.linalg.lstsq(torch.stack([k, torch.ones_like(k)], dim=1), log_norm.unsqueeze(1)).solution[:, 0]
+    return DecayFit(rate=-float(slope), intercept=float(intercept), points=int(keep.sum()))
+
+
+def linear_closed_loop_matrix(model: SequenceModel) -> Tensor:
+    """The ``(H, H)`` matrix that advances a one-layer linear model fed its own outputs.
+
+    With ``x_{n+1} = head(h_n) = c·h_n + d`` fed back, ``h_{n+1} = (W_hh + w_ih c) h_n + (w_ih d + b)``.
+    Its eigenvalues are the frequencies the model generates: ``e^{±iωΔt}`` for a
+    perfect sine generator (magnitude 1, angle ``ωΔt``).
+    """
+    _check_sequence_model(model)
+    if model.cell != "linear" or model.output_size != model.input_size:
+        raise ValueError(f"needs a 'linear' SequenceModel whose output feeds its input, got cell {model.cell!r} "
+                         f"with input_size={model.input_size}, output_size={model.output_size}")
+    layer = model.rnn
+    return (layer.weight_hh_l0 + layer.weight_ih_l0 @ model.head.weight).detach()
+
+
+def iterate_on_own_outputs(model: SequenceModel, prime: Tensor, steps: int) -> Tensor:
+    """Free-run a model: read ``prime``, then feed each prediction back as the next input.
+
+    (A minimal closed loop for checking a generator; chapter 06's ``forecast`` is the general tool.)
+
+    Args:
+        model: a :class:`~sine_lab.models.SequenceModel` whose output is its next input.
+        prime: ``(batch, n, input_size)`` observed values, ``n >= 1``.
+        steps: values to generate, >= 1.
+
+    Returns:
+        ``(batch, steps, output_size)``: the values following ``prime``.
+    """
+    _check_sequence_model(model)
+    prime = check_tensor("prime", prime, ndim=3, last_dim=model.input_size, layout="(batch, n, input_size)")
+    steps = check_int("steps", steps, minimum=1)
+    generated = []
+    with torch.no_grad(), _eval_mode(model):
+        outputs, state = model.run(prime)
+        value = outputs[:, -1:]
+        for _ in range(steps):
+            generated.append(value)
+            outputs, state = model.run(value, state)
+            value = outputs
+    return torch.cat(generated, dim=1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import functools
 import math
 import random
 import warnings
@@ -103,6 +104,7 @@ def train(
     validate_every: int = 1,
     patience: int | None = None,
     max_loss_growth: float | None = 1e3,
+    truncate_bptt: int | None = None,
 ) -> History:
     """Train ``model`` on ``(x, y)`` with Adam (or L-BFGS) and return its :class:`History`.
 
@@ -147,6 +149,10 @@ def train(
         max_loss_growth: treat training as exploding when an epoch's loss exceeds this
             factor times the larger of the first epoch's loss and ``mean(y**2)`` (the
             MSE of always predicting zero); ``None`` disables the check.
+        truncate_bptt: if set, back-propagate through only the last this many time
+            steps (truncated BPTT for a loss on the last step): the earlier steps
+            run without gradient and hand their state on. Needs a
+            :class:`~sine_lab.models.SequenceModel` and ``x`` of shape ``(batch, seq, 1)``.
 
     Returns:
         the :class:`History`. Training stops early, with ``stop_reason="diverged"``
@@ -172,6 +178,12 @@ def train(
         log_every = check_int("log_every", log_every, minimum=1)
     if max_loss_growth is not None:
         max_loss_growth = check_float("max_loss_growth", max_loss_growth, minimum=1.0, exclusive_minimum=True)
+    if truncate_bptt is not None:
+        truncate_bptt = check_int("truncate_bptt", truncate_bptt, minimum=1)
+        if not hasattr(model, "run"):
+            raise TypeError(f"truncate_bptt needs a model with .run(x, state) (a SequenceModel), got {type(model).__name__}")
+        if predict is not None:
+            raise ValueError("truncate_bptt and predict cannot be combined: truncate_bptt defines the prediction")
     record_at = {check_int("record_predictions_at", e, minimum=0, maximum=epochs) for e in record_predictions_at}
     optimizer = check_choice("optimizer", optimizer, OPTIMIZERS)
     if schedule is not None:
@@ -195,6 +207,8 @@ def train(
         torch.manual_seed(check_int("seed", seed, minimum=0))
 
     loss_fn = loss_fn if loss_fn is not None else nn.MSELoss()
+    if truncate_bptt is not None:
+        predict = functools.partial(_truncated_forward, steps=truncate_bptt)
     predict = predict if predict is not None else _call_model
     steps_per_epoch = 1 if batch_size is None else math.ceil(x.shape[0] / batch_size)
     if optimizer == "lbfgs":
@@ -352,6 +366,16 @@ def _scheduler(
     if schedule == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total_steps)
     return None
+
+
+def _truncated_forward(model: nn.Module, x: Tensor, steps: int) -> Tensor:
+    """The last step's prediction ``(batch, out)``, with gradient only through the last ``steps`` steps."""
+    if x.shape[1] <= steps:
+        return model(x)
+    with torch.no_grad():
+        _, state = model.run(x[:, :-steps])
+    outputs, _ = model.run(x[:, -steps:], state)
+    return outputs[:, -1]
 
 
 def _batches(x: Tensor, y: Tensor, batch_size: int | None) -> Iterable[tuple[Tensor, Tensor]]:

@@ -153,3 +153,17 @@ def test_standardizer_uses_training_statistics_only_and_inverts():
 def test_standardizer_rejects_constant_data():
     with pytest.raises(ValueError, match="standard deviation is 0"):
         Standardizer.fit(torch.ones(5))
+
+
+def test_delayed_recall_hides_the_answer_lag_steps_back():
+    from sine_lab.data import delayed_recall
+
+    x, y = delayed_recall(50, lag=7, burst_length=5, seed=3)
+    assert x.shape == (50, 12, 1) and y.shape == (50, 1)
+    assert torch.allclose(x[:, 2], y)  # the burst's middle sample is sin(pi/2) * amplitude
+    assert torch.equal(x[:, 5:], torch.zeros(50, 7, 1))  # silence: nothing about y after the burst
+    assert float(y.min()) >= -1.0 and float(y.max()) <= 1.0
+    assert torch.equal(delayed_recall(50, lag=7, seed=3)[1], y)
+    assert not torch.equal(delayed_recall(50, lag=7, seed=4)[1], y)
+    with pytest.raises(ValueError, match="lag must be >= 0"):
+        delayed_recall(5, lag=-1)

@@ -204,3 +204,57 @@ def test_linear_oscillator_is_the_order_two_predictor():
     a = SequenceModel.linear_oscillator(0.3)
     b = SequenceModel.linear_predictor([2 * math.cos(0.3), -1.0])
     assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+
+
+def test_identity_relu_rnn_starts_as_an_identity_memory():
+    from sine_lab.models import identity_relu_rnn
+
+    torch.manual_seed(0)
+    model = identity_relu_rnn(hidden_size=6)
+    assert model.rnn.nonlinearity == "relu"
+    assert torch.equal(model.rnn.weight_hh_l0, torch.eye(6))
+    x = torch.zeros(1, 20, 1)
+    x[0, 0, 0] = 1.0
+    hidden, _ = model.rnn(x)
+    # After the pulse the input is zero and biases are zero: the state is carried unchanged.
+    assert torch.equal(hidden[0, 1], hidden[0, -1])
+    assert hidden[0, 0].abs().sum() > 0
+
+
+def test_orthogonal_recurrent_init_makes_every_gate_block_orthogonal():
+    from sine_lab.models import init_orthogonal_recurrent
+
+    torch.manual_seed(0)
+    model = SequenceModel("gru", hidden_size=5, num_layers=2)
+    init_orthogonal_recurrent(model, gain=1.0)
+    for l in range(2):
+        for block in getattr(model.rnn, f"weight_hh_l{l}").split(5, dim=0):
+            assert torch.allclose(block @ block.T, torch.eye(5), atol=1e-5)
+
+
+def test_forget_gate_bias_sets_only_the_forget_slice():
+    from sine_lab.models import init_forget_gate_bias
+
+    torch.manual_seed(0)
+    model = SequenceModel("lstm", hidden_size=3)
+    before = model.rnn.bias_ih_l0.detach().clone()
+    init_forget_gate_bias(model, 1.0)
+    total = model.rnn.bias_ih_l0 + model.rnn.bias_hh_l0
+    assert torch.equal(total[3:6], torch.ones(3))
+    assert torch.equal(model.rnn.bias_ih_l0[:3], before[:3])
+    with pytest.raises(ValueError, match="cell 'lstm'"):
+        init_forget_gate_bias(SequenceModel("gru"), 1.0)
+
+
+def test_per_step_outputs_returns_every_steps_prediction():
+    from sine_lab.models import PerStepOutputs
+
+    torch.manual_seed(0)
+    model = SequenceModel("gru", hidden_size=4)
+    wrapped = PerStepOutputs(model)
+    x = torch.randn(2, 6, 1)
+    assert torch.equal(wrapped(x), model.run(x)[0])
+    assert torch.equal(wrapped(x)[:, -1], model(x))
+    assert list(wrapped.parameters()) == list(model.parameters())
+    with pytest.raises(TypeError, match="SequenceModel"):
+        PerStepOutputs(torch.nn.Linear(1, 1))

@@ -1,0 +1,94 @@
+import matplotlib
+
+matplotlib.use("Agg")
+
+import pytest
+import torch
+
+from sine_lab.data import delayed_recall
+from sine_lab.diagnostics import jacobian_norms_vs_lag
+from sine_lab.memory import (
+    MEMORY_CONFIGS,
+    SUCCESS_NMSE,
+    MemoryResult,
+    longest_solved_lag,
+    run_memory_sweep,
+    run_memory_trial,
+    success_rates,
+)
+from sine_lab.plots import plot_memory_sweep
+from sine_lab.training import seed_everything
+
+
+def _result(config, lag, seed, nmse, stop_reason="completed"):
+    return MemoryResult(config, lag, seed, nmse, jacobian_norm=1.0, epochs=1, stop_reason=stop_reason)
+
+
+def test_success_needs_a_small_error_and_no_divergence():
+    assert _result("a", 5, 0, SUCCESS_NMSE / 2).success
+    assert not _result("a", 5, 0, SUCCESS_NMSE).success
+    assert not _result("a", 5, 0, 0.0, stop_reason="diverged").success
+    assert _result("a", 5, 0, 0.01).as_dict()["success"] is True
+
+
+def test_success_rates_and_longest_solved_lag_count_seeds():
+    results = [
+        _result("a", 5, 0, 0.01), _result("a", 5, 1, 0.01),
+        _result("a", 20, 0, 0.01), _result("a", 20, 1, 0.9),
+        _result("a", 50, 0, 0.9), _result("a", 50, 1, 0.9),
+        _result("a", 100, 0, 0.01), _result("a", 100, 1, 0.01),  # solved again, but after a failure
+        _result("b", 5, 0, 0.9),
+    ]
+    rates = success_rates(results)
+    assert rates == {"a": {5: 1.0, 20: 0.5, 50: 0.0, 100: 1.0}, "b": {5: 0.0}}
+    assert longest_solved_lag(results, "a") == 20
+    assert longest_solved_lag(results, "a", min_rate=1.0) == 5
+    assert longest_solved_lag(results, "b") == 0
+    with pytest.raises(ValueError, match="no results"):
+        longest_solved_lag(results, "c")
+
+
+def test_a_trial_records_the_initial_jacobian_at_the_lag_and_learns_a_short_lag():
+    result = run_memory_trial(MEMORY_CONFIGS["gru"], lag=2, seed=0, train_sequences=128, test_sequences=64,
+                              epochs=40, lr=1e-2)
+    x, _ = delayed_recall(128, 2, seed=0)
+    seed_everything(0)
+    model = MEMORY_CONFIGS["gru"].build(16)
+    # The burst's last step is 2 steps before the answer.
+    assert result.jacobian_norm == pytest.approx(float(jacobian_norms_vs_lag(model, x[:4])[2]))
+    assert (result.config, result.lag, result.seed) == ("gru", 2, 0)
+    assert result.success, result
+
+
+def test_configs_build_what_they_describe():
+    seed_everything(0)
+    orthogonal = MEMORY_CONFIGS["rnn + orthogonal"].build(6).rnn.weight_hh_l0
+    assert torch.allclose(orthogonal @ orthogonal.T, torch.eye(6), atol=1e-5)
+    irnn = MEMORY_CONFIGS["irnn (relu, identity)"].build(6).rnn
+    assert irnn.nonlinearity == "relu" and torch.equal(irnn.weight_hh_l0, torch.eye(6))
+    lstm = MEMORY_CONFIGS["lstm + forget bias 1"].build(6).rnn
+    assert torch.equal((lstm.bias_ih_l0 + lstm.bias_hh_l0)[6:12], torch.ones(6))
+    assert MEMORY_CONFIGS["rnn + clipping"].clip_grad_norm == 1.0
+    assert MEMORY_CONFIGS["rnn + tbptt 10"].truncate_bptt == 10
+    assert {MEMORY_CONFIGS[c].build(3).cell for c in ("rnn", "lstm", "gru")} == {"rnn", "lstm", "gru"}
+
+
+def test_sweep_runs_every_combination_in_order_and_reports_progress():
+    seen = []
+    configs = [MEMORY_CONFIGS["rnn"], MEMORY_CONFIGS["lstm"]]
+    results = run_memory_sweep(configs, [1, 3], [0, 1], progress=seen.append, train_sequences=8,
+                               test_sequences=8, epochs=1, hidden_size=2)
+    assert [(r.config, r.lag, r.seed) for r in results] == [
+        (c.name, lag, seed) for c in configs for lag in (1, 3) for seed in (0, 1)
+    ]
+    assert seen == results
+
+
+def test_plot_memory_sweep_draws_one_line_per_config_in_each_panel():
+    results = [_result(c, lag, 0, 0.05 * lag) for c in ("a", "b") for lag in (1, 2, 4)]
+    figure = plot_memory_sweep(results, title="t")
+    axes = figure.axes
+    assert len(axes) == 3
+    assert all(len(ax.get_lines()) >= 2 for ax in axes)
+    assert [t.get_text() for t in axes[0].get_legend().get_texts()] == ["a", "b"]
+    assert list(axes[0].get_lines()[0].get_ydata()) == [1.0, 0.0, 0.0]  # NMSE 0.05, 0.1, 0.2: only < 0.1 succeeds
