@@ -29,7 +29,6 @@ __all__ = [
     "DecayFit",
     "fit_decay_rate",
     "linear_closed_loop_matrix",
-    "iterate_on_own_outputs",
 ]
 
 
@@ -504,30 +503,3 @@ def linear_closed_loop_matrix(model: SequenceModel) -> Tensor:
                          f"with input_size={model.input_size}, output_size={model.output_size}")
     layer = model.rnn
     return (layer.weight_hh_l0 + layer.weight_ih_l0 @ model.head.weight).detach()
-
-
-def iterate_on_own_outputs(model: SequenceModel, prime: Tensor, steps: int) -> Tensor:
-    """Free-run a model: read ``prime``, then feed each prediction back as the next input.
-
-    (A minimal closed loop for checking a generator; chapter 06's ``forecast`` is the general tool.)
-
-    Args:
-        model: a :class:`~sine_lab.models.SequenceModel` whose output is its next input.
-        prime: ``(batch, n, input_size)`` observed values, ``n >= 1``.
-        steps: values to generate, >= 1.
-
-    Returns:
-        ``(batch, steps, output_size)``: the values following ``prime``.
-    """
-    _check_sequence_model(model)
-    prime = check_tensor("prime", prime, ndim=3, last_dim=model.input_size, layout="(batch, n, input_size)")
-    steps = check_int("steps", steps, minimum=1)
-    generated = []
-    with torch.no_grad(), _eval_mode(model):
-        outputs, state = model.run(prime)
-        value = outputs[:, -1:]
-        for _ in range(steps):
-            generated.append(value)
-            outputs, state = model.run(value, state)
-            value = outputs
-    return torch.cat(generated, dim=1)

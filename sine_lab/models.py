@@ -26,7 +26,6 @@ __all__ = [
     "SequenceModel",
     "State",
     "forecast",
-    "PerStepOutputs",
     "identity_relu_rnn",
     "init_orthogonal_recurrent",
     "init_forget_gate_bias",
@@ -326,27 +325,6 @@ def forecast(model: SequenceModel, context: Tensor, steps: int) -> Tensor:
         value, state = model.run(value, state)
         predictions.append(value)
     return torch.cat(predictions, dim=1).squeeze(-1)
-
-
-class PerStepOutputs(nn.Module):
-    """Wrap a :class:`SequenceModel` so that ``forward`` returns every step's
-    prediction ``(batch, seq, output_size)`` instead of the last one.
-
-    Training the wrapper on ``x[:, :-1]`` against ``x[:, 1:]`` fits a one-step
-    predictor at every position at once (teacher forcing), which constrains the
-    state update for all sequence lengths, as free-running generation needs.
-    The wrapped model's parameters are the wrapper's parameters.
-    """
-
-    def __init__(self, model: SequenceModel) -> None:
-        super().__init__()
-        if not isinstance(model, SequenceModel):
-            raise TypeError(f"model must be a SequenceModel, got {type(model).__name__}")
-        self.model = model
-
-    def forward(self, x: Tensor) -> Tensor:
-        """``(batch, seq, input_size)`` -> ``(batch, seq, output_size)``."""
-        return self.model.run(x)[0]
 
 
 def identity_relu_rnn(hidden_size: int = 32, *, scale: float = 1.0, num_layers: int = 1) -> SequenceModel:

@@ -244,17 +244,3 @@ def test_forget_gate_bias_sets_only_the_forget_slice():
     assert torch.equal(model.rnn.bias_ih_l0[:3], before[:3])
     with pytest.raises(ValueError, match="cell 'lstm'"):
         init_forget_gate_bias(SequenceModel("gru"), 1.0)
-
-
-def test_per_step_outputs_returns_every_steps_prediction():
-    from sine_lab.models import PerStepOutputs
-
-    torch.manual_seed(0)
-    model = SequenceModel("gru", hidden_size=4)
-    wrapped = PerStepOutputs(model)
-    x = torch.randn(2, 6, 1)
-    assert torch.equal(wrapped(x), model.run(x)[0])
-    assert torch.equal(wrapped(x)[:, -1], model(x))
-    assert list(wrapped.parameters()) == list(model.parameters())
-    with pytest.raises(TypeError, match="SequenceModel"):
-        PerStepOutputs(torch.nn.Linear(1, 1))
