@@ -5,9 +5,9 @@ from __future__ import annotations
 import torch
 from torch import Tensor
 
-from .validation import check_float, check_int
+from .validation import check_float, check_int, check_tensor
 
-__all__ = ["ARTICLE_START", "ARTICLE_STOP", "ARTICLE_POINTS", "article_data", "sine_series"]
+__all__ = ["ARTICLE_START", "ARTICLE_STOP", "ARTICLE_POINTS", "article_data", "make_windows", "sine_series"]
 
 ARTICLE_START = 0.0
 ARTICLE_STOP = 10.0
@@ -76,3 +76,32 @@ def sine_series(
         generator = torch.Generator().manual_seed(seed)
         values = values + noise * torch.randn(length, generator=generator, dtype=torch.float64)
     return t.float(), values.float()
+
+
+def make_windows(series: Tensor, window: int, horizon: int = 1) -> tuple[Tensor, Tensor]:
+    """Cut series into supervised pairs: ``window`` past values predict the next ``horizon``.
+
+    Every start position is used (stride 1) and no pair crosses from one series
+    into another. Pairs are ordered series by series, then by time, so that
+    ``inputs[k]`` of series ``i`` starts at sample ``k`` of that series.
+
+    Args:
+        series: one series ``(T,)`` or several of equal length ``(n_series, T)``.
+        window: past values per input, >= 1.
+        horizon: future values per target, >= 1.
+
+    Returns:
+        ``inputs`` ``(N, window, 1)`` (batch-first, one feature) and ``targets``
+        ``(N, horizon)``, with ``N = n_series * (T - window - horizon + 1)``.
+    """
+    check_tensor("series", series, ndim=(1, 2), layout="(T,) or (n_series, T)")
+    window = check_int("window", window, minimum=1)
+    horizon = check_int("horizon", horizon, minimum=1)
+    rows = series.unsqueeze(0) if series.dim() == 1 else series
+    span = window + horizon
+    if rows.shape[1] < span:
+        raise ValueError(
+            f"series must have at least window + horizon = {span} time steps, got {rows.shape[1]}"
+        )
+    pairs = rows.unfold(1, span, 1).reshape(-1, span)
+    return pairs[:, :window].unsqueeze(-1).contiguous(), pairs[:, window:].contiguous()

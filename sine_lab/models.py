@@ -24,6 +24,7 @@ __all__ = [
     "LinearRecurrence",
     "SequenceModel",
     "State",
+    "forecast",
 ]
 
 # An ``nn.RNN``/``nn.GRU`` state is ``h``; an ``nn.LSTM`` state is ``(h, c)``;
@@ -207,3 +208,43 @@ class SequenceModel(nn.Module):
         """Predict from the last step: ``(batch, seq, input_size)`` -> ``(batch, output_size)``."""
         outputs, _ = self.run(x)
         return outputs[:, -1, :]
+
+
+def forecast(model: SequenceModel, context: Tensor, steps: int) -> Tensor:
+    """Free-running forecast: each prediction is fed back as the next input.
+
+    The whole ``context`` is run through :meth:`SequenceModel.run`; its last
+    output is the first prediction. Then the model is stepped one sample at a
+    time, carrying its state, with its own previous prediction as input. Output
+    ``k`` is therefore the forecast ``k + 1`` steps past the end of the context.
+
+    It runs under the caller's grad mode: wrap it in ``torch.no_grad()`` for
+    inference; with gradients on it is differentiable end to end (a rollout loss).
+    Put a model with dropout in ``eval()`` mode first.
+
+    Args:
+        model: a :class:`SequenceModel` with ``input_size == output_size == 1``.
+        context: observed values ``(batch, W, 1)``, ``W >= 1``.
+        steps: number of values to generate, >= 1.
+
+    Returns:
+        the forecast ``(batch, steps)``.
+    """
+    if not isinstance(model, SequenceModel):
+        raise TypeError(f"model must be a SequenceModel, got {type(model).__name__}")
+    if model.input_size != 1 or model.output_size != 1:
+        raise ValueError(
+            "forecast feeds each prediction back as the next input, so it needs "
+            f"input_size == output_size == 1, got {model.input_size} and {model.output_size}"
+        )
+    check_tensor("context", context, ndim=3, last_dim=1, layout="(batch, W, 1)")
+    if context.shape[1] < 1:
+        raise ValueError(f"context must hold at least one time step, got shape {tuple(context.shape)}")
+    steps = check_int("steps", steps, minimum=1)
+    outputs, state = model.run(context)
+    value = outputs[:, -1:]
+    predictions = [value]
+    for _ in range(steps - 1):
+        value, state = model.run(value, state)
+        predictions.append(value)
+    return torch.cat(predictions, dim=1).squeeze(-1)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from sine_lab.data import article_data, sine_series
+from sine_lab.data import article_data, make_windows, sine_series
 
 
 def test_article_data_is_the_seed_exactly():
@@ -58,3 +58,37 @@ def test_sine_series_noise_is_seeded_and_has_the_requested_scale():
 def test_sine_series_rejects_bad_arguments(kwargs, error, text):
     with pytest.raises(error, match=text):
         sine_series(**kwargs)
+
+
+def test_make_windows_matches_a_hand_loop_and_never_crosses_series():
+    series = torch.arange(2 * 9, dtype=torch.float32).reshape(2, 9)
+    inputs, targets = make_windows(series, window=3, horizon=2)
+    expected_in, expected_out = [], []
+    for row in series:
+        for start in range(9 - 3 - 2 + 1):
+            expected_in.append(row[start : start + 3])
+            expected_out.append(row[start + 3 : start + 5])
+    assert inputs.shape == (10, 3, 1) and targets.shape == (10, 2)
+    assert torch.equal(inputs[..., 0], torch.stack(expected_in))
+    assert torch.equal(targets, torch.stack(expected_out))
+
+
+def test_make_windows_accepts_one_series_and_defaults_to_one_step():
+    _, s = sine_series(50)
+    inputs, targets = make_windows(s, window=10)
+    assert inputs.shape == (40, 10, 1) and targets.shape == (40, 1)
+    assert torch.equal(targets[:, 0], s[10:])
+
+
+@pytest.mark.parametrize(
+    "series, window, horizon, error, text",
+    [
+        (torch.zeros(5), 4, 2, ValueError, "at least window \\+ horizon = 6 time steps, got 5"),
+        (torch.zeros(2, 3, 1), 1, 1, ValueError, "series must be a 1-D or 2-D tensor"),
+        (torch.zeros(10), 0, 1, ValueError, "window must be >= 1"),
+        (torch.zeros(10), 2, 1.0, TypeError, "horizon must be an int"),
+    ],
+)
+def test_make_windows_rejects_bad_arguments(series, window, horizon, error, text):
+    with pytest.raises(error, match=text):
+        make_windows(series, window, horizon)

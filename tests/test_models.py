@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from sine_lab.data import article_data
-from sine_lab.models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel
+from sine_lab.models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel, forecast
 
 
 @pytest.fixture
@@ -111,3 +111,54 @@ def test_linear_oscillator_predicts_the_next_sample_to_float_precision():
 def test_linear_cell_has_one_layer():
     with pytest.raises(ValueError, match="exactly one layer"):
         SequenceModel("linear", num_layers=2)
+
+
+@pytest.mark.parametrize("cell", ["rnn", "lstm", "gru", "linear"])
+def test_forecast_matches_a_hand_written_feedback_loop(cell):
+    torch.manual_seed(0)
+    model = SequenceModel(cell, hidden_size=5)
+    context = torch.randn(3, 7, 1)
+    # Independent reference: rerun the whole growing sequence from scratch each step.
+    sequence = context
+    expected = []
+    with torch.no_grad():
+        for _ in range(6):
+            nxt = model(sequence)
+            expected.append(nxt[:, 0])
+            sequence = torch.cat([sequence, nxt.unsqueeze(1)], dim=1)
+        got = forecast(model, context, 6)
+    assert got.shape == (3, 6)
+    assert torch.allclose(got, torch.stack(expected, dim=1), atol=1e-5)
+
+
+def test_forecast_with_the_linear_oscillator_continues_the_sine_for_a_long_time():
+    from sine_lab.data import sine_series
+
+    step = 0.05
+    _, s = sine_series(1100, step=step, angular_frequency=1.0, amplitude=0.8, phase=1.0)
+    model = SequenceModel.linear_oscillator(step)
+    with torch.no_grad():
+        got = forecast(model, s[:100].reshape(1, -1, 1), 1000)
+    assert torch.allclose(got[0], s[100:], atol=1e-3)
+
+
+def test_forecast_is_differentiable_for_a_rollout_loss():
+    torch.manual_seed(0)
+    model = SequenceModel("gru", hidden_size=4)
+    forecast(model, torch.randn(2, 5, 1), 4).pow(2).mean().backward()
+    assert model.rnn.weight_hh_l0.grad is not None and model.rnn.weight_hh_l0.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize(
+    "model, context, steps, error, text",
+    [
+        (SequenceModel("gru", output_size=2), torch.zeros(1, 3, 1), 2, ValueError, "input_size == output_size == 1"),
+        (SequenceModel("gru"), torch.zeros(3, 1), 2, ValueError, "context must be a 3-D tensor \\(batch, W, 1\\)"),
+        (SequenceModel("gru"), torch.zeros(1, 0, 1), 2, ValueError, "at least one time step"),
+        (SequenceModel("gru"), torch.zeros(1, 3, 1), 0, ValueError, "steps must be >= 1"),
+        (torch.nn.Linear(1, 1), torch.zeros(1, 3, 1), 2, TypeError, "model must be a SequenceModel"),
+    ],
+)
+def test_forecast_rejects_bad_arguments(model, context, steps, error, text):
+    with pytest.raises(error, match=text):
+        forecast(model, context, steps)
