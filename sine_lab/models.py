@@ -21,6 +21,8 @@ __all__ = [
     "ArticleLSTM",
     "ArticleDeepLSTM",
     "CELLS",
+    "RECURRENT_INITS",
+    "init_recurrent",
     "LinearRecurrence",
     "SequenceModel",
     "State",
@@ -248,3 +250,42 @@ def forecast(model: SequenceModel, context: Tensor, steps: int) -> Tensor:
         value, state = model.run(value, state)
         predictions.append(value)
     return torch.cat(predictions, dim=1).squeeze(-1)
+
+
+RECURRENT_INITS = ("default", "orthogonal", "identity")
+
+
+def init_recurrent(model: SequenceModel, scheme: str) -> None:
+    """Re-initialise the recurrent weights ``weight_hh_l*`` of ``model`` in place.
+
+    Args:
+        model: a :class:`SequenceModel`.
+        scheme: ``"default"`` keeps PyTorch's uniform initialisation;
+            ``"orthogonal"`` makes each gate's ``(hidden, hidden)`` block an
+            orthogonal matrix (all singular values 1, so the linearised recurrence
+            neither shrinks nor grows a state at the start); ``"identity"`` sets
+            ``W_hh = I`` (the "IRNN" initialisation, Le et al. 2015), which is
+            defined for the ``"rnn"`` and ``"linear"`` cells only, where there is one
+            block and no gates.
+    """
+    if not isinstance(model, SequenceModel):
+        raise TypeError(f"model must be a SequenceModel, got {type(model).__name__}")
+    scheme = check_choice("scheme", scheme, RECURRENT_INITS)
+    if scheme == "identity" and model.cell not in ("rnn", "linear"):
+        raise ValueError(
+            f"the identity initialisation needs the 'rnn' or 'linear' cell (one block, no gates); "
+            f"got cell={model.cell!r}; use 'orthogonal' for gated cells"
+        )
+    if scheme == "default":
+        return
+    hidden = model.hidden_size
+    with torch.no_grad():
+        for name, weight in model.rnn.named_parameters():
+            if not name.startswith("weight_hh"):
+                continue
+            # LSTM and GRU stack their gates' blocks along the rows: (gates * hidden, hidden).
+            for block in weight.split(hidden, dim=0):
+                if scheme == "orthogonal":
+                    nn.init.orthogonal_(block)
+                else:
+                    block.copy_(torch.eye(hidden))

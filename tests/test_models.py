@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from sine_lab.data import article_data
-from sine_lab.models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel, forecast
+from sine_lab.models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel, forecast, init_recurrent
 
 
 @pytest.fixture
@@ -162,3 +162,44 @@ def test_forecast_is_differentiable_for_a_rollout_loss():
 def test_forecast_rejects_bad_arguments(model, context, steps, error, text):
     with pytest.raises(error, match=text):
         forecast(model, context, steps)
+
+
+# --- init_recurrent -------------------------------------------------------------
+
+@pytest.mark.parametrize("cell, gates", [("rnn", 1), ("lstm", 4), ("gru", 3)])
+def test_orthogonal_init_makes_every_gate_block_orthogonal(cell, gates):
+    torch.manual_seed(0)
+    model = SequenceModel(cell, hidden_size=6, num_layers=2)
+    init_recurrent(model, "orthogonal")
+    for layer in range(2):
+        weight = getattr(model.rnn, f"weight_hh_l{layer}").detach()
+        assert weight.shape == (gates * 6, 6)
+        for block in weight.split(6):
+            assert torch.allclose(block.T @ block, torch.eye(6), atol=1e-5)
+
+
+def test_identity_init_sets_the_rnn_recurrence_to_the_identity_and_leaves_the_rest():
+    torch.manual_seed(0)
+    model = SequenceModel("rnn", hidden_size=5)
+    before = model.rnn.weight_ih_l0.detach().clone()
+    init_recurrent(model, "identity")
+    assert torch.equal(model.rnn.weight_hh_l0.detach(), torch.eye(5))
+    assert torch.equal(model.rnn.weight_ih_l0.detach(), before)
+
+
+def test_default_init_changes_nothing():
+    torch.manual_seed(0)
+    model = SequenceModel("gru", hidden_size=4)
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    init_recurrent(model, "default")
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+def test_init_recurrent_rejects_identity_for_gated_cells_and_unknown_schemes():
+    model = SequenceModel("lstm", hidden_size=4)
+    with pytest.raises(ValueError, match="identity initialisation needs the 'rnn' or 'linear' cell"):
+        init_recurrent(model, "identity")
+    with pytest.raises(ValueError, match="scheme must be one of"):
+        init_recurrent(model, "xavier")
+    with pytest.raises(TypeError, match="model must be a SequenceModel"):
+        init_recurrent(torch.nn.RNN(1, 4), "orthogonal")
