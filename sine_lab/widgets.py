@@ -19,6 +19,7 @@ from collections import deque
 
 import ipywidgets as widgets
 from matplotlib.figure import Figure
+from torch import Tensor
 
 from .experiments import (
     FRAMINGS,
@@ -43,6 +44,25 @@ FRAMING_LABELS = {"article": "article: t → sin t", "windows": "windows of past
 # rarely enough that drawing costs little of the training time.
 REDRAW_SECONDS = 0.5
 DPI = 80
+HEIGHT = 3.4
+
+
+def _figure(width: float, columns: int = 1) -> tuple[Figure, object]:
+    # Fixed margins in inches (room for log-scale tick labels and the axis label):
+    # tight_layout would cost more than drawing the figure, on every live redraw.
+    figure = Figure(figsize=(width, HEIGHT))
+    figure.subplots_adjust(left=0.95 / width, right=1 - 0.2 / width, bottom=0.55 / HEIGHT,
+                           top=1 - 0.35 / HEIGHT, wspace=0.3)
+    return figure, figure.subplots(1, columns)
+
+
+def _plot_lag_norms(ax, lag_norms: Tensor, title: str) -> None:
+    few = lag_norms.numel() <= 60
+    ax.semilogy(range(lag_norms.numel()), lag_norms.numpy(), marker="." if few else None)
+    ax.set_xlabel("lag k (steps back)")
+    ax.set_ylabel("‖∂h_T/∂h_{T−k}‖")
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, alpha=0.3)
 
 
 class Playground:
@@ -251,9 +271,12 @@ class Playground:
                 run = run_experiment(settings, callback=self._on_epoch)
                 evaluation = evaluate(run)
         except (TypeError, ValueError) as error:
-            self._set_status([f"Cannot train with these settings: {error}"], error=True)
-            self.progress.bar_style = "danger"
-            self._sync_enabled()
+            self._fail(f"Cannot train with these settings: {error}")
+            return
+        except Exception as error:  # noqa: BLE001
+            # Anything else escaping the training thread would print a traceback into
+            # whichever cell ran last and leave the buttons locked: report it here.
+            self._fail(f"Training failed: {type(error).__name__}: {error}")
             return
         self._run_count += 1
         self.runs.append(run)
@@ -272,6 +295,11 @@ class Playground:
                 f"below var(sin t) = {run.experiment.constant_floor:.4f}."
             )
         self._set_status(notes, error=history.stop_reason == "diverged")
+        self._sync_enabled()
+
+    def _fail(self, message: str) -> None:
+        self._set_status([message], error=True)
+        self.progress.bar_style = "danger"
         self._sync_enabled()
 
     def compared_histories(self) -> dict[str, History]:
@@ -300,8 +328,7 @@ class Playground:
         image.value = buffer.getvalue()
 
     def _loss_axes(self, compared: dict[str, History], title: str, floor: float | None = None):
-        figure = Figure(figsize=(7, 3.6))
-        ax = figure.subplots()
+        figure, ax = _figure(7)
         reference = {"best constant: var(sin t)": floor} if floor is not None else None
         if compared:
             plot_loss(compared, title=title, ax=ax, reference=reference)
@@ -318,7 +345,6 @@ class Playground:
         figure, ax = self._loss_axes(compared, "training …")
         (self._live_line,) = ax.plot([], [], color="black", label=f"now: {label}")
         ax.legend(fontsize=7, loc="upper right")
-        figure.tight_layout()
         self._live_figure = figure
 
     def _update_live_plot(self) -> None:
@@ -338,12 +364,10 @@ class Playground:
             title = f"{history.stop_reason}: loss {history.final_loss:.3g} after {history.epochs} epochs"
             figure, ax = self._loss_axes(curves, title, floor)
             ax.legend(fontsize=7, loc="upper right")
-        figure.tight_layout()
         self._show("loss", figure, self.loss_image)
 
     def _draw_prediction(self, evaluation: Evaluation) -> None:
-        figure = Figure(figsize=(9, 3.2))
-        left, right = figure.subplots(1, 2)
+        figure, (left, right) = _figure(8.4, columns=2)
         plot_prediction(
             evaluation.t, evaluation.truth, {"one-step (true inputs)": evaluation.one_step},
             title=f"one step ahead: MSE {evaluation.one_step_mse:.3g}", ax=left,
@@ -359,18 +383,12 @@ class Playground:
             right.axis("off")
             right.text(0.5, 0.5, "article framing: one number for the\nwhole sequence, nothing to run forward",
                        ha="center", va="center")
-        figure.tight_layout()
         self._show("prediction", figure, self.prediction_image)
 
     def _draw_gradients(self, evaluation: Evaluation) -> None:
-        figure = Figure(figsize=(4.6, 3.2))
-        ax = figure.subplots()
-        ax.semilogy(range(evaluation.lag_norms.numel()), evaluation.lag_norms.numpy(), marker=".")
-        ax.set_xlabel("lag k (steps back)")
-        ax.set_ylabel("‖∂h_T/∂h_{T−k}‖")
-        ax.set_title(f"trained model: {evaluation.regime} over {evaluation.lag_norms.numel() - 1} steps", fontsize=9)
-        ax.grid(True, alpha=0.3)
-        figure.tight_layout()
+        figure, ax = _figure(4.4)
+        steps = evaluation.lag_norms.numel() - 1
+        _plot_lag_norms(ax, evaluation.lag_norms, f"trained model: {evaluation.regime} over {steps} steps")
         self._show("gradients", figure, self.gradient_image)
 
     # --- gradient-flow explorer -----------------------------------------------
@@ -379,14 +397,8 @@ class Playground:
         """Recompute the explorer for the current cell, hidden size and scale."""
         flow = gradient_flow(self.cell.value, self.hidden_size.value, self.flow_scale.value)
         self.flow = flow
-        figure = Figure(figsize=(5.6, 3.2))
-        ax = figure.subplots()
-        ax.semilogy(range(flow.lag_norms.numel()), flow.lag_norms.numpy(), marker=".")
-        ax.set_xlabel("lag k (steps back)")
-        ax.set_ylabel("‖∂h_T/∂h_{T−k}‖")
-        ax.set_title(f"{self.cell.value}, W_hh × {self.flow_scale.value:.3g}: {flow.regime}")
-        ax.grid(True, alpha=0.3)
-        figure.tight_layout()
+        figure, ax = _figure(5.6)
+        _plot_lag_norms(ax, flow.lag_norms, f"untrained {self.cell.value}, W_hh × {self.flow_scale.value:.3g}: {flow.regime}")
         self._show("flow", figure, self.flow_image)
         self.flow_status.value = (
             f"spectral radius of W_hh: <b>{flow.spectral_radius:.3g}</b><br>"

@@ -121,18 +121,19 @@ def test_background_run_updates_the_loss_plot_while_training():
 
 
 def test_comparison_overlays_kept_runs_with_legends_naming_their_settings():
-    playground = Playground(Settings(hidden_size=4, epochs=10), run_in_background=False, keep_runs=2)
+    playground = Playground(Settings(hidden_size=4, epochs=10), run_in_background=False, keep_runs=1)
     playground.compare.value = True
     labels = []
-    for lr in (0.001, 0.01, 0.1):
+    for lr in (0.001, 0.1):
         playground.lr.value = lr
         playground.train_button.click()
         labels.append(playground.runs[-1].settings.label)
-    assert len(playground.runs) == 2
-    assert list(playground.compared_histories()) == [f"#2 {labels[1]}", f"#3 {labels[2]}"]
     legend = [text.get_text() for text in playground.figures["loss"].axes[0].get_legend().get_texts()]
-    # The figure drawn for run 3 overlays the runs kept before it (1 and 2) and itself.
-    assert legend == [f"#1 {labels[0]}", f"#2 {labels[1]}", f"now: {labels[2]}"]
+    # The figure drawn for run 2 overlays the run kept before it and itself.
+    assert legend == [f"#1 {labels[0]}", f"now: {labels[1]}"]
+    # Only keep_runs=1 run is kept for the next comparison.
+    assert len(playground.runs) == 1
+    assert list(playground.compared_histories()) == [f"#2 {labels[1]}"]
     playground.clear_button.click()
     assert len(playground.runs) == 0 and playground.compared_histories() == {}
 
