@@ -7,7 +7,9 @@ from torch import Tensor
 
 from .validation import check_float, check_int, check_tensor
 
-__all__ = ["ARTICLE_START", "ARTICLE_STOP", "ARTICLE_POINTS", "article_data", "make_windows", "sine_series"]
+__all__ = [
+    "ARTICLE_START", "ARTICLE_STOP", "ARTICLE_POINTS", "article_data", "make_windows", "sine_series", "delayed_recall",
+]
 
 ARTICLE_START = 0.0
 ARTICLE_STOP = 10.0
@@ -105,3 +107,36 @@ def make_windows(series: Tensor, window: int, horizon: int = 1) -> tuple[Tensor,
         )
     pairs = rows.unfold(1, span, 1).reshape(-1, span)
     return pairs[:, :window].unsqueeze(-1).contiguous(), pairs[:, window:].contiguous()
+
+
+def delayed_recall(
+    n_sequences: int, lag: int, *, burst_length: int = 5, seed: int = 0
+) -> tuple[Tensor, Tensor]:
+    """A sine task that truly needs memory: recall a burst's amplitude after ``lag`` silent steps.
+
+    Each sequence starts with a burst of half a sine period,
+    ``a · sin(π (j + 1) / (burst_length + 1))`` for ``j = 0 .. burst_length - 1``,
+    then ``lag`` zeros. The target is the amplitude ``a ~ U(-1, 1)``, read at the
+    last step, so the only information about it lies ``lag`` steps or more back.
+    Predicting 0 (knowing nothing) gives a mean squared error of ``E[a²] = 1/3``.
+
+    Args:
+        n_sequences: number of sequences, >= 1.
+        lag: silent steps between the burst's last sample and the answer, >= 0.
+        burst_length: samples in the burst, >= 1.
+        seed: seeds the amplitudes.
+
+    Returns:
+        ``x`` of shape ``(n_sequences, burst_length + lag, 1)`` and ``y`` (the
+        amplitudes) of shape ``(n_sequences, 1)``, float32.
+    """
+    n_sequences = check_int("n_sequences", n_sequences, minimum=1)
+    lag = check_int("lag", lag, minimum=0)
+    burst_length = check_int("burst_length", burst_length, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
+    generator = torch.Generator().manual_seed(seed)
+    amplitude = 2.0 * torch.rand(n_sequences, 1, generator=generator) - 1.0
+    shape = torch.sin(torch.pi * torch.arange(1, burst_length + 1) / (burst_length + 1))
+    x = torch.zeros(n_sequences, burst_length + lag, 1)
+    x[:, :burst_length, 0] = amplitude * shape
+    return x, amplitude

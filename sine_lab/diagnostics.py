@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -22,6 +24,11 @@ __all__ = [
     "scale_recurrent_weights",
     "tanh_rnn_jacobian_bound",
     "jacobian_norms_vs_lag",
+    "hidden_state_grad_norms",
+    "DecayFit",
+    "fit_decay_rate",
+    "linear_closed_loop_matrix",
+    "iterate_on_own_outputs",
 ]
 
 
@@ -274,6 +281,29 @@ def _layer_states(layer: nn.Module, x: Tensor) -> list[Tensor]:
     return states
 
 
+def _single_layer_steppers(layer: nn.Module) -> list[Callable[[Tensor, State | None], tuple[Tensor, State]]]:
+    """One callable per stacked layer, running that layer alone with the real module's
+    parameters (``torch.func.functional_call`` on a one-layer copy of the module type)."""
+    if isinstance(layer, LinearRecurrence):
+        return [layer.forward]
+    steppers = []
+    for l in range(layer.num_layers):
+        template = type(layer)(
+            layer.input_size if l == 0 else layer.hidden_size, layer.hidden_size,
+            bias=layer.bias, batch_first=layer.batch_first,
+            **({"nonlinearity": layer.nonlinearity} if isinstance(layer, nn.RNN) else {}),
+        )
+        params = {name.replace(f"_l{l}", "_l0"): p for name, p in layer.named_parameters() if name.endswith(f"_l{l}")}
+
+        def step(inputs: Tensor, state: State | None, template=template, params=params) -> tuple[Tensor, State]:
+            if state is not None and inputs.dim() == 2:  # unbatched: the state has no batch dimension
+                state = tuple(s.reshape(1, -1) for s in state) if isinstance(state, tuple) else state.reshape(1, -1)
+            return torch.func.functional_call(template, params, (inputs, state))
+
+        steppers.append(step)
+    return steppers
+
+
 def _flatten_state(state: State) -> Tensor:
     return torch.cat(state, dim=-1) if isinstance(state, tuple) else state
 
@@ -321,3 +351,176 @@ def _step_jacobians(layer: nn.Module, x: Tensor, states: list[Tensor]) -> Tensor
     if not blocks:
         return torch.zeros(0, batch, size, size)
     return torch.cat(blocks, dim=0)
+
+
+def hidden_state_grad_norms(
+    model: nn.Module,
+    x: Tensor,
+    y: Tensor,
+    *,
+    loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None,
+) -> Tensor:
+    """``‖∂L/∂h_t‖`` for every step ``t`` and every layer: how much of the loss's
+    gradient reaches each hidden state, through all paths (the output at ``t``
+    and the recurrence after ``t``).
+
+    ``L = loss_fn(model(x), y)``, exactly the loss training back-propagates, so the
+    article's models work on their own 2-D input (one unbatched sequence) as well
+    as :class:`~sine_lab.models.SequenceModel` on ``(batch, seq, 1)``. The model's
+    one recurrent layer (``nn.RNN``/``nn.LSTM``/``nn.GRU``/``LinearRecurrence``)
+    is re-run one step at a time during this forward pass, so each ``h_t`` is a
+    node of the graph; the values are the same as a whole-sequence call. Runs in
+    eval mode, restores the mode, and leaves the parameters' ``.grad`` alone.
+
+    Args:
+        model: a module whose forward calls its one recurrent layer once.
+        x: its input: ``(seq, in)`` unbatched, ``(batch, seq, in)`` batch-first,
+            or ``(seq, batch, in)`` for a layer with ``batch_first=False``.
+        y: the target passed to ``loss_fn``.
+        loss_fn: defaults to ``nn.MSELoss()``.
+
+    Returns:
+        ``(num_layers, seq)`` float64: the 2-norm of ``∂L/∂h_t`` over the batch
+        and the hidden units, layer 0 first. (For an LSTM, ``h`` only, not ``c``.)
+    """
+    layer = _recurrent_layer(model)
+    x = check_tensor("x", x, ndim=(2, 3))
+    y = check_tensor("y", y)
+    loss_fn = loss_fn if loss_fn is not None else nn.MSELoss()
+    hidden_states: list[list[Tensor]] = []  # [step][layer], each (1, [batch,] H)
+
+    def stepwise(module: nn.Module, inputs: tuple, output: object) -> tuple[Tensor, State]:
+        if hidden_states:
+            raise ValueError("the model calls its recurrent layer more than once; hidden_state_grad_norms needs one call")
+        sequence, state = inputs[0], (inputs[1] if len(inputs) > 1 else None)
+        time_dim = 1 if sequence.dim() == 3 and getattr(module, "batch_first", True) else 0
+        steppers = _single_layer_steppers(module)
+        # One state per layer: (h, c) or h, each with a leading layer dimension of 1.
+        states: list[State | None] = (
+            [None] * len(steppers) if state is None
+            else [(state[0][l : l + 1], state[1][l : l + 1]) if isinstance(state, tuple) else state[l : l + 1]
+                  for l in range(len(steppers))]
+        )
+        tops = []
+        for t in range(sequence.shape[time_dim]):
+            below = sequence.narrow(time_dim, t, 1)
+            layer_h = []
+            for l, step in enumerate(steppers):
+                _, states[l] = step(below, states[l])
+                h = states[l][0] if isinstance(states[l], tuple) else states[l]
+                layer_h.append(h)
+                # Feed the recorded h_t itself upward, so ∂L/∂h_t collects every path.
+                below = h[0].unsqueeze(time_dim)
+            hidden_states.append(layer_h)
+            tops.append(layer_h[-1][0])
+        final = (
+            (torch.cat([s[0] for s in states]), torch.cat([s[1] for s in states]))
+            if isinstance(states[0], tuple) else torch.cat(states)
+        )
+        return torch.stack(tops, dim=time_dim), final
+
+    handle = layer.register_forward_hook(stepwise)
+    try:
+        with _eval_mode(model), torch.enable_grad():
+            loss = loss_fn(model(x), y)
+            flat = [h for step in hidden_states for h in step]
+            grads = torch.autograd.grad(loss, flat, allow_unused=True)
+    finally:
+        handle.remove()
+    # A state that does not reach the loss (allow_unused) gets a zero gradient norm.
+    norms = torch.tensor([0.0 if g is None else g.double().norm().item() for g in grads], dtype=torch.float64)
+    return norms.reshape(len(hidden_states), -1).T.contiguous()
+
+
+@dataclass(frozen=True)
+class DecayFit:
+    """A straight line through ``log(norm)`` against lag: ``norm ≈ exp(intercept - rate · lag)``.
+
+    Attributes:
+        rate: decay per step in natural-log units (> 0: vanishing, < 0: exploding).
+        intercept: the fitted ``log(norm)`` at lag 0.
+        points: how many (lag, norm) pairs were fitted.
+    """
+
+    rate: float
+    intercept: float
+    points: int
+
+    @property
+    def factor_per_step(self) -> float:
+        """The norm's multiplier per step, ``exp(-rate)``."""
+        return math.exp(-self.rate)
+
+    @property
+    def lags_per_decade(self) -> float:
+        """Steps over which the norm falls tenfold, ``ln 10 / rate`` (``inf`` if it does not fall)."""
+        return math.log(10.0) / self.rate if self.rate > 0 else math.inf
+
+
+def fit_decay_rate(norms: Tensor, *, min_lag: int = 1, max_lag: int | None = None, floor: float = 1e-30) -> DecayFit:
+    """Least-squares fit of ``log(norms[k])`` against the lag ``k``.
+
+    Args:
+        norms: ``(n,)``, ``norms[k]`` at lag ``k`` (e.g. from :func:`jacobian_norms_vs_lag`).
+        min_lag: first lag fitted (default 1: lag 0 is the identity in a Jacobian curve).
+        max_lag: last lag fitted (default: the last).
+        floor: values at or below it (underflow to 0, denormals) are left out.
+
+    Returns:
+        a :class:`DecayFit`; raises ``ValueError`` with fewer than 2 usable points.
+    """
+    norms = check_tensor("norms", norms, ndim=1, layout="(n,)", finite=False)
+    min_lag = check_int("min_lag", min_lag, minimum=0)
+    max_lag = norms.shape[0] - 1 if max_lag is None else check_int("max_lag", max_lag, minimum=min_lag)
+    floor = check_float("floor", floor, minimum=0.0)
+    lags = torch.arange(norms.shape[0], dtype=torch.float64)
+    values = norms.detach().double()
+    keep = (lags >= min_lag) & (lags <= max_lag) & torch.isfinite(values) & (values > floor)
+    if int(keep.sum()) < 2:
+        raise ValueError(f"need at least 2 finite norms above floor={floor} between lags {min_lag} and {max_lag}, "
+                         f"got {int(keep.sum())}")
+    k, log_norm = lags[keep], values[keep].log()
+    slope, intercept = torch.linalg.lstsq(torch.stack([k, torch.ones_like(k)], dim=1), log_norm.unsqueeze(1)).solution[:, 0]
+    return DecayFit(rate=-float(slope), intercept=float(intercept), points=int(keep.sum()))
+
+
+def linear_closed_loop_matrix(model: SequenceModel) -> Tensor:
+    """The ``(H, H)`` matrix that advances a one-layer linear model fed its own outputs.
+
+    With ``x_{n+1} = head(h_n) = c·h_n + d`` fed back, ``h_{n+1} = (W_hh + w_ih c) h_n + (w_ih d + b)``.
+    Its eigenvalues are the frequencies the model generates: ``e^{±iωΔt}`` for a
+    perfect sine generator (magnitude 1, angle ``ωΔt``).
+    """
+    _check_sequence_model(model)
+    if model.cell != "linear" or model.output_size != model.input_size:
+        raise ValueError(f"needs a 'linear' SequenceModel whose output feeds its input, got cell {model.cell!r} "
+                         f"with input_size={model.input_size}, output_size={model.output_size}")
+    layer = model.rnn
+    return (layer.weight_hh_l0 + layer.weight_ih_l0 @ model.head.weight).detach()
+
+
+def iterate_on_own_outputs(model: SequenceModel, prime: Tensor, steps: int) -> Tensor:
+    """Free-run a model: read ``prime``, then feed each prediction back as the next input.
+
+    (A minimal closed loop for checking a generator; chapter 06's ``forecast`` is the general tool.)
+
+    Args:
+        model: a :class:`~sine_lab.models.SequenceModel` whose output is its next input.
+        prime: ``(batch, n, input_size)`` observed values, ``n >= 1``.
+        steps: values to generate, >= 1.
+
+    Returns:
+        ``(batch, steps, output_size)``: the values following ``prime``.
+    """
+    _check_sequence_model(model)
+    prime = check_tensor("prime", prime, ndim=3, last_dim=model.input_size, layout="(batch, n, input_size)")
+    steps = check_int("steps", steps, minimum=1)
+    generated = []
+    with torch.no_grad(), _eval_mode(model):
+        outputs, state = model.run(prime)
+        value = outputs[:, -1:]
+        for _ in range(steps):
+            generated.append(value)
+            outputs, state = model.run(value, state)
+            value = outputs
+    return torch.cat(generated, dim=1)

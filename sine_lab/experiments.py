@@ -26,13 +26,14 @@ from torch import Tensor
 
 from .data import article_data, make_windows
 from .diagnostics import jacobian_norms_vs_lag, scale_recurrent_weights, spectral_radius
-from .models import RECURRENT_INITS, SequenceModel, forecast, init_recurrent
+from .models import SequenceModel, forecast, identity_relu_rnn, init_orthogonal_recurrent
 from .training import Callback, History, seed_everything, train
 from .validation import check_choice, check_float, check_int
 
 __all__ = [
     "FRAMINGS",
     "PLAYGROUND_CELLS",
+    "RECURRENT_INITS",
     "Settings",
     "Experiment",
     "Run",
@@ -47,6 +48,9 @@ __all__ = [
 
 FRAMINGS = ("article", "windows")
 PLAYGROUND_CELLS = ("rnn", "lstm", "gru")
+# "default": PyTorch's uniform initialisation; "orthogonal": every gate's W_hh block
+# orthogonal; "irnn": a ReLU RNN with W_hh = I (Le et al. 2015), for the rnn cell only.
+RECURRENT_INITS = ("default", "orthogonal", "irnn")
 # How far past t = 10 the free-running forecast goes, in samples (about 3 radians).
 FORECAST_STEPS = 300
 # Sequences the gradient diagnostics average over (windows framing).
@@ -70,8 +74,8 @@ class Settings:
         window: past values per input (windows framing only), 2..200.
         epochs: full-batch training epochs, 1..10000.
         clip_grad_norm: the gradient-norm clip, or ``None`` for no clipping.
-        init: recurrent initialisation, one of :data:`~sine_lab.models.RECURRENT_INITS`
-            (:func:`prepare` raises if it does not suit the cell).
+        init: recurrent initialisation, one of :data:`RECURRENT_INITS`; ``"irnn"``
+            needs ``cell="rnn"``.
         seed: seeds the weights and training.
     """
 
@@ -98,6 +102,11 @@ class Settings:
             check_float("clip_grad_norm", self.clip_grad_norm, minimum=0.0, exclusive_minimum=True)
         check_choice("init", self.init, RECURRENT_INITS)
         check_int("seed", self.seed, minimum=0)
+        if self.init == "irnn" and self.cell != "rnn":
+            raise ValueError(
+                f"the irnn initialisation is a ReLU RNN with W_hh = I, so it needs cell 'rnn'; got "
+                f"cell={self.cell!r}: choose init 'orthogonal' or 'default' for gated cells"
+            )
 
     @property
     def label(self) -> str:
@@ -224,8 +233,12 @@ def prepare(settings: Settings) -> Experiment:
     else:
         inputs, targets = make_windows(series, settings.window, horizon=1)
         t = times[settings.window :]
-    model = SequenceModel(settings.cell, 1, settings.hidden_size, 1, settings.num_layers)
-    init_recurrent(model, settings.init)
+    if settings.init == "irnn":
+        model = identity_relu_rnn(settings.hidden_size, num_layers=settings.num_layers)
+    else:
+        model = SequenceModel(settings.cell, 1, settings.hidden_size, 1, settings.num_layers)
+        if settings.init == "orthogonal":
+            init_orthogonal_recurrent(model)
     return Experiment(settings, model, inputs, targets, t, series, times)
 
 

@@ -21,12 +21,14 @@ __all__ = [
     "ArticleLSTM",
     "ArticleDeepLSTM",
     "CELLS",
-    "RECURRENT_INITS",
-    "init_recurrent",
     "LinearRecurrence",
     "SequenceModel",
     "State",
     "forecast",
+    "PerStepOutputs",
+    "identity_relu_rnn",
+    "init_orthogonal_recurrent",
+    "init_forget_gate_bias",
 ]
 
 # An ``nn.RNN``/``nn.GRU`` state is ``h``; an ``nn.LSTM`` state is ``(h, c)``;
@@ -252,40 +254,92 @@ def forecast(model: SequenceModel, context: Tensor, steps: int) -> Tensor:
     return torch.cat(predictions, dim=1).squeeze(-1)
 
 
-RECURRENT_INITS = ("default", "orthogonal", "identity")
+class PerStepOutputs(nn.Module):
+    """Wrap a :class:`SequenceModel` so that ``forward`` returns every step's
+    prediction ``(batch, seq, output_size)`` instead of the last one.
 
-
-def init_recurrent(model: SequenceModel, scheme: str) -> None:
-    """Re-initialise the recurrent weights ``weight_hh_l*`` of ``model`` in place.
-
-    Args:
-        model: a :class:`SequenceModel`.
-        scheme: ``"default"`` keeps PyTorch's uniform initialisation;
-            ``"orthogonal"`` makes each gate's ``(hidden, hidden)`` block an
-            orthogonal matrix (all singular values 1, so the linearised recurrence
-            neither shrinks nor grows a state at the start); ``"identity"`` sets
-            ``W_hh = I`` (the "IRNN" initialisation, Le et al. 2015), which is
-            defined for the ``"rnn"`` and ``"linear"`` cells only, where there is one
-            block and no gates.
+    Training the wrapper on ``x[:, :-1]`` against ``x[:, 1:]`` fits a one-step
+    predictor at every position at once (teacher forcing), which constrains the
+    state update for all sequence lengths, as free-running generation needs.
+    The wrapped model's parameters are the wrapper's parameters.
     """
-    if not isinstance(model, SequenceModel):
-        raise TypeError(f"model must be a SequenceModel, got {type(model).__name__}")
-    scheme = check_choice("scheme", scheme, RECURRENT_INITS)
-    if scheme == "identity" and model.cell not in ("rnn", "linear"):
-        raise ValueError(
-            f"the identity initialisation needs the 'rnn' or 'linear' cell (one block, no gates); "
-            f"got cell={model.cell!r}; use 'orthogonal' for gated cells"
-        )
-    if scheme == "default":
-        return
+
+    def __init__(self, model: SequenceModel) -> None:
+        super().__init__()
+        if not isinstance(model, SequenceModel):
+            raise TypeError(f"model must be a SequenceModel, got {type(model).__name__}")
+        self.model = model
+
+    def forward(self, x: Tensor) -> Tensor:
+        """``(batch, seq, input_size)`` -> ``(batch, seq, output_size)``."""
+        return self.model.run(x)[0]
+
+
+def identity_relu_rnn(hidden_size: int = 32, *, scale: float = 1.0, num_layers: int = 1) -> SequenceModel:
+    """An IRNN (Le, Jaitly & Hinton 2015, "A Simple Way to Initialize Recurrent
+    Networks of Rectified Linear Units"): a ReLU RNN whose recurrent weights start
+    as ``scale * I`` and recurrent biases at zero.
+
+    With ``scale = 1`` the step Jacobian is the identity on the active units, so a
+    value written into the state is carried forward unchanged and gradients
+    neither vanish nor explode at initialisation. Returns a
+    :class:`SequenceModel` with ``cell == "rnn"`` whose ``.rnn`` is
+    ``nn.RNN(nonlinearity="relu")``; shapes as for any ``SequenceModel``.
+    """
+    hidden_size = check_int("hidden_size", hidden_size, minimum=1)
+    scale = check_float("scale", scale, minimum=0.0)
+    model = SequenceModel("rnn", hidden_size=hidden_size, num_layers=num_layers)
+    model.rnn = nn.RNN(1, hidden_size, num_layers=num_layers, nonlinearity="relu", batch_first=True)
+    with torch.no_grad():
+        for name, param in model.rnn.named_parameters():
+            if name.startswith("weight_hh"):
+                param.copy_(scale * torch.eye(hidden_size))
+            elif name.startswith("bias"):
+                param.zero_()
+    return model
+
+
+def init_orthogonal_recurrent(model: SequenceModel, gain: float = 1.0) -> None:
+    """Re-initialise every recurrent weight matrix as ``gain`` times a random
+    orthogonal matrix, in place (each gate's ``(H, H)`` block separately for
+    LSTM/GRU). An orthogonal ``W_hh`` has all singular values 1, the edge of the
+    vanishing / exploding boundary (Saxe, McClelland & Ganguli 2014).
+    """
+    gain = check_float("gain", gain, minimum=0.0)
+    with torch.no_grad():
+        for name, param in _recurrent_layer_parameters(model):
+            if name.startswith("weight_hh"):
+                for block in param.split(model.hidden_size, dim=0):
+                    nn.init.orthogonal_(block, gain=gain)
+
+
+def init_forget_gate_bias(model: SequenceModel, value: float = 1.0) -> None:
+    """Set an LSTM's total forget-gate bias to ``value``, in place.
+
+    PyTorch orders an LSTM's gates ``i, f, g, o``; ``bias_ih`` and ``bias_hh``
+    both add to each gate, so the forget slice of ``bias_ih`` is set to ``value``
+    and that of ``bias_hh`` to 0. A positive bias starts the forget gate near
+    open (``σ(1) ≈ 0.73``), so the cell state is kept across steps
+    (Gers, Schmidhuber & Cummins 2000; Jozefowicz, Zaremba & Sutskever 2015).
+    """
+    if not isinstance(model, SequenceModel) or model.cell != "lstm":
+        raise ValueError(f"init_forget_gate_bias needs a SequenceModel with cell 'lstm', got {_describe_model(model)}")
+    value = check_float("value", value)
     hidden = model.hidden_size
     with torch.no_grad():
-        for name, weight in model.rnn.named_parameters():
-            if not name.startswith("weight_hh"):
-                continue
-            # LSTM and GRU stack their gates' blocks along the rows: (gates * hidden, hidden).
-            for block in weight.split(hidden, dim=0):
-                if scheme == "orthogonal":
-                    nn.init.orthogonal_(block)
-                else:
-                    block.copy_(torch.eye(hidden))
+        for name, param in _recurrent_layer_parameters(model):
+            if name.startswith("bias_ih"):
+                param[hidden : 2 * hidden] = value
+            elif name.startswith("bias_hh"):
+                param[hidden : 2 * hidden] = 0.0
+
+
+def _recurrent_layer_parameters(model: object) -> list[tuple[str, nn.Parameter]]:
+    if not isinstance(model, SequenceModel):
+        raise TypeError(f"model must be a SequenceModel, got {_describe_model(model)}")
+    return list(model.rnn.named_parameters())
+
+
+def _describe_model(model: object) -> str:
+    cell = getattr(model, "cell", None)
+    return f"{type(model).__name__}" + (f" with cell {cell!r}" if cell else "")

@@ -80,6 +80,7 @@ def train(
     log_every: int | None = None,
     progress: bool = False,
     callback: Callback | None = None,
+    truncate_bptt: int | None = None,
 ) -> History:
     """Train ``model`` on ``(x, y)`` with Adam and return its :class:`History`.
 
@@ -104,6 +105,10 @@ def train(
         log_every: print ``Epoch [e/epochs], Loss: …`` every this many epochs, as the article does.
         progress: show a progress bar (a widget in notebooks).
         callback: called as ``callback(epoch, loss)`` after each epoch; returning ``False`` stops.
+        truncate_bptt: if set, back-propagate through only the last this many time
+            steps (truncated BPTT for a loss on the last step): the earlier steps
+            run without gradient and hand their state on. Needs a
+            :class:`~sine_lab.models.SequenceModel` and ``x`` of shape ``(batch, seq, 1)``.
 
     Returns:
         the :class:`History`. Training stops early, with ``stop_reason="diverged"``
@@ -126,6 +131,10 @@ def train(
         clip_grad_norm = check_float("clip_grad_norm", clip_grad_norm, minimum=0.0, exclusive_minimum=True)
     if log_every is not None:
         log_every = check_int("log_every", log_every, minimum=1)
+    if truncate_bptt is not None:
+        truncate_bptt = check_int("truncate_bptt", truncate_bptt, minimum=1)
+        if not hasattr(model, "run"):
+            raise TypeError(f"truncate_bptt needs a model with .run(x, state) (a SequenceModel), got {type(model).__name__}")
     record_at = {check_int("record_predictions_at", e, minimum=0, maximum=epochs) for e in record_predictions_at}
     if seed is not None:
         torch.manual_seed(check_int("seed", seed, minimum=0))
@@ -147,7 +156,8 @@ def train(
             losses, norms = [], []
             for xb, yb in _batches(x, y, batch_size):
                 optimizer.zero_grad()
-                loss = loss_fn(model(xb), yb)
+                prediction = model(xb) if truncate_bptt is None else _truncated_forward(model, xb, truncate_bptt)
+                loss = loss_fn(prediction, yb)
                 loss.backward()
                 if record_grad_norms or clip_grad_norm is not None:
                     norm = nn.utils.clip_grad_norm_(
@@ -194,6 +204,16 @@ def train(
     if history.stop_reason == "diverged":
         warnings.warn(history.message, RuntimeWarning, stacklevel=2)
     return history
+
+
+def _truncated_forward(model: nn.Module, x: Tensor, steps: int) -> Tensor:
+    """The last step's prediction ``(batch, out)``, with gradient only through the last ``steps`` steps."""
+    if x.shape[1] <= steps:
+        return model(x)
+    with torch.no_grad():
+        _, state = model.run(x[:, :-steps])
+    outputs, _ = model.run(x[:, -steps:], state)
+    return outputs[:, -1]
 
 
 def _batches(x: Tensor, y: Tensor, batch_size: int | None) -> Iterable[tuple[Tensor, Tensor]]:

@@ -24,6 +24,7 @@ from torch import Tensor
 from .experiments import (
     FRAMINGS,
     PLAYGROUND_CELLS,
+    RECURRENT_INITS,
     Evaluation,
     GradientFlow,
     Run,
@@ -32,7 +33,6 @@ from .experiments import (
     evaluate,
     run_experiment,
 )
-from .models import RECURRENT_INITS
 from .plots import plot_loss, plot_prediction
 from .training import History
 from .validation import check_float, check_int
@@ -40,6 +40,7 @@ from .validation import check_float, check_int
 __all__ = ["Playground"]
 
 FRAMING_LABELS = {"article": "article: t → sin t", "windows": "windows of past values"}
+INIT_LABELS = {"default": "default (PyTorch)", "orthogonal": "orthogonal", "irnn": "identity, ReLU (IRNN)"}
 # Seconds between two redraws of the live loss curve: often enough to watch,
 # rarely enough that drawing costs little of the training time.
 REDRAW_SECONDS = 0.5
@@ -115,7 +116,9 @@ class Playground:
         self.epochs = widgets.IntSlider(min=10, max=2000, step=10, description="epochs", style=style, layout=wide)
         self.clip = widgets.Checkbox(description="clip gradient norm", indent=False)
         self.clip_norm = widgets.FloatText(value=1.0, description="max norm", style=style, layout=wide)
-        self.init = widgets.Dropdown(options=RECURRENT_INITS, description="recurrent init", style=style, layout=wide)
+        self.init = widgets.Dropdown(
+            options=[(INIT_LABELS[i], i) for i in RECURRENT_INITS], description="recurrent init", style=style, layout=wide,
+        )
         self.seed = widgets.IntText(description="seed", style=style, layout=wide)
         self.compare = widgets.Checkbox(value=False, description="compare with earlier runs", indent=False)
         self.train_button = widgets.Button(description="Train", button_style="primary", icon="play")

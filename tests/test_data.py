@@ -92,3 +92,17 @@ def test_make_windows_accepts_one_series_and_defaults_to_one_step():
 def test_make_windows_rejects_bad_arguments(series, window, horizon, error, text):
     with pytest.raises(error, match=text):
         make_windows(series, window, horizon)
+
+
+def test_delayed_recall_hides_the_answer_lag_steps_back():
+    from sine_lab.data import delayed_recall
+
+    x, y = delayed_recall(50, lag=7, burst_length=5, seed=3)
+    assert x.shape == (50, 12, 1) and y.shape == (50, 1)
+    assert torch.allclose(x[:, 2], y)  # the burst's middle sample is sin(pi/2) * amplitude
+    assert torch.equal(x[:, 5:], torch.zeros(50, 7, 1))  # silence: nothing about y after the burst
+    assert float(y.min()) >= -1.0 and float(y.max()) <= 1.0
+    assert torch.equal(delayed_recall(50, lag=7, seed=3)[1], y)
+    assert not torch.equal(delayed_recall(50, lag=7, seed=4)[1], y)
+    with pytest.raises(ValueError, match="lag must be >= 0"):
+        delayed_recall(5, lag=-1)

@@ -85,11 +85,21 @@ def test_windows_framing_pairs_each_window_of_sin_t_with_the_next_value():
     assert torch.allclose(experiment.inputs[5, :, 0], torch.sin(times[5:12]))
 
 
-def test_prepare_applies_the_recurrent_init_and_reports_a_bad_combination():
-    model = prepare(Settings(cell="rnn", hidden_size=5, init="identity")).model
-    assert torch.equal(model.rnn.weight_hh_l0.detach(), torch.eye(5))
-    with pytest.raises(ValueError, match="identity initialisation needs the 'rnn' or 'linear' cell"):
-        prepare(Settings(cell="lstm", init="identity"))
+def test_prepare_applies_the_recurrent_init():
+    orthogonal = prepare(Settings(cell="gru", hidden_size=5, init="orthogonal")).model
+    for block in orthogonal.rnn.weight_hh_l0.detach().split(5):
+        assert torch.allclose(block.T @ block, torch.eye(5), atol=1e-5)
+    irnn = prepare(Settings(cell="rnn", hidden_size=5, init="irnn")).model
+    assert irnn.rnn.nonlinearity == "relu"
+    assert torch.equal(irnn.rnn.weight_hh_l0.detach(), torch.eye(5))
+    default = prepare(Settings(cell="rnn", hidden_size=5)).model
+    seed_everything(0)
+    assert torch.equal(default.rnn.weight_hh_l0, SequenceModel("rnn", 1, 5, 1, 1).rnn.weight_hh_l0)
+
+
+def test_settings_refuse_irnn_for_gated_cells():
+    with pytest.raises(ValueError, match="irnn initialisation is a ReLU RNN with W_hh = I, so it needs cell 'rnn'"):
+        Settings(cell="lstm", init="irnn")
 
 
 def test_run_experiment_is_repeatable_and_passes_the_callback():

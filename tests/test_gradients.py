@@ -7,14 +7,18 @@ import torch
 from torch.autograd.functional import jacobian
 
 from sine_lab.diagnostics import (
+    fit_decay_rate,
+    hidden_state_grad_norms,
+    iterate_on_own_outputs,
     jacobian_norms_vs_lag,
+    linear_closed_loop_matrix,
     largest_singular_value,
     recurrent_weights,
     scale_recurrent_weights,
     spectral_radius,
     tanh_rnn_jacobian_bound,
 )
-from sine_lab.models import SequenceModel
+from sine_lab.models import ArticleSimpleRNN, SequenceModel
 
 
 def _reference_jacobian_norm(model: SequenceModel, x: torch.Tensor, lag: int) -> float:
@@ -108,3 +112,90 @@ def test_tanh_rnn_jacobians_respect_the_bound():
     assert bound[0] == 1.0
     assert bound[2].item() == pytest.approx(largest_singular_value(model.rnn.weight_hh_l0) ** 2)
     assert bool((norms <= bound * (1 + 1e-6)).all())
+
+
+def _cell_loop_grad_norms(layer: torch.nn.RNNBase, head, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """‖∂L/∂h_t‖ per layer and step by a hand loop over nn.*Cell modules (batch-first x)."""
+    cell_type = {torch.nn.RNN: torch.nn.RNNCell, torch.nn.LSTM: torch.nn.LSTMCell, torch.nn.GRU: torch.nn.GRUCell}[type(layer)]
+    cells = []
+    for l in range(layer.num_layers):
+        cell = cell_type(layer.input_size if l == 0 else layer.hidden_size, layer.hidden_size)
+        for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+            getattr(cell, kind).data.copy_(getattr(layer, f"{kind}_l{l}"))
+        cells.append(cell)
+    states = [None] * layer.num_layers
+    recorded = []
+    for t in range(x.shape[1]):
+        below = x[:, t]
+        row = []
+        for l, cell in enumerate(cells):
+            states[l] = cell(below, states[l])
+            h = states[l][0] if isinstance(states[l], tuple) else states[l]
+            row.append(h)
+            below = h
+        recorded.append(row)
+    loss = torch.nn.functional.mse_loss(head(below), y)
+    grads = torch.autograd.grad(loss, [h for row in recorded for h in row])
+    return torch.tensor([g.norm().item() for g in grads]).reshape(x.shape[1], -1).T
+
+
+@pytest.mark.parametrize("cell, layers", [("rnn", 2), ("lstm", 2), ("gru", 3)])
+def test_hidden_state_grad_norms_match_a_hand_loop_over_cells(cell, layers):
+    torch.manual_seed(0)
+    model = SequenceModel(cell, hidden_size=4, num_layers=layers)
+    x, y = torch.randn(3, 7, 1), torch.randn(3, 1)
+    norms = hidden_state_grad_norms(model, x, y)
+    assert norms.shape == (layers, 7)
+    reference = _cell_loop_grad_norms(model.rnn, model.head, x, y)
+    assert torch.allclose(norms, reference.double(), rtol=1e-4, atol=1e-9)
+    assert all(p.grad is None for p in model.parameters())
+
+
+def test_hidden_state_grad_norms_on_the_articles_unbatched_input():
+    torch.manual_seed(0)
+    model = ArticleSimpleRNN(1, 4, 1)
+    x = torch.linspace(0, 1, 6).reshape(-1, 1)
+    y = torch.sin(x)
+    with pytest.warns(UserWarning, match="target size"):  # the article's broadcast, kept on purpose
+        norms = hidden_state_grad_norms(model, x, y)
+    # Same numbers as a batch of one through the cell loop (the head sees h_T only).
+    reference = _cell_loop_grad_norms(model.rnn, model.linear, x.unsqueeze(0), y.mean().reshape(1, 1))
+    # MSE of one prediction p against all y equals MSE against mean(y) plus a constant: same gradient.
+    assert torch.allclose(norms, reference.double(), rtol=1e-4, atol=1e-9)
+
+
+def test_fit_decay_rate_recovers_an_exponential_and_ignores_underflow():
+    norms = 3.0 * 0.8 ** torch.arange(40, dtype=torch.float64)
+    norms[30:] = 0.0
+    fit = fit_decay_rate(norms)
+    assert fit.rate == pytest.approx(-math.log(0.8))
+    assert fit.factor_per_step == pytest.approx(0.8)
+    assert fit.intercept == pytest.approx(math.log(3.0))
+    assert fit.points == 29
+    assert fit.lags_per_decade == pytest.approx(math.log(10) / -math.log(0.8))
+    with pytest.raises(ValueError, match="at least 2"):
+        fit_decay_rate(torch.zeros(5))
+
+
+def test_fit_decay_rate_of_a_scaled_rotation_is_the_scale():
+    model = SequenceModel("linear", hidden_size=2)
+    angle = 0.4
+    with torch.no_grad():
+        model.rnn.weight_hh_l0.copy_(0.9 * torch.tensor([[math.cos(angle), -math.sin(angle)],
+                                                         [math.sin(angle), math.cos(angle)]]))
+    fit = fit_decay_rate(jacobian_norms_vs_lag(model, torch.randn(2, 30, 1)))
+    assert fit.factor_per_step == pytest.approx(0.9, rel=1e-5)
+
+
+def test_the_oscillator_free_runs_a_sine_and_its_closed_loop_rotates_by_omega_dt():
+    omega_dt = 0.3
+    model = SequenceModel.linear_oscillator(omega_dt)
+    eigenvalues = torch.linalg.eigvals(linear_closed_loop_matrix(model).double())
+    assert eigenvalues.abs().tolist() == pytest.approx([1.0, 1.0], abs=1e-6)
+    assert sorted(eigenvalues.angle().tolist()) == pytest.approx([-omega_dt, omega_dt], abs=1e-6)
+    t = omega_dt * torch.arange(102, dtype=torch.float64)
+    generated = iterate_on_own_outputs(model, torch.sin(t[:2]).float().reshape(1, 2, 1), 100)
+    assert generated.shape == (1, 100, 1)
+    assert torch.allclose(generated[0, :, 0].double(), torch.sin(t[2:]), atol=1e-5)
+    with pytest.raises(ValueError, match="linear"):
+        linear_closed_loop_matrix(SequenceModel("rnn"))

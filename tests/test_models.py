@@ -2,7 +2,7 @@ import pytest
 import torch
 
 from sine_lab.data import article_data
-from sine_lab.models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel, forecast, init_recurrent
+from sine_lab.models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel, forecast
 
 
 @pytest.fixture
@@ -164,42 +164,57 @@ def test_forecast_rejects_bad_arguments(model, context, steps, error, text):
         forecast(model, context, steps)
 
 
-# --- init_recurrent -------------------------------------------------------------
 
-@pytest.mark.parametrize("cell, gates", [("rnn", 1), ("lstm", 4), ("gru", 3)])
-def test_orthogonal_init_makes_every_gate_block_orthogonal(cell, gates):
+
+def test_identity_relu_rnn_starts_as_an_identity_memory():
+    from sine_lab.models import identity_relu_rnn
+
     torch.manual_seed(0)
-    model = SequenceModel(cell, hidden_size=6, num_layers=2)
-    init_recurrent(model, "orthogonal")
-    for layer in range(2):
-        weight = getattr(model.rnn, f"weight_hh_l{layer}").detach()
-        assert weight.shape == (gates * 6, 6)
-        for block in weight.split(6):
-            assert torch.allclose(block.T @ block, torch.eye(6), atol=1e-5)
+    model = identity_relu_rnn(hidden_size=6)
+    assert model.rnn.nonlinearity == "relu"
+    assert torch.equal(model.rnn.weight_hh_l0, torch.eye(6))
+    x = torch.zeros(1, 20, 1)
+    x[0, 0, 0] = 1.0
+    hidden, _ = model.rnn(x)
+    # After the pulse the input is zero and biases are zero: the state is carried unchanged.
+    assert torch.equal(hidden[0, 1], hidden[0, -1])
+    assert hidden[0, 0].abs().sum() > 0
 
 
-def test_identity_init_sets_the_rnn_recurrence_to_the_identity_and_leaves_the_rest():
+def test_orthogonal_recurrent_init_makes_every_gate_block_orthogonal():
+    from sine_lab.models import init_orthogonal_recurrent
+
     torch.manual_seed(0)
-    model = SequenceModel("rnn", hidden_size=5)
-    before = model.rnn.weight_ih_l0.detach().clone()
-    init_recurrent(model, "identity")
-    assert torch.equal(model.rnn.weight_hh_l0.detach(), torch.eye(5))
-    assert torch.equal(model.rnn.weight_ih_l0.detach(), before)
+    model = SequenceModel("gru", hidden_size=5, num_layers=2)
+    init_orthogonal_recurrent(model, gain=1.0)
+    for l in range(2):
+        for block in getattr(model.rnn, f"weight_hh_l{l}").split(5, dim=0):
+            assert torch.allclose(block @ block.T, torch.eye(5), atol=1e-5)
 
 
-def test_default_init_changes_nothing():
+def test_forget_gate_bias_sets_only_the_forget_slice():
+    from sine_lab.models import init_forget_gate_bias
+
+    torch.manual_seed(0)
+    model = SequenceModel("lstm", hidden_size=3)
+    before = model.rnn.bias_ih_l0.detach().clone()
+    init_forget_gate_bias(model, 1.0)
+    total = model.rnn.bias_ih_l0 + model.rnn.bias_hh_l0
+    assert torch.equal(total[3:6], torch.ones(3))
+    assert torch.equal(model.rnn.bias_ih_l0[:3], before[:3])
+    with pytest.raises(ValueError, match="cell 'lstm'"):
+        init_forget_gate_bias(SequenceModel("gru"), 1.0)
+
+
+def test_per_step_outputs_returns_every_steps_prediction():
+    from sine_lab.models import PerStepOutputs
+
     torch.manual_seed(0)
     model = SequenceModel("gru", hidden_size=4)
-    before = {k: v.clone() for k, v in model.state_dict().items()}
-    init_recurrent(model, "default")
-    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
-
-
-def test_init_recurrent_rejects_identity_for_gated_cells_and_unknown_schemes():
-    model = SequenceModel("lstm", hidden_size=4)
-    with pytest.raises(ValueError, match="identity initialisation needs the 'rnn' or 'linear' cell"):
-        init_recurrent(model, "identity")
-    with pytest.raises(ValueError, match="scheme must be one of"):
-        init_recurrent(model, "xavier")
-    with pytest.raises(TypeError, match="model must be a SequenceModel"):
-        init_recurrent(torch.nn.RNN(1, 4), "orthogonal")
+    wrapped = PerStepOutputs(model)
+    x = torch.randn(2, 6, 1)
+    assert torch.equal(wrapped(x), model.run(x)[0])
+    assert torch.equal(wrapped(x)[:, -1], model(x))
+    assert list(wrapped.parameters()) == list(model.parameters())
+    with pytest.raises(TypeError, match="SequenceModel"):
+        PerStepOutputs(torch.nn.Linear(1, 1))

@@ -159,3 +159,24 @@ def test_train_rejects_mismatched_batches_and_non_models():
         train(lambda v: v, torch.ones(4, 1), torch.ones(4, 1), epochs=1, lr=0.1)
     with pytest.raises(ValueError, match="x must be finite"):
         train(nn.Linear(1, 1), torch.tensor([[float("nan")]]), torch.ones(1, 1), epochs=1, lr=0.1)
+
+
+def test_truncated_bptt_gradient_matches_a_detached_state():
+    import copy
+
+    from sine_lab.models import SequenceModel
+
+    torch.manual_seed(0)
+    model = SequenceModel("rnn", hidden_size=4)
+    x, y = torch.randn(3, 10, 1), torch.randn(3, 1)
+    reference = copy.deepcopy(model)
+    _, state = reference.run(x[:, :7])
+    outputs, _ = reference.run(x[:, 7:], state.detach())
+    torch.nn.functional.mse_loss(outputs[:, -1], y).backward()
+    expected = torch.nn.utils.get_total_norm([p.grad for p in reference.parameters()])
+    history = train(model, x, y, epochs=1, lr=1e-3, truncate_bptt=3, record_grad_norms=True)
+    assert history.grad_norms[0] == pytest.approx(float(expected), rel=1e-5)
+    full = train(copy.deepcopy(reference), x, y, epochs=1, lr=1e-3, record_grad_norms=True)
+    assert full.grad_norms[0] != pytest.approx(history.grad_norms[0], rel=1e-3)
+    with pytest.raises(TypeError, match="SequenceModel"):
+        train(torch.nn.Linear(1, 1), x[:, 0], y, epochs=1, lr=1e-3, truncate_bptt=2)

@@ -76,7 +76,7 @@ def test_controls_that_do_not_apply_are_disabled(playground):
     [
         ({"clip": True, "clip_norm": 0.0}, "clip_grad_norm must be > 0.0"),
         ({"seed": -1}, "seed must be >= 0"),
-        ({"cell": "lstm", "init": "identity"}, "identity initialisation needs the 'rnn' or 'linear' cell"),
+        ({"cell": "lstm", "init": "irnn"}, "irnn initialisation is a ReLU RNN with W_hh = I, so it needs cell 'rnn'"),
     ],
 )
 def test_invalid_input_gives_a_message_and_no_run(playground, change, message):
