@@ -110,7 +110,7 @@ class Settings:
 
     @property
     def label(self) -> str:
-        """A short legend entry naming the settings, e.g. ``"windows W=20 rnn 16x1 lr=0.01"``."""
+        """A short legend entry naming the settings, e.g. ``"windows W=20 rnn 16x1 lr=0.01 seed=0"``."""
         framing = f"windows W={self.window}" if self.framing == "windows" else "article t→sin t"
         parts = [framing, f"{self.cell} {self.hidden_size}x{self.num_layers}", f"lr={self.lr:.3g}"]
         if self.clip_grad_norm is not None:
@@ -127,7 +127,8 @@ class Experiment:
 
     Attributes:
         settings: what was asked for.
-        model: the untrained :class:`~sine_lab.models.SequenceModel`.
+        model: the :class:`~sine_lab.models.SequenceModel` (fresh from :func:`prepare`,
+            trained in place by :func:`run_experiment`).
         inputs: article: ``t`` as ``(1, 1000, 1)``; windows: ``(N, window, 1)``.
         targets: article: ``sin t`` as ``(1000, 1)`` (the prediction ``(1, 1)`` is
             broadcast against it, as in the article); windows: ``(N, 1)``.
