@@ -1,0 +1,409 @@
+"""The playground: ipywidgets controls around :mod:`sine_lab.experiments`.
+
+This layer only reads controls into a :class:`~sine_lab.experiments.Settings`,
+calls :func:`~sine_lab.experiments.run_experiment`, :func:`~sine_lab.experiments.evaluate`
+and :func:`~sine_lab.experiments.gradient_flow`, and draws what they return.
+Figures are rendered to PNG and swapped into ``Image`` widgets: an update
+replaces one picture with the next (no flicker), and it works from the training
+thread, where a cell's output area does not.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import threading
+import time
+import warnings
+from collections import deque
+
+import ipywidgets as widgets
+from matplotlib.figure import Figure
+from torch import Tensor
+
+from .experiments import (
+    FRAMINGS,
+    PLAYGROUND_CELLS,
+    RECURRENT_INITS,
+    Evaluation,
+    GradientFlow,
+    Run,
+    Settings,
+    gradient_flow,
+    evaluate,
+    run_experiment,
+)
+from .plots import plot_loss, plot_prediction
+from .training import History
+from .validation import check_float, check_int
+
+__all__ = ["Playground"]
+
+FRAMING_LABELS = {"article": "article: t → sin t", "windows": "windows of past values"}
+INIT_LABELS = {"default": "default (PyTorch)", "orthogonal": "orthogonal", "irnn": "identity, ReLU (IRNN)"}
+# Seconds between two redraws of the live loss curve: often enough to watch,
+# rarely enough that drawing costs little of the training time.
+REDRAW_SECONDS = 0.5
+DPI = 80
+HEIGHT = 3.4
+
+
+def _figure(width: float, columns: int = 1) -> tuple[Figure, object]:
+    # Fixed margins in inches (room for log-scale tick labels and the axis label):
+    # tight_layout would cost more than drawing the figure, on every live redraw.
+    figure = Figure(figsize=(width, HEIGHT))
+    figure.subplots_adjust(left=0.95 / width, right=1 - 0.2 / width, bottom=0.55 / HEIGHT,
+                           top=1 - 0.35 / HEIGHT, wspace=0.3)
+    return figure, figure.subplots(1, columns)
+
+
+def _plot_lag_norms(ax, lag_norms: Tensor, title: str) -> None:
+    few = lag_norms.numel() <= 60
+    ax.semilogy(range(lag_norms.numel()), lag_norms.numpy(), marker="." if few else None)
+    ax.set_xlabel("lag k (steps back)")
+    ax.set_ylabel("‖∂h_T/∂h_{T−k}‖")
+    ax.set_title(title, fontsize=10)
+    ax.grid(True, alpha=0.3)
+
+
+class Playground:
+    """Controls, a Train and a Stop button, live loss, predictions, gradients and a
+    gradient-flow explorer. Display it as the last expression of a cell.
+
+    Drive it from code as a reader would with the mouse: set the controls'
+    ``.value`` and call ``train_button.click()``; then read :attr:`runs`,
+    :attr:`history` or :attr:`message`.
+
+    Args:
+        settings: the controls' initial values.
+        run_in_background: train in a thread so that the notebook stays responsive
+            and Stop works; ``False`` trains inside ``click()`` (deterministic, for tests
+            and notebook checks).
+        keep_runs: how many finished runs the comparison keeps.
+    """
+
+    def __init__(self, settings: Settings | None = None, *, run_in_background: bool = True, keep_runs: int = 5) -> None:
+        settings = settings if settings is not None else Settings()
+        if not isinstance(settings, Settings):
+            raise TypeError(f"settings must be a Settings, got {type(settings).__name__}")
+        self.run_in_background = bool(run_in_background)
+        self.runs: deque[Run] = deque(maxlen=check_int("keep_runs", keep_runs, minimum=1))
+        self.evaluation: Evaluation | None = None
+        self.flow: GradientFlow | None = None
+        self.message = ""
+        self.live_loss: list[float] = []
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_draw = 0.0
+        self._run_count = 0
+        self._run_numbers: deque[int] = deque(maxlen=self.runs.maxlen)
+        self.figures: dict[str, Figure] = {}
+        self._live_figure: Figure | None = None
+        self._live_line = None
+
+        style = {"description_width": "110px"}
+        wide = widgets.Layout(width="320px")
+        self.framing = widgets.Dropdown(
+            options=[(FRAMING_LABELS[f], f) for f in FRAMINGS], description="framing", style=style, layout=wide,
+        )
+        self.cell = widgets.Dropdown(options=PLAYGROUND_CELLS, description="cell", style=style, layout=wide)
+        self.hidden_size = widgets.IntSlider(min=1, max=128, description="hidden size", style=style, layout=wide)
+        self.num_layers = widgets.IntSlider(min=1, max=3, description="layers", style=style, layout=wide)
+        self.lr = widgets.FloatLogSlider(
+            base=10, min=-4, max=0, step=0.1, description="learning rate", readout_format=".1e", style=style, layout=wide,
+        )
+        self.window = widgets.IntSlider(min=2, max=100, description="window", style=style, layout=wide)
+        self.epochs = widgets.IntSlider(min=10, max=2000, step=10, description="epochs", style=style, layout=wide)
+        self.clip = widgets.Checkbox(description="clip gradient norm", indent=False)
+        self.clip_norm = widgets.FloatText(value=1.0, description="max norm", style=style, layout=wide)
+        self.init = widgets.Dropdown(
+            options=[(INIT_LABELS[i], i) for i in RECURRENT_INITS], description="recurrent init", style=style, layout=wide,
+        )
+        self.seed = widgets.IntText(description="seed", style=style, layout=wide)
+        self.compare = widgets.Checkbox(value=False, description="compare with earlier runs", indent=False)
+        self.train_button = widgets.Button(description="Train", button_style="primary", icon="play")
+        self.stop_button = widgets.Button(description="Stop", button_style="warning", icon="stop", disabled=True)
+        self.clear_button = widgets.Button(description="Clear runs", icon="trash")
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="epoch 0", style=style, layout=wide)
+        self.status = widgets.HTML()
+        self.loss_image = widgets.Image(format="png")
+        self.prediction_image = widgets.Image(format="png")
+        self.gradient_image = widgets.Image(format="png")
+        self.flow_scale = widgets.FloatLogSlider(
+            value=1.0, base=10, min=-1.5, max=1.5, step=0.05, description="W_hh scale ×",
+            readout_format=".3g", continuous_update=False, style=style, layout=wide,
+        )
+        self.flow_status = widgets.HTML()
+        self.flow_image = widgets.Image(format="png")
+        # Classes name the parts for the browser test and for styling.
+        for name in ("train_button", "stop_button", "progress", "status", "loss_image", "flow_image"):
+            getattr(self, name).add_class("sine-lab-" + name.replace("_", "-"))
+
+        self._controls = [
+            self.framing, self.cell, self.hidden_size, self.num_layers, self.lr, self.window,
+            self.epochs, self.clip, self.clip_norm, self.init, self.seed,
+        ]
+        self.apply(settings)
+        self.train_button.on_click(self._on_train)
+        self.stop_button.on_click(lambda _: self._stop.set())
+        self.clear_button.on_click(self._on_clear)
+        self.framing.observe(lambda _: self._sync_enabled(), names="value")
+        self.clip.observe(lambda _: self._sync_enabled(), names="value")
+        for control in (self.flow_scale, self.cell, self.hidden_size):
+            control.observe(lambda _: self.update_flow(), names="value")
+        self._sync_enabled()
+
+        self.widget = widgets.VBox([
+            widgets.HTML("<h3>sine-lab playground</h3>"),
+            widgets.HBox([
+                widgets.VBox(self._controls + [
+                    widgets.HBox([self.train_button, self.stop_button]),
+                    self.compare, self.clear_button,
+                ]),
+                widgets.VBox([self.progress, self.status, self.loss_image]),
+            ]),
+            widgets.HBox([self.prediction_image, self.gradient_image]),
+            widgets.HTML("<h4>Gradient-flow explorer: scale the recurrent weights of a fresh model</h4>"),
+            widgets.HBox([widgets.VBox([self.flow_scale, self.flow_status]), self.flow_image]),
+        ])
+        self._set_status(["Set the controls and press Train."])
+        self._draw_loss({}, None, None)
+        self.update_flow()
+
+    def _repr_mimebundle_(self, **kwargs):
+        return self.widget._repr_mimebundle_(**kwargs)
+
+    # --- reading and setting the controls -------------------------------------
+
+    def apply(self, settings: Settings) -> None:
+        """Set every control to ``settings``; a value outside a slider's range raises
+        ``ValueError`` (a slider would silently clamp it)."""
+        if not isinstance(settings, Settings):
+            raise TypeError(f"settings must be a Settings, got {type(settings).__name__}")
+        for name in ("hidden_size", "num_layers", "lr", "window", "epochs"):
+            control, value = getattr(self, name), getattr(settings, name)
+            low, high = control.min, control.max
+            if isinstance(control, widgets.FloatLogSlider):
+                low, high = control.base**low, control.base**high
+            if not low <= value <= high:
+                raise ValueError(f"{name}={value} is outside the playground's slider range {low:g}..{high:g}")
+        self.framing.value, self.cell.value = settings.framing, settings.cell
+        self.hidden_size.value, self.num_layers.value = settings.hidden_size, settings.num_layers
+        self.lr.value, self.window.value, self.epochs.value = settings.lr, settings.window, settings.epochs
+        self.clip.value = settings.clip_grad_norm is not None
+        if settings.clip_grad_norm is not None:
+            self.clip_norm.value = settings.clip_grad_norm
+        self.init.value, self.seed.value = settings.init, settings.seed
+
+    def settings(self) -> Settings:
+        """The controls' current values as :class:`Settings` (raises if one is invalid)."""
+        return Settings(
+            framing=self.framing.value, cell=self.cell.value, hidden_size=self.hidden_size.value,
+            num_layers=self.num_layers.value, lr=self.lr.value, window=self.window.value,
+            epochs=self.epochs.value, clip_grad_norm=self.clip_norm.value if self.clip.value else None,
+            init=self.init.value, seed=self.seed.value,
+        )
+
+    @property
+    def history(self) -> History | None:
+        """The last finished run's history, or ``None`` before the first."""
+        return self.runs[-1].history if self.runs else None
+
+    @property
+    def is_training(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def wait(self, timeout: float | None = None) -> bool:
+        """Wait for a background run to finish; ``True`` if none is running any more."""
+        if self._thread is not None:
+            self._thread.join(None if timeout is None else check_float("timeout", timeout, minimum=0.0))
+        return not self.is_training
+
+    def _sync_enabled(self, training: bool = False) -> None:
+        for control in self._controls:
+            control.disabled = training
+        self.window.disabled = training or self.framing.value != "windows"
+        self.clip_norm.disabled = training or not self.clip.value
+        self.train_button.disabled = training
+        self.clear_button.disabled = training
+        self.stop_button.disabled = not training
+
+    # --- training -------------------------------------------------------------
+
+    def _on_train(self, _button: widgets.Button | None = None) -> None:
+        if self.is_training:
+            return
+        try:
+            settings = self.settings()
+        except (TypeError, ValueError) as error:
+            self._set_status([f"Cannot train with these settings: {error}"], error=True)
+            return
+        self._stop.clear()
+        self.live_loss = []
+        self._last_draw = 0.0
+        self.progress.max = settings.epochs
+        self.progress.value = 0
+        self.progress.description = "epoch 0"
+        self.progress.bar_style = ""
+        self._sync_enabled(training=True)
+        self._set_status([f"Training {settings.label} …"])
+        if self.run_in_background:
+            self._thread = threading.Thread(target=self._train, args=(settings,), daemon=True)
+            self._thread.start()
+        else:
+            self._train(settings)
+
+    def _on_epoch(self, epoch: int, loss: float) -> bool:
+        self.live_loss.append(loss)
+        self.progress.value = epoch
+        self.progress.description = f"epoch {epoch}"
+        now = time.monotonic()
+        if now - self._last_draw >= REDRAW_SECONDS:
+            self._last_draw = now
+            self._update_live_plot()
+        return not self._stop.is_set()
+
+    def _train(self, settings: Settings) -> None:
+        compared = self.compared_histories()
+        self._start_live_plot(compared, settings.label)
+        try:
+            # train() re-emits PyTorch's warnings; here they are shown in the status
+            # line instead, so none lands as red text in whichever cell ran last.
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                run = run_experiment(settings, callback=self._on_epoch)
+                evaluation = evaluate(run)
+        except (TypeError, ValueError) as error:
+            self._fail(f"Cannot train with these settings: {error}")
+            return
+        except Exception as error:  # noqa: BLE001
+            # Anything else escaping the training thread would print a traceback into
+            # whichever cell ran last and leave the buttons locked: report it here.
+            self._fail(f"Training failed: {type(error).__name__}: {error}")
+            return
+        self._run_count += 1
+        self.runs.append(run)
+        self._run_numbers.append(self._run_count)
+        self.evaluation = evaluation
+        history = run.history
+        self.progress.bar_style = {"completed": "success", "stopped": "warning"}.get(history.stop_reason, "danger")
+        self._draw_loss(compared, settings.label, history, floor=run.experiment.constant_floor)
+        self._draw_prediction(evaluation)
+        self._draw_gradients(evaluation)
+        notes = [history.message]
+        notes += [f"PyTorch warned: {w.splitlines()[0]}" for w in history.warnings]
+        if settings.framing == "article":
+            notes.append(
+                f"In this framing the model answers one number for all 1000 targets, so no loss can go "
+                f"below var(sin t) = {run.experiment.constant_floor:.4f}."
+            )
+        self._set_status(notes, error=history.stop_reason == "diverged")
+        self._sync_enabled()
+
+    def _fail(self, message: str) -> None:
+        self._set_status([message], error=True)
+        self.progress.bar_style = "danger"
+        self._sync_enabled()
+
+    def compared_histories(self) -> dict[str, History]:
+        """``{"#n settings": History}`` of the kept runs when comparing, else empty."""
+        if not self.compare.value:
+            return {}
+        return {f"#{n} {run.settings.label}": run.history for n, run in zip(self._run_numbers, self.runs)}
+
+    def _on_clear(self, _button: widgets.Button | None = None) -> None:
+        self.runs.clear()
+        self._run_numbers.clear()
+        self._draw_loss({}, None, None)
+
+    # --- drawing --------------------------------------------------------------
+
+    def _set_status(self, lines: list[str], *, error: bool = False) -> None:
+        self.message = "\n".join(lines)
+        colour, css = ("#b00020", "sine-lab-error") if error else ("#333", "sine-lab-ok")
+        body = "<br>".join(html.escape(line) for line in lines)
+        self.status.value = f'<div class="{css}" style="color:{colour}; max-width:560px">{body}</div>'
+
+    def _show(self, name: str, figure: Figure, image: widgets.Image) -> None:
+        self.figures[name] = figure
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png", dpi=DPI)
+        image.value = buffer.getvalue()
+
+    def _loss_axes(self, compared: dict[str, History], title: str, floor: float | None = None):
+        figure, ax = _figure(7)
+        reference = {"best constant: var(sin t)": floor} if floor is not None else None
+        if compared:
+            plot_loss(compared, title=title, ax=ax, reference=reference)
+        else:
+            ax.set_yscale("log")
+            ax.set_xlabel("epoch")
+            ax.set_ylabel("loss (MSE)")
+            ax.set_title(title)
+            ax.grid(True, alpha=0.3)
+        return figure, ax
+
+    def _start_live_plot(self, compared: dict[str, History], label: str) -> None:
+        # One figure per run; each update only moves the line's data and re-renders.
+        figure, ax = self._loss_axes(compared, "training …")
+        (self._live_line,) = ax.plot([], [], color="black", label=f"now: {label}")
+        ax.legend(fontsize=7, loc="upper right")
+        self._live_figure = figure
+
+    def _update_live_plot(self) -> None:
+        ax = self._live_line.axes
+        self._live_line.set_data(range(1, len(self.live_loss) + 1), self.live_loss)
+        ax.relim()
+        ax.autoscale_view()
+        ax.set_title(f"training: epoch {len(self.live_loss)}, loss {self.live_loss[-1]:.3g}")
+        self._show("loss", self._live_figure, self.loss_image)
+
+    def _draw_loss(self, compared: dict[str, History], label: str | None, history: History | None,
+                   *, floor: float | None = None) -> None:
+        if history is None:
+            figure, ax = self._loss_axes({}, "loss against epoch (press Train)")
+        else:
+            curves = {**compared, (f"now: {label}" if compared else label): history}
+            title = f"{history.stop_reason}: loss {history.final_loss:.3g} after {history.epochs} epochs"
+            figure, ax = self._loss_axes(curves, title, floor)
+            ax.legend(fontsize=7, loc="upper right")
+        self._show("loss", figure, self.loss_image)
+
+    def _draw_prediction(self, evaluation: Evaluation) -> None:
+        figure, (left, right) = _figure(8.4, columns=2)
+        plot_prediction(
+            evaluation.t, evaluation.truth, {"one-step (true inputs)": evaluation.one_step},
+            title=f"one step ahead: MSE {evaluation.one_step_mse:.3g}", ax=left,
+        )
+        left.legend(fontsize=7)
+        if evaluation.forecast is not None:
+            plot_prediction(
+                evaluation.forecast_t, evaluation.forecast_truth, {"free-running (own outputs)": evaluation.forecast},
+                title=f"free-running past t = 10: MSE {evaluation.forecast_mse:.3g}", ax=right,
+            )
+            right.legend(fontsize=7)
+        else:
+            right.axis("off")
+            right.text(0.5, 0.5, "article framing: one number for the\nwhole sequence, nothing to run forward",
+                       ha="center", va="center")
+        self._show("prediction", figure, self.prediction_image)
+
+    def _draw_gradients(self, evaluation: Evaluation) -> None:
+        figure, ax = _figure(4.4)
+        steps = evaluation.lag_norms.numel() - 1
+        _plot_lag_norms(ax, evaluation.lag_norms, f"trained model: {evaluation.regime} over {steps} steps")
+        self._show("gradients", figure, self.gradient_image)
+
+    # --- gradient-flow explorer -----------------------------------------------
+
+    def update_flow(self) -> None:
+        """Recompute the explorer for the current cell, hidden size and scale."""
+        flow = gradient_flow(self.cell.value, self.hidden_size.value, self.flow_scale.value)
+        self.flow = flow
+        figure, ax = _figure(5.6)
+        _plot_lag_norms(ax, flow.lag_norms, f"untrained {self.cell.value}, W_hh × {self.flow_scale.value:.3g}: {flow.regime}")
+        self._show("flow", figure, self.flow_image)
+        self.flow_status.value = (
+            f"spectral radius of W_hh: <b>{flow.spectral_radius:.3g}</b><br>"
+            f"regime over {flow.lag_norms.numel() - 1} steps: <b>{flow.regime}</b>"
+        )
