@@ -21,15 +21,6 @@ from sine_lab.models import ArticleLSTM, ArticleSimpleRNN, SequenceModel
 from sine_lab.training import seed_everything, train
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Tiny models train several times faster on one thread than on two busy cores.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.mark.parametrize(
     "change, message",
     [

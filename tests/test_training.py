@@ -9,7 +9,7 @@ import torch.nn as nn
 
 from sine_lab.data import article_data, random_sines
 from sine_lab.models import ArticleSimpleRNN, SequenceModel
-from sine_lab.training import History, fit_autoregressive, seed_everything, train
+from sine_lab.training import fit_autoregressive, seed_everything, train
 
 
 def article_loop(model, x, y, lr, epochs):

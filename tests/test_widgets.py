@@ -4,21 +4,11 @@ controls' ``.value``, ``click()`` the buttons, read what the playground recorded
 import time
 
 import pytest
-import torch
 
 from sine_lab.experiments import Settings, run_experiment
 from sine_lab.widgets import Playground
 
 PNG = b"\x89PNG"
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Tiny models train several times faster on one thread than on two busy cores.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
 
 
 @pytest.fixture
