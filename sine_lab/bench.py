@@ -103,7 +103,7 @@ class Recipe:
         lbfgs_steps: full-batch L-BFGS steps (of up to 20 iterations each) after Adam,
             on ``batch_size`` fixed chunks; validated after each step, the best is kept.
         validation_start: training series are cut in time here: chunks for fitting
-            end before it, validation chunks predict only later values.
+            end before it, validation scores only later values.
         rollout: if > 0, a last stage fits free-running forecasts of this many steps
             (a multi-step loss) with ``rollout_steps`` L-BFGS steps.
         rollout_steps: L-BFGS steps of that stage.
@@ -148,9 +148,11 @@ def train_model(cell: str, task: Task, recipe: Recipe = Recipe(), *, seed: int =
     (:func:`~sine_lab.training.fit_autoregressive`; no stages, no histories). Any other
     cell predicts the change per step (``delta_scale`` = spread of the training
     differences). Stage 1: mini-batch Adam on chunks, per-step (teacher-forced) loss
-    after the warm-up. Stage 2: full-batch L-BFGS on fixed chunks, validated on the
-    later stretch of the training series, keeping the best weights. Optional stage 3:
-    a rollout loss on free-running forecasts. The test series are never touched.
+    after the warm-up. Stage 2: full-batch L-BFGS on fixed chunks, same loss. Optional
+    stage 3: L-BFGS on a rollout loss (free-running forecasts from ``warmup`` values).
+    Stages 2 and 3 are validated with their own loss on the later stretch of the
+    training series (``n >= validation_start``); the weights with the best score are
+    kept, the stage's starting weights included. The test series are never touched.
 
     Returns:
         the trained model and the :class:`History` of each stage.
