@@ -117,8 +117,8 @@ class Recipe:
     lr: float = 5e-3
     lbfgs_steps: int = 8
     validation_start: int = 800
-    rollout: int = 200
-    rollout_steps: int = 3
+    rollout: int = 100
+    rollout_steps: int = 5
 
 
 def _teacher_forcing_pairs(series: Tensor, recipe: Recipe, stride: int) -> tuple[Tensor, Tensor]:
