@@ -167,8 +167,9 @@ def train_model(cell: str, task: Task, recipe: Recipe = Recipe(), *, seed: int =
         # A linear model's least-squares fit is a closed-form solve, not a descent.
         return SequenceModel.linear_predictor(fit_autoregressive(fit_part, 2)).eval(), []
     model = SequenceModel(cell, hidden_size=recipe.hidden_size, delta_scale=float(fit_part.diff(dim=1).std()))
-    # Validation chunks begin `chunk` steps before the cut, so every scored value is later than it.
-    val_part = task.train[:, recipe.validation_start - recipe.chunk :]
+    # A chunk's first scored target is warmup + 1 steps after its start: starting the
+    # validation chunks that far before the cut scores only values from the cut on.
+    val_part = task.train[:, recipe.validation_start - recipe.warmup - 1 :]
     x_fit, y_fit = _teacher_forcing_pairs(fit_part, recipe, stride=5)
     x_val, y_val = _teacher_forcing_pairs(val_part, recipe, stride=recipe.chunk)
     generator = torch.Generator().manual_seed(seed)
