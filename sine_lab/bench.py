@@ -103,7 +103,7 @@ class Recipe:
         lbfgs_steps: full-batch L-BFGS steps (of up to 20 iterations each) after Adam,
             on ``batch_size`` fixed chunks; validated after each step, the best is kept.
         validation_start: training series are cut in time here: chunks for fitting
-            end before it, validation chunks predict only later values.
+            end before it, validation scores only later values.
         rollout: if > 0, a last stage fits free-running forecasts of this many steps
             (a multi-step loss) with ``rollout_steps`` L-BFGS steps.
         rollout_steps: L-BFGS steps of that stage.
@@ -117,8 +117,8 @@ class Recipe:
     lr: float = 5e-3
     lbfgs_steps: int = 8
     validation_start: int = 800
-    rollout: int = 200
-    rollout_steps: int = 3
+    rollout: int = 100
+    rollout_steps: int = 5
 
 
 def _teacher_forcing_pairs(series: Tensor, recipe: Recipe, stride: int) -> tuple[Tensor, Tensor]:
@@ -148,9 +148,11 @@ def train_model(cell: str, task: Task, recipe: Recipe = Recipe(), *, seed: int =
     (:func:`~sine_lab.training.fit_autoregressive`; no stages, no histories). Any other
     cell predicts the change per step (``delta_scale`` = spread of the training
     differences). Stage 1: mini-batch Adam on chunks, per-step (teacher-forced) loss
-    after the warm-up. Stage 2: full-batch L-BFGS on fixed chunks, validated on the
-    later stretch of the training series, keeping the best weights. Optional stage 3:
-    a rollout loss on free-running forecasts. The test series are never touched.
+    after the warm-up. Stage 2: full-batch L-BFGS on fixed chunks, same loss. Optional
+    stage 3: L-BFGS on a rollout loss (free-running forecasts from ``warmup`` values).
+    Stages 2 and 3 are validated with their own loss on the later stretch of the
+    training series (``n >= validation_start``); the weights with the best score are
+    kept, the stage's starting weights included. The test series are never touched.
 
     Returns:
         the trained model and the :class:`History` of each stage.
@@ -165,8 +167,9 @@ def train_model(cell: str, task: Task, recipe: Recipe = Recipe(), *, seed: int =
         # A linear model's least-squares fit is a closed-form solve, not a descent.
         return SequenceModel.linear_predictor(fit_autoregressive(fit_part, 2)).eval(), []
     model = SequenceModel(cell, hidden_size=recipe.hidden_size, delta_scale=float(fit_part.diff(dim=1).std()))
-    # Validation chunks begin `chunk` steps before the cut, so every scored value is later than it.
-    val_part = task.train[:, recipe.validation_start - recipe.chunk :]
+    # A chunk's first scored target is warmup + 1 steps after its start: starting the
+    # validation chunks that far before the cut scores only values from the cut on.
+    val_part = task.train[:, recipe.validation_start - recipe.warmup - 1 :]
     x_fit, y_fit = _teacher_forcing_pairs(fit_part, recipe, stride=5)
     x_val, y_val = _teacher_forcing_pairs(val_part, recipe, stride=recipe.chunk)
     generator = torch.Generator().manual_seed(seed)

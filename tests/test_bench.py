@@ -127,3 +127,29 @@ def test_main_writes_json_and_prints_the_table(tmp_path, capsys, monkeypatch):
 def test_main_rejects_bad_arguments_with_exit_code_2(argv, text, capsys):
     assert main(argv) == 2
     assert text in capsys.readouterr().err
+
+
+def test_fitting_sees_only_values_before_the_cut_and_validation_scores_only_after(monkeypatch):
+    import sine_lab.bench as bench
+    from sine_lab.training import History
+
+    calls = []
+
+    def recording_train(model, x, y, **kwargs):
+        calls.append((x, y, kwargs.get("validation")))
+        return History()
+
+    monkeypatch.setattr(bench, "train", recording_train)
+    n = torch.arange(1000, dtype=torch.float32)
+    # Each value is its own time index (give or take 0.1), so a tensor's values say which times it holds.
+    ramp = (n + 0.1 * torch.sin(n)).expand(97, -1).clone()
+    task = make_task(20.0)
+    recipe = Recipe(**{**TINY.__dict__, "rollout": 5, "rollout_steps": 1})
+    train_model("rnn", type(task)(task.period, ramp, task.test, task.test_shifts), recipe)
+    cut = recipe.validation_start
+    assert len(calls) == 3 and calls[0][2] is None
+    for x, y, validation in calls:
+        assert x.max() < cut and y.max() < cut
+    for _, _, (x_val, y_val) in calls[1:]:
+        assert y_val.min() > cut - 0.5, "every validation target is at or after the cut"
+        assert x_val.max() < y_val.max()
