@@ -18,7 +18,7 @@ import math
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import torch
 from torch import Tensor
@@ -44,6 +44,9 @@ __all__ = [
 PERIOD_RANGE = (5.0, 100.0)
 MAX_HORIZON = 5000
 OBSERVED = 999  # values of a test series the model sees, n = 0 .. 998
+# A validated model's free run must stay bounded up to this time index (the end of
+# the default test horizon); later blow-ups cost more validation time than they are worth.
+STABLE_UNTIL = 2000
 # The issue's targets for RNN, LSTM and GRU at the default horizon of 1000.
 TARGETS = {"train_seconds": 10.0, "one_step_mse": 1e-6, "free_run_mse": 1e-4}
 
@@ -106,7 +109,15 @@ class Recipe:
             end before it, validation scores only later values.
         rollout: if > 0, a last stage fits free-running forecasts of this many steps
             (a multi-step loss) with ``rollout_steps`` L-BFGS steps.
-        rollout_steps: L-BFGS steps of that stage.
+        rollout_steps: L-BFGS steps of that stage; it is validated by free-running each
+            training series from all its values before ``validation_start`` to its end.
+        rollout_warmup: past values that set up the state before each training rollout.
+            Long, as at test time: from a short warm-up the state is still settling and
+            that transient, not the drift over many steps, dominates the rollout loss.
+        rollout_patience: stop that stage after this many validation scores without
+            improvement (``None``: run all ``rollout_steps``).
+        reference_period: the period ``warmup`` is meant for (see :meth:`for_period`);
+            ``None`` uses the lengths as given at every period.
     """
 
     hidden_size: int = 32
@@ -117,8 +128,25 @@ class Recipe:
     lr: float = 5e-3
     lbfgs_steps: int = 8
     validation_start: int = 800
-    rollout: int = 100
-    rollout_steps: int = 5
+    rollout: int = 200
+    rollout_steps: int = 6
+    rollout_patience: int | None = 2
+    rollout_warmup: int = 200
+    reference_period: float | None = 20.0
+
+    def for_period(self, period: float) -> "Recipe":
+        """The recipe for a task of ``period`` samples per radian.
+
+        With ``reference_period`` set, ``warmup`` counts samples at that period and is
+        stretched for slower waves (``chunk`` keeps its scored length): a state set up
+        from a fixed number of samples sees less of a slow wave, too little of its
+        slope to forecast it. Faster waves keep the given lengths.
+        """
+        period = check_float("period", period, minimum=0.0, exclusive_minimum=True)
+        if self.reference_period is None or period <= self.reference_period:
+            return self
+        warmup = round(self.warmup * period / self.reference_period)
+        return replace(self, warmup=warmup, chunk=self.chunk + warmup - self.warmup, reference_period=None)
 
 
 def _teacher_forcing_pairs(series: Tensor, recipe: Recipe, stride: int) -> tuple[Tensor, Tensor]:
@@ -141,6 +169,20 @@ def _rollout(steps: int):
     return predict
 
 
+def _validated_rollout(steps: int, bound: float, checked: int):
+    # The scored forecast, or infinity if the model's free run leaves ``bound`` within
+    # ``checked`` steps: a run can stay close over the validation stretch and still
+    # blow up later, and the test scores far beyond that stretch. Needs no true values.
+    def predict(model: SequenceModel, x: Tensor) -> Tensor:
+        generated = forecast(model, x, max(steps, checked))
+        scored = generated[:, :steps]
+        if not bool(generated.abs().max() <= bound):
+            return torch.full_like(scored, math.inf)
+        return scored
+
+    return predict
+
+
 def train_model(cell: str, task: Task, recipe: Recipe = Recipe(), *, seed: int = 0) -> tuple[SequenceModel, list[History]]:
     """Train one model on ``task.train`` with ``recipe``.
 
@@ -149,16 +191,21 @@ def train_model(cell: str, task: Task, recipe: Recipe = Recipe(), *, seed: int =
     cell predicts the change per step (``delta_scale`` = spread of the training
     differences). Stage 1: mini-batch Adam on chunks, per-step (teacher-forced) loss
     after the warm-up. Stage 2: full-batch L-BFGS on fixed chunks, same loss. Optional
-    stage 3: L-BFGS on a rollout loss (free-running forecasts from ``warmup`` values).
-    Stages 2 and 3 are validated with their own loss on the later stretch of the
-    training series (``n >= validation_start``); the weights with the best score are
-    kept, the stage's starting weights included. The test series are never touched.
+    stage 3: L-BFGS on a rollout loss (free-running forecasts from ``rollout_warmup``
+    values). Both are validated on the later stretch of the training series (``n >=
+    validation_start``): stage 2 with its own loss, stage 3 by free-running from all
+    earlier values, as the test does (a forecast that leaves twice the data's amplitude
+    before ``n = STABLE_UNTIL`` scores infinity); the weights with the best score are
+    kept, the stage's starting weights included, and stage 3 stops after
+    ``rollout_patience`` scores without improvement. Lengths are stretched for slow
+    waves (:meth:`Recipe.for_period`). The test series are never touched.
 
     Returns:
         the trained model and the :class:`History` of each stage.
     """
     cell = check_choice("cell", cell, tuple(CELLS))
     seed = check_int("seed", seed, minimum=0)
+    recipe = recipe.for_period(task.period)
     if not recipe.warmup + 1 < recipe.chunk <= recipe.validation_start:
         raise ValueError(f"recipe needs warmup + 1 < chunk <= validation_start, got {recipe}")
     seed_everything(seed)
@@ -190,14 +237,19 @@ def train_model(cell: str, task: Task, recipe: Recipe = Recipe(), *, seed: int =
             predict=per_step, validation=(x_val, y_val),
         ))
     if recipe.rollout:
-        # Windows in the issue's framing: `warmup` past values, `rollout` future values.
-        x_roll, y_roll = make_windows(fit_part, recipe.warmup, recipe.rollout, stride=recipe.rollout)
+        # Each window: `rollout_warmup` past values, `rollout` future values.
+        x_roll, y_roll = make_windows(fit_part, recipe.rollout_warmup, recipe.rollout, stride=recipe.rollout)
         chosen = torch.randperm(x_roll.shape[0], generator=generator)[: recipe.batch_size]
-        val_part = task.train[:, recipe.validation_start - recipe.warmup :]
-        x_val, y_val = make_windows(val_part, recipe.warmup, recipe.rollout, stride=recipe.rollout)
+        # Validate as the test scores: each training series free-runs from everything
+        # before the cut to its end (and must stay bounded until STABLE_UNTIL).
+        validate = _validated_rollout(
+            task.train.shape[1] - recipe.validation_start, 2 * float(task.train.abs().max()),
+            checked=STABLE_UNTIL - recipe.validation_start,
+        )
         histories.append(train(
             model, x_roll[chosen], y_roll[chosen], epochs=recipe.rollout_steps, lr=1.0, optimizer="lbfgs",
-            predict=_rollout(recipe.rollout), validation=(x_val[: recipe.batch_size], y_val[: recipe.batch_size]),
+            predict=_rollout(recipe.rollout), validation_predict=validate, patience=recipe.rollout_patience,
+            validation=(task.train[:, : recipe.validation_start, None], task.train[:, recipe.validation_start :]),
         ))
     model.eval()
     return model, histories
@@ -263,7 +315,7 @@ def run_benchmark(
             rows.append({
                 "cell": cell,
                 "train_seconds": round(seconds, 3),
-                "one_step_mse": one_step_mse(model, task.test, recipe.warmup),
+                "one_step_mse": one_step_mse(model, task.test, recipe.for_period(task.period).warmup),
                 "free_run_mse": free,
             })
     finally:

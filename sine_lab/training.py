@@ -105,6 +105,7 @@ def train(
     patience: int | None = None,
     max_loss_growth: float | None = 1e3,
     truncate_bptt: int | None = None,
+    validation_predict: Predict | None = None,
 ) -> History:
     """Train ``model`` on ``(x, y)`` with Adam (or L-BFGS) and return its :class:`History`.
 
@@ -153,6 +154,9 @@ def train(
             steps (truncated BPTT for a loss on the last step): the earlier steps
             run without gradient and hand their state on. Needs a
             :class:`~sine_lab.models.SequenceModel` and ``x`` of shape ``(batch, seq, 1)``.
+        validation_predict: the prediction scored on the validation set, if it should
+            differ from ``predict`` (e.g. a longer free-running forecast than the one
+            trained on); defaults to ``predict``. Needs ``validation``.
 
     Returns:
         the :class:`History`. Training stops early, with ``stop_reason="diverged"``
@@ -203,6 +207,11 @@ def train(
         patience = check_int("patience", patience, minimum=1)
         if validation is None:
             raise ValueError("patience needs a validation set to watch")
+    if validation_predict is not None:
+        if not callable(validation_predict):
+            raise TypeError(f"validation_predict must be callable as validation_predict(model, x), got {type(validation_predict).__name__}")
+        if validation is None:
+            raise ValueError("validation_predict needs a validation set to score")
     if seed is not None:
         torch.manual_seed(check_int("seed", seed, minimum=0))
 
@@ -238,7 +247,7 @@ def train(
         was_training = model.training
         model.eval()
         with torch.no_grad():
-            value = float(loss_fn(predict(model, validation[0]), validation[1]))
+            value = float(loss_fn((validation_predict or predict)(model, validation[0]), validation[1]))
         model.train(was_training)
         history.validation_loss.append(value)
         history.validation_epochs.append(epoch)

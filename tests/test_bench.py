@@ -18,7 +18,7 @@ from sine_lab.bench import (
 from sine_lab.models import SequenceModel
 
 # Small enough for a unit test; the benchmark's own sizes are measured by running it.
-TINY = Recipe(hidden_size=4, warmup=5, chunk=30, batch_size=4, adam_steps=3, lbfgs_steps=1, rollout=0)
+TINY = Recipe(hidden_size=4, warmup=5, chunk=30, batch_size=4, adam_steps=3, lbfgs_steps=1, rollout=0, rollout_warmup=10)
 
 
 def test_task_is_the_examples_data():
@@ -153,3 +153,24 @@ def test_fitting_sees_only_values_before_the_cut_and_validation_scores_only_afte
     for _, _, (x_val, y_val) in calls[1:]:
         assert y_val.min() > cut - 0.5, "every validation target is at or after the cut"
         assert x_val.max() < y_val.max()
+
+
+def test_recipe_stretches_the_warmup_for_slow_waves_only():
+    recipe = Recipe(warmup=40, chunk=120, reference_period=20.0)
+    assert recipe.for_period(5.0) == recipe and recipe.for_period(20.0) == recipe
+    slow = recipe.for_period(100.0)
+    assert (slow.warmup, slow.chunk - slow.warmup) == (200, 80)
+    assert Recipe(reference_period=None).for_period(100.0) == Recipe(reference_period=None)
+
+
+def test_validation_rejects_a_free_run_that_blows_up_after_the_scored_steps():
+    from sine_lab.bench import _validated_rollout
+
+    context = torch.ones(2, 3, 1)
+    steady = SequenceModel.linear_predictor([1.0])  # repeats its input forever
+    growing = SequenceModel.linear_predictor([1.01])  # 1.01 ** 100 > 2: leaves the bound late
+    predict = _validated_rollout(5, bound=2.0, checked=100)
+    with torch.no_grad():
+        assert torch.allclose(predict(steady, context), torch.ones(2, 5))
+        assert torch.isinf(predict(growing, context)).all()
+        assert torch.allclose(_validated_rollout(5, bound=2.0, checked=5)(growing, context), 1.01 ** torch.arange(1, 6.0))

@@ -139,6 +139,16 @@ def test_same_seed_same_history():
     assert run() == run()
 
 
+def test_validation_predict_scores_validation_while_predict_trains():
+    x, y = _line_data()
+    model = nn.Linear(1, 1)
+    # Independent reference: the validation score is the MSE of twice the model's output.
+    history = train(model, x, y, epochs=3, lr=0.05, validation=(x, 2 * y), validation_predict=lambda m, v: 2 * m(v))
+    with torch.no_grad():
+        assert nn.functional.mse_loss(2 * model(x), 2 * y).item() == pytest.approx(min(history.validation_loss))
+    assert len(history.loss) == 3 and all(math.isfinite(v) for v in history.loss)
+
+
 @pytest.mark.parametrize(
     "kwargs, error, text",
     [
@@ -294,6 +304,9 @@ def test_divergence_falls_back_on_the_best_validated_weights():
         ({"validation": torch.ones(4, 1)}, TypeError, "validation must be a tuple"),
         ({"predict": 3}, TypeError, "predict must be callable"),
         ({"validate_every": 0}, ValueError, "validate_every must be >= 1"),
+        ({"validation_predict": lambda m, x: m(x)}, ValueError, "validation_predict needs a validation set"),
+        ({"validation": (torch.ones(4, 1), torch.ones(4, 1)), "validation_predict": 3}, TypeError,
+         "validation_predict must be callable"),
     ],
 )
 def test_train_rejects_bad_extension_arguments(kwargs, error, text):
