@@ -4,15 +4,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
 from torch import Tensor
 
-from .models import LinearRecurrence, SequenceModel, State
+from .models import LinearRecurrence, SequenceModel, State, eval_mode
 from .validation import check_float, check_int, check_tensor
 
 __all__ = [
@@ -231,7 +230,7 @@ def jacobian_norms_vs_lag(model: SequenceModel, x: Tensor) -> Tensor:
     """
     _check_sequence_model(model)
     x = check_tensor("x", x, ndim=3, last_dim=model.input_size, layout="(batch, seq, input_size)")
-    with _eval_mode(model), torch.enable_grad():
+    with eval_mode(model), torch.enable_grad():
         states = _layer_states(model.rnn, x)
         steps = _step_jacobians(model.rnn, x, states)  # (seq - 1, batch, S, S) for t = 1 .. seq-1
         hidden, batch, size = model.hidden_size, x.shape[0], steps.shape[-1]
@@ -263,17 +262,6 @@ def _recurrent_layer(model: nn.Module) -> nn.Module:
     if getattr(layer, "bidirectional", False):
         raise ValueError("bidirectional recurrent layers are not supported")
     return layer
-
-
-@contextmanager
-def _eval_mode(module: nn.Module) -> Iterator[None]:
-    """Put ``module`` in eval mode (no dropout) for the block, then restore its previous mode."""
-    was_training = module.training
-    module.eval()
-    try:
-        yield
-    finally:
-        module.train(was_training)
 
 
 def _layer_states(layer: nn.Module, x: Tensor) -> list[Tensor]:
@@ -427,7 +415,7 @@ def hidden_state_grad_norms(
 
     handle = layer.register_forward_hook(stepwise)
     try:
-        with _eval_mode(model), torch.enable_grad():
+        with eval_mode(model), torch.enable_grad():
             loss = loss_fn(model(x), y)
             flat = [h for step in hidden_states for h in step]
             grads = torch.autograd.grad(loss, flat, allow_unused=True)

@@ -23,6 +23,7 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
+from .models import eval_mode
 from .validation import check_float, check_int, check_tensor
 
 __all__ = ["CODES", "SEVERITIES", "SCALE_LIMIT", "Finding", "Report", "check_setup"]
@@ -374,16 +375,13 @@ def _traced_forward(model: nn.Module, x: Tensor) -> _Run:
         if isinstance(module, nn.RNNBase):
             handles.append(module.register_forward_pre_hook(before(name)))
             handles.append(module.register_forward_hook(after))
-    was_training = model.training
-    model.eval()
     try:
-        with warnings.catch_warnings():
+        with eval_mode(model), warnings.catch_warnings():
             warnings.simplefilter("ignore")
             run.prediction = model(x_leaf.clone() if x_leaf.requires_grad else x_leaf)
     except Exception as error:  # the failure is what we report
         run.error = error
     finally:
-        model.train(was_training)
         for handle in handles:
             handle.remove()
     return run

@@ -8,7 +8,8 @@ kept bug-for-bug: chapters 01-03 show what they really compute.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Union
 
 import torch
@@ -25,6 +26,7 @@ __all__ = [
     "LinearRecurrence",
     "SequenceModel",
     "State",
+    "eval_mode",
     "forecast",
     "identity_relu_rnn",
     "init_orthogonal_recurrent",
@@ -395,3 +397,14 @@ def _recurrent_layer_parameters(model: object) -> list[tuple[str, nn.Parameter]]
 def _describe_model(model: object) -> str:
     cell = getattr(model, "cell", None)
     return f"{type(model).__name__}" + (f" with cell {cell!r}" if cell else "")
+
+
+@contextmanager
+def eval_mode(module: nn.Module) -> Iterator[None]:
+    """Put ``module`` in eval mode (no dropout) for the block, then restore its previous mode."""
+    was_training = module.training
+    module.eval()
+    try:
+        yield
+    finally:
+        module.train(was_training)

@@ -16,6 +16,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from .data import make_windows
+from .models import eval_mode
 from .validation import check_choice, check_float, check_int, check_tensor
 
 __all__ = ["History", "OPTIMIZERS", "SCHEDULES", "fit_autoregressive", "seed_everything", "train"]
@@ -244,11 +245,8 @@ def train(
     def validate(epoch: int) -> bool:
         """Score on the validation set; return True when patience has run out."""
         nonlocal best_state, best_loss, since_best
-        was_training = model.training
-        model.eval()
-        with torch.no_grad():
+        with eval_mode(model), torch.no_grad():
             value = float(loss_fn((validation_predict or predict)(model, validation[0]), validation[1]))
-        model.train(was_training)
         history.validation_loss.append(value)
         history.validation_epochs.append(epoch)
         if value < best_loss:

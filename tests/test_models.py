@@ -244,3 +244,19 @@ def test_forget_gate_bias_sets_only_the_forget_slice():
     assert torch.equal(model.rnn.bias_ih_l0[:3], before[:3])
     with pytest.raises(ValueError, match="cell 'lstm'"):
         init_forget_gate_bias(SequenceModel("gru"), 1.0)
+
+
+def test_eval_mode_restores_the_previous_mode_even_after_an_error():
+    from sine_lab.models import eval_mode
+
+    model = SequenceModel("lstm", num_layers=2, dropout=0.5)
+    with eval_mode(model):
+        assert not model.training
+    assert model.training
+    with pytest.raises(RuntimeError), eval_mode(model):
+        raise RuntimeError("inside")
+    assert model.training
+    model.eval()
+    with eval_mode(model):
+        pass
+    assert not model.training
