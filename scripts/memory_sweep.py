@@ -5,7 +5,7 @@ Usage (from the repository root, after ``./dev test`` has created .venv)::
     .venv/bin/python scripts/memory_sweep.py --seeds 5 --lags 5 10 20 50 100 200 300 --out figures/memory
 
 Writes ``<out>.json`` (one record per run) and ``<out>.png`` (success rate, error and
-gradient norm against the lag). All logic is :func:`sine_lab.memory.run_memory_sweep`,
+gradient norm against the lag). All logic is :func:`sine_lab.studies.delayed_recall.run_memory_sweep`,
 the same code chapter 07 runs with fewer seeds.
 """
 
@@ -22,8 +22,8 @@ matplotlib.use("Agg")
 
 import torch  # noqa: E402
 
-from sine_lab.memory import MEMORY_CONFIGS, longest_solved_lag, run_memory_sweep  # noqa: E402
-from sine_lab.plots import plot_memory_sweep  # noqa: E402
+from sine_lab.studies.delayed_recall import MEMORY_CONFIGS, longest_solved_lag, run_memory_sweep  # noqa: E402
+from sine_lab.studies.delayed_recall import plot_memory_sweep  # noqa: E402
 
 
 def main() -> None:

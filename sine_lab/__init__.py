@@ -1,8 +1,19 @@
 """sine-lab: why a PyTorch RNN "can't learn a sine", measured.
 
-One module per concern: :mod:`~sine_lab.data`, :mod:`~sine_lab.models`,
-:mod:`~sine_lab.training`, :mod:`~sine_lab.diagnostics`, :mod:`~sine_lab.plots`,
-:mod:`~sine_lab.doctor` (checks a training setup), :mod:`~sine_lab.checkpoints` (save/load).
+The reusable core, one module per concern:
+
+- :mod:`~sine_lab.data`: the article's data, sampled sines, windows, splits, scaling.
+- :mod:`~sine_lab.models`: the article's models verbatim, the registry of model kinds,
+  free-running :func:`~sine_lab.models.forecast`.
+- :mod:`~sine_lab.training`: the training loop, its callbacks and objectives.
+- :mod:`~sine_lab.diagnostics`: shapes and gradients through time.
+- :mod:`~sine_lab.doctor`: checks a training setup before you train.
+- :mod:`~sine_lab.checkpoints`: save and load a model with its settings.
+- :mod:`~sine_lab.plots`: figures shared by chapters.
+- :mod:`~sine_lab.arguments`: argument checks with messages that name what was expected.
+- :mod:`~sine_lab.bench`: the benchmark task and its command line.
+
+The chapter studies that use the core live in :mod:`sine_lab.studies`.
 """
 
 __version__ = "0.1.0"

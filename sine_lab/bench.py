@@ -26,7 +26,7 @@ from torch import Tensor
 from .data import make_windows
 from .models import CELLS, SequenceModel, forecast
 from .training import History, fit_autoregressive, seed_everything, train
-from .validation import check_choice, check_float, check_int, check_tensor
+from .arguments import check_choice, check_float, check_int, check_tensor
 
 __all__ = [
     "Recipe",

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from .validation import check_float, check_int, check_tensor
+from .arguments import check_float, check_int, check_tensor
 
 __all__ = [
     "ARTICLE_START",

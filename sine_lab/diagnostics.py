@@ -12,7 +12,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from .models import LinearRecurrence, SequenceModel, State, eval_mode
-from .validation import check_float, check_int, check_tensor
+from .arguments import check_float, check_int, check_tensor
 
 __all__ = [
     "ShapeStep",

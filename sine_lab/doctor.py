@@ -24,7 +24,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from .models import eval_mode
-from .validation import check_float, check_int, check_tensor
+from .arguments import check_float, check_int, check_tensor
 
 __all__ = ["CODES", "SEVERITIES", "SCALE_LIMIT", "Finding", "Report", "check_setup"]
 

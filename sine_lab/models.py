@@ -8,15 +8,16 @@ kept bug-for-bug: chapters 01-03 show what they really compute.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import Union
+from dataclasses import dataclass
+from typing import Any, TypeVar, Union
 
 import torch
 import torch.nn as nn
 from torch import Tensor
 
-from .validation import check_choice, check_float, check_int, check_tensor
+from .arguments import check_choice, check_float, check_int, check_tensor
 
 __all__ = [
     "ArticleSimpleRNN",
@@ -24,6 +25,10 @@ __all__ = [
     "ArticleDeepLSTM",
     "CELLS",
     "LinearRecurrence",
+    "MODEL_KINDS",
+    "ModelKind",
+    "build_model",
+    "register_model_kind",
     "SequenceModel",
     "State",
     "eval_mode",
@@ -408,3 +413,65 @@ def eval_mode(module: nn.Module) -> Iterator[None]:
         yield
     finally:
         module.train(was_training)
+
+
+# ---------------------------------------------------------------- the registry of model kinds
+# A kind of model is one builder plus one `register_model_kind` line. Everything that offers a
+# choice of model (the benchmark's --cells, the playground, checkpoints, the doctor's and the
+# diagnostics' messages) reads MODEL_KINDS, so a new kind needs no edit anywhere else.
+#
+# The contract every registered sequence model keeps (SequenceModel is the reference):
+#   model(x)            x (batch, seq, 1) -> (batch, 1), the prediction after the last step
+#   model.run(x, state) x (batch, seq, 1) -> per-step outputs (batch, seq, 1) and a state that
+#                       a later run(x_next, state) continues from (None starts afresh), so
+#                       teacher forcing, free running (forecast) and rollouts work for any kind.
+
+Builder = TypeVar("Builder", bound=Callable[..., nn.Module])
+
+
+@dataclass(frozen=True)
+class ModelKind:
+    """A kind of model that :func:`build_model` builds by name.
+
+    Attributes:
+        name: the registry key (``"lstm"``, ``"irnn"``, ...).
+        build: called with keyword arguments, returns the module.
+        summary: one line a reader sees where the kinds are listed.
+    """
+
+    name: str
+    build: Callable[..., nn.Module]
+    summary: str
+
+
+MODEL_KINDS: dict[str, ModelKind] = {}
+
+
+def register_model_kind(name: str, summary: str) -> Callable[[Builder], Builder]:
+    """Register ``builder`` under ``name`` (use as a decorator); returns the builder unchanged."""
+
+    def register(builder: Builder) -> Builder:
+        if name in MODEL_KINDS:
+            raise ValueError(f"a model kind named {name!r} is already registered")
+        MODEL_KINDS[name] = ModelKind(name, builder, summary)
+        return builder
+
+    return register
+
+
+def build_model(kind: str, **config: Any) -> nn.Module:
+    """Build a registered kind of model; ``model.kind`` and ``model.config`` record what rebuilds it."""
+    kind = check_choice("kind", kind, tuple(MODEL_KINDS))
+    model = MODEL_KINDS[kind].build(**config)
+    model.kind, model.config = kind, dict(config)
+    return model
+
+
+for _cell, _summary in [
+    ("rnn", "Elman RNN (tanh) with a linear head"),
+    ("lstm", "LSTM with a linear head"),
+    ("gru", "GRU with a linear head"),
+    ("linear", "linear recurrence (no nonlinearity) with a linear head"),
+]:
+    register_model_kind(_cell, _summary)(lambda _c=_cell, **config: SequenceModel(_c, **config))
+register_model_kind("irnn", "ReLU RNN with identity-initialised recurrent weights (Le et al. 2015)")(identity_relu_rnn)

@@ -1,4 +1,4 @@
-"""Figures used by several chapters: loss curves, prediction against truth, the memory sweep."""
+"""Figures used by several chapters: loss curves and prediction against truth."""
 
 from __future__ import annotations
 
@@ -10,11 +10,10 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from torch import Tensor
 
-from .memory import MemoryResult, success_rates
 from .training import History
-from .validation import check_float, check_tensor
+from .arguments import check_float, check_tensor
 
-__all__ = ["plot_loss", "plot_prediction", "plot_memory_sweep"]
+__all__ = ["plot_loss", "plot_prediction"]
 
 
 def plot_loss(
@@ -116,40 +115,3 @@ def plot_prediction(
 def _check_title(title: object) -> None:
     if not isinstance(title, str) or not title.strip():
         raise TypeError(f"title must be a non-empty str stating the finding, got {type(title).__name__} {title!r}")
-
-
-def plot_memory_sweep(results: Iterable[MemoryResult], *, title: str, configs: Iterable[str] | None = None) -> Figure:
-    """Three panels against the lag, one line per configuration: success rate over seeds,
-    median held-out NMSE, and median ``‖∂h_T/∂h_{T-lag}‖`` at initialisation.
-
-    Args:
-        results: from :func:`~sine_lab.memory.run_memory_sweep`.
-        title: the figure's title; state the finding.
-        configs: which configurations to draw, in legend order (default: all, as found).
-    """
-    results = list(results)
-    rates = success_rates(results)
-    names = list(configs) if configs is not None else list(rates)
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    for name in names:
-        lags = list(rates[name])
-        mine = [r for r in results if r.config == name]
-        line, = axes[0].plot(lags, [rates[name][lag] for lag in lags], "o-", label=name)
-        axes[1].plot(lags, [_median(mine, "test_nmse", lag) for lag in lags], "o-", color=line.get_color())
-        # Floor so that an underflowed norm (0) still shows on the log axis.
-        axes[2].plot(lags, [max(_median(mine, "jacobian_norm", lag), 1e-40) for lag in lags], "o-",
-                     color=line.get_color())
-    axes[0].set(ylabel="success rate (held-out NMSE < 0.1)", ylim=(-0.05, 1.05))
-    axes[1].set(ylabel="median held-out NMSE (1 = knows nothing)", yscale="log")
-    axes[1].axhline(0.1, linestyle="--", color="grey", linewidth=1)
-    axes[2].set(ylabel="median ‖∂h_T/∂h_(T−lag)‖ at initialisation", yscale="log")
-    for ax in axes:
-        ax.set(xlabel="lag (silent steps)", xscale="log")
-    axes[0].legend(fontsize=8)
-    fig.suptitle(title)
-    fig.tight_layout()
-    return fig
-
-
-def _median(results: list[MemoryResult], field: str, lag: int) -> float:
-    return float(torch.tensor([getattr(r, field) for r in results if r.lag == lag]).median())

@@ -17,7 +17,7 @@ from torch import Tensor
 
 from .data import make_windows
 from .models import eval_mode
-from .validation import check_choice, check_float, check_int, check_tensor
+from .arguments import check_choice, check_float, check_int, check_tensor
 
 __all__ = ["History", "OPTIMIZERS", "SCHEDULES", "fit_autoregressive", "seed_everything", "train"]
 

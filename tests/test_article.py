@@ -4,7 +4,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from sine_lab.article import EXAMPLES, article_timeline, example_source, fit_time_to_value
+from sine_lab.studies.article import EXAMPLES, article_timeline, example_source, fit_time_to_value
 from sine_lab.data import article_data
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "why-cant-a-pytorch-rnn-learn-a-sine.md"

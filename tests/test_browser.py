@@ -1,7 +1,7 @@
 """End to end: the playground notebook in JupyterLab, in a real headless Chromium.
 
 Starts ``jupyter lab`` on 127.0.0.1 (a free port, a fresh random token) with a
-temporary root folder holding a copy of ``notebooks/08_playground.ipynb`` and
+temporary root folder holding a copy of ``notebooks/09_playground.ipynb`` and
 temporary config, settings and workspace folders, so nothing of the user's or
 the repository's is read or changed. Playwright drives Debian's
 ``/usr/bin/chromium`` (``./dev test`` installs it as root): clear the outputs,
@@ -28,7 +28,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK = "08_playground.ipynb"
+NOTEBOOK = "09_playground.ipynb"
 # Debian's chromium by default; SINE_LAB_CHROMIUM names another Chromium-based browser
 # (the GitHub workflow uses the runner's preinstalled Chrome).
 CHROMIUM = Path(os.environ.get("SINE_LAB_CHROMIUM", "/usr/bin/chromium"))

@@ -21,7 +21,7 @@ from sine_lab.diagnostics import ShapeStep, format_trace, trace_shapes
 from sine_lab.models import LinearRecurrence, SequenceModel, forecast
 from sine_lab.plots import plot_loss, plot_prediction
 from sine_lab.training import History, fit_autoregressive, seed_everything, train
-from sine_lab.validation import check_choice, check_float, check_int, check_tensor
+from sine_lab.arguments import check_choice, check_float, check_int, check_tensor
 
 
 def raises(error, text):

@@ -1,4 +1,4 @@
-"""The playground's pure layer (sine_lab.experiments), checked against the article's code and by hand."""
+"""The playground's pure layer (sine_lab.studies.playground), checked against the article's code and by hand."""
 
 import math
 import warnings
@@ -8,7 +8,7 @@ import torch
 
 from sine_lab.data import article_data
 from sine_lab.diagnostics import jacobian_norms_vs_lag
-from sine_lab.experiments import (
+from sine_lab.studies.playground import (
     FORECAST_STEPS,
     Settings,
     evaluate,

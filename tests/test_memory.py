@@ -7,7 +7,7 @@ import torch
 
 from sine_lab.data import delayed_recall
 from sine_lab.diagnostics import jacobian_norms_vs_lag
-from sine_lab.memory import (
+from sine_lab.studies.delayed_recall import (
     MEMORY_CONFIGS,
     SUCCESS_NMSE,
     MemoryResult,
@@ -16,7 +16,7 @@ from sine_lab.memory import (
     run_memory_trial,
     success_rates,
 )
-from sine_lab.plots import plot_memory_sweep
+from sine_lab.studies.delayed_recall import plot_memory_sweep
 from sine_lab.training import seed_everything
 
 

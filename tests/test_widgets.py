@@ -1,12 +1,12 @@
-"""The playground's wiring (sine_lab.widgets), driven without a browser: set
+"""The playground's wiring (sine_lab.studies.widgets), driven without a browser: set
 controls' ``.value``, ``click()`` the buttons, read what the playground recorded."""
 
 import time
 
 import pytest
 
-from sine_lab.experiments import Settings, run_experiment
-from sine_lab.widgets import Playground
+from sine_lab.studies.playground import Settings, run_experiment
+from sine_lab.studies.widgets import Playground
 
 PNG = b"\x89PNG"
 

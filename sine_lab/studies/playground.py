@@ -1,6 +1,6 @@
 """Experiments as data: the settings a reader can change, and what one run of them gives.
 
-The playground (:mod:`sine_lab.widgets`) only reads its controls into a
+The playground (:mod:`sine_lab.studies.widgets`) only reads its controls into a
 :class:`Settings`, calls :func:`run_experiment`, :func:`evaluate` and
 :func:`gradient_flow`, and draws what they return; everything here is plain
 functions on tensors, so tests and notebooks can check it without a browser.
@@ -24,11 +24,11 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
-from .data import article_data, make_windows
-from .diagnostics import jacobian_norms_vs_lag, scale_recurrent_weights, spectral_radius
-from .models import SequenceModel, forecast, identity_relu_rnn, init_orthogonal_recurrent
-from .training import Callback, History, seed_everything, train
-from .validation import check_choice, check_float, check_int
+from ..data import article_data, make_windows
+from ..diagnostics import jacobian_norms_vs_lag, scale_recurrent_weights, spectral_radius
+from ..models import SequenceModel, forecast, identity_relu_rnn, init_orthogonal_recurrent
+from ..training import Callback, History, seed_everything, train
+from ..arguments import check_choice, check_float, check_int
 
 __all__ = [
     "FRAMINGS",

@@ -17,10 +17,10 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
-from .data import ARTICLE_STOP, article_data
-from .models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel
-from .training import History, seed_everything, train
-from .validation import check_choice, check_float, check_int
+from ..data import ARTICLE_STOP, article_data
+from ..models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel
+from ..training import History, seed_everything, train
+from ..arguments import check_choice, check_float, check_int
 
 __all__ = ["ArticleExample", "EXAMPLES", "example_source", "article_timeline", "TimeFit", "fit_time_to_value"]
 

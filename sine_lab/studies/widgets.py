@@ -1,8 +1,8 @@
-"""The playground: ipywidgets controls around :mod:`sine_lab.experiments`.
+"""The playground: ipywidgets controls around :mod:`sine_lab.studies.playground`.
 
-This layer only reads controls into a :class:`~sine_lab.experiments.Settings`,
-calls :func:`~sine_lab.experiments.run_experiment`, :func:`~sine_lab.experiments.evaluate`
-and :func:`~sine_lab.experiments.gradient_flow`, and draws what they return.
+This layer only reads controls into a :class:`~sine_lab.studies.playground.Settings`,
+calls :func:`~sine_lab.studies.playground.run_experiment`, :func:`~sine_lab.studies.playground.evaluate`
+and :func:`~sine_lab.studies.playground.gradient_flow`, and draws what they return.
 Figures are rendered to PNG and swapped into ``Image`` widgets: an update
 replaces one picture with the next (no flicker), and it works from the training
 thread, where a cell's output area does not.
@@ -21,7 +21,7 @@ import ipywidgets as widgets
 from matplotlib.figure import Figure
 from torch import Tensor
 
-from .experiments import (
+from .playground import (
     FRAMINGS,
     PLAYGROUND_CELLS,
     RECURRENT_INITS,
@@ -33,9 +33,9 @@ from .experiments import (
     evaluate,
     run_experiment,
 )
-from .plots import plot_loss, plot_prediction
-from .training import History
-from .validation import check_float, check_int
+from ..plots import plot_loss, plot_prediction
+from ..training import History
+from ..arguments import check_float, check_int
 
 __all__ = ["Playground"]
 

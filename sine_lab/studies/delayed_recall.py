@@ -12,13 +12,15 @@ import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
 
+import matplotlib.pyplot as plt
 import torch
+from matplotlib.figure import Figure
 
-from .data import delayed_recall
-from .diagnostics import jacobian_norms_vs_lag
-from .models import SequenceModel, identity_relu_rnn, init_forget_gate_bias, init_orthogonal_recurrent
-from .training import seed_everything, train
-from .validation import check_float, check_int
+from ..arguments import check_float, check_int
+from ..data import delayed_recall
+from ..diagnostics import jacobian_norms_vs_lag
+from ..models import SequenceModel, identity_relu_rnn, init_forget_gate_bias, init_orthogonal_recurrent
+from ..training import seed_everything, train
 
 __all__ = [
     "MemoryConfig",
@@ -29,6 +31,7 @@ __all__ = [
     "run_memory_sweep",
     "success_rates",
     "longest_solved_lag",
+    "plot_memory_sweep",
 ]
 
 # A run "succeeds" if it explains at least 90 % of the amplitude's variance on
@@ -227,3 +230,40 @@ def longest_solved_lag(results: Iterable[MemoryResult], config: str, *, min_rate
             break
         solved = lag
     return solved
+
+
+def plot_memory_sweep(results: Iterable[MemoryResult], *, title: str, configs: Iterable[str] | None = None) -> Figure:
+    """Three panels against the lag, one line per configuration: success rate over seeds,
+    median held-out NMSE, and median ``‖∂h_T/∂h_{T-lag}‖`` at initialisation.
+
+    Args:
+        results: from :func:`~sine_lab.studies.delayed_recall.run_memory_sweep`.
+        title: the figure's title; state the finding.
+        configs: which configurations to draw, in legend order (default: all, as found).
+    """
+    results = list(results)
+    rates = success_rates(results)
+    names = list(configs) if configs is not None else list(rates)
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
+    for name in names:
+        lags = list(rates[name])
+        mine = [r for r in results if r.config == name]
+        line, = axes[0].plot(lags, [rates[name][lag] for lag in lags], "o-", label=name)
+        axes[1].plot(lags, [_median(mine, "test_nmse", lag) for lag in lags], "o-", color=line.get_color())
+        # Floor so that an underflowed norm (0) still shows on the log axis.
+        axes[2].plot(lags, [max(_median(mine, "jacobian_norm", lag), 1e-40) for lag in lags], "o-",
+                     color=line.get_color())
+    axes[0].set(ylabel="success rate (held-out NMSE < 0.1)", ylim=(-0.05, 1.05))
+    axes[1].set(ylabel="median held-out NMSE (1 = knows nothing)", yscale="log")
+    axes[1].axhline(0.1, linestyle="--", color="grey", linewidth=1)
+    axes[2].set(ylabel="median ‖∂h_T/∂h_(T−lag)‖ at initialisation", yscale="log")
+    for ax in axes:
+        ax.set(xlabel="lag (silent steps)", xscale="log")
+    axes[0].legend(fontsize=8)
+    fig.suptitle(title)
+    fig.tight_layout()
+    return fig
+
+
+def _median(results: list[MemoryResult], field: str, lag: int) -> float:
+    return float(torch.tensor([getattr(r, field) for r in results if r.lag == lag]).median())
