@@ -35,7 +35,9 @@ __all__ = [
     "ModelKind",
     "build_model",
     "describe_model",
+    "has_recurrent_layer",
     "register_model_kind",
+    "RECURRENT_LAYERS",
     "recurrent_layer",
     "SequenceModel",
     "State",
@@ -449,6 +451,11 @@ def init_forget_gate_bias(model: nn.Module, value: float = 1.0) -> None:
 RECURRENT_LAYERS: tuple[type[nn.Module], ...] = (nn.RNNBase, LinearRecurrence)
 
 
+def has_recurrent_layer(model: nn.Module) -> bool:
+    """Whether ``model`` holds a recurrent layer (one of :data:`RECURRENT_LAYERS`)."""
+    return any(isinstance(m, RECURRENT_LAYERS) for m in model.modules())
+
+
 def recurrent_layer(model: nn.Module, needed_by: str) -> nn.Module:
     """The one recurrent layer (``nn.RNN``/``nn.LSTM``/``nn.GRU`` or
     :class:`LinearRecurrence`) inside ``model``, for the function ``needed_by``.
@@ -520,6 +527,15 @@ class ModelKind:
     build: Callable[..., nn.Module]
     summary: str
 
+    @property
+    def arguments(self) -> tuple[str, ...]:
+        """The names of the keyword arguments ``build`` takes (the keys its ``config`` may have)."""
+        try:
+            parameters = inspect.signature(self.build).parameters.values()
+        except (TypeError, ValueError):  # some callables have no signature
+            return ()
+        return tuple(p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+
 
 MODEL_KINDS: dict[str, ModelKind] = {}
 
@@ -590,10 +606,7 @@ def build_model(kind: str, **config: Any) -> nn.Module:
         try:
             signature.bind(**config)
         except TypeError as error:
-            takes = ", ".join(
-                p.name for p in signature.parameters.values()
-                if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-            )
+            takes = ", ".join(MODEL_KINDS[kind].arguments)
             raise TypeError(f"model kind {kind!r} takes the arguments ({takes}); {error}") from None
     model = build(**config)
     if not isinstance(model, nn.Module):

@@ -94,3 +94,34 @@ def test_a_diagnostic_that_needs_a_recurrent_layer_names_the_new_kind(window_mlp
     with pytest.raises(TypeError, match=r"needs a model with a recurrent layer .*; the 'window_mlp' model "
                                         r"\(WindowMLP\) has none"):
         jacobian_norms_vs_lag(build_model(window_mlp), windows[0][:2])
+
+
+def test_the_playground_offers_and_trains_a_new_kind(window_mlp):
+    from sine_lab.studies.playground import Settings, evaluate, gradient_flow, playground_kinds, run_experiment
+
+    assert window_mlp in playground_kinds()
+    settings = Settings(framing="windows", cell=window_mlp, hidden_size=8, window=10, epochs=30, lr=0.01)
+    run = run_experiment(settings)
+    assert run.experiment.model.kind == window_mlp and run.history.final_loss < run.history.loss[0]
+    evaluation = evaluate(run)
+    assert evaluation.forecast.shape == (300,) and evaluation.lag_norms is None and evaluation.regime is None
+    with pytest.raises(ValueError, match=r"the kind 'window_mlp' has no num_layers \(it takes window, hidden_size, "
+                                         r"per_step, delta_scale\); set layers to 1, got 2"):
+        Settings(cell=window_mlp, num_layers=2)
+    with pytest.raises(TypeError, match="scale_recurrent_weights needs a model with a recurrent layer .*; "
+                                        r"the 'window_mlp' model \(WindowMLP\) has none"):
+        gradient_flow(window_mlp, 8, 1.0)
+
+
+def test_the_playground_widget_lists_and_trains_a_new_kind(window_mlp):
+    from sine_lab.studies.playground import Settings
+    from sine_lab.studies.widgets import Playground
+
+    playground = Playground(run_in_background=False)
+    assert window_mlp in playground.cell.options
+    playground.apply(Settings(framing="windows", cell=window_mlp, hidden_size=8, window=10, epochs=20))
+    # The gradient-flow explorer says why it has nothing to show, instead of raising from the observer.
+    assert playground.flow is None and "has none" in playground.flow_status.value
+    playground.train_button.click()
+    assert playground.history is not None and playground.history.stop_reason == "completed"
+    assert playground.evaluation.lag_norms is None
