@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import torch
 
-import sine_lab.checkpoints as checkpoints
+from sine_lab import checkpoints
 from sine_lab.checkpoints import load_model, save_model
 from sine_lab.data import make_windows, sine_series
 from sine_lab.models import MODEL_KINDS, SequenceModel, build_model, identity_relu_rnn
@@ -267,8 +267,8 @@ def test_loading_weights_that_do_not_fit_the_recorded_model(tmp_path):
     "call, error, text",
     [
         (lambda p: save_model(torch.nn.LSTM(1, 2), p), TypeError,
-         r"LSTM does not record its kind, so a checkpoint could not rebuild it: build it with "
-         r"sine_lab.models.build_model\(kind, \*\*config\) \(registered kinds: rnn, lstm"),
+         (r"LSTM does not record its kind, so a checkpoint could not rebuild it: build it with "
+          r"sine_lab.models.build_model\(kind, \*\*config\) \(registered kinds: rnn, lstm")),
         (lambda p: save_model("lstm", p), TypeError, "model must be a torch.nn.Module of a registered kind, got str"),
         (lambda p: save_model(SequenceModel(), 3), TypeError, "path must be a str or os.PathLike, got int"),
         (lambda p: save_model(SequenceModel(), p, ["lr", 0.1]), TypeError, "settings must be a mapping"),

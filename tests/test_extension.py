@@ -4,8 +4,7 @@ command line and the playground's choices without an edit anywhere in sine_lab."
 
 import pytest
 import torch
-import torch.nn as nn
-from torch import Tensor
+from torch import Tensor, nn
 
 from sine_lab.checkpoints import load_model, save_model
 from sine_lab.data import make_windows, sine_series
@@ -97,7 +96,13 @@ def test_a_diagnostic_that_needs_a_recurrent_layer_names_the_new_kind(window_mlp
 
 
 def test_the_playground_offers_and_trains_a_new_kind(window_mlp):
-    from sine_lab.studies.playground import Settings, evaluate, gradient_flow, playground_kinds, run_experiment
+    from sine_lab.studies.playground import (
+        Settings,
+        evaluate,
+        gradient_flow,
+        playground_kinds,
+        run_experiment,
+    )
 
     assert window_mlp in playground_kinds()
     settings = Settings(framing="windows", cell=window_mlp, hidden_size=8, window=10, epochs=30, lr=0.01)

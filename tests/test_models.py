@@ -4,7 +4,19 @@ import pytest
 import torch
 
 from sine_lab.data import article_data
-from sine_lab.models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel, forecast
+from sine_lab.models import (
+    MODEL_KINDS,
+    ArticleDeepLSTM,
+    ArticleLSTM,
+    ArticleSimpleRNN,
+    SequenceModel,
+    build_model,
+    forecast,
+    identity_relu_rnn,
+    init_orthogonal_recurrent,
+    recurrent_layer,
+    register_model_kind,
+)
 
 
 @pytest.fixture
@@ -207,8 +219,6 @@ def test_linear_oscillator_is_the_order_two_predictor():
 
 
 def test_identity_relu_rnn_starts_as_an_identity_memory():
-    from sine_lab.models import identity_relu_rnn
-
     torch.manual_seed(0)
     model = identity_relu_rnn(hidden_size=6)
     assert model.rnn.nonlinearity == "relu"
@@ -222,8 +232,6 @@ def test_identity_relu_rnn_starts_as_an_identity_memory():
 
 
 def test_orthogonal_recurrent_init_makes_every_gate_block_orthogonal():
-    from sine_lab.models import init_orthogonal_recurrent
-
     torch.manual_seed(0)
     model = SequenceModel("gru", hidden_size=5, num_layers=2)
     init_orthogonal_recurrent(model, gain=1.0)
@@ -264,15 +272,6 @@ def test_eval_mode_restores_the_previous_mode_even_after_an_error():
 
 
 # --- the registry of model kinds ----------------------------------------------------------------------------
-
-from sine_lab.models import (  # noqa: E402
-    MODEL_KINDS,
-    build_model,
-    identity_relu_rnn,
-    init_orthogonal_recurrent,
-    recurrent_layer,
-    register_model_kind,
-)
 
 
 @pytest.fixture
