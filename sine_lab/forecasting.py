@@ -130,24 +130,28 @@ class Validation:
 
 @dataclass(frozen=True)
 class Stage:
-    """One stage of training.
+    """One stage of training: a call of :func:`~sine_lab.training.train` written down.
 
     Attributes:
-        steps: optimizer steps.
         lr: learning rate (peak of ``schedule``); for L-BFGS the initial step length.
+        steps: optimizer steps; or give ``epochs`` (passes over the data) instead.
+        data: builds the training pairs from the series before the cut (used by
+            :func:`fit`; ``None`` when the caller passes ``x`` and ``y`` to :meth:`train`).
+        objective: what is predicted and scored (:mod:`sine_lab.objectives`).
         optimizer: ``"adam"`` or ``"lbfgs"``.
         schedule: ``None``, ``"onecycle"`` or ``"cosine"``.
-        objective: what is predicted and scored (:mod:`sine_lab.objectives`).
-        data: builds the training pairs from the series before the cut.
         batch_size: mini-batch size (``None``: full batch).
-        sample: train on this many pairs drawn once at random (e.g. a fixed batch for L-BFGS).
+        sample: train on the first this many pairs of the data's seeded random order
+            (:func:`fit` keeps one order per ``data`` function, so stages that share
+            ``data`` train on nested subsets, e.g. L-BFGS on a batch Adam has seen).
         clip: gradient-norm clip, or ``None``.
-        validation: a :class:`Validation`, or ``None``.
+        validation: a :class:`Validation` (used by :func:`fit`), or ``None``.
+        epochs: passes over the data, instead of ``steps``.
     """
 
-    steps: int
     lr: float
-    data: PairBuilder
+    steps: int | None = None
+    data: PairBuilder | None = None
     objective: Objective = field(default_factory=LastStep)
     optimizer: str = "adam"
     schedule: str | None = None
@@ -155,22 +159,36 @@ class Stage:
     sample: int | None = None
     clip: float | None = None
     validation: Validation | None = None
+    epochs: int | None = None
 
-    def run(self, model: nn.Module, series: Tensor, cut: int, *, generator: torch.Generator,
-            seed: int | None = None) -> History:
-        """Train ``model`` for this stage on ``series`` ``(n, T)``; fitting sees ``n < cut`` only."""
+    def train(self, model: nn.Module, x: Tensor, y: Tensor, *, callbacks: Sequence[Callback] = (),
+              seed: int | None = None) -> History:
+        """Train ``model`` on ``(x, y)`` as this stage says; ``callbacks`` are added to its own."""
+        own = [] if self.clip is None else [ClipGradNorm(self.clip)]
+        return train(model, x, y, steps=self.steps, epochs=self.epochs, lr=self.lr, optimizer=self.optimizer,
+                     objective=self.objective, batch_size=self.batch_size, schedule=self.schedule,
+                     callbacks=[*own, *callbacks], seed=seed)
+
+    def run(self, model: nn.Module, series: Tensor, cut: int, *, orders: dict[PairBuilder, Tensor],
+            generator: torch.Generator, seed: int | None = None) -> History:
+        """Build this stage's pairs from ``series`` ``(n, T)`` (fitting sees ``n < cut``
+        only; validation the whole series) and train ``model`` on them. ``orders``
+        holds the random order of each data function's pairs, drawn from ``generator``
+        the first time a stage samples from it."""
+        if self.data is None:
+            raise ValueError("a stage run by fit needs data: a function from the series before the cut to (x, y)")
         x, y = self.data(series[:, :cut])
         if self.sample is not None:
-            chosen = torch.randperm(x.shape[0], generator=generator)[: self.sample]
+            if self.data not in orders:
+                orders[self.data] = torch.randperm(x.shape[0], generator=generator)
+            chosen = orders[self.data][: self.sample]
             x, y = x[chosen], y[chosen]
-        callbacks: list[Callback] = [] if self.clip is None else [ClipGradNorm(self.clip)]
+        callbacks = []
         if self.validation is not None:
             x_val, y_val = self.validation.data(series)
             callbacks.append(Validate(x_val, y_val, patience=self.validation.patience,
                                       objective=self.validation.objective))
-        return train(model, x, y, steps=self.steps, lr=self.lr, optimizer=self.optimizer,
-                     objective=self.objective, batch_size=self.batch_size, schedule=self.schedule,
-                     callbacks=callbacks, seed=seed)
+        return self.train(model, x, y, callbacks=callbacks, seed=seed)
 
 
 @dataclass(frozen=True)
@@ -223,8 +241,9 @@ def fit(kind: str, series: Tensor, recipe: Recipe | Callable[[Tensor], Recipe], 
     if kind in recipe.closed_form:
         return recipe.closed_form[kind](series[:, :cut]).eval(), []
     model = build_model(kind, **recipe.model)
-    generator = torch.Generator().manual_seed(seed)
-    histories = [stage.run(model, series, cut, generator=generator, seed=seed) for stage in recipe.stages]
+    generator, orders = torch.Generator().manual_seed(seed), {}
+    histories = [stage.run(model, series, cut, orders=orders, generator=generator, seed=seed)
+                 for stage in recipe.stages]
     return model.eval(), histories
 
 
@@ -240,11 +259,12 @@ class ForecastSettings:
     of the training differences (``delta_scale``); a ``"linear"`` kind is instead the
     2-unit least-squares recurrence. Stages:
 
-    1. Adam, ``adam_steps`` mini-batches of ``batch_size`` chunks, one-cycle schedule
-       up to ``lr``, gradient clipping at 1, per-step (teacher-forced) loss after the
-       warm-up.
-    2. L-BFGS, ``lbfgs_steps`` steps on ``batch_size`` fixed chunks, the same loss,
-       validated on chunks of the later stretch (``n >= validation_start``).
+    1. Adam, ``adam_steps`` mini-batches of ``batch_size`` chunks (each chunk drawn at
+       most once while there are enough), one-cycle schedule up to ``lr``, gradient
+       clipping at 1, per-step (teacher-forced) loss after the warm-up.
+    2. L-BFGS, ``lbfgs_steps`` steps on ``batch_size`` fixed chunks (the first of those
+       Adam saw), the same loss, validated on chunks of the later stretch
+       (``n >= validation_start``).
     3. If ``rollout``: L-BFGS, ``rollout_steps`` steps on free runs of ``rollout``
        values from ``rollout_warmup`` past values, validated by free-running each
        training series from all its values before the cut to its end (a run leaving
@@ -311,17 +331,17 @@ class ForecastSettings:
             x, y = teacher_forcing_pairs(whole[:, cut - self.warmup - 1 :], self.chunk, self.warmup, stride=self.chunk)
             return x[: 2 * self.batch_size], y[: 2 * self.batch_size]
 
-        stages = [Stage(self.adam_steps, self.lr, chunks, per_step, schedule="onecycle",
-                        batch_size=self.batch_size, clip=1.0)]
+        stages = [Stage(self.lr, self.adam_steps, chunks, per_step, schedule="onecycle",
+                        batch_size=self.batch_size, sample=self.adam_steps * self.batch_size, clip=1.0)]
         if self.lbfgs_steps:
-            stages.append(Stage(self.lbfgs_steps, 1.0, chunks, per_step, optimizer="lbfgs",
+            stages.append(Stage(1.0, self.lbfgs_steps, chunks, per_step, optimizer="lbfgs",
                                 sample=self.batch_size, validation=Validation(later_chunks)))
         if self.rollout:
             # Validate as the test scores: each series free-runs from everything before the cut.
             free_run = StableRollout(series.shape[1] - cut, 2 * float(series.abs().max()),
                                      checked=self.stable_until - cut)
             stages.append(Stage(
-                self.rollout_steps, 1.0, lambda part: rollout_pairs(part, self.rollout_warmup, self.rollout, self.rollout),
+                1.0, self.rollout_steps, lambda part: rollout_pairs(part, self.rollout_warmup, self.rollout, self.rollout),
                 Rollout(self.rollout), optimizer="lbfgs", sample=self.batch_size,
                 validation=Validation(lambda whole: (whole[:, :cut, None], whole[:, cut:]), free_run,
                                       self.rollout_patience),
