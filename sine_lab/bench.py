@@ -108,9 +108,10 @@ def run_benchmark(
     cells: Sequence[str] = DEFAULT_CELLS,
     seed: int = 0,
     threads: int = 1,
-    recipe: ForecastSettings = ForecastSettings(),
+    recipe: ForecastSettings | None = None,
 ) -> dict:
-    """Train each cell with ``recipe`` (stretched for the period) and score it; return the JSON-ready result.
+    """Train each cell with ``recipe`` (default :class:`~sine_lab.forecasting.ForecastSettings`,
+    stretched for the period) and score it; return the JSON-ready result.
 
     Returns:
         ``{"period", "horizon", "threads", "seed", "rows": [{"cell", "train_seconds",
@@ -122,7 +123,7 @@ def run_benchmark(
     if not cells:
         raise ValueError("cells must name at least one of " + ", ".join(MODEL_KINDS))
     task = make_task(period, seed=seed)
-    recipe = recipe.for_period(task.period)
+    recipe = (recipe if recipe is not None else ForecastSettings()).for_period(task.period)
     previous_threads = torch.get_num_threads()
     # Small recurrent models step through time one sample at a time; extra threads
     # mostly add synchronisation, and they fight other processes for the cores.

@@ -328,7 +328,8 @@ class ForecastSettings:
         def later_chunks(whole: Tensor) -> tuple[Tensor, Tensor]:
             # A chunk's first scored target is warmup + 1 steps after its start: starting
             # the chunks that far before the cut scores only values from the cut on.
-            x, y = teacher_forcing_pairs(whole[:, cut - self.warmup - 1 :], self.chunk, self.warmup, stride=self.chunk)
+            later = whole[:, cut - self.warmup - 1 :]
+            x, y = teacher_forcing_pairs(later, self.chunk, self.warmup, stride=self.chunk)
             return x[: 2 * self.batch_size], y[: 2 * self.batch_size]
 
         stages = [Stage(self.lr, self.adam_steps, chunks, per_step, schedule="onecycle",
@@ -337,12 +338,14 @@ class ForecastSettings:
             stages.append(Stage(1.0, self.lbfgs_steps, chunks, per_step, optimizer="lbfgs",
                                 sample=self.batch_size, validation=Validation(later_chunks)))
         if self.rollout:
+            def rollouts(part: Tensor) -> tuple[Tensor, Tensor]:
+                return rollout_pairs(part, self.rollout_warmup, self.rollout, stride=self.rollout)
+
             # Validate as the test scores: each series free-runs from everything before the cut.
             free_run = StableRollout(series.shape[1] - cut, 2 * float(series.abs().max()),
                                      checked=self.stable_until - cut)
             stages.append(Stage(
-                1.0, self.rollout_steps, lambda part: rollout_pairs(part, self.rollout_warmup, self.rollout, self.rollout),
-                Rollout(self.rollout), optimizer="lbfgs", sample=self.batch_size,
+                1.0, self.rollout_steps, rollouts, Rollout(self.rollout), optimizer="lbfgs", sample=self.batch_size,
                 validation=Validation(lambda whole: (whole[:, :cut, None], whole[:, cut:]), free_run,
                                       self.rollout_patience),
             ))

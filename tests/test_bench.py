@@ -10,7 +10,8 @@ from sine_lab.forecasting import ForecastSettings, StableRollout, fit, one_step_
 from sine_lab.models import SequenceModel
 
 # Small enough for a unit test; the benchmark's own sizes are measured by running it.
-TINY = ForecastSettings(hidden_size=4, warmup=5, chunk=30, batch_size=4, adam_steps=3, lbfgs_steps=1, rollout=0, rollout_warmup=10)
+TINY = ForecastSettings(hidden_size=4, warmup=5, chunk=30, batch_size=4, adam_steps=3, lbfgs_steps=1, rollout=0,
+                        rollout_warmup=10)
 
 
 def test_task_is_the_examples_data():
@@ -21,7 +22,7 @@ def test_task_is_the_examples_data():
     candidates = torch.sin((n[None] + torch.arange(-80, 80, dtype=torch.float64)[:, None]) / 20)
     distance = torch.cdist(torch.cat([task.train, task.test]).double(), candidates)
     assert distance.min(dim=1).values.max() < 1e-4
-    for row, shift in zip(task.test, task.test_shifts):
+    for row, shift in zip(task.test, task.test_shifts, strict=False):
         assert torch.allclose(row.double(), torch.sin((n + shift) / 20), atol=1e-6)
     assert not torch.equal(task.train[0], task.train[1]) or not torch.equal(task.train[1], task.train[2])
 
@@ -141,7 +142,7 @@ def test_fitting_sees_only_values_before_the_cut_and_validation_scores_only_afte
     fit("rnn", ramp, recipe)
     cut = recipe.validation_start
     assert len(calls) == 3 and calls[0][2] is None
-    for x, y, validation in calls:
+    for x, y, _ in calls:
         assert x.max() < cut and y.max() < cut
     for _, _, (x_val, y_val) in calls[1:]:
         assert y_val.min() > cut - 0.5, "every validation target is at or after the cut"

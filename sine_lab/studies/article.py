@@ -17,12 +17,12 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
-from ..data import ARTICLE_STOP, article_data
-from ..models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel
-from ..callbacks import ProgressBar
-from ..forecasting import Stage
-from ..training import History, seed_everything
 from ..arguments import check_choice, check_float, check_int
+from ..callbacks import ProgressBar
+from ..data import ARTICLE_STOP, article_data
+from ..forecasting import Stage
+from ..models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel
+from ..training import History, seed_everything
 
 __all__ = ["ArticleExample", "EXAMPLES", "example_source", "article_timeline", "TimeFit", "fit_time_to_value"]
 

@@ -17,11 +17,11 @@ import torch
 from matplotlib.figure import Figure
 
 from ..arguments import check_float, check_int
+from ..callbacks import OnEpochEnd
 from ..data import delayed_recall
 from ..diagnostics import jacobian_norms_vs_lag
-from ..models import SequenceModel, identity_relu_rnn, init_forget_gate_bias, init_orthogonal_recurrent
-from ..callbacks import OnEpochEnd
 from ..forecasting import Stage
+from ..models import SequenceModel, identity_relu_rnn, init_forget_gate_bias, init_orthogonal_recurrent
 from ..objectives import LastStep, TruncatedBPTT
 from ..training import seed_everything
 

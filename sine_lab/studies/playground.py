@@ -25,13 +25,13 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from ..arguments import check_choice, check_float, check_int
+from ..callbacks import OnEpochEnd
 from ..data import article_data, make_windows
 from ..diagnostics import jacobian_norms_vs_lag, scale_recurrent_weights, spectral_radius
-from ..models import SequenceModel, forecast, identity_relu_rnn, init_orthogonal_recurrent
-from ..callbacks import OnEpochEnd
 from ..forecasting import Stage
+from ..models import SequenceModel, forecast, identity_relu_rnn, init_orthogonal_recurrent
 from ..training import History, seed_everything
-from ..arguments import check_choice, check_float, check_int
 
 __all__ = [
     "FRAMINGS",
