@@ -311,10 +311,6 @@ class SequenceModel(nn.Module):
         return outputs if self.per_step else outputs[:, -1, :]
 
 
-# The benchmark reads CELLS until its rewrite (under way) takes its choices from MODEL_KINDS.
-CELLS = SequenceModel.LAYERS
-
-
 def forecast(model: nn.Module, context: Tensor, steps: int) -> Tensor:
     """Free-running forecast: each prediction is fed back as the next input.
 

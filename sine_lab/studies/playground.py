@@ -26,12 +26,13 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
+from ..arguments import check_choice, check_float, check_int
+from ..callbacks import OnEpochEnd
 from ..data import article_data, make_windows
 from ..diagnostics import jacobian_norms_vs_lag, recurrent_weights, scale_recurrent_weights, spectral_radius
+from ..forecasting import Stage
 from ..models import MODEL_KINDS, build_model, forecast, has_recurrent_layer, init_orthogonal_recurrent
-from ..callbacks import ClipGradNorm, OnEpochEnd
-from ..training import History, seed_everything, train
-from ..arguments import check_choice, check_float, check_int
+from ..training import History, seed_everything
 
 __all__ = [
     "FRAMINGS",
@@ -115,6 +116,11 @@ class Settings:
                 f"the irnn initialisation is a ReLU RNN with W_hh = I, so it needs cell 'rnn'; got "
                 f"cell={self.cell!r}: choose init 'orthogonal' or 'default' for gated cells"
             )
+
+    @property
+    def stage(self) -> Stage:
+        """How a run trains: full-batch Adam for ``epochs``, clipped if asked."""
+        return Stage(self.lr, epochs=self.epochs, clip=self.clip_grad_norm)
 
     @property
     def label(self) -> str:
@@ -253,7 +259,7 @@ def prepare(settings: Settings) -> Experiment:
 
 
 def run_experiment(settings: Settings, *, callback: Callable[[int, float], bool | None] | None = None) -> Run:
-    """Prepare ``settings`` and train it full-batch with :func:`~sine_lab.training.train`.
+    """Prepare ``settings`` and train it as :attr:`Settings.stage` says.
 
     Args:
         settings: what to run.
@@ -262,17 +268,9 @@ def run_experiment(settings: Settings, *, callback: Callable[[int, float], bool 
             training (the playground's Stop button).
     """
     experiment = prepare(settings)
-    history = train(
-        experiment.model,
-        experiment.inputs,
-        experiment.targets,
-        epochs=settings.epochs,
-        lr=settings.lr,
-        seed=settings.seed,
-        callbacks=[
-            *([ClipGradNorm(settings.clip_grad_norm)] if settings.clip_grad_norm is not None else []),
-            *([OnEpochEnd(callback)] if callback is not None else []),
-        ],
+    history = settings.stage.train(
+        experiment.model, experiment.inputs, experiment.targets, seed=settings.seed,
+        callbacks=[OnEpochEnd(callback)] if callback is not None else [],
     )
     return Run(experiment, history)
 
