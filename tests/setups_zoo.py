@@ -855,8 +855,8 @@ class VtbenchLSTM(nn.Module):
         self.head_on_first_layer = head_on_first_layer
 
     def forward(self, x):
-        h_0 = torch.zeros(self.lstm.num_layers, x.size(0), self.lstm.hidden_size)
-        c_0 = torch.zeros(self.lstm.num_layers, x.size(0), self.lstm.hidden_size)
+        h_0 = torch.zeros(self.lstm.num_layers, x.size(0), self.lstm.hidden_size)  # noqa: F841 (as published)
+        c_0 = torch.zeros(self.lstm.num_layers, x.size(0), self.lstm.hidden_size)  # noqa: F841 (as published)
         out, (h_n, _) = self.lstm(x)
         return self.fc(h_n[0] if self.head_on_first_layer else out[:, -1, :])
 

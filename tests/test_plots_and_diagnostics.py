@@ -62,7 +62,7 @@ def test_plot_prediction_rejects_mismatched_lengths():
 
 def test_one_traced_forward_pass_serves_the_doctor_and_the_diagnostics():
     import sine_lab.diagnostics as diagnostics
-    import sine_lab.doctor as doctor
+    import sine_lab.doctor.context as doctor
     from sine_lab.tracing import trace_forward
 
     assert diagnostics.trace_forward is trace_forward and doctor.trace_forward is trace_forward

@@ -1,56 +1,23 @@
-"""A training-setup doctor: catch the traps that make a model silently learn the mean.
+"""The doctor's checks, one function each under the :func:`~sine_lab.doctor.registry.check` decorator.
 
-PyTorch accepts many setups that cannot train as intended and at most prints a
-warning: a prediction that broadcasts against its target, a 2-D input that a
-recurrent layer reads as one unbatched sequence, ``out[-1]`` on the batch axis, a
-time index fed where past values belong, unscaled data, a stacked layer read at its
-bottom, a hidden state carried from one batch into the next. :func:`check_setup`
-runs one traced forward pass (and, when asked, a short training probe on a copy of
-the model) and returns a :class:`Report`: a list of :class:`Finding`, each with a
-stable ``code``, a ``severity``, a plain-language ``message``, the ``evidence``
-(shapes, values) and the ``fix``. A setup that will train as intended yields no
-``"error"`` or ``"warning"``. Displayed in a notebook (or printed) the report reads
-as text.
-
-Every finding comes from a :class:`Check` in :data:`CHECKS`, which declares its code,
-severity and meaning once (:data:`CODES` is derived from them). A new check is one
-function under the :func:`check` decorator.
-
-From a shell: ``python -m sine_lab.doctor path/to/file.py:function`` imports a
-function returning ``(model, x, y)`` or ``(model, x, y, loss_fn)`` and prints the
-report; the exit status is 1 when it holds an error, 0 otherwise, and 2 (with a
-one-line message) when the path, the function or its return value is wrong.
+Registration order is report order within a severity: values first, then how the
+recurrent layers read their input, the forward pass and the loss, what the prediction
+depends on, what one call leaves for the next, and the training probe.
 """
 
 from __future__ import annotations
 
-import argparse
-import copy
-import importlib.util
 import math
 import re
-import sys
-import warnings
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import dataclass
-from functools import cached_property
-from pathlib import Path
 
 import torch
-import torch.nn as nn
 from torch import Tensor
-from torch.overrides import TorchFunctionMode
 
-from .arguments import check_float, check_int, check_tensor
-from .models import eval_mode
-from .tracing import LayerCall, Trace, trace_forward
-from .training import train
+from ..tracing import LayerCall
+from .context import Comparison, Setup, shape_of
+from .registry import Issue, check
 
-__all__ = ["CHECKS", "CODES", "SEVERITIES", "SCALE_LIMIT", "Check", "Issue", "Finding", "Report", "check",
-           "check_setup", "main"]
-
-SEVERITIES = ("error", "warning", "info")
+__all__ = ["SCALE_LIMIT", "CONSTANT_SPREAD"]
 
 # Inputs or targets beyond this magnitude are "unscaled": tanh and sigmoid saturate
 # once |W x| exceeds about 3, and default initialisations keep |W| below about 1.
@@ -59,458 +26,6 @@ SCALE_LIMIT = 5.0
 # After the probe, predictions whose spread is below this fraction of the target's
 # standard deviation count as constant: the model has learnt (at most) the mean.
 CONSTANT_SPREAD = 0.1
-
-_RANK = {severity: rank for rank, severity in enumerate(SEVERITIES)}
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One problem (or remark) about a training setup.
-
-    Attributes:
-        code: a stable identifier, one of :data:`CODES`.
-        severity: ``"error"`` (will not train as intended), ``"warning"`` (probably
-            not what was meant) or ``"info"`` (worth knowing, not a problem).
-        message: what is wrong, in plain language.
-        evidence: the shapes or values that show it.
-        fix: what to change.
-    """
-
-    code: str
-    severity: str
-    message: str
-    evidence: str = ""
-    fix: str = ""
-
-    def __str__(self) -> str:
-        lines = [f"[{self.severity}] {self.code}: {self.message}"]
-        if self.evidence:
-            lines.append(f"    evidence: {self.evidence}")
-        if self.fix:
-            lines.append(f"    fix: {self.fix}")
-        return "\n".join(lines)
-
-
-class Report(list):
-    """The findings of :func:`check_setup`, most severe first.
-
-    A ``list`` of :class:`Finding`; ``str(report)``, ``print(report)`` and a notebook's
-    display of a cell ending in ``report`` (through ``_repr_pretty_``) all show a
-    readable summary followed by each finding with its evidence and fix.
-    """
-
-    @property
-    def codes(self) -> list[str]:
-        """The findings' codes, in report order."""
-        return [finding.code for finding in self]
-
-    @property
-    def ok(self) -> bool:
-        """``True`` when there is no ``"error"`` or ``"warning"`` (``"info"`` is allowed)."""
-        return all(finding.severity == "info" for finding in self)
-
-    def count_severity(self, severity: str) -> int:
-        """How many findings have this severity."""
-        return sum(finding.severity == severity for finding in self)
-
-    def __str__(self) -> str:
-        counts = []
-        for severity in SEVERITIES:
-            n = self.count_severity(severity)
-            counts.append(f"{n} {severity}{'s' if severity != 'info' and n != 1 else ''}")
-        head = f"check_setup: {', '.join(counts)}"
-        if self.ok:
-            head += " — no problems found" if not self else " — nothing that stops training as intended"
-        return "\n".join([head, *map(str, self)])
-
-    def __repr__(self) -> str:
-        return str(self)
-
-    def _repr_pretty_(self, printer, cycle: bool) -> None:
-        printer.text("Report(...)" if cycle else str(self))
-
-
-# --- the registry of checks ----------------------------------------------------------------------------
-
-# What a check needs before it can run, in the order check_setup obtains it:
-#   "data"        only x, y and the model's parameters;
-#   "trace"       the traced forward pass (it may have raised);
-#   "prediction"  a tensor prediction;
-#   "loss"        a finite loss of that prediction;
-#   "probe"       a finite loss, probe_steps > 0 and something to train.
-NEEDS = ("data", "trace", "prediction", "loss", "probe")
-
-
-@dataclass(frozen=True)
-class Issue:
-    """What a check found; the check's code (and, unless given, its severity) completes the :class:`Finding`."""
-
-    message: str
-    evidence: str = ""
-    fix: str = ""
-    severity: str | None = None
-
-
-@dataclass(frozen=True)
-class Check:
-    """One check of a training setup: its code, default severity and meaning, declared once.
-
-    ``run(setup)`` returns the :class:`Issue` objects it found (usually none or one);
-    ``needs`` (one of :data:`NEEDS`) says what must be available for it to run.
-    """
-
-    code: str
-    severity: str
-    meaning: str
-    needs: str
-    run: Callable[[_Setup], list[Issue]]
-
-    def __call__(self, setup: _Setup) -> list[Finding]:
-        return [Finding(self.code, issue.severity or self.severity, issue.message, issue.evidence, issue.fix)
-                for issue in self.run(setup)]
-
-
-CHECKS: list[Check] = []
-
-
-def check(code: str, severity: str, meaning: str, needs: str = "data"):
-    """Register a function ``run(setup) -> list[Issue]`` as the check of ``code``."""
-    if severity not in SEVERITIES or needs not in NEEDS:
-        raise ValueError(f"severity must be one of {SEVERITIES} and needs one of {NEEDS}, got {severity!r}, {needs!r}")
-    if any(existing.code == code for existing in CHECKS):
-        raise ValueError(f"a check with code {code!r} is already registered")
-
-    def register(run: Callable[[_Setup], list[Issue]]) -> Callable[[_Setup], list[Issue]]:
-        CHECKS.append(Check(code, severity, meaning, needs, run))
-        return run
-    return register
-
-
-def check_setup(
-    model: nn.Module,
-    x: Tensor,
-    y: Tensor,
-    loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None,
-    *,
-    probe_steps: int = 0,
-    probe_lr: float = 0.01,
-) -> Report:
-    """Check a training setup before (or instead of) an afternoon of training.
-
-    Runs ``model(x)`` once, in eval mode, with hooks on every submodule and autograd
-    to see which inputs, which recurrent outputs and which recurrent layers the
-    prediction depends on; calls ``loss_fn(prediction, y)`` and records which shapes
-    its comparisons receive; calls the model twice more to see whether it carries a
-    state from one call into the next. With ``probe_steps > 0`` it then trains a deep
-    copy with :func:`sine_lab.training.train` (full-batch Adam) to see whether the
-    output still is (nearly) constant. Nothing in ``model`` is changed: weights, mode,
-    gradients, attributes that ``forward`` stores, and the random streams stay as
-    they were.
-
-    Args:
-        model: the model, as it would be trained.
-        x: the input exactly as it would be passed to ``model``, any shape.
-        y: the target exactly as it would be passed to ``loss_fn``.
-        loss_fn: ``loss_fn(prediction, y)``; defaults to ``nn.MSELoss()``.
-        probe_steps: Adam steps of the optional training probe (0: no probe).
-        probe_lr: the probe's learning rate, > 0.
-
-    Returns:
-        a :class:`Report` (a list of :class:`Finding`, errors first). It is
-        empty, or holds only ``"info"`` findings, when the setup will train as
-        intended.
-    """
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    check_tensor("x", x, floating=False, finite=False)
-    check_tensor("y", y, floating=False, finite=False)
-    for name, value in (("x", x), ("y", y)):
-        if value.numel() == 0:
-            raise ValueError(f"{name} must hold at least one value, got an empty tensor of shape {_shape(value)}")
-    if loss_fn is not None and not callable(loss_fn):
-        raise TypeError(f"loss_fn must be callable as loss_fn(prediction, target), got {type(loss_fn).__name__}")
-    probe_steps = check_int("probe_steps", probe_steps, minimum=0)
-    probe_lr = check_float("probe_lr", probe_lr, minimum=0.0, exclusive_minimum=True)
-    setup = _Setup(model, x, y, loss_fn if loss_fn is not None else nn.MSELoss(), probe_steps, probe_lr)
-    findings = [finding for registered in CHECKS if setup.ready(registered.needs) for finding in registered(setup)]
-    return Report(sorted(findings, key=lambda finding: _RANK[finding.severity]))
-
-
-# --- what the checks read: the setup, traced once -------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Comparison:
-    """Two tensors compared inside the loss function: one from the prediction, one from the target."""
-
-    function: str
-    prediction_shape: tuple[int, ...]
-    target_shape: tuple[int, ...]
-
-
-@dataclass(frozen=True)
-class _LossCall:
-    value: float | None
-    error: Exception | None
-    comparisons: tuple[_Comparison, ...]
-
-
-@dataclass(frozen=True)
-class _StateAcrossCalls:
-    """Two calls of the model on the same x: what the first call left behind for the second."""
-
-    attributes: tuple[str, ...]  # attributes forward() replaced, e.g. "hidden_cell"
-    changed: float  # largest |second prediction - first|
-    second_call_error: Exception | None  # the second call (or its backward) raised because of the first
-
-
-@dataclass(frozen=True)
-class _Probe:
-    steps_run: int
-    losses: tuple[float, ...]
-    prediction: Tensor
-    final_loss: float
-
-
-class _Setup:
-    """The setup under examination, with everything the checks read computed once, on demand."""
-
-    def __init__(self, model: nn.Module, x: Tensor, y: Tensor, loss_fn: Callable, probe_steps: int,
-                 probe_lr: float) -> None:
-        self.model, self.x, self.y, self.loss_fn = model, x, y, loss_fn
-        self.probe_steps, self.probe_lr = probe_steps, probe_lr
-
-    def ready(self, needs: str) -> bool:
-        if needs in ("data", "trace"):
-            return True
-        if not (self.trace.error is None and isinstance(self.trace.prediction, Tensor)):
-            return False
-        if needs == "prediction":
-            return True
-        finite_loss = self.loss.value is not None and math.isfinite(self.loss.value)
-        if needs == "loss":
-            return finite_loss
-        trainable = any(p.requires_grad for p in self.model.parameters())
-        # A state that drags the previous step's graph along cannot train (state_not_detached).
-        return (finite_loss and self.probe_steps > 0 and trainable and self.finite_x
-                and self.state.second_call_error is None)
-
-    @cached_property
-    def recurrent(self) -> bool:
-        return any(isinstance(m, nn.RNNBase) for m in self.model.modules())
-
-    @cached_property
-    def finite_x(self) -> bool:
-        return self.x.is_floating_point() and bool(torch.isfinite(self.x).all())
-
-    @cached_property
-    def trace(self) -> Trace:
-        with _attributes_kept(self.model):
-            return trace_forward(self.model, self.x)
-
-    @property
-    def prediction(self) -> Tensor:
-        return self.trace.prediction
-
-    @cached_property
-    def loss(self) -> _LossCall:
-        """``loss_fn(prediction, y)``, with the comparisons it made between the two."""
-        recorder = _ComparisonRecorder(self.prediction, self.y)
-        value, error = None, None
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            try:
-                with recorder:
-                    loss = self.loss_fn(self.prediction, self.y)
-                value = float(loss.detach().sum()) if isinstance(loss, Tensor) else float(loss)
-            except Exception as raised:  # reported by shape_mismatch or loss_error
-                error = raised
-        return _LossCall(value, error, tuple(recorder.comparisons))
-
-    def gradients(self, inputs: list[Tensor], of: Tensor | None = None) -> tuple[Tensor | None, ...]:
-        """d(sum of ``of``, by default the prediction)/d(each of ``inputs``); ``None`` where unused."""
-        output = self.prediction if of is None else of
-        if not inputs or not output.requires_grad:
-            return (None,) * len(inputs)
-        return torch.autograd.grad(output.sum(), inputs, allow_unused=True, retain_graph=True)
-
-    @cached_property
-    def input_gradient(self) -> Tensor | None:
-        return self.gradients([self.trace.x])[0] if self.trace.x.requires_grad else None
-
-    @cached_property
-    def sample_axes(self) -> tuple[int, int] | None:
-        """(axis of x, axis of the prediction) that index the samples, or ``None`` if unclear.
-
-        The recurrent layers decide: a layer that reads x as it is takes its batch axis from
-        its own ``batch_first``; a layer that reads a reshaped x has a batch size, and the
-        axis of x of that size is the sample axis. Without recurrent layers, the axis of x
-        whose size is the target's first axis is.
-        """
-        x, prediction = self.x, self.prediction
-        if x.dim() < 2 or prediction.dim() < 1:
-            return None
-        calls = self.trace.recurrent_calls
-        if any(len(call.input_shape) != 3 for call in calls):
-            return None  # 2-D: unbatched_input says how the layer reads it
-        if calls:
-            shape, batch_first = calls[0].input_shape, calls[0].module.batch_first
-            if shape == _shape(x):
-                axis = 0 if batch_first else 1
-            else:
-                batch = shape[0] if batch_first else shape[1]
-                matches = [a for a in range(x.dim() - 1) if x.shape[a] == batch]
-                if batch == 1 or len(matches) != 1:
-                    return None  # one long sequence on purpose, or ambiguous
-                axis = matches[0]
-        else:
-            if self.y.dim() < 1 or x.shape[0] != self.y.shape[0]:
-                return None
-            axis = 0
-        size = x.shape[axis]
-        candidates = [a for a in range(prediction.dim()) if prediction.shape[a] == size]
-        if size < 2 or not candidates:
-            return None
-        return axis, axis if axis in candidates else candidates[0]
-
-    @cached_property
-    def windows(self) -> bool:
-        """Whether the samples are sliding windows of one series (sample i+1 is sample i shifted by one)."""
-        x = self.x
-        if not self.finite_x or x.dim() < 2:
-            return False
-        if x.dim() == 2:
-            rows = x
-        else:
-            axes = self.sample_axes
-            sample_axis = axes[0] if axes else 0
-            rows = x.movedim(sample_axis, 0)  # (samples, time, features) from either layout
-        return rows.shape[0] > 1 and rows.shape[1] > 1 and bool(torch.allclose(rows[1:, :-1], rows[:-1, 1:]))
-
-    @cached_property
-    def state(self) -> _StateAcrossCalls:
-        return _state_across_calls(self.model, self.x)
-
-    @cached_property
-    def probe(self) -> _Probe:
-        # A copy, and a forked RNG: the user's model and random streams stay as they were.
-        with torch.random.fork_rng(), warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            probe = copy.deepcopy(self.model)
-            history = train(probe, self.x, self.y, epochs=self.probe_steps, lr=self.probe_lr, loss_fn=self.loss_fn)
-            with eval_mode(probe), torch.no_grad():
-                prediction = probe(self.x)
-                final = float(self.loss_fn(prediction, self.y).sum())
-        return _Probe(history.epochs, tuple(history.loss), prediction, final)
-
-
-@contextmanager
-def _attributes_kept(model: nn.Module) -> Iterator[None]:
-    """Restore every attribute that ``forward`` assigns on the model or its submodules
-    (e.g. ``self.hidden = ...``), so the doctor leaves a stateful model as it found it."""
-    saved = [(module, dict(vars(module))) for module in model.modules()]
-    try:
-        yield
-    finally:
-        for module, attributes in saved:
-            for name in [name for name in vars(module) if name not in attributes]:
-                delattr(module, name)
-            vars(module).update(attributes)
-
-
-def _replaced_attributes(model: nn.Module, before: list[tuple[str, dict]]) -> list[str]:
-    names = []
-    for (prefix, attributes), module in zip(before, model.modules()):
-        for name, value in vars(module).items():
-            if name != "training" and not name.startswith("_") and attributes.get(name, None) is not value:
-                names.append(f"{prefix}.{name}" if prefix else name)
-    return names
-
-
-def _state_across_calls(model: nn.Module, x: Tensor) -> _StateAcrossCalls:
-    """Call ``model(x)`` twice from the same random state, each followed by a backward pass
-    (``autograd.grad``, so no ``.grad`` is touched), the way two training steps would."""
-    parameters = [p for p in model.parameters() if p.requires_grad]
-    with _attributes_kept(model), eval_mode(model), torch.random.fork_rng(), warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        rng = torch.get_rng_state()
-        before = [(name, dict(vars(module))) for name, module in model.named_modules()]
-        x = x.detach().clone()  # the input the traced forward pass gave the model
-        first = model(x)
-        replaced = _replaced_attributes(model, before)
-        if parameters and first.requires_grad:
-            torch.autograd.grad(first.float().sum(), parameters, allow_unused=True)
-        torch.set_rng_state(rng)
-        error, changed = None, 0.0
-        try:
-            second = model(x)
-            if parameters and second.requires_grad:
-                torch.autograd.grad(second.float().sum(), parameters, allow_unused=True)
-            changed = (float((second.detach() - first.detach()).abs().max())
-                       if first.shape == second.shape else math.inf)
-        except RuntimeError as raised:  # e.g. the first call's graph, freed by its backward, reached again
-            error = raised
-    return _StateAcrossCalls(tuple(replaced), changed, error)
-
-
-# Functions that compare their first two tensor arguments element by element
-# (after broadcasting): the loss functionals that print PyTorch's size-mismatch
-# warning, and arithmetic written by hand in a custom loss.
-_COMPARING = {
-    "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "binary_cross_entropy",
-    "binary_cross_entropy_with_logits", "soft_margin_loss", "poisson_nll_loss", "gaussian_nll_loss", "kl_div",
-    "sub", "subtract", "rsub", "add", "radd", "mul", "multiply", "rmul", "div", "divide", "true_divide",
-    "truediv", "rtruediv",
-}
-
-
-class _ComparisonRecorder(TorchFunctionMode):
-    """Follows the prediction and the target through a loss function and records every
-    element-wise comparison between a tensor derived from one and a tensor derived from the other."""
-
-    def __init__(self, prediction: Tensor, target: Tensor) -> None:
-        super().__init__()
-        self.comparisons: list[_Comparison] = []
-        self._tags: dict[int, frozenset[str]] = {}
-        self._alive: list[Tensor] = []  # keeps tagged tensors alive, so their ids stay theirs
-        self._tag(prediction, frozenset({"prediction"}))
-        self._tag(target, self._tags.get(id(target), frozenset()) | {"target"})
-
-    def _tag(self, value: Tensor, tags: frozenset[str]) -> None:
-        self._tags[id(value)] = tags
-        self._alive.append(value)
-
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        tensors = list(_tensors(args)) + list(_tensors(kwargs))
-        tags = frozenset().union(*(self._tags.get(id(t), frozenset()) for t in tensors))
-        name = getattr(func, "__name__", "").strip("_")
-        if name in _COMPARING and len(tensors) >= 2:
-            first, second = (self._tags.get(id(t), frozenset()) for t in tensors[:2])
-            if first == {"prediction"} and second == {"target"}:
-                self.comparisons.append(_Comparison(name, _shape(tensors[0]), _shape(tensors[1])))
-            elif first == {"target"} and second == {"prediction"}:
-                self.comparisons.append(_Comparison(name, _shape(tensors[1]), _shape(tensors[0])))
-        result = func(*args, **kwargs)
-        if tags:
-            for value in _tensors(result):
-                self._tag(value, tags)
-        return result
-
-
-def _tensors(value: object) -> Iterator[Tensor]:
-    if isinstance(value, Tensor):
-        yield value
-    elif isinstance(value, (tuple, list)):
-        for item in value:
-            yield from _tensors(item)
-    elif isinstance(value, dict):
-        for item in value.values():
-            yield from _tensors(item)
-
-
-def _shape(value: Tensor) -> tuple[int, ...]:
-    return tuple(value.shape)
 
 
 def _layer(call: LayerCall) -> str:
@@ -524,7 +39,7 @@ def _layer(call: LayerCall) -> str:
 
 @check("dtype_mismatch", "error",
        "the input's dtype differs from the model's parameters (e.g. float64 or int64 into float32 layers)")
-def _dtype_mismatch(setup: _Setup) -> list[Issue]:
+def _dtype_mismatch(setup: Setup) -> list[Issue]:
     # Only the input matters: the loss promotes an integer or float64 target by itself.
     param = next((p for p in setup.model.parameters() if p.is_floating_point()), None)
     expected = param.dtype if param is not None else torch.get_default_dtype()
@@ -546,24 +61,24 @@ def _nonfinite(name: str, value: Tensor) -> list[Issue]:
     first = tuple(int(i) for i in bad.nonzero()[0])
     return [Issue(
         f"{name} holds NaN or inf; every loss and gradient that touches them becomes NaN.",
-        evidence=f"{int(bad.sum())} of {value.numel()} elements of {name} {_shape(value)} are not finite, "
+        evidence=f"{int(bad.sum())} of {value.numel()} elements of {name} {shape_of(value)} are not finite, "
         f"the first at index {first}",
         fix="Drop or fill the missing values before windowing (e.g. interpolate gaps in the series).",
     )]
 
 
 @check("nonfinite_input", "error", "the input holds NaN or inf")
-def _nonfinite_input(setup: _Setup) -> list[Issue]:
+def _nonfinite_input(setup: Setup) -> list[Issue]:
     return _nonfinite("x", setup.x)
 
 
 @check("nonfinite_target", "error", "the target holds NaN or inf")
-def _nonfinite_target(setup: _Setup) -> list[Issue]:
+def _nonfinite_target(setup: Setup) -> list[Issue]:
     return _nonfinite("y", setup.y)
 
 
 @check("nonfinite_parameters", "error", "a model parameter holds NaN or inf")
-def _nonfinite_parameters(setup: _Setup) -> list[Issue]:
+def _nonfinite_parameters(setup: Setup) -> list[Issue]:
     bad = [n for n, p in setup.model.named_parameters() if not bool(torch.isfinite(p).all())]
     if not bad:
         return []
@@ -576,7 +91,7 @@ def _nonfinite_parameters(setup: _Setup) -> list[Issue]:
 
 @check("time_as_input", "warning",
        "the input is a monotonic, evenly spaced time index rather than past values of the signal")
-def _time_as_input(setup: _Setup) -> list[Issue]:
+def _time_as_input(setup: Setup) -> list[Issue]:
     """A channel that rises (or falls) by the same step along a sample or time axis is a clock."""
     x = setup.x
     if not setup.finite_x or x.dim() < 2:
@@ -604,7 +119,7 @@ def _time_as_input(setup: _Setup) -> list[Issue]:
         f"{where.capitalize()} is a time index, not past values of the signal: it grows by a constant step. "
         "A model fed t can only learn a map t -> y on the times it saw; it has no past values to continue "
         "the wave from, and for unseen times (extrapolation) it has nothing to go on.",
-        evidence=f"x {_shape(x)}, feature {channel}: along axis {axis} every step is {step:.4g}; "
+        evidence=f"x {shape_of(x)}, feature {channel}: along axis {axis} every step is {step:.4g}; "
         f"values run from {float(x[..., channel].min()):.4g} to {float(x[..., channel].max()):.4g}",
         fix="Feed windows of past values instead: inputs (N, window, 1) holding y[n - window : n], "
         "target y[n] (or y[n : n + horizon]).",
@@ -628,14 +143,14 @@ def _unscaled(name: str, value: Tensor, why: str, fix: str) -> list[Issue]:
     spread = float(value.double().std()) if value.numel() > 1 else 0.0
     return [Issue(
         f"{name} is not scaled: its values reach {largest:.4g}, far outside about [-1, 1]. {why}",
-        evidence=f"{name} {_shape(value)} ranges over [{float(value.min()):.4g}, {float(value.max()):.4g}], "
+        evidence=f"{name} {shape_of(value)} ranges over [{float(value.min()):.4g}, {float(value.max()):.4g}], "
         f"mean {float(value.double().mean()):.4g}, std {spread:.4g}",
         fix=fix,
     )]
 
 
 @check("unscaled_input", "warning", f"input values beyond ±{SCALE_LIMIT:g}, where tanh/sigmoid units saturate")
-def _unscaled_input(setup: _Setup) -> list[Issue]:
+def _unscaled_input(setup: Setup) -> list[Issue]:
     return _unscaled(
         "x", setup.x,
         "tanh and sigmoid gates saturate there, so training is slow. It still trains: measured "
@@ -646,21 +161,21 @@ def _unscaled_input(setup: _Setup) -> list[Issue]:
 
 
 @check("identical_inputs", "error", "every sample in the batch has the same input, so only the mean can be learnt")
-def _identical_inputs(setup: _Setup) -> list[Issue]:
+def _identical_inputs(setup: Setup) -> list[Issue]:
     x = setup.x
     if not setup.finite_x or x.dim() < 2 or x.shape[0] < 2 or not bool((x == x[:1]).all()):
         return []
     return [Issue(
         f"All {x.shape[0]} samples have the same input, so the model cannot tell them apart: "
         "the best it can do is predict the mean of the targets.",
-        evidence=f"x {_shape(x)}: x[i] == x[0] for every i",
+        evidence=f"x {shape_of(x)}: x[i] == x[0] for every i",
         fix="Check the windowing loop: each sample needs its own slice, e.g. series[i : i + window], "
         "not series[0 : window].",
     )]
 
 
 @check("unscaled_target", "warning", f"target values beyond ±{SCALE_LIMIT:g}")
-def _unscaled_target(setup: _Setup) -> list[Issue]:
+def _unscaled_target(setup: Setup) -> list[Issue]:
     return _unscaled(
         "y", setup.y,
         "With a default initialisation the output starts near 0, and Adam's small steps spend the training "
@@ -678,7 +193,7 @@ def _unscaled_target(setup: _Setup) -> list[Issue]:
 
 @check("input_size_mismatch", "error",
        "a recurrent layer's input has a last dimension other than its input_size", needs="trace")
-def _input_size_mismatch(setup: _Setup) -> list[Issue]:
+def _input_size_mismatch(setup: Setup) -> list[Issue]:
     issues = []
     for call in setup.trace.recurrent_calls:
         shape, module = call.input_shape, call.module
@@ -701,7 +216,7 @@ def _input_size_mismatch(setup: _Setup) -> list[Issue]:
 
 @check("unbatched_input", "error", "a recurrent layer got a 2-D input and treats it as one unbatched sequence",
        needs="trace")
-def _unbatched_input(setup: _Setup) -> list[Issue]:
+def _unbatched_input(setup: Setup) -> list[Issue]:
     issues = []
     prediction = setup.prediction if isinstance(setup.prediction, Tensor) else None
     y = setup.y
@@ -715,8 +230,8 @@ def _unbatched_input(setup: _Setup) -> list[Issue]:
         if setup.trace.error is not None:
             reasons.append("the forward pass then fails")
         if prediction is not None and y.dim() >= 1 and prediction.numel() < y.numel():
-            reasons.append(f"the model returns {_shape(prediction)} ({prediction.numel()} value"
-                           f"{'s' if prediction.numel() != 1 else ''}) for a target of {_shape(y)}")
+            reasons.append(f"the model returns {shape_of(prediction)} ({prediction.numel()} value"
+                           f"{'s' if prediction.numel() != 1 else ''}) for a target of {shape_of(y)}")
         if setup.x.dim() == 2 and setup.windows:
             reasons.append("the rows of x are sliding windows (row i+1 is row i shifted by one), i.e. separate "
                            "samples")
@@ -736,7 +251,7 @@ def _unbatched_input(setup: _Setup) -> list[Issue]:
 
 @check("batch_first_ignored", "warning", "batch_first=True has no effect because the input is 2-D (unbatched)",
        needs="trace")
-def _batch_first_ignored(setup: _Setup) -> list[Issue]:
+def _batch_first_ignored(setup: Setup) -> list[Issue]:
     return [Issue(
         f"batch_first=True is ignored for a 2-D (unbatched) input: the layer's output is "
         f"(seq, hidden) = ({call.input_shape[0]}, {call.module.hidden_size}), with no batch axis, so indexing "
@@ -753,7 +268,7 @@ def _batch_and_seq(call: LayerCall) -> tuple[int, int]:
 
 @check("single_step_sequences", "warning", "every sequence has one time step, so the recurrence never runs",
        needs="trace")
-def _single_step_sequences(setup: _Setup) -> list[Issue]:
+def _single_step_sequences(setup: Setup) -> list[Issue]:
     issues = []
     for call in setup.trace.recurrent_calls:
         if len(call.input_shape) != 3:
@@ -772,7 +287,7 @@ def _single_step_sequences(setup: _Setup) -> list[Issue]:
 @check("layout_mismatch", "error",
        "the targets suggest (batch, seq, feature) but the layer reads (seq, batch, feature), or the reverse",
        needs="trace")
-def _layout_mismatch(setup: _Setup) -> list[Issue]:
+def _layout_mismatch(setup: Setup) -> list[Issue]:
     issues = []
     y = setup.y
     for call in setup.trace.recurrent_calls:
@@ -782,7 +297,7 @@ def _layout_mismatch(setup: _Setup) -> list[Issue]:
         batch, seq = _batch_and_seq(call)
         # Targets are indexed by sample: if their count matches the layer's time axis
         # instead of its batch axis, the layout is the other one.
-        per_step_targets = y.dim() >= 2 and _shape(y)[:2] == shape[:2]
+        per_step_targets = y.dim() >= 2 and shape_of(y)[:2] == shape[:2]
         if not (batch > 1 and shape[0] != shape[1] and not per_step_targets and y.dim() >= 1 and y.shape[0] == seq):
             continue
         meant = "(batch, seq, feature)" if not module.batch_first else "(seq, batch, feature)"
@@ -797,7 +312,7 @@ def _layout_mismatch(setup: _Setup) -> list[Issue]:
             f"{_layer(call)} reads its input {shape} as {read}: a batch of {batch} sequences of {seq} steps. "
             f"But the target has {y.shape[0]} samples, matching the other axis, so {meant} was meant: "
             "the hidden state runs across your samples.",
-            evidence=f"input to the layer {shape}, target {_shape(y)}",
+            evidence=f"input to the layer {shape}, target {shape_of(y)}",
             fix=fix,
         ))
     return issues
@@ -807,7 +322,7 @@ def _layout_mismatch(setup: _Setup) -> list[Issue]:
 
 
 @check("forward_error", "error", "the forward pass raised", needs="trace")
-def _forward_error(setup: _Setup) -> list[Issue]:
+def _forward_error(setup: Setup) -> list[Issue]:
     error = setup.trace.error
     if error is None:
         return []
@@ -825,7 +340,7 @@ def _forward_error(setup: _Setup) -> list[Issue]:
 
 
 @check("output_not_tensor", "error", "the model returned something other than a tensor", needs="trace")
-def _output_not_tensor(setup: _Setup) -> list[Issue]:
+def _output_not_tensor(setup: Setup) -> list[Issue]:
     prediction = setup.trace.prediction
     if setup.trace.error is not None or isinstance(prediction, Tensor):
         return []
@@ -835,7 +350,7 @@ def _output_not_tensor(setup: _Setup) -> list[Issue]:
     )]
 
 
-def _judged(comparison: _Comparison) -> tuple[tuple[int, ...] | None, int]:
+def _judged(comparison: Comparison) -> tuple[tuple[int, ...] | None, int]:
     """The broadcast shape of a comparison (``None`` if it cannot broadcast) and its element count."""
     try:
         shape = tuple(torch.broadcast_shapes(comparison.prediction_shape, comparison.target_shape))
@@ -844,8 +359,8 @@ def _judged(comparison: _Comparison) -> tuple[tuple[int, ...] | None, int]:
     return shape, math.prod(shape)
 
 
-def _received(setup: _Setup, comparison: _Comparison) -> str:
-    raw = _shape(setup.prediction)
+def _received(setup: Setup, comparison: Comparison) -> str:
+    raw = shape_of(setup.prediction)
     note = "" if raw == comparison.prediction_shape else f" (the model returned {raw}; the loss reshaped it)"
     return (f"{comparison.function} compares prediction {comparison.prediction_shape}, "
             f"target {comparison.target_shape}{note}")
@@ -853,7 +368,7 @@ def _received(setup: _Setup, comparison: _Comparison) -> str:
 
 @check("shape_mismatch", "error", "prediction and target shapes cannot broadcast: the loss raises",
        needs="prediction")
-def _shape_mismatch(setup: _Setup) -> list[Issue]:
+def _shape_mismatch(setup: Setup) -> list[Issue]:
     for comparison in setup.loss.comparisons:
         if _judged(comparison)[0] is None:
             return [Issue(
@@ -868,7 +383,7 @@ def _shape_mismatch(setup: _Setup) -> list[Issue]:
 @check("broadcast_in_loss", "error",
        "prediction and target shapes differ where the loss compares them, and it silently broadcasts them",
        needs="prediction")
-def _broadcast_in_loss(setup: _Setup) -> list[Issue]:
+def _broadcast_in_loss(setup: Setup) -> list[Issue]:
     for comparison in setup.loss.comparisons:
         broadcast, size = _judged(comparison)
         pred_shape, target_shape = comparison.prediction_shape, comparison.target_shape
@@ -897,7 +412,7 @@ def _broadcast_in_loss(setup: _Setup) -> list[Issue]:
 
 
 @check("loss_error", "error", "the loss function raised", needs="prediction")
-def _loss_error(setup: _Setup) -> list[Issue]:
+def _loss_error(setup: Setup) -> list[Issue]:
     error = setup.loss.error
     if error is None or any(_judged(c)[0] is None for c in setup.loss.comparisons):
         return []  # no error, or shape_mismatch explains it
@@ -908,7 +423,7 @@ def _loss_error(setup: _Setup) -> list[Issue]:
 
 @check("nonfinite_loss", "error", "the loss is NaN or inf (at the first step or during the probe)",
        needs="prediction")
-def _nonfinite_loss(setup: _Setup) -> list[Issue]:
+def _nonfinite_loss(setup: Setup) -> list[Issue]:
     value = setup.loss.value
     if value is not None and not math.isfinite(value):
         return [Issue(
@@ -931,7 +446,7 @@ def _nonfinite_loss(setup: _Setup) -> list[Issue]:
 
 
 @check("input_ignored", "error", "the prediction does not depend on the input", needs="prediction")
-def _input_ignored(setup: _Setup) -> list[Issue]:
+def _input_ignored(setup: Setup) -> list[Issue]:
     if not (setup.trace.x.requires_grad and setup.prediction.requires_grad):
         return []
     grad = setup.input_gradient
@@ -948,7 +463,7 @@ def _input_ignored(setup: _Setup) -> list[Issue]:
 
 @check("wrong_axis", "error",
        "the prediction reads the recurrent output along the batch axis instead of the time axis", needs="prediction")
-def _wrong_axis(setup: _Setup) -> list[Issue]:
+def _wrong_axis(setup: Setup) -> list[Issue]:
     calls = [c for c in setup.trace.recurrent_calls
              if c.output is not None and c.output.requires_grad and len(c.input_shape) == 3]
     issues = []
@@ -971,7 +486,7 @@ def _wrong_axis(setup: _Setup) -> list[Issue]:
             f"The prediction reads the output of {_layer(call)} for only sequence {row} of the {batch} in the "
             f"batch, at {steps} of its {seq} time steps: the index picks the batch axis, not the time axis. In the "
             f"{layout} layout, {wrong} is the last sequence; the last time step is {right}.",
-            evidence=f"the layer's output has shape {_shape(call.output)}; the prediction depends on batch entry "
+            evidence=f"the layer's output has shape {shape_of(call.output)}; the prediction depends on batch entry "
             f"{row} only",
             fix=f"Take the last time step of every sequence: {right}.",
         ))
@@ -980,7 +495,7 @@ def _wrong_axis(setup: _Setup) -> list[Issue]:
 
 @check("samples_mixed", "error", "the prediction for one sample depends on other samples' inputs",
        needs="prediction")
-def _samples_mixed(setup: _Setup) -> list[Issue]:
+def _samples_mixed(setup: Setup) -> list[Issue]:
     axes = setup.sample_axes
     if axes is None or not setup.trace.x.requires_grad or not setup.prediction.requires_grad:
         return []
@@ -999,7 +514,7 @@ def _samples_mixed(setup: _Setup) -> list[Issue]:
                 "mixes samples (reading the sample axis as time, or reshaping with view/reshape where a "
                 "transpose was meant), so information leaks between samples and each sequence the layer reads "
                 "is stitched from pieces of several.",
-                evidence=f"x {_shape(setup.x)} has its samples on axis {x_axis} (from the recurrent layer's "
+                evidence=f"x {shape_of(setup.x)} has its samples on axis {x_axis} (from the recurrent layer's "
                 f"batch_first and the data's shapes); d(prediction[{sample}])/d(x[{sample}']) is non-zero for "
                 f"{others} of the {count - 1} other samples",
                 fix="Change the layout with x.transpose/permute (never view/reshape across the batch and time axes), "
@@ -1011,7 +526,7 @@ def _samples_mixed(setup: _Setup) -> list[Issue]:
 @check("upper_layers_unused", "error",
        "the prediction does not depend on the top layers of a stacked recurrent layer (h_n[0] where h_n[-1] was "
        "meant)", needs="prediction")
-def _upper_layers_unused(setup: _Setup) -> list[Issue]:
+def _upper_layers_unused(setup: Setup) -> list[Issue]:
     issues = []
     for call in setup.trace.recurrent_calls:
         module = call.module
@@ -1045,7 +560,7 @@ def _upper_layers_unused(setup: _Setup) -> list[Issue]:
 @check("state_not_detached", "error",
        "forward() keeps a hidden state on the model that carries the previous batch's graph into the next",
        needs="loss")
-def _state_not_detached(setup: _Setup) -> list[Issue]:
+def _state_not_detached(setup: Setup) -> list[Issue]:
     state = setup.state
     if state.second_call_error is None:
         return []
@@ -1066,7 +581,7 @@ def _state_not_detached(setup: _Setup) -> list[Issue]:
 @check("state_carried_over", "warning",
        "forward() carries a hidden state from one call into the next: right only for consecutive chunks of one "
        "series", needs="loss")
-def _state_carried_over(setup: _Setup) -> list[Issue]:
+def _state_carried_over(setup: Setup) -> list[Issue]:
     state = setup.state
     if state.second_call_error is not None or not state.attributes or state.changed == 0:
         return []
@@ -1093,7 +608,7 @@ def _state_carried_over(setup: _Setup) -> list[Issue]:
 
 @check("constant_output", "warning",
        "after the training probe the output is (nearly) constant over the batch: it learns the mean", needs="probe")
-def _constant_output(setup: _Setup) -> list[Issue]:
+def _constant_output(setup: Setup) -> list[Issue]:
     probe, y = setup.probe, setup.y
     if not all(math.isfinite(loss) for loss in probe.losses):
         return []  # nonfinite_loss reports it
@@ -1106,84 +621,9 @@ def _constant_output(setup: _Setup) -> list[Issue]:
         f"After {probe.steps_run} Adam steps (lr={setup.probe_lr}) on a copy of the model, its output is nearly "
         "constant over the batch: nothing it computes tells the samples apart, so at best it learns the mean of "
         "the targets.",
-        evidence=f"prediction {_shape(prediction)} spans [{float(prediction.min()):.4g}, "
+        evidence=f"prediction {shape_of(prediction)} spans [{float(prediction.min()):.4g}, "
         f"{float(prediction.max()):.4g}], std {spread:.3g} = {spread / target_std:.1%} of the target's std "
         f"{target_std:.3g}; loss {probe.final_loss:.4g} vs var(y) = {float(y.double().var(unbiased=False)):.4g}",
         fix="Fix the errors and warnings above first; if there are none, scale the data, train longer or with a "
         "larger lr, and check that each input really determines its target.",
     )]
-
-
-# Every code check_setup can report, with what it means, derived from the registry.
-# Codes are stable: tests and notebooks may rely on them.
-CODES: dict[str, str] = {registered.code: registered.meaning for registered in CHECKS}
-
-
-# --- the command line ------------------------------------------------------------------------------------
-
-
-class _UsageError(Exception):
-    """A bad path, a missing function or a wrong return value: exit status 2."""
-
-
-def _load_setup(target: str) -> tuple:
-    path_text, colon, function_name = target.rpartition(":")
-    if not colon or not path_text or not function_name:
-        raise _UsageError(f"expected PATH.py:FUNCTION, e.g. setups.py:make_setup, got {target!r}")
-    path = Path(path_text)
-    if not path.is_file():
-        raise _UsageError(f"no such file: {path_text}")
-    spec = importlib.util.spec_from_file_location(f"_doctor_target_{path.stem}", path)
-    if spec is None or spec.loader is None:
-        raise _UsageError(f"cannot import {path_text}: not a Python file")
-    module = importlib.util.module_from_spec(spec)
-    sys.path.insert(0, str(path.resolve().parent))  # as `python file.py` would, for its own imports
-    try:
-        spec.loader.exec_module(module)
-    except Exception as error:
-        raise _UsageError(f"importing {path_text} raised {type(error).__name__}: {error}") from error
-    finally:
-        sys.path.remove(str(path.resolve().parent))
-    function = getattr(module, function_name, None)
-    if not callable(function):
-        defined = sorted(name for name, value in vars(module).items()
-                         if callable(value) and getattr(value, "__module__", None) == module.__name__)
-        raise _UsageError(f"{path_text} defines no function {function_name!r}"
-                          + (f" (it defines: {', '.join(defined)})" if defined else ""))
-    try:
-        result = function()
-    except Exception as error:
-        raise _UsageError(f"{function_name}() raised {type(error).__name__}: {error}") from error
-    if not (isinstance(result, tuple) and len(result) in (3, 4) and isinstance(result[0], nn.Module)
-            and all(isinstance(value, Tensor) for value in result[1:3])
-            and (len(result) == 3 or callable(result[3]))):
-        got = (f"a tuple of {len(result)}: ({', '.join(type(value).__name__ for value in result)})"
-               if isinstance(result, tuple) else f"a {type(result).__name__}")
-        raise _UsageError(f"{function_name}() must return (model, x, y) or (model, x, y, loss_fn) with model an "
-                          f"nn.Module and x, y tensors, got {got}")
-    return result
-
-
-def main(argv: list[str] | None = None) -> int:
-    """``python -m sine_lab.doctor path/to/file.py:function``: print the report; return the exit status."""
-    parser = argparse.ArgumentParser(
-        prog="python -m sine_lab.doctor",
-        description="Check a training setup: imports FUNCTION from FILE, which returns (model, x, y) or "
-        "(model, x, y, loss_fn), and prints the doctor's report. Exit status: 1 if it holds an error, 0 if not, "
-        "2 for a bad path, function or return value.")
-    parser.add_argument("target", metavar="FILE.py:FUNCTION")
-    parser.add_argument("--probe-steps", type=int, default=0, help="Adam steps of the training probe (default 0)")
-    parser.add_argument("--probe-lr", type=float, default=0.01, help="the probe's learning rate (default 0.01)")
-    args = parser.parse_args(argv)
-    try:
-        setup = _load_setup(args.target)
-        report = check_setup(*setup, probe_steps=args.probe_steps, probe_lr=args.probe_lr)
-    except (_UsageError, TypeError, ValueError) as error:
-        print(f"sine_lab.doctor: {error}", file=sys.stderr)
-        return 2
-    print(report)
-    return 1 if report.count_severity("error") else 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())
