@@ -541,11 +541,12 @@ def _upper_layers_unused(setup: Setup) -> list[Issue]:
         if used[-1] or not any(used):
             continue
         top = max(layer for layer, is_used in enumerate(used) if is_used)
+        unused = (f"layer {top + 1} is" if top + 1 == module.num_layers - 1
+                  else f"layers {top + 1}-{module.num_layers - 1} are")
         issues.append(Issue(
             f"The prediction depends on layer {top} of the {module.num_layers}-layer {_layer(call)} but on none "
-            f"above it: it reads a lower layer's final state (h_n[{top}]), so layers {top + 1}-"
-            f"{module.num_layers - 1} are trained for nothing. h_n is (num_layers * directions, batch, hidden) "
-            "with the bottom layer first.",
+            f"above it: it reads a lower layer's final state (h_n[{top}]), so {unused} trained for nothing. "
+            "h_n is (num_layers * directions, batch, hidden) with the bottom layer first.",
             evidence="per-layer gradient of the prediction: " + ", ".join(
                 f"layer {layer} {'non-zero' if is_used else 'zero'}" for layer, is_used in enumerate(used)),
             fix="Read the top layer: h_n[-1] (for a bidirectional layer torch.cat([h_n[-2], h_n[-1]], dim=-1)), "
