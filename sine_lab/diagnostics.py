@@ -13,6 +13,7 @@ from torch import Tensor
 
 from .models import LinearRecurrence, State, describe_model, eval_mode, recurrent_layer
 from .arguments import check_float, check_int, check_tensor
+from .tracing import LayerCall, trace_forward
 
 __all__ = [
     "ShapeStep",
@@ -41,23 +42,16 @@ class ShapeStep:
     note: str = ""
 
 
-def _first_tensor_shape(value: object) -> tuple[int, ...]:
-    if isinstance(value, Tensor):
-        return tuple(value.shape)
-    if isinstance(value, (tuple, list)) and value:
-        return _first_tensor_shape(value[0])
-    return ()
-
-
 def trace_shapes(model: nn.Module, x: Tensor, y: Tensor | None = None) -> list[ShapeStep]:
     """Run ``model(x)`` once and record the shape entering and leaving each direct
     submodule, then what ``nn.MSELoss`` does with the prediction and ``y``.
 
     The recurrent layers' rows say whether PyTorch treated ``x`` as batched:
-    a 2-D ``(L, H_in)`` input is one unbatched sequence of ``L`` steps.
+    a 2-D ``(L, H_in)`` input is one unbatched sequence of ``L`` steps. The forward
+    pass is :func:`sine_lab.tracing.trace_forward`, the one the doctor reads.
 
     Args:
-        model: the model to trace (its direct children are hooked).
+        model: the model to trace (its direct children are reported).
         x: its input.
         y: the target; adds a ``loss`` row with the broadcast shape.
 
@@ -71,35 +65,17 @@ def trace_shapes(model: nn.Module, x: Tensor, y: Tensor | None = None) -> list[S
     check_tensor("x", x, floating=False, finite=False)
     if y is not None:
         check_tensor("y", y, floating=False, finite=False)
-    steps: list[ShapeStep] = []
-
-    def hook(name: str):
-        def record(module: nn.Module, inputs: tuple, output: object) -> None:
-            note = ""
-            if isinstance(module, nn.RNNBase):
-                first = inputs[0]
-                batched = first.dim() == 3
-                note = (
-                    "batched (batch, seq, feature)" if batched and module.batch_first
-                    else "batched (seq, batch, feature)" if batched
-                    else f"unbatched: one sequence of {first.shape[0]} steps"
-                    + (" (batch_first ignored)" if module.batch_first else "")
-                )
-            steps.append(ShapeStep(f"{name} ({type(module).__name__})",
-                                   _first_tensor_shape(inputs), _first_tensor_shape(output), note))
-        return record
-
-    handles = [child.register_forward_hook(hook(name)) for name, child in model.named_children()]
-    try:
-        with torch.no_grad():
-            prediction = model(x)
-    except Exception as error:  # the trace is the diagnosis: report where the forward pass broke
-        steps.append(ShapeStep("forward pass raised", (), (), f"{type(error).__name__}: {error}"))
+    trace = trace_forward(model, x)
+    steps = [
+        ShapeStep(f"{call.name} ({type(call.module).__name__})", call.input_shape, call.output_shape,
+                  _layout_note(call))
+        for call in trace.calls if call.depth == 1 and call.output_shape is not None
+    ]
+    if trace.error is not None:
+        steps.append(ShapeStep("forward pass raised", (), (), f"{type(trace.error).__name__}: {trace.error}"))
         return steps
-    finally:
-        for handle in handles:
-            handle.remove()
     if y is not None:
+        prediction = trace.prediction
         pred_shape, target_shape = tuple(prediction.shape), tuple(y.shape)
         try:
             broadcast = tuple(torch.broadcast_shapes(prediction.shape, y.shape))
@@ -112,6 +88,16 @@ def trace_shapes(model: nn.Module, x: Tensor, y: Tensor | None = None) -> list[S
             broadcast, note = (), "shapes cannot broadcast: MSELoss raises"
         steps.append(ShapeStep(f"loss (MSELoss) vs target {target_shape}", pred_shape, broadcast, note))
     return steps
+
+
+def _layout_note(call: LayerCall) -> str:
+    """How a recurrent layer read its input; empty for other layers."""
+    if not call.recurrent:
+        return ""
+    if len(call.input_shape) == 3:
+        return "batched (batch, seq, feature)" if call.module.batch_first else "batched (seq, batch, feature)"
+    return (f"unbatched: one sequence of {call.input_shape[0]} steps"
+            + (" (batch_first ignored)" if call.module.batch_first else ""))
 
 
 def format_trace(steps: list[ShapeStep]) -> str:
