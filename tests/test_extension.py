@@ -2,6 +2,9 @@
 one line, goes through training, forecasting, checkpoints, the doctor, the benchmark's
 command line and the playground's choices without an edit anywhere in sine_lab."""
 
+import json
+import math
+
 import pytest
 import torch
 from torch import Tensor, nn
@@ -130,3 +133,20 @@ def test_the_playground_widget_lists_and_trains_a_new_kind(window_mlp):
     playground.train_button.click()
     assert playground.history is not None and playground.history.stop_reason == "completed"
     assert playground.evaluation.lag_norms is None
+
+
+def test_the_benchmark_command_line_runs_a_new_kind(window_mlp, tmp_path, capsys):
+    from sine_lab import bench
+
+    result_file = tmp_path / "bench.json"
+    assert bench.main(["--cells", window_mlp, "--horizon", "100", "--json", str(result_file)]) == 0
+    (row,) = json.loads(result_file.read_text())["rows"]
+    assert row["cell"] == window_mlp and math.isfinite(row["one_step_mse"]) and math.isfinite(row["free_run_mse"])
+    assert window_mlp in capsys.readouterr().out
+
+
+def test_the_benchmark_command_line_knows_only_registered_kinds(capsys):
+    from sine_lab import bench
+
+    assert bench.main(["--cells", "window_mlp"]) == 2
+    assert "unknown cell(s) window_mlp; choose from rnn,lstm,gru,linear,irnn" in capsys.readouterr().err
