@@ -40,7 +40,9 @@ def require_chromium() -> None:
     """Skip when the browser is missing, except under CI, where the browser tests must run."""
     if CHROMIUM.exists():
         return
-    reason = f"{CHROMIUM} is missing; `./dev test` installs Debian's chromium when run as root, or set SINE_LAB_CHROMIUM"
+    reason = (
+        f"{CHROMIUM} is missing; `./dev test` installs Debian's chromium when run as root, or set SINE_LAB_CHROMIUM"
+    )
     if os.environ.get("CI") == "true":
         pytest.fail(reason + " - the browser tests must run in CI")
     pytest.skip(reason)

@@ -150,7 +150,9 @@ def test_playground_trains_live_in_jupyterlab(chromium, lab: str) -> None:
     assert len({label for label in live_labels if label.startswith("epoch ")}) >= 2, live_labels
     assert len(sources) >= 3, "the loss plot was not redrawn while training"
     assert page.locator(".sine-lab-error").count() == 0
-    errors = notebook.locator('[data-mime-type="application/vnd.jupyter.stderr"], .jp-OutputArea-output:has-text("Traceback")')
+    errors = notebook.locator(
+        '[data-mime-type="application/vnd.jupyter.stderr"], .jp-OutputArea-output:has-text("Traceback")'
+    )
     assert errors.count() == 0, errors.all_inner_texts()
 
     ARTIFACT.parent.mkdir(exist_ok=True)

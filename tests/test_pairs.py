@@ -38,12 +38,14 @@ def test_pair_matches_notebook(path: Path) -> None:
     committed = pair.read_text()
     if committed != expected:
         # Name the first line that differs, so the report says where the two parted.
-        for number, (have, want) in enumerate(zip(committed.splitlines(), expected.splitlines(), strict=False), 1):
-            if have != want:
-                break
-        else:
-            lines = (len(committed.splitlines()), len(expected.splitlines()))
-            number, have, want = "end", f"{lines[0]} lines", f"{lines[1]} lines"
+        pair_lines, notebook_lines = committed.splitlines(), expected.splitlines()
+        differing = [
+            (number, have, want)
+            for number, (have, want) in enumerate(zip(pair_lines, notebook_lines, strict=False), 1)
+            if have != want
+        ]
+        lengths = ("end", f"{len(pair_lines)} lines", f"{len(notebook_lines)} lines")
+        number, have, want = differing[0] if differing else lengths
         pytest.fail(
             f"{pair.relative_to(ROOT)} is out of sync with {path.name} at line {number}:\n"
             f"  pair:     {have!r}\n  notebook: {want!r}\n{FIX}"
@@ -51,7 +53,8 @@ def test_pair_matches_notebook(path: Path) -> None:
 
 
 def test_no_pair_without_a_notebook() -> None:
-    orphans = sorted(p.name for p in PAIRS.glob("*.py") if not (ROOT / "notebooks" / p.with_suffix(".ipynb").name).is_file())
+    notebooks = {p.stem for p in NOTEBOOKS}
+    orphans = sorted(p.name for p in PAIRS.glob("*.py") if p.stem not in notebooks)
     assert not orphans, f"text pairs whose notebook is gone (delete them or restore the notebook): {orphans}"
 
 

@@ -34,7 +34,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [sys.executable, str(ROOT / "docs" / "site" / "build.py"), str(work / "html"), "--workdir", str(work)],
         capture_output=True, text=True, timeout=600,
     )
-    assert result.returncode == 0, f"the site did not build (Sphinx warnings fail it):\n{result.stdout}\n{result.stderr}"
+    assert result.returncode == 0, f"the site did not build (warnings fail it):\n{result.stdout}\n{result.stderr}"
     return work / "html"
 
 
@@ -119,7 +119,8 @@ def test_every_page_loads_offline_with_images_math_and_links(server: str, site: 
                 problems.append(f"{path}: math present but MathJax rendered none")
         visited = urlsplit(page.url).path.lstrip("/")
         anchors[visited] = set(page.evaluate("Array.from(document.querySelectorAll('[id]'), e => e.id)"))
-        links += [(path, href) for href in page.evaluate("Array.from(document.querySelectorAll('a[href]'), a => a.href)")]
+        hrefs = page.evaluate("Array.from(document.querySelectorAll('a[href]'), a => a.href)")
+        links += [(path, href) for href in hrefs]
         problems += [f"{path}: {m}" for m in messages]
         page.close()
     context.close()

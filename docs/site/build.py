@@ -23,9 +23,9 @@ ROOT = HERE.parents[1]
 def build(destination: Path, workdir: Path) -> int:
     """Write the site's HTML to ``destination``; return Sphinx's exit status (0 on success)."""
     html = workdir / "html"
-    status = build_main(
-        ["-W", "--keep-going", "-q", "-b", "html", "-c", str(HERE), "-d", str(workdir / "doctrees"), str(ROOT), str(html)]
-    )
+    # -W: any warning (a link to a missing chapter, say) fails the build; --keep-going reports them all.
+    options = ["-W", "--keep-going", "-q", "-b", "html", "-c", str(HERE), "-d", str(workdir / "doctrees")]
+    status = build_main([*options, str(ROOT), str(html)])
     if status != 0:
         return status
     if destination.resolve() != html.resolve():
