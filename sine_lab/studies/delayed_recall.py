@@ -71,6 +71,13 @@ def _orthogonal_rnn(hidden: int) -> SequenceModel:
     return model
 
 
+def _relu_rnn(hidden: int) -> SequenceModel:
+    # The IRNN's ReLU without its identity start: separates the activation from the initialisation.
+    model = identity_relu_rnn(hidden)
+    model.rnn.reset_parameters()
+    return model
+
+
 def _lstm_forget_bias(hidden: int) -> SequenceModel:
     model = SequenceModel("lstm", hidden_size=hidden)
     init_forget_gate_bias(model, 1.0)
@@ -87,6 +94,8 @@ MEMORY_CONFIGS: dict[str, MemoryConfig] = {
                      description="tanh RNN, gradient norm clipped to 1"),
         MemoryConfig("rnn + orthogonal", _orthogonal_rnn,
                      description="tanh RNN, recurrent weights initialised orthogonal (all singular values 1)"),
+        MemoryConfig("relu rnn", _relu_rnn,
+                     description="ReLU RNN, PyTorch's default initialisation (the IRNN's activation alone)"),
         MemoryConfig("irnn (relu, identity)", identity_relu_rnn,
                      description="ReLU RNN, recurrent weights initialised to the identity (Le et al. 2015)"),
         MemoryConfig("lstm + forget bias 1", _lstm_forget_bias,
