@@ -80,7 +80,7 @@ class RecordGradNorms(Callback):
 
 
 class ClipGradNorm(Callback):
-    """Scale the gradients so that their total 2-norm is at most ``max_norm`` (Adam only)."""
+    """Scale the gradients so that their total 2-norm is at most ``max_norm`` (not with L-BFGS)."""
 
     order = 5
 

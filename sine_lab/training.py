@@ -28,7 +28,7 @@ __all__ = [
     "History", "OPTIMIZERS", "SCHEDULES", "TrainingState", "fit_autoregressive", "seed_everything", "train",
 ]
 
-OPTIMIZERS = ("adam", "lbfgs")
+OPTIMIZERS = ("adam", "sgd", "lbfgs")
 LBFGS_ITERATIONS_PER_STEP = 20
 SCHEDULES = ("onecycle", "cosine")
 
@@ -142,8 +142,9 @@ def train(
         steps: optimizer steps, >= 1, drawn as mini-batches from shuffled passes (the
             last pass stops early); give this or ``epochs``.
         lr: the learning rate, > 0 (for L-BFGS the initial step length; 1 is usual).
-        optimizer: ``"adam"`` or ``"lbfgs"`` (full batch, no schedule; each step is up
-            to 20 iterations with a strong-Wolfe line search, its closure re-evaluated).
+        optimizer: ``"adam"``, ``"sgd"`` (plain gradient descent, ``w -= lr * grad``) or
+            ``"lbfgs"`` (full batch, no schedule; each step is up to 20 iterations with a
+            strong-Wolfe line search, its closure re-evaluated).
         objective: what is predicted and scored (:mod:`sine_lab.objectives`); default
             :class:`~sine_lab.objectives.LastStep`, ``loss_fn(model(x), y)``.
         loss_fn: the criterion the objective compares with; default ``nn.MSELoss()``.
@@ -260,6 +261,8 @@ def _optimizer(name: str, model: nn.Module, lr: float) -> torch.optim.Optimizer:
             model.parameters(), lr=lr, max_iter=LBFGS_ITERATIONS_PER_STEP, history_size=50,
             line_search_fn="strong_wolfe", tolerance_grad=0.0, tolerance_change=0.0,
         )
+    if name == "sgd":
+        return torch.optim.SGD(model.parameters(), lr=lr)
     return torch.optim.Adam(model.parameters(), lr=lr)
 
 

@@ -2,6 +2,8 @@ import matplotlib
 
 matplotlib.use("Agg")
 
+import json
+
 import pytest
 import torch
 
@@ -11,7 +13,8 @@ from sine_lab.studies.delayed_recall import (
     MEMORY_CONFIGS,
     SUCCESS_NMSE,
     MemoryResult,
-    longest_solved_lag,
+    format_success_table,
+    load_results,
     run_memory_sweep,
     run_memory_trial,
     success_rates,
@@ -20,8 +23,8 @@ from sine_lab.studies.delayed_recall import plot_memory_sweep
 from sine_lab.training import seed_everything
 
 
-def _result(config, lag, seed, nmse, stop_reason="completed"):
-    return MemoryResult(config, lag, seed, nmse, jacobian_norm=1.0, epochs=1, stop_reason=stop_reason)
+def _result(config, lag, seed, nmse, stop_reason="completed", jacobian_norm=1.0):
+    return MemoryResult(config, lag, seed, nmse, jacobian_norm=jacobian_norm, epochs=1, stop_reason=stop_reason)
 
 
 def test_success_needs_a_small_error_and_no_divergence():
@@ -31,21 +34,28 @@ def test_success_needs_a_small_error_and_no_divergence():
     assert _result("a", 5, 0, 0.01).as_dict()["success"] is True
 
 
-def test_success_rates_and_longest_solved_lag_count_seeds():
+def test_success_rates_and_the_table_count_seeds(tmp_path):
     results = [
         _result("a", 5, 0, 0.01), _result("a", 5, 1, 0.01),
         _result("a", 20, 0, 0.01), _result("a", 20, 1, 0.9),
-        _result("a", 50, 0, 0.9), _result("a", 50, 1, 0.9),
-        _result("a", 100, 0, 0.01), _result("a", 100, 1, 0.01),  # solved again, but after a failure
+        _result("a", 50, 0, 0.9, jacobian_norm=1e-8), _result("a", 50, 1, 0.01, jacobian_norm=1e-7),
         _result("b", 5, 0, 0.9),
+        _result("rnn + tbptt 10", 50, 0, 0.9, jacobian_norm=1e-9),
     ]
     rates = success_rates(results)
-    assert rates == {"a": {5: 1.0, 20: 0.5, 50: 0.0, 100: 1.0}, "b": {5: 0.0}}
-    assert longest_solved_lag(results, "a") == 20
-    assert longest_solved_lag(results, "a", min_rate=1.0) == 5
-    assert longest_solved_lag(results, "b") == 0
-    with pytest.raises(ValueError, match="no results"):
-        longest_solved_lag(results, "c")
+    assert rates["a"] == {5: 1.0, 20: 0.5, 50: 0.5} and rates["b"] == {5: 0.0}
+    table = format_success_table(results).splitlines()
+    assert table[1].split() == ["a", "2/2", "1/2", "1/2"]
+    assert table[2].split() == ["b", "0/1", "-", "-"]
+    # Truncated BPTT cuts the gradient by design: its vanished start is not counted.
+    assert table[-1].endswith("< 1e-6: 2, of which 1 succeeded")
+    path = tmp_path / "sweep.json"
+    path.write_text(json.dumps([r.as_dict() for r in results]))
+    assert load_results(path) == results
+    with pytest.raises(ValueError, match="memory-sweep JSON"):
+        load_results(tmp_path / "missing.json")
+    with pytest.raises(ValueError, match="at least one"):
+        format_success_table([])
 
 
 def test_a_trial_records_the_initial_jacobian_at_the_lag_and_learns_a_short_lag():
@@ -90,5 +100,9 @@ def test_plot_memory_sweep_draws_one_line_per_config_in_each_panel():
     axes = figure.axes
     assert len(axes) == 3
     assert all(len(ax.get_lines()) >= 2 for ax in axes)
-    assert [t.get_text() for t in axes[0].get_legend().get_texts()] == ["a", "b"]
-    assert list(axes[0].get_lines()[0].get_ydata()) == [1.0, 0.0, 0.0]  # NMSE 0.05, 0.1, 0.2: only < 0.1 succeeds
+    assert [t.get_text() for t in figure.legends[0].get_texts()] == ["a", "b"]
+    first, second = axes[0].get_lines()[:2]
+    assert list(first.get_ydata()) == [1.0, 0.0, 0.0]  # NMSE 0.05, 0.1, 0.2: only < 0.1 succeeds
+    # Equal values must not hide one line behind the other: each config sits beside its lag.
+    assert all(a < lag < b for a, lag, b in zip(first.get_xdata(), (1, 2, 4), second.get_xdata(), strict=True))
+    assert first.get_color() != second.get_color()

@@ -8,9 +8,11 @@ same code.
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
@@ -22,7 +24,7 @@ from ..callbacks import OnEpochEnd
 from ..data import delayed_recall
 from ..diagnostics import jacobian_norms_vs_lag
 from ..forecasting import Stage
-from ..models import build_model, init_forget_gate_bias, init_orthogonal_recurrent
+from ..models import build_model, init_forget_gate_bias, init_orthogonal_recurrent, recurrent_layer
 from ..objectives import LastStep, TruncatedBPTT
 from ..training import seed_everything
 
@@ -34,7 +36,9 @@ __all__ = [
     "run_memory_trial",
     "run_memory_sweep",
     "success_rates",
-    "longest_solved_lag",
+    "format_success_table",
+    "load_results",
+    "config_colour",
     "plot_memory_sweep",
 ]
 
@@ -79,6 +83,11 @@ class MemoryConfig:
         return Stage(lr, epochs=epochs, batch_size=batch_size, clip=self.clip_grad_norm, objective=objective)
 
 
+def _default_recurrent_init(model: nn.Module) -> None:
+    # The IRNN's ReLU without its identity start: separates the activation from the initialisation.
+    recurrent_layer(model, "the relu rnn configuration").reset_parameters()
+
+
 MEMORY_CONFIGS: dict[str, MemoryConfig] = {
     c.name: c
     for c in [
@@ -89,6 +98,8 @@ MEMORY_CONFIGS: dict[str, MemoryConfig] = {
                      description="tanh RNN, gradient norm clipped to 1"),
         MemoryConfig("rnn + orthogonal", "rnn", init_orthogonal_recurrent,
                      description="tanh RNN, recurrent weights initialised orthogonal (all singular values 1)"),
+        MemoryConfig("relu rnn", "irnn", _default_recurrent_init,
+                     description="ReLU RNN, PyTorch's default initialisation (the IRNN's activation alone)"),
         MemoryConfig("irnn (relu, identity)", "irnn",
                      description="ReLU RNN, recurrent weights initialised to the identity (Le et al. 2015)"),
         MemoryConfig("lstm + forget bias 1", "lstm", init_forget_gate_bias,
@@ -220,23 +231,61 @@ def success_rates(results: Iterable[MemoryResult]) -> dict[str, dict[int, float]
     return {c: {lag: sum(v) / len(v) for lag, v in sorted(by_lag.items())} for c, by_lag in table.items()}
 
 
-def longest_solved_lag(results: Iterable[MemoryResult], config: str, *, min_rate: float = 0.5) -> int:
-    """The largest lag at which at least ``min_rate`` of the seeds of ``config``
-    succeed, with every shorter swept lag solved too (0 if even the shortest fails)."""
-    rates = success_rates(results).get(config)
-    if rates is None:
-        raise ValueError(f"no results for config {config!r}")
-    solved = 0
-    for lag, rate in rates.items():
-        if rate < min_rate:
-            break
-        solved = lag
-    return solved
+def format_success_table(results: Iterable[MemoryResult]) -> str:
+    """A table of the seeds that succeed, ``successes/seeds``, one row per configuration and
+    one column per lag (in the order first seen), and a last line on the runs that started
+    with a vanished gradient at their lag (``‖∂h_T/∂h_{T-lag}‖ < 1e-6``, truncated BPTT aside)."""
+    results = list(results)
+    if not results:
+        raise ValueError("results must hold at least one MemoryResult")
+    configs = list(dict.fromkeys(r.config for r in results))
+    lags = sorted({r.lag for r in results})
+    lines = [f"{'seeds that succeed':26s}" + "".join(f"{f'k={lag}':>8s}" for lag in lags)]
+    for config in configs:
+        cells = []
+        for lag in lags:
+            runs = [r for r in results if r.config == config and r.lag == lag]
+            cells.append(f"{sum(r.success for r in runs)}/{len(runs)}" if runs else "-")
+        lines.append(f"{config:26s}" + "".join(f"{cell:>8s}" for cell in cells))
+    # Truncated BPTT cuts the gradient by design, so its runs say nothing about vanishing.
+    tiny = [r for r in results if r.jacobian_norm < 1e-6 and not _truncated(r.config)]
+    lines.append(f"runs starting with ‖∂h_T/∂h_(T−k)‖ < 1e-6: {len(tiny)}, of which "
+                 f"{sum(r.success for r in tiny)} succeeded")
+    return "\n".join(lines)
+
+
+def _truncated(config: str) -> bool:
+    known = MEMORY_CONFIGS.get(config)
+    return known is not None and known.truncate_bptt is not None
+
+
+def load_results(path: str | Path) -> list[MemoryResult]:
+    """The results written by ``scripts/memory_sweep.py`` (a JSON list of :meth:`MemoryResult.as_dict`)."""
+    try:
+        records = json.loads(Path(path).read_text())
+        # "success" is derived (as_dict adds it), not a field.
+        return [MemoryResult(**{k: v for k, v in record.items() if k != "success"}) for record in records]
+    except (OSError, ValueError, TypeError) as error:
+        raise ValueError(f"{path} is not a memory-sweep JSON file written by scripts/memory_sweep.py: {error}") from error
+
+
+def config_colour(name: str, others: Sequence[str] = ()) -> object:
+    """The colour of a configuration in every figure of the memory chapter: its place in
+    :data:`MEMORY_CONFIGS`; a name not there takes its place in ``others`` on a second
+    palette (Dark2), so it clashes with none of them."""
+    if name in MEMORY_CONFIGS:
+        return f"C{list(MEMORY_CONFIGS).index(name)}"
+    unknown = [n for n in others if n not in MEMORY_CONFIGS]
+    return plt.get_cmap("Dark2")(unknown.index(name) % 8 if name in unknown else 0)
 
 
 def plot_memory_sweep(results: Iterable[MemoryResult], *, title: str, configs: Iterable[str] | None = None) -> Figure:
     """Three panels against the lag, one line per configuration: success rate over seeds,
     median held-out NMSE, and median ``‖∂h_T/∂h_{T-lag}‖`` at initialisation.
+
+    Configurations often share a value (several at success rate 0); each line is shifted
+    sideways by a few percent of its lag, so no line hides another. The legend sits outside
+    the panels.
 
     Args:
         results: from :func:`~sine_lab.studies.delayed_recall.run_memory_sweep`.
@@ -246,24 +295,25 @@ def plot_memory_sweep(results: Iterable[MemoryResult], *, title: str, configs: I
     results = list(results)
     rates = success_rates(results)
     names = list(configs) if configs is not None else list(rates)
-    fig, axes = plt.subplots(1, 3, figsize=(15, 4.2))
-    for name in names:
+    fig, axes = plt.subplots(1, 3, figsize=(16, 4.2))
+    for i, name in enumerate(names):
         lags = list(rates[name])
+        shifted = [lag * 1.04 ** (i - (len(names) - 1) / 2) for lag in lags]
         mine = [r for r in results if r.config == name]
-        line, = axes[0].plot(lags, [rates[name][lag] for lag in lags], "o-", label=name)
-        axes[1].plot(lags, [_median(mine, "test_nmse", lag) for lag in lags], "o-", color=line.get_color())
+        style = {"color": config_colour(name, names), "marker": "o", "markersize": 4}
+        axes[0].plot(shifted, [rates[name][lag] for lag in lags], label=name, **style)
+        axes[1].plot(shifted, [_median(mine, "test_nmse", lag) for lag in lags], **style)
         # Floor so that an underflowed norm (0) still shows on the log axis.
-        axes[2].plot(lags, [max(_median(mine, "jacobian_norm", lag), 1e-40) for lag in lags], "o-",
-                     color=line.get_color())
+        axes[2].plot(shifted, [max(_median(mine, "jacobian_norm", lag), 1e-40) for lag in lags], **style)
     axes[0].set(ylabel="success rate (held-out NMSE < 0.1)", ylim=(-0.05, 1.05))
     axes[1].set(ylabel="median held-out NMSE (1 = knows nothing)", yscale="log")
     axes[1].axhline(0.1, linestyle="--", color="grey", linewidth=1)
     axes[2].set(ylabel="median ‖∂h_T/∂h_(T−lag)‖ at initialisation", yscale="log")
     for ax in axes:
         ax.set(xlabel="lag (silent steps)", xscale="log")
-    axes[0].legend(fontsize=8)
     fig.suptitle(title)
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 0.87, 1))
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="center right", fontsize=8)
     return fig
 
 
