@@ -38,6 +38,7 @@ __all__ = [
     "Recipe",
     "Task",
     "TARGETS",
+    "estimate_period",
     "format_sweep",
     "free_run_mse",
     "main",
@@ -101,6 +102,48 @@ def make_task(period: float = 20.0, *, seed: int = 0, n_series: int = 100, n_tes
     shifts = torch.randint(-80, 80, (n_series,), generator=generator)
     series = _sines(shifts, period, 0, 1000)
     return Task(period, series[:-n_test], series[-n_test:], shifts[-n_test:])
+
+
+def estimate_period(series: Tensor) -> float:
+    """The period of a sampled sine, in samples per radian, from the data alone.
+
+    A sampled sine obeys ``s[n+k] + s[n-k] = 2 cos(k/P) s[n]`` for every lag ``k``;
+    the least-squares fit of that relation over every series gives ``P``. A first fit
+    at lag 1 gives a rough ``P``; the fit is then repeated at a lag of about one radian
+    (``k ≈ P``, twice), where the wave bends far more from one sample to the next than
+    noise does: with Gaussian noise of 1% of the amplitude at ``P = 20``, lag 1 alone is
+    7% off, the refined estimate 0.015% (3% noise: 0.12% at ``P`` = 5, 20 and 100). Exact for a noiseless sine of any phase and
+    amplitude; computed in float64.
+
+    Args:
+        series: ``(T,)`` or ``(n_series, T)``, ``T >= 3``, finite.
+
+    Raises:
+        ValueError: if the series does not oscillate (e.g. a constant, a ramp or an
+            exponential) — there is no period to estimate.
+    """
+    check_tensor("series", series, ndim=(1, 2), layout="(T,) or (n_series, T)", floating=True, finite=True)
+    rows = (series.unsqueeze(0) if series.dim() == 1 else series).double()
+    if rows.shape[1] < 3:
+        raise ValueError(f"series must have at least 3 time steps to estimate a period, got {rows.shape[1]}")
+    if not bool(rows.any()):
+        raise ValueError("series is all zeros: there is no wave to estimate a period from")
+    period = _period_at_lag(rows, 1)
+    for _ in range(2):
+        period = _period_at_lag(rows, min(max(1, round(period)), (rows.shape[1] - 1) // 2))
+    return period
+
+
+def _period_at_lag(rows: Tensor, lag: int) -> float:
+    middle = rows[:, lag:-lag]
+    outer = rows[:, 2 * lag :] + rows[:, : -2 * lag]
+    cosine = float((middle * outer).sum()) / float((middle**2).sum()) / 2
+    if not -1.0 < cosine < 1.0:
+        raise ValueError(
+            f"series does not oscillate like a sampled sine (the fit s[n+{lag}] + s[n-{lag}] = 2c s[n] gives "
+            f"c = {cosine:.6g}, outside (-1, 1)), so it has no period to estimate"
+        )
+    return lag / math.acos(cosine)
 
 
 @dataclass(frozen=True)
@@ -199,14 +242,16 @@ def train_model(cell: str, task: Task, recipe: Recipe = Recipe(), *, seed: int =
     before ``n = STABLE_UNTIL`` scores infinity); the weights with the best score are
     kept, the stage's starting weights included, and stage 3 stops after
     ``rollout_patience`` scores without improvement. Lengths are stretched for slow
-    waves (:meth:`Recipe.for_period`). The test series are never touched.
+    waves (:meth:`Recipe.for_period`, at the period :func:`estimate_period` measures in
+    the fitting part of the training series). The test series are never touched.
 
     Returns:
         the trained model and the :class:`History` of each stage.
     """
     cell = check_choice("cell", cell, tuple(CELLS))
     seed = check_int("seed", seed, minimum=0)
-    recipe = recipe.for_period(task.period)
+    # The recipe adapts to the period it measures in the training data; it is not told it.
+    recipe = recipe.for_period(estimate_period(task.train[:, : recipe.validation_start]))
     if not recipe.warmup + 1 < recipe.chunk <= recipe.validation_start:
         raise ValueError(f"recipe needs warmup + 1 < chunk <= validation_start, got {recipe}")
     seed_everything(seed)

@@ -9,6 +9,7 @@ from sine_lab.bench import (
     FREE_RUN_TARGETS,
     TARGETS,
     Recipe,
+    estimate_period,
     format_sweep,
     free_run_mse,
     main,
@@ -275,3 +276,52 @@ def test_validation_rejects_a_free_run_that_blows_up_after_the_scored_steps():
         assert torch.isinf(objective.predict(growing, context)).all()
         short = _StableRollout(5, bound=2.0, checked=5)
         assert torch.allclose(short.predict(growing, context), 1.01 ** torch.arange(1, 6.0))
+
+
+@pytest.mark.parametrize("period", [5.0, 7.0, 13.0, 35.0, 70.0, 100.0])
+def test_estimate_period_recovers_any_period_from_any_phase_and_amplitude(period):
+    generator = torch.Generator().manual_seed(int(period))
+    n = torch.arange(300, dtype=torch.float64)
+    phases = 6.3 * torch.rand(4, 1, generator=generator, dtype=torch.float64)
+    amplitudes = 0.1 + 3 * torch.rand(4, 1, generator=generator, dtype=torch.float64)
+    series = (amplitudes * torch.sin(n / period + phases)).float()
+    assert estimate_period(series) == pytest.approx(period, rel=1e-5)
+    assert estimate_period(series[2]) == pytest.approx(period, rel=1e-5), "one series is enough"
+
+
+def test_estimate_period_is_not_thrown_by_noise():
+    # Lag 1 alone is 7% off here (the wave bends by only 1/400 per sample); the refit at one radian is not.
+    clean = make_task(20.0, seed=0).train[:, :800]
+    noisy = clean + 0.01 * torch.randn(clean.shape, generator=torch.Generator().manual_seed(0))
+    assert estimate_period(noisy) == pytest.approx(20.0, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    "series, error, text",
+    [
+        (torch.ones(10), ValueError, "does not oscillate"),
+        (torch.arange(10.0), ValueError, "does not oscillate"),
+        (torch.exp(torch.arange(30.0) / 10), ValueError, "does not oscillate"),
+        (torch.tensor([1.0, -1.0, 1.0, -1.0]), ValueError, "does not oscillate"),
+        (torch.zeros(5), ValueError, "all zeros"),
+        (torch.tensor([1.0, 2.0]), ValueError, "at least 3 time steps"),
+        (torch.tensor([0.0, 1.0, float("nan"), 1.0]), ValueError, "must be finite"),
+        (torch.arange(10), TypeError, "floating-point"),
+        (torch.zeros(2, 3, 4), ValueError, "(T,) or (n_series, T)"),
+        ([0.0, 1.0, 0.0], TypeError, "torch.Tensor"),
+    ],
+)
+def test_estimate_period_rejects_what_is_not_a_wave(series, error, text):
+    with pytest.raises(error, match=re.escape(text)):
+        estimate_period(series)
+
+
+def test_train_model_derives_the_warmup_from_the_measured_period_not_the_task_label(monkeypatch):
+    import sine_lab.bench as bench
+
+    seen = []
+    monkeypatch.setattr(bench.Recipe, "for_period", lambda self, period: seen.append(period) or self)
+    task = make_task(50.0)
+    mislabelled = type(task)(99.0, task.train, task.test, task.test_shifts)
+    train_model("linear", mislabelled, TINY)
+    assert seen == [pytest.approx(50.0, rel=1e-6)]
