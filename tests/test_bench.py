@@ -241,6 +241,7 @@ def test_fitting_sees_only_values_before_the_cut_and_validation_scores_only_afte
         return History()
 
     monkeypatch.setattr(bench, "train", recording_train)
+    monkeypatch.setattr(bench, "estimate_period", lambda series: 20.0)  # a ramp has no period
     n = torch.arange(1000, dtype=torch.float32)
     # Each value is its own time index (give or take 0.1), so a tensor's values say which times it holds.
     ramp = (n + 0.1 * torch.sin(n)).expand(97, -1).clone()
