@@ -7,8 +7,9 @@ then generates free-running; the score is the MSE of the generated ``n = 1000 ..
 1000 + horizon - 1`` against the true continuation.
 
 Run ``python -m sine_lab.bench --periods 5,10,20,50,100 --seeds 0-4 --json sweep.json`` for
-the sweep over sampling rates (``--help`` for the options). Everything here is importable,
-so tests and chapters use the same task, recipe and scoring as the command line.
+the sweep over sampling rates (``--help`` for the options). The models are trained with the
+standard forecasting recipe (:class:`~sine_lab.forecasting.ForecastSettings`); this module
+holds only the task, its scoring, the command line and its table and JSON.
 """
 
 from __future__ import annotations
@@ -19,44 +20,39 @@ import math
 import sys
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import torch
 import torch.nn as nn
 from torch import Tensor
 
-from .callbacks import ClipGradNorm, Validate
-from .data import make_windows
-from .models import CELLS, SequenceModel, forecast
-from .objectives import PerStep, Rollout
-from .training import History, fit_autoregressive, seed_everything, train
-from .arguments import check_choice, check_float, check_int, check_tensor
+from . import forecasting
+from .arguments import check_choice, check_float, check_int
+from .forecasting import ForecastSettings, one_step_mse
+from .models import MODEL_KINDS
 
 __all__ = [
+    "DEFAULT_CELLS",
     "FREE_RUN_TARGETS",
     "HORIZONS",
-    "Recipe",
     "Task",
     "TARGETS",
-    "estimate_period",
     "format_sweep",
     "free_run_mse",
     "main",
     "make_task",
-    "one_step_mse",
     "run_misses",
     "run_sweep",
     "score",
     "summarize",
-    "train_model",
 ]
 
 PERIOD_RANGE = (5.0, 100.0)
 MAX_HORIZON = 5000
 OBSERVED = 999  # values of a test series the model sees, n = 0 .. 998
-# A validated model's free run must stay bounded up to this time index (the end of
-# the default test horizon); later blow-ups cost more validation time than they are worth.
-STABLE_UNTIL = 2000
+# The kinds benchmarked by default; --cells may name any registered kind whose builder
+# takes the recipe's model settings (hidden_size, delta_scale).
+DEFAULT_CELLS = ("rnn", "lstm", "gru", "linear")
 # The targets for RNN, LSTM and GRU at every period (issue 12): per run, and for the
 # median over seeds of the training time; free-running MSE by horizon.
 TARGETS = {"train_seconds": 10.0, "median_train_seconds": 5.0, "one_step_mse": 1e-6}
@@ -104,226 +100,14 @@ def make_task(period: float = 20.0, *, seed: int = 0, n_series: int = 100, n_tes
     return Task(period, series[:-n_test], series[-n_test:], shifts[-n_test:])
 
 
-def estimate_period(series: Tensor) -> float:
-    """The period of a sampled sine, in samples per radian, from the data alone.
-
-    A sampled sine obeys ``s[n+k] + s[n-k] = 2 cos(k/P) s[n]`` for every lag ``k``;
-    the least-squares fit of that relation over every series gives ``P``. A first fit
-    at lag 1 gives a rough ``P``; the fit is then repeated at a lag of about one radian
-    (``k ≈ P``, twice), where the wave bends far more from one sample to the next than
-    noise does: with Gaussian noise of 1% of the amplitude at ``P = 20``, lag 1 alone is
-    7% off, the refined estimate 0.015% (3% noise: 0.12% at ``P`` = 5, 20 and 100). Exact for a noiseless sine of any phase and
-    amplitude; computed in float64.
-
-    Args:
-        series: ``(T,)`` or ``(n_series, T)``, ``T >= 3``, finite.
-
-    Raises:
-        ValueError: if the series does not oscillate (e.g. a constant, a ramp or an
-            exponential) — there is no period to estimate.
-    """
-    check_tensor("series", series, ndim=(1, 2), layout="(T,) or (n_series, T)", floating=True, finite=True)
-    rows = (series.unsqueeze(0) if series.dim() == 1 else series).double()
-    if rows.shape[1] < 3:
-        raise ValueError(f"series must have at least 3 time steps to estimate a period, got {rows.shape[1]}")
-    if not bool(rows.any()):
-        raise ValueError("series is all zeros: there is no wave to estimate a period from")
-    period = _period_at_lag(rows, 1)
-    for _ in range(2):
-        period = _period_at_lag(rows, min(max(1, round(period)), (rows.shape[1] - 1) // 2))
-    return period
-
-
-def _period_at_lag(rows: Tensor, lag: int) -> float:
-    middle = rows[:, lag:-lag]
-    outer = rows[:, 2 * lag :] + rows[:, : -2 * lag]
-    cosine = float((middle * outer).sum()) / float((middle**2).sum()) / 2
-    if not -1.0 < cosine < 1.0:
-        raise ValueError(
-            f"series does not oscillate like a sampled sine (the fit s[n+{lag}] + s[n-{lag}] = 2c s[n] gives "
-            f"c = {cosine:.6g}, outside (-1, 1)), so it has no period to estimate"
-        )
-    return lag / math.acos(cosine)
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """How :func:`train_model` trains. The defaults are what the benchmark runs.
-
-    Attributes:
-        hidden_size: units of the rnn/lstm/gru cell (the linear cell always has 2).
-        warmup: steps of each training chunk that only set up the state and are
-            not scored; predictions are also scored from this step on in tests.
-        chunk: time steps per training chunk.
-        batch_size: chunks per Adam step.
-        adam_steps: Adam steps (one-cycle schedule up to ``lr``, gradient clipping at 1).
-        lr: Adam's peak learning rate.
-        lbfgs_steps: full-batch L-BFGS steps (of up to 20 iterations each) after Adam,
-            on ``batch_size`` fixed chunks; validated after each step, the best is kept.
-        validation_start: training series are cut in time here: chunks for fitting
-            end before it, validation scores only later values.
-        rollout: if > 0, a last stage fits free-running forecasts of this many steps
-            (a multi-step loss) with ``rollout_steps`` L-BFGS steps.
-        rollout_steps: L-BFGS steps of that stage; it is validated by free-running each
-            training series from all its values before ``validation_start`` to its end.
-        rollout_warmup: past values that set up the state before each training rollout.
-            Long, as at test time: from a short warm-up the state is still settling and
-            that transient, not the drift over many steps, dominates the rollout loss.
-        rollout_patience: stop that stage after this many validation scores without
-            improvement (``None``: run all ``rollout_steps``).
-        reference_period: the period ``warmup`` is meant for (see :meth:`for_period`);
-            ``None`` uses the lengths as given at every period.
-    """
-
-    hidden_size: int = 32
-    warmup: int = 40
-    chunk: int = 120
-    batch_size: int = 32
-    adam_steps: int = 150
-    lr: float = 5e-3
-    lbfgs_steps: int = 8
-    validation_start: int = 800
-    rollout: int = 200
-    rollout_steps: int = 6
-    rollout_patience: int | None = 2
-    rollout_warmup: int = 200
-    reference_period: float | None = 20.0
-
-    def for_period(self, period: float) -> "Recipe":
-        """The recipe for a task of ``period`` samples per radian.
-
-        With ``reference_period`` set, ``warmup`` counts samples at that period and is
-        stretched for slower waves (``chunk`` keeps its scored length): a state set up
-        from a fixed number of samples sees less of a slow wave, too little of its
-        slope to forecast it. Faster waves keep the given lengths.
-        """
-        period = check_float("period", period, minimum=0.0, exclusive_minimum=True)
-        if self.reference_period is None or period <= self.reference_period:
-            return self
-        warmup = round(self.warmup * period / self.reference_period)
-        return replace(self, warmup=warmup, chunk=self.chunk + warmup - self.warmup, reference_period=None)
-
-
-def _teacher_forcing_pairs(series: Tensor, recipe: Recipe, stride: int) -> tuple[Tensor, Tensor]:
-    """Chunks ``(N, chunk, 1)`` and their next values after the warm-up ``(N, chunk - warmup)``."""
-    inputs, following = make_windows(series, recipe.chunk, stride=stride)
-    return inputs, torch.cat([inputs[:, recipe.warmup + 1 :, 0], following], dim=1)
-
-
-class _StableRollout(Rollout):
-    """The scored forecast, or infinity if the model's free run leaves ``bound`` within
-    ``checked`` steps: a run can stay close over the validation stretch and still
-    blow up later, and the test scores far beyond that stretch. Needs no true values."""
-
-    def __init__(self, steps: int, bound: float, checked: int) -> None:
-        super().__init__(steps)
-        self.bound, self.checked = bound, checked
-
-    def predict(self, model: nn.Module, x: Tensor) -> Tensor:
-        generated = forecast(model, x, max(self.steps, self.checked))
-        scored = generated[:, : self.steps]
-        if not bool(generated.abs().max() <= self.bound):
-            return torch.full_like(scored, math.inf)
-        return scored
-
-
-def train_model(cell: str, task: Task, recipe: Recipe = Recipe(), *, seed: int = 0) -> tuple[SequenceModel, list[History]]:
-    """Train one model on ``task.train`` with ``recipe``.
-
-    ``"linear"`` is the 2-unit linear recurrence with least-squares coefficients
-    (:func:`~sine_lab.training.fit_autoregressive`; no stages, no histories). Any other
-    cell predicts the change per step (``delta_scale`` = spread of the training
-    differences). Stage 1: mini-batch Adam on chunks, per-step (teacher-forced) loss
-    after the warm-up. Stage 2: full-batch L-BFGS on fixed chunks, same loss. Optional
-    stage 3: L-BFGS on a rollout loss (free-running forecasts from ``rollout_warmup``
-    values). Both are validated on the later stretch of the training series (``n >=
-    validation_start``): stage 2 with its own loss, stage 3 by free-running from all
-    earlier values, as the test does (a forecast that leaves twice the data's amplitude
-    before ``n = STABLE_UNTIL`` scores infinity); the weights with the best score are
-    kept, the stage's starting weights included, and stage 3 stops after
-    ``rollout_patience`` scores without improvement. Lengths are stretched for slow
-    waves (:meth:`Recipe.for_period`, at the period :func:`estimate_period` measures in
-    the fitting part of the training series). The test series are never touched.
-
-    Returns:
-        the trained model and the :class:`History` of each stage.
-    """
-    cell = check_choice("cell", cell, tuple(CELLS))
-    seed = check_int("seed", seed, minimum=0)
-    # The recipe adapts to the period it measures in the training data; it is not told it.
-    recipe = recipe.for_period(estimate_period(task.train[:, : recipe.validation_start]))
-    if not recipe.warmup + 1 < recipe.chunk <= recipe.validation_start:
-        raise ValueError(f"recipe needs warmup + 1 < chunk <= validation_start, got {recipe}")
-    seed_everything(seed)
-    fit_part = task.train[:, : recipe.validation_start]
-    if cell == "linear":
-        # A linear model's least-squares fit is a closed-form solve, not a descent.
-        return SequenceModel.linear_predictor(fit_autoregressive(fit_part, 2)).eval(), []
-    model = SequenceModel(cell, hidden_size=recipe.hidden_size, delta_scale=float(fit_part.diff(dim=1).std()))
-    # A chunk's first scored target is warmup + 1 steps after its start: starting the
-    # validation chunks that far before the cut scores only values from the cut on.
-    val_part = task.train[:, recipe.validation_start - recipe.warmup - 1 :]
-    x_fit, y_fit = _teacher_forcing_pairs(fit_part, recipe, stride=5)
-    x_val, y_val = _teacher_forcing_pairs(val_part, recipe, stride=recipe.chunk)
-    generator = torch.Generator().manual_seed(seed)
-    order = torch.randperm(x_fit.shape[0], generator=generator)
-    x_val, y_val = x_val[: 2 * recipe.batch_size], y_val[: 2 * recipe.batch_size]
-    per_step = PerStep(recipe.warmup)
-    histories = []
-
-    adam_index = order[torch.arange(recipe.adam_steps * recipe.batch_size) % order.numel()]
-    histories.append(train(
-        model, x_fit[adam_index], y_fit[adam_index], epochs=1, lr=recipe.lr, batch_size=recipe.batch_size,
-        schedule="onecycle", objective=per_step, callbacks=[ClipGradNorm(1.0)], seed=seed,
-    ))
-    if recipe.lbfgs_steps:
-        fixed = order[: recipe.batch_size]
-        histories.append(train(
-            model, x_fit[fixed], y_fit[fixed], epochs=recipe.lbfgs_steps, lr=1.0, optimizer="lbfgs",
-            objective=per_step, callbacks=[Validate(x_val, y_val)],
-        ))
-    if recipe.rollout:
-        # Each window: `rollout_warmup` past values, `rollout` future values.
-        x_roll, y_roll = make_windows(fit_part, recipe.rollout_warmup, recipe.rollout, stride=recipe.rollout)
-        chosen = torch.randperm(x_roll.shape[0], generator=generator)[: recipe.batch_size]
-        # Validate as the test scores: each training series free-runs from everything
-        # before the cut to its end (and must stay bounded until STABLE_UNTIL).
-        validate = Validate(
-            task.train[:, : recipe.validation_start, None], task.train[:, recipe.validation_start :],
-            patience=recipe.rollout_patience,
-            objective=_StableRollout(
-                task.train.shape[1] - recipe.validation_start, 2 * float(task.train.abs().max()),
-                checked=STABLE_UNTIL - recipe.validation_start,
-            ),
-        )
-        histories.append(train(
-            model, x_roll[chosen], y_roll[chosen], epochs=recipe.rollout_steps, lr=1.0, optimizer="lbfgs",
-            objective=Rollout(recipe.rollout), callbacks=[validate],
-        ))
-    model.eval()
-    return model, histories
-
-
-def one_step_mse(model: SequenceModel, series: Tensor, warmup: int = Recipe.warmup) -> float:
-    """Teacher-forced one-step MSE: run over ``series`` ``(n, T)`` and score the
-    predictions of ``n = warmup + 1 .. T - 1`` (each made from all earlier true values)."""
-    check_tensor("series", series, ndim=2, layout="(n_series, T)")
-    warmup = check_int("warmup", warmup, minimum=0, maximum=series.shape[1] - 2)
-    with torch.no_grad():
-        outputs, _ = model.run(series[:, :-1, None])
-    return float(((outputs[:, warmup:, 0] - series[:, warmup + 1 :]) ** 2).mean())
-
-
-def free_run_mse(model: SequenceModel, task: Task, horizon: int = 1000) -> tuple[float, Tensor]:
+def free_run_mse(model: nn.Module, task: Task, horizon: int = 1000) -> tuple[float, Tensor]:
     """Free-running MSE on the test series and the forecast ``(3, horizon)`` it scores.
 
     The model sees ``n = 0 .. 998``; its forecast of ``n = 999`` is fed back like
     every later one, and ``n = 1000 .. 999 + horizon`` are compared with the truth.
     """
     horizon = check_int("horizon", horizon, minimum=1, maximum=MAX_HORIZON)
-    with torch.no_grad():
-        generated = forecast(model, task.test[:, :OBSERVED, None], horizon + 1)[:, 1:]
-    return float(((generated - task.continuation(horizon)) ** 2).mean()), generated
+    return forecasting.free_run_mse(model, task.test[:, :OBSERVED], task.continuation(horizon), lead=1)
 
 
 def score(model: SequenceModel, task: Task, *, warmup: int, horizons: Sequence[int] = HORIZONS) -> dict:
@@ -356,15 +140,16 @@ def run_sweep(
     *,
     periods: Sequence[float] = (20.0,),
     seeds: Sequence[int] = (0,),
-    cells: Sequence[str] = tuple(CELLS),
+    cells: Sequence[str] = DEFAULT_CELLS,
     horizons: Sequence[int] = HORIZONS,
     threads: int = 1,
-    recipe: Recipe = Recipe(),
+    recipe: ForecastSettings | None = None,
     report: Callable[[dict], None] | None = None,
 ) -> dict:
     """Train and score every cell at every period with every seed; return the JSON-ready result.
 
-    Each run draws the task ``make_task(period, seed=seed)`` and trains with ``seed``.
+    Each run draws the task ``make_task(period, seed=seed)`` and fits its training series
+    with ``recipe`` and ``seed`` (:func:`~sine_lab.forecasting.fit`).
     Training time is taken twice: wall-clock (``train_seconds``, what the targets are
     about, meaningful on an idle machine) and CPU time of this process (``cpu_seconds``,
     comparable while other processes share the cores).
@@ -372,10 +157,12 @@ def run_sweep(
     Args:
         periods: samples per radian, each in ``PERIOD_RANGE``.
         seeds: seeds >= 0 (task draw, initialisation and training).
-        cells: names from the model registry's sequence cells (``CELLS``).
+        cells: registered model kinds (:data:`~sine_lab.models.MODEL_KINDS`) whose builder
+            takes the recipe's model settings.
         horizons: free-running horizons scored, each in ``1 .. MAX_HORIZON``.
         threads: torch threads while training and scoring.
-        recipe: how :func:`train_model` trains.
+        recipe: the forecasting recipe's settings (default :class:`~sine_lab.forecasting.ForecastSettings`);
+            it measures the period in each task's training series and adapts to it.
         report: called with each run's row as soon as it is done (e.g. to show progress).
 
     Returns:
@@ -387,7 +174,10 @@ def run_sweep(
     periods = _check_list("periods", periods, lambda name, p: check_float(
         name, p, minimum=PERIOD_RANGE[0], maximum=PERIOD_RANGE[1]))
     seeds = _check_list("seeds", seeds, lambda name, s: check_int(name, s, minimum=0))
-    cells = _check_list("cells", cells, lambda name, c: check_choice(name, c, tuple(CELLS)))
+    cells = _check_list("cells", cells, lambda name, c: check_choice(name, c, tuple(MODEL_KINDS)))
+    recipe = recipe if recipe is not None else ForecastSettings()
+    if not isinstance(recipe, ForecastSettings):
+        raise TypeError(f"recipe must be a ForecastSettings, got {type(recipe).__name__}")
     horizons = _check_horizons(horizons)
     threads = check_int("threads", threads, minimum=1)
     if report is not None and not callable(report):
@@ -406,7 +196,7 @@ def run_sweep(
                 task = make_task(period, seed=seed)
                 for cell in cells:
                     wall, cpu = time.perf_counter(), time.process_time()
-                    model, _ = train_model(cell, task, recipe, seed=seed)
+                    model, _ = forecasting.fit(cell, task.train, recipe, seed=seed)
                     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
                     row = {"cell": cell, "period": period, "seed": seed,
                            "train_seconds": round(wall, 3), "cpu_seconds": round(cpu, 3)}
@@ -573,10 +363,10 @@ def _one(parse):
 
 def _cells(text: str) -> list[str]:
     cells = [c.strip() for c in text.split(",") if c.strip()]
-    unknown = [c for c in cells if c not in CELLS]
+    unknown = [c for c in cells if c not in MODEL_KINDS]
     if unknown or not cells:
         raise argparse.ArgumentTypeError(
-            f"unknown cell(s) {', '.join(unknown) or '(none given)'}; choose from {','.join(CELLS)}"
+            f"unknown cell(s) {', '.join(unknown) or '(none given)'}; choose from {','.join(MODEL_KINDS)}"
         )
     if len(set(cells)) != len(cells):
         raise argparse.ArgumentTypeError(f"a cell is repeated in {text!r}")
@@ -587,7 +377,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m sine_lab.bench",
         allow_abbrev=False,  # "--period 20" (the old single-period option) must not run a sweep
-        description="Train RNN/LSTM/GRU/linear on the time_sequence_prediction task at each period and seed; "
+        description="Train models with the standard forecasting recipe on the time_sequence_prediction task "
+        "at each period and seed; "
         "report one-step and free-running test MSE and training time, worst and median over seeds, "
         "and which targets were met.",
     )
@@ -595,8 +386,9 @@ def _parser() -> argparse.ArgumentParser:
                         help="comma-separated samples per radian, each 5 to 100 (default 20)")
     parser.add_argument("--seeds", type=_list_of(int, 0, 2**31 - 1, ranges=True), default=[0],
                         help="comma-separated seeds or ranges, e.g. 0-4 (default 0)")
-    parser.add_argument("--cells", type=_cells, default=list(CELLS),
-                        help="comma-separated subset of " + ",".join(CELLS) + " (default all)")
+    parser.add_argument("--cells", type=_cells, default=list(DEFAULT_CELLS),
+                        help="comma-separated model kinds from " + ",".join(MODEL_KINDS)
+                        + " (default " + ",".join(DEFAULT_CELLS) + ")")
     parser.add_argument("--horizons", type=_list_of(int, 1, MAX_HORIZON), default=list(HORIZONS),
                         help="comma-separated free-running horizons scored, each 1 to 5000 (default 1000,2000)")
     parser.add_argument("--threads", type=_one(_list_of(int, 1, 256)), default=1, help="torch threads (default 1)")

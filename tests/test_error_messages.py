@@ -15,7 +15,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from sine_lab import bench
+from sine_lab import bench, forecasting
 from sine_lab.data import Standardizer, article_data, make_windows, random_sines, sine_series, time_split
 from sine_lab.diagnostics import ShapeStep, format_trace, trace_shapes
 from sine_lab.models import LinearRecurrence, SequenceModel, forecast
@@ -265,18 +265,34 @@ def test_bench_functions_bad_input():
     task = bench.make_task(n_series=4, n_test=1)
     with raises(ValueError, "horizon must be >= 1, got 0"):
         task.continuation(0)
-    with raises(ValueError, "cell must be one of 'rnn', 'lstm', 'gru', 'linear'; got 'transformer'"):
-        bench.train_model("transformer", task)
     with raises(ValueError, "series must be a 2-D tensor (n_series, T), got a 1-D torch.float32 tensor of shape (10,)"):
-        bench.one_step_mse(SequenceModel(), torch.zeros(10))
+        forecasting.one_step_mse(SequenceModel(), torch.zeros(10), warmup=2)
     with raises(ValueError, "horizon must be >= 1, got 0"):
         bench.free_run_mse(SequenceModel(), task, horizon=0)
     with raises(ValueError, "cells must hold at least one value"):
         bench.run_sweep(cells=[])
-    with raises(ValueError, "cells[1] must be one of 'rnn', 'lstm', 'gru', 'linear'; got 'transformer'"):
+    with raises(ValueError, "cells[1] must be one of 'rnn', 'lstm', 'gru', 'linear', 'irnn'; got 'transformer'"):
         bench.run_sweep(cells=["rnn", "transformer"])
     with raises(TypeError, "result must be the dict run_sweep returns (keys ['cells', 'horizons', 'periods', 'runs']), got a dict with keys []"):
         bench.format_sweep({})
+
+
+def test_forecasting_bad_input():
+    series = torch.zeros(4, 100)
+    with pytest.raises(ValueError, match="kind must be one of 'rnn', .*; got 'transformer'"):
+        forecasting.fit("transformer", series, forecasting.ForecastSettings())
+    with raises(ValueError, "the recipe needs warmup + 1 < chunk <= validation_start"):
+        forecasting.fit("rnn", series, forecasting.ForecastSettings(warmup=50, chunk=40))
+    with raises(ValueError, "validation_start must be <= 99, got 800"):
+        forecasting.fit("rnn", series, forecasting.ForecastSettings(chunk=60))
+    with raises(ValueError, "chunk must be >= 12, got 11"):
+        forecasting.teacher_forcing_pairs(series, chunk=11, warmup=10, stride=1)
+    with raises(ValueError, "order must be >= 1, got 0"):
+        forecasting.least_squares_predictor(0)
+    with raises(ValueError, "bound must be > 0.0, got 0.0"):
+        forecasting.StableRollout(5, bound=0.0, checked=10)
+    with raises(ValueError, "lead must be >= 0, got -1"):
+        forecasting.free_run_mse(SequenceModel(), series, series, lead=-1)
 
 
 def test_bench_command_line_bad_input(capsys):

@@ -25,12 +25,13 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor
 
+from ..arguments import check_choice, check_float, check_int
+from ..callbacks import OnEpochEnd
 from ..data import article_data, make_windows
 from ..diagnostics import jacobian_norms_vs_lag, scale_recurrent_weights, spectral_radius
+from ..forecasting import Stage
 from ..models import SequenceModel, forecast, identity_relu_rnn, init_orthogonal_recurrent
-from ..callbacks import ClipGradNorm, OnEpochEnd
-from ..training import History, seed_everything, train
-from ..arguments import check_choice, check_float, check_int
+from ..training import History, seed_everything
 
 __all__ = [
     "FRAMINGS",
@@ -109,6 +110,11 @@ class Settings:
                 f"the irnn initialisation is a ReLU RNN with W_hh = I, so it needs cell 'rnn'; got "
                 f"cell={self.cell!r}: choose init 'orthogonal' or 'default' for gated cells"
             )
+
+    @property
+    def stage(self) -> Stage:
+        """How a run trains: full-batch Adam for ``epochs``, clipped if asked."""
+        return Stage(self.lr, epochs=self.epochs, clip=self.clip_grad_norm)
 
     @property
     def label(self) -> str:
@@ -246,7 +252,7 @@ def prepare(settings: Settings) -> Experiment:
 
 
 def run_experiment(settings: Settings, *, callback: Callable[[int, float], bool | None] | None = None) -> Run:
-    """Prepare ``settings`` and train it full-batch with :func:`~sine_lab.training.train`.
+    """Prepare ``settings`` and train it as :attr:`Settings.stage` says.
 
     Args:
         settings: what to run.
@@ -255,17 +261,9 @@ def run_experiment(settings: Settings, *, callback: Callable[[int, float], bool 
             training (the playground's Stop button).
     """
     experiment = prepare(settings)
-    history = train(
-        experiment.model,
-        experiment.inputs,
-        experiment.targets,
-        epochs=settings.epochs,
-        lr=settings.lr,
-        seed=settings.seed,
-        callbacks=[
-            *([ClipGradNorm(settings.clip_grad_norm)] if settings.clip_grad_norm is not None else []),
-            *([OnEpochEnd(callback)] if callback is not None else []),
-        ],
+    history = settings.stage.train(
+        experiment.model, experiment.inputs, experiment.targets, seed=settings.seed,
+        callbacks=[OnEpochEnd(callback)] if callback is not None else [],
     )
     return Run(experiment, history)
 
