@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -166,8 +167,9 @@ def run_sweep(
         report: called with each run's row as soon as it is done (e.g. to show progress).
 
     Returns:
-        ``{"periods", "seeds", "cells", "horizons", "threads", "runs": [row, ...],
-        "summary": [...]}``; a row is ``{"cell", "period", "seed", "train_seconds",
+        ``{"periods", "seeds", "cells", "horizons", "threads", "load_average": [before, after],
+        "runs": [row, ...], "summary": [...]}`` (``load_average``: the machine's 1-minute
+        load average before and after the sweep); a row is ``{"cell", "period", "seed", "train_seconds",
         "cpu_seconds", "one_step_mse", "free_run_mse": {"<h>": mse}}``, runs ordered by
         period, then seed, then cell; ``summary`` is :func:`summarize` of the runs.
     """
@@ -190,6 +192,8 @@ def run_sweep(
     # before the clock starts, so that the first run is not charged for it.
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])
     runs = []
+    # The machine's 1-minute load average before and after: timings mean little on a busy machine.
+    load_before = os.getloadavg()[0]
     try:
         for period in periods:
             for seed in seeds:
@@ -207,7 +211,7 @@ def run_sweep(
     finally:
         torch.set_num_threads(previous_threads)
     result = {"periods": periods, "seeds": seeds, "cells": cells, "horizons": horizons, "threads": threads,
-              "runs": runs}
+              "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)], "runs": runs}
     result["summary"] = summarize(result)
     return result
 
@@ -279,7 +283,9 @@ def format_sweep(result: dict) -> str:
     lines = [
         f"periods {', '.join(f'{p:g}' for p in result['periods'])} samples/radian; "
         f"seeds {', '.join(str(s) for s in result['seeds'])}; threads {result.get('threads', '?')}; "
-        "each cell: worst / median over seeds",
+        + (f"load average {result['load_average'][0]:g} before, {result['load_average'][1]:g} after; "
+           if "load_average" in result else "")
+        + "each cell: worst / median over seeds",
         f"{'cell':<7}{'period':>7}{'met':>6}{'one-step MSE':>20}"
         + "".join(f"{'free-run ' + h:>20}" for h in horizons)
         + f"{'train s':>14}{'CPU s':>14}  targets",

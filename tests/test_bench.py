@@ -108,7 +108,8 @@ def test_run_sweep_runs_every_cell_period_and_seed_in_the_documented_shape():
     seen = []
     result = run_sweep(periods=[5.0, 37.5], seeds=[0, 2], cells=["linear", "rnn"], horizons=[10, 20],
                        recipe=TINY, report=seen.append)
-    assert set(result) == {"periods", "seeds", "cells", "horizons", "threads", "runs", "summary"}
+    assert set(result) == {"periods", "seeds", "cells", "horizons", "threads", "load_average", "runs", "summary"}
+    assert len(result["load_average"]) == 2 and min(result["load_average"]) >= 0
     keys = [(r["period"], r["seed"], r["cell"]) for r in result["runs"]]
     assert keys == [(p, s, c) for p in (5.0, 37.5) for s in (0, 2) for c in ("linear", "rnn")]
     assert seen == result["runs"]
@@ -166,6 +167,7 @@ def test_format_sweep_prints_one_line_per_cell_and_period_with_its_verdict():
     assert lines[3].split()[:3] == ["lstm", "50", "0/2"] and lines[3].endswith("missed: free-run 1000")
     assert "9.5e-01 / 9.5e-01" in lines[3]
     assert lines[-1].startswith("targets per run")
+    assert "load average 1.5 before, 2 after" in format_sweep({**_result(runs), "load_average": [1.5, 2.0]})
     with pytest.raises(TypeError, match="run_sweep returns"):
         format_sweep({"rows": []})
 
