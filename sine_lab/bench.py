@@ -22,6 +22,7 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -42,6 +43,7 @@ __all__ = [
     "free_run_mse",
     "main",
     "make_task",
+    "plot_sweep",
     "run_misses",
     "run_sweep",
     "score",
@@ -54,6 +56,8 @@ OBSERVED = 999  # values of a test series the model sees, n = 0 .. 998
 # The kinds benchmarked by default; --cells may name any registered kind whose builder
 # takes the recipe's model settings (hidden_size, delta_scale).
 DEFAULT_CELLS = ("rnn", "lstm", "gru", "linear")
+# One colour per model kind wherever a sweep is drawn.
+CELL_COLOURS = {"rnn": "tab:red", "lstm": "tab:blue", "gru": "tab:purple", "linear": "tab:green"}
 # The targets for RNN, LSTM and GRU at every period (issue 12): per run, and for the
 # median over seeds of the training time; free-running MSE by horizon.
 TARGETS = {"train_seconds": 10.0, "median_train_seconds": 5.0, "one_step_mse": 1e-6}
@@ -266,6 +270,52 @@ def summarize(result: dict) -> list[dict]:
                 entry["missed"].append("median time")
             summary.append(entry)
     return summary
+
+
+MEASURES = {"one_step_mse": "one-step MSE", "free_run_mse": "free-running MSE", "train_seconds": "training time (s)"}
+
+
+def plot_sweep(result: dict, measure: str = "free_run_mse", *, horizon: int = 1000, title: str,
+               ax: Any = None) -> Any:
+    """Plot a sweep's ``measure`` against the period: per cell the median over seeds
+    (line) and the worst seed (crosses), with the target as a dotted line.
+
+    Args:
+        result: the dict :func:`run_sweep` returns (or its JSON, read back).
+        measure: ``"one_step_mse"``, ``"free_run_mse"`` (at ``horizon``) or ``"train_seconds"``.
+        horizon: which of the sweep's horizons, for ``"free_run_mse"``.
+        title: the figure's title; state the finding.
+        ax: matplotlib axes to draw on; a new figure when ``None``.
+
+    Returns:
+        the axes.
+    """
+    # Imported here: the command line and the tests of the table need no plotting library.
+    import matplotlib.pyplot as plt
+
+    measure = check_choice("measure", measure, tuple(MEASURES))
+    summary = summarize(result)
+    if measure == "free_run_mse":
+        if horizon not in [int(h) for h in result["horizons"]]:
+            raise ValueError(f"horizon must be one of the sweep's horizons {result['horizons']}, got {horizon!r}")
+        pick, target = (lambda e: e["free_run_mse"][str(horizon)]), FREE_RUN_TARGETS.get(horizon)
+        label = f"{MEASURES[measure]} over {horizon} steps"
+    else:
+        pick, target, label = (lambda e: e[measure]), TARGETS[measure], MEASURES[measure]
+    if ax is None:
+        _, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
+    for index, cell in enumerate(result["cells"]):
+        entries = [e for e in summary if e["cell"] == cell]
+        periods = [e["period"] for e in entries]
+        colour = CELL_COLOURS.get(cell, f"C{index}")
+        ax.plot(periods, [pick(e)["median"] for e in entries], "o-", color=colour, label=f"{cell}, median")
+        ax.plot(periods, [pick(e)["worst"] for e in entries], "x", color=colour, markersize=9,
+                label=f"{cell}, worst of {entries[0]['seeds']} seeds")
+    if target is not None:
+        ax.axhline(target, color="0.4", linestyle=":", label=f"target {target:g}")
+    ax.set(xscale="log", yscale="log", xlabel="period (samples per radian)", ylabel=label, title=title)
+    ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+    return ax
 
 
 def _worst_median(values: list[float]) -> dict:

@@ -13,6 +13,7 @@ from sine_lab.bench import (
     free_run_mse,
     main,
     make_task,
+    plot_sweep,
     run_misses,
     run_sweep,
     score,
@@ -274,3 +275,20 @@ def test_validation_rejects_a_free_run_that_blows_up_after_the_scored_steps():
         assert torch.isinf(objective.predict(growing, context)).all()
         short = StableRollout(5, bound=2.0, checked=5)
         assert torch.allclose(short.predict(growing, context), 1.01 ** torch.arange(1, 6.0))
+
+
+def test_plot_sweep_draws_median_and_worst_per_cell_against_the_period():
+    runs = [_row(cell=c, period=p, seed=s, f1000=f * (1 + s)) for c, f in [("lstm", 1e-5), ("linear", 1e-9)]
+            for p in (5.0, 50.0) for s in (0, 1, 2)]
+    ax = plot_sweep(_result(runs), "free_run_mse", horizon=1000, title="t")
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    median, worst = lines["lstm, median"], lines["lstm, worst of 3 seeds"]
+    assert list(median.get_xdata()) == [5.0, 50.0] and list(median.get_ydata()) == pytest.approx([2e-5, 2e-5])
+    assert list(worst.get_ydata()) == pytest.approx([3e-5, 3e-5])
+    assert list(lines["target 0.0001"].get_ydata()) == [1e-4, 1e-4]
+    assert median.get_color() == worst.get_color() != lines["linear, median"].get_color()
+    assert ax.get_xscale() == "log" and "period" in ax.get_xlabel() and "1000 steps" in ax.get_ylabel()
+    with pytest.raises(ValueError, match="one of the sweep's horizons"):
+        plot_sweep(_result(runs), "free_run_mse", horizon=500, title="t")
+    with pytest.raises(ValueError, match="measure must be one of"):
+        plot_sweep(_result(runs), "loss", title="t")
