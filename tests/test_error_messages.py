@@ -152,7 +152,8 @@ def test_linear_recurrence_bad_input():
 
 
 def test_forecast_bad_input():
-    with raises(TypeError, "model must be a SequenceModel, got LSTM"):
+    with raises(TypeError, "forecast steps the model with model.run(x, state) -> (outputs, state), the contract of every "
+                           "registered model kind (see sine_lab.models.register_model_kind); got LSTM, which has no run method"):
         forecast(nn.LSTM(1, 2), torch.zeros(1, 5, 1), 3)
     with raises(ValueError, "context must be a 3-D tensor (batch, W, 1), got a 2-D torch.float32 tensor of shape (5, 1)"):
         forecast(SequenceModel("gru", hidden_size=2), torch.zeros(5, 1), 3)
