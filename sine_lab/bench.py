@@ -115,7 +115,7 @@ def free_run_mse(model: nn.Module, task: Task, horizon: int = 1000) -> tuple[flo
     return forecasting.free_run_mse(model, task.test[:, :OBSERVED], task.continuation(horizon), lead=1)
 
 
-def score(model: SequenceModel, task: Task, *, warmup: int, horizons: Sequence[int] = HORIZONS) -> dict:
+def score(model: nn.Module, task: Task, *, warmup: int, horizons: Sequence[int] = HORIZONS) -> dict:
     """One-step MSE on the test series and free-running MSE at each horizon.
 
     One free run to the longest horizon is scored over its first ``h`` steps for each

@@ -257,8 +257,8 @@ def estimate_period(series: Tensor) -> float:
     at lag 1 gives a rough ``P``; the fit is then repeated at a lag of about one radian
     (``k ≈ P``, twice), where the wave bends far more from one sample to the next than
     noise does: with Gaussian noise of 1% of the amplitude at ``P = 20``, lag 1 alone is
-    7% off, the refined estimate 0.015% (3% noise: 0.12% at ``P`` = 5, 20 and 100). Exact for a noiseless sine of any phase and
-    amplitude; computed in float64.
+    7% off, the refined estimate 0.015% (3% noise: 0.12% at ``P`` = 5, 20 and 100).
+    Exact for a noiseless sine of any phase and amplitude; computed in float64.
 
     Args:
         series: ``(T,)`` or ``(n_series, T)``, ``T >= 3``, finite.

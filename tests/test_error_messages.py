@@ -274,7 +274,8 @@ def test_bench_functions_bad_input():
         bench.run_sweep(cells=[])
     with raises(ValueError, "cells[1] must be one of 'rnn', 'lstm', 'gru', 'linear', 'irnn'; got 'transformer'"):
         bench.run_sweep(cells=["rnn", "transformer"])
-    with raises(TypeError, "result must be the dict run_sweep returns (keys ['cells', 'horizons', 'periods', 'runs']), got a dict with keys []"):
+    with raises(TypeError, "result must be the dict run_sweep returns (keys ['cells', 'horizons', 'periods', 'runs']), "
+                           "got a dict with keys []"):
         bench.format_sweep({})
 
 

@@ -165,7 +165,8 @@ def test_the_standard_recipe_follows_the_period_it_measures_not_a_label(monkeypa
 
     seen = []
     original = ForecastSettings.for_period
-    monkeypatch.setattr(ForecastSettings, "for_period", lambda self, period: seen.append(period) or original(self, period))
+    monkeypatch.setattr(ForecastSettings, "for_period",
+                        lambda self, period: seen.append(period) or original(self, period))
     slow = make_task(50.0).train  # nothing in the series says 50 but the wave itself
     recipe = ForecastSettings(warmup=40, chunk=120)(slow)
     assert seen == [pytest.approx(50.0, rel=1e-6)]
