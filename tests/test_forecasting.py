@@ -1,6 +1,7 @@
 """Recipes as stages: pair builders, the generic runner `fit`, and the scores."""
 
 import math
+import re
 from dataclasses import replace
 
 import pytest
@@ -12,6 +13,7 @@ from sine_lab.forecasting import (
     ForecastSettings,
     Recipe,
     Stage,
+    estimate_period,
     fit,
     free_run_mse,
     least_squares_predictor,
@@ -116,3 +118,58 @@ def test_a_closed_form_kind_skips_the_stages():
     exact = least_squares_predictor(2)(series)
     with torch.no_grad():
         assert torch.allclose(forecast(exact, series[:, :50, None], 20), series[:, 50:70], atol=1e-3)
+
+
+@pytest.mark.parametrize("period", [5.0, 7.0, 13.0, 35.0, 70.0, 100.0])
+def test_estimate_period_recovers_any_period_from_any_phase_and_amplitude(period):
+    generator = torch.Generator().manual_seed(int(period))
+    n = torch.arange(300, dtype=torch.float64)
+    phases = 6.3 * torch.rand(4, 1, generator=generator, dtype=torch.float64)
+    amplitudes = 0.1 + 3 * torch.rand(4, 1, generator=generator, dtype=torch.float64)
+    series = (amplitudes * torch.sin(n / period + phases)).float()
+    assert estimate_period(series) == pytest.approx(period, rel=1e-5)
+    assert estimate_period(series[2]) == pytest.approx(period, rel=1e-5), "one series is enough"
+
+
+def test_estimate_period_is_not_thrown_by_noise():
+    # Lag 1 alone is 7% off here (the wave bends by only 1/400 per sample); the refit at one radian is not.
+    from sine_lab.bench import make_task
+
+    clean = make_task(20.0, seed=0).train[:, :800]
+    noisy = clean + 0.01 * torch.randn(clean.shape, generator=torch.Generator().manual_seed(0))
+    assert estimate_period(noisy) == pytest.approx(20.0, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    "series, error, text",
+    [
+        (torch.ones(10), ValueError, "does not oscillate"),
+        (torch.arange(10.0), ValueError, "does not oscillate"),
+        (torch.exp(torch.arange(30.0) / 10), ValueError, "does not oscillate"),
+        (torch.tensor([1.0, -1.0, 1.0, -1.0]), ValueError, "does not oscillate"),
+        (torch.zeros(5), ValueError, "all zeros"),
+        (torch.tensor([1.0, 2.0]), ValueError, "at least 3 time steps"),
+        (torch.tensor([0.0, 1.0, float("nan"), 1.0]), ValueError, "must be finite"),
+        (torch.arange(10), TypeError, "floating-point"),
+        (torch.zeros(2, 3, 4), ValueError, "(T,) or (n_series, T)"),
+        ([0.0, 1.0, 0.0], TypeError, "torch.Tensor"),
+    ],
+)
+def test_estimate_period_rejects_what_is_not_a_wave(series, error, text):
+    with pytest.raises(error, match=re.escape(text)):
+        estimate_period(series)
+
+
+def test_the_standard_recipe_follows_the_period_it_measures_not_a_label(monkeypatch):
+    from sine_lab.bench import make_task
+
+    seen = []
+    original = ForecastSettings.for_period
+    monkeypatch.setattr(ForecastSettings, "for_period",
+                        lambda self, period: seen.append(period) or original(self, period))
+    slow = make_task(50.0).train  # nothing in the series says 50 but the wave itself
+    recipe = ForecastSettings(warmup=40, chunk=120)(slow)
+    assert seen == [pytest.approx(50.0, rel=1e-6)]
+    warmup = recipe.stages[0].objective.warmup
+    assert warmup == 100 and recipe.validation_start == 800
+    assert ForecastSettings(warmup=40, chunk=120)(make_task(10.0).train).stages[0].objective.warmup == 40
