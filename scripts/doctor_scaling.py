@@ -119,10 +119,13 @@ def main() -> None:
     slowest = max(budgets)
     raw_last = [per_seed[-1] for per_seed in results["raw"]]
     scaled_first = [per_seed[0] for per_seed in results["both scaled"]]
+    raw_always_worse = sum(
+        all(r > s for r, s in zip(raw, both, strict=True))
+        for raw, both in zip(results["raw"], results["both scaled"], strict=True)
+    )
     print(f"raw after {slowest} epochs: {min(raw_last):.1f}-{max(raw_last):.1f}; both scaled after {budgets[0]} "
           f"epochs: {min(scaled_first):.1f}-{max(scaled_first):.1f}; raw worse than both scaled at every budget "
-          f"for {sum(all(r > s for r, s in zip(raw, both)) for raw, both in zip(results['raw'], results['both scaled']))}"
-          f" of {args.seeds} seeds")
+          f"for {raw_always_worse} of {args.seeds} seeds")
 
 
 if __name__ == "__main__":

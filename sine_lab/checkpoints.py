@@ -135,7 +135,10 @@ def load_model(path: str | os.PathLike) -> tuple[nn.Module, dict[str, Any]]:
             f"{path} is not a readable checkpoint (truncated or corrupt?): {type(error).__name__}: {error}"
         ) from error
     if not isinstance(payload, dict) or payload.get("format") != FORMAT:
-        found = f"a dict with keys {sorted(map(str, payload))[:6]}" if isinstance(payload, dict) else type(payload).__name__
+        found = (
+            f"a dict with keys {sorted(map(str, payload))[:6]}" if isinstance(payload, dict)
+            else type(payload).__name__
+        )
         raise ValueError(
             f"{path} is not a sine-lab checkpoint: it holds {found}. "
             "Save models with sine_lab.checkpoints.save_model(model, path, settings)."
@@ -179,7 +182,9 @@ def _kind_and_config(model: object) -> tuple[str, dict[str, Any]]:
             f"{', '.join(MODEL_KINDS)}; register a new class with register_model_kind first)"
         )
     if kind not in MODEL_KINDS:
-        raise ValueError(f"{describe_model(model)} is of a kind that is not registered (registered: {', '.join(MODEL_KINDS)})")
+        raise ValueError(
+            f"{describe_model(model)} is of a kind that is not registered (registered: {', '.join(MODEL_KINDS)})"
+        )
     return kind, _plain("config", config)
 
 
@@ -202,7 +207,10 @@ def _check_rebuilds(model: nn.Module, kind: str, config: dict[str, Any]) -> None
     with torch.no_grad(), eval_mode(model), eval_mode(twin):
         ours, theirs = model(probe), twin(probe)
     if ours.shape != theirs.shape or not torch.allclose(ours, theirs, rtol=1e-5, atol=1e-6):
-        gap = (ours - theirs).abs().max().item() if ours.shape == theirs.shape else f"shapes {tuple(ours.shape)} vs {tuple(theirs.shape)}"
+        gap = (
+            (ours - theirs).abs().max().item() if ours.shape == theirs.shape
+            else f"shapes {tuple(ours.shape)} vs {tuple(theirs.shape)}"
+        )
         raise ValueError(
             f"{describe_model(model)} computes something other than {what} with the same weights (difference "
             f"{gap} on a random input), so a checkpoint would return a different model. Was a layer replaced or "

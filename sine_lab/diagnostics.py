@@ -11,8 +11,8 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
-from .models import LinearRecurrence, State, describe_model, eval_mode, recurrent_layer
 from .arguments import check_float, check_int, check_tensor
+from .models import LinearRecurrence, State, describe_model, eval_mode, recurrent_layer
 from .tracing import LayerCall, trace_forward
 
 __all__ = [
@@ -258,13 +258,17 @@ def _single_layer_steppers(layer: nn.Module) -> list[Callable[[Tensor, State | N
     if isinstance(layer, LinearRecurrence):
         return [layer.forward]
     steppers = []
-    for l in range(layer.num_layers):
+    for index in range(layer.num_layers):
         template = type(layer)(
-            layer.input_size if l == 0 else layer.hidden_size, layer.hidden_size,
+            layer.input_size if index == 0 else layer.hidden_size, layer.hidden_size,
             bias=layer.bias, batch_first=layer.batch_first,
             **({"nonlinearity": layer.nonlinearity} if isinstance(layer, nn.RNN) else {}),
         )
-        params = {name.replace(f"_l{l}", "_l0"): p for name, p in layer.named_parameters() if name.endswith(f"_l{l}")}
+        params = {
+            name.replace(f"_l{index}", "_l0"): p
+            for name, p in layer.named_parameters()
+            if name.endswith(f"_l{index}")
+        }
 
         def step(inputs: Tensor, state: State | None, template=template, params=params) -> tuple[Tensor, State]:
             if state is not None and inputs.dim() == 2:  # unbatched: the state has no batch dimension
@@ -362,23 +366,25 @@ def hidden_state_grad_norms(
 
     def stepwise(module: nn.Module, inputs: tuple, output: object) -> tuple[Tensor, State]:
         if hidden_states:
-            raise ValueError("the model calls its recurrent layer more than once; hidden_state_grad_norms needs one call")
+            raise ValueError(
+                "the model calls its recurrent layer more than once; hidden_state_grad_norms needs one call"
+            )
         sequence, state = inputs[0], (inputs[1] if len(inputs) > 1 else None)
         time_dim = 1 if sequence.dim() == 3 and getattr(module, "batch_first", True) else 0
         steppers = _single_layer_steppers(module)
         # One state per layer: (h, c) or h, each with a leading layer dimension of 1.
         states: list[State | None] = (
             [None] * len(steppers) if state is None
-            else [(state[0][l : l + 1], state[1][l : l + 1]) if isinstance(state, tuple) else state[l : l + 1]
-                  for l in range(len(steppers))]
+            else [(state[0][i : i + 1], state[1][i : i + 1]) if isinstance(state, tuple) else state[i : i + 1]
+                  for i in range(len(steppers))]
         )
         tops = []
         for t in range(sequence.shape[time_dim]):
             below = sequence.narrow(time_dim, t, 1)
             layer_h = []
-            for l, step in enumerate(steppers):
-                _, states[l] = step(below, states[l])
-                h = states[l][0] if isinstance(states[l], tuple) else states[l]
+            for i, step in enumerate(steppers):
+                _, states[i] = step(below, states[i])
+                h = states[i][0] if isinstance(states[i], tuple) else states[i]
                 layer_h.append(h)
                 # Feed the recorded h_t itself upward, so ∂L/∂h_t collects every path.
                 below = h[0].unsqueeze(time_dim)
@@ -451,7 +457,8 @@ def fit_decay_rate(norms: Tensor, *, min_lag: int = 1, max_lag: int | None = Non
         raise ValueError(f"need at least 2 finite norms above floor={floor} between lags {min_lag} and {max_lag}, "
                          f"got {int(keep.sum())}")
     k, log_norm = lags[keep], values[keep].log()
-    slope, intercept = torch.linalg.lstsq(torch.stack([k, torch.ones_like(k)], dim=1), log_norm.unsqueeze(1)).solution[:, 0]
+    design = torch.stack([k, torch.ones_like(k)], dim=1)
+    slope, intercept = torch.linalg.lstsq(design, log_norm.unsqueeze(1)).solution[:, 0]
     return DecayFit(rate=-float(slope), intercept=float(intercept), points=int(keep.sum()))
 
 

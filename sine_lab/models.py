@@ -11,14 +11,14 @@ A *kind* of model (``"lstm"``, ``"irnn"``, ...) is a builder registered in
 
 from __future__ import annotations
 
-import math
 import inspect
+import math
 import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, ClassVar, TypeVar, Union
+from typing import Any, ClassVar, TypeVar
 
 import torch
 import torch.nn as nn
@@ -50,7 +50,7 @@ __all__ = [
 
 # An ``nn.RNN``/``nn.GRU`` state is ``h``; an ``nn.LSTM`` state is ``(h, c)``;
 # each of shape ``(num_layers, batch, hidden_size)``.
-State = Union[Tensor, tuple[Tensor, Tensor]]
+State = Tensor | tuple[Tensor, Tensor]
 
 
 class ArticleSimpleRNN(nn.Module):
@@ -63,7 +63,7 @@ class ArticleSimpleRNN(nn.Module):
     """
 
     def __init__(self, input_size, hidden_size, output_size):
-        super(ArticleSimpleRNN, self).__init__()
+        super().__init__()
         self.rnn = nn.RNN(input_size, hidden_size)
         self.linear = nn.Linear(hidden_size, output_size)
 
@@ -80,7 +80,7 @@ class ArticleLSTM(nn.Module):
     """
 
     def __init__(self, input_size, hidden_size, output_size):
-        super(ArticleLSTM, self).__init__()
+        super().__init__()
         self.lstm = nn.LSTM(input_size, hidden_size)
         self.linear = nn.Linear(hidden_size, output_size)
 
@@ -99,7 +99,7 @@ class ArticleDeepLSTM(nn.Module):
     """
 
     def __init__(self, input_size, hidden_size, output_size, num_layers):
-        super(ArticleDeepLSTM, self).__init__()
+        super().__init__()
         self.lstm = nn.LSTM(input_size, hidden_size, num_layers=num_layers, batch_first=True)
         self.linear = nn.Linear(hidden_size, output_size)
 
@@ -226,7 +226,7 @@ class SequenceModel(nn.Module):
                                  num_layers=num_layers, dropout=dropout, per_step=per_step, delta_scale=delta_scale))
 
     @classmethod
-    def linear_predictor(cls, coefficients: Sequence[float] | Tensor) -> "SequenceModel":
+    def linear_predictor(cls, coefficients: Sequence[float] | Tensor) -> SequenceModel:
         """A linear autoregression ``s[n+1] = a_0 s[n] + a_1 s[n-1] + … + a_{p-1} s[n-p+1]`` as a cell.
 
         ``p`` linear units form a shift register holding ``h_n = (s[n], …, s[n-p+1])``
@@ -258,7 +258,7 @@ class SequenceModel(nn.Module):
         return model
 
     @classmethod
-    def linear_oscillator(cls, omega_dt: float) -> "SequenceModel":
+    def linear_oscillator(cls, omega_dt: float) -> SequenceModel:
         """The exact one-step sine predictor, with hand-set weights.
 
         A sine sampled every ``Δt`` obeys ``s[n+1] = 2 cos(ω Δt) s[n] - s[n-1]``.
@@ -297,11 +297,12 @@ class SequenceModel(nn.Module):
         parts = ("h", "c") if self.cell == "lstm" else ("h",)
         if self.cell == "lstm" and not (isinstance(state, tuple) and len(state) == 2):
             raise TypeError(f"state of an lstm must be a tuple (h, c), got {type(state).__name__}")
-        for name, part in zip(parts, state if self.cell == "lstm" else (state,)):
+        for name, part in zip(parts, state if self.cell == "lstm" else (state,), strict=True):
             check_tensor(f"state {name}", part, ndim=3, layout="(num_layers, batch, hidden_size)")
             if tuple(part.shape) != expected:
                 raise ValueError(
-                    f"state {name} must have shape (num_layers, batch, hidden_size) = {expected}, got {tuple(part.shape)}"
+                    f"state {name} must have shape (num_layers, batch, hidden_size) = {expected}, "
+                    f"got {tuple(part.shape)}"
                 )
 
     def forward(self, x: Tensor) -> Tensor:
@@ -570,7 +571,9 @@ def register_model_kind(name: str, summary: str) -> Callable[[Builder], Builder]
 
     def register(builder: Builder) -> Builder:
         if not callable(builder):
-            raise TypeError(f"model kind {name!r} must be registered with a class or function, got {type(builder).__name__}")
+            raise TypeError(
+                f"model kind {name!r} must be registered with a class or function, got {type(builder).__name__}"
+            )
         old = MODEL_KINDS.get(name)
         if old is not None and _origin(old.build) != _origin(builder):
             raise ValueError(
@@ -633,5 +636,7 @@ def _origin(builder: Callable[..., Any]) -> tuple[object, object]:
 register_model_kind("rnn", "Elman RNN (tanh) with a linear head")(partial(SequenceModel, "rnn"))
 register_model_kind("lstm", "LSTM with a linear head")(partial(SequenceModel, "lstm"))
 register_model_kind("gru", "GRU with a linear head")(partial(SequenceModel, "gru"))
-register_model_kind("linear", "linear recurrence (no nonlinearity) with a linear head")(partial(SequenceModel, "linear"))
+register_model_kind("linear", "linear recurrence (no nonlinearity) with a linear head")(
+    partial(SequenceModel, "linear")
+)
 register_model_kind("irnn", "ReLU RNN with identity-initialised recurrent weights (Le et al. 2015)")(identity_relu_rnn)

@@ -105,7 +105,8 @@ def test_a_model_changed_after_it_was_built_is_refused(tmp_path):
         save_model(model, tmp_path / "m.pt")
     model = SequenceModel("gru", hidden_size=4)
     model.head = torch.nn.Linear(4, 2)
-    with pytest.raises(ValueError, match="(?s)does not have the weights that build_model.*size mismatch for head.weight"):
+    with pytest.raises(ValueError,
+                       match="(?s)does not have the weights that build_model.*size mismatch for head.weight"):
         save_model(model, tmp_path / "m.pt")
     assert list(tmp_path.iterdir()) == []
 
@@ -206,8 +207,9 @@ def test_a_version_1_checkpoint_loads_with_its_outputs():
 
 
 def test_a_version_1_rnn_loads_as_tanh_and_says_what_to_do_if_it_was_an_irnn():
-    with pytest.warns(UserWarning, match=r"version-1 checkpoint, which did not record an RNN's nonlinearity: it loads "
-                                         r"as a tanh RNN. If it was saved from identity_relu_rnn .*build_model\('irnn'"):
+    with pytest.warns(UserWarning, match=r"version-1 checkpoint, which did not record an RNN's nonlinearity: "
+                                         r"it loads as a tanh RNN. "
+                                         r"If it was saved from identity_relu_rnn .*build_model\('irnn'"):
         model, _ = load_model(DATA / "checkpoint_v1_irnn.pt")
     assert model.rnn.nonlinearity == "tanh"
 

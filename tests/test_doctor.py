@@ -1,11 +1,11 @@
 import warnings
 
 import pytest
+import setups_zoo as zoo
 import torch
 import torch.nn as nn
 from IPython.lib.pretty import pretty
 
-import setups_zoo as zoo
 from sine_lab.data import article_data, make_windows, sine_series
 from sine_lab.doctor import CODES, SEVERITIES, Finding, Report, check_setup
 from sine_lab.models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel
@@ -293,9 +293,9 @@ def test_the_lower_layer_state_is_found_in_any_stacked_kind():
     xs, ys = zoo.windows(zoo.sine(), 20)
     for layer in (nn.RNN, nn.GRU, nn.LSTM):
         class Net(nn.Module):
-            def __init__(self):
+            def __init__(self, rnn_class=layer):
                 super().__init__()
-                self.rnn = layer(1, 8, num_layers=3, batch_first=True)
+                self.rnn = rnn_class(1, 8, num_layers=3, batch_first=True)
                 self.fc = nn.Linear(8, 1)
 
             def forward(self, x):

@@ -10,8 +10,8 @@ from sine_lab.diagnostics import (
     fit_decay_rate,
     hidden_state_grad_norms,
     jacobian_norms_vs_lag,
-    linear_closed_loop_matrix,
     largest_singular_value,
+    linear_closed_loop_matrix,
     recurrent_weights,
     scale_recurrent_weights,
     spectral_radius,
@@ -31,7 +31,7 @@ def _reference_jacobian_norm(model: SequenceModel, x: torch.Tensor, lag: int) ->
         is_lstm = isinstance(state, tuple)
         h_all = state[0] if is_lstm else state
 
-        def last_h(h_top):
+        def last_h(h_top, h_all=h_all, state=state, is_lstm=is_lstm, xb=xb):
             h = torch.cat([h_all[:-1], h_top.reshape(1, 1, -1)], dim=0)
             start = (h, state[1]) if is_lstm else h
             _, final = layer(xb[:, seq - lag :], start)
@@ -115,21 +115,23 @@ def test_tanh_rnn_jacobians_respect_the_bound():
 
 def _cell_loop_grad_norms(layer: torch.nn.RNNBase, head, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
     """‖∂L/∂h_t‖ per layer and step by a hand loop over nn.*Cell modules (batch-first x)."""
-    cell_type = {torch.nn.RNN: torch.nn.RNNCell, torch.nn.LSTM: torch.nn.LSTMCell, torch.nn.GRU: torch.nn.GRUCell}[type(layer)]
+    cell_type = {
+        torch.nn.RNN: torch.nn.RNNCell, torch.nn.LSTM: torch.nn.LSTMCell, torch.nn.GRU: torch.nn.GRUCell,
+    }[type(layer)]
     cells = []
-    for l in range(layer.num_layers):
-        cell = cell_type(layer.input_size if l == 0 else layer.hidden_size, layer.hidden_size)
+    for index in range(layer.num_layers):
+        cell = cell_type(layer.input_size if index == 0 else layer.hidden_size, layer.hidden_size)
         for kind in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-            getattr(cell, kind).data.copy_(getattr(layer, f"{kind}_l{l}"))
+            getattr(cell, kind).data.copy_(getattr(layer, f"{kind}_l{index}"))
         cells.append(cell)
     states = [None] * layer.num_layers
     recorded = []
     for t in range(x.shape[1]):
         below = x[:, t]
         row = []
-        for l, cell in enumerate(cells):
-            states[l] = cell(below, states[l])
-            h = states[l][0] if isinstance(states[l], tuple) else states[l]
+        for index, cell in enumerate(cells):
+            states[index] = cell(below, states[index])
+            h = states[index][0] if isinstance(states[index], tuple) else states[index]
             row.append(h)
             below = h
         recorded.append(row)

@@ -15,11 +15,11 @@ from sine_lab.studies.delayed_recall import (
     MemoryResult,
     format_success_table,
     load_results,
+    plot_memory_sweep,
     run_memory_sweep,
     run_memory_trial,
     success_rates,
 )
-from sine_lab.studies.delayed_recall import plot_memory_sweep
 from sine_lab.training import seed_everything
 
 

@@ -215,7 +215,7 @@ def test_linear_predictor_computes_its_autoregression():
 def test_linear_oscillator_is_the_order_two_predictor():
     a = SequenceModel.linear_oscillator(0.3)
     b = SequenceModel.linear_predictor([2 * math.cos(0.3), -1.0])
-    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values()))
+    assert all(torch.equal(x, y) for x, y in zip(a.state_dict().values(), b.state_dict().values(), strict=True))
 
 
 def test_identity_relu_rnn_starts_as_an_identity_memory():
@@ -235,8 +235,8 @@ def test_orthogonal_recurrent_init_makes_every_gate_block_orthogonal():
     torch.manual_seed(0)
     model = SequenceModel("gru", hidden_size=5, num_layers=2)
     init_orthogonal_recurrent(model, gain=1.0)
-    for l in range(2):
-        for block in getattr(model.rnn, f"weight_hh_l{l}").split(5, dim=0):
+    for index in range(2):
+        for block in getattr(model.rnn, f"weight_hh_l{index}").split(5, dim=0):
             assert torch.allclose(block @ block.T, torch.eye(5), atol=1e-5)
 
 
@@ -347,7 +347,8 @@ def test_a_wrong_argument_lists_the_arguments_the_kind_takes():
 
 
 def test_registering_a_taken_name_is_an_error(scratch_registry):
-    with pytest.raises(ValueError, match=r"a model kind named 'lstm' is already registered \(LSTM with a linear head\)"):
+    with pytest.raises(ValueError,
+                       match=r"a model kind named 'lstm' is already registered \(LSTM with a linear head\)"):
         register_model_kind("lstm", "another LSTM")(lambda: SequenceModel("lstm"))
     assert MODEL_KINDS["lstm"].summary == "LSTM with a linear head"
 
@@ -379,7 +380,8 @@ def test_registering_bad_kinds_is_an_error(scratch_registry, name, summary, buil
 
 def test_a_builder_must_return_a_module(scratch_registry):
     register_model_kind("not_a_model", "returns a tensor")(lambda: torch.zeros(1))
-    with pytest.raises(TypeError, match="builder of model kind 'not_a_model' must return a torch.nn.Module, got Tensor"):
+    with pytest.raises(TypeError,
+                       match="builder of model kind 'not_a_model' must return a torch.nn.Module, got Tensor"):
         build_model("not_a_model")
 
 
@@ -401,9 +403,9 @@ def test_forecast_names_a_kind_that_breaks_the_contract():
         def run(self, x, state=None):
             return x.repeat(1, 1, 2), state
 
-    with pytest.raises(ValueError, match=r"the 'two_outputs' model \(TwoOutputs\) breaks the model contract: run\(x\) "
-                                         r"on x of shape \(1, 3, 1\) must return per-step outputs of shape \(1, 3, 1\), "
-                                         r"got \(1, 3, 2\)"):
+    with pytest.raises(ValueError, match=r"the 'two_outputs' model \(TwoOutputs\) breaks the model contract: "
+                                         r"run\(x\) on x of shape \(1, 3, 1\) "
+                                         r"must return per-step outputs of shape \(1, 3, 1\), got \(1, 3, 2\)"):
         forecast(TwoOutputs(), torch.zeros(1, 3, 1), 2)
 
 

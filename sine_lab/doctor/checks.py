@@ -467,7 +467,7 @@ def _wrong_axis(setup: Setup) -> list[Issue]:
     calls = [c for c in setup.trace.recurrent_calls
              if c.output is not None and c.output.requires_grad and len(c.input_shape) == 3]
     issues = []
-    for call, grad in zip(calls, setup.gradients([c.output for c in calls])):
+    for call, grad in zip(calls, setup.gradients([c.output for c in calls]), strict=True):
         if grad is None:
             continue
         used = grad.abs().sum(-1) > 0

@@ -217,7 +217,8 @@ def _attributes_kept(model: nn.Module) -> Iterator[None]:
 
 def _replaced_attributes(model: nn.Module, before: list[tuple[str, dict]]) -> list[str]:
     names = []
-    for (prefix, attributes), module in zip(before, model.modules()):
+    # strict=False: forward may add or drop submodules, so the two lists can differ in length.
+    for (prefix, attributes), module in zip(before, model.modules(), strict=False):
         for name, value in vars(module).items():
             if name != "training" and not name.startswith("_") and attributes.get(name, None) is not value:
                 names.append(f"{prefix}.{name}" if prefix else name)

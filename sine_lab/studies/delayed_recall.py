@@ -266,7 +266,9 @@ def load_results(path: str | Path) -> list[MemoryResult]:
         # "success" is derived (as_dict adds it), not a field.
         return [MemoryResult(**{k: v for k, v in record.items() if k != "success"}) for record in records]
     except (OSError, ValueError, TypeError) as error:
-        raise ValueError(f"{path} is not a memory-sweep JSON file written by scripts/memory_sweep.py: {error}") from error
+        raise ValueError(
+            f"{path} is not a memory-sweep JSON file written by scripts/memory_sweep.py: {error}"
+        ) from error
 
 
 def config_colour(name: str, others: Sequence[str] = ()) -> object:
