@@ -196,8 +196,8 @@ def test_train_bad_input():
 
 def test_train_extensions_bad_input():
     model, x = nn.Linear(1, 1), torch.ones(4, 1)
-    with raises(ValueError, "optimizer must be one of 'adam', 'lbfgs'; got 'sgd'"):
-        train(model, x, x, epochs=1, lr=0.1, optimizer="sgd")
+    with raises(ValueError, "optimizer must be one of 'adam', 'sgd', 'lbfgs'; got 'rmsprop'"):
+        train(model, x, x, epochs=1, lr=0.1, optimizer="rmsprop")
     with raises(ValueError, "patience must be >= 1, got 0"):
         train(model, x, x, epochs=1, lr=0.1, callbacks=[Validate(x, x, patience=0)])
     with raises(ValueError, "max_growth must be > 1.0, got 1.0"):
