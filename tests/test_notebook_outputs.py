@@ -102,3 +102,35 @@ def test_the_checks_catch_what_they_look_for(tmp_path):
         assert any(fragment in line for line in found), (fragment, found)
     assert not any("cell 5" in line for line in found), found
     assert len(found) == len(expected), found
+
+
+def test_clean_outputs_shortens_warnings_and_tracebacks(tmp_path):
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("clean_outputs", Path(__file__).resolve().parents[1] / "scripts" / "clean_outputs.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    warning = (
+        "/home/me/.venv/lib/python3.11/site-packages/torch/nn/modules/loss.py:630: UserWarning: Using a target size\n"
+        "  return F.mse_loss(input, target, reduction=self.reduction)\n"
+    )
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("train(); train()", execution_count=1, outputs=[
+            nbformat.v4.new_output("stream", name="stdout", text="Epoch [100/1000], Loss: 0.4432\n"),
+            nbformat.v4.new_output("stream", name="stderr", text=warning),
+            nbformat.v4.new_output("stream", name="stderr", text=warning),
+        ]),
+        nbformat.v4.new_code_cell("train()", execution_count=2, outputs=[
+            nbformat.v4.new_output("stream", name="stderr", text=warning),
+            nbformat.v4.new_output("error", ename="IndexError", evalue="too many indices for tensor of dimension 2",
+                                   traceback=["\x1b[31mIndexError\x1b[39m Traceback", "File /home/me/x.py:3", "IndexError: …"]),
+        ]),
+    ]
+    module.clean_outputs(notebook)
+    first, second = notebook.cells
+    assert [o.text for o in first.outputs] == ["Epoch [100/1000], Loss: 0.4432\n", "UserWarning: Using a target size\n"]
+    assert second.outputs[0].text == "UserWarning: Using a target size\n"  # once per cell, so again here
+    assert second.outputs[1].traceback == ["IndexError: too many indices for tensor of dimension 2"]
+    nbformat.write(notebook, tmp_path / "cleaned.ipynb")
+    assert not problems(tmp_path / "cleaned.ipynb")

@@ -29,8 +29,8 @@ from ..arguments import check_choice, check_float, check_int
 from ..training import History, seed_everything, train
 
 __all__ = [
-    "ArticleExample", "EXAMPLES", "FEEDS", "Feed", "PerStepFit", "article_timeline", "example_source",
-    "fit_per_step", "format_controls", "input_controls",
+    "ARTICLE_LOOP", "ArticleExample", "EXAMPLES", "FEEDS", "Feed", "PerStepFit", "article_timeline", "example_source",
+    "fit_per_step", "format_controls", "input_controls", "source_without_docstring",
 ]
 
 
@@ -54,6 +54,20 @@ EXAMPLES: dict[int, ArticleExample] = {
 }
 
 
+# Example 1's training loop exactly as the article prints it (Examples 2 and 3 reuse it).
+ARTICLE_LOOP = """\
+for epoch in range(1000):
+    optimizer.zero_grad()
+    outputs = model(x)
+    loss = criterion(outputs, y)
+    loss.backward()
+    optimizer.step()
+
+    if (epoch+1) % 100 == 0:
+        print(f'Epoch [{epoch+1}/1000], Loss: {loss.item():.4f}')
+"""
+
+
 def example_source(number: int) -> str:
     """The source code of example ``number``'s model class as the article wrote it.
 
@@ -61,13 +75,25 @@ def example_source(number: int) -> str:
     (the article's classes have none), so a reader can compare it line by line.
     """
     check_choice("number", number, tuple(EXAMPLES))
-    cls = type(EXAMPLES[number].build())
-    lines = textwrap.dedent(inspect.getsource(cls)).splitlines()
-    docstring = ast.parse("\n".join(lines)).body[0].body[0]
-    end = docstring.end_lineno
-    if end < len(lines) and not lines[end].strip():
-        end += 1  # the blank line that followed the docstring
-    del lines[docstring.lineno - 1 : end]
+    return source_without_docstring(type(EXAMPLES[number].build()))
+
+
+def source_without_docstring(obj: type | Callable) -> str:
+    """The source of a class or function, dedented, without its docstring.
+
+    For reading code next to other code (the article's loop beside
+    :func:`~sine_lab.training.train`): the docstring is documentation, not the loop.
+    """
+    if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+        raise TypeError(f"obj must be a class or a function, got {type(obj).__name__}")
+    lines = textwrap.dedent(inspect.getsource(obj)).splitlines()
+    body = ast.parse("\n".join(lines)).body[0].body
+    first = body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        end = first.end_lineno
+        if end < len(lines) and not lines[end].strip():
+            end += 1  # the blank line that followed the docstring
+        del lines[first.lineno - 1 : end]
     return "\n".join(lines)
 
 
