@@ -9,7 +9,7 @@ import torch
 from sine_lab.data import article_data
 from sine_lab.studies.article import (
     ARTICLE_LOOP, EXAMPLES, FEEDS, article_timeline, example_source, fit_per_step, format_controls,
-    input_controls, source_without_docstring,
+    input_controls, source_without_docstring, summarise_controls,
 )
 from sine_lab.training import train
 
@@ -121,6 +121,9 @@ def test_input_controls_runs_every_feed_for_every_seed_and_formats_a_row_each():
     assert [(f.feed, f.seed) for f in fits] == [("time", 0), ("time", 1), ("previous value", 0), ("previous value", 1)]
     table = format_controls(fits).splitlines()
     assert len(table) == 5 and table[0].startswith("fed") and table[3].startswith("previous value  0")
+    assert f"{fits[0].repeat_mse:.1e}" in table[1]
+    t, truth = fits[0].t, fits[0].truth
+    assert fits[0].repeat_mse == pytest.approx(((truth[1000:] - truth[999:-1]) ** 2).mean().item())
 
 
 def test_fit_per_step_rejects_bad_input_clearly():
@@ -134,3 +137,13 @@ def test_fit_per_step_rejects_bad_input_clearly():
         fit_per_step("rnn", hidden_size=2, lr=0.1, epochs=1, held_out=4.0)
     with pytest.raises(ValueError, match="held_out end must be <= 10.0"):
         fit_per_step("rnn", hidden_size=2, lr=0.1, epochs=1, held_out=(4.0, 15.0))
+
+
+def test_summarise_controls_counts_seeds_against_both_baselines():
+    fits = input_controls("gru", hidden_size=2, lr=0.01, epochs=1, seeds=[0, 1], feeds=["time", "previous value"])
+    lines = summarise_controls(fits).splitlines()
+    assert [line.split(":")[0] for line in lines] == ["fed time", "fed previous value"]
+    for line, feed in zip(lines, ["time", "previous value"]):
+        mine = [f for f in fits if f.feed == feed]
+        assert f"predicting 0 after t = 10 in {sum(f.unseen_mse < f.zero_mse for f in mine)} of 2" in line
+        assert f"previous value in {sum(f.unseen_mse < f.repeat_mse for f in mine)} of 2" in line

@@ -31,6 +31,7 @@ from ..training import History, seed_everything, train
 __all__ = [
     "ARTICLE_LOOP", "ArticleExample", "EXAMPLES", "FEEDS", "Feed", "PerStepFit", "article_timeline", "example_source",
     "fit_per_step", "format_controls", "input_controls", "source_without_docstring",
+    "summarise_controls",
 ]
 
 
@@ -171,6 +172,8 @@ class PerStepFit:
         held_out_mse: MSE on the held-out times inside ``[0, 10]`` (``nan`` without ``held_out``).
         unseen_mse: MSE on the times after ``t = 10``.
         zero_mse: MSE of always predicting 0 after ``t = 10``, the baseline to beat.
+        repeat_mse: MSE after ``t = 10`` of repeating the previous value, the baseline a
+            model fed that value must beat to have learned more than to copy it.
     """
 
     feed: str
@@ -185,6 +188,7 @@ class PerStepFit:
     held_out_mse: float
     unseen_mse: float
     zero_mse: float
+    repeat_mse: float
 
 
 class _MaskedMSE(nn.Module):
@@ -267,6 +271,7 @@ def fit_per_step(
         held_out_mse=float(errors[:seen][inside].mean()) if held_out is not None else math.nan,
         unseen_mse=float(errors[seen:].mean()),
         zero_mse=float((truth[seen:] ** 2).mean()),
+        repeat_mse=float(((truth[seen:] - truth[seen - 1 : -1]) ** 2).mean()),
     )
 
 
@@ -302,11 +307,40 @@ def input_controls(
 
 
 def format_controls(fits: Sequence[PerStepFit]) -> str:
-    """A table of :func:`input_controls`' fits, one row per fit, errors as MSE."""
-    rows = [("fed", "seed", "trained times", "held out inside", "after t = 10", "predict 0 after")]
+    """A table of :func:`input_controls`' fits, one row per fit, errors as MSE.
+
+    The last two columns are baselines after ``t = 10``: always predicting 0, and
+    repeating the previous value.
+    """
+    rows = [("fed", "seed", "trained times", "held out inside", "after t = 10", "after: predict 0", "after: repeat previous")]
     rows += [
-        (f.feed, str(f.seed), f"{f.fit_mse:.1e}", f"{f.held_out_mse:.1e}", f"{f.unseen_mse:.1e}", f"{f.zero_mse:.2f}")
+        (f.feed, str(f.seed), f"{f.fit_mse:.1e}", f"{f.held_out_mse:.1e}", f"{f.unseen_mse:.1e}",
+         f"{f.zero_mse:.2f}", f"{f.repeat_mse:.1e}")
         for f in fits
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def summarise_controls(fits: Sequence[PerStepFit]) -> str:
+    """One line per feed: how many seeds beat each baseline after ``t = 10``, and the error ranges.
+
+    The ratio of the error after ``t = 10`` to the error on the held-out stretch inside
+    ``[0, 10]`` says how much worse the model does outside its training range than on
+    unfitted times inside it.
+    """
+    lines = []
+    for feed in dict.fromkeys(f.feed for f in fits):
+        mine = [f for f in fits if f.feed == feed]
+        n = len(mine)
+        zero = sum(f.unseen_mse < f.zero_mse for f in mine)
+        repeat = sum(f.unseen_mse < f.repeat_mse for f in mine)
+        inside = [f.held_out_mse for f in mine]
+        after = [f.unseen_mse for f in mine]
+        ratios = [f.unseen_mse / f.held_out_mse for f in mine]
+        lines.append(
+            f"fed {feed}: held-out MSE {min(inside):.1e} to {max(inside):.1e}, after t = 10 {min(after):.1e} to "
+            f"{max(after):.1e} (x{min(ratios):.3g} to x{max(ratios):.3g}); beats predicting 0 after t = 10 in "
+            f"{zero} of {n} seeds, repeating the previous value in {repeat} of {n}"
+        )
+    return "\n".join(lines)
