@@ -335,12 +335,17 @@ def summarise_controls(fits: Sequence[PerStepFit]) -> str:
         n = len(mine)
         zero = sum(f.unseen_mse < f.zero_mse for f in mine)
         repeat = sum(f.unseen_mse < f.repeat_mse for f in mine)
-        inside = [f.held_out_mse for f in mine]
-        after = [f.unseen_mse for f in mine]
-        ratios = [f.unseen_mse / f.held_out_mse for f in mine]
+        inside = _span([f.held_out_mse for f in mine], ".1e")
+        after = _span([f.unseen_mse for f in mine], ".1e")
+        ratios = _span([f.unseen_mse / f.held_out_mse for f in mine], ".3g")
         lines.append(
-            f"fed {feed}: held-out MSE {min(inside):.1e} to {max(inside):.1e}, after t = 10 {min(after):.1e} to "
-            f"{max(after):.1e} (x{min(ratios):.3g} to x{max(ratios):.3g}); beats predicting 0 after t = 10 in "
-            f"{zero} of {n} seeds, repeating the previous value in {repeat} of {n}"
+            f"fed {feed}: held-out MSE {inside}, after t = 10 {after} (x{ratios}); beats predicting 0 "
+            f"after t = 10 in {zero} of {n} seeds, repeating the previous value in {repeat} of {n}"
         )
     return "\n".join(lines)
+
+
+def _span(values: Sequence[float], spec: str) -> str:
+    """``"a to b"`` for the smallest and largest of ``values``, or ``"a"`` when they are equal."""
+    low, high = format(min(values), spec), format(max(values), spec)
+    return low if low == high else f"{low} to {high}"
