@@ -220,7 +220,7 @@ class Standardizer:
     std: float
 
     @classmethod
-    def fit(cls, train: Tensor) -> "Standardizer":
+    def fit(cls, train: Tensor) -> Standardizer:
         """Take the mean and standard deviation of all values in ``train`` (any shape, >= 2 values)."""
         check_tensor("train", train)
         if train.numel() < 2:

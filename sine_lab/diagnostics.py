@@ -11,8 +11,9 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
-from .models import LinearRecurrence, SequenceModel, State, eval_mode
+from .models import LinearRecurrence, State, describe_model, eval_mode, recurrent_layer
 from .arguments import check_float, check_int, check_tensor
+from .tracing import LayerCall, trace_forward
 
 __all__ = [
     "ShapeStep",
@@ -41,23 +42,16 @@ class ShapeStep:
     note: str = ""
 
 
-def _first_tensor_shape(value: object) -> tuple[int, ...]:
-    if isinstance(value, Tensor):
-        return tuple(value.shape)
-    if isinstance(value, (tuple, list)) and value:
-        return _first_tensor_shape(value[0])
-    return ()
-
-
 def trace_shapes(model: nn.Module, x: Tensor, y: Tensor | None = None) -> list[ShapeStep]:
     """Run ``model(x)`` once and record the shape entering and leaving each direct
     submodule, then what ``nn.MSELoss`` does with the prediction and ``y``.
 
     The recurrent layers' rows say whether PyTorch treated ``x`` as batched:
-    a 2-D ``(L, H_in)`` input is one unbatched sequence of ``L`` steps.
+    a 2-D ``(L, H_in)`` input is one unbatched sequence of ``L`` steps. The forward
+    pass is :func:`sine_lab.tracing.trace_forward`, the one the doctor reads.
 
     Args:
-        model: the model to trace (its direct children are hooked).
+        model: the model to trace (its direct children are reported).
         x: its input.
         y: the target; adds a ``loss`` row with the broadcast shape.
 
@@ -71,35 +65,17 @@ def trace_shapes(model: nn.Module, x: Tensor, y: Tensor | None = None) -> list[S
     check_tensor("x", x, floating=False, finite=False)
     if y is not None:
         check_tensor("y", y, floating=False, finite=False)
-    steps: list[ShapeStep] = []
-
-    def hook(name: str):
-        def record(module: nn.Module, inputs: tuple, output: object) -> None:
-            note = ""
-            if isinstance(module, nn.RNNBase):
-                first = inputs[0]
-                batched = first.dim() == 3
-                note = (
-                    "batched (batch, seq, feature)" if batched and module.batch_first
-                    else "batched (seq, batch, feature)" if batched
-                    else f"unbatched: one sequence of {first.shape[0]} steps"
-                    + (" (batch_first ignored)" if module.batch_first else "")
-                )
-            steps.append(ShapeStep(f"{name} ({type(module).__name__})",
-                                   _first_tensor_shape(inputs), _first_tensor_shape(output), note))
-        return record
-
-    handles = [child.register_forward_hook(hook(name)) for name, child in model.named_children()]
-    try:
-        with torch.no_grad():
-            prediction = model(x)
-    except Exception as error:  # the trace is the diagnosis: report where the forward pass broke
-        steps.append(ShapeStep("forward pass raised", (), (), f"{type(error).__name__}: {error}"))
+    trace = trace_forward(model, x)
+    steps = [
+        ShapeStep(f"{call.name} ({type(call.module).__name__})", call.input_shape, call.output_shape,
+                  _layout_note(call))
+        for call in trace.calls if call.depth == 1 and call.output_shape is not None
+    ]
+    if trace.error is not None:
+        steps.append(ShapeStep("forward pass raised", (), (), f"{type(trace.error).__name__}: {trace.error}"))
         return steps
-    finally:
-        for handle in handles:
-            handle.remove()
     if y is not None:
+        prediction = trace.prediction
         pred_shape, target_shape = tuple(prediction.shape), tuple(y.shape)
         try:
             broadcast = tuple(torch.broadcast_shapes(prediction.shape, y.shape))
@@ -112,6 +88,16 @@ def trace_shapes(model: nn.Module, x: Tensor, y: Tensor | None = None) -> list[S
             broadcast, note = (), "shapes cannot broadcast: MSELoss raises"
         steps.append(ShapeStep(f"loss (MSELoss) vs target {target_shape}", pred_shape, broadcast, note))
     return steps
+
+
+def _layout_note(call: LayerCall) -> str:
+    """How a recurrent layer read its input; empty for other layers."""
+    if not call.recurrent:
+        return ""
+    if len(call.input_shape) == 3:
+        return "batched (batch, seq, feature)" if call.module.batch_first else "batched (seq, batch, feature)"
+    return (f"unbatched: one sequence of {call.input_shape[0]} steps"
+            + (" (batch_first ignored)" if call.module.batch_first else ""))
 
 
 def format_trace(steps: list[ShapeStep]) -> str:
@@ -166,22 +152,26 @@ def recurrent_weights(model: nn.Module) -> dict[str, Tensor]:
     """The recurrent weight matrices ``weight_hh_l<k>`` of a model's recurrent layer, by name.
 
     Shapes: ``(H, H)`` for ``rnn``/``linear``, ``(3H, H)`` for ``gru`` (gates r, z, n
-    stacked), ``(4H, H)`` for ``lstm`` (gates i, f, g, o stacked).
+    stacked), ``(4H, H)`` for ``lstm`` (gates i, f, g, o stacked). A model without a
+    recurrent layer (e.g. an attention kind) is a ``TypeError`` naming its kind.
     """
-    layer = _recurrent_layer(model)
+    return _recurrent_weights(recurrent_layer(model, "recurrent_weights"))
+
+
+def _recurrent_weights(layer: nn.Module) -> dict[str, Tensor]:
     return {name: p for name, p in layer.named_parameters() if _RECURRENT_WEIGHT.fullmatch(name)}
 
 
-def scale_recurrent_weights(model: SequenceModel, factor: float) -> None:
+def scale_recurrent_weights(model: nn.Module, factor: float) -> None:
     """Multiply every recurrent weight matrix ``weight_hh_l*`` of ``model`` by ``factor``, in place.
 
     Used to sweep a tanh RNN across the vanishing / exploding boundary: the
     Jacobian ``∂h_t/∂h_{t-1} = diag(1 - h_t²) W_hh`` scales with ``W_hh``.
     """
-    _check_sequence_model(model)
+    layer = recurrent_layer(model, "scale_recurrent_weights")
     factor = check_float("factor", factor)
     with torch.no_grad():
-        for weight in recurrent_weights(model).values():
+        for weight in _recurrent_weights(layer).values():
             weight.mul_(factor)
 
 
@@ -205,7 +195,7 @@ def tanh_rnn_jacobian_bound(weight_hh: Tensor, max_lag: int) -> Tensor:
     return sigma ** torch.arange(max_lag + 1, dtype=torch.float64)
 
 
-def jacobian_norms_vs_lag(model: SequenceModel, x: Tensor) -> Tensor:
+def jacobian_norms_vs_lag(model: nn.Module, x: Tensor) -> Tensor:
     """``‖∂h_T/∂h_{T-k}‖₂`` for every lag ``k``: how much the last hidden state
     still depends on the hidden state ``k`` steps earlier.
 
@@ -219,8 +209,10 @@ def jacobian_norms_vs_lag(model: SequenceModel, x: Tensor) -> Tensor:
     dropout); the model's mode is restored afterwards and no ``.grad`` is touched.
 
     Args:
-        model: a :class:`~sine_lab.models.SequenceModel` of any cell.
-        x: ``(batch, seq, input_size)``.
+        model: a model with one batch-first recurrent layer (any cell of
+            :class:`~sine_lab.models.SequenceModel`, the IRNN, ...); a model without
+            one is a ``TypeError`` naming its kind.
+        x: ``(batch, seq, input_size)``, the input of that layer.
 
     Returns:
         ``(seq,)`` float64 (long lags reach values below float32's range):
@@ -228,12 +220,15 @@ def jacobian_norms_vs_lag(model: SequenceModel, x: Tensor) -> Tensor:
         singular value) of ``∂h_T/∂h_{T-k}``, for ``k = 0 .. seq - 1``;
         element 0 is 1 (the identity).
     """
-    _check_sequence_model(model)
-    x = check_tensor("x", x, ndim=3, last_dim=model.input_size, layout="(batch, seq, input_size)")
+    layer = recurrent_layer(model, "jacobian_norms_vs_lag")
+    if not getattr(layer, "batch_first", True):
+        raise ValueError(f"jacobian_norms_vs_lag needs a batch-first recurrent layer; {describe_model(model)} has "
+                         f"{type(layer).__name__} with batch_first=False")
+    x = check_tensor("x", x, ndim=3, last_dim=layer.input_size, layout="(batch, seq, input_size)")
     with eval_mode(model), torch.enable_grad():
-        states = _layer_states(model.rnn, x)
-        steps = _step_jacobians(model.rnn, x, states)  # (seq - 1, batch, S, S) for t = 1 .. seq-1
-        hidden, batch, size = model.hidden_size, x.shape[0], steps.shape[-1]
+        states = _layer_states(layer, x)
+        steps = _step_jacobians(layer, x, states)  # (seq - 1, batch, S, S) for t = 1 .. seq-1
+        hidden, batch, size = layer.hidden_size, x.shape[0], steps.shape[-1]
         product = torch.eye(size, dtype=torch.float64).expand(batch, size, size)
         norms = [torch.ones((), dtype=torch.float64)]
         # ∂s_T/∂s_{T-k} = J_T J_{T-1} ... J_{T-k+1}: extend the product one step back per lag.
@@ -243,25 +238,7 @@ def jacobian_norms_vs_lag(model: SequenceModel, x: Tensor) -> Tensor:
     return torch.stack(norms)
 
 
-def _check_sequence_model(model: object) -> None:
-    if not isinstance(model, SequenceModel):
-        raise TypeError(f"model must be a sine_lab.models.SequenceModel, got {type(model).__name__}")
-
-
 _RECURRENT_WEIGHT = re.compile(r"weight_hh_l\d+")
-
-
-def _recurrent_layer(model: nn.Module) -> nn.Module:
-    """The one recurrent layer inside ``model`` (``nn.RNN``/``nn.LSTM``/``nn.GRU`` or ``LinearRecurrence``)."""
-    if not isinstance(model, nn.Module):
-        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
-    layers = [m for m in model.modules() if isinstance(m, (nn.RNNBase, LinearRecurrence))]
-    if len(layers) != 1:
-        raise ValueError(f"model must contain exactly one recurrent layer, found {len(layers)}")
-    layer = layers[0]
-    if getattr(layer, "bidirectional", False):
-        raise ValueError("bidirectional recurrent layers are not supported")
-    return layer
 
 
 def _layer_states(layer: nn.Module, x: Tensor) -> list[Tensor]:
@@ -377,7 +354,7 @@ def hidden_state_grad_norms(
         ``(num_layers, seq)`` float64: the 2-norm of ``∂L/∂h_t`` over the batch
         and the hidden units, layer 0 first. (For an LSTM, ``h`` only, not ``c``.)
     """
-    layer = _recurrent_layer(model)
+    layer = recurrent_layer(model, "hidden_state_grad_norms")
     x = check_tensor("x", x, ndim=(2, 3))
     y = check_tensor("y", y)
     loss_fn = loss_fn if loss_fn is not None else nn.MSELoss()
@@ -478,16 +455,29 @@ def fit_decay_rate(norms: Tensor, *, min_lag: int = 1, max_lag: int | None = Non
     return DecayFit(rate=-float(slope), intercept=float(intercept), points=int(keep.sum()))
 
 
-def linear_closed_loop_matrix(model: SequenceModel) -> Tensor:
+def linear_closed_loop_matrix(model: nn.Module) -> Tensor:
     """The ``(H, H)`` matrix that advances a one-layer linear model fed its own outputs.
 
     With ``x_{n+1} = head(h_n) = c·h_n + d`` fed back, ``h_{n+1} = (W_hh + w_ih c) h_n + (w_ih d + b)``.
     Its eigenvalues are the frequencies the model generates: ``e^{±iωΔt}`` for a
     perfect sine generator (magnitude 1, angle ``ωΔt``).
+
+    Args:
+        model: a model whose output is ``head(h)`` of a :class:`~sine_lab.models.LinearRecurrence`
+            ``h``, with ``head`` an ``nn.Linear`` back to the input size: kind ``"linear"``
+            without ``delta_scale``.
     """
-    _check_sequence_model(model)
-    if model.cell != "linear" or model.output_size != model.input_size:
-        raise ValueError(f"needs a 'linear' SequenceModel whose output feeds its input, got cell {model.cell!r} "
-                         f"with input_size={model.input_size}, output_size={model.output_size}")
-    layer = model.rnn
-    return (layer.weight_hh_l0 + layer.weight_ih_l0 @ model.head.weight).detach()
+    layer = recurrent_layer(model, "linear_closed_loop_matrix")
+    head = getattr(model, "head", None)
+    if (
+        not isinstance(layer, LinearRecurrence)
+        or not isinstance(head, nn.Linear)
+        or head.out_features != layer.input_size
+        or getattr(model, "delta_scale", None) is not None
+    ):
+        raise ValueError(
+            "linear_closed_loop_matrix needs a model whose output head(h) of a LinearRecurrence h feeds its "
+            f"input (kind 'linear' with input_size == output_size and no delta_scale); got {describe_model(model)} "
+            f"with a {type(layer).__name__} layer, head {head!r}, delta_scale {getattr(model, 'delta_scale', None)}"
+        )
+    return (layer.weight_hh_l0 + layer.weight_ih_l0 @ head.weight).detach()

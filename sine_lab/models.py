@@ -1,17 +1,24 @@
-"""Models: the article's three, verbatim, and a correctly shaped sequence model.
+"""Models: the article's three, verbatim, a correctly shaped sequence model, and the
+registry of model kinds that everything offering a choice of model reads.
 
 The ``Article*`` classes are the seed article's code with only the class names
 changed, so that a reader can tell them apart from the fixed versions. They are
 kept bug-for-bug: chapters 01-03 show what they really compute.
+
+A *kind* of model (``"lstm"``, ``"irnn"``, ...) is a builder registered in
+:data:`MODEL_KINDS`; see the contract at :func:`register_model_kind`.
 """
 
 from __future__ import annotations
 
 import math
+import inspect
+import re
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar, Union
+from functools import partial
+from typing import Any, ClassVar, TypeVar, Union
 
 import torch
 import torch.nn as nn
@@ -23,12 +30,15 @@ __all__ = [
     "ArticleSimpleRNN",
     "ArticleLSTM",
     "ArticleDeepLSTM",
-    "CELLS",
     "LinearRecurrence",
     "MODEL_KINDS",
     "ModelKind",
     "build_model",
+    "describe_model",
+    "has_recurrent_layer",
     "register_model_kind",
+    "RECURRENT_LAYERS",
+    "recurrent_layer",
     "SequenceModel",
     "State",
     "eval_mode",
@@ -139,9 +149,6 @@ class LinearRecurrence(nn.Module):
         return torch.stack(outputs, dim=1), h.unsqueeze(0)
 
 
-CELLS: dict[str, type[nn.Module]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU, "linear": LinearRecurrence}
-
-
 class SequenceModel(nn.Module):
     """A recurrent cell (``rnn``, ``lstm``, ``gru`` or ``linear``) with a linear head, batch-first.
 
@@ -154,7 +161,10 @@ class SequenceModel(nn.Module):
 
     Args:
         cell: ``"rnn"`` (tanh Elman RNN), ``"lstm"``, ``"gru"``, or ``"linear"``
-            (:class:`LinearRecurrence`, one layer, no dropout).
+            (:class:`LinearRecurrence`, one layer, no dropout). Each cell is also a
+            registered kind, so ``SequenceModel(cell, **config)`` and
+            ``build_model(cell, **config)`` build the same model; either records
+            ``model.kind == cell`` and ``model.config`` (the other arguments).
         input_size: features per time step.
         hidden_size: units per layer.
         output_size: values predicted per step.
@@ -168,6 +178,11 @@ class SequenceModel(nn.Module):
             wave is mostly the current one, and the network need not relearn the identity.
     """
 
+    # The recurrent layer behind each cell name (the registry's kinds of the same names).
+    LAYERS: ClassVar[dict[str, type[nn.Module]]] = {
+        "rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU, "linear": LinearRecurrence,
+    }
+
     def __init__(
         self,
         cell: str = "lstm",
@@ -180,7 +195,7 @@ class SequenceModel(nn.Module):
         delta_scale: float | None = None,
     ) -> None:
         super().__init__()
-        self.cell = check_choice("cell", cell, tuple(CELLS))
+        self.cell = check_choice("cell", cell, tuple(self.LAYERS))
         self.input_size = check_int("input_size", input_size, minimum=1)
         self.hidden_size = check_int("hidden_size", hidden_size, minimum=1)
         self.output_size = check_int("output_size", output_size, minimum=1)
@@ -202,11 +217,13 @@ class SequenceModel(nn.Module):
                 raise ValueError(f"the linear cell has exactly one layer; got num_layers={num_layers}")
             self.rnn = LinearRecurrence(input_size, hidden_size)
         else:
-            self.rnn = CELLS[cell](
+            self.rnn = self.LAYERS[cell](
                 input_size, hidden_size, num_layers=num_layers, batch_first=True,
                 dropout=dropout if num_layers > 1 else 0.0,
             )
         self.head = nn.Linear(hidden_size, output_size)
+        _record(self, cell, dict(input_size=input_size, hidden_size=hidden_size, output_size=output_size,
+                                 num_layers=num_layers, dropout=dropout, per_step=per_step, delta_scale=delta_scale))
 
     @classmethod
     def linear_predictor(cls, coefficients: Sequence[float] | Tensor) -> "SequenceModel":
@@ -294,38 +311,52 @@ class SequenceModel(nn.Module):
         return outputs if self.per_step else outputs[:, -1, :]
 
 
-def forecast(model: SequenceModel, context: Tensor, steps: int) -> Tensor:
+def forecast(model: nn.Module, context: Tensor, steps: int) -> Tensor:
     """Free-running forecast: each prediction is fed back as the next input.
 
-    The whole ``context`` is run through :meth:`SequenceModel.run`; its last
-    output is the first prediction. Then the model is stepped one sample at a
-    time, carrying its state, with its own previous prediction as input. Output
-    ``k`` is therefore the forecast ``k + 1`` steps past the end of the context.
+    The whole ``context`` is run through ``model.run``; its last output is the
+    first prediction. Then the model is stepped one sample at a time, carrying
+    its state, with its own previous prediction as input. Output ``k`` is
+    therefore the forecast ``k + 1`` steps past the end of the context.
 
     It runs under the caller's grad mode: wrap it in ``torch.no_grad()`` for
     inference; with gradients on it is differentiable end to end (a rollout loss).
     Put a model with dropout in ``eval()`` mode first.
 
     Args:
-        model: a :class:`SequenceModel` with ``input_size == output_size == 1``.
+        model: any model keeping the contract of the registered kinds (see
+            :func:`register_model_kind`): ``model.run(x, state)`` on ``(batch, seq, 1)``
+            returns per-step outputs ``(batch, seq, 1)`` and a state to continue from.
         context: observed values ``(batch, W, 1)``, ``W >= 1``.
         steps: number of values to generate, >= 1.
 
     Returns:
         the forecast ``(batch, steps)``.
     """
-    if not isinstance(model, SequenceModel):
-        raise TypeError(f"model must be a SequenceModel, got {type(model).__name__}")
-    if model.input_size != 1 or model.output_size != 1:
+    if not isinstance(model, nn.Module) or not callable(getattr(model, "run", None)):
+        raise TypeError(
+            "forecast steps the model with model.run(x, state) -> (outputs, state), the contract of every "
+            f"registered model kind (see sine_lab.models.register_model_kind); got {describe_model(model)}, "
+            "which has no run method"
+        )
+    # Kinds that record their sizes are checked before running; the outputs are checked after.
+    sizes = getattr(model, "input_size", 1), getattr(model, "output_size", 1)
+    if sizes != (1, 1):
         raise ValueError(
             "forecast feeds each prediction back as the next input, so it needs "
-            f"input_size == output_size == 1, got {model.input_size} and {model.output_size}"
+            f"input_size == output_size == 1, got {sizes[0]} and {sizes[1]}"
         )
     check_tensor("context", context, ndim=3, last_dim=1, layout="(batch, W, 1)")
     if context.shape[1] < 1:
         raise ValueError(f"context must hold at least one time step, got shape {tuple(context.shape)}")
     steps = check_int("steps", steps, minimum=1)
     outputs, state = model.run(context)
+    if not isinstance(outputs, Tensor) or tuple(outputs.shape) != (*context.shape[:2], 1):
+        got = tuple(outputs.shape) if isinstance(outputs, Tensor) else type(outputs).__name__
+        raise ValueError(
+            f"{describe_model(model)} breaks the model contract: run(x) on x of shape {tuple(context.shape)} "
+            f"must return per-step outputs of shape {(*context.shape[:2], 1)}, got {got}"
+        )
     value = outputs[:, -1:]
     predictions = [value]
     for _ in range(steps - 1):
@@ -334,7 +365,14 @@ def forecast(model: SequenceModel, context: Tensor, steps: int) -> Tensor:
     return torch.cat(predictions, dim=1).squeeze(-1)
 
 
-def identity_relu_rnn(hidden_size: int = 32, *, scale: float = 1.0, num_layers: int = 1) -> SequenceModel:
+def identity_relu_rnn(
+    hidden_size: int = 32,
+    *,
+    scale: float = 1.0,
+    num_layers: int = 1,
+    per_step: bool = False,
+    delta_scale: float | None = None,
+) -> SequenceModel:
     """An IRNN (Le, Jaitly & Hinton 2015, "A Simple Way to Initialize Recurrent
     Networks of Rectified Linear Units"): a ReLU RNN whose recurrent weights start
     as ``scale * I`` and recurrent biases at zero.
@@ -343,11 +381,17 @@ def identity_relu_rnn(hidden_size: int = 32, *, scale: float = 1.0, num_layers: 
     value written into the state is carried forward unchanged and gradients
     neither vanish nor explode at initialisation. Returns a
     :class:`SequenceModel` with ``cell == "rnn"`` whose ``.rnn`` is
-    ``nn.RNN(nonlinearity="relu")``; shapes as for any ``SequenceModel``.
+    ``nn.RNN(nonlinearity="relu")``, recorded as kind ``"irnn"`` (so a checkpoint
+    rebuilds the ReLU layer); shapes, ``per_step`` and ``delta_scale`` as for any
+    ``SequenceModel``.
     """
     hidden_size = check_int("hidden_size", hidden_size, minimum=1)
     scale = check_float("scale", scale, minimum=0.0)
-    model = SequenceModel("rnn", hidden_size=hidden_size, num_layers=num_layers)
+    num_layers = check_int("num_layers", num_layers, minimum=1)
+    model = SequenceModel("rnn", hidden_size=hidden_size, num_layers=num_layers, per_step=per_step,
+                          delta_scale=delta_scale)
+    # The tanh layer is replaced rather than never built so that a seed still draws the
+    # weights with which chapter 07's results were recorded.
     model.rnn = nn.RNN(1, hidden_size, num_layers=num_layers, nonlinearity="relu", batch_first=True)
     with torch.no_grad():
         for name, param in model.rnn.named_parameters():
@@ -355,25 +399,27 @@ def identity_relu_rnn(hidden_size: int = 32, *, scale: float = 1.0, num_layers: 
                 param.copy_(scale * torch.eye(hidden_size))
             elif name.startswith("bias"):
                 param.zero_()
-    return model
+    return _record(model, "irnn", dict(hidden_size=hidden_size, scale=scale, num_layers=num_layers,
+                                       per_step=per_step, delta_scale=delta_scale))
 
 
-def init_orthogonal_recurrent(model: SequenceModel, gain: float = 1.0) -> None:
-    """Re-initialise every recurrent weight matrix as ``gain`` times a random
-    orthogonal matrix, in place (each gate's ``(H, H)`` block separately for
-    LSTM/GRU). An orthogonal ``W_hh`` has all singular values 1, the edge of the
-    vanishing / exploding boundary (Saxe, McClelland & Ganguli 2014).
+def init_orthogonal_recurrent(model: nn.Module, gain: float = 1.0) -> None:
+    """Re-initialise every recurrent weight matrix of ``model``'s recurrent layer as
+    ``gain`` times a random orthogonal matrix, in place (each gate's ``(H, H)`` block
+    separately for LSTM/GRU). An orthogonal ``W_hh`` has all singular values 1, the
+    edge of the vanishing / exploding boundary (Saxe, McClelland & Ganguli 2014).
     """
+    layer = recurrent_layer(model, "init_orthogonal_recurrent")
     gain = check_float("gain", gain, minimum=0.0)
     with torch.no_grad():
-        for name, param in _recurrent_layer_parameters(model):
+        for name, param in layer.named_parameters():
             if name.startswith("weight_hh"):
-                for block in param.split(model.hidden_size, dim=0):
+                for block in param.split(layer.hidden_size, dim=0):
                     nn.init.orthogonal_(block, gain=gain)
 
 
-def init_forget_gate_bias(model: SequenceModel, value: float = 1.0) -> None:
-    """Set an LSTM's total forget-gate bias to ``value``, in place.
+def init_forget_gate_bias(model: nn.Module, value: float = 1.0) -> None:
+    """Set the total forget-gate bias of ``model``'s LSTM layer to ``value``, in place.
 
     PyTorch orders an LSTM's gates ``i, f, g, o``; ``bias_ih`` and ``bias_hh``
     both add to each gate, so the forget slice of ``bias_ih`` is set to ``value``
@@ -381,27 +427,64 @@ def init_forget_gate_bias(model: SequenceModel, value: float = 1.0) -> None:
     open (``σ(1) ≈ 0.73``), so the cell state is kept across steps
     (Gers, Schmidhuber & Cummins 2000; Jozefowicz, Zaremba & Sutskever 2015).
     """
-    if not isinstance(model, SequenceModel) or model.cell != "lstm":
-        raise ValueError(f"init_forget_gate_bias needs a SequenceModel with cell 'lstm', got {_describe_model(model)}")
+    layer = recurrent_layer(model, "init_forget_gate_bias")
+    if not isinstance(layer, nn.LSTM):
+        raise ValueError(
+            "init_forget_gate_bias needs a model whose recurrent layer is an nn.LSTM (e.g. kind 'lstm'); "
+            f"{describe_model(model)} has {type(layer).__name__}"
+        )
     value = check_float("value", value)
-    hidden = model.hidden_size
+    hidden = layer.hidden_size
     with torch.no_grad():
-        for name, param in _recurrent_layer_parameters(model):
+        for name, param in layer.named_parameters():
             if name.startswith("bias_ih"):
                 param[hidden : 2 * hidden] = value
             elif name.startswith("bias_hh"):
                 param[hidden : 2 * hidden] = 0.0
 
 
-def _recurrent_layer_parameters(model: object) -> list[tuple[str, nn.Parameter]]:
-    if not isinstance(model, SequenceModel):
-        raise TypeError(f"model must be a SequenceModel, got {_describe_model(model)}")
-    return list(model.rnn.named_parameters())
+# The layers whose weights and step Jacobians the recurrent-layer tools read.
+RECURRENT_LAYERS: tuple[type[nn.Module], ...] = (nn.RNNBase, LinearRecurrence)
 
 
-def _describe_model(model: object) -> str:
-    cell = getattr(model, "cell", None)
-    return f"{type(model).__name__}" + (f" with cell {cell!r}" if cell else "")
+def has_recurrent_layer(model: nn.Module) -> bool:
+    """Whether ``model`` holds a recurrent layer (one of :data:`RECURRENT_LAYERS`)."""
+    return any(isinstance(m, RECURRENT_LAYERS) for m in model.modules())
+
+
+def recurrent_layer(model: nn.Module, needed_by: str) -> nn.Module:
+    """The one recurrent layer (``nn.RNN``/``nn.LSTM``/``nn.GRU`` or
+    :class:`LinearRecurrence`) inside ``model``, for the function ``needed_by``.
+
+    Raises:
+        TypeError: ``model`` is not a module, or has no recurrent layer (an attention
+            model, an MLP on a window, ...); the message names its kind.
+        ValueError: it has several recurrent layers, or a bidirectional one.
+    """
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"{needed_by} needs a torch.nn.Module, got {type(model).__name__}")
+    layers = [m for m in model.modules() if isinstance(m, RECURRENT_LAYERS)]
+    if not layers:
+        raise TypeError(
+            f"{needed_by} needs a model with a recurrent layer (nn.RNN, nn.LSTM, nn.GRU or LinearRecurrence); "
+            f"{describe_model(model)} has none"
+        )
+    if len(layers) > 1:
+        raise ValueError(
+            f"{needed_by} needs a model with exactly one recurrent layer; {describe_model(model)} has {len(layers)}"
+        )
+    if getattr(layers[0], "bidirectional", False):
+        raise ValueError(f"{needed_by} does not support bidirectional recurrent layers, as in {describe_model(model)}")
+    return layers[0]
+
+
+def describe_model(model: object) -> str:
+    """How messages name a model: ``"the 'irnn' model (SequenceModel)"`` for one that
+    records its kind, else its class name (``"LSTM"``)."""
+    kind = getattr(model, "kind", None)
+    if isinstance(model, nn.Module) and isinstance(kind, str):
+        return f"the {kind!r} model ({type(model).__name__})"
+    return type(model).__name__
 
 
 @contextmanager
@@ -416,17 +499,14 @@ def eval_mode(module: nn.Module) -> Iterator[None]:
 
 
 # ---------------------------------------------------------------- the registry of model kinds
-# A kind of model is one builder plus one `register_model_kind` line. Everything that offers a
-# choice of model (the benchmark's --cells, the playground, checkpoints, the doctor's and the
-# diagnostics' messages) reads MODEL_KINDS, so a new kind needs no edit anywhere else.
-#
-# The contract every registered sequence model keeps (SequenceModel is the reference):
-#   model(x)            x (batch, seq, 1) -> (batch, 1), the prediction after the last step
-#   model.run(x, state) x (batch, seq, 1) -> per-step outputs (batch, seq, 1) and a state that
-#                       a later run(x_next, state) continues from (None starts afresh), so
-#                       teacher forcing, free running (forecast) and rollouts work for any kind.
+# Everything that offers a choice of model (the benchmark's --cells, the playground, checkpoints,
+# the messages of the doctor and the diagnostics) reads MODEL_KINDS, so a new kind is one class or
+# builder plus one register_model_kind line, and needs no edit anywhere else.
 
 Builder = TypeVar("Builder", bound=Callable[..., nn.Module])
+
+# A kind's name is typed on the command line (--cells lstm,gru), so no commas or spaces.
+_KIND_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]*")
 
 
 @dataclass(frozen=True)
@@ -435,7 +515,7 @@ class ModelKind:
 
     Attributes:
         name: the registry key (``"lstm"``, ``"irnn"``, ...).
-        build: called with keyword arguments, returns the module.
+        build: called with keyword arguments (the model's ``config``), returns the module.
         summary: one line a reader sees where the kinds are listed.
     """
 
@@ -443,16 +523,59 @@ class ModelKind:
     build: Callable[..., nn.Module]
     summary: str
 
+    @property
+    def arguments(self) -> tuple[str, ...]:
+        """The names of the keyword arguments ``build`` takes (the keys its ``config`` may have)."""
+        try:
+            parameters = inspect.signature(self.build).parameters.values()
+        except (TypeError, ValueError):  # some callables have no signature
+            return ()
+        return tuple(p.name for p in parameters if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY))
+
 
 MODEL_KINDS: dict[str, ModelKind] = {}
 
 
 def register_model_kind(name: str, summary: str) -> Callable[[Builder], Builder]:
-    """Register ``builder`` under ``name`` (use as a decorator); returns the builder unchanged."""
+    """Register a class, or a function that builds a model, as the kind ``name``.
+
+    Use it as a decorator (``@register_model_kind("mlp", "an MLP on a window")`` above
+    the class); the builder is returned unchanged. Registering a name twice is an
+    error, except for a builder of the same module and name (a notebook cell run again),
+    which replaces the old one.
+
+    The contract every kind keeps (:class:`SequenceModel` is the reference), so that
+    teacher forcing, :func:`forecast`, rollouts, checkpoints and the doctor work for it:
+
+    - ``build(**config)`` with keyword arguments only, and with none at all
+      (defaults for every argument);
+    - ``model(x)``: ``x`` ``(batch, seq, 1)`` -> ``(batch, 1)``, the prediction after the
+      last step (or ``(batch, seq, 1)``, every step's, for a model built to do so);
+    - ``model.run(x, state)``: ``x`` ``(batch, seq, 1)`` -> per-step outputs
+      ``(batch, seq, 1)`` and a state, such that ``run(x2, state)`` continues exactly
+      where ``run(x1)`` stopped (``state=None`` starts afresh);
+    - its weights are its ``state_dict``: a model built from the same ``config`` and
+      given the same ``state_dict`` computes the same function.
+
+    A model built by :func:`build_model` records ``model.kind`` and ``model.config``,
+    which is what a checkpoint stores.
+    """
+    if not isinstance(name, str) or not _KIND_NAME.fullmatch(name):
+        raise ValueError(
+            "a model kind's name must start with a letter and hold only letters, digits, '_' and '-' "
+            f"(it is typed on the command line, e.g. --cells lstm,gru), got {name!r}"
+        )
+    if not isinstance(summary, str) or not summary.strip():
+        raise ValueError(f"a model kind needs a one-line summary for the lists of kinds, got {summary!r}")
 
     def register(builder: Builder) -> Builder:
-        if name in MODEL_KINDS:
-            raise ValueError(f"a model kind named {name!r} is already registered")
+        if not callable(builder):
+            raise TypeError(f"model kind {name!r} must be registered with a class or function, got {type(builder).__name__}")
+        old = MODEL_KINDS.get(name)
+        if old is not None and _origin(old.build) != _origin(builder):
+            raise ValueError(
+                f"a model kind named {name!r} is already registered ({old.summary}); choose another name"
+            )
         MODEL_KINDS[name] = ModelKind(name, builder, summary)
         return builder
 
@@ -460,18 +583,55 @@ def register_model_kind(name: str, summary: str) -> Callable[[Builder], Builder]
 
 
 def build_model(kind: str, **config: Any) -> nn.Module:
-    """Build a registered kind of model; ``model.kind`` and ``model.config`` record what rebuilds it."""
+    """Build a registered kind of model with keyword arguments ``config``.
+
+    ``model.kind`` and ``model.config`` record what rebuilds it:
+    ``build_model(model.kind, **model.config)``.
+
+    Raises:
+        ValueError: ``kind`` is not registered (the message lists the kinds that are).
+        TypeError: the kind does not take one of the arguments (the message lists the ones it takes).
+    """
     kind = check_choice("kind", kind, tuple(MODEL_KINDS))
-    model = MODEL_KINDS[kind].build(**config)
+    build = MODEL_KINDS[kind].build
+    try:
+        signature = inspect.signature(build)
+    except (TypeError, ValueError):  # some callables have no signature; then the builder itself complains
+        signature = None
+    if signature is not None:
+        try:
+            signature.bind(**config)
+        except TypeError as error:
+            takes = ", ".join(MODEL_KINDS[kind].arguments)
+            raise TypeError(f"model kind {kind!r} takes the arguments ({takes}); {error}") from None
+    model = build(**config)
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"the builder of model kind {kind!r} must return a torch.nn.Module, got {type(model).__name__}")
+    return _record(model, kind, config)
+
+
+Model = TypeVar("Model", bound=nn.Module)
+
+
+def _record(model: Model, kind: str, config: dict[str, Any]) -> Model:
+    """Record on ``model`` what rebuilds it (``build_model(kind, **config)``); returns it."""
+    existing = getattr(model, "config", None)
+    if existing is not None and not isinstance(existing, dict):
+        raise TypeError(
+            f"{type(model).__name__} has its own .config attribute ({type(existing).__name__}); the registry "
+            "records model.kind and model.config, so rename it"
+        )
     model.kind, model.config = kind, dict(config)
     return model
 
 
-for _cell, _summary in [
-    ("rnn", "Elman RNN (tanh) with a linear head"),
-    ("lstm", "LSTM with a linear head"),
-    ("gru", "GRU with a linear head"),
-    ("linear", "linear recurrence (no nonlinearity) with a linear head"),
-]:
-    register_model_kind(_cell, _summary)(lambda _c=_cell, **config: SequenceModel(_c, **config))
+def _origin(builder: Callable[..., Any]) -> tuple[object, object]:
+    """Where a builder was defined; a re-run notebook cell redefines it at the same place."""
+    return getattr(builder, "__module__", None), getattr(builder, "__qualname__", id(builder))
+
+
+register_model_kind("rnn", "Elman RNN (tanh) with a linear head")(partial(SequenceModel, "rnn"))
+register_model_kind("lstm", "LSTM with a linear head")(partial(SequenceModel, "lstm"))
+register_model_kind("gru", "GRU with a linear head")(partial(SequenceModel, "gru"))
+register_model_kind("linear", "linear recurrence (no nonlinearity) with a linear head")(partial(SequenceModel, "linear"))
 register_model_kind("irnn", "ReLU RNN with identity-initialised recurrent weights (Le et al. 2015)")(identity_relu_rnn)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
-import torch
 from matplotlib.axes import Axes
-from matplotlib.figure import Figure
 from torch import Tensor
 
-from .training import History
 from .arguments import check_float, check_tensor
+from .training import History
 
 __all__ = ["plot_loss", "plot_prediction"]
 
@@ -90,7 +88,9 @@ def plot_prediction(
     if isinstance(predictions, Tensor):
         predictions = {"prediction": predictions}
     if not isinstance(predictions, Mapping):
-        raise TypeError(f"predictions must be a tensor or a mapping {{label: tensor}}, got {type(predictions).__name__}")
+        raise TypeError(
+            f"predictions must be a tensor or a mapping {{label: tensor}}, got {type(predictions).__name__}"
+        )
     for label, pred in predictions.items():
         check_tensor(f"prediction {label!r}", pred, floating=False, finite=False)
     ax = ax if ax is not None else plt.subplots(figsize=(7, 3.5))[1]

@@ -165,7 +165,8 @@ def train(
         torch.manual_seed(check_int("seed", seed, minimum=0))
     opt = _optimizer(optimizer, model, lr)
     scheduler = _scheduler(opt, schedule, lr, total_steps)
-    state = TrainingState(model, x, y, objective, loss_fn or nn.MSELoss(), opt, lr, math.ceil(total_steps / per_epoch))
+    epochs = math.ceil(total_steps / per_epoch)
+    state = TrainingState(model, x, y, objective, loss_fn or nn.MSELoss(), opt, lr, epochs)
     caught = _DistinctWarnings()
     with caught:
         for callback in callbacks:
@@ -217,7 +218,9 @@ def _check(model: nn.Module, x: Tensor, y: Tensor, epochs: int | None, steps: in
     if schedule is not None:
         check_choice("schedule", schedule, SCHEDULES)
     if not isinstance(objective, Objective):
-        raise TypeError(f"objective must be an Objective (e.g. LastStep(), PerStep(10)), got {type(objective).__name__}")
+        raise TypeError(
+            f"objective must be an Objective (e.g. LastStep(), PerStep(10)), got {type(objective).__name__}"
+        )
     objective.check(model)
     per_epoch = 1
     if batch_size is not None:

@@ -4,7 +4,8 @@ Starts ``jupyter lab`` on 127.0.0.1 (a free port, a fresh random token) with a
 temporary root folder holding a copy of ``notebooks/09_playground.ipynb`` and
 temporary config, settings and workspace folders, so nothing of the user's or
 the repository's is read or changed. Playwright drives Debian's
-``/usr/bin/chromium`` (``./dev test`` installs it as root): clear the outputs,
+``/usr/bin/chromium`` (``./dev test`` installs it as root; the ``chromium``
+fixture of conftest.py launches it): clear the outputs,
 run all cells, press Train, and watch the progress bar and the loss plot
 update. The screenshot lands in ``artifacts/playground.png``.
 """
@@ -12,8 +13,8 @@ update. The screenshot lands in ``artifacts/playground.png``.
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -29,29 +30,11 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOK = "09_playground.ipynb"
-# Debian's chromium by default; SINE_LAB_CHROMIUM names another Chromium-based browser
-# (the GitHub workflow uses the runner's preinstalled Chrome).
-CHROMIUM = Path(os.environ.get("SINE_LAB_CHROMIUM", "/usr/bin/chromium"))
 ARTIFACT = ROOT / "artifacts" / "playground.png"
-# As root, Chromium needs --no-sandbox; the rest keep it from calling out to a
-# network this machine does not have (refused connections, DNS failures).
-CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-]
 # JupyterLab would otherwise ask whether to fetch news and check for updates (over the network).
 LAB_SETTINGS = {
     "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false", "checkForUpdates": False},
 }
-
-
-def _require_chromium() -> None:
-    if CHROMIUM.exists():
-        return
-    reason = f"{CHROMIUM} is missing; `./dev test` installs Debian's chromium when run as root, or set SINE_LAB_CHROMIUM"
-    if os.environ.get("CI") == "true":
-        pytest.fail(reason + " - the browser test must run in CI")
-    pytest.skip(reason)
 
 
 def _free_port() -> int:
@@ -78,7 +61,6 @@ def _wait_for_server(url: str, process: subprocess.Popen, log: Path, timeout: fl
 @pytest.fixture
 def lab(tmp_path: Path):
     """A JupyterLab server on loopback serving a copy of the notebook; yields its notebook URL."""
-    _require_chromium()
     root, config, settings = tmp_path / "root", tmp_path / "config", tmp_path / "settings"
     (root / "notebooks").mkdir(parents=True)
     shutil.copy(ROOT / "notebooks" / NOTEBOOK, root / "notebooks" / NOTEBOOK)
@@ -127,56 +109,54 @@ def _kill_group(process: subprocess.Popen, sig: int) -> None:
         pass
 
 
-def test_playground_trains_live_in_jupyterlab(lab: str) -> None:
-    from playwright.sync_api import expect, sync_playwright
+# ``chromium`` comes first: it skips (or fails under CI) before a JupyterLab server is started for nothing.
+def test_playground_trains_live_in_jupyterlab(chromium, lab: str) -> None:
+    from playwright.sync_api import expect
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        try:
-            page = browser.new_page(viewport={"width": 1500, "height": 1500})
-            page.set_default_timeout(60_000)
-            page.goto(lab)
-            page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget")
-            notebook = page.locator(".jp-NotebookPanel")
-            expect(notebook.locator(".jp-CodeCell").first).to_be_visible()
-            # Wait for the kernel, then start from empty outputs so that everything seen below is new.
-            page.wait_for_function(
-                "window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status === 'idle'"
-            )
-            page.evaluate("window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
-            page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
-            # Run all has finished when the last code cell has an execution count.
-            last_prompt = notebook.locator(".jp-CodeCell").last.locator(".jp-InputPrompt")
-            expect(last_prompt).to_have_text(re.compile(r"\[\d+\]"), timeout=90_000)
+    page = chromium.new_page(viewport={"width": 1500, "height": 1500})
+    page.set_default_timeout(60_000)
+    page.goto(lab)
+    page.wait_for_function("window.jupyterapp && window.jupyterapp.shell.currentWidget")
+    notebook = page.locator(".jp-NotebookPanel")
+    expect(notebook.locator(".jp-CodeCell").first).to_be_visible()
+    # Wait for the kernel, then start from empty outputs so that everything seen below is new.
+    page.wait_for_function(
+        "window.jupyterapp.shell.currentWidget.sessionContext.session?.kernel?.status === 'idle'"
+    )
+    page.evaluate("window.jupyterapp.commands.execute('notebook:clear-all-cell-outputs')")
+    page.evaluate("window.jupyterapp.commands.execute('notebook:run-all-cells')")
+    # Run all has finished when the last code cell has an execution count.
+    last_prompt = notebook.locator(".jp-CodeCell").last.locator(".jp-InputPrompt")
+    expect(last_prompt).to_have_text(re.compile(r"\[\d+\]"), timeout=90_000)
 
-            train = page.locator(".sine-lab-train-button")
-            expect(train).to_be_enabled()
-            progress = page.locator(".sine-lab-progress")
-            loss = page.locator(".sine-lab-loss-image img, img.sine-lab-loss-image").first
-            train.scroll_into_view_if_needed()
-            sources = {loss.get_attribute("src")}
-            train.click()
-            expect(page.locator(".sine-lab-stop-button")).to_be_enabled()
-            # While training: the bar's label counts epochs and the loss picture is replaced.
-            live_labels, deadline = set(), time.monotonic() + 60
-            while train.is_disabled() and time.monotonic() < deadline:
-                live_labels.add(progress.inner_text().strip())
-                sources.add(loss.get_attribute("src"))
-                time.sleep(0.1)
-            expect(train).to_be_enabled()
-            sources.add(loss.get_attribute("src"))
-            status = page.locator(".sine-lab-status")
-            expect(status).to_contain_text("Completed 150 epochs")
-            assert len({label for label in live_labels if label.startswith("epoch ")}) >= 2, live_labels
-            assert len(sources) >= 3, "the loss plot was not redrawn while training"
-            assert page.locator(".sine-lab-error").count() == 0
-            errors = notebook.locator('[data-mime-type="application/vnd.jupyter.stderr"], .jp-OutputArea-output:has-text("Traceback")')
-            assert errors.count() == 0, errors.all_inner_texts()
+    train = page.locator(".sine-lab-train-button")
+    expect(train).to_be_enabled()
+    progress = page.locator(".sine-lab-progress")
+    loss = page.locator(".sine-lab-loss-image img, img.sine-lab-loss-image").first
+    train.scroll_into_view_if_needed()
+    sources = {loss.get_attribute("src")}
+    train.click()
+    expect(page.locator(".sine-lab-stop-button")).to_be_enabled()
+    # While training: the bar's label counts epochs and the loss picture is replaced.
+    live_labels, deadline = set(), time.monotonic() + 60
+    while train.is_disabled() and time.monotonic() < deadline:
+        live_labels.add(progress.inner_text().strip())
+        sources.add(loss.get_attribute("src"))
+        time.sleep(0.1)
+    expect(train).to_be_enabled()
+    sources.add(loss.get_attribute("src"))
+    status = page.locator(".sine-lab-status")
+    expect(status).to_contain_text("Completed 150 epochs")
+    assert len({label for label in live_labels if label.startswith("epoch ")}) >= 2, live_labels
+    assert len(sources) >= 3, "the loss plot was not redrawn while training"
+    assert page.locator(".sine-lab-error").count() == 0
+    errors = notebook.locator(
+        '[data-mime-type="application/vnd.jupyter.stderr"], .jp-OutputArea-output:has-text("Traceback")'
+    )
+    assert errors.count() == 0, errors.all_inner_texts()
 
-            ARTIFACT.parent.mkdir(exist_ok=True)
-            playground = notebook.locator(".jp-OutputArea-output").filter(has=train)
-            playground.scroll_into_view_if_needed()
-            playground.screenshot(path=str(ARTIFACT))
-        finally:
-            browser.close()
+    ARTIFACT.parent.mkdir(exist_ok=True)
+    playground = notebook.locator(".jp-OutputArea-output").filter(has=train)
+    playground.scroll_into_view_if_needed()
+    playground.screenshot(path=str(ARTIFACT))
     assert ARTIFACT.stat().st_size > 10_000

@@ -108,7 +108,7 @@ def test_random_sines_respect_their_bounds_and_seed(n_series, length, omega, amp
     assert bool(((amps >= amp[0] * (1 - 1e-6)) & (amps <= amp[1] * (1 + 1e-6))).all())
     assert bool((values.abs() <= amps[:, None] * (1 + 1e-5) + 1e-6).all())
     again = random_sines(n_series, length, angular_frequency=omega, amplitude=amp, seed=seed)
-    assert all(torch.equal(a, b) for a, b in zip((values, omegas, amps), again))
+    assert all(torch.equal(a, b) for a, b in zip((values, omegas, amps), again, strict=True))
 
 
 @given(low=st.floats(0.1, 5.0), gap=st.floats(1e-3, 5.0))

@@ -15,7 +15,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from sine_lab import bench
+from sine_lab import bench, forecasting
 from sine_lab.data import Standardizer, article_data, make_windows, random_sines, sine_series, time_split
 from sine_lab.diagnostics import ShapeStep, format_trace, trace_shapes
 from sine_lab.models import LinearRecurrence, SequenceModel, forecast
@@ -152,7 +152,8 @@ def test_linear_recurrence_bad_input():
 
 
 def test_forecast_bad_input():
-    with raises(TypeError, "model must be a SequenceModel, got LSTM"):
+    with raises(TypeError, "forecast steps the model with model.run(x, state) -> (outputs, state), the contract of every "
+                           "registered model kind (see sine_lab.models.register_model_kind); got LSTM, which has no run method"):
         forecast(nn.LSTM(1, 2), torch.zeros(1, 5, 1), 3)
     with raises(ValueError, "context must be a 3-D tensor (batch, W, 1), got a 2-D torch.float32 tensor of shape (5, 1)"):
         forecast(SequenceModel("gru", hidden_size=2), torch.zeros(5, 1), 3)
@@ -265,16 +266,32 @@ def test_bench_functions_bad_input():
     task = bench.make_task(n_series=4, n_test=1)
     with raises(ValueError, "horizon must be >= 1, got 0"):
         task.continuation(0)
-    with raises(ValueError, "cell must be one of 'rnn', 'lstm', 'gru', 'linear'; got 'transformer'"):
-        bench.train_model("transformer", task)
     with raises(ValueError, "series must be a 2-D tensor (n_series, T), got a 1-D torch.float32 tensor of shape (10,)"):
-        bench.one_step_mse(SequenceModel(), torch.zeros(10))
+        forecasting.one_step_mse(SequenceModel(), torch.zeros(10), warmup=2)
     with raises(ValueError, "horizon must be >= 1, got 0"):
         bench.free_run_mse(SequenceModel(), task, horizon=0)
     with raises(ValueError, "cells must name at least one of rnn, lstm, gru, linear"):
         bench.run_benchmark(cells=[])
     with raises(TypeError, "result must be the dict run_benchmark returns (keys ['horizon', 'period', 'rows', 'seed', 'threads']), got a dict with keys []"):
         bench.format_table({})
+
+
+def test_forecasting_bad_input():
+    series = torch.zeros(4, 100)
+    with pytest.raises(ValueError, match="kind must be one of 'rnn', .*; got 'transformer'"):
+        forecasting.fit("transformer", series, forecasting.ForecastSettings())
+    with raises(ValueError, "the recipe needs warmup + 1 < chunk <= validation_start"):
+        forecasting.fit("rnn", series, forecasting.ForecastSettings(warmup=50, chunk=40))
+    with raises(ValueError, "validation_start must be <= 99, got 800"):
+        forecasting.fit("rnn", series, forecasting.ForecastSettings(chunk=60))
+    with raises(ValueError, "chunk must be >= 12, got 11"):
+        forecasting.teacher_forcing_pairs(series, chunk=11, warmup=10, stride=1)
+    with raises(ValueError, "order must be >= 1, got 0"):
+        forecasting.least_squares_predictor(0)
+    with raises(ValueError, "bound must be > 0.0, got 0.0"):
+        forecasting.StableRollout(5, bound=0.0, checked=10)
+    with raises(ValueError, "lead must be >= 0, got -1"):
+        forecasting.free_run_mse(SequenceModel(), series, series, lead=-1)
 
 
 def test_bench_command_line_bad_input(capsys):

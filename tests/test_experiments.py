@@ -25,7 +25,7 @@ from sine_lab.training import seed_everything, train
     "change, message",
     [
         ({"framing": "t"}, "framing must be one of 'article', 'windows'"),
-        ({"cell": "linear"}, "cell must be one of 'rnn', 'lstm', 'gru'"),
+        ({"cell": "tcnn"}, "cell must be one of 'rnn', 'lstm', 'gru', 'linear', 'irnn'.*; got 'tcnn'"),
         ({"lr": 0.0}, "lr must be > 0.0, got 0.0"),
         ({"window": 1}, "window must be >= 2, got 1"),
         ({"clip_grad_norm": -1.0}, "clip_grad_norm must be > 0.0"),

@@ -72,7 +72,7 @@ def test_jacobian_norms_leave_mode_and_gradients_alone():
 
 
 def test_jacobian_norms_reject_bad_arguments():
-    with pytest.raises(TypeError, match="SequenceModel"):
+    with pytest.raises(ValueError, match="needs a batch-first recurrent layer; RNN has RNN with batch_first=False"):
         jacobian_norms_vs_lag(torch.nn.RNN(1, 4), torch.zeros(1, 5, 1))
     with pytest.raises(ValueError, match=r"3-D tensor \(batch, seq, input_size\)"):
         jacobian_norms_vs_lag(SequenceModel("rnn"), torch.zeros(5, 1))
@@ -198,3 +198,36 @@ def test_the_oscillator_free_runs_a_sine_and_its_closed_loop_rotates_by_omega_dt
     assert torch.allclose(generated[0].double(), torch.sin(t[2:]), atol=1e-5)
     with pytest.raises(ValueError, match="linear"):
         linear_closed_loop_matrix(SequenceModel("rnn"))
+
+
+class _NoRecurrence(torch.nn.Module):
+    """A stand-in for a registered kind without a recurrent layer (attention, an MLP on a window)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.head = torch.nn.Linear(1, 1)
+        self.kind = "window_mlp"
+
+
+@pytest.mark.parametrize(
+    "diagnostic",
+    [
+        lambda m: jacobian_norms_vs_lag(m, torch.zeros(1, 5, 1)),
+        lambda m: recurrent_weights(m),
+        lambda m: scale_recurrent_weights(m, 2.0),
+        lambda m: hidden_state_grad_norms(m, torch.zeros(1, 5, 1), torch.zeros(1, 1)),
+        lambda m: linear_closed_loop_matrix(m),
+    ],
+    ids=["jacobian_norms_vs_lag", "recurrent_weights", "scale_recurrent_weights", "hidden_state_grad_norms",
+         "linear_closed_loop_matrix"],
+)
+def test_a_recurrent_diagnostic_names_the_kind_of_a_model_without_a_recurrent_layer(diagnostic, request):
+    name = request.node.callspec.id
+    with pytest.raises(TypeError, match=f"{name} needs a model with a recurrent layer .*; "
+                                        r"the 'window_mlp' model \(_NoRecurrence\) has none"):
+        diagnostic(_NoRecurrence())
+
+
+def test_the_closed_loop_matrix_refuses_a_residual_head():
+    with pytest.raises(ValueError, match="no delta_scale"):
+        linear_closed_loop_matrix(SequenceModel("linear", hidden_size=2, delta_scale=0.1))

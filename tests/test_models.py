@@ -4,7 +4,19 @@ import pytest
 import torch
 
 from sine_lab.data import article_data
-from sine_lab.models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel, forecast
+from sine_lab.models import (
+    MODEL_KINDS,
+    ArticleDeepLSTM,
+    ArticleLSTM,
+    ArticleSimpleRNN,
+    SequenceModel,
+    build_model,
+    forecast,
+    identity_relu_rnn,
+    init_orthogonal_recurrent,
+    recurrent_layer,
+    register_model_kind,
+)
 
 
 @pytest.fixture
@@ -168,7 +180,7 @@ def test_forecast_is_differentiable_for_a_rollout_loss():
         (SequenceModel("gru"), torch.zeros(3, 1), 2, ValueError, "context must be a 3-D tensor \\(batch, W, 1\\)"),
         (SequenceModel("gru"), torch.zeros(1, 0, 1), 2, ValueError, "at least one time step"),
         (SequenceModel("gru"), torch.zeros(1, 3, 1), 0, ValueError, "steps must be >= 1"),
-        (torch.nn.Linear(1, 1), torch.zeros(1, 3, 1), 2, TypeError, "model must be a SequenceModel"),
+        (torch.nn.Linear(1, 1), torch.zeros(1, 3, 1), 2, TypeError, "got Linear, which has no run method"),
     ],
 )
 def test_forecast_rejects_bad_arguments(model, context, steps, error, text):
@@ -207,8 +219,6 @@ def test_linear_oscillator_is_the_order_two_predictor():
 
 
 def test_identity_relu_rnn_starts_as_an_identity_memory():
-    from sine_lab.models import identity_relu_rnn
-
     torch.manual_seed(0)
     model = identity_relu_rnn(hidden_size=6)
     assert model.rnn.nonlinearity == "relu"
@@ -222,8 +232,6 @@ def test_identity_relu_rnn_starts_as_an_identity_memory():
 
 
 def test_orthogonal_recurrent_init_makes_every_gate_block_orthogonal():
-    from sine_lab.models import init_orthogonal_recurrent
-
     torch.manual_seed(0)
     model = SequenceModel("gru", hidden_size=5, num_layers=2)
     init_orthogonal_recurrent(model, gain=1.0)
@@ -242,7 +250,8 @@ def test_forget_gate_bias_sets_only_the_forget_slice():
     total = model.rnn.bias_ih_l0 + model.rnn.bias_hh_l0
     assert torch.equal(total[3:6], torch.ones(3))
     assert torch.equal(model.rnn.bias_ih_l0[:3], before[:3])
-    with pytest.raises(ValueError, match="cell 'lstm'"):
+    with pytest.raises(ValueError, match=r"needs a model whose recurrent layer is an nn.LSTM \(e.g. kind 'lstm'\); "
+                                         r"the 'gru' model \(SequenceModel\) has GRU"):
         init_forget_gate_bias(SequenceModel("gru"), 1.0)
 
 
@@ -260,3 +269,151 @@ def test_eval_mode_restores_the_previous_mode_even_after_an_error():
     with eval_mode(model):
         pass
     assert not model.training
+
+
+# --- the registry of model kinds ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def scratch_registry():
+    """Kinds a test registers are removed afterwards, so other tests see the real registry."""
+    before = dict(MODEL_KINDS)
+    yield
+    MODEL_KINDS.clear()
+    MODEL_KINDS.update(before)
+
+
+@pytest.mark.parametrize("kind", sorted(MODEL_KINDS))
+def test_every_registered_kind_keeps_the_contract(kind):
+    torch.manual_seed(0)
+    model = build_model(kind).eval()
+    assert (model.kind, model.config) == (kind, {})
+    x = torch.randn(3, 9, 1)
+    with torch.no_grad():
+        last = model(x)
+        whole, _ = model.run(x)
+        first, state = model.run(x[:, :4])
+        rest, _ = model.run(x[:, 4:], state)
+        assert last.shape == (3, 1) and whole.shape == (3, 9, 1)
+        assert torch.allclose(last, whole[:, -1], atol=1e-6)
+        # run(x2, state) continues exactly where run(x1) stopped: what forecast and rollouts rely on.
+        assert torch.allclose(torch.cat([first, rest], dim=1), whole, atol=1e-5)
+        got = forecast(model, x, 3)
+        grown, expected = x, []
+        for _ in range(3):
+            expected.append(model(grown))
+            grown = torch.cat([grown, expected[-1].unsqueeze(1)], dim=1)
+    assert torch.allclose(got, torch.cat(expected, dim=1), atol=1e-5)
+
+
+def test_a_sequence_model_records_the_same_kind_and_config_as_build_model():
+    direct = SequenceModel("gru", hidden_size=5, num_layers=2)
+    built = build_model("gru", hidden_size=5, num_layers=2)
+    assert direct.kind == built.kind == "gru"
+    assert SequenceModel(direct.kind, **direct.config).state_dict().keys() == built.state_dict().keys()
+    assert direct.config["hidden_size"] == 5 and direct.config["num_layers"] == 2
+
+
+def test_the_irnn_kind_is_a_relu_rnn_and_records_its_own_kind():
+    direct = identity_relu_rnn(6, scale=0.5, num_layers=2)
+    assert direct.kind == "irnn"
+    assert direct.config == {"hidden_size": 6, "scale": 0.5, "num_layers": 2, "per_step": False, "delta_scale": None}
+    rebuilt = build_model("irnn", **direct.config)
+    assert rebuilt.rnn.nonlinearity == "relu"
+    assert torch.equal(rebuilt.rnn.weight_hh_l1, 0.5 * torch.eye(6))
+
+
+def test_the_irnn_draws_the_same_weights_as_before_the_registry():
+    # Chapter 07's recorded results depend on these draws: a tanh layer, the head, then the ReLU layer.
+    torch.manual_seed(3)
+    torch.nn.RNN(1, 4, batch_first=True)
+    head = torch.nn.Linear(4, 1)
+    relu = torch.nn.RNN(1, 4, nonlinearity="relu", batch_first=True)
+    torch.manual_seed(3)
+    model = identity_relu_rnn(4)
+    assert torch.equal(model.head.weight, head.weight)
+    assert torch.equal(model.rnn.weight_ih_l0, relu.weight_ih_l0)
+
+
+def test_an_unknown_kind_lists_the_registered_ones():
+    with pytest.raises(ValueError, match="kind must be one of 'rnn', 'lstm', 'gru', 'linear', 'irnn'.*; got 'tcnn'"):
+        build_model("tcnn")
+
+
+def test_a_wrong_argument_lists_the_arguments_the_kind_takes():
+    with pytest.raises(TypeError, match=r"model kind 'irnn' takes the arguments \(hidden_size, scale, num_layers, "
+                                        r"per_step, delta_scale\); got an unexpected keyword argument 'cell'"):
+        build_model("irnn", cell="lstm")
+
+
+def test_registering_a_taken_name_is_an_error(scratch_registry):
+    with pytest.raises(ValueError, match=r"a model kind named 'lstm' is already registered \(LSTM with a linear head\)"):
+        register_model_kind("lstm", "another LSTM")(lambda: SequenceModel("lstm"))
+    assert MODEL_KINDS["lstm"].summary == "LSTM with a linear head"
+
+
+def test_a_redefined_builder_replaces_its_kind(scratch_registry):
+    # What a notebook does when the cell that defines and registers a kind runs again.
+    for hidden in (3, 4):
+        @register_model_kind("tiny_gru", "a GRU of a few units")
+        def tiny_gru(hidden_size: int = hidden) -> SequenceModel:
+            return SequenceModel("gru", hidden_size=hidden_size)
+    assert build_model("tiny_gru").hidden_size == 4
+
+
+@pytest.mark.parametrize(
+    "name, summary, builder, error, text",
+    [
+        ("two words", "x", SequenceModel, ValueError, "hold only letters, digits, '_' and '-'.*got 'two words'"),
+        ("a,b", "x", SequenceModel, ValueError, "typed on the command line"),
+        (3, "x", SequenceModel, ValueError, "got 3"),
+        ("fine", "", SequenceModel, ValueError, "needs a one-line summary"),
+        ("fine", "x", "SequenceModel", TypeError, "must be registered with a class or function, got str"),
+    ],
+)
+def test_registering_bad_kinds_is_an_error(scratch_registry, name, summary, builder, error, text):
+    with pytest.raises(error, match=text):
+        register_model_kind(name, summary)(builder)
+    assert "fine" not in MODEL_KINDS
+
+
+def test_a_builder_must_return_a_module(scratch_registry):
+    register_model_kind("not_a_model", "returns a tensor")(lambda: torch.zeros(1))
+    with pytest.raises(TypeError, match="builder of model kind 'not_a_model' must return a torch.nn.Module, got Tensor"):
+        build_model("not_a_model")
+
+
+def test_a_model_with_its_own_config_attribute_is_refused(scratch_registry):
+    class Configured(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.config = ("width", 3)
+
+    register_model_kind("configured", "has a config of its own")(Configured)
+    with pytest.raises(TypeError, match=r"Configured has its own .config attribute \(tuple\).*so rename it"):
+        build_model("configured")
+
+
+def test_forecast_names_a_kind_that_breaks_the_contract():
+    class TwoOutputs(torch.nn.Module):
+        kind = "two_outputs"
+
+        def run(self, x, state=None):
+            return x.repeat(1, 1, 2), state
+
+    with pytest.raises(ValueError, match=r"the 'two_outputs' model \(TwoOutputs\) breaks the model contract: run\(x\) "
+                                         r"on x of shape \(1, 3, 1\) must return per-step outputs of shape \(1, 3, 1\), "
+                                         r"got \(1, 3, 2\)"):
+        forecast(TwoOutputs(), torch.zeros(1, 3, 1), 2)
+
+
+def test_recurrent_layer_says_what_it_found():
+    assert isinstance(recurrent_layer(SequenceModel("gru"), "f"), torch.nn.GRU)
+    with pytest.raises(TypeError, match="f needs a model with a recurrent layer.*; Sequential has none"):
+        recurrent_layer(torch.nn.Sequential(torch.nn.Linear(1, 1)), "f")
+    with pytest.raises(ValueError, match="exactly one recurrent layer; Sequential has 2"):
+        recurrent_layer(torch.nn.Sequential(torch.nn.RNN(1, 2), torch.nn.GRU(2, 2)), "f")
+    with pytest.raises(ValueError, match="does not support bidirectional"):
+        recurrent_layer(torch.nn.LSTM(1, 2, bidirectional=True), "f")
+    with pytest.raises(TypeError, match="init_orthogonal_recurrent needs a model with a recurrent layer"):
+        init_orthogonal_recurrent(torch.nn.Linear(1, 1))

@@ -4,6 +4,7 @@ matplotlib.use("Agg")
 
 import pytest
 import torch
+import torch.nn as nn
 
 from sine_lab.data import article_data
 from sine_lab.diagnostics import format_trace, trace_shapes
@@ -57,3 +58,32 @@ def test_plot_prediction_rejects_mismatched_lengths():
     x, y = article_data()
     with pytest.raises(ValueError, match="must have 1 or 1000 elements, got 7"):
         plot_prediction(x, y, torch.zeros(7), title="bad")
+
+
+def test_one_traced_forward_pass_serves_the_doctor_and_the_diagnostics():
+    import sine_lab.diagnostics as diagnostics
+    import sine_lab.doctor.context as doctor
+    from sine_lab.tracing import trace_forward
+
+    assert diagnostics.trace_forward is trace_forward and doctor.trace_forward is trace_forward
+
+
+def test_trace_forward_records_nested_calls_recurrent_outputs_and_errors():
+    from sine_lab.tracing import trace_forward
+
+    torch.manual_seed(0)
+    model = SequenceModel("gru", hidden_size=5)
+    model.train()
+    x = torch.randn(4, 9, 1)
+    trace = trace_forward(model, x)
+    assert trace.error is None and tuple(trace.prediction.shape) == (4, 1)
+    (gru,) = trace.recurrent_calls
+    assert gru.depth >= 1 and gru.input_shape == (4, 9, 1) and gru.output_shape == (4, 9, 5)
+    assert tuple(gru.output.shape) == (4, 9, 5) and tuple(gru.state.shape) == (1, 4, 5)
+    assert trace.x.requires_grad and not x.requires_grad and model.training  # mode restored, x untouched
+    # A layer that raises is still recorded with its input; the error is kept, not raised.
+    broken = trace_forward(nn.LSTM(3, 4), torch.randn(6, 2, 1))
+    assert isinstance(broken.error, RuntimeError)
+    assert broken.calls == [] and broken.prediction is None
+    wrapped = trace_forward(nn.Sequential(nn.LSTM(3, 4)), torch.randn(6, 2, 1))
+    assert [(c.name, c.input_shape, c.output_shape) for c in wrapped.calls] == [("0", (6, 2, 1), None)]

@@ -2,14 +2,20 @@ import math
 import warnings
 
 import numpy as np
-
 import pytest
 import torch
 import torch.nn as nn
 
 from sine_lab.callbacks import (
-    Callback, ClipGradNorm, DivergenceGuard, OnEpochEnd, PrintLoss, ProgressBar, RecordGradNorms,
-    RecordPredictions, Validate,
+    Callback,
+    ClipGradNorm,
+    DivergenceGuard,
+    OnEpochEnd,
+    PrintLoss,
+    ProgressBar,
+    RecordGradNorms,
+    RecordPredictions,
+    Validate,
 )
 from sine_lab.data import article_data, random_sines
 from sine_lab.models import ArticleSimpleRNN, SequenceModel, forecast
@@ -52,7 +58,7 @@ def test_full_batch_train_reproduces_the_articles_loop_exactly():
         warnings.simplefilter("ignore")
         history = train(model, x, y, epochs=15, lr=0.01)
     assert history.loss == reference
-    for p, q in zip(model.parameters(), reference_model.parameters()):
+    for p, q in zip(model.parameters(), reference_model.parameters(), strict=False):
         assert torch.equal(p, q)
 
 
@@ -63,7 +69,8 @@ def test_train_records_pytorchs_broadcast_warning_once():
         warnings.simplefilter("always")
         history = train(ArticleSimpleRNN(1, 4, 1), x, y, epochs=3, lr=0.01)
     assert len(history.warnings) == 1
-    assert "target size (torch.Size([1000, 1])) that is different to the input size (torch.Size([1]))" in history.warnings[0]
+    assert ("target size (torch.Size([1000, 1])) that is different to the input size (torch.Size([1]))"
+            in history.warnings[0])
     assert sum("different to the input size" in str(w.message) for w in shown) == 1
 
 
@@ -305,7 +312,8 @@ def test_divergence_falls_back_on_the_best_validated_weights():
         return (pred - target).pow(2).mean() * (float("inf") if pred.requires_grad else 1.0)
 
     with pytest.warns(RuntimeWarning, match="Training diverged"):
-        history = train(model, x, x, epochs=5, lr=0.01, loss_fn=loss_infinite_while_training, callbacks=[Validate(x, x)])
+        history = train(model, x, x, epochs=5, lr=0.01, loss_fn=loss_infinite_while_training,
+                        callbacks=[Validate(x, x)])
     assert history.stop_reason == "diverged" and history.best_epoch == 0
     assert all(torch.equal(model.state_dict()[k], v) for k, v in start.items())
 
@@ -315,7 +323,8 @@ def test_divergence_falls_back_on_the_best_validated_weights():
     [
         ({"optimizer": "sgd"}, ValueError, "optimizer must be one of 'adam', 'lbfgs'"),
         ({"optimizer": "lbfgs", "batch_size": 2}, ValueError, "optimizer='lbfgs' needs batch_size=None"),
-        ({"optimizer": "lbfgs", "schedule": "cosine"}, ValueError, "optimizer='lbfgs' needs batch_size=None and schedule=None"),
+        ({"optimizer": "lbfgs", "schedule": "cosine"}, ValueError,
+         "optimizer='lbfgs' needs batch_size=None and schedule=None"),
         ({"optimizer": "lbfgs", "callbacks": [ClipGradNorm(1.0)]}, ValueError,
          "ClipGradNorm cannot be used with optimizer='lbfgs'"),
         ({"schedule": "step"}, ValueError, "schedule must be one of 'onecycle', 'cosine'"),
@@ -513,7 +522,7 @@ def test_training_leaves_the_warning_filters_as_it_found_them():
     # caller's filters are in force.
     class WarnsAtTheEnd(Callback):
         def on_train_end(self, state):
-            warnings.warn("after training", UserWarning)
+            warnings.warn("after training", UserWarning, stacklevel=1)
 
     before = list(warnings.filters)
     with warnings.catch_warnings(record=True) as shown:

@@ -45,7 +45,8 @@ def test_no_pair_leaks_across_series_and_targets_come_strictly_after_inputs(case
     series, window, horizon = case
     inputs, targets = make_windows(series, window, horizon)
     pair = torch.cat([inputs[:, :, 0], targets], dim=1)
-    assert bool((torch.div(pair, 1000, rounding_mode="floor") == torch.div(pair[:, :1], 1000, rounding_mode="floor")).all())
+    series_of = torch.div(pair, 1000, rounding_mode="floor")
+    assert bool((series_of == series_of[:, :1]).all())
     time = pair % 1000
     assert bool((time.diff(dim=1) == 1).all())  # consecutive: the target follows the window, nothing skipped
 
@@ -124,7 +125,7 @@ def test_no_window_leaks_across_the_split(case, window, horizon):
         return
     parts = time_split(series, train, validation)
     bounds = [(0, n_train), (n_train, n_train + n_val), (n_train + n_val, length)]
-    for part, (low, high) in zip(parts, bounds):
+    for part, (low, high) in zip(parts, bounds, strict=True):
         if part.shape[-1] < window + horizon:
             continue
         inputs, targets = make_windows(part, window, horizon)

@@ -14,15 +14,17 @@ from dataclasses import asdict, dataclass
 
 import matplotlib.pyplot as plt
 import torch
+import torch.nn as nn
 from matplotlib.figure import Figure
 
 from ..arguments import check_float, check_int
+from ..callbacks import OnEpochEnd
 from ..data import delayed_recall
 from ..diagnostics import jacobian_norms_vs_lag
-from ..models import SequenceModel, identity_relu_rnn, init_forget_gate_bias, init_orthogonal_recurrent
-from ..callbacks import ClipGradNorm, OnEpochEnd
-from ..objectives import TruncatedBPTT
-from ..training import seed_everything, train
+from ..forecasting import Stage
+from ..models import build_model, init_forget_gate_bias, init_orthogonal_recurrent
+from ..objectives import LastStep, TruncatedBPTT
+from ..training import seed_everything
 
 __all__ = [
     "MemoryConfig",
@@ -47,7 +49,9 @@ class MemoryConfig:
 
     Attributes:
         name: label used in tables and legends.
-        build: ``build(hidden_size) -> SequenceModel``, called after seeding.
+        kind: the registered kind of model (:data:`~sine_lab.models.MODEL_KINDS`).
+        init: re-initialises the fresh model in place (e.g.
+            :func:`~sine_lab.models.init_orthogonal_recurrent`), if set.
         clip_grad_norm: the gradient-norm clip (:class:`~sine_lab.callbacks.ClipGradNorm`), if any.
         truncate_bptt: back-propagate through only this many last steps
             (:class:`~sine_lab.objectives.TruncatedBPTT`), if set.
@@ -55,43 +59,41 @@ class MemoryConfig:
     """
 
     name: str
-    build: Callable[[int], SequenceModel]
+    kind: str
+    init: Callable[[nn.Module], None] | None = None
     clip_grad_norm: float | None = None
     truncate_bptt: int | None = None
     description: str = ""
 
+    def build(self, hidden_size: int) -> nn.Module:
+        """A fresh model of :attr:`kind` with ``hidden_size`` units, re-initialised by :attr:`init`
+        (call it after seeding)."""
+        model = build_model(self.kind, hidden_size=hidden_size)
+        if self.init is not None:
+            self.init(model)
+        return model
 
-def _cell(cell: str) -> Callable[[int], SequenceModel]:
-    return lambda hidden: SequenceModel(cell, hidden_size=hidden)
-
-
-def _orthogonal_rnn(hidden: int) -> SequenceModel:
-    model = SequenceModel("rnn", hidden_size=hidden)
-    init_orthogonal_recurrent(model, gain=1.0)
-    return model
-
-
-def _lstm_forget_bias(hidden: int) -> SequenceModel:
-    model = SequenceModel("lstm", hidden_size=hidden)
-    init_forget_gate_bias(model, 1.0)
-    return model
+    def stage(self, *, lr: float, epochs: int, batch_size: int) -> Stage:
+        """How this configuration trains: Adam on mini-batches, with its clipping and truncation."""
+        objective = LastStep() if self.truncate_bptt is None else TruncatedBPTT(self.truncate_bptt)
+        return Stage(lr, epochs=epochs, batch_size=batch_size, clip=self.clip_grad_norm, objective=objective)
 
 
 MEMORY_CONFIGS: dict[str, MemoryConfig] = {
     c.name: c
     for c in [
-        MemoryConfig("rnn", _cell("rnn"), description="tanh RNN, PyTorch's default initialisation"),
-        MemoryConfig("lstm", _cell("lstm"), description="LSTM, PyTorch's default initialisation"),
-        MemoryConfig("gru", _cell("gru"), description="GRU, PyTorch's default initialisation"),
-        MemoryConfig("rnn + clipping", _cell("rnn"), clip_grad_norm=1.0,
+        MemoryConfig("rnn", "rnn", description="tanh RNN, PyTorch's default initialisation"),
+        MemoryConfig("lstm", "lstm", description="LSTM, PyTorch's default initialisation"),
+        MemoryConfig("gru", "gru", description="GRU, PyTorch's default initialisation"),
+        MemoryConfig("rnn + clipping", "rnn", clip_grad_norm=1.0,
                      description="tanh RNN, gradient norm clipped to 1"),
-        MemoryConfig("rnn + orthogonal", _orthogonal_rnn,
+        MemoryConfig("rnn + orthogonal", "rnn", init_orthogonal_recurrent,
                      description="tanh RNN, recurrent weights initialised orthogonal (all singular values 1)"),
-        MemoryConfig("irnn (relu, identity)", identity_relu_rnn,
+        MemoryConfig("irnn (relu, identity)", "irnn",
                      description="ReLU RNN, recurrent weights initialised to the identity (Le et al. 2015)"),
-        MemoryConfig("lstm + forget bias 1", _lstm_forget_bias,
+        MemoryConfig("lstm + forget bias 1", "lstm", init_forget_gate_bias,
                      description="LSTM, forget-gate bias initialised to 1"),
-        MemoryConfig("rnn + tbptt 10", _cell("rnn"), truncate_bptt=10,
+        MemoryConfig("rnn + tbptt 10", "rnn", truncate_bptt=10,
                      description="tanh RNN, back-propagation truncated to the last 10 steps"),
     ]
 }
@@ -173,12 +175,8 @@ def run_memory_trial(
     # The burst's last step, the last one carrying information, lies `lag` steps before the answer.
     jacobian_norm = float(jacobian_norms_vs_lag(model, x[:4])[lag])
     target_loss = 0.01 * float(y.var())
-    callbacks = [OnEpochEnd(lambda epoch, loss: loss > target_loss)]
-    if config.clip_grad_norm is not None:
-        callbacks.append(ClipGradNorm(config.clip_grad_norm))
-    objective = TruncatedBPTT(config.truncate_bptt) if config.truncate_bptt is not None else None
-    history = train(model, x, y, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
-                    objective=objective, callbacks=callbacks)
+    stage = config.stage(lr=lr, epochs=epochs, batch_size=batch_size)
+    history = stage.train(model, x, y, callbacks=[OnEpochEnd(lambda epoch, loss: loss > target_loss)], seed=seed)
     with torch.no_grad():
         model.eval()
         nmse = float(((model(x_test) - y_test) ** 2).mean() / y_test.var())

@@ -23,18 +23,20 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
+import torch.nn as nn
 from torch import Tensor
 
-from ..data import article_data, make_windows
-from ..diagnostics import jacobian_norms_vs_lag, scale_recurrent_weights, spectral_radius
-from ..models import SequenceModel, forecast, identity_relu_rnn, init_orthogonal_recurrent
-from ..callbacks import ClipGradNorm, OnEpochEnd
-from ..training import History, seed_everything, train
 from ..arguments import check_choice, check_float, check_int
+from ..callbacks import OnEpochEnd
+from ..data import article_data, make_windows
+from ..diagnostics import jacobian_norms_vs_lag, recurrent_weights, scale_recurrent_weights, spectral_radius
+from ..forecasting import Stage
+from ..models import MODEL_KINDS, build_model, forecast, has_recurrent_layer, init_orthogonal_recurrent
+from ..training import History, seed_everything
 
 __all__ = [
     "FRAMINGS",
-    "PLAYGROUND_CELLS",
+    "playground_kinds",
     "RECURRENT_INITS",
     "Settings",
     "Experiment",
@@ -49,7 +51,6 @@ __all__ = [
 ]
 
 FRAMINGS = ("article", "windows")
-PLAYGROUND_CELLS = ("rnn", "lstm", "gru")
 # "default": PyTorch's uniform initialisation; "orthogonal": every gate's W_hh block
 # orthogonal; "irnn": a ReLU RNN with W_hh = I (Le et al. 2015), for the rnn cell only.
 RECURRENT_INITS = ("default", "orthogonal", "irnn")
@@ -69,9 +70,10 @@ class Settings:
 
     Attributes:
         framing: ``"article"`` or ``"windows"`` (see the module docstring).
-        cell: ``"rnn"``, ``"lstm"`` or ``"gru"``.
+        cell: a kind of model from :func:`playground_kinds` (``"rnn"``, ``"lstm"``,
+            ``"gru"``, ... any registered kind that takes ``hidden_size``).
         hidden_size: units per layer, 1..512.
-        num_layers: stacked layers, 1..4.
+        num_layers: stacked layers, 1..4 (1 for a kind without ``num_layers``).
         lr: Adam's learning rate, in (0, 10].
         window: past values per input (windows framing only), 2..200.
         epochs: full-batch training epochs, 1..10000.
@@ -94,9 +96,14 @@ class Settings:
 
     def __post_init__(self) -> None:
         check_choice("framing", self.framing, FRAMINGS)
-        check_choice("cell", self.cell, PLAYGROUND_CELLS)
+        check_choice("cell", self.cell, playground_kinds())
         check_int("hidden_size", self.hidden_size, minimum=1, maximum=512)
         check_int("num_layers", self.num_layers, minimum=1, maximum=4)
+        if self.num_layers != 1 and "num_layers" not in MODEL_KINDS[self.cell].arguments:
+            raise ValueError(
+                f"the kind {self.cell!r} has no num_layers (it takes {', '.join(MODEL_KINDS[self.cell].arguments)}); "
+                f"set layers to 1, got {self.num_layers}"
+            )
         check_float("lr", self.lr, minimum=0.0, maximum=10.0, exclusive_minimum=True)
         check_int("window", self.window, minimum=2, maximum=200)
         check_int("epochs", self.epochs, minimum=1, maximum=10_000)
@@ -109,6 +116,11 @@ class Settings:
                 f"the irnn initialisation is a ReLU RNN with W_hh = I, so it needs cell 'rnn'; got "
                 f"cell={self.cell!r}: choose init 'orthogonal' or 'default' for gated cells"
             )
+
+    @property
+    def stage(self) -> Stage:
+        """How a run trains: full-batch Adam for ``epochs``, clipped if asked."""
+        return Stage(self.lr, epochs=self.epochs, clip=self.clip_grad_norm)
 
     @property
     def label(self) -> str:
@@ -129,7 +141,7 @@ class Experiment:
 
     Attributes:
         settings: what was asked for.
-        model: the :class:`~sine_lab.models.SequenceModel` (fresh from :func:`prepare`,
+        model: a model of the kind ``settings.cell`` (fresh from :func:`prepare`,
             trained in place by :func:`run_experiment`).
         inputs: article: ``t`` as ``(1, 1000, 1)``; windows: ``(N, window, 1)``.
         targets: article: ``sin t`` as ``(1000, 1)`` (the prediction ``(1, 1)`` is
@@ -140,7 +152,7 @@ class Experiment:
     """
 
     settings: Settings
-    model: SequenceModel
+    model: nn.Module
     inputs: Tensor
     targets: Tensor
     t: Tensor
@@ -179,7 +191,8 @@ class Evaluation:
             answers one number and cannot be run forward on its own outputs.
         forecast_truth: ``sin`` at those times, or ``None``.
         forecast: the model fed its own predictions from the last true window, or ``None``.
-        lag_norms: ``‖∂h_T/∂h_{T-k}‖`` for ``k = 0 .. seq-1``, mean over sequences, ``(seq,)``.
+        lag_norms: ``‖∂h_T/∂h_{T-k}‖`` for ``k = 0 .. seq-1``, mean over sequences, ``(seq,)``;
+            ``None`` for a kind without a recurrent layer (no ``h_t`` to differentiate).
     """
 
     t: Tensor
@@ -188,7 +201,7 @@ class Evaluation:
     forecast_t: Tensor | None
     forecast_truth: Tensor | None
     forecast: Tensor | None
-    lag_norms: Tensor
+    lag_norms: Tensor | None
 
     @property
     def one_step_mse(self) -> float:
@@ -203,9 +216,9 @@ class Evaluation:
         return float(((self.forecast - self.forecast_truth) ** 2).mean())
 
     @property
-    def regime(self) -> str:
-        """:func:`gradient_regime` of :attr:`lag_norms`."""
-        return gradient_regime(self.lag_norms)
+    def regime(self) -> str | None:
+        """:func:`gradient_regime` of :attr:`lag_norms` (``None`` without them)."""
+        return None if self.lag_norms is None else gradient_regime(self.lag_norms)
 
 
 @dataclass
@@ -236,17 +249,17 @@ def prepare(settings: Settings) -> Experiment:
     else:
         inputs, targets = make_windows(series, settings.window, horizon=1)
         t = times[settings.window :]
-    if settings.init == "irnn":
-        model = identity_relu_rnn(settings.hidden_size, num_layers=settings.num_layers)
-    else:
-        model = SequenceModel(settings.cell, 1, settings.hidden_size, 1, settings.num_layers)
-        if settings.init == "orthogonal":
-            init_orthogonal_recurrent(model)
+    sizes = {"hidden_size": settings.hidden_size}
+    if "num_layers" in MODEL_KINDS[settings.cell].arguments:
+        sizes["num_layers"] = settings.num_layers
+    model = build_model("irnn" if settings.init == "irnn" else settings.cell, **sizes)
+    if settings.init == "orthogonal":
+        init_orthogonal_recurrent(model)
     return Experiment(settings, model, inputs, targets, t, series, times)
 
 
 def run_experiment(settings: Settings, *, callback: Callable[[int, float], bool | None] | None = None) -> Run:
-    """Prepare ``settings`` and train it full-batch with :func:`~sine_lab.training.train`.
+    """Prepare ``settings`` and train it as :attr:`Settings.stage` says.
 
     Args:
         settings: what to run.
@@ -255,17 +268,9 @@ def run_experiment(settings: Settings, *, callback: Callable[[int, float], bool 
             training (the playground's Stop button).
     """
     experiment = prepare(settings)
-    history = train(
-        experiment.model,
-        experiment.inputs,
-        experiment.targets,
-        epochs=settings.epochs,
-        lr=settings.lr,
-        seed=settings.seed,
-        callbacks=[
-            *([ClipGradNorm(settings.clip_grad_norm)] if settings.clip_grad_norm is not None else []),
-            *([OnEpochEnd(callback)] if callback is not None else []),
-        ],
+    history = settings.stage.train(
+        experiment.model, experiment.inputs, experiment.targets, seed=settings.seed,
+        callbacks=[OnEpochEnd(callback)] if callback is not None else [],
     )
     return Run(experiment, history)
 
@@ -283,7 +288,7 @@ def evaluate(run: Run) -> Evaluation:
         one_step = prediction.expand(experiment.t.numel())
         return Evaluation(
             experiment.t, experiment.targets.reshape(-1), one_step, None, None, None,
-            jacobian_norms_vs_lag(model, experiment.inputs),
+            _lag_norms(model, experiment.inputs),
         )
     window = experiment.settings.window
     step = float(experiment.times[1] - experiment.times[0])
@@ -295,8 +300,20 @@ def evaluate(run: Run) -> Evaluation:
     sample = experiment.inputs[:: max(1, experiment.inputs.shape[0] // LAG_BATCH)][:LAG_BATCH]
     return Evaluation(
         experiment.t, experiment.targets.reshape(-1), prediction, forecast_t, torch.sin(forecast_t),
-        free_running, jacobian_norms_vs_lag(model, sample),
+        free_running, _lag_norms(model, sample),
     )
+
+
+def _lag_norms(model: nn.Module, x: Tensor) -> Tensor | None:
+    # A kind without a recurrent layer (attention, an MLP on a window) has no h_t to differentiate.
+    return jacobian_norms_vs_lag(model, x) if has_recurrent_layer(model) else None
+
+
+def playground_kinds() -> tuple[str, ...]:
+    """The registered kinds of model the playground offers: those that take ``hidden_size``,
+    which its size control sets (read from :data:`~sine_lab.models.MODEL_KINDS` when called,
+    so a kind registered later is offered too)."""
+    return tuple(name for name, kind in MODEL_KINDS.items() if "hidden_size" in kind.arguments)
 
 
 def gradient_regime(lag_norms: Tensor) -> str:
@@ -323,21 +340,22 @@ def gradient_flow(
     The input is ``seq_len`` samples of the article's ``sin t``, ``(1, seq_len, 1)``.
 
     Args:
-        cell: ``"rnn"``, ``"lstm"`` or ``"gru"``.
+        cell: a kind from :func:`playground_kinds` with a recurrent layer (``"rnn"``,
+            ``"lstm"``, ``"gru"``, ...); one without is a ``TypeError`` naming it.
         hidden_size: units, 1..512.
         factor: multiplies every ``weight_hh_l*``, > 0.
         seq_len: steps to look back over, >= 2.
         seed: seeds the model's initial weights.
     """
-    check_choice("cell", cell, PLAYGROUND_CELLS)
+    check_choice("cell", cell, playground_kinds())
     check_int("hidden_size", hidden_size, minimum=1, maximum=512)
     check_float("factor", factor, minimum=0.0, exclusive_minimum=True)
     seq_len = check_int("seq_len", seq_len, minimum=2, maximum=1000)
     seed_everything(check_int("seed", seed, minimum=0))
-    model = SequenceModel(cell, 1, hidden_size, 1, 1)
-    scale_recurrent_weights(model, factor)
+    model = build_model(cell, hidden_size=hidden_size)
+    scale_recurrent_weights(model, factor)  # a kind without a recurrent layer: a TypeError naming it
     x = article_data()[1][:seq_len].reshape(1, seq_len, 1)
     norms = jacobian_norms_vs_lag(model, x)
     # LSTM and GRU stack one (hidden, hidden) block per gate; report the largest block's radius.
-    radius = max(spectral_radius(block) for block in model.rnn.weight_hh_l0.split(hidden_size))
+    radius = max(spectral_radius(block) for block in recurrent_weights(model)["weight_hh_l0"].split(hidden_size))
     return GradientFlow(norms, radius, gradient_regime(norms))

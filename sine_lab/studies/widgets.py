@@ -23,7 +23,6 @@ from torch import Tensor
 
 from .playground import (
     FRAMINGS,
-    PLAYGROUND_CELLS,
     RECURRENT_INITS,
     Evaluation,
     GradientFlow,
@@ -31,6 +30,7 @@ from .playground import (
     Settings,
     gradient_flow,
     evaluate,
+    playground_kinds,
     run_experiment,
 )
 from ..plots import plot_loss, plot_prediction
@@ -55,6 +55,12 @@ def _figure(width: float, columns: int = 1) -> tuple[Figure, object]:
     figure.subplots_adjust(left=0.95 / width, right=1 - 0.2 / width, bottom=0.55 / HEIGHT,
                            top=1 - 0.35 / HEIGHT, wspace=0.3)
     return figure, figure.subplots(1, columns)
+
+
+def _no_recurrent_layer(ax) -> None:
+    ax.axis("off")
+    ax.text(0.5, 0.5, "this kind of model has no recurrent layer:\nno hidden state to follow back in time",
+            ha="center", va="center")
 
 
 def _plot_lag_norms(ax, lag_norms: Tensor, title: str) -> None:
@@ -106,7 +112,7 @@ class Playground:
         self.framing = widgets.Dropdown(
             options=[(FRAMING_LABELS[f], f) for f in FRAMINGS], description="framing", style=style, layout=wide,
         )
-        self.cell = widgets.Dropdown(options=PLAYGROUND_CELLS, description="cell", style=style, layout=wide)
+        self.cell = widgets.Dropdown(options=playground_kinds(), description="cell", style=style, layout=wide)
         self.hidden_size = widgets.IntSlider(min=1, max=128, description="hidden size", style=style, layout=wide)
         self.num_layers = widgets.IntSlider(min=1, max=3, description="layers", style=style, layout=wide)
         self.lr = widgets.FloatLogSlider(
@@ -390,15 +396,26 @@ class Playground:
 
     def _draw_gradients(self, evaluation: Evaluation) -> None:
         figure, ax = _figure(4.4)
-        steps = evaluation.lag_norms.numel() - 1
-        _plot_lag_norms(ax, evaluation.lag_norms, f"trained model: {evaluation.regime} over {steps} steps")
+        if evaluation.lag_norms is None:
+            _no_recurrent_layer(ax)
+        else:
+            steps = evaluation.lag_norms.numel() - 1
+            _plot_lag_norms(ax, evaluation.lag_norms, f"trained model: {evaluation.regime} over {steps} steps")
         self._show("gradients", figure, self.gradient_image)
 
     # --- gradient-flow explorer -----------------------------------------------
 
     def update_flow(self) -> None:
         """Recompute the explorer for the current cell, hidden size and scale."""
-        flow = gradient_flow(self.cell.value, self.hidden_size.value, self.flow_scale.value)
+        try:
+            flow = gradient_flow(self.cell.value, self.hidden_size.value, self.flow_scale.value)
+        except TypeError as error:  # a kind without a recurrent layer has no W_hh to scale
+            self.flow = None
+            figure, ax = _figure(5.6)
+            _no_recurrent_layer(ax)
+            self._show("flow", figure, self.flow_image)
+            self.flow_status.value = html.escape(str(error))
+            return
         self.flow = flow
         figure, ax = _figure(5.6)
         _plot_lag_norms(ax, flow.lag_norms, f"untrained {self.cell.value}, W_hh × {self.flow_scale.value:.3g}: {flow.regime}")

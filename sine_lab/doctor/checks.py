@@ -1,0 +1,630 @@
+"""The doctor's checks, one function each under the :func:`~sine_lab.doctor.registry.check` decorator.
+
+Registration order is report order within a severity: values first, then how the
+recurrent layers read their input, the forward pass and the loss, what the prediction
+depends on, what one call leaves for the next, and the training probe.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import torch
+from torch import Tensor
+
+from ..tracing import LayerCall
+from .context import Comparison, Setup, shape_of
+from .registry import Issue, check
+
+__all__ = ["SCALE_LIMIT", "CONSTANT_SPREAD"]
+
+# Inputs or targets beyond this magnitude are "unscaled": tanh and sigmoid saturate
+# once |W x| exceeds about 3, and default initialisations keep |W| below about 1.
+SCALE_LIMIT = 5.0
+
+# After the probe, predictions whose spread is below this fraction of the target's
+# standard deviation count as constant: the model has learnt (at most) the mean.
+CONSTANT_SPREAD = 0.1
+
+
+def _layer(call: LayerCall) -> str:
+    module = call.module
+    return (f"nn.{type(module).__name__}{f' {call.name!r}' if call.name else ''} "
+            f"(input_size={module.input_size}, batch_first={module.batch_first})")
+
+
+# --- checks on the values ------------------------------------------------------------------------------
+
+
+@check("dtype_mismatch", "error",
+       "the input's dtype differs from the model's parameters (e.g. float64 or int64 into float32 layers)")
+def _dtype_mismatch(setup: Setup) -> list[Issue]:
+    # Only the input matters: the loss promotes an integer or float64 target by itself.
+    param = next((p for p in setup.model.parameters() if p.is_floating_point()), None)
+    expected = param.dtype if param is not None else torch.get_default_dtype()
+    if setup.x.dtype == expected:
+        return []
+    return [Issue(
+        f"The input's dtype does not match the model's {expected} parameters: PyTorch layers need "
+        "floating-point inputs of their own dtype.",
+        evidence=f"x is {setup.x.dtype}; the model's parameters are {expected}",
+        fix=f"Convert once when building the data: x = x.to({expected}) (a NumPy float64 array stays float64 "
+        "through torch.from_numpy; torch.tensor(a, dtype=torch.float32) converts).",
+    )]
+
+
+def _nonfinite(name: str, value: Tensor) -> list[Issue]:
+    if not value.is_floating_point() or bool(torch.isfinite(value).all()):
+        return []
+    bad = ~torch.isfinite(value)
+    first = tuple(int(i) for i in bad.nonzero()[0])
+    return [Issue(
+        f"{name} holds NaN or inf; every loss and gradient that touches them becomes NaN.",
+        evidence=f"{int(bad.sum())} of {value.numel()} elements of {name} {shape_of(value)} are not finite, "
+        f"the first at index {first}",
+        fix="Drop or fill the missing values before windowing (e.g. interpolate gaps in the series).",
+    )]
+
+
+@check("nonfinite_input", "error", "the input holds NaN or inf")
+def _nonfinite_input(setup: Setup) -> list[Issue]:
+    return _nonfinite("x", setup.x)
+
+
+@check("nonfinite_target", "error", "the target holds NaN or inf")
+def _nonfinite_target(setup: Setup) -> list[Issue]:
+    return _nonfinite("y", setup.y)
+
+
+@check("nonfinite_parameters", "error", "a model parameter holds NaN or inf")
+def _nonfinite_parameters(setup: Setup) -> list[Issue]:
+    bad = [n for n, p in setup.model.named_parameters() if not bool(torch.isfinite(p).all())]
+    if not bad:
+        return []
+    return [Issue(
+        "The model's parameters hold NaN or inf, so every prediction is NaN: usually an earlier run diverged.",
+        evidence="non-finite: " + ", ".join(bad),
+        fix="Re-create the model (or reload a good checkpoint) and train with a smaller lr or ClipGradNorm(1.0).",
+    )]
+
+
+@check("time_as_input", "warning",
+       "the input is a monotonic, evenly spaced time index rather than past values of the signal")
+def _time_as_input(setup: Setup) -> list[Issue]:
+    """A channel that rises (or falls) by the same step along a sample or time axis is a clock."""
+    x = setup.x
+    if not setup.finite_x or x.dim() < 2:
+        return []
+    if x.shape == setup.y.shape and bool((x == setup.y).all()):
+        return []  # an autoencoder: the ramp is the signal it reconstructs, not a clock it reads
+    ramps = []
+    for channel in range(x.shape[-1]):
+        values = x[..., channel].double()
+        for axis in range(values.dim()):
+            if values.shape[axis] < 3:
+                continue
+            steps = values.diff(dim=axis)
+            typical = float(steps.abs().mean())
+            same_sign = bool((steps > 0).all()) or bool((steps < 0).all())
+            if same_sign and float((steps - steps.mean()).abs().max()) <= 1e-2 * typical + 1e-6:
+                ramps.append((channel, axis, float(steps.flatten()[0])))
+                break
+    if not ramps:
+        return []
+    every_channel = len(ramps) == x.shape[-1]
+    channel, axis, step = ramps[0]
+    where = "the input" if every_channel else f"feature {channel} of the input"
+    return [Issue(
+        f"{where.capitalize()} is a time index, not past values of the signal: it grows by a constant step. "
+        "A model fed t can only learn a map t -> y on the times it saw; it has no past values to continue "
+        "the wave from, and for unseen times (extrapolation) it has nothing to go on.",
+        evidence=f"x {shape_of(x)}, feature {channel}: along axis {axis} every step is {step:.4g}; "
+        f"values run from {float(x[..., channel].min()):.4g} to {float(x[..., channel].max()):.4g}",
+        fix="Feed windows of past values instead: inputs (N, window, 1) holding y[n - window : n], "
+        "target y[n] (or y[n : n + horizon]).",
+        severity=None if every_channel and setup.recurrent else "info",
+    )]
+
+
+# Measured by scripts/doctor_scaling.py (an LSTM(50) on an airline-like series of values 100-611,
+# the tutorial recipe, seeds 0-2; test RMSE in passengers). The two one-sided variants separate
+# the causes: the target's scale costs most, the input's once the target is scaled.
+_MEASURED = ("scripts/doctor_scaling.py: an LSTM on an airline-like series of values 100-611, 3 seeds; "
+             "test RMSE in passengers")
+
+
+def _unscaled(name: str, value: Tensor, why: str, fix: str) -> list[Issue]:
+    if not value.is_floating_point() or not bool(torch.isfinite(value).all()):
+        return []
+    largest = float(value.abs().max())
+    if largest <= SCALE_LIMIT:
+        return []
+    spread = float(value.double().std()) if value.numel() > 1 else 0.0
+    return [Issue(
+        f"{name} is not scaled: its values reach {largest:.4g}, far outside about [-1, 1]. {why}",
+        evidence=f"{name} {shape_of(value)} ranges over [{float(value.min()):.4g}, {float(value.max()):.4g}], "
+        f"mean {float(value.double().mean()):.4g}, std {spread:.4g}",
+        fix=fix,
+    )]
+
+
+@check("unscaled_input", "warning", f"input values beyond ±{SCALE_LIMIT:g}, where tanh/sigmoid units saturate")
+def _unscaled_input(setup: Setup) -> list[Issue]:
+    return _unscaled(
+        "x", setup.x,
+        "tanh and sigmoid gates saturate there, so training is slow. It still trains: measured "
+        f"({_MEASURED}), with the target standardised, a raw input gave 126-135 after 50 epochs where a "
+        "standardised one gave 44-52, and caught up only after about 800 epochs.",
+        "Standardise with the training split's statistics: x = (x - mean) / std.",
+    )
+
+
+@check("identical_inputs", "error", "every sample in the batch has the same input, so only the mean can be learnt")
+def _identical_inputs(setup: Setup) -> list[Issue]:
+    x = setup.x
+    if not setup.finite_x or x.dim() < 2 or x.shape[0] < 2 or not bool((x == x[:1]).all()):
+        return []
+    return [Issue(
+        f"All {x.shape[0]} samples have the same input, so the model cannot tell them apart: "
+        "the best it can do is predict the mean of the targets.",
+        evidence=f"x {shape_of(x)}: x[i] == x[0] for every i",
+        fix="Check the windowing loop: each sample needs its own slice, e.g. series[i : i + window], "
+        "not series[0 : window].",
+    )]
+
+
+@check("unscaled_target", "warning", f"target values beyond ±{SCALE_LIMIT:g}")
+def _unscaled_target(setup: Setup) -> list[Issue]:
+    return _unscaled(
+        "y", setup.y,
+        "With a default initialisation the output starts near 0, and Adam's small steps spend the training "
+        "crawling towards the targets' offset and scale instead of learning their shape. Measured "
+        f"({_MEASURED}): with the input standardised, a raw target still gave 143-144 after 800 epochs "
+        "where a standardised one gave 62-78; with both raw, as in a published tutorial, 150-161 after 800 "
+        "epochs, worse than both standardised after 25 (68-72).",
+        "Standardise with the training split's statistics: y = (y - mean) / std, and undo it on the "
+        "predictions: pred * std + mean.",
+    )
+
+
+# --- checks on how the recurrent layers read their input ------------------------------------------------
+
+
+@check("input_size_mismatch", "error",
+       "a recurrent layer's input has a last dimension other than its input_size", needs="trace")
+def _input_size_mismatch(setup: Setup) -> list[Issue]:
+    issues = []
+    for call in setup.trace.recurrent_calls:
+        shape, module = call.input_shape, call.module
+        if not shape or shape[-1] == module.input_size:
+            continue
+        fix = (
+            f"Add the feature axis: x.unsqueeze(-1) turns (batch, seq) = {shape} into {shape + (1,)}."
+            if module.input_size == 1 and len(shape) == 2 else
+            f"Put the {module.input_size} features on the last axis: (batch, seq, {module.input_size}) "
+            "with batch_first=True."
+        )
+        issues.append(Issue(
+            f"{_layer(call)} reads the LAST axis of its input as the features, but that axis has "
+            f"{shape[-1]} entries, not {module.input_size}.",
+            evidence=f"input to the layer: {shape}",
+            fix=fix,
+        ))
+    return issues
+
+
+@check("unbatched_input", "error", "a recurrent layer got a 2-D input and treats it as one unbatched sequence",
+       needs="trace")
+def _unbatched_input(setup: Setup) -> list[Issue]:
+    issues = []
+    prediction = setup.prediction if isinstance(setup.prediction, Tensor) else None
+    y = setup.y
+    for call in setup.trace.recurrent_calls:
+        if len(call.input_shape) != 2:
+            continue
+        steps, features = call.input_shape
+        reasons = []
+        if call.module.batch_first:
+            reasons.append("batch_first=True says a batch was meant")
+        if setup.trace.error is not None:
+            reasons.append("the forward pass then fails")
+        if prediction is not None and y.dim() >= 1 and prediction.numel() < y.numel():
+            reasons.append(f"the model returns {shape_of(prediction)} ({prediction.numel()} value"
+                           f"{'s' if prediction.numel() != 1 else ''}) for a target of {shape_of(y)}")
+        if setup.x.dim() == 2 and setup.windows:
+            reasons.append("the rows of x are sliding windows (row i+1 is row i shifted by one), i.e. separate "
+                           "samples")
+        issues.append(Issue(
+            f"{_layer(call)} got a 2-D input {call.input_shape} and treats it as ONE unbatched sequence of "
+            f"{steps} time steps with {features} feature{'s' if features != 1 else ''} each, not as a batch of "
+            f"{steps} samples: the hidden state runs from each row into the next.",
+            evidence="; ".join(reasons) if reasons else "the output gives one prediction per row, as for one long "
+            "series",
+            fix="For a batch of samples give the input the shape (batch, seq, feature) — e.g. windows of past "
+            "values (N, window, 1) with batch_first=True — and predict from out[:, -1]. "
+            "For one long series, say so explicitly: x.unsqueeze(0) -> (1, seq, feature).",
+            severity=None if reasons else "info",
+        ))
+    return issues
+
+
+@check("batch_first_ignored", "warning", "batch_first=True has no effect because the input is 2-D (unbatched)",
+       needs="trace")
+def _batch_first_ignored(setup: Setup) -> list[Issue]:
+    return [Issue(
+        f"batch_first=True is ignored for a 2-D (unbatched) input: the layer's output is "
+        f"(seq, hidden) = ({call.input_shape[0]}, {call.module.hidden_size}), with no batch axis, so indexing "
+        "written for (batch, seq, hidden), like out[:, -1, :], fails or reads the wrong axis.",
+        evidence=f"{_layer(call)} got {call.input_shape}",
+        fix="Pass a 3-D (batch, seq, feature) input, e.g. x.unsqueeze(0) for a single sequence.",
+    ) for call in setup.trace.recurrent_calls if len(call.input_shape) == 2 and call.module.batch_first]
+
+
+def _batch_and_seq(call: LayerCall) -> tuple[int, int]:
+    shape = call.input_shape
+    return (shape[0], shape[1]) if call.module.batch_first else (shape[1], shape[0])
+
+
+@check("single_step_sequences", "warning", "every sequence has one time step, so the recurrence never runs",
+       needs="trace")
+def _single_step_sequences(setup: Setup) -> list[Issue]:
+    issues = []
+    for call in setup.trace.recurrent_calls:
+        if len(call.input_shape) != 3:
+            continue
+        batch, seq = _batch_and_seq(call)
+        if seq == 1 and batch > 1:
+            issues.append(Issue(
+                f"{_layer(call)} sees {batch} sequences of ONE time step with {call.input_shape[-1]} features "
+                "each: the recurrence never runs, so the layer is a feed-forward net on each sample.",
+                evidence=f"input to the layer: {call.input_shape}",
+                fix="Put the window on the time axis: (batch, window, 1) with batch_first=True, input_size=1.",
+            ))
+    return issues
+
+
+@check("layout_mismatch", "error",
+       "the targets suggest (batch, seq, feature) but the layer reads (seq, batch, feature), or the reverse",
+       needs="trace")
+def _layout_mismatch(setup: Setup) -> list[Issue]:
+    issues = []
+    y = setup.y
+    for call in setup.trace.recurrent_calls:
+        shape, module = call.input_shape, call.module
+        if len(shape) != 3:
+            continue
+        batch, seq = _batch_and_seq(call)
+        # Targets are indexed by sample: if their count matches the layer's time axis
+        # instead of its batch axis, the layout is the other one.
+        per_step_targets = y.dim() >= 2 and shape_of(y)[:2] == shape[:2]
+        if not (batch > 1 and shape[0] != shape[1] and not per_step_targets and y.dim() >= 1 and y.shape[0] == seq):
+            continue
+        meant = "(batch, seq, feature)" if not module.batch_first else "(seq, batch, feature)"
+        read = "(seq, batch, feature)" if not module.batch_first else "(batch, seq, feature)"
+        fix = (
+            "Create the layer with batch_first=True and take the last step as out[:, -1], or transpose the input "
+            "with x.transpose(0, 1) (not x.view, which scrambles samples)."
+            if not module.batch_first else
+            "Drop batch_first=True (then the last step is out[-1]), or pass x.transpose(0, 1)."
+        )
+        issues.append(Issue(
+            f"{_layer(call)} reads its input {shape} as {read}: a batch of {batch} sequences of {seq} steps. "
+            f"But the target has {y.shape[0]} samples, matching the other axis, so {meant} was meant: "
+            "the hidden state runs across your samples.",
+            evidence=f"input to the layer {shape}, target {shape_of(y)}",
+            fix=fix,
+        ))
+    return issues
+
+
+# --- checks on the forward pass and the loss ------------------------------------------------------------
+
+
+@check("forward_error", "error", "the forward pass raised", needs="trace")
+def _forward_error(setup: Setup) -> list[Issue]:
+    error = setup.trace.error
+    if error is None:
+        return []
+    unbatched = [call for call in setup.trace.recurrent_calls if len(call.input_shape) == 2]
+    if isinstance(error, IndexError) and unbatched:
+        fix = (f"{_layer(unbatched[0])} got the 2-D input {unbatched[0].input_shape}, so its output is 2-D "
+               "(seq, hidden) and out[:, -1, :] has one index too many. Give the input a batch axis: "
+               "(batch, seq, feature).")
+    elif "input_size" in str(error) or "input.size(-1)" in str(error):
+        fix = "The recurrent layer's input_size does not match the last axis of its input; see input_size_mismatch."
+    else:
+        fix = "Run sine_lab.diagnostics.trace_shapes(model, x, y) to see the shape entering and leaving each layer."
+    return [Issue("The forward pass raised, so this setup cannot train at all.",
+                  evidence=f"{type(error).__name__}: {error}", fix=fix)]
+
+
+@check("output_not_tensor", "error", "the model returned something other than a tensor", needs="trace")
+def _output_not_tensor(setup: Setup) -> list[Issue]:
+    prediction = setup.trace.prediction
+    if setup.trace.error is not None or isinstance(prediction, Tensor):
+        return []
+    return [Issue(
+        f"The model returned a {type(prediction).__name__}, not a tensor, so the loss cannot use it.",
+        fix="Return only the prediction from forward(), e.g. `return self.linear(out[:, -1])`, not `(out, hidden)`.",
+    )]
+
+
+def _judged(comparison: Comparison) -> tuple[tuple[int, ...] | None, int]:
+    """The broadcast shape of a comparison (``None`` if it cannot broadcast) and its element count."""
+    try:
+        shape = tuple(torch.broadcast_shapes(comparison.prediction_shape, comparison.target_shape))
+    except RuntimeError:
+        return None, 0
+    return shape, math.prod(shape)
+
+
+def _received(setup: Setup, comparison: Comparison) -> str:
+    raw = shape_of(setup.prediction)
+    note = "" if raw == comparison.prediction_shape else f" (the model returned {raw}; the loss reshaped it)"
+    return (f"{comparison.function} compares prediction {comparison.prediction_shape}, "
+            f"target {comparison.target_shape}{note}")
+
+
+@check("shape_mismatch", "error", "prediction and target shapes cannot broadcast: the loss raises",
+       needs="prediction")
+def _shape_mismatch(setup: Setup) -> list[Issue]:
+    for comparison in setup.loss.comparisons:
+        if _judged(comparison)[0] is None:
+            return [Issue(
+                f"The prediction {comparison.prediction_shape} and the target {comparison.target_shape} that the "
+                "loss compares cannot be broadcast together: the loss raises.",
+                evidence=_received(setup, comparison),
+                fix=f"Make the model return one prediction per target, shape {comparison.target_shape}.",
+            )]
+    return []
+
+
+@check("broadcast_in_loss", "error",
+       "prediction and target shapes differ where the loss compares them, and it silently broadcasts them",
+       needs="prediction")
+def _broadcast_in_loss(setup: Setup) -> list[Issue]:
+    for comparison in setup.loss.comparisons:
+        broadcast, size = _judged(comparison)
+        pred_shape, target_shape = comparison.prediction_shape, comparison.target_shape
+        pred_size, target_size = math.prod(pred_shape), math.prod(target_shape)
+        if broadcast is None or size == pred_size == target_size:
+            continue  # cannot broadcast (shape_mismatch), or only size-1 axes differ: element-wise after all
+        y = setup.y.double()
+        if pred_size == 1:
+            what = (f"every one of the {target_size} targets with the same single prediction. The best such a model "
+                    f"can do is predict mean(y) = {float(y.mean()):.4g}, and the MSE cannot fall below "
+                    f"var(y) = {float(y.var(unbiased=False)):.4g}")
+        else:
+            what = (f"{size} pairs of (prediction, target) instead of {target_size}: each prediction is scored "
+                    "against targets of other samples, so the loss is smallest when every prediction is the mean")
+        return [Issue(
+            f"The prediction {pred_shape} and the target {target_shape} differ in shape, and the loss silently "
+            f"broadcasts them to {broadcast}, comparing {what}. PyTorch only prints a UserWarning.",
+            evidence=f"{_received(setup, comparison)}, broadcast {broadcast}",
+            fix=(f"Both hold {target_size} values: make them the same shape, e.g. y = y.reshape{pred_shape} "
+                 "or return out.reshape(target shape) — check that the order of samples agrees."
+                 if pred_size == target_size else
+                 f"Make the model return one prediction per target, shape {target_shape} (for a 2-D input to a "
+                 "recurrent layer, see unbatched_input)."),
+        )]
+    return []
+
+
+@check("loss_error", "error", "the loss function raised", needs="prediction")
+def _loss_error(setup: Setup) -> list[Issue]:
+    error = setup.loss.error
+    if error is None or any(_judged(c)[0] is None for c in setup.loss.comparisons):
+        return []  # no error, or shape_mismatch explains it
+    return [Issue("The loss function raised on (prediction, target).",
+                  evidence=f"{type(error).__name__}: {error}",
+                  fix="Check the loss's expected shapes and dtypes against the prediction and target.")]
+
+
+@check("nonfinite_loss", "error", "the loss is NaN or inf (at the first step or during the probe)",
+       needs="prediction")
+def _nonfinite_loss(setup: Setup) -> list[Issue]:
+    value = setup.loss.value
+    if value is not None and not math.isfinite(value):
+        return [Issue(
+            f"The loss of the untrained model is already {value}: training would only produce NaN.",
+            evidence=f"loss = {value}",
+            fix="Look for NaN/inf in the data or parameters (see the other findings).",
+        )]
+    if not setup.ready("probe") or all(math.isfinite(loss) for loss in setup.probe.losses):
+        return []
+    losses = setup.probe.losses
+    step = next(i for i, loss in enumerate(losses, 1) if not math.isfinite(loss))
+    return [Issue(
+        f"During the probe the loss became {losses[step - 1]} at Adam step {step} (lr={setup.probe_lr}).",
+        evidence=f"finite loss for {step - 1} steps, then {losses[step - 1]}",
+        fix="Use a smaller learning rate or ClipGradNorm(1.0), and scale inputs and targets.",
+    )]
+
+
+# --- checks on what the prediction depends on (by autograd) ---------------------------------------------
+
+
+@check("input_ignored", "error", "the prediction does not depend on the input", needs="prediction")
+def _input_ignored(setup: Setup) -> list[Issue]:
+    if not (setup.trace.x.requires_grad and setup.prediction.requires_grad):
+        return []
+    grad = setup.input_gradient
+    if grad is not None and bool((grad != 0).any()):
+        return []
+    return [Issue(
+        "The prediction does not depend on the input at all: whatever x holds, the output is the same, so "
+        "the model can only learn the mean of the targets.",
+        evidence="d(prediction)/dx is zero for every element of x",
+        fix="Check forward(): the returned value must come from the layer's output on x "
+        "(e.g. out[:, -1] or the returned h_n), not from an initial state or a constant.",
+    )]
+
+
+@check("wrong_axis", "error",
+       "the prediction reads the recurrent output along the batch axis instead of the time axis", needs="prediction")
+def _wrong_axis(setup: Setup) -> list[Issue]:
+    calls = [c for c in setup.trace.recurrent_calls
+             if c.output is not None and c.output.requires_grad and len(c.input_shape) == 3]
+    issues = []
+    for call, grad in zip(calls, setup.gradients([c.output for c in calls])):
+        if grad is None:
+            continue
+        used = grad.abs().sum(-1) > 0
+        if not call.module.batch_first:
+            used = used.T  # to (batch, seq)
+        batch, seq = used.shape
+        rows = used.any(1).nonzero().flatten().tolist()
+        if batch < 2 or len(rows) != 1:
+            continue
+        row, steps = rows[0], int(used[rows[0]].sum())
+        layout, wrong, right = (
+            ("(batch, seq, hidden)", "out[-1]", "out[:, -1]") if call.module.batch_first
+            else ("(seq, batch, hidden)", "out[:, -1]", "out[-1]")
+        )
+        issues.append(Issue(
+            f"The prediction reads the output of {_layer(call)} for only sequence {row} of the {batch} in the "
+            f"batch, at {steps} of its {seq} time steps: the index picks the batch axis, not the time axis. In the "
+            f"{layout} layout, {wrong} is the last sequence; the last time step is {right}.",
+            evidence=f"the layer's output has shape {shape_of(call.output)}; the prediction depends on batch entry "
+            f"{row} only",
+            fix=f"Take the last time step of every sequence: {right}.",
+        ))
+    return issues
+
+
+@check("samples_mixed", "error", "the prediction for one sample depends on other samples' inputs",
+       needs="prediction")
+def _samples_mixed(setup: Setup) -> list[Issue]:
+    axes = setup.sample_axes
+    if axes is None or not setup.trace.x.requires_grad or not setup.prediction.requires_grad:
+        return []
+    x_axis, prediction_axis = axes
+    count = setup.x.shape[x_axis]
+    for sample in (count - 1, 0):  # the last sample sees every earlier one through a causal mix-up
+        (grad,) = setup.gradients([setup.trace.x], of=setup.prediction.select(prediction_axis, sample))
+        if grad is None:
+            continue
+        reached = grad.movedim(x_axis, 0).abs().flatten(1).sum(1) > 0
+        reached[sample] = False
+        others = int(reached.sum())
+        if others:
+            return [Issue(
+                f"The prediction for sample {sample} depends on the inputs of {others} other samples: the model "
+                "mixes samples (reading the sample axis as time, or reshaping with view/reshape where a "
+                "transpose was meant), so information leaks between samples and each sequence the layer reads "
+                "is stitched from pieces of several.",
+                evidence=f"x {shape_of(setup.x)} has its samples on axis {x_axis} (from the recurrent layer's "
+                f"batch_first and the data's shapes); d(prediction[{sample}])/d(x[{sample}']) is non-zero for "
+                f"{others} of the {count - 1} other samples",
+                fix="Change the layout with x.transpose/permute (never view/reshape across the batch and time axes), "
+                "or create the layer with batch_first=True to match the data.",
+            )]
+    return []
+
+
+@check("upper_layers_unused", "error",
+       "the prediction does not depend on the top layers of a stacked recurrent layer (h_n[0] where h_n[-1] was "
+       "meant)", needs="prediction")
+def _upper_layers_unused(setup: Setup) -> list[Issue]:
+    issues = []
+    for call in setup.trace.recurrent_calls:
+        module = call.module
+        if module.num_layers < 2:
+            continue
+        by_layer = [[p for name, p in module.named_parameters()
+                     if p.requires_grad and re.search(rf"_l{layer}(_reverse)?$", name)]
+                    for layer in range(module.num_layers)]
+        grads = iter(setup.gradients([p for layer in by_layer for p in layer]))
+        used = [any(g is not None and bool((g != 0).any()) for g in [next(grads) for _ in layer])
+                for layer in by_layer]
+        if used[-1] or not any(used):
+            continue
+        top = max(layer for layer, is_used in enumerate(used) if is_used)
+        unused = (f"layer {top + 1} is" if top + 1 == module.num_layers - 1
+                  else f"layers {top + 1}-{module.num_layers - 1} are")
+        issues.append(Issue(
+            f"The prediction depends on layer {top} of the {module.num_layers}-layer {_layer(call)} but on none "
+            f"above it: it reads a lower layer's final state (h_n[{top}]), so {unused} trained for nothing. "
+            "h_n is (num_layers * directions, batch, hidden) with the bottom layer first.",
+            evidence="per-layer gradient of the prediction: " + ", ".join(
+                f"layer {layer} {'non-zero' if is_used else 'zero'}" for layer, is_used in enumerate(used)),
+            fix="Read the top layer: h_n[-1] (for a bidirectional layer torch.cat([h_n[-2], h_n[-1]], dim=-1)), "
+            "or the output's last step, out[:, -1] with batch_first=True.",
+        ))
+    return issues
+
+
+# --- checks on what one call leaves for the next --------------------------------------------------------
+
+
+@check("state_not_detached", "error",
+       "forward() keeps a hidden state on the model that carries the previous batch's graph into the next",
+       needs="loss")
+def _state_not_detached(setup: Setup) -> list[Issue]:
+    state = setup.state
+    if state.second_call_error is None:
+        return []
+    where = ", ".join(f"model.{name}" for name in state.attributes) or "an attribute of the model"
+    return [Issue(
+        f"forward() stores its final hidden state in {where} and starts the next call from it without "
+        ".detach(): the second training step's backward runs into the first step's graph, whose buffers are "
+        "already freed, and raises (retain_graph=True only hides this and grows the graph without end).",
+        evidence=f"two calls of model(x), each followed by a backward pass: the second call raised "
+        f"{type(state.second_call_error).__name__}: {str(state.second_call_error).splitlines()[0]}",
+        fix=f"Store {where} detached (self.hidden = tuple(h.detach() for h in hidden)) if batches continue each "
+        "other's sequences, or do not keep a state at all: pass no initial state (zeros) for unrelated "
+        "sequences. (If your training loop resets the state before every batch, as some tutorials do, this "
+        "cannot happen there; the doctor cannot see the loop.)",
+    )]
+
+
+@check("state_carried_over", "warning",
+       "forward() carries a hidden state from one call into the next: right only for consecutive chunks of one "
+       "series", needs="loss")
+def _state_carried_over(setup: Setup) -> list[Issue]:
+    state = setup.state
+    if state.second_call_error is not None or not state.attributes or state.changed == 0:
+        return []
+    where = ", ".join(f"model.{name}" for name in state.attributes)
+    windows = setup.windows
+    return [Issue(
+        f"forward() keeps its final hidden state in {where} and the next call starts from it: the same x gives a "
+        "different prediction the second time. That is right only when each batch continues the sequences of "
+        "the previous one (stateful training, truncated BPTT over one long series). "
+        + ("Here the samples are sliding windows of one series, which training shuffles: each batch then starts "
+           "from the state of unrelated windows." if windows else
+           "Make sure batches are consecutive chunks and are not shuffled."),
+        evidence=f"model(x) called twice from the same random state: the predictions differ by up to "
+        f"{state.changed:.3g}; forward() replaced {where}"
+        + ("; x's samples are sliding windows (sample i+1 is sample i shifted by one)" if windows else ""),
+        fix="For unrelated sequences start every call from zeros (pass no state to the layer); keep a state "
+        "only across consecutive chunks, detached, and reset it at the start of every epoch.",
+        severity=None if windows else "info",
+    )]
+
+
+# --- the training probe ----------------------------------------------------------------------------------
+
+
+@check("constant_output", "warning",
+       "after the training probe the output is (nearly) constant over the batch: it learns the mean", needs="probe")
+def _constant_output(setup: Setup) -> list[Issue]:
+    probe, y = setup.probe, setup.y
+    if not all(math.isfinite(loss) for loss in probe.losses):
+        return []  # nonfinite_loss reports it
+    prediction = probe.prediction
+    target_std = float(y.double().std()) if y.numel() > 1 else 0.0
+    spread = float(prediction.double().std()) if prediction.numel() > 1 else 0.0
+    if target_std == 0 or spread >= CONSTANT_SPREAD * target_std:
+        return []
+    return [Issue(
+        f"After {probe.steps_run} Adam steps (lr={setup.probe_lr}) on a copy of the model, its output is nearly "
+        "constant over the batch: nothing it computes tells the samples apart, so at best it learns the mean of "
+        "the targets.",
+        evidence=f"prediction {shape_of(prediction)} spans [{float(prediction.min()):.4g}, "
+        f"{float(prediction.max()):.4g}], std {spread:.3g} = {spread / target_std:.1%} of the target's std "
+        f"{target_std:.3g}; loss {probe.final_loss:.4g} vs var(y) = {float(y.double().var(unbiased=False)):.4g}",
+        fix="Fix the errors and warnings above first; if there are none, scale the data, train longer or with a "
+        "larger lr, and check that each input really determines its target.",
+    )]
