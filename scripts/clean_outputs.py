@@ -26,18 +26,24 @@ def clean_outputs(notebook: nbformat.NotebookNode) -> None:
     for cell in notebook.cells:
         if cell.cell_type != "code":
             continue
-        shown: set[str] = set()
-
-        def once(match: re.Match) -> str:
-            line = f"{match[1]}: {match[2]}\n"
-            if line in shown:
-                return ""
-            shown.add(line)
-            return line
-
+        once = _FirstTime()
         for output in cell.outputs:
             if output.output_type == "stream" and output.name == "stderr":
                 output.text = WARNING.sub(once, output.text)
             elif output.output_type == "error":
                 output.traceback = [f"{output.ename}: {ANSI.sub('', output.evalue)}"]
         cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and not o.text)]
+
+
+class _FirstTime:
+    """A ``re.sub`` replacement: a warning as ``Category: message`` the first time, nothing after."""
+
+    def __init__(self) -> None:
+        self.shown: set[str] = set()
+
+    def __call__(self, match: re.Match) -> str:
+        line = f"{match[1]}: {match[2]}\n"
+        if line in self.shown:
+            return ""
+        self.shown.add(line)
+        return line

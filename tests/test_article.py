@@ -8,14 +8,24 @@ import torch
 
 from sine_lab.data import article_data
 from sine_lab.studies.article import (
-    ARTICLE_LOOP, EXAMPLES, FEEDS, article_timeline, example_source, fit_per_step, format_controls,
-    input_controls, source_without_docstring, summarise_controls,
+    ARTICLE_LOOP,
+    EXAMPLES,
+    FEEDS,
+    article_timeline,
+    example_source,
+    fit_per_step,
+    format_controls,
+    input_controls,
+    source_without_docstring,
+    summarise_controls,
 )
 from sine_lab.training import train
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "why-cant-a-pytorch-rnn-learn-a-sine.md"
 OVERVIEW = Path(__file__).resolve().parents[1] / "notebooks" / "00_overview.ipynb"
-ARTICLE_NAMES = {1: ("ArticleSimpleRNN", "SimpleRNN"), 2: ("ArticleLSTM", "LSTMModel"), 3: ("ArticleDeepLSTM", "DeepLSTM")}
+ARTICLE_NAMES = {
+    1: ("ArticleSimpleRNN", "SimpleRNN"), 2: ("ArticleLSTM", "LSTMModel"), 3: ("ArticleDeepLSTM", "DeepLSTM"),
+}
 
 
 def seed_text() -> str:
@@ -57,7 +67,8 @@ def test_the_article_loop_is_the_articles():
 def test_the_overview_quotes_the_article_verbatim():
     cells = json.loads(OVERVIEW.read_text())["cells"]
     text = "".join(cells[0]["source"])
-    quotes = [" ".join(line[2:] for line in block.splitlines()) for block in re.findall(r"(?:^> .*\n?)+", text, flags=re.M)]
+    blocks = re.findall(r"(?:^> .*\n?)+", text, flags=re.M)
+    quotes = [" ".join(line[2:] for line in block.splitlines()) for block in blocks]
     assert len(quotes) >= 2
     article = " ".join(seed_text().split())
     for quote in quotes:
@@ -122,7 +133,7 @@ def test_input_controls_runs_every_feed_for_every_seed_and_formats_a_row_each():
     table = format_controls(fits).splitlines()
     assert len(table) == 5 and table[0].startswith("fed") and table[3].startswith("previous value  0")
     assert f"{fits[0].repeat_mse:.1e}" in table[1]
-    t, truth = fits[0].t, fits[0].truth
+    truth = fits[0].truth
     assert fits[0].repeat_mse == pytest.approx(((truth[1000:] - truth[999:-1]) ** 2).mean().item())
 
 
@@ -143,7 +154,7 @@ def test_summarise_controls_counts_seeds_against_both_baselines():
     fits = input_controls("gru", hidden_size=2, lr=0.01, epochs=1, seeds=[0, 1], feeds=["time", "previous value"])
     lines = summarise_controls(fits).splitlines()
     assert [line.split(":")[0] for line in lines] == ["fed time", "fed previous value"]
-    for line, feed in zip(lines, ["time", "previous value"]):
+    for line, feed in zip(lines, ["time", "previous value"], strict=True):
         mine = [f for f in fits if f.feed == feed]
         assert f"predicting 0 after t = 10 in {sum(f.unseen_mse < f.zero_mse for f in mine)} of 2" in line
         assert f"previous value in {sum(f.unseen_mse < f.repeat_mse for f in mine)} of 2" in line

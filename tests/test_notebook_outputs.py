@@ -19,7 +19,9 @@ import pytest
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
 
 # Locations that exist only on the machine that executed the notebook.
-MACHINE_PATH = re.compile(r"(?<![\w.])/(?:work|tmp|root|home|Users|usr|opt|var)/|site-packages|dist-packages|\b[A-Z]:\\(?=\w)")
+MACHINE_PATH = re.compile(
+    r"(?<![\w.])/(?:work|tmp|root|home|Users|usr|opt|var)/|site-packages|dist-packages|\b[A-Z]:\\(?=\w)"
+)
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # tqdm's text rendering: "  0%|     | 0/1000 [00:00<?, ?it/s]".
 PROGRESS = re.compile(r"\d+%\|| ?(?:it|epoch|step)s?/s\]")
@@ -35,7 +37,9 @@ def output_texts(output: dict) -> list[str]:
     if output["output_type"] == "error":
         return [output["ename"], output["evalue"], *output["traceback"]]
     data = output.get("data", {})
-    return [data[mime] if isinstance(data[mime], str) else "".join(data[mime]) for mime in TEXT_MIMES if mime in data]
+    return [
+        data[mime] if isinstance(data[mime], str) else "".join(data[mime]) for mime in TEXT_MIMES if mime in data
+    ]
 
 
 def problems(path: Path) -> list[str]:
@@ -51,9 +55,11 @@ def problems(path: Path) -> list[str]:
         streams: dict[str, int] = {}
         for output in cell.get("outputs", []):
             if output["output_type"] == "stream":
-                streams[output["name"]] = streams.get(output["name"], 0) + output["text"].rstrip("\n").count("\n") + 1
+                lines = output["text"].rstrip("\n").count("\n") + 1
+                streams[output["name"]] = streams.get(output["name"], 0) + lines
             for text in output_texts(output):
-                for pattern, what in ((MACHINE_PATH, "a machine path"), (ANSI, "an ANSI code"), (PROGRESS, "progress-bar text")):
+                rules = ((MACHINE_PATH, "a machine path"), (ANSI, "an ANSI code"), (PROGRESS, "progress-bar text"))
+                for pattern, what in rules:
                     match = pattern.search(text)
                     if match:
                         start = max(0, match.start() - 40)
@@ -107,11 +113,13 @@ def test_the_checks_catch_what_they_look_for(tmp_path):
 def test_clean_outputs_shortens_warnings_and_tracebacks(tmp_path):
     import importlib.util
 
-    spec = importlib.util.spec_from_file_location("clean_outputs", Path(__file__).resolve().parents[1] / "scripts" / "clean_outputs.py")
+    script = Path(__file__).resolve().parents[1] / "scripts" / "clean_outputs.py"
+    spec = importlib.util.spec_from_file_location("clean_outputs", script)
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     warning = (
-        "/home/me/.venv/lib/python3.11/site-packages/torch/nn/modules/loss.py:630: UserWarning: Using a target size\n"
+        "/home/me/.venv/lib/python3.11/site-packages/torch/nn/modules/loss.py:630: "
+        "UserWarning: Using a target size\n"
         "  return F.mse_loss(input, target, reduction=self.reduction)\n"
     )
     notebook = nbformat.v4.new_notebook()
@@ -124,7 +132,8 @@ def test_clean_outputs_shortens_warnings_and_tracebacks(tmp_path):
         nbformat.v4.new_code_cell("train()", execution_count=2, outputs=[
             nbformat.v4.new_output("stream", name="stderr", text=warning),
             nbformat.v4.new_output("error", ename="IndexError", evalue="too many indices for tensor of dimension 2",
-                                   traceback=["\x1b[31mIndexError\x1b[39m Traceback", "File /home/me/x.py:3", "IndexError: …"]),
+                                   traceback=["\x1b[31mIndexError\x1b[39m Traceback", "File /home/me/x.py:3",
+                                              "IndexError: …"]),
         ]),
     ]
     module.clean_outputs(notebook)

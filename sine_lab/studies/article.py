@@ -23,9 +23,9 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
+from ..arguments import check_choice, check_float, check_int
 from ..data import ARTICLE_STOP, article_data
 from ..models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel
-from ..arguments import check_choice, check_float, check_int
 from ..training import History, seed_everything, train
 
 __all__ = [
@@ -312,14 +312,15 @@ def format_controls(fits: Sequence[PerStepFit]) -> str:
     The last two columns are baselines after ``t = 10``: always predicting 0, and
     repeating the previous value.
     """
-    rows = [("fed", "seed", "trained times", "held out inside", "after t = 10", "after: predict 0", "after: repeat previous")]
+    rows = [("fed", "seed", "trained times", "held out inside", "after t = 10", "after: predict 0",
+             "after: repeat previous")]
     rows += [
         (f.feed, str(f.seed), f"{f.fit_mse:.1e}", f"{f.held_out_mse:.1e}", f"{f.unseen_mse:.1e}",
          f"{f.zero_mse:.2f}", f"{f.repeat_mse:.1e}")
         for f in fits
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
 
 def summarise_controls(fits: Sequence[PerStepFit]) -> str:
