@@ -65,7 +65,7 @@ Image(filename="../docs/example1.png")
 # | 05 | [Gradients through time](05_gradients_through_time.ipynb) | The gradient does shrink with the lag, and the networks learn anyway: a sine needs two steps of memory. |
 # | 06 | [Forecasting far ahead](06_forecasting_far_ahead.ipynb) | Free running on its own predictions is the hard part; a rollout loss helps; extrapolating to new frequencies and amplitudes is limited. |
 # | 07 | [When memory matters](07_when_memory_matters.ipynb) | On a task whose answer lies k steps back, vanishing gradients decide which cells succeed, and which remedies help. |
-# | 08 | [Beyond the article](08_beyond_the_article.ipynb) | The article's closing advice — attention and Transformers — measured next to linear recurrent units on the same tasks. |
+# | 08 | Beyond the article (`08_beyond_the_article.ipynb`, being written) | The article's closing advice — attention and Transformers — measured next to linear recurrent units on the same tasks. |
 # | 09 | [Playground](09_playground.ipynb) | Change the settings with widgets, train, and watch the loss, predictions and gradients. |
 #
 # ## How to run
@@ -76,7 +76,7 @@ Image(filename="../docs/example1.png")
 
 # %% [markdown]
 # The chapter map is checked: every chapter in this folder is in it, and every chapter it links to exists.
-# Chapter 08 is being written; until it is in the folder its row is the one link allowed to wait.
+# Chapter 08 is being written; until it is in the folder its row has no link, and it is the one chapter allowed to be missing.
 
 # %%
 from pathlib import Path
