@@ -26,6 +26,8 @@ from jupytext.cli import jupytext
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
 
+from clean_outputs import clean_outputs
+
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 
 
@@ -71,6 +73,7 @@ def execute(path: Path) -> bool:
         cell.metadata["tags"].remove("raises-exception")
         if not cell.metadata["tags"]:
             del cell.metadata["tags"]
+    clean_outputs(notebook)
     nbformat.write(notebook, path)
     print(f"ok     {path.name} ({time.perf_counter() - started:.0f} s)")
     return True

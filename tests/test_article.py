@@ -1,23 +1,44 @@
+import json
+import math
 import re
 from pathlib import Path
 
 import pytest
 import torch
 
-from sine_lab.studies.article import EXAMPLES, article_timeline, example_source, fit_time_to_value
 from sine_lab.data import article_data
+from sine_lab.studies.article import (
+    ARTICLE_LOOP,
+    EXAMPLES,
+    FEEDS,
+    article_timeline,
+    example_source,
+    fit_per_step,
+    format_controls,
+    input_controls,
+    source_without_docstring,
+    summarise_controls,
+)
+from sine_lab.training import train
 
 SEED = Path(__file__).resolve().parents[2] / "shared" / "seed" / "why-cant-a-pytorch-rnn-learn-a-sine.md"
-ARTICLE_NAMES = {1: ("ArticleSimpleRNN", "SimpleRNN"), 2: ("ArticleLSTM", "LSTMModel"), 3: ("ArticleDeepLSTM", "DeepLSTM")}
+OVERVIEW = Path(__file__).resolve().parents[1] / "notebooks" / "00_overview.ipynb"
+ARTICLE_NAMES = {
+    1: ("ArticleSimpleRNN", "SimpleRNN"), 2: ("ArticleLSTM", "LSTMModel"), 3: ("ArticleDeepLSTM", "DeepLSTM"),
+}
+
+
+def seed_text() -> str:
+    if not SEED.is_file():
+        pytest.skip(f"the seed article is not beside this clone ({SEED})")
+    return SEED.read_text()
 
 
 @pytest.mark.parametrize("number", [1, 2, 3])
 def test_example_source_is_the_articles_code_with_only_the_name_changed(number):
-    if not SEED.is_file():
-        pytest.skip(f"the seed article is not beside this clone ({SEED})")
     ours, theirs = ARTICLE_NAMES[number]
     source = example_source(number).replace(ours, theirs)
-    article_blocks = re.findall(r"```python\n(.*?)```", SEED.read_text(), flags=re.S)
+    article_blocks = re.findall(r"```python\n(.*?)```", seed_text(), flags=re.S)
     assert any(source in block for block in article_blocks)
 
 
@@ -39,15 +60,101 @@ def test_timeline_continues_the_article_grid():
         article_timeline(5.0)
 
 
-def test_fit_time_to_value_reports_errors_consistent_with_its_prediction():
-    fit = fit_time_to_value("gru", hidden_size=4, lr=0.01, epochs=3)
+def test_the_article_loop_is_the_articles():
+    assert ARTICLE_LOOP in seed_text()
+
+
+def test_the_overview_quotes_the_article_verbatim():
+    cells = json.loads(OVERVIEW.read_text())["cells"]
+    text = "".join(cells[0]["source"])
+    blocks = re.findall(r"(?:^> .*\n?)+", text, flags=re.M)
+    quotes = [" ".join(line[2:] for line in block.splitlines()) for block in blocks]
+    assert len(quotes) >= 2
+    article = " ".join(seed_text().split())
+    for quote in quotes:
+        assert " ".join(quote.split()) in article, quote
+
+
+def test_source_without_docstring_keeps_the_code_and_drops_only_the_docstring():
+    source = source_without_docstring(train)
+    assert source.startswith("def train(") and '"""' not in source
+    assert "opt.zero_grad()" in source and "loss.backward()" in source
+
+    def undocumented(a):
+        return a + 1
+
+    assert source_without_docstring(undocumented) == "def undocumented(a):\n    return a + 1"
+    with pytest.raises(TypeError, match="class or a function, got int"):
+        source_without_docstring(3)
+
+
+def test_feeds_give_time_standardised_time_and_the_previous_value():
+    t, values = article_timeline(20.0)
+    assert torch.equal(FEEDS["time"](t, values, 1000), t)
+    standardised = FEEDS["standardised time"](t, values, 1000)
+    assert standardised[:1000].mean().abs() < 1e-5 and abs(standardised[:1000].std() - 1) < 1e-5
+    assert standardised[-1].item() > 5  # the future lies beyond the standardised training range
+    previous = FEEDS["previous value"](t, values, 1000)
+    assert previous[0].item() == 0 and torch.equal(previous[1:], values[:-1])
+
+
+def test_fit_per_step_scores_each_stretch_from_its_own_prediction():
+    fit = fit_per_step("gru", feed="previous value", hidden_size=4, lr=0.01, epochs=3, held_out=(4.0, 5.0))
     assert fit.prediction.shape == fit.truth.shape == (1999, 1)
-    assert fit.history.epochs == 3
-    expected = ((fit.prediction[1000:] - fit.truth[1000:]) ** 2).mean().item()
-    assert fit.unseen_mse == pytest.approx(expected)
+    assert fit.history.epochs == 3 and fit.feed == "previous value" and fit.held_out == (4.0, 5.0)
+    errors = (fit.prediction - fit.truth) ** 2
+    inside = (fit.t[:1000, 0] >= 4.0) & (fit.t[:1000, 0] <= 5.0)
+    assert 90 < int(inside.sum()) < 110
+    assert fit.held_out_mse == pytest.approx(errors[:1000][inside].mean().item())
+    assert fit.fit_mse == pytest.approx(errors[:1000][~inside].mean().item())
+    assert fit.unseen_mse == pytest.approx(errors[1000:].mean().item())
     assert fit.zero_mse == pytest.approx((fit.truth[1000:] ** 2).mean().item())
+    assert math.isnan(fit_per_step("gru", hidden_size=2, lr=0.01, epochs=1).held_out_mse)
 
 
-def test_fit_time_to_value_rejects_unknown_cells():
+def test_held_out_steps_do_not_reach_the_loss():
+    from sine_lab.studies.article import _MaskedMSE
+
+    keep = torch.tensor([True, False, True, False])
+    target = torch.tensor([[[1.0], [2.0], [3.0], [4.0]]])
+    prediction = torch.tensor([[[0.0], [2.0], [1.0], [4.0]]])
+    loss = _MaskedMSE(keep)
+    assert loss(prediction, target).item() == pytest.approx((1 + 4) / 2)
+    moved = prediction.clone()
+    moved[0, ~keep] += 100.0
+    assert loss(moved, target).item() == loss(prediction, target).item()
+    one = fit_per_step("rnn", hidden_size=3, lr=0.01, epochs=2, held_out=(4.0, 5.0)).history.loss
+    assert one != fit_per_step("rnn", hidden_size=3, lr=0.01, epochs=2).history.loss
+
+
+def test_input_controls_runs_every_feed_for_every_seed_and_formats_a_row_each():
+    fits = input_controls("gru", hidden_size=2, lr=0.01, epochs=1, seeds=[0, 1], feeds=["time", "previous value"])
+    assert [(f.feed, f.seed) for f in fits] == [("time", 0), ("time", 1), ("previous value", 0), ("previous value", 1)]
+    table = format_controls(fits).splitlines()
+    assert len(table) == 5 and table[0].startswith("fed") and table[3].startswith("previous value  0")
+    assert f"{fits[0].repeat_mse:.1e}" in table[1]
+    truth = fits[0].truth
+    assert fits[0].repeat_mse == pytest.approx(((truth[1000:] - truth[999:-1]) ** 2).mean().item())
+
+
+def test_fit_per_step_rejects_bad_input_clearly():
     with pytest.raises(ValueError, match="cell must be one of 'rnn', 'lstm', 'gru'"):
-        fit_time_to_value("linear", hidden_size=2, lr=0.1, epochs=1)
+        fit_per_step("linear", hidden_size=2, lr=0.1, epochs=1)
+    with pytest.raises(ValueError, match="feed must be one of 'time', 'standardised time', 'previous value'"):
+        fit_per_step("rnn", feed="clock", hidden_size=2, lr=0.1, epochs=1)
+    with pytest.raises(ValueError, match="some but not all"):
+        fit_per_step("rnn", hidden_size=2, lr=0.1, epochs=1, held_out=(0.0, 10.0))
+    with pytest.raises(TypeError, match="held_out must be a \\(start, end\\) tuple"):
+        fit_per_step("rnn", hidden_size=2, lr=0.1, epochs=1, held_out=4.0)
+    with pytest.raises(ValueError, match="held_out end must be <= 10.0"):
+        fit_per_step("rnn", hidden_size=2, lr=0.1, epochs=1, held_out=(4.0, 15.0))
+
+
+def test_summarise_controls_counts_seeds_against_both_baselines():
+    fits = input_controls("gru", hidden_size=2, lr=0.01, epochs=1, seeds=[0, 1], feeds=["time", "previous value"])
+    lines = summarise_controls(fits).splitlines()
+    assert [line.split(":")[0] for line in lines] == ["fed time", "fed previous value"]
+    for line, feed in zip(lines, ["time", "previous value"], strict=True):
+        mine = [f for f in fits if f.feed == feed]
+        assert f"predicting 0 after t = 10 in {sum(f.unseen_mse < f.zero_mse for f in mine)} of 2" in line
+        assert f"previous value in {sum(f.unseen_mse < f.repeat_mse for f in mine)} of 2" in line

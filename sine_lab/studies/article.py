@@ -1,16 +1,22 @@
 """The article's three examples as data, and the experiment its framing invites.
 
-Chapters 01-03 run each example exactly as written (:data:`EXAMPLES`), then ask
-what a correctly shaped model of the same kind learns from the same input, time
-``t``, and what it predicts for times it never saw (:func:`fit_time_to_value`).
+Chapters 01-03 run each example exactly as written (:data:`EXAMPLES`). Chapter 01
+then asks what a correctly shaped model learns from the article's input, time
+``t``, and what it predicts for times it never saw (:func:`fit_per_step`). Two
+causes could make it fail beyond ``t = 10``: time itself is the wrong input, or
+the input simply leaves the range (and the scale) it was trained on.
+:func:`input_controls` separates them by changing only what the model is fed
+(:data:`FEEDS`) and by holding out times inside the training range as well as
+after it.
 """
 
 from __future__ import annotations
 
 import ast
 import inspect
+import math
 import textwrap
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 import torch
@@ -18,13 +24,15 @@ import torch.nn as nn
 from torch import Tensor
 
 from ..arguments import check_choice, check_float, check_int
-from ..callbacks import ProgressBar
 from ..data import ARTICLE_STOP, article_data
-from ..forecasting import Stage
 from ..models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel
-from ..training import History, seed_everything
+from ..training import History, seed_everything, train
 
-__all__ = ["ArticleExample", "EXAMPLES", "example_source", "article_timeline", "TimeFit", "fit_time_to_value"]
+__all__ = [
+    "ARTICLE_LOOP", "ArticleExample", "EXAMPLES", "FEEDS", "Feed", "PerStepFit", "article_timeline", "example_source",
+    "fit_per_step", "format_controls", "input_controls", "source_without_docstring",
+    "summarise_controls",
+]
 
 
 @dataclass(frozen=True)
@@ -47,6 +55,20 @@ EXAMPLES: dict[int, ArticleExample] = {
 }
 
 
+# Example 1's training loop exactly as the article prints it (Examples 2 and 3 reuse it).
+ARTICLE_LOOP = """\
+for epoch in range(1000):
+    optimizer.zero_grad()
+    outputs = model(x)
+    loss = criterion(outputs, y)
+    loss.backward()
+    optimizer.step()
+
+    if (epoch+1) % 100 == 0:
+        print(f'Epoch [{epoch+1}/1000], Loss: {loss.item():.4f}')
+"""
+
+
 def example_source(number: int) -> str:
     """The source code of example ``number``'s model class as the article wrote it.
 
@@ -54,13 +76,25 @@ def example_source(number: int) -> str:
     (the article's classes have none), so a reader can compare it line by line.
     """
     check_choice("number", number, tuple(EXAMPLES))
-    cls = type(EXAMPLES[number].build())
-    lines = textwrap.dedent(inspect.getsource(cls)).splitlines()
-    docstring = ast.parse("\n".join(lines)).body[0].body[0]
-    end = docstring.end_lineno
-    if end < len(lines) and not lines[end].strip():
-        end += 1  # the blank line that followed the docstring
-    del lines[docstring.lineno - 1 : end]
+    return source_without_docstring(type(EXAMPLES[number].build()))
+
+
+def source_without_docstring(obj: type | Callable) -> str:
+    """The source of a class or function, dedented, without its docstring.
+
+    For reading code next to other code (the article's loop beside
+    :func:`~sine_lab.training.train`): the docstring is documentation, not the loop.
+    """
+    if not (inspect.isclass(obj) or inspect.isfunction(obj)):
+        raise TypeError(f"obj must be a class or a function, got {type(obj).__name__}")
+    lines = textwrap.dedent(inspect.getsource(obj)).splitlines()
+    body = ast.parse("\n".join(lines)).body[0].body
+    first = body[0]
+    if isinstance(first, ast.Expr) and isinstance(first.value, ast.Constant) and isinstance(first.value.value, str):
+        end = first.end_lineno
+        if end < len(lines) and not lines[end].strip():
+            end += 1  # the blank line that followed the docstring
+        del lines[first.lineno - 1 : end]
     return "\n".join(lines)
 
 
@@ -84,78 +118,235 @@ def article_timeline(stop: float = 2 * ARTICLE_STOP) -> tuple[Tensor, Tensor]:
     return t, torch.sin(t)
 
 
+# Maps the timeline ``t`` ``(N, 1)``, its values ``sin t`` ``(N, 1)`` and the number of
+# training steps ``seen`` to the model's input ``(N, 1)``. Only the first ``seen`` rows
+# may inform the input's scaling: the rest stand for the future.
+Feed = Callable[[Tensor, Tensor, int], Tensor]
+
+
+def feed_time(t: Tensor, values: Tensor, seen: int) -> Tensor:
+    """The article's input: the raw time ``t`` (0 to 10 in training, up to 20 after)."""
+    return t
+
+
+def feed_standardised_time(t: Tensor, values: Tensor, seen: int) -> Tensor:
+    """Time scaled by the training times' mean and standard deviation (``[-1.7, 1.7]`` in training).
+
+    Removes the scale confound (tanh saturating on ``t`` up to 20) but not the range
+    one: after ``t = 10`` the input still grows past anything seen in training.
+    """
+    mean, std = t[:seen].mean(), t[:seen].std()
+    return (t - mean) / std
+
+
+def feed_previous_value(t: Tensor, values: Tensor, seen: int) -> Tensor:
+    """The wave's previous sample ``sin t[n-1]`` (0 at the first step, which has none).
+
+    The same model, loss and targets, but fed the past instead of a clock: its input
+    stays in ``[-1, 1]`` however far in time it runs.
+    """
+    return torch.cat([torch.zeros_like(values[:1]), values[:-1]])
+
+
+FEEDS: dict[str, Feed] = {
+    "time": feed_time,
+    "standardised time": feed_standardised_time,
+    "previous value": feed_previous_value,
+}
+
+
 @dataclass
-class TimeFit:
+class PerStepFit:
     """A per-step model fitted on ``t ∈ [0, 10]`` and run on ``t ∈ [0, stop]``.
 
     Attributes:
+        feed: the name of its input in :data:`FEEDS`.
+        seed: the seed of its initialisation.
         model: the trained :class:`~sine_lab.models.SequenceModel` (``per_step=True``).
         history: its training history.
-        t: ``(N, 1)`` times of the whole run; the first 1000 were seen in training.
+        t: ``(N, 1)`` times of the whole run; the first 1000 are the article's.
         truth: ``(N, 1)`` ``sin(t)``.
         prediction: ``(N, 1)`` the model's output at every time.
-        seen_mse: MSE on the 1000 training times.
+        held_out: the ``(start, end)`` of times inside ``[0, 10]`` left out of the loss, or ``None``.
+        fit_mse: MSE on the times trained on.
+        held_out_mse: MSE on the held-out times inside ``[0, 10]`` (``nan`` without ``held_out``).
         unseen_mse: MSE on the times after ``t = 10``.
-        zero_mse: MSE of always predicting 0 on those unseen times, the baseline to beat.
+        zero_mse: MSE of always predicting 0 after ``t = 10``, the baseline to beat.
+        repeat_mse: MSE after ``t = 10`` of repeating the previous value, the baseline a
+            model fed that value must beat to have learned more than to copy it.
     """
 
+    feed: str
+    seed: int
     model: SequenceModel
     history: History
     t: Tensor
     truth: Tensor
     prediction: Tensor
-    seen_mse: float
+    held_out: tuple[float, float] | None
+    fit_mse: float
+    held_out_mse: float
     unseen_mse: float
     zero_mse: float
+    repeat_mse: float
 
 
-def fit_time_to_value(
+class _MaskedMSE(nn.Module):
+    """MSE over the time steps where ``keep`` is true; prediction and target ``(batch, seq, 1)``."""
+
+    def __init__(self, keep: Tensor) -> None:
+        super().__init__()
+        self.keep = keep
+
+    def forward(self, prediction: Tensor, target: Tensor) -> Tensor:
+        return ((prediction - target)[:, self.keep] ** 2).mean()
+
+
+def fit_per_step(
+    cell: str,
+    *,
+    feed: str = "time",
+    hidden_size: int,
+    num_layers: int = 1,
+    lr: float,
+    epochs: int,
+    seed: int = 0,
+    held_out: tuple[float, float] | None = None,
+    stop: float = 2 * ARTICLE_STOP,
+) -> PerStepFit:
+    """Fit ``sin t`` with one output per step on ``t ∈ [0, 10]``, then run on to ``stop``.
+
+    This is the article's set-up with the shapes fixed: its 1000 time steps as one
+    batched sequence ``(1, 1000, 1)`` and a target for every step ``(1, 1000, 1)``
+    instead of one number, trained full-batch with Adam. The trained model then runs
+    over the unbroken sequence up to ``stop`` to show what it does with times it
+    never saw.
+
+    Args:
+        cell: ``"rnn"``, ``"lstm"`` or ``"gru"``.
+        feed: what the model reads at each step, a key of :data:`FEEDS`.
+        hidden_size: units per layer.
+        num_layers: stacked layers.
+        lr: Adam's learning rate.
+        epochs: full-batch training steps.
+        seed: seeds initialisation.
+        held_out: ``(start, end)`` times inside ``[0, 10]`` whose targets are left out of
+            the loss (the model still reads their inputs, as it runs through them), to
+            measure interpolation inside the training range; ``None`` trains on all.
+        stop: how far in time to run the trained model (a multiple of 10).
+    """
+    check_choice("cell", cell, ("rnn", "lstm", "gru"))
+    make_input = FEEDS[check_choice("feed", feed, tuple(FEEDS))]
+    epochs = check_int("epochs", epochs, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
+    t, truth = article_timeline(stop)
+    seen = article_data()[0].shape[0]
+    inside = torch.zeros(seen, dtype=torch.bool)
+    if held_out is not None:
+        if not (isinstance(held_out, tuple) and len(held_out) == 2):
+            raise TypeError(f"held_out must be a (start, end) tuple of times, got {held_out!r}")
+        start = check_float("held_out start", held_out[0], minimum=0.0)
+        end = check_float("held_out end", held_out[1], maximum=ARTICLE_STOP)
+        inside = (t[:seen, 0] >= start) & (t[:seen, 0] <= end)
+        if not inside.any() or inside.all():
+            raise ValueError(f"held_out must cover some but not all of the training times [0, 10], got {held_out}")
+        held_out = (start, end)
+    x = make_input(t, truth, seen)
+    seed_everything(seed)
+    model = SequenceModel(cell, hidden_size=hidden_size, num_layers=num_layers, per_step=True)
+    history = train(model, x[None, :seen], truth[None, :seen], epochs=epochs, lr=lr, loss_fn=_MaskedMSE(~inside))
+    with torch.no_grad():
+        prediction = model(x[None])[0]
+    errors = (prediction - truth) ** 2
+    return PerStepFit(
+        feed=feed,
+        seed=seed,
+        model=model,
+        history=history,
+        t=t,
+        truth=truth,
+        prediction=prediction,
+        held_out=held_out,
+        fit_mse=float(errors[:seen][~inside].mean()),
+        held_out_mse=float(errors[:seen][inside].mean()) if held_out is not None else math.nan,
+        unseen_mse=float(errors[seen:].mean()),
+        zero_mse=float((truth[seen:] ** 2).mean()),
+        repeat_mse=float(((truth[seen:] - truth[seen - 1 : -1]) ** 2).mean()),
+    )
+
+
+def input_controls(
     cell: str,
     *,
     hidden_size: int,
     num_layers: int = 1,
     lr: float,
     epochs: int,
-    seed: int = 0,
+    seeds: Iterable[int] = (0, 1, 2),
+    feeds: Sequence[str] = tuple(FEEDS),
+    held_out: tuple[float, float] = (4.0, 5.0),
     stop: float = 2 * ARTICLE_STOP,
-    progress: bool = False,
-) -> TimeFit:
-    """Fit ``t -> sin t`` with one output per step, then run past the training range.
+) -> list[PerStepFit]:
+    """:func:`fit_per_step` for every feed and seed, with the same times held out.
 
-    This is the article's set-up with the shapes fixed: the same input (time, as one
-    sequence of 1000 steps, now batched as ``(1, 1000, 1)``) and a target for every
-    step ``(1, 1000, 1)`` instead of one number. Trained with Adam on ``t ∈ [0, 10]``,
-    then run on the unbroken sequence up to ``stop`` to see what it does with time
-    it never saw.
+    Each fit is scored on three sets of times: those it trained on, the held-out
+    stretch inside ``[0, 10]`` (interpolation: inputs inside the range trained on)
+    and everything after ``t = 10`` (the future). Comparing the feeds separates what
+    fails because the input is time from what fails because the input leaves its
+    training range or scale.
 
-    Args:
-        cell: ``"rnn"``, ``"lstm"`` or ``"gru"``.
-        hidden_size: units per layer.
-        num_layers: stacked layers.
-        lr: Adam's learning rate.
-        epochs: full-batch training steps.
-        seed: seeds initialisation.
-        stop: how far in time to run the trained model (a multiple of 10).
-        progress: show a progress bar.
+    Returns:
+        the fits, feed-major: every seed of ``feeds[0]``, then of ``feeds[1]``, ….
     """
-    check_choice("cell", cell, ("rnn", "lstm", "gru"))
-    epochs = check_int("epochs", epochs, minimum=1)
-    t, truth = article_timeline(stop)
-    seen = article_data()[0].shape[0]
-    seed_everything(check_int("seed", seed, minimum=0))
-    model = SequenceModel(cell, hidden_size=hidden_size, num_layers=num_layers, per_step=True)
-    history = Stage(lr, epochs=epochs).train(model, t[None, :seen], truth[None, :seen],
-                                             callbacks=[ProgressBar()] if progress else [])
-    with torch.no_grad():
-        prediction = model(t[None])[0]
-    errors = (prediction - truth) ** 2
-    return TimeFit(
-        model=model,
-        history=history,
-        t=t,
-        truth=truth,
-        prediction=prediction,
-        seen_mse=float(errors[:seen].mean()),
-        unseen_mse=float(errors[seen:].mean()),
-        zero_mse=float((truth[seen:] ** 2).mean()),
-    )
+    return [
+        fit_per_step(cell, feed=feed, hidden_size=hidden_size, num_layers=num_layers, lr=lr,
+                     epochs=epochs, seed=seed, held_out=held_out, stop=stop)
+        for feed in feeds
+        for seed in seeds
+    ]
+
+
+def format_controls(fits: Sequence[PerStepFit]) -> str:
+    """A table of :func:`input_controls`' fits, one row per fit, errors as MSE.
+
+    The last two columns are baselines after ``t = 10``: always predicting 0, and
+    repeating the previous value.
+    """
+    rows = [("fed", "seed", "trained times", "held out inside", "after t = 10", "after: predict 0",
+             "after: repeat previous")]
+    rows += [
+        (f.feed, str(f.seed), f"{f.fit_mse:.1e}", f"{f.held_out_mse:.1e}", f"{f.unseen_mse:.1e}",
+         f"{f.zero_mse:.2f}", f"{f.repeat_mse:.1e}")
+        for f in fits
+    ]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+
+
+def summarise_controls(fits: Sequence[PerStepFit]) -> str:
+    """One line per feed: how many seeds beat each baseline after ``t = 10``, and the error ranges.
+
+    The ratio of the error after ``t = 10`` to the error on the held-out stretch inside
+    ``[0, 10]`` says how much worse the model does outside its training range than on
+    unfitted times inside it.
+    """
+    lines = []
+    for feed in dict.fromkeys(f.feed for f in fits):
+        mine = [f for f in fits if f.feed == feed]
+        n = len(mine)
+        zero = sum(f.unseen_mse < f.zero_mse for f in mine)
+        repeat = sum(f.unseen_mse < f.repeat_mse for f in mine)
+        inside = _span([f.held_out_mse for f in mine], ".1e")
+        after = _span([f.unseen_mse for f in mine], ".1e")
+        ratios = _span([f.unseen_mse / f.held_out_mse for f in mine], ".3g")
+        lines.append(
+            f"fed {feed}: held-out MSE {inside}, after t = 10 {after} (x{ratios}); beats predicting 0 "
+            f"after t = 10 in {zero} of {n} seeds, repeating the previous value in {repeat} of {n}"
+        )
+    return "\n".join(lines)
+
+
+def _span(values: Sequence[float], spec: str) -> str:
+    """``"a to b"`` for the smallest and largest of ``values``, or ``"a"`` when they are equal."""
+    low, high = format(min(values), spec), format(max(values), spec)
+    return low if low == high else f"{low} to {high}"
