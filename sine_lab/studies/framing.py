@@ -20,7 +20,9 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from itertools import combinations
 from dataclasses import asdict, dataclass, fields, replace
 
+import matplotlib.pyplot as plt
 import torch
+from matplotlib.figure import Figure
 from torch import Tensor
 
 from ..arguments import check_choice, check_float, check_int, check_tensor
@@ -51,6 +53,7 @@ __all__ = [
     "summarize",
     "format_table",
     "nearest_window_distance",
+    "plot_framing",
 ]
 
 FRAMINGS = ("time", "windows")
@@ -498,3 +501,40 @@ def nearest_window_distance(series: Tensor, window: int, n_fitted: int, first_sc
     fitted = series[:n_fitted].unfold(0, window + 1, 1).double()
     scored = series[first_scored - window :].unfold(0, window + 1, 1).double()
     return (torch.cdist(scored, fitted) / math.sqrt(window + 1)).min(dim=1).values.float()
+
+
+def plot_framing(series: Tensor, window: int, n_train: int, n_validation: int, *, target: int) -> Figure:
+    """The framing as a picture: the time-ordered split of the series (left) and one
+    window of past values with the value it predicts (right).
+
+    Args:
+        series: ``(T,)``.
+        window: past values per input, >= 1.
+        n_train, n_validation: lengths of the fitted and validation parts (the rest is scored).
+        target: index of the predicted value in the example window, ``>= window``.
+    """
+    check_tensor("series", series, ndim=1, layout="(T,)")
+    window = check_int("window", window, minimum=1)
+    n_train = check_int("n_train", n_train, minimum=window + 1)
+    n_validation = check_int("n_validation", n_validation, minimum=0, maximum=series.numel() - n_train - 1)
+    target = check_int("target", target, minimum=window, maximum=series.numel() - 1)
+    n = torch.arange(series.numel())
+    figure, (whole, zoom) = plt.subplots(1, 2, figsize=(13, 3.6), gridspec_kw=dict(width_ratios=[2, 1]))
+    whole.plot(n, series, color="black", linewidth=1)
+    first_test = n_train + n_validation
+    for start, stop, colour, name in ((0, n_train, "tab:blue", "fit"), (n_train, first_test, "tab:orange", "validate"),
+                                      (first_test, series.numel(), "tab:green", "test (scored)")):
+        whole.axvspan(start, stop, color=colour, alpha=0.15, label=f"{name}: n = {start}..{stop - 1}")
+    whole.axvspan(target - window, target + 1, color="tab:red", alpha=0.5, label="the window on the right")
+    whole.set(xlabel="sample index n", ylabel="value s[n]", ylim=(-1.6, 2.8),
+              title="Split in time first: every scored value comes after everything fitted")
+    whole.legend(loc="upper center", ncol=2, fontsize=8, frameon=False)
+    past = n[target - window : target]
+    zoom.plot(n[target - window - 5 : target + 6], series[target - window - 5 : target + 6], color="lightgrey")
+    zoom.plot(past, series[past], "o", color="tab:red", label=f"input: {window} past values, shape ({window}, 1)")
+    zoom.plot([target], [series[target]], "*", color="black", markersize=14, label="target: the next value")
+    zoom.set(xlabel="sample index n", ylabel="value s[n]", ylim=(-1.6, 2.4),
+             title=f"One training pair: s[n-{window}..n-1] -> s[n]")
+    zoom.legend(loc="upper center", fontsize=8, frameon=False)
+    figure.tight_layout()
+    return figure
