@@ -19,6 +19,7 @@ from sine_lab.studies.framing import (
     ladder,
     leave_one_out,
     nearest_window_distance,
+    plot_framing,
     run_setup,
     run_setups,
     summarize,
@@ -164,3 +165,17 @@ def test_noise_free_test_windows_repeat_training_windows():
 def test_the_noisy_setup_can_overfit():
     assert NOISY.noise > 0 and NOISY.patience is None
     assert _differences(NOISY, RECIPE) <= {"cell", "noise", "length", "patience", "schedule", "clip", "steps"}
+
+
+def test_plot_framing_draws_the_split_and_one_window():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    _, s = sine_series(300, step=0.1)
+    figure = plot_framing(s, 20, 210, 45, target=100)
+    whole, zoom = figure.axes
+    assert "Split in time" in whole.get_title() and whole.get_xlabel() == "sample index n"
+    assert len(zoom.lines) == 3  # context, the 20 inputs, the target
+    assert len(zoom.lines[1].get_xdata()) == 20
+    with pytest.raises(ValueError, match="target"):
+        plot_framing(s, 20, 210, 45, target=5)
