@@ -6,8 +6,9 @@ integer ``shift`` uniform in ``[-80, 80)``; 97 train, 3 test. A model sees the f
 then generates free-running; the score is the MSE of the generated ``n = 1000 ..
 1000 + horizon - 1`` against the true continuation.
 
-Run ``python -m sine_lab.bench --help``. Everything here is importable, so tests and
-chapters use the same task, recipe and scoring as the command line.
+Run ``python -m sine_lab.bench --help``. The models are trained with the standard
+forecasting recipe (:class:`~sine_lab.forecasting.ForecastSettings`); this module holds
+only the task, its scoring, the command line and its table and JSON.
 """
 
 from __future__ import annotations
@@ -18,35 +19,34 @@ import math
 import sys
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 import torch
+import torch.nn as nn
 from torch import Tensor
 
-from .data import make_windows
-from .models import CELLS, SequenceModel, forecast
-from .training import History, fit_autoregressive, seed_everything, train
-from .arguments import check_choice, check_float, check_int, check_tensor
+from . import forecasting
+from .arguments import check_choice, check_float, check_int
+from .forecasting import ForecastSettings, one_step_mse
+from .models import MODEL_KINDS
 
 __all__ = [
-    "Recipe",
+    "DEFAULT_CELLS",
     "Task",
     "TARGETS",
     "format_table",
     "free_run_mse",
     "main",
     "make_task",
-    "one_step_mse",
     "run_benchmark",
-    "train_model",
 ]
 
 PERIOD_RANGE = (5.0, 100.0)
 MAX_HORIZON = 5000
 OBSERVED = 999  # values of a test series the model sees, n = 0 .. 998
-# A validated model's free run must stay bounded up to this time index (the end of
-# the default test horizon); later blow-ups cost more validation time than they are worth.
-STABLE_UNTIL = 2000
+# The kinds benchmarked by default; --cells may name any registered kind whose builder
+# takes the recipe's model settings (hidden_size, delta_scale).
+DEFAULT_CELLS = ("rnn", "lstm", "gru", "linear")
 # The issue's targets for RNN, LSTM and GRU at the default horizon of 1000.
 TARGETS = {"train_seconds": 10.0, "one_step_mse": 1e-6, "free_run_mse": 1e-4}
 
@@ -91,202 +91,27 @@ def make_task(period: float = 20.0, *, seed: int = 0, n_series: int = 100, n_tes
     return Task(period, series[:-n_test], series[-n_test:], shifts[-n_test:])
 
 
-@dataclass(frozen=True)
-class Recipe:
-    """How :func:`train_model` trains. The defaults are what the benchmark runs.
-
-    Attributes:
-        hidden_size: units of the rnn/lstm/gru cell (the linear cell always has 2).
-        warmup: steps of each training chunk that only set up the state and are
-            not scored; predictions are also scored from this step on in tests.
-        chunk: time steps per training chunk.
-        batch_size: chunks per Adam step.
-        adam_steps: Adam steps (one-cycle schedule up to ``lr``, gradient clipping at 1).
-        lr: Adam's peak learning rate.
-        lbfgs_steps: full-batch L-BFGS steps (of up to 20 iterations each) after Adam,
-            on ``batch_size`` fixed chunks; validated after each step, the best is kept.
-        validation_start: training series are cut in time here: chunks for fitting
-            end before it, validation scores only later values.
-        rollout: if > 0, a last stage fits free-running forecasts of this many steps
-            (a multi-step loss) with ``rollout_steps`` L-BFGS steps.
-        rollout_steps: L-BFGS steps of that stage; it is validated by free-running each
-            training series from all its values before ``validation_start`` to its end.
-        rollout_warmup: past values that set up the state before each training rollout.
-            Long, as at test time: from a short warm-up the state is still settling and
-            that transient, not the drift over many steps, dominates the rollout loss.
-        rollout_patience: stop that stage after this many validation scores without
-            improvement (``None``: run all ``rollout_steps``).
-        reference_period: the period ``warmup`` is meant for (see :meth:`for_period`);
-            ``None`` uses the lengths as given at every period.
-    """
-
-    hidden_size: int = 32
-    warmup: int = 40
-    chunk: int = 120
-    batch_size: int = 32
-    adam_steps: int = 150
-    lr: float = 5e-3
-    lbfgs_steps: int = 8
-    validation_start: int = 800
-    rollout: int = 200
-    rollout_steps: int = 6
-    rollout_patience: int | None = 2
-    rollout_warmup: int = 200
-    reference_period: float | None = 20.0
-
-    def for_period(self, period: float) -> "Recipe":
-        """The recipe for a task of ``period`` samples per radian.
-
-        With ``reference_period`` set, ``warmup`` counts samples at that period and is
-        stretched for slower waves (``chunk`` keeps its scored length): a state set up
-        from a fixed number of samples sees less of a slow wave, too little of its
-        slope to forecast it. Faster waves keep the given lengths.
-        """
-        period = check_float("period", period, minimum=0.0, exclusive_minimum=True)
-        if self.reference_period is None or period <= self.reference_period:
-            return self
-        warmup = round(self.warmup * period / self.reference_period)
-        return replace(self, warmup=warmup, chunk=self.chunk + warmup - self.warmup, reference_period=None)
-
-
-def _teacher_forcing_pairs(series: Tensor, recipe: Recipe, stride: int) -> tuple[Tensor, Tensor]:
-    """Chunks ``(N, chunk, 1)`` and their next values after the warm-up ``(N, chunk - warmup)``."""
-    inputs, following = make_windows(series, recipe.chunk, stride=stride)
-    return inputs, torch.cat([inputs[:, recipe.warmup + 1 :, 0], following], dim=1)
-
-
-def _per_step(warmup: int):
-    def predict(model: SequenceModel, x: Tensor) -> Tensor:
-        return model.run(x)[0][:, warmup:, 0]
-
-    return predict
-
-
-def _rollout(steps: int):
-    def predict(model: SequenceModel, x: Tensor) -> Tensor:
-        return forecast(model, x, steps)
-
-    return predict
-
-
-def _validated_rollout(steps: int, bound: float, checked: int):
-    # The scored forecast, or infinity if the model's free run leaves ``bound`` within
-    # ``checked`` steps: a run can stay close over the validation stretch and still
-    # blow up later, and the test scores far beyond that stretch. Needs no true values.
-    def predict(model: SequenceModel, x: Tensor) -> Tensor:
-        generated = forecast(model, x, max(steps, checked))
-        scored = generated[:, :steps]
-        if not bool(generated.abs().max() <= bound):
-            return torch.full_like(scored, math.inf)
-        return scored
-
-    return predict
-
-
-def train_model(cell: str, task: Task, recipe: Recipe = Recipe(), *, seed: int = 0) -> tuple[SequenceModel, list[History]]:
-    """Train one model on ``task.train`` with ``recipe``.
-
-    ``"linear"`` is the 2-unit linear recurrence with least-squares coefficients
-    (:func:`~sine_lab.training.fit_autoregressive`; no stages, no histories). Any other
-    cell predicts the change per step (``delta_scale`` = spread of the training
-    differences). Stage 1: mini-batch Adam on chunks, per-step (teacher-forced) loss
-    after the warm-up. Stage 2: full-batch L-BFGS on fixed chunks, same loss. Optional
-    stage 3: L-BFGS on a rollout loss (free-running forecasts from ``rollout_warmup``
-    values). Both are validated on the later stretch of the training series (``n >=
-    validation_start``): stage 2 with its own loss, stage 3 by free-running from all
-    earlier values, as the test does (a forecast that leaves twice the data's amplitude
-    before ``n = STABLE_UNTIL`` scores infinity); the weights with the best score are
-    kept, the stage's starting weights included, and stage 3 stops after
-    ``rollout_patience`` scores without improvement. Lengths are stretched for slow
-    waves (:meth:`Recipe.for_period`). The test series are never touched.
-
-    Returns:
-        the trained model and the :class:`History` of each stage.
-    """
-    cell = check_choice("cell", cell, tuple(CELLS))
-    seed = check_int("seed", seed, minimum=0)
-    recipe = recipe.for_period(task.period)
-    if not recipe.warmup + 1 < recipe.chunk <= recipe.validation_start:
-        raise ValueError(f"recipe needs warmup + 1 < chunk <= validation_start, got {recipe}")
-    seed_everything(seed)
-    fit_part = task.train[:, : recipe.validation_start]
-    if cell == "linear":
-        # A linear model's least-squares fit is a closed-form solve, not a descent.
-        return SequenceModel.linear_predictor(fit_autoregressive(fit_part, 2)).eval(), []
-    model = SequenceModel(cell, hidden_size=recipe.hidden_size, delta_scale=float(fit_part.diff(dim=1).std()))
-    # A chunk's first scored target is warmup + 1 steps after its start: starting the
-    # validation chunks that far before the cut scores only values from the cut on.
-    val_part = task.train[:, recipe.validation_start - recipe.warmup - 1 :]
-    x_fit, y_fit = _teacher_forcing_pairs(fit_part, recipe, stride=5)
-    x_val, y_val = _teacher_forcing_pairs(val_part, recipe, stride=recipe.chunk)
-    generator = torch.Generator().manual_seed(seed)
-    order = torch.randperm(x_fit.shape[0], generator=generator)
-    x_val, y_val = x_val[: 2 * recipe.batch_size], y_val[: 2 * recipe.batch_size]
-    per_step = _per_step(recipe.warmup)
-    histories = []
-
-    adam_index = order[torch.arange(recipe.adam_steps * recipe.batch_size) % order.numel()]
-    histories.append(train(
-        model, x_fit[adam_index], y_fit[adam_index], epochs=1, lr=recipe.lr, batch_size=recipe.batch_size,
-        schedule="onecycle", clip_grad_norm=1.0, predict=per_step, seed=seed,
-    ))
-    if recipe.lbfgs_steps:
-        fixed = order[: recipe.batch_size]
-        histories.append(train(
-            model, x_fit[fixed], y_fit[fixed], epochs=recipe.lbfgs_steps, lr=1.0, optimizer="lbfgs",
-            predict=per_step, validation=(x_val, y_val),
-        ))
-    if recipe.rollout:
-        # Each window: `rollout_warmup` past values, `rollout` future values.
-        x_roll, y_roll = make_windows(fit_part, recipe.rollout_warmup, recipe.rollout, stride=recipe.rollout)
-        chosen = torch.randperm(x_roll.shape[0], generator=generator)[: recipe.batch_size]
-        # Validate as the test scores: each training series free-runs from everything
-        # before the cut to its end (and must stay bounded until STABLE_UNTIL).
-        validate = _validated_rollout(
-            task.train.shape[1] - recipe.validation_start, 2 * float(task.train.abs().max()),
-            checked=STABLE_UNTIL - recipe.validation_start,
-        )
-        histories.append(train(
-            model, x_roll[chosen], y_roll[chosen], epochs=recipe.rollout_steps, lr=1.0, optimizer="lbfgs",
-            predict=_rollout(recipe.rollout), validation_predict=validate, patience=recipe.rollout_patience,
-            validation=(task.train[:, : recipe.validation_start, None], task.train[:, recipe.validation_start :]),
-        ))
-    model.eval()
-    return model, histories
-
-
-def one_step_mse(model: SequenceModel, series: Tensor, warmup: int = Recipe.warmup) -> float:
-    """Teacher-forced one-step MSE: run over ``series`` ``(n, T)`` and score the
-    predictions of ``n = warmup + 1 .. T - 1`` (each made from all earlier true values)."""
-    check_tensor("series", series, ndim=2, layout="(n_series, T)")
-    warmup = check_int("warmup", warmup, minimum=0, maximum=series.shape[1] - 2)
-    with torch.no_grad():
-        outputs, _ = model.run(series[:, :-1, None])
-    return float(((outputs[:, warmup:, 0] - series[:, warmup + 1 :]) ** 2).mean())
-
-
-def free_run_mse(model: SequenceModel, task: Task, horizon: int = 1000) -> tuple[float, Tensor]:
+def free_run_mse(model: nn.Module, task: Task, horizon: int = 1000) -> tuple[float, Tensor]:
     """Free-running MSE on the test series and the forecast ``(3, horizon)`` it scores.
 
     The model sees ``n = 0 .. 998``; its forecast of ``n = 999`` is fed back like
     every later one, and ``n = 1000 .. 999 + horizon`` are compared with the truth.
     """
     horizon = check_int("horizon", horizon, minimum=1, maximum=MAX_HORIZON)
-    with torch.no_grad():
-        generated = forecast(model, task.test[:, :OBSERVED, None], horizon + 1)[:, 1:]
-    return float(((generated - task.continuation(horizon)) ** 2).mean()), generated
+    return forecasting.free_run_mse(model, task.test[:, :OBSERVED], task.continuation(horizon), lead=1)
 
 
 def run_benchmark(
     *,
     period: float = 20.0,
     horizon: int = 1000,
-    cells: Sequence[str] = tuple(CELLS),
+    cells: Sequence[str] = DEFAULT_CELLS,
     seed: int = 0,
     threads: int = 1,
-    recipe: Recipe = Recipe(),
+    recipe: ForecastSettings | None = None,
 ) -> dict:
-    """Train and score each cell; return the JSON-ready result.
+    """Train each cell with ``recipe`` (default :class:`~sine_lab.forecasting.ForecastSettings`,
+    stretched for the period) and score it; return the JSON-ready result.
 
     Returns:
         ``{"period", "horizon", "threads", "seed", "rows": [{"cell", "train_seconds",
@@ -294,10 +119,11 @@ def run_benchmark(
     """
     horizon = check_int("horizon", horizon, minimum=1, maximum=MAX_HORIZON)
     threads = check_int("threads", threads, minimum=1)
-    cells = [check_choice("cell", c, tuple(CELLS)) for c in cells]
+    cells = [check_choice("cell", c, tuple(MODEL_KINDS)) for c in cells]
     if not cells:
-        raise ValueError("cells must name at least one of " + ", ".join(CELLS))
+        raise ValueError("cells must name at least one of " + ", ".join(MODEL_KINDS))
     task = make_task(period, seed=seed)
+    recipe = (recipe if recipe is not None else ForecastSettings()).for_period(task.period)
     previous_threads = torch.get_num_threads()
     # Small recurrent models step through time one sample at a time; extra threads
     # mostly add synchronisation, and they fight other processes for the cores.
@@ -309,13 +135,13 @@ def run_benchmark(
     try:
         for cell in cells:
             start = time.perf_counter()
-            model, _ = train_model(cell, task, recipe, seed=seed)
+            model, _ = forecasting.fit(cell, task.train, recipe, seed=seed)
             seconds = time.perf_counter() - start
             free, _ = free_run_mse(model, task, horizon)
             rows.append({
                 "cell": cell,
                 "train_seconds": round(seconds, 3),
-                "one_step_mse": one_step_mse(model, task.test, recipe.for_period(task.period).warmup),
+                "one_step_mse": one_step_mse(model, task.test, recipe.warmup),
                 "free_run_mse": free,
             })
     finally:
@@ -370,10 +196,10 @@ def _bounded(kind, low, high):
 
 def _cells(text: str) -> list[str]:
     cells = [c.strip() for c in text.split(",") if c.strip()]
-    unknown = [c for c in cells if c not in CELLS]
+    unknown = [c for c in cells if c not in MODEL_KINDS]
     if unknown or not cells:
         raise argparse.ArgumentTypeError(
-            f"unknown cell(s) {', '.join(unknown) or '(none given)'}; choose from {','.join(CELLS)}"
+            f"unknown cell(s) {', '.join(unknown) or '(none given)'}; choose from {','.join(MODEL_KINDS)}"
         )
     return cells
 
@@ -381,15 +207,16 @@ def _cells(text: str) -> list[str]:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m sine_lab.bench",
-        description="Train RNN/LSTM/GRU/linear on the time_sequence_prediction task; "
-        "report training time, one-step and free-running test MSE.",
+        description="Train models on the time_sequence_prediction task with the standard "
+        "forecasting recipe; report training time, one-step and free-running test MSE.",
     )
     parser.add_argument("--period", type=_bounded(float, *PERIOD_RANGE), default=20.0,
                         help="samples per radian, 5 to 100 (default 20)")
     parser.add_argument("--horizon", type=_bounded(int, 1, MAX_HORIZON), default=1000,
                         help="free-running steps scored, 1 to 5000 (default 1000)")
-    parser.add_argument("--cells", type=_cells, default=list(CELLS),
-                        help="comma-separated subset of " + ",".join(CELLS) + " (default all)")
+    parser.add_argument("--cells", type=_cells, default=list(DEFAULT_CELLS),
+                        help="comma-separated model kinds from " + ",".join(MODEL_KINDS)
+                        + " (default " + ",".join(DEFAULT_CELLS) + ")")
     parser.add_argument("--seed", type=_bounded(int, 0, 2**31 - 1), default=0, help="seed (default 0)")
     parser.add_argument("--threads", type=_bounded(int, 1, 256), default=1, help="torch threads (default 1)")
     parser.add_argument("--json", metavar="PATH", help="also write the result as JSON to PATH")

@@ -1,24 +1,17 @@
 import json
 import math
+from dataclasses import replace
 
 import pytest
 import torch
 
-from sine_lab.bench import (
-    TARGETS,
-    Recipe,
-    format_table,
-    free_run_mse,
-    main,
-    make_task,
-    one_step_mse,
-    run_benchmark,
-    train_model,
-)
+from sine_lab.bench import TARGETS, format_table, free_run_mse, main, make_task, run_benchmark
+from sine_lab.forecasting import ForecastSettings, StableRollout, fit, one_step_mse
 from sine_lab.models import SequenceModel
 
 # Small enough for a unit test; the benchmark's own sizes are measured by running it.
-TINY = Recipe(hidden_size=4, warmup=5, chunk=30, batch_size=4, adam_steps=3, lbfgs_steps=1, rollout=0, rollout_warmup=10)
+TINY = ForecastSettings(hidden_size=4, warmup=5, chunk=30, batch_size=4, adam_steps=3, lbfgs_steps=1, rollout=0,
+                        rollout_warmup=10)
 
 
 def test_task_is_the_examples_data():
@@ -29,7 +22,7 @@ def test_task_is_the_examples_data():
     candidates = torch.sin((n[None] + torch.arange(-80, 80, dtype=torch.float64)[:, None]) / 20)
     distance = torch.cdist(torch.cat([task.train, task.test]).double(), candidates)
     assert distance.min(dim=1).values.max() < 1e-4
-    for row, shift in zip(task.test, task.test_shifts):
+    for row, shift in zip(task.test, task.test_shifts, strict=False):
         assert torch.allclose(row.double(), torch.sin((n + shift) / 20), atol=1e-6)
     assert not torch.equal(task.train[0], task.train[1]) or not torch.equal(task.train[1], task.train[2])
 
@@ -64,17 +57,17 @@ def test_free_run_mse_scores_a_hand_rolled_forecast():
 
 
 def test_linear_cell_is_fitted_in_closed_form():
-    model, histories = train_model("linear", make_task(12.0))
+    model, histories = fit("linear", make_task(12.0).train, ForecastSettings())
     assert histories == []
     assert torch.allclose(model.head.weight, torch.tensor([[2 * math.cos(1 / 12), -1.0]]), atol=1e-4)
 
 
-def test_train_model_runs_every_stage_and_never_sees_the_test_series():
+def test_fit_runs_every_stage_of_the_recipe():
     task = make_task(20.0)
-    recipe = Recipe(**{**TINY.__dict__, "rollout": 5, "rollout_steps": 1})
-    poisoned = type(task)(task.period, task.train, torch.full_like(task.test, float("nan")), task.test_shifts)
-    model, histories = train_model("gru", poisoned, recipe, seed=1)
+    recipe = replace(TINY, rollout=5, rollout_steps=1)
+    model, histories = fit("gru", task.train, recipe, seed=1)
     assert [h.epochs for h in histories] == [1, 1, 1]
+    assert [len(h.validation_epochs) for h in histories] == [0, 2, 2]
     assert all(math.isfinite(h.final_loss) for h in histories)
     assert not model.training
 
@@ -130,25 +123,26 @@ def test_main_rejects_bad_arguments_with_exit_code_2(argv, text, capsys):
 
 
 def test_fitting_sees_only_values_before_the_cut_and_validation_scores_only_after(monkeypatch):
-    import sine_lab.bench as bench
+    import sine_lab.forecasting as forecasting
+    from sine_lab.callbacks import Validate
     from sine_lab.training import History
 
     calls = []
 
     def recording_train(model, x, y, **kwargs):
-        calls.append((x, y, kwargs.get("validation")))
+        validate = [c for c in kwargs.get("callbacks", ()) if isinstance(c, Validate)]
+        calls.append((x, y, (validate[0].x_val, validate[0].y_val) if validate else None))
         return History()
 
-    monkeypatch.setattr(bench, "train", recording_train)
+    monkeypatch.setattr(forecasting, "train", recording_train)
     n = torch.arange(1000, dtype=torch.float32)
     # Each value is its own time index (give or take 0.1), so a tensor's values say which times it holds.
     ramp = (n + 0.1 * torch.sin(n)).expand(97, -1).clone()
-    task = make_task(20.0)
-    recipe = Recipe(**{**TINY.__dict__, "rollout": 5, "rollout_steps": 1})
-    train_model("rnn", type(task)(task.period, ramp, task.test, task.test_shifts), recipe)
+    recipe = replace(TINY, rollout=5, rollout_steps=1)
+    fit("rnn", ramp, recipe)
     cut = recipe.validation_start
     assert len(calls) == 3 and calls[0][2] is None
-    for x, y, validation in calls:
+    for x, y, _ in calls:
         assert x.max() < cut and y.max() < cut
     for _, _, (x_val, y_val) in calls[1:]:
         assert y_val.min() > cut - 0.5, "every validation target is at or after the cut"
@@ -156,21 +150,20 @@ def test_fitting_sees_only_values_before_the_cut_and_validation_scores_only_afte
 
 
 def test_recipe_stretches_the_warmup_for_slow_waves_only():
-    recipe = Recipe(warmup=40, chunk=120, reference_period=20.0)
+    recipe = ForecastSettings(warmup=40, chunk=120, reference_period=20.0)
     assert recipe.for_period(5.0) == recipe and recipe.for_period(20.0) == recipe
     slow = recipe.for_period(100.0)
     assert (slow.warmup, slow.chunk - slow.warmup) == (200, 80)
-    assert Recipe(reference_period=None).for_period(100.0) == Recipe(reference_period=None)
+    assert ForecastSettings(reference_period=None).for_period(100.0) == ForecastSettings(reference_period=None)
 
 
 def test_validation_rejects_a_free_run_that_blows_up_after_the_scored_steps():
-    from sine_lab.bench import _validated_rollout
-
     context = torch.ones(2, 3, 1)
     steady = SequenceModel.linear_predictor([1.0])  # repeats its input forever
     growing = SequenceModel.linear_predictor([1.01])  # 1.01 ** 100 > 2: leaves the bound late
-    predict = _validated_rollout(5, bound=2.0, checked=100)
+    objective = StableRollout(5, bound=2.0, checked=100)
     with torch.no_grad():
-        assert torch.allclose(predict(steady, context), torch.ones(2, 5))
-        assert torch.isinf(predict(growing, context)).all()
-        assert torch.allclose(_validated_rollout(5, bound=2.0, checked=5)(growing, context), 1.01 ** torch.arange(1, 6.0))
+        assert torch.allclose(objective.predict(steady, context), torch.ones(2, 5))
+        assert torch.isinf(objective.predict(growing, context)).all()
+        short = StableRollout(5, bound=2.0, checked=5)
+        assert torch.allclose(short.predict(growing, context), 1.01 ** torch.arange(1, 6.0))

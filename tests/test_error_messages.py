@@ -15,11 +15,13 @@ import pytest
 import torch
 import torch.nn as nn
 
-from sine_lab import bench
+from sine_lab import bench, forecasting
 from sine_lab.data import Standardizer, article_data, make_windows, random_sines, sine_series, time_split
 from sine_lab.diagnostics import ShapeStep, format_trace, trace_shapes
 from sine_lab.models import LinearRecurrence, SequenceModel, forecast
 from sine_lab.plots import plot_loss, plot_prediction
+from sine_lab.callbacks import ClipGradNorm, DivergenceGuard, Validate
+from sine_lab.objectives import Rollout
 from sine_lab.training import History, fit_autoregressive, seed_everything, train
 from sine_lab.arguments import check_choice, check_float, check_int, check_tensor
 
@@ -185,18 +187,22 @@ def test_train_bad_input():
         train(model, x, torch.tensor([[1.0], [float("nan")], [1.0], [1.0]]), epochs=1, lr=0.1)
     with raises(TypeError, "epochs must be an int, got float 10.0"):
         train(model, x, x, epochs=10.0, lr=0.1)
-    with raises(ValueError, "clip_grad_norm must be > 0.0, got 0.0"):
-        train(model, x, x, epochs=1, lr=0.1, clip_grad_norm=0)
+    with raises(ValueError, "max_norm must be > 0.0, got 0.0"):
+        train(model, x, x, epochs=1, lr=0.1, callbacks=[ClipGradNorm(0)])
+    with raises(ValueError, "give exactly one of epochs and steps, got epochs=None and steps=None"):
+        train(model, x, x, lr=0.1)
 
 
 def test_train_extensions_bad_input():
     model, x = nn.Linear(1, 1), torch.ones(4, 1)
     with raises(ValueError, "optimizer must be one of 'adam', 'lbfgs'; got 'sgd'"):
         train(model, x, x, epochs=1, lr=0.1, optimizer="sgd")
-    with raises(ValueError, "patience needs a validation set to watch"):
-        train(model, x, x, epochs=1, lr=0.1, patience=2)
-    with raises(ValueError, "max_loss_growth must be > 1.0, got 1.0"):
-        train(model, x, x, epochs=1, lr=0.1, max_loss_growth=1.0)
+    with raises(ValueError, "patience must be >= 1, got 0"):
+        train(model, x, x, epochs=1, lr=0.1, callbacks=[Validate(x, x, patience=0)])
+    with raises(ValueError, "max_growth must be > 1.0, got 1.0"):
+        train(model, x, x, epochs=1, lr=0.1, callbacks=[DivergenceGuard(max_growth=1.0)])
+    with raises(TypeError, "Rollout needs a model with a .run(x, state) method"):
+        train(model, x, x, epochs=1, lr=0.1, objective=Rollout(5))
 
 
 def test_fit_autoregressive_bad_input():
@@ -259,16 +265,32 @@ def test_bench_functions_bad_input():
     task = bench.make_task(n_series=4, n_test=1)
     with raises(ValueError, "horizon must be >= 1, got 0"):
         task.continuation(0)
-    with raises(ValueError, "cell must be one of 'rnn', 'lstm', 'gru', 'linear'; got 'transformer'"):
-        bench.train_model("transformer", task)
     with raises(ValueError, "series must be a 2-D tensor (n_series, T), got a 1-D torch.float32 tensor of shape (10,)"):
-        bench.one_step_mse(SequenceModel(), torch.zeros(10))
+        forecasting.one_step_mse(SequenceModel(), torch.zeros(10), warmup=2)
     with raises(ValueError, "horizon must be >= 1, got 0"):
         bench.free_run_mse(SequenceModel(), task, horizon=0)
     with raises(ValueError, "cells must name at least one of rnn, lstm, gru, linear"):
         bench.run_benchmark(cells=[])
     with raises(TypeError, "result must be the dict run_benchmark returns (keys ['horizon', 'period', 'rows', 'seed', 'threads']), got a dict with keys []"):
         bench.format_table({})
+
+
+def test_forecasting_bad_input():
+    series = torch.zeros(4, 100)
+    with pytest.raises(ValueError, match="kind must be one of 'rnn', .*; got 'transformer'"):
+        forecasting.fit("transformer", series, forecasting.ForecastSettings())
+    with raises(ValueError, "the recipe needs warmup + 1 < chunk <= validation_start"):
+        forecasting.fit("rnn", series, forecasting.ForecastSettings(warmup=50, chunk=40))
+    with raises(ValueError, "validation_start must be <= 99, got 800"):
+        forecasting.fit("rnn", series, forecasting.ForecastSettings(chunk=60))
+    with raises(ValueError, "chunk must be >= 12, got 11"):
+        forecasting.teacher_forcing_pairs(series, chunk=11, warmup=10, stride=1)
+    with raises(ValueError, "order must be >= 1, got 0"):
+        forecasting.least_squares_predictor(0)
+    with raises(ValueError, "bound must be > 0.0, got 0.0"):
+        forecasting.StableRollout(5, bound=0.0, checked=10)
+    with raises(ValueError, "lead must be >= 0, got -1"):
+        forecasting.free_run_mse(SequenceModel(), series, series, lead=-1)
 
 
 def test_bench_command_line_bad_input(capsys):

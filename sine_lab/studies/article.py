@@ -17,10 +17,12 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
-from ..data import ARTICLE_STOP, article_data
-from ..models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel
-from ..training import History, seed_everything, train
 from ..arguments import check_choice, check_float, check_int
+from ..callbacks import ProgressBar
+from ..data import ARTICLE_STOP, article_data
+from ..forecasting import Stage
+from ..models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel
+from ..training import History, seed_everything
 
 __all__ = ["ArticleExample", "EXAMPLES", "example_source", "article_timeline", "TimeFit", "fit_time_to_value"]
 
@@ -142,7 +144,8 @@ def fit_time_to_value(
     seen = article_data()[0].shape[0]
     seed_everything(check_int("seed", seed, minimum=0))
     model = SequenceModel(cell, hidden_size=hidden_size, num_layers=num_layers, per_step=True)
-    history = train(model, t[None, :seen], truth[None, :seen], epochs=epochs, lr=lr, progress=progress)
+    history = Stage(lr, epochs=epochs).train(model, t[None, :seen], truth[None, :seen],
+                                             callbacks=[ProgressBar()] if progress else [])
     with torch.no_grad():
         prediction = model(t[None])[0]
     errors = (prediction - truth) ** 2

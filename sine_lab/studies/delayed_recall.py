@@ -17,10 +17,13 @@ import torch
 from matplotlib.figure import Figure
 
 from ..arguments import check_float, check_int
+from ..callbacks import OnEpochEnd
 from ..data import delayed_recall
 from ..diagnostics import jacobian_norms_vs_lag
+from ..forecasting import Stage
 from ..models import SequenceModel, identity_relu_rnn, init_forget_gate_bias, init_orthogonal_recurrent
-from ..training import seed_everything, train
+from ..objectives import LastStep, TruncatedBPTT
+from ..training import seed_everything
 
 __all__ = [
     "MemoryConfig",
@@ -46,8 +49,9 @@ class MemoryConfig:
     Attributes:
         name: label used in tables and legends.
         build: ``build(hidden_size) -> SequenceModel``, called after seeding.
-        clip_grad_norm: passed to :func:`~sine_lab.training.train`.
-        truncate_bptt: passed to :func:`~sine_lab.training.train`.
+        clip_grad_norm: the gradient-norm clip (:class:`~sine_lab.callbacks.ClipGradNorm`), if any.
+        truncate_bptt: back-propagate through only this many last steps
+            (:class:`~sine_lab.objectives.TruncatedBPTT`), if set.
         description: one line for the chapter's table.
     """
 
@@ -56,6 +60,11 @@ class MemoryConfig:
     clip_grad_norm: float | None = None
     truncate_bptt: int | None = None
     description: str = ""
+
+    def stage(self, *, lr: float, epochs: int, batch_size: int) -> Stage:
+        """How this configuration trains: Adam on mini-batches, with its clipping and truncation."""
+        objective = LastStep() if self.truncate_bptt is None else TruncatedBPTT(self.truncate_bptt)
+        return Stage(lr, epochs=epochs, batch_size=batch_size, clip=self.clip_grad_norm, objective=objective)
 
 
 def _cell(cell: str) -> Callable[[int], SequenceModel]:
@@ -170,11 +179,8 @@ def run_memory_trial(
     # The burst's last step, the last one carrying information, lies `lag` steps before the answer.
     jacobian_norm = float(jacobian_norms_vs_lag(model, x[:4])[lag])
     target_loss = 0.01 * float(y.var())
-    history = train(
-        model, x, y, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
-        clip_grad_norm=config.clip_grad_norm, truncate_bptt=config.truncate_bptt,
-        callback=lambda epoch, loss: loss > target_loss,
-    )
+    stage = config.stage(lr=lr, epochs=epochs, batch_size=batch_size)
+    history = stage.train(model, x, y, callbacks=[OnEpochEnd(lambda epoch, loss: loss > target_loss)], seed=seed)
     with torch.no_grad():
         model.eval()
         nmse = float(((model(x_test) - y_test) ** 2).mean() / y_test.var())

@@ -19,16 +19,19 @@ Both framings use the article's data, ``t = linspace(0, 10, 1000)`` and
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 from torch import Tensor
 
+from ..arguments import check_choice, check_float, check_int
+from ..callbacks import OnEpochEnd
 from ..data import article_data, make_windows
 from ..diagnostics import jacobian_norms_vs_lag, scale_recurrent_weights, spectral_radius
+from ..forecasting import Stage
 from ..models import SequenceModel, forecast, identity_relu_rnn, init_orthogonal_recurrent
-from ..training import Callback, History, seed_everything, train
-from ..arguments import check_choice, check_float, check_int
+from ..training import History, seed_everything
 
 __all__ = [
     "FRAMINGS",
@@ -107,6 +110,11 @@ class Settings:
                 f"the irnn initialisation is a ReLU RNN with W_hh = I, so it needs cell 'rnn'; got "
                 f"cell={self.cell!r}: choose init 'orthogonal' or 'default' for gated cells"
             )
+
+    @property
+    def stage(self) -> Stage:
+        """How a run trains: full-batch Adam for ``epochs``, clipped if asked."""
+        return Stage(self.lr, epochs=self.epochs, clip=self.clip_grad_norm)
 
     @property
     def label(self) -> str:
@@ -243,24 +251,19 @@ def prepare(settings: Settings) -> Experiment:
     return Experiment(settings, model, inputs, targets, t, series, times)
 
 
-def run_experiment(settings: Settings, *, callback: Callback | None = None) -> Run:
-    """Prepare ``settings`` and train it full-batch with :func:`~sine_lab.training.train`.
+def run_experiment(settings: Settings, *, callback: Callable[[int, float], bool | None] | None = None) -> Run:
+    """Prepare ``settings`` and train it as :attr:`Settings.stage` says.
 
     Args:
         settings: what to run.
-        callback: passed to ``train``: ``callback(epoch, loss)`` after every epoch,
-            returning ``False`` stops training (the playground's Stop button).
+        callback: ``callback(epoch, loss)`` after every epoch
+            (:class:`~sine_lab.callbacks.OnEpochEnd`); returning ``False`` stops
+            training (the playground's Stop button).
     """
     experiment = prepare(settings)
-    history = train(
-        experiment.model,
-        experiment.inputs,
-        experiment.targets,
-        epochs=settings.epochs,
-        lr=settings.lr,
-        clip_grad_norm=settings.clip_grad_norm,
-        seed=settings.seed,
-        callback=callback,
+    history = settings.stage.train(
+        experiment.model, experiment.inputs, experiment.targets, seed=settings.seed,
+        callbacks=[OnEpochEnd(callback)] if callback is not None else [],
     )
     return Run(experiment, history)
 

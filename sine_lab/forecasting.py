@@ -1,0 +1,354 @@
+"""Forecasting recipes as data: model settings plus stages of training, and their scores.
+
+A :class:`Stage` is one call of :func:`~sine_lab.training.train` written down: the
+optimizer, the number of steps, the learning rate or schedule, the objective, the
+batch size, clipping, and what it trains and validates on. A :class:`Recipe` is the
+model's settings plus a sequence of stages; :func:`fit` seeds, builds the model and
+runs the stages. A recipe may also be a function of the training series that
+returns a :class:`Recipe` (:class:`ForecastSettings` is one), so lengths and scales
+can follow the data.
+
+Series are ``(n_series, T)``. Training data come from the values before
+``Recipe.validation_start`` only; validation may score the later ones.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import torch
+import torch.nn as nn
+from torch import Tensor
+
+from .arguments import check_float, check_int, check_tensor
+from .callbacks import Callback, ClipGradNorm, Validate
+from .data import make_windows
+from .models import MODEL_KINDS, SequenceModel, build_model, forecast
+from .objectives import LastStep, Objective, PerStep, Rollout
+from .training import History, fit_autoregressive, seed_everything, train
+
+__all__ = [
+    "ClosedForm",
+    "ForecastSettings",
+    "PairBuilder",
+    "Recipe",
+    "Stage",
+    "StableRollout",
+    "Validation",
+    "fit",
+    "free_run_mse",
+    "least_squares_predictor",
+    "one_step_mse",
+    "rollout_pairs",
+    "teacher_forcing_pairs",
+]
+
+# series (n_series, T) -> inputs and targets for train
+PairBuilder = Callable[[Tensor], "tuple[Tensor, Tensor]"]
+# the series before the cut (n_series, T) -> a fitted model
+ClosedForm = Callable[[Tensor], nn.Module]
+
+
+# ------------------------------------------------------------------ pairs to train on
+
+
+def teacher_forcing_pairs(series: Tensor, chunk: int, warmup: int, stride: int) -> tuple[Tensor, Tensor]:
+    """Chunks ``(N, chunk, 1)`` of ``series`` ``(n, T)`` and, for each step after the
+    first ``warmup``, the value that follows it ``(N, chunk - warmup)``: the targets
+    of :class:`~sine_lab.objectives.PerStep` ``(warmup)``."""
+    warmup = check_int("warmup", warmup, minimum=0)
+    check_int("chunk", chunk, minimum=warmup + 2)
+    inputs, following = make_windows(series, chunk, stride=stride)
+    return inputs, torch.cat([inputs[:, warmup + 1 :, 0], following], dim=1)
+
+
+def rollout_pairs(series: Tensor, context: int, steps: int, stride: int) -> tuple[Tensor, Tensor]:
+    """Contexts ``(N, context, 1)`` and the ``steps`` values after each ``(N, steps)``:
+    the targets of :class:`~sine_lab.objectives.Rollout` ``(steps)``."""
+    return make_windows(series, context, steps, stride=stride)
+
+
+# ------------------------------------------------------------------ scores
+
+
+def one_step_mse(model: nn.Module, series: Tensor, warmup: int) -> float:
+    """Teacher-forced one-step MSE: run over ``series`` ``(n, T)`` and score the
+    predictions of ``n = warmup + 1 .. T - 1`` (each made from all earlier true values)."""
+    check_tensor("series", series, ndim=2, layout="(n_series, T)")
+    warmup = check_int("warmup", warmup, minimum=0, maximum=series.shape[1] - 2)
+    with torch.no_grad():
+        outputs, _ = model.run(series[:, :-1, None])
+    return float(((outputs[:, warmup:, 0] - series[:, warmup + 1 :]) ** 2).mean())
+
+
+def free_run_mse(model: nn.Module, context: Tensor, future: Tensor, *, lead: int = 0) -> tuple[float, Tensor]:
+    """Free-running MSE: the model sees ``context`` ``(n, W)``, generates ``lead``
+    values that are not scored and then ``future.shape[1]`` values scored against
+    ``future`` ``(n, H)``; returns the MSE and that forecast ``(n, H)``."""
+    check_tensor("context", context, ndim=2, layout="(n_series, W)")
+    check_tensor("future", future, ndim=2, layout="(n_series, H)")
+    lead = check_int("lead", lead, minimum=0)
+    with torch.no_grad():
+        generated = forecast(model, context[..., None], lead + future.shape[1])[:, lead:]
+    return float(((generated - future) ** 2).mean()), generated
+
+
+class StableRollout(Rollout):
+    """A free-running forecast of ``steps`` values that scores infinity if the run
+    leaves ``[-bound, bound]`` within ``checked`` steps: a run can stay close over the
+    scored stretch and still blow up later. Needs no true values beyond ``steps``."""
+
+    def __init__(self, steps: int, bound: float, checked: int) -> None:
+        super().__init__(steps)
+        self.bound = check_float("bound", bound, minimum=0.0, exclusive_minimum=True)
+        self.checked = check_int("checked", checked, minimum=1)
+
+    def predict(self, model: nn.Module, x: Tensor) -> Tensor:
+        generated = forecast(model, x, max(self.steps, self.checked))
+        scored = generated[:, : self.steps]
+        if not bool(generated.abs().max() <= self.bound):
+            return torch.full_like(scored, math.inf)
+        return scored
+
+
+# ------------------------------------------------------------------ stages and recipes
+
+
+@dataclass(frozen=True)
+class Validation:
+    """How a stage is validated: pairs built from the *whole* training series (they may
+    score values after the cut), the objective that scores them (default: the stage's)
+    and the patience (``None``: never stop early). The best weights are kept."""
+
+    data: PairBuilder
+    objective: Objective | None = None
+    patience: int | None = None
+
+
+@dataclass(frozen=True)
+class Stage:
+    """One stage of training: a call of :func:`~sine_lab.training.train` written down.
+
+    Attributes:
+        lr: learning rate (peak of ``schedule``); for L-BFGS the initial step length.
+        steps: optimizer steps; or give ``epochs`` (passes over the data) instead.
+        data: builds the training pairs from the series before the cut (used by
+            :func:`fit`; ``None`` when the caller passes ``x`` and ``y`` to :meth:`train`).
+        objective: what is predicted and scored (:mod:`sine_lab.objectives`).
+        optimizer: ``"adam"`` or ``"lbfgs"``.
+        schedule: ``None``, ``"onecycle"`` or ``"cosine"``.
+        batch_size: mini-batch size (``None``: full batch).
+        sample: train on the first this many pairs of the data's seeded random order
+            (:func:`fit` keeps one order per ``data`` function, so stages that share
+            ``data`` train on nested subsets, e.g. L-BFGS on a batch Adam has seen).
+        clip: gradient-norm clip, or ``None``.
+        validation: a :class:`Validation` (used by :func:`fit`), or ``None``.
+        epochs: passes over the data, instead of ``steps``.
+    """
+
+    lr: float
+    steps: int | None = None
+    data: PairBuilder | None = None
+    objective: Objective = field(default_factory=LastStep)
+    optimizer: str = "adam"
+    schedule: str | None = None
+    batch_size: int | None = None
+    sample: int | None = None
+    clip: float | None = None
+    validation: Validation | None = None
+    epochs: int | None = None
+
+    def train(self, model: nn.Module, x: Tensor, y: Tensor, *, callbacks: Sequence[Callback] = (),
+              seed: int | None = None) -> History:
+        """Train ``model`` on ``(x, y)`` as this stage says; ``callbacks`` are added to its own."""
+        own = [] if self.clip is None else [ClipGradNorm(self.clip)]
+        return train(model, x, y, steps=self.steps, epochs=self.epochs, lr=self.lr, optimizer=self.optimizer,
+                     objective=self.objective, batch_size=self.batch_size, schedule=self.schedule,
+                     callbacks=[*own, *callbacks], seed=seed)
+
+    def run(self, model: nn.Module, series: Tensor, cut: int, *, orders: dict[PairBuilder, Tensor],
+            generator: torch.Generator, seed: int | None = None) -> History:
+        """Build this stage's pairs from ``series`` ``(n, T)`` (fitting sees ``n < cut``
+        only; validation the whole series) and train ``model`` on them. ``orders``
+        holds the random order of each data function's pairs, drawn from ``generator``
+        the first time a stage samples from it."""
+        if self.data is None:
+            raise ValueError("a stage run by fit needs data: a function from the series before the cut to (x, y)")
+        x, y = self.data(series[:, :cut])
+        if self.sample is not None:
+            if self.data not in orders:
+                orders[self.data] = torch.randperm(x.shape[0], generator=generator)
+            chosen = orders[self.data][: self.sample]
+            x, y = x[chosen], y[chosen]
+        callbacks = []
+        if self.validation is not None:
+            x_val, y_val = self.validation.data(series)
+            callbacks.append(Validate(x_val, y_val, patience=self.validation.patience,
+                                      objective=self.validation.objective))
+        return self.train(model, x, y, callbacks=callbacks, seed=seed)
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A model's settings and the stages that train it.
+
+    Attributes:
+        model: keyword arguments of :func:`~sine_lab.models.build_model`.
+        stages: run in order on the same model.
+        validation_start: the time index that cuts each training series: stages fit
+            values before it, validation may score values from it on.
+        closed_form: kinds whose fit is solved, not descended: ``{kind: rule}``, where
+            ``rule(series before the cut)`` returns the fitted model (no stages run).
+    """
+
+    model: Mapping[str, Any]
+    stages: Sequence[Stage]
+    validation_start: int
+    closed_form: Mapping[str, ClosedForm] = field(default_factory=dict)
+
+
+def least_squares_predictor(order: int = 2) -> ClosedForm:
+    """The closed-form rule for a linear recurrence: least-squares autoregression
+    of ``order`` (:func:`~sine_lab.training.fit_autoregressive`) as a model."""
+    order = check_int("order", order, minimum=1)
+    return lambda series: SequenceModel.linear_predictor(fit_autoregressive(series, order))
+
+
+def fit(kind: str, series: Tensor, recipe: Recipe | Callable[[Tensor], Recipe], *,
+        seed: int = 0) -> tuple[nn.Module, list[History]]:
+    """Seed, build a ``kind`` model and train it on ``series`` ``(n_series, T)`` with ``recipe``.
+
+    Args:
+        kind: a registered model kind (:data:`~sine_lab.models.MODEL_KINDS`).
+        series: the training series; fitting uses values before ``validation_start``.
+        recipe: a :class:`Recipe`, or a function of ``series`` returning one.
+        seed: seeds initialisation, the pairs each stage samples and its shuffling.
+
+    Returns:
+        the trained model (in eval mode) and each stage's :class:`History`.
+    """
+    if kind not in MODEL_KINDS:
+        raise ValueError(f"kind must be one of {', '.join(map(repr, MODEL_KINDS))}; got {kind!r}")
+    check_tensor("series", series, ndim=2, layout="(n_series, T)")
+    seed = check_int("seed", seed, minimum=0)
+    if not isinstance(recipe, Recipe):
+        recipe = recipe(series)
+    cut = check_int("validation_start", recipe.validation_start, minimum=2, maximum=series.shape[1])
+    seed_everything(seed)
+    if kind in recipe.closed_form:
+        return recipe.closed_form[kind](series[:, :cut]).eval(), []
+    model = build_model(kind, **recipe.model)
+    generator, orders = torch.Generator().manual_seed(seed), {}
+    histories = [stage.run(model, series, cut, orders=orders, generator=generator, seed=seed)
+                 for stage in recipe.stages]
+    return model.eval(), histories
+
+
+# ------------------------------------------------------------------ the standard recipe
+
+
+@dataclass(frozen=True)
+class ForecastSettings:
+    """The standard forecasting recipe's settings; calling it on the training series
+    gives the :class:`Recipe` (the benchmark's and chapter 06's).
+
+    Model: ``hidden_size`` units predicting the change per step, scaled by the spread
+    of the training differences (``delta_scale``); a ``"linear"`` kind is instead the
+    2-unit least-squares recurrence. Stages:
+
+    1. Adam, ``adam_steps`` mini-batches of ``batch_size`` chunks (each chunk drawn at
+       most once while there are enough), one-cycle schedule up to ``lr``, gradient
+       clipping at 1, per-step (teacher-forced) loss after the warm-up.
+    2. L-BFGS, ``lbfgs_steps`` steps on ``batch_size`` fixed chunks (the first of those
+       Adam saw), the same loss, validated on chunks of the later stretch
+       (``n >= validation_start``).
+    3. If ``rollout``: L-BFGS, ``rollout_steps`` steps on free runs of ``rollout``
+       values from ``rollout_warmup`` past values, validated by free-running each
+       training series from all its values before the cut to its end (a run leaving
+       twice the data's amplitude before ``stable_until`` scores infinity), stopping
+       after ``rollout_patience`` scores without improvement.
+
+    Attributes:
+        hidden_size: units of the recurrent cell.
+        warmup: steps of each training chunk that only set up the state.
+        chunk: time steps per training chunk.
+        batch_size: chunks per Adam step, and the L-BFGS batch.
+        adam_steps, lr: stage 1.
+        lbfgs_steps: stage 2 (0 skips it).
+        validation_start: the cut in time between fitting and validation.
+        rollout, rollout_steps, rollout_patience, rollout_warmup: stage 3 (``rollout=0`` skips it).
+        stable_until: the time index a validated free run must stay bounded to.
+        reference_period: the period ``warmup`` is meant for (see :meth:`for_period`);
+            ``None`` uses the lengths as given at every period.
+    """
+
+    hidden_size: int = 32
+    warmup: int = 40
+    chunk: int = 120
+    batch_size: int = 32
+    adam_steps: int = 150
+    lr: float = 5e-3
+    lbfgs_steps: int = 8
+    validation_start: int = 800
+    rollout: int = 200
+    rollout_steps: int = 6
+    rollout_patience: int | None = 2
+    rollout_warmup: int = 200
+    stable_until: int = 2000
+    reference_period: float | None = 20.0
+
+    def for_period(self, period: float) -> ForecastSettings:
+        """The settings for series of ``period`` samples per radian.
+
+        With ``reference_period`` set, ``warmup`` counts samples at that period and is
+        stretched for slower waves (``chunk`` keeps its scored length): a state set up
+        from a fixed number of samples sees less of a slow wave, too little of its
+        slope to forecast it. Faster waves keep the given lengths.
+        """
+        period = check_float("period", period, minimum=0.0, exclusive_minimum=True)
+        if self.reference_period is None or period <= self.reference_period:
+            return self
+        warmup = round(self.warmup * period / self.reference_period)
+        return replace(self, warmup=warmup, chunk=self.chunk + warmup - self.warmup, reference_period=None)
+
+    def __call__(self, series: Tensor) -> Recipe:
+        check_tensor("series", series, ndim=2, layout="(n_series, T)")
+        if not self.warmup + 1 < self.chunk <= self.validation_start:
+            raise ValueError(f"the recipe needs warmup + 1 < chunk <= validation_start, got {self}")
+        # Validation needs values after the cut.
+        check_int("validation_start", self.validation_start, maximum=series.shape[1] - 1)
+        cut, per_step = self.validation_start, PerStep(self.warmup)
+
+        def chunks(part: Tensor) -> tuple[Tensor, Tensor]:
+            return teacher_forcing_pairs(part, self.chunk, self.warmup, stride=5)
+
+        def later_chunks(whole: Tensor) -> tuple[Tensor, Tensor]:
+            # A chunk's first scored target is warmup + 1 steps after its start: starting
+            # the chunks that far before the cut scores only values from the cut on.
+            later = whole[:, cut - self.warmup - 1 :]
+            x, y = teacher_forcing_pairs(later, self.chunk, self.warmup, stride=self.chunk)
+            return x[: 2 * self.batch_size], y[: 2 * self.batch_size]
+
+        stages = [Stage(self.lr, self.adam_steps, chunks, per_step, schedule="onecycle",
+                        batch_size=self.batch_size, sample=self.adam_steps * self.batch_size, clip=1.0)]
+        if self.lbfgs_steps:
+            stages.append(Stage(1.0, self.lbfgs_steps, chunks, per_step, optimizer="lbfgs",
+                                sample=self.batch_size, validation=Validation(later_chunks)))
+        if self.rollout:
+            def rollouts(part: Tensor) -> tuple[Tensor, Tensor]:
+                return rollout_pairs(part, self.rollout_warmup, self.rollout, stride=self.rollout)
+
+            # Validate as the test scores: each series free-runs from everything before the cut.
+            free_run = StableRollout(series.shape[1] - cut, 2 * float(series.abs().max()),
+                                     checked=self.stable_until - cut)
+            stages.append(Stage(
+                1.0, self.rollout_steps, rollouts, Rollout(self.rollout), optimizer="lbfgs", sample=self.batch_size,
+                validation=Validation(lambda whole: (whole[:, :cut, None], whole[:, cut:]), free_run,
+                                      self.rollout_patience),
+            ))
+        delta_scale = float(series[:, :cut].diff(dim=1).std())
+        return Recipe({"hidden_size": self.hidden_size, "delta_scale": delta_scale}, stages, cut,
+                      closed_form={"linear": least_squares_predictor(2)})
