@@ -28,7 +28,8 @@ from torch import Tensor
 from ..arguments import check_choice, check_float, check_int, check_tensor
 from ..data import Standardizer, make_windows, sine_series
 from ..models import SequenceModel, eval_mode
-from ..training import seed_everything, train
+from ..callbacks import Callback, ClipGradNorm, Validate
+from ..training import History, seed_everything, train
 
 __all__ = [
     "Setup",
@@ -322,16 +323,18 @@ def _cuts(length: int) -> tuple[int, int]:
 
 
 def _fit(model: SequenceModel, x: Tensor, y: Tensor, setup: Setup, validation: tuple[Tensor, Tensor] | None,
-         seed: int):
-    batches = 1 if setup.batch_size is None else math.ceil(x.shape[0] / setup.batch_size)
-    epochs = max(1, round(setup.steps / batches))
+         seed: int) -> tuple[History, int]:
+    """Train as ``setup`` says; return the history and the number of Adam steps taken."""
+    callbacks: list[Callback] = [] if setup.clip is None else [ClipGradNorm(setup.clip)]
+    if validation is not None:
+        callbacks.append(Validate(*validation, patience=setup.patience))
     with warnings.catch_warnings():
         # A diverged run is a result of the sweep (stop_reason), not a message for the reader.
         warnings.simplefilter("ignore")
-        history = train(model, x, y, epochs=epochs, lr=setup.lr, batch_size=setup.batch_size,
-                        clip_grad_norm=setup.clip, schedule=setup.schedule, validation=validation,
-                        patience=setup.patience, seed=seed)
-    return history, history.epochs * batches
+        history = train(model, x, y, steps=setup.steps, lr=setup.lr, batch_size=setup.batch_size,
+                        schedule=setup.schedule, callbacks=callbacks, seed=seed)
+    batches = 1 if setup.batch_size is None else math.ceil(x.shape[0] / setup.batch_size)
+    return history, min(setup.steps, history.epochs * batches)
 
 
 def run_setup(setup: Setup, seed: int = 0, *, label: str = "") -> Score:
