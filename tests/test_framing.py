@@ -2,7 +2,6 @@ import math
 from dataclasses import fields
 
 import pytest
-import torch
 
 from sine_lab.data import sine_series
 from sine_lab.studies.framing import (
@@ -53,7 +52,7 @@ def test_leave_one_out_undoes_each_change_and_only_what_depends_on_it():
     rows = dict(leave_one_out())
     assert rows.pop("recipe") == RECIPE
     assert len(rows) == len(CHANGES)
-    for label, setup in rows.items():
+    for setup in rows.values():
         undone = _differences(setup, RECIPE)
         assert all(getattr(setup, key) == getattr(ARTICLE, key) for key in undone)
     # Time as input is one sequence: no mini-batches, no validation windows.
@@ -80,13 +79,13 @@ def test_grid_and_variants_label_every_combination():
 @pytest.mark.parametrize(
     ("changes", "error", "message"),
     [
-        (dict(framing="frequency"), ValueError, "framing"),
-        (dict(framing="time", split="none", patience=None), ValueError, "cannot be split into mini-batches"),
-        (dict(split="none"), ValueError, "patience .early stopping. needs"),
-        (dict(window=700), ValueError, "leaves no training window"),
-        (dict(scale=1), TypeError, "scale must be a bool"),
-        (dict(lr=0), ValueError, "lr must be > 0"),
-        (dict(hidden=3), TypeError, "Setup has no attribute"),
+        ({"framing": "frequency"}, ValueError, "framing"),
+        ({"framing": "time", "split": "none", "patience": None}, ValueError, "cannot be split into mini-batches"),
+        ({"split": "none"}, ValueError, "patience .early stopping. needs"),
+        ({"window": 700}, ValueError, "leaves no training window"),
+        ({"scale": 1}, TypeError, "scale must be a bool"),
+        ({"lr": 0}, ValueError, "lr must be > 0"),
+        ({"hidden": 3}, TypeError, "Setup has no attribute"),
     ],
 )
 def test_bad_setups_are_refused_with_a_clear_message(changes, error, message):

@@ -17,8 +17,8 @@ import math
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, fields, replace
 from itertools import combinations
-from dataclasses import asdict, dataclass, fields, replace
 
 import matplotlib.pyplot as plt
 import torch
@@ -26,35 +26,35 @@ from matplotlib.figure import Figure
 from torch import Tensor
 
 from ..arguments import check_choice, check_float, check_int, check_tensor
+from ..callbacks import Callback, ClipGradNorm, Validate
 from ..data import Standardizer, make_windows, sine_series
 from ..models import SequenceModel, eval_mode
-from ..callbacks import Callback, ClipGradNorm, Validate
 from ..training import History, seed_everything, train
 
 __all__ = [
-    "Setup",
-    "Score",
-    "Summary",
     "ARTICLE",
-    "RECIPE",
     "CHANGES",
-    "KNOBS",
-    "NOISY",
     "FRAMINGS",
+    "KNOBS",
+    "LEARNED_FACTOR",
+    "NOISY",
+    "RECIPE",
     "SPLITS",
     "TRAIN_FRACTION",
     "VALIDATION_FRACTION",
-    "LEARNED_FACTOR",
+    "Score",
+    "Setup",
+    "Summary",
+    "format_table",
+    "grid",
     "ladder",
     "leave_one_out",
-    "variants",
-    "grid",
+    "nearest_window_distance",
+    "plot_framing",
     "run_setup",
     "run_setups",
     "summarize",
-    "format_table",
-    "nearest_window_distance",
-    "plot_framing",
+    "variants",
 ]
 
 FRAMINGS = ("time", "windows")
@@ -147,7 +147,7 @@ class Setup:
         if test < 2:
             raise ValueError(f"length {self.length} leaves fewer than 2 samples to score")
 
-    def changed(self, **changes: object) -> "Setup":
+    def changed(self, **changes: object) -> Setup:
         """A copy with some attributes changed (checked like a new setup)."""
         unknown = set(changes) - {f.name for f in fields(self)}
         if unknown:
@@ -179,13 +179,13 @@ ARTICLE = Setup(framing="time", split="none", scale=False, batch_size=None, clip
 RECIPE = Setup()
 # What separates the two, in the order the chapter adds them.
 CHANGES: dict[str, dict[str, object]] = {
-    "windows of 20 past values": dict(framing="windows"),
-    "time-ordered split": dict(split="time"),
-    "standardised values": dict(scale=True),
-    "mini-batches of 32": dict(batch_size=32),
-    "clipping at 1": dict(clip=1.0),
-    "one-cycle schedule": dict(schedule="onecycle"),
-    "early stopping": dict(patience=8),
+    "windows of 20 past values": {"framing": "windows"},
+    "time-ordered split": {"split": "time"},
+    "standardised values": {"scale": True},
+    "mini-batches of 32": {"batch_size": 32},
+    "clipping at 1": {"clip": 1.0},
+    "one-cycle schedule": {"schedule": "onecycle"},
+    "early stopping": {"patience": 8},
 }
 
 
@@ -193,14 +193,14 @@ CHANGES: dict[str, dict[str, object]] = {
 # network, "lower learning rate often needed"), each tried alone on the recipe's LSTM.
 KNOBS: dict[str, dict[str, object]] = {
     "LSTM 1x10, lr 0.01, batches of 32": {},
-    "lr 0.001": dict(lr=1e-3),
-    "lr 0.1": dict(lr=0.1),
-    "batches of 8": dict(batch_size=8),
-    "full batch": dict(batch_size=None),
-    "2 layers": dict(num_layers=2),
-    "3 layers": dict(num_layers=3),
-    "2 layers, dropout 0.2": dict(num_layers=2, dropout=0.2),
-    "2 layers, dropout 0.5": dict(num_layers=2, dropout=0.5),
+    "lr 0.001": {"lr": 1e-3},
+    "lr 0.1": {"lr": 0.1},
+    "batches of 8": {"batch_size": 8},
+    "full batch": {"batch_size": None},
+    "2 layers": {"num_layers": 2},
+    "3 layers": {"num_layers": 3},
+    "2 layers, dropout 0.2": {"num_layers": 2, "dropout": 0.2},
+    "2 layers, dropout 0.5": {"num_layers": 2, "dropout": 0.5},
 }
 # Noisy and short, trained long without early stopping: a set-up that can overfit.
 NOISY = Setup(cell="lstm", noise=0.3, length=300, patience=None, schedule=None, clip=None, steps=1500)
@@ -305,9 +305,6 @@ class Score:
     def learned(self) -> bool:
         """At least :data:`LEARNED_FACTOR` times better than persistence."""
         return self.factor >= LEARNED_FACTOR
-
-    def as_dict(self) -> dict:
-        return asdict(self)
 
 
 def _series(setup: Setup, noise: bool = True) -> tuple[Tensor, Tensor]:
@@ -522,7 +519,7 @@ def plot_framing(series: Tensor, window: int, n_train: int, n_validation: int, *
     n_validation = check_int("n_validation", n_validation, minimum=0, maximum=series.numel() - n_train - 1)
     target = check_int("target", target, minimum=window, maximum=series.numel() - 1)
     n = torch.arange(series.numel())
-    figure, (whole, zoom) = plt.subplots(1, 2, figsize=(13, 3.6), gridspec_kw=dict(width_ratios=[2, 1]))
+    figure, (whole, zoom) = plt.subplots(1, 2, figsize=(13, 3.6), gridspec_kw={"width_ratios": [2, 1]})
     whole.plot(n, series, color="black", linewidth=1)
     first_test = n_train + n_validation
     for start, stop, colour, name in ((0, n_train, "tab:blue", "fit"), (n_train, first_test, "tab:orange", "validate"),
