@@ -1,0 +1,180 @@
+import math
+from dataclasses import fields
+
+import pytest
+
+from sine_lab.data import sine_series
+from sine_lab.studies.framing import (
+    ARTICLE,
+    CHANGES,
+    KNOBS,
+    LEARNED_FACTOR,
+    NOISY,
+    RECIPE,
+    Score,
+    Setup,
+    format_table,
+    grid,
+    ladder,
+    leave_one_out,
+    nearest_window_distance,
+    plot_framing,
+    run_setup,
+    run_setups,
+    summarize,
+    variants,
+)
+
+# Small enough for the unit suite (about a second per run), large enough to learn.
+SMALL = RECIPE.changed(length=300, steps=300, patience=None)
+
+
+def _differences(a: Setup, b: Setup) -> set[str]:
+    return {f.name for f in fields(Setup) if getattr(a, f.name) != getattr(b, f.name)}
+
+
+def test_article_and_recipe_differ_exactly_by_the_changes():
+    assert _differences(ARTICLE, RECIPE) == {key for change in CHANGES.values() for key in change}
+    assert ARTICLE.batch_size is None and ARTICLE.clip is None and ARTICLE.schedule is None
+    assert ARTICLE.lr == 0.01 and ARTICLE.framing == "time"
+
+
+def test_ladder_adds_one_change_per_row_and_ends_at_the_recipe():
+    rows = ladder()
+    assert rows[0] == ("start", ARTICLE)
+    assert rows[-1][1] == RECIPE
+    assert len(rows) == len(CHANGES) + 1
+    for (_, before), (label, after), change in zip(rows, rows[1:], CHANGES.values()):
+        assert _differences(before, after) == set(change), label
+
+
+def test_leave_one_out_undoes_each_change_and_only_what_depends_on_it():
+    rows = dict(leave_one_out())
+    assert rows.pop("recipe") == RECIPE
+    assert len(rows) == len(CHANGES)
+    for setup in rows.values():
+        undone = _differences(setup, RECIPE)
+        assert all(getattr(setup, key) == getattr(ARTICLE, key) for key in undone)
+    # Time as input is one sequence: no mini-batches, no validation windows.
+    assert _differences(rows["- windows of 20 past values - mini-batches of 32 - early stopping"], RECIPE) == {
+        "framing", "batch_size", "patience"}
+    assert _differences(rows["- clipping at 1"], RECIPE) == {"clip"}
+
+
+def test_grid_and_variants_label_every_combination():
+    rows = grid(SMALL, window=[2, 5], samples_per_period=[10, 20.5])
+    assert [label for label, _ in rows] == [
+        "window=2, samples_per_period=10", "window=2, samples_per_period=20.5",
+        "window=5, samples_per_period=10", "window=5, samples_per_period=20.5"]
+    assert rows[3][1].window == 5 and rows[3][1].samples_per_period == 20.5
+    knobs = variants(RECIPE, KNOBS)
+    assert [label for label, _ in knobs] == list(KNOBS)
+    assert dict(knobs)["2 layers, dropout 0.2"].dropout == 0.2
+    with pytest.raises(ValueError, match="at least one axis"):
+        grid(SMALL)
+    with pytest.raises(TypeError, match="axis window must be a non-empty sequence"):
+        grid(SMALL, window=5)
+
+
+@pytest.mark.parametrize(
+    ("changes", "error", "message"),
+    [
+        ({"framing": "frequency"}, ValueError, "framing"),
+        ({"framing": "time", "split": "none", "patience": None}, ValueError, "cannot be split into mini-batches"),
+        ({"split": "none"}, ValueError, "patience .early stopping. needs"),
+        ({"window": 700}, ValueError, "leaves no training window"),
+        ({"scale": 1}, TypeError, "scale must be a bool"),
+        ({"lr": 0}, ValueError, "lr must be > 0"),
+        ({"hidden": 3}, TypeError, "Setup has no attribute"),
+    ],
+)
+def test_bad_setups_are_refused_with_a_clear_message(changes, error, message):
+    with pytest.raises(error, match=message):
+        RECIPE.changed(**changes)
+
+
+def test_run_setup_scores_the_last_stretch_against_persistence():
+    score = run_setup(SMALL, seed=0, label="small")
+    _, s = sine_series(300, step=2 * math.pi / SMALL.samples_per_period)
+    first = 300 - 45  # 70 % fitted, 15 % validation, the last 45 samples scored
+    assert score.persistence_mse == pytest.approx(float(((s[first - 1 : -1] - s[first:]) ** 2).mean()))
+    assert score.noise_floor == 0.0
+    assert score.label == "small" and score.stop_reason == "completed" and score.steps == 300
+    # Windows of past values learn the wave: better than persistence on unseen times (21x measured).
+    assert score.factor > LEARNED_FACTOR, score
+    assert score.learned
+    again = run_setup(SMALL, seed=0, label="small")
+    assert again.test_mse == score.test_mse, "same seed, same result"
+
+
+def test_time_as_input_is_a_lookup_that_fails_on_later_times():
+    score = run_setup(ARTICLE.changed(length=200, steps=50, split="time"), seed=0)
+    assert not score.learned
+    assert score.test_mse > score.persistence_mse
+
+
+def test_noise_floor_is_the_realised_noise_variance():
+    setup = SMALL.changed(noise=0.3, steps=20)
+    score = run_setup(setup, seed=0)
+    _, noisy = sine_series(300, step=2 * math.pi / setup.samples_per_period, noise=0.3, seed=setup.data_seed)
+    _, clean = sine_series(300, step=2 * math.pi / setup.samples_per_period)
+    assert score.noise_floor == pytest.approx(float(((noisy - clean)[-45:] ** 2).mean()))
+    assert 0.3**2 / 3 < score.noise_floor < 0.3**2 * 3
+
+
+def _score(label, mse, seed=0):
+    return Score(label, seed, mse, persistence_mse=1e-2, noise_floor=0.0, train_mse=mse, steps=10,
+                 cpu_seconds=0.5, stop_reason="completed")
+
+
+def test_summarize_counts_seeds_that_learned():
+    scores = [_score("a", 1e-4, 0), _score("a", 2e-3, 1), _score("a", 1e-5, 2), _score("b", math.inf)]
+    a, b = summarize(scores)
+    assert (a.label, a.seeds, a.learned) == ("a", 3, 2)  # 2e-3 is only 5x better than persistence
+    assert (a.median_mse, a.best_mse, a.worst_mse) == pytest.approx((1e-4, 1e-5, 2e-3))
+    assert a.median_factor == pytest.approx(100)
+    assert b.learned == 0
+    table = format_table([a, b], train=True)
+    assert table.splitlines()[1].startswith("a ") and "2/3" in table and "noise floor" in table
+    with pytest.raises(ValueError, match="empty"):
+        summarize([])
+
+
+def test_run_setups_runs_every_row_with_every_seed():
+    seen = []
+    scores = run_setups([("x", SMALL.changed(steps=5)), ("y", SMALL.changed(steps=5, cell="lstm"))], [0, 1],
+                        progress=seen.append)
+    assert [(s.label, s.seed) for s in scores] == [("x", 0), ("x", 1), ("y", 0), ("y", 1)]
+    assert seen == scores
+    with pytest.raises(ValueError, match="at least one seed"):
+        run_setups([("x", SMALL)], [])
+
+
+def test_noise_free_test_windows_repeat_training_windows():
+    _, s = sine_series(400, step=2 * math.pi / 20)  # exactly 20 samples per period
+    assert nearest_window_distance(s, 10, 280, 340).max() < 1e-5
+    _, noisy = sine_series(400, step=2 * math.pi / 20, noise=0.1)
+    distances = nearest_window_distance(noisy, 10, 280, 340)
+    assert distances.shape == (60,)
+    assert distances.min() > 0.03
+    with pytest.raises(ValueError, match="first_scored"):
+        nearest_window_distance(s, 10, 280, 5)
+
+
+def test_the_noisy_setup_can_overfit():
+    assert NOISY.noise > 0 and NOISY.patience is None
+    assert _differences(NOISY, RECIPE) <= {"cell", "noise", "length", "patience", "schedule", "clip", "steps"}
+
+
+def test_plot_framing_draws_the_split_and_one_window():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    _, s = sine_series(300, step=0.1)
+    figure = plot_framing(s, 20, 210, 45, target=100)
+    whole, zoom = figure.axes
+    assert "Split in time" in whole.get_title() and whole.get_xlabel() == "sample index n"
+    assert len(zoom.lines) == 3  # context, the 20 inputs, the target
+    assert len(zoom.lines[1].get_xdata()) == 20
+    with pytest.raises(ValueError, match="target"):
+        plot_framing(s, 20, 210, 45, target=5)
