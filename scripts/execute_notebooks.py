@@ -22,11 +22,10 @@ import time
 from pathlib import Path
 
 import nbformat
+from clean_outputs import clean_outputs
 from jupytext.cli import jupytext
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
-
-from clean_outputs import clean_outputs
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 

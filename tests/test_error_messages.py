@@ -16,14 +16,14 @@ import torch
 import torch.nn as nn
 
 from sine_lab import bench, forecasting
+from sine_lab.arguments import check_choice, check_float, check_int, check_tensor
+from sine_lab.callbacks import ClipGradNorm, DivergenceGuard, Validate
 from sine_lab.data import Standardizer, article_data, make_windows, random_sines, sine_series, time_split
 from sine_lab.diagnostics import ShapeStep, format_trace, trace_shapes
 from sine_lab.models import LinearRecurrence, SequenceModel, forecast
-from sine_lab.plots import plot_loss, plot_prediction
-from sine_lab.callbacks import ClipGradNorm, DivergenceGuard, Validate
 from sine_lab.objectives import Rollout
+from sine_lab.plots import plot_loss, plot_prediction
 from sine_lab.training import History, fit_autoregressive, seed_everything, train
-from sine_lab.arguments import check_choice, check_float, check_int, check_tensor
 
 
 def raises(error, text):
@@ -34,11 +34,13 @@ def raises(error, text):
 
 
 def test_check_tensor_names_the_layout_and_what_it_got():
-    with raises(ValueError, "x must be a 3-D tensor (batch, seq, feature), got a 2-D torch.float32 tensor of shape (1000, 1)"):
+    with raises(ValueError, "x must be a 3-D tensor (batch, seq, feature), got a 2-D torch.float32 tensor of shape "
+                            "(1000, 1)"):
         check_tensor("x", torch.zeros(1000, 1), ndim=3, layout="(batch, seq, feature)")
     with raises(TypeError, "x must be a torch.Tensor, got list [1.0]"):
         check_tensor("x", [1.0])
-    with raises(ValueError, "x must have last dimension 1 (batch, seq, 1), got a 3-D torch.float32 tensor of shape (4, 5, 2)"):
+    with raises(ValueError, "x must have last dimension 1 (batch, seq, 1), got a 3-D torch.float32 tensor of shape (4, "
+                            "5, 2)"):
         check_tensor("x", torch.zeros(4, 5, 2), last_dim=1, layout="(batch, seq, 1)")
     with raises(TypeError, "x must be a floating-point tensor, got a 1-D torch.int64 tensor of shape (3,)"):
         check_tensor("x", torch.arange(3))
@@ -77,9 +79,11 @@ def test_sine_series_bad_input():
 
 
 def test_make_windows_bad_input():
-    with raises(ValueError, "series must be a 1-D or 2-D tensor (T,) or (n_series, T), got a 3-D torch.float32 tensor of shape (2, 50, 1)"):
+    with raises(ValueError, "series must be a 1-D or 2-D tensor (T,) or (n_series, T), got a 3-D torch.float32 tensor "
+                            "of shape (2, 50, 1)"):
         make_windows(torch.zeros(2, 50, 1), 5)
-    with raises(TypeError, "series must be a floating-point tensor (T,) or (n_series, T), got a 1-D torch.int64 tensor"):
+    with raises(TypeError, "series must be a floating-point tensor (T,) or (n_series, T), got a 1-D torch.int64 "
+                           "tensor"):
         make_windows(torch.arange(50), 5)
     with raises(ValueError, "series must have at least window + horizon = 12 time steps, got 10"):
         make_windows(torch.zeros(10), 10, 2)
@@ -120,9 +124,11 @@ def test_sequence_model_constructor_bad_input():
 
 def test_sequence_model_forward_and_run_name_the_expected_layout():
     model = SequenceModel("lstm", hidden_size=4)
-    with raises(ValueError, "x must be a 3-D tensor (batch, seq, input_size), got a 2-D torch.float32 tensor of shape (1000, 1)"):
+    with raises(ValueError, "x must be a 3-D tensor (batch, seq, input_size), got a 2-D torch.float32 tensor of shape "
+                            "(1000, 1)"):
         model(torch.zeros(1000, 1))
-    with raises(ValueError, "x must have last dimension 1 (batch, seq, input_size), got a 3-D torch.float32 tensor of shape (8, 1, 20)"):
+    with raises(ValueError, "x must have last dimension 1 (batch, seq, input_size), got a 3-D torch.float32 tensor of "
+                            "shape (8, 1, 20)"):
         model.run(torch.zeros(8, 1, 20))
 
 
@@ -152,10 +158,12 @@ def test_linear_recurrence_bad_input():
 
 
 def test_forecast_bad_input():
-    with raises(TypeError, "forecast steps the model with model.run(x, state) -> (outputs, state), the contract of every "
-                           "registered model kind (see sine_lab.models.register_model_kind); got LSTM, which has no run method"):
+    with raises(TypeError, "forecast steps the model with model.run(x, state) -> (outputs, state), the contract of "
+                           "every registered model kind (see sine_lab.models.register_model_kind); got LSTM, which "
+                           "has no run method"):
         forecast(nn.LSTM(1, 2), torch.zeros(1, 5, 1), 3)
-    with raises(ValueError, "context must be a 3-D tensor (batch, W, 1), got a 2-D torch.float32 tensor of shape (5, 1)"):
+    with raises(ValueError, "context must be a 3-D tensor (batch, W, 1), got a 2-D torch.float32 tensor of shape (5, "
+                            "1)"):
         forecast(SequenceModel("gru", hidden_size=2), torch.zeros(5, 1), 3)
     with raises(ValueError, "steps must be >= 1, got 0"):
         forecast(SequenceModel("gru", hidden_size=2), torch.zeros(1, 5, 1), 0)
@@ -166,7 +174,8 @@ def test_linear_predictor_bad_input():
         SequenceModel.linear_predictor("ab")
     with raises(ValueError, "coefficients must be a 1-D tensor (p,), got a 2-D torch.float32 tensor of shape (1, 2)"):
         SequenceModel.linear_predictor([[1.0, 2.0]])
-    with raises(ValueError, "delta_scale predicts a change of the input, so it needs input_size == output_size, got 1 and 2"):
+    with raises(ValueError, "delta_scale predicts a change of the input, so it needs input_size == output_size, got 1 "
+                            "and 2"):
         SequenceModel(delta_scale=0.1, output_size=2)
 
 
@@ -237,7 +246,8 @@ def test_format_trace_bad_input():
 def test_plot_loss_bad_input():
     with raises(TypeError, "histories must be a History or a mapping {label: History}, got list"):
         plot_loss([0.5, 0.4], title="t")
-    with raises(TypeError, "histories must be a History or a mapping {label: History}, got a mapping with ['list'] values"):
+    with raises(TypeError, "histories must be a History or a mapping {label: History}, got a mapping with ['list'] "
+                           "values"):
         plot_loss({"a": [0.5]}, title="t")
     with raises(TypeError, "title must be a non-empty str stating the finding, got str ''"):
         plot_loss(History(loss=[1.0]), title="")

@@ -44,7 +44,7 @@ def test_ladder_adds_one_change_per_row_and_ends_at_the_recipe():
     assert rows[0] == ("start", ARTICLE)
     assert rows[-1][1] == RECIPE
     assert len(rows) == len(CHANGES) + 1
-    for (_, before), (label, after), change in zip(rows, rows[1:], CHANGES.values()):
+    for (_, before), (label, after), change in zip(rows[:-1], rows[1:], CHANGES.values(), strict=True):
         assert _differences(before, after) == set(change), label
 
 

@@ -455,7 +455,8 @@ def summarize(scores: Sequence[Score]) -> list[Summary]:
         mses = [s.test_mse for s in group]
         rows.append(Summary(
             label=label, median_mse=_median(mses), worst_mse=max(mses), best_mse=min(mses),
-            persistence_mse=group[0].persistence_mse, noise_floor=group[0].noise_floor, learned=sum(s.learned for s in group), seeds=len(group),
+            persistence_mse=group[0].persistence_mse, noise_floor=group[0].noise_floor,
+            learned=sum(s.learned for s in group), seeds=len(group),
             median_train_mse=_median([s.train_mse for s in group]),
             median_steps=int(_median([float(s.steps) for s in group])),
             cpu_seconds=sum(s.cpu_seconds for s in group),
