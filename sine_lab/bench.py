@@ -24,7 +24,7 @@ import torch
 from torch import Tensor
 
 from .data import make_windows
-from .models import CELLS, SequenceModel, forecast
+from .models import CELLS, MODEL_KINDS, SequenceModel, build_model, forecast
 from .training import History, fit_autoregressive, seed_everything, train
 from .arguments import check_choice, check_float, check_int, check_tensor
 
@@ -203,7 +203,7 @@ def train_model(cell: str, task: Task, recipe: Recipe = Recipe(), *, seed: int =
     Returns:
         the trained model and the :class:`History` of each stage.
     """
-    cell = check_choice("cell", cell, tuple(CELLS))
+    cell = check_choice("cell", cell, tuple(MODEL_KINDS))
     seed = check_int("seed", seed, minimum=0)
     recipe = recipe.for_period(task.period)
     if not recipe.warmup + 1 < recipe.chunk <= recipe.validation_start:
@@ -213,7 +213,7 @@ def train_model(cell: str, task: Task, recipe: Recipe = Recipe(), *, seed: int =
     if cell == "linear":
         # A linear model's least-squares fit is a closed-form solve, not a descent.
         return SequenceModel.linear_predictor(fit_autoregressive(fit_part, 2)).eval(), []
-    model = SequenceModel(cell, hidden_size=recipe.hidden_size, delta_scale=float(fit_part.diff(dim=1).std()))
+    model = build_model(cell, hidden_size=recipe.hidden_size, delta_scale=float(fit_part.diff(dim=1).std()))
     # A chunk's first scored target is warmup + 1 steps after its start: starting the
     # validation chunks that far before the cut scores only values from the cut on.
     val_part = task.train[:, recipe.validation_start - recipe.warmup - 1 :]
@@ -294,7 +294,7 @@ def run_benchmark(
     """
     horizon = check_int("horizon", horizon, minimum=1, maximum=MAX_HORIZON)
     threads = check_int("threads", threads, minimum=1)
-    cells = [check_choice("cell", c, tuple(CELLS)) for c in cells]
+    cells = [check_choice("cell", c, tuple(MODEL_KINDS)) for c in cells]
     if not cells:
         raise ValueError("cells must name at least one of " + ", ".join(CELLS))
     task = make_task(period, seed=seed)
@@ -370,10 +370,10 @@ def _bounded(kind, low, high):
 
 def _cells(text: str) -> list[str]:
     cells = [c.strip() for c in text.split(",") if c.strip()]
-    unknown = [c for c in cells if c not in CELLS]
+    unknown = [c for c in cells if c not in MODEL_KINDS]
     if unknown or not cells:
         raise argparse.ArgumentTypeError(
-            f"unknown cell(s) {', '.join(unknown) or '(none given)'}; choose from {','.join(CELLS)}"
+            f"unknown cell(s) {', '.join(unknown) or '(none given)'}; choose from {','.join(MODEL_KINDS)}"
         )
     return cells
 
@@ -389,7 +389,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--horizon", type=_bounded(int, 1, MAX_HORIZON), default=1000,
                         help="free-running steps scored, 1 to 5000 (default 1000)")
     parser.add_argument("--cells", type=_cells, default=list(CELLS),
-                        help="comma-separated subset of " + ",".join(CELLS) + " (default all)")
+                        help="comma-separated subset of " + ",".join(MODEL_KINDS) + " (default " + ",".join(CELLS) + ")")
     parser.add_argument("--seed", type=_bounded(int, 0, 2**31 - 1), default=0, help="seed (default 0)")
     parser.add_argument("--threads", type=_bounded(int, 1, 256), default=1, help="torch threads (default 1)")
     parser.add_argument("--json", metavar="PATH", help="also write the result as JSON to PATH")

@@ -307,15 +307,16 @@ def forecast(model: SequenceModel, context: Tensor, steps: int) -> Tensor:
     Put a model with dropout in ``eval()`` mode first.
 
     Args:
-        model: a :class:`SequenceModel` with ``input_size == output_size == 1``.
+        model: a :class:`SequenceModel`, or any registered kind keeping the contract
+            (see the registry below), with ``input_size == output_size == 1``.
         context: observed values ``(batch, W, 1)``, ``W >= 1``.
         steps: number of values to generate, >= 1.
 
     Returns:
         the forecast ``(batch, steps)``.
     """
-    if not isinstance(model, SequenceModel):
-        raise TypeError(f"model must be a SequenceModel, got {type(model).__name__}")
+    if not isinstance(model, nn.Module) or not callable(getattr(model, "run", None)):
+        raise TypeError(f"model must be a registered kind of model with a run(x, state) method, got {type(model).__name__}")
     if model.input_size != 1 or model.output_size != 1:
         raise ValueError(
             "forecast feeds each prediction back as the next input, so it needs "
