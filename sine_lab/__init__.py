@@ -7,7 +7,11 @@ The reusable core, one module per concern:
   free-running :func:`~sine_lab.models.forecast`.
 - :mod:`~sine_lab.attention`, :mod:`~sine_lab.lru`: kinds beyond the article (self-attention,
   a causal Transformer, a linear recurrent unit), on :mod:`~sine_lab.stepwise`'s shared contract.
-- :mod:`~sine_lab.training`: the training loop, its callbacks and objectives.
+- :mod:`~sine_lab.training`: the training loop (``train``), ``History``, seeding.
+- :mod:`~sine_lab.objectives`: what a training step predicts and scores (last step,
+  per step, free-running rollout, truncated BPTT).
+- :mod:`~sine_lab.callbacks`: everything else the loop does (clipping, validation,
+  divergence guard, recording, printing, stopping).
 - :mod:`~sine_lab.diagnostics`: shapes and gradients through time.
 - :mod:`~sine_lab.doctor`: checks a training setup before you train.
 - :mod:`~sine_lab.checkpoints`: save and load a model with its settings.

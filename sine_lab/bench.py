@@ -21,10 +21,13 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 import torch
+import torch.nn as nn
 from torch import Tensor
 
+from .callbacks import ClipGradNorm, Validate
 from .data import make_windows
 from .models import CELLS, MODEL_KINDS, SequenceModel, build_model, forecast
+from .objectives import PerStep, Rollout
 from .training import History, fit_autoregressive, seed_everything, train
 from .arguments import check_choice, check_float, check_int, check_tensor
 
@@ -155,32 +158,21 @@ def _teacher_forcing_pairs(series: Tensor, recipe: Recipe, stride: int) -> tuple
     return inputs, torch.cat([inputs[:, recipe.warmup + 1 :, 0], following], dim=1)
 
 
-def _per_step(warmup: int):
-    def predict(model: SequenceModel, x: Tensor) -> Tensor:
-        return model.run(x)[0][:, warmup:, 0]
+class _StableRollout(Rollout):
+    """The scored forecast, or infinity if the model's free run leaves ``bound`` within
+    ``checked`` steps: a run can stay close over the validation stretch and still
+    blow up later, and the test scores far beyond that stretch. Needs no true values."""
 
-    return predict
+    def __init__(self, steps: int, bound: float, checked: int) -> None:
+        super().__init__(steps)
+        self.bound, self.checked = bound, checked
 
-
-def _rollout(steps: int):
-    def predict(model: SequenceModel, x: Tensor) -> Tensor:
-        return forecast(model, x, steps)
-
-    return predict
-
-
-def _validated_rollout(steps: int, bound: float, checked: int):
-    # The scored forecast, or infinity if the model's free run leaves ``bound`` within
-    # ``checked`` steps: a run can stay close over the validation stretch and still
-    # blow up later, and the test scores far beyond that stretch. Needs no true values.
-    def predict(model: SequenceModel, x: Tensor) -> Tensor:
-        generated = forecast(model, x, max(steps, checked))
-        scored = generated[:, :steps]
-        if not bool(generated.abs().max() <= bound):
+    def predict(self, model: nn.Module, x: Tensor) -> Tensor:
+        generated = forecast(model, x, max(self.steps, self.checked))
+        scored = generated[:, : self.steps]
+        if not bool(generated.abs().max() <= self.bound):
             return torch.full_like(scored, math.inf)
         return scored
-
-    return predict
 
 
 def train_model(cell: str, task: Task, recipe: Recipe = Recipe(), *, seed: int = 0) -> tuple[SequenceModel, list[History]]:
@@ -222,19 +214,19 @@ def train_model(cell: str, task: Task, recipe: Recipe = Recipe(), *, seed: int =
     generator = torch.Generator().manual_seed(seed)
     order = torch.randperm(x_fit.shape[0], generator=generator)
     x_val, y_val = x_val[: 2 * recipe.batch_size], y_val[: 2 * recipe.batch_size]
-    per_step = _per_step(recipe.warmup)
+    per_step = PerStep(recipe.warmup)
     histories = []
 
     adam_index = order[torch.arange(recipe.adam_steps * recipe.batch_size) % order.numel()]
     histories.append(train(
         model, x_fit[adam_index], y_fit[adam_index], epochs=1, lr=recipe.lr, batch_size=recipe.batch_size,
-        schedule="onecycle", clip_grad_norm=1.0, predict=per_step, seed=seed,
+        schedule="onecycle", objective=per_step, callbacks=[ClipGradNorm(1.0)], seed=seed,
     ))
     if recipe.lbfgs_steps:
         fixed = order[: recipe.batch_size]
         histories.append(train(
             model, x_fit[fixed], y_fit[fixed], epochs=recipe.lbfgs_steps, lr=1.0, optimizer="lbfgs",
-            predict=per_step, validation=(x_val, y_val),
+            objective=per_step, callbacks=[Validate(x_val, y_val)],
         ))
     if recipe.rollout:
         # Each window: `rollout_warmup` past values, `rollout` future values.
@@ -242,14 +234,17 @@ def train_model(cell: str, task: Task, recipe: Recipe = Recipe(), *, seed: int =
         chosen = torch.randperm(x_roll.shape[0], generator=generator)[: recipe.batch_size]
         # Validate as the test scores: each training series free-runs from everything
         # before the cut to its end (and must stay bounded until STABLE_UNTIL).
-        validate = _validated_rollout(
-            task.train.shape[1] - recipe.validation_start, 2 * float(task.train.abs().max()),
-            checked=STABLE_UNTIL - recipe.validation_start,
+        validate = Validate(
+            task.train[:, : recipe.validation_start, None], task.train[:, recipe.validation_start :],
+            patience=recipe.rollout_patience,
+            objective=_StableRollout(
+                task.train.shape[1] - recipe.validation_start, 2 * float(task.train.abs().max()),
+                checked=STABLE_UNTIL - recipe.validation_start,
+            ),
         )
         histories.append(train(
             model, x_roll[chosen], y_roll[chosen], epochs=recipe.rollout_steps, lr=1.0, optimizer="lbfgs",
-            predict=_rollout(recipe.rollout), validation_predict=validate, patience=recipe.rollout_patience,
-            validation=(task.train[:, : recipe.validation_start, None], task.train[:, recipe.validation_start :]),
+            objective=Rollout(recipe.rollout), callbacks=[validate],
         ))
     model.eval()
     return model, histories

@@ -131,12 +131,14 @@ def test_main_rejects_bad_arguments_with_exit_code_2(argv, text, capsys):
 
 def test_fitting_sees_only_values_before_the_cut_and_validation_scores_only_after(monkeypatch):
     import sine_lab.bench as bench
+    from sine_lab.callbacks import Validate
     from sine_lab.training import History
 
     calls = []
 
     def recording_train(model, x, y, **kwargs):
-        calls.append((x, y, kwargs.get("validation")))
+        validate = [c for c in kwargs.get("callbacks", ()) if isinstance(c, Validate)]
+        calls.append((x, y, (validate[0].x_val, validate[0].y_val) if validate else None))
         return History()
 
     monkeypatch.setattr(bench, "train", recording_train)
@@ -164,13 +166,14 @@ def test_recipe_stretches_the_warmup_for_slow_waves_only():
 
 
 def test_validation_rejects_a_free_run_that_blows_up_after_the_scored_steps():
-    from sine_lab.bench import _validated_rollout
+    from sine_lab.bench import _StableRollout
 
     context = torch.ones(2, 3, 1)
     steady = SequenceModel.linear_predictor([1.0])  # repeats its input forever
     growing = SequenceModel.linear_predictor([1.01])  # 1.01 ** 100 > 2: leaves the bound late
-    predict = _validated_rollout(5, bound=2.0, checked=100)
+    objective = _StableRollout(5, bound=2.0, checked=100)
     with torch.no_grad():
-        assert torch.allclose(predict(steady, context), torch.ones(2, 5))
-        assert torch.isinf(predict(growing, context)).all()
-        assert torch.allclose(_validated_rollout(5, bound=2.0, checked=5)(growing, context), 1.01 ** torch.arange(1, 6.0))
+        assert torch.allclose(objective.predict(steady, context), torch.ones(2, 5))
+        assert torch.isinf(objective.predict(growing, context)).all()
+        short = _StableRollout(5, bound=2.0, checked=5)
+        assert torch.allclose(short.predict(growing, context), 1.01 ** torch.arange(1, 6.0))

@@ -20,6 +20,8 @@ from sine_lab.data import Standardizer, article_data, make_windows, random_sines
 from sine_lab.diagnostics import ShapeStep, format_trace, trace_shapes
 from sine_lab.models import LinearRecurrence, SequenceModel, forecast
 from sine_lab.plots import plot_loss, plot_prediction
+from sine_lab.callbacks import ClipGradNorm, DivergenceGuard, Validate
+from sine_lab.objectives import Rollout
 from sine_lab.training import History, fit_autoregressive, seed_everything, train
 from sine_lab.arguments import check_choice, check_float, check_int, check_tensor
 
@@ -185,18 +187,22 @@ def test_train_bad_input():
         train(model, x, torch.tensor([[1.0], [float("nan")], [1.0], [1.0]]), epochs=1, lr=0.1)
     with raises(TypeError, "epochs must be an int, got float 10.0"):
         train(model, x, x, epochs=10.0, lr=0.1)
-    with raises(ValueError, "clip_grad_norm must be > 0.0, got 0.0"):
-        train(model, x, x, epochs=1, lr=0.1, clip_grad_norm=0)
+    with raises(ValueError, "max_norm must be > 0.0, got 0.0"):
+        train(model, x, x, epochs=1, lr=0.1, callbacks=[ClipGradNorm(0)])
+    with raises(ValueError, "give exactly one of epochs and steps, got epochs=None and steps=None"):
+        train(model, x, x, lr=0.1)
 
 
 def test_train_extensions_bad_input():
     model, x = nn.Linear(1, 1), torch.ones(4, 1)
     with raises(ValueError, "optimizer must be one of 'adam', 'lbfgs'; got 'sgd'"):
         train(model, x, x, epochs=1, lr=0.1, optimizer="sgd")
-    with raises(ValueError, "patience needs a validation set to watch"):
-        train(model, x, x, epochs=1, lr=0.1, patience=2)
-    with raises(ValueError, "max_loss_growth must be > 1.0, got 1.0"):
-        train(model, x, x, epochs=1, lr=0.1, max_loss_growth=1.0)
+    with raises(ValueError, "patience must be >= 1, got 0"):
+        train(model, x, x, epochs=1, lr=0.1, callbacks=[Validate(x, x, patience=0)])
+    with raises(ValueError, "max_growth must be > 1.0, got 1.0"):
+        train(model, x, x, epochs=1, lr=0.1, callbacks=[DivergenceGuard(max_growth=1.0)])
+    with raises(TypeError, "Rollout needs a model with a .run(x, state) method"):
+        train(model, x, x, epochs=1, lr=0.1, objective=Rollout(5))
 
 
 def test_fit_autoregressive_bad_input():

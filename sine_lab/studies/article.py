@@ -19,6 +19,7 @@ from torch import Tensor
 
 from ..data import ARTICLE_STOP, article_data
 from ..models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel
+from ..callbacks import ProgressBar
 from ..training import History, seed_everything, train
 from ..arguments import check_choice, check_float, check_int
 
@@ -142,7 +143,8 @@ def fit_time_to_value(
     seen = article_data()[0].shape[0]
     seed_everything(check_int("seed", seed, minimum=0))
     model = SequenceModel(cell, hidden_size=hidden_size, num_layers=num_layers, per_step=True)
-    history = train(model, t[None, :seen], truth[None, :seen], epochs=epochs, lr=lr, progress=progress)
+    history = train(model, t[None, :seen], truth[None, :seen], epochs=epochs, lr=lr,
+                    callbacks=[ProgressBar()] if progress else [])
     with torch.no_grad():
         prediction = model(t[None])[0]
     errors = (prediction - truth) ** 2

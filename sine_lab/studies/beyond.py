@@ -24,6 +24,7 @@ from torch import Tensor
 
 from ..arguments import check_choice, check_float, check_int
 from ..attention import WindowModel
+from ..callbacks import OnEpochEnd
 from ..bench import OBSERVED, Recipe, free_run_mse, make_task, one_step_mse, train_model
 from ..data import delayed_recall
 from ..diagnostics import jacobian_norms_vs_lag
@@ -158,7 +159,7 @@ def run_recall_trial(
     target_loss = 0.01 * float(y.var())
     start = time.process_time()
     history = train(model, x, y, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
-                    callback=lambda epoch, loss: loss > target_loss)
+                    callbacks=[OnEpochEnd(lambda epoch, loss: loss > target_loss)])
     seconds = time.process_time() - start
     model.eval()
     with torch.no_grad():

@@ -20,6 +20,8 @@ from ..arguments import check_float, check_int
 from ..data import delayed_recall
 from ..diagnostics import jacobian_norms_vs_lag
 from ..models import SequenceModel, identity_relu_rnn, init_forget_gate_bias, init_orthogonal_recurrent
+from ..callbacks import ClipGradNorm, OnEpochEnd
+from ..objectives import TruncatedBPTT
 from ..training import seed_everything, train
 
 __all__ = [
@@ -46,8 +48,9 @@ class MemoryConfig:
     Attributes:
         name: label used in tables and legends.
         build: ``build(hidden_size) -> SequenceModel``, called after seeding.
-        clip_grad_norm: passed to :func:`~sine_lab.training.train`.
-        truncate_bptt: passed to :func:`~sine_lab.training.train`.
+        clip_grad_norm: the gradient-norm clip (:class:`~sine_lab.callbacks.ClipGradNorm`), if any.
+        truncate_bptt: back-propagate through only this many last steps
+            (:class:`~sine_lab.objectives.TruncatedBPTT`), if set.
         description: one line for the chapter's table.
     """
 
@@ -170,11 +173,12 @@ def run_memory_trial(
     # The burst's last step, the last one carrying information, lies `lag` steps before the answer.
     jacobian_norm = float(jacobian_norms_vs_lag(model, x[:4])[lag])
     target_loss = 0.01 * float(y.var())
-    history = train(
-        model, x, y, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
-        clip_grad_norm=config.clip_grad_norm, truncate_bptt=config.truncate_bptt,
-        callback=lambda epoch, loss: loss > target_loss,
-    )
+    callbacks = [OnEpochEnd(lambda epoch, loss: loss > target_loss)]
+    if config.clip_grad_norm is not None:
+        callbacks.append(ClipGradNorm(config.clip_grad_norm))
+    objective = TruncatedBPTT(config.truncate_bptt) if config.truncate_bptt is not None else None
+    history = train(model, x, y, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
+                    objective=objective, callbacks=callbacks)
     with torch.no_grad():
         model.eval()
         nmse = float(((model(x_test) - y_test) ** 2).mean() / y_test.var())

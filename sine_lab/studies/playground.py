@@ -19,6 +19,7 @@ Both framings use the article's data, ``t = linspace(0, 10, 1000)`` and
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
@@ -27,7 +28,8 @@ from torch import Tensor
 from ..data import article_data, make_windows
 from ..diagnostics import jacobian_norms_vs_lag, scale_recurrent_weights, spectral_radius
 from ..models import SequenceModel, forecast, identity_relu_rnn, init_orthogonal_recurrent
-from ..training import Callback, History, seed_everything, train
+from ..callbacks import ClipGradNorm, OnEpochEnd
+from ..training import History, seed_everything, train
 from ..arguments import check_choice, check_float, check_int
 
 __all__ = [
@@ -243,13 +245,14 @@ def prepare(settings: Settings) -> Experiment:
     return Experiment(settings, model, inputs, targets, t, series, times)
 
 
-def run_experiment(settings: Settings, *, callback: Callback | None = None) -> Run:
+def run_experiment(settings: Settings, *, callback: Callable[[int, float], bool | None] | None = None) -> Run:
     """Prepare ``settings`` and train it full-batch with :func:`~sine_lab.training.train`.
 
     Args:
         settings: what to run.
-        callback: passed to ``train``: ``callback(epoch, loss)`` after every epoch,
-            returning ``False`` stops training (the playground's Stop button).
+        callback: ``callback(epoch, loss)`` after every epoch
+            (:class:`~sine_lab.callbacks.OnEpochEnd`); returning ``False`` stops
+            training (the playground's Stop button).
     """
     experiment = prepare(settings)
     history = train(
@@ -258,9 +261,11 @@ def run_experiment(settings: Settings, *, callback: Callback | None = None) -> R
         experiment.targets,
         epochs=settings.epochs,
         lr=settings.lr,
-        clip_grad_norm=settings.clip_grad_norm,
         seed=settings.seed,
-        callback=callback,
+        callbacks=[
+            *([ClipGradNorm(settings.clip_grad_norm)] if settings.clip_grad_norm is not None else []),
+            *([OnEpochEnd(callback)] if callback is not None else []),
+        ],
     )
     return Run(experiment, history)
 
