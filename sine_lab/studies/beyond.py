@@ -9,8 +9,8 @@ trials live with the same functions, so the stored numbers are checked each time
 
 from __future__ import annotations
 
-import json
 import math
+import re
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -40,6 +40,8 @@ __all__ = [
     "RESULTS",
     "RecallResult",
     "Sweep",
+    "format_forecast",
+    "format_recall",
     "load_sweep",
     "ForecastResult",
     "burst_attention",
@@ -55,7 +57,7 @@ __all__ = [
 KINDS = ("rnn", "lstm", "gru", "attention", "transformer", "lru")
 # Samples in delayed recall's burst (sine_lab.data.delayed_recall's default).
 BURST = 5
-# Where scripts/beyond_sweep.py writes, and the chapter reads, the full sweep.
+# Where scripts/beyond_sweep.py writes, and the chapter reads, the full sweep's logs.
 RESULTS = Path(__file__).with_name("results")
 # Units of the recurrent cells; the other kinds keep their defaults, sized to match
 # (parameters: rnn 1,153; gru 3,393; lstm 4,513; lru 3,329; attention and
@@ -246,30 +248,73 @@ def forecast_step_seconds(model: nn.Module, context: Tensor, steps: int) -> floa
     return max(total - one, 0.0) / (steps - 1)
 
 
+def format_recall(result: RecallResult) -> str:
+    """One line of the sweep's log, as :func:`load_sweep` reads it back."""
+    evidence = ", ".join(f"{k} {v:.3g}" for k, v in result.evidence.items())
+    return (f"recall {result.kind:12s} lag {result.lag:4d} seed {result.seed}: NMSE {result.test_nmse:.4f} "
+            f"({'ok' if result.success else 'fail'}), {result.epochs} epochs, {result.cpu_seconds:.1f} CPU s; {evidence}")
+
+
+def format_forecast(result: ForecastResult) -> str:
+    """One line of the sweep's log, as :func:`load_sweep` reads it back."""
+    return (f"forecast {result.kind:12s} period {result.period:g} seed {result.seed}: one-step {result.one_step_mse:.3g}, "
+            f"free run {result.free_run_mse:.3g}, {result.cpu_seconds:.1f} CPU s, {result.step_ms:.3f} ms/step")
+
+
+_NUMBER = r"[-+0-9.e]+|inf|nan"
+_RECALL_LINE = re.compile(
+    rf"recall (?P<kind>\S+) +lag +(?P<lag>\d+) seed (?P<seed>\d+): NMSE (?P<nmse>{_NUMBER}) \((?P<verdict>ok|fail)\), "
+    rf"(?P<epochs>\d+) epochs, (?P<cpu>{_NUMBER}) CPU s;(?P<evidence>.*)")
+_FORECAST_LINE = re.compile(
+    rf"forecast (?P<kind>\S+) +period (?P<period>{_NUMBER}) seed (?P<seed>\d+): one-step (?P<one>{_NUMBER}), "
+    rf"free run (?P<free>{_NUMBER}), (?P<cpu>{_NUMBER}) CPU s, (?P<ms>{_NUMBER}) ms/step")
+
+
 @dataclass(frozen=True)
 class Sweep:
-    """What one run of ``scripts/beyond_sweep.py`` wrote.
+    """What runs of ``scripts/beyond_sweep.py`` printed, read back from their logs.
 
     Attributes:
-        command: the command line that produced it.
-        recall: the delayed-recall runs.
-        forecast: the forecasting runs.
+        commands: the command line at the head of each log.
+        recall: the delayed-recall runs (numbers to the digits printed).
+        forecast: the forecasting runs (numbers to the digits printed).
     """
 
-    command: str
+    commands: list[str]
     recall: list[RecallResult]
     forecast: list[ForecastResult]
 
 
-def load_sweep(name: str) -> Sweep:
-    """Read ``RESULTS / f"{name}.json"`` (e.g. ``"beyond_recall"``) as written by the script."""
-    path = RESULTS / f"{name}.json"
-    if not path.is_file():
-        available = sorted(p.stem for p in RESULTS.glob("*.json"))
-        raise FileNotFoundError(f"no sweep named {name!r}; run scripts/beyond_sweep.py, or choose one of {available}")
-    data = json.loads(path.read_text())
-    recall = [RecallResult(**{k: v for k, v in r.items() if k != "success"}) for r in data["recall"]]
-    return Sweep(data["command"], recall, [ForecastResult(**f) for f in data["forecast"]])
+def load_sweep(*names: str) -> Sweep:
+    """Read the logs ``RESULTS / f"{name}.log"`` that ``scripts/beyond_sweep.py --name``
+    wrote: a ``# command`` line, then one line per run (:func:`format_recall`,
+    :func:`format_forecast`). Parameter counts are recomputed from the kinds."""
+    commands, recall, forecasting = [], [], []
+    for name in names:
+        path = RESULTS / f"{name}.log"
+        if not path.is_file():
+            available = sorted(p.stem for p in RESULTS.glob("*.log"))
+            raise FileNotFoundError(f"no sweep log named {name!r}; run scripts/beyond_sweep.py, or choose one of {available}")
+        for line in path.read_text().splitlines():
+            if line.startswith("# "):
+                commands.append(line[2:])
+            elif match := _RECALL_LINE.fullmatch(line):
+                evidence = dict((k, float(v)) for k, v in (item.split() for item in match["evidence"].split(",") if item.strip()))
+                result = RecallResult(match["kind"], int(match["lag"]), int(match["seed"]), float(match["nmse"]),
+                                      int(match["epochs"]), float(match["cpu"]),
+                                      _parameters(recall_model(match["kind"], int(match["lag"]))), evidence)
+                if result.success != (match["verdict"] == "ok"):
+                    raise ValueError(f"{path.name}: the verdict disagrees with the NMSE in {line!r}")
+                recall.append(result)
+            elif match := _FORECAST_LINE.fullmatch(line):
+                kind = match["kind"]
+                forecasting.append(ForecastResult(
+                    kind, float(match["period"]), int(match["seed"]), float(match["one"]), float(match["free"]),
+                    float(match["cpu"]), float(match["ms"]),
+                    _parameters(build_model(kind, hidden_size=FORECAST_HIDDEN.get(kind, FORECAST_RECIPE.hidden_size)))))
+            elif line.strip():
+                raise ValueError(f"{path.name}: not a line the sweep writes: {line!r}")
+    return Sweep(commands, recall, forecasting)
 
 
 def _parameters(model: nn.Module) -> int:
