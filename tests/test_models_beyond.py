@@ -221,3 +221,30 @@ def test_relative_attention_ignores_absolute_position():
     out, _ = layer(h)
     shifted, _ = layer(h[:, 5:])
     assert torch.allclose(out[:, -3:], shifted[:, -3:], atol=1e-6)
+
+
+def test_sweep_logs_read_back_what_the_script_printed(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    import sine_lab.studies.beyond as beyond
+
+    monkeypatch.setattr(beyond, "RESULTS", tmp_path)
+    recall = beyond.RecallResult("lru", 20, 1, 0.01234, 8, 0.31, 3329, {"gradient_at_lag": 0.75, "memory_after": 0.8})
+    failed = beyond.RecallResult("rnn", 50, 0, 1.0189, 50, 1.0, 1153, {"gradient_at_lag": 4.89e-11})
+    fit = beyond.ForecastResult("attention", 20.0, 2, 1.2e-9, 5.4e-7, 6.5, 0.352, 4449)
+    lines = ["# python scripts/beyond_sweep.py --name s", *map(beyond.format_recall, (recall, failed)),
+             beyond.format_forecast(fit)]
+    (tmp_path / "s.log").write_text("\n".join(lines) + "\n")
+    sweep = beyond.load_sweep("s")
+    assert sweep.commands == ["python scripts/beyond_sweep.py --name s"]
+    assert sweep.recall == [replace(recall, test_nmse=0.0123, cpu_seconds=0.3), failed]  # to the printed digits
+    assert [r.success for r in sweep.recall] == [True, False]
+    assert sweep.forecast == [fit]
+    (tmp_path / "bad.log").write_text(lines[1].replace("(ok)", "(fail)") + "\n")
+    with pytest.raises(ValueError, match="verdict disagrees with the NMSE"):
+        beyond.load_sweep("bad")
+    (tmp_path / "odd.log").write_text("Epoch 1, loss 0.3\n")
+    with pytest.raises(ValueError, match="not a line the sweep writes"):
+        beyond.load_sweep("odd")
+    with pytest.raises(FileNotFoundError, match="no sweep log named 'missing'.*'bad', 'odd', 's'"):
+        beyond.load_sweep("missing")
