@@ -28,7 +28,7 @@ from sine_lab.studies.beyond import (KINDS, RESULTS, format_forecast, format_rec
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=3, help="seeds 0 .. N-1 per point")
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2], help="the seeds of each point")
     parser.add_argument("--lags", type=int, nargs="*", default=[20, 50, 100, 200],
                         help="delayed-recall lags (none: skip delayed recall)")
     parser.add_argument("--long-lags", type=int, nargs="*", default=[500, 1000],
@@ -50,7 +50,7 @@ def main() -> None:
         with log.open("a") as file:
             file.write(line + "\n")
 
-    seeds = range(args.seeds)
+    seeds = args.seeds
     for kind in args.kinds:
         lags = args.lags + (args.long_lags if kind in args.long_kinds and args.lags else [])
         for lag in lags:
