@@ -316,7 +316,7 @@ def forecast(model: SequenceModel, context: Tensor, steps: int) -> Tensor:
         the forecast ``(batch, steps)``.
     """
     if not isinstance(model, nn.Module) or not callable(getattr(model, "run", None)):
-        raise TypeError(f"model must be a registered kind of model with a run(x, state) method, got {type(model).__name__}")
+        raise TypeError(f"model must be a SequenceModel or another registered kind with a run(x, state) method, got {type(model).__name__}")
     if model.input_size != 1 or model.output_size != 1:
         raise ValueError(
             "forecast feeds each prediction back as the next input, so it needs "

@@ -121,7 +121,7 @@ def test_main_writes_json_and_prints_the_table(tmp_path, capsys, monkeypatch):
         (["--horizon", "0"], "must be between 1 and 5000"),
         (["--horizon", "5001"], "must be between 1 and 5000"),
         (["--horizon", "ten"], "expected a int"),
-        (["--cells", "rnn,transformer"], "unknown cell"),
+        (["--cells", "rnn,mamba"], "unknown cell"),
     ],
 )
 def test_main_rejects_bad_arguments_with_exit_code_2(argv, text, capsys):

@@ -152,7 +152,7 @@ def test_linear_recurrence_bad_input():
 
 
 def test_forecast_bad_input():
-    with raises(TypeError, "model must be a SequenceModel, got LSTM"):
+    with raises(TypeError, "model must be a SequenceModel or another registered kind with a run(x, state) method, got LSTM"):
         forecast(nn.LSTM(1, 2), torch.zeros(1, 5, 1), 3)
     with raises(ValueError, "context must be a 3-D tensor (batch, W, 1), got a 2-D torch.float32 tensor of shape (5, 1)"):
         forecast(SequenceModel("gru", hidden_size=2), torch.zeros(5, 1), 3)
@@ -265,8 +265,8 @@ def test_bench_functions_bad_input():
     task = bench.make_task(n_series=4, n_test=1)
     with raises(ValueError, "horizon must be >= 1, got 0"):
         task.continuation(0)
-    with raises(ValueError, "cell must be one of 'rnn', 'lstm', 'gru', 'linear'; got 'transformer'"):
-        bench.train_model("transformer", task)
+    with raises(ValueError, "cell must be one of 'rnn', 'lstm', 'gru', 'linear', 'irnn', 'attention', 'transformer', 'lru'; got 'mamba'"):
+        bench.train_model("mamba", task)
     with raises(ValueError, "series must be a 2-D tensor (n_series, T), got a 1-D torch.float32 tensor of shape (10,)"):
         bench.one_step_mse(SequenceModel(), torch.zeros(10))
     with raises(ValueError, "horizon must be >= 1, got 0"):
