@@ -5,6 +5,8 @@ The reusable core, one module per concern:
 - :mod:`~sine_lab.data`: the article's data, sampled sines, windows, splits, scaling.
 - :mod:`~sine_lab.models`: the article's models verbatim, the registry of model kinds,
   free-running :func:`~sine_lab.models.forecast`.
+- :mod:`~sine_lab.attention`, :mod:`~sine_lab.lru`: kinds beyond the article (self-attention,
+  a causal Transformer, a linear recurrent unit), on :mod:`~sine_lab.stepwise`'s shared contract.
 - :mod:`~sine_lab.training`: the training loop (``train``), ``History``, seeding.
 - :mod:`~sine_lab.objectives`: what a training step predicts and scores (last step,
   per step, free-running rollout, truncated BPTT).
@@ -21,3 +23,7 @@ The chapter studies that use the core live in :mod:`sine_lab.studies`.
 """
 
 __version__ = "0.1.0"
+
+# Importing these registers their model kinds, so MODEL_KINDS is complete whenever
+# any part of the package is imported (they import models, never the reverse).
+from . import attention, lru  # noqa: E402,F401

@@ -204,7 +204,7 @@ def test_main_writes_json_and_prints_the_table(tmp_path, capsys, monkeypatch):
         (["--horizons", "5001"], "between 1 and 5000"),
         (["--horizons", "ten"], "expected comma-separated ints"),
         (["--threads", "1,2"], "expected one value"),
-        (["--cells", "rnn,transformer"], "unknown cell"),
+        (["--cells", "rnn,mamba"], "unknown cell"),
         (["--cells", "rnn,rnn"], "repeated"),
         (["--period", "20"], "unrecognized arguments"),
     ],

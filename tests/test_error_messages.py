@@ -282,8 +282,9 @@ def test_bench_functions_bad_input():
         bench.free_run_mse(SequenceModel(), task, horizon=0)
     with raises(ValueError, "cells must hold at least one value"):
         bench.run_sweep(cells=[])
-    with raises(ValueError, "cells[1] must be one of 'rnn', 'lstm', 'gru', 'linear', 'irnn'; got 'transformer'"):
-        bench.run_sweep(cells=["rnn", "transformer"])
+    with raises(ValueError, "cells[1] must be one of 'rnn', 'lstm', 'gru', 'linear', 'irnn', 'attention', 'transformer', 'lru'; "
+                            "got 'mamba'"):
+        bench.run_sweep(cells=["rnn", "mamba"])
     with raises(TypeError, "result must be the dict run_sweep returns (keys ['cells', 'horizons', 'periods', 'runs']), "
                            "got a dict with keys []"):
         bench.format_sweep({})
@@ -291,8 +292,8 @@ def test_bench_functions_bad_input():
 
 def test_forecasting_bad_input():
     series = torch.zeros(4, 100)
-    with pytest.raises(ValueError, match="kind must be one of 'rnn', .*; got 'transformer'"):
-        forecasting.fit("transformer", series, forecasting.ForecastSettings())
+    with pytest.raises(ValueError, match="kind must be one of 'rnn', .*; got 'mamba'"):
+        forecasting.fit("mamba", series, forecasting.ForecastSettings())
     with raises(ValueError, "the recipe needs warmup + 1 < chunk <= validation_start"):
         forecasting.fit("rnn", series, forecasting.ForecastSettings(warmup=50, chunk=40))
     with raises(ValueError, "validation_start must be <= 99, got 800"):

@@ -1,0 +1,345 @@
+"""Chapter 08's study: the article's recommendation (attention, Transformers) next to
+the recurrent cells and a linear recurrent unit, on the benchmark's forecasting task
+and on chapter 07's delayed recall.
+
+``scripts/beyond_sweep.py`` runs the full sweep (more seeds, lags and periods than CI
+affords) and writes the JSON the chapter reads; the chapter re-runs a few of the same
+trials live with the same functions, so the stored numbers are checked each time.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+import matplotlib.pyplot as plt
+import torch
+import torch.nn as nn
+from matplotlib.figure import Figure
+from torch import Tensor
+
+from ..arguments import check_choice, check_float, check_int
+from ..attention import WindowModel
+from ..callbacks import OnEpochEnd
+from ..bench import OBSERVED, free_run_mse, make_task
+from ..forecasting import ForecastSettings, fit, one_step_mse
+from ..data import delayed_recall
+from ..diagnostics import jacobian_norms_vs_lag
+from ..lru import LinearRecurrentUnit
+from ..models import MODEL_KINDS, SequenceModel, build_model, forecast
+from ..training import seed_everything, train
+from .delayed_recall import SUCCESS_NMSE
+
+__all__ = [
+    "BURST",
+    "FORECAST_RECIPE",
+    "KINDS",
+    "RESULTS",
+    "RecallResult",
+    "Sweep",
+    "format_forecast",
+    "format_recall",
+    "load_sweep",
+    "ForecastResult",
+    "burst_attention",
+    "forecast_step_seconds",
+    "recall_model",
+    "run_forecast_trial",
+    "run_recall_trial",
+    "solved_counts",
+    "plot_recall",
+]
+
+# The kinds compared: the article's recurrent cells, its recommendation, and the LRU.
+KINDS = ("rnn", "lstm", "gru", "attention", "transformer", "lru")
+# Samples in delayed recall's burst (sine_lab.data.delayed_recall's default).
+BURST = 5
+# Where scripts/beyond_sweep.py writes, and the chapter reads, the full sweep's logs.
+RESULTS = Path(__file__).with_name("results")
+# Units of the recurrent cells; the other kinds keep their defaults, sized to match
+# (parameters: rnn 1,153; gru 3,393; lstm 4,513; lru 3,329; attention and
+# transformer about 4,500 plus their position biases, which grow with the window).
+CELL_HIDDEN = 32
+# The chapter's forecasting recipe: the benchmark's teacher-forced stages (mini-batch
+# Adam, then L-BFGS, both validated) without its rollout stage, whose 200-step free
+# runs cost the window models 20-80x more per step than a cell (they re-read their
+# whole window at every step). The Transformer keeps d_model 16, its comparable size.
+FORECAST_RECIPE = ForecastSettings(rollout=0)
+FORECAST_HIDDEN = {"transformer": 16}
+
+
+def recall_model(kind: str, lag: int) -> nn.Module:
+    """The model compared on delayed recall at ``lag``: the recurrent cells with
+    ``CELL_HIDDEN`` units, the LRU at its defaults, and the window models with a
+    window of the whole sequence (``BURST + lag`` steps), so the burst is in view."""
+    kind = check_choice("kind", kind, KINDS)
+    lag = check_int("lag", lag, minimum=1)
+    if kind in ("attention", "transformer"):
+        return build_model(kind, context=BURST + lag)
+    if kind == "lru":
+        return build_model(kind)
+    return build_model(kind, hidden_size=CELL_HIDDEN)
+
+
+@dataclass(frozen=True)
+class RecallResult:
+    """One model trained on delayed recall at one lag.
+
+    Attributes:
+        kind: the model kind.
+        lag: silent steps between the burst and the answer.
+        seed: seeds the initialisation, the data and the shuffling.
+        test_nmse: held-out MSE divided by the amplitude's variance (1 = knows nothing).
+        epochs: epochs run (training stops once the training loss is below 1 % of the variance).
+        cpu_seconds: process CPU time of the training.
+        parameters: trainable parameters.
+        evidence: why it solved the lag or not, by kind: ``gradient_at_lag``
+            (rnn/lstm/gru: ``‖∂h_T/∂h_{T-lag}‖`` at initialisation, batch mean;
+            lru: ``max |λ|^lag``, the same norm for its diagonal recurrence, at
+            initialisation), ``memory_after`` (lru: ``max |λ|^lag`` after training),
+            ``burst_attention`` (window models: the last step's attention on the
+            burst, divided by the uniform share ``BURST / (BURST + lag)``; the largest
+            over layers and heads, mean over held-out sequences, after training).
+    """
+
+    kind: str
+    lag: int
+    seed: int
+    test_nmse: float
+    epochs: int
+    cpu_seconds: float
+    parameters: int
+    evidence: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def success(self) -> bool:
+        """Whether the run explains >= 90 % of the held-out variance (chapter 07's criterion)."""
+        return self.test_nmse < SUCCESS_NMSE
+
+    def as_dict(self) -> dict[str, object]:
+        """The fields and ``success``, for JSON."""
+        return {**asdict(self), "success": self.success}
+
+
+def burst_attention(model: WindowModel, x: Tensor) -> float:
+    """The last step's attention on the first ``BURST`` steps of ``x`` ``(batch, seq, 1)``,
+    as a multiple of the uniform share ``BURST / seq``: the largest over layers and
+    heads of the batch-mean weight. 1 means the burst gets no more than any step."""
+    if not isinstance(model, WindowModel):
+        raise TypeError(f"burst_attention needs a window model (attention, transformer), got {type(model).__name__}")
+    with torch.no_grad():
+        shares = [w[:, :, -1, :BURST].sum(-1).mean(0).max() for w in model.attention_weights(x)]
+    return float(max(shares)) * x.shape[1] / BURST
+
+
+def run_recall_trial(
+    kind: str, lag: int, seed: int, *, sequences: int = 256, batch_size: int = 64, epochs: int = 50, lr: float = 5e-3,
+) -> tuple[nn.Module, RecallResult]:
+    """Train one model on :func:`~sine_lab.data.delayed_recall` at ``lag``; return it
+    (in eval mode) and its score.
+
+    Chapter 07's recipe: ``sequences`` training and as many held-out sequences (seed
+    ``seed + 10_000``), Adam at ``lr`` in mini-batches of ``batch_size``, at most
+    ``epochs`` epochs, stopping once the training loss is below 1 % of the variance.
+    """
+    lag = check_int("lag", lag, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
+    lr = check_float("lr", lr, minimum=0.0, exclusive_minimum=True)
+    sequences = check_int("sequences", sequences, minimum=2)
+    x, y = delayed_recall(sequences, lag, burst_length=BURST, seed=seed)
+    x_test, y_test = delayed_recall(sequences, lag, burst_length=BURST, seed=seed + 10_000)
+    seed_everything(seed)
+    model = recall_model(kind, lag)
+    evidence = {}
+    if isinstance(model, SequenceModel):
+        evidence["gradient_at_lag"] = float(jacobian_norms_vs_lag(model, x[:4])[lag])
+    elif isinstance(model, LinearRecurrentUnit):
+        evidence["gradient_at_lag"] = model.memory_at_lag(lag)
+    target_loss = 0.01 * float(y.var())
+    start = time.process_time()
+    history = train(model, x, y, epochs=epochs, lr=lr, batch_size=batch_size, seed=seed,
+                    callbacks=[OnEpochEnd(lambda epoch, loss: loss > target_loss)])
+    seconds = time.process_time() - start
+    model.eval()
+    with torch.no_grad():
+        nmse = float(((model(x_test) - y_test) ** 2).mean() / y_test.var())
+    if isinstance(model, LinearRecurrentUnit):
+        evidence["memory_after"] = model.memory_at_lag(lag)
+    elif isinstance(model, WindowModel):
+        evidence["burst_attention"] = burst_attention(model, x_test)
+    return model, RecallResult(kind, lag, seed, nmse if math.isfinite(nmse) else math.inf, history.epochs,
+                               round(seconds, 2), _parameters(model), evidence)
+
+
+def solved_counts(results: Iterable[RecallResult]) -> dict[str, dict[int, tuple[int, int]]]:
+    """``{kind: {lag: (successes, runs)}}``, lags ascending."""
+    table: dict[str, dict[int, list[bool]]] = {}
+    for r in results:
+        table.setdefault(r.kind, {}).setdefault(r.lag, []).append(r.success)
+    return {k: {lag: (sum(v), len(v)) for lag, v in sorted(by_lag.items())} for k, by_lag in table.items()}
+
+
+@dataclass(frozen=True)
+class ForecastResult:
+    """One model trained with the benchmark's recipe and scored on its test series.
+
+    Attributes:
+        kind, period, seed: what was trained on which task draw.
+        one_step_mse: teacher-forced one-step MSE on the test series.
+        free_run_mse: MSE of the 1000-step free run after 999 observed values.
+        cpu_seconds: process CPU time of the training.
+        step_ms: CPU milliseconds per generated value in that free run (batch of 3).
+        parameters: trainable parameters.
+    """
+
+    kind: str
+    period: float
+    seed: int
+    one_step_mse: float
+    free_run_mse: float
+    cpu_seconds: float
+    step_ms: float
+    parameters: int
+
+    def as_dict(self) -> dict[str, object]:
+        """The fields, for JSON."""
+        return asdict(self)
+
+
+def run_forecast_trial(
+    kind: str, period: float, seed: int, recipe: ForecastSettings | None = None,
+) -> tuple[nn.Module, ForecastResult]:
+    """:func:`~sine_lab.forecasting.fit` on the benchmark task, scored as the benchmark
+    does; returns the trained model and its scores.
+
+    Args:
+        recipe: default ``FORECAST_RECIPE`` with the kind's comparable width
+            (``FORECAST_HIDDEN``, else 32 units).
+    """
+    kind = check_choice("kind", kind, tuple(MODEL_KINDS))
+    if recipe is None:
+        recipe = replace(FORECAST_RECIPE, hidden_size=FORECAST_HIDDEN.get(kind, FORECAST_RECIPE.hidden_size))
+    task = make_task(period, seed=seed)
+    start = time.process_time()
+    model, _ = fit(kind, task.train, recipe, seed=seed)
+    seconds = time.process_time() - start
+    free, _ = free_run_mse(model, task, 1000)
+    return model, ForecastResult(
+        kind, task.period, seed, one_step_mse(model, task.test, recipe.for_period(task.period).warmup), free,
+        round(seconds, 2), round(1e3 * forecast_step_seconds(model, task.test[:, :OBSERVED, None], 1000), 4),
+        _parameters(model),
+    )
+
+
+def forecast_step_seconds(model: nn.Module, context: Tensor, steps: int) -> float:
+    """CPU seconds per generated value of :func:`~sine_lab.models.forecast` from
+    ``context`` ``(batch, W, 1)`` (the context's own pass excluded)."""
+    steps = check_int("steps", steps, minimum=2)
+    with torch.no_grad():
+        start = time.process_time()
+        forecast(model, context, 1)
+        one = time.process_time() - start
+        start = time.process_time()
+        forecast(model, context, steps)
+        total = time.process_time() - start
+    return max(total - one, 0.0) / (steps - 1)
+
+
+def format_recall(result: RecallResult) -> str:
+    """One line of the sweep's log, as :func:`load_sweep` reads it back."""
+    evidence = ", ".join(f"{k} {v:.3g}" for k, v in result.evidence.items())
+    return (f"recall {result.kind:12s} lag {result.lag:4d} seed {result.seed}: NMSE {result.test_nmse:.4f} "
+            f"({'ok' if result.success else 'fail'}), {result.epochs} epochs, {result.cpu_seconds:.1f} CPU s; {evidence}")
+
+
+def format_forecast(result: ForecastResult) -> str:
+    """One line of the sweep's log, as :func:`load_sweep` reads it back."""
+    return (f"forecast {result.kind:12s} period {result.period:g} seed {result.seed}: one-step {result.one_step_mse:.3g}, "
+            f"free run {result.free_run_mse:.3g}, {result.cpu_seconds:.1f} CPU s, {result.step_ms:.3f} ms/step")
+
+
+_NUMBER = r"[-+0-9.e]+|inf|nan"
+_RECALL_LINE = re.compile(
+    rf"recall (?P<kind>\S+) +lag +(?P<lag>\d+) seed (?P<seed>\d+): NMSE (?P<nmse>{_NUMBER}) \((?P<verdict>ok|fail)\), "
+    rf"(?P<epochs>\d+) epochs, (?P<cpu>{_NUMBER}) CPU s;(?P<evidence>.*)")
+_FORECAST_LINE = re.compile(
+    rf"forecast (?P<kind>\S+) +period (?P<period>{_NUMBER}) seed (?P<seed>\d+): one-step (?P<one>{_NUMBER}), "
+    rf"free run (?P<free>{_NUMBER}), (?P<cpu>{_NUMBER}) CPU s, (?P<ms>{_NUMBER}) ms/step")
+
+
+@dataclass(frozen=True)
+class Sweep:
+    """What runs of ``scripts/beyond_sweep.py`` printed, read back from their logs.
+
+    Attributes:
+        commands: the command line at the head of each log.
+        recall: the delayed-recall runs (numbers to the digits printed).
+        forecast: the forecasting runs (numbers to the digits printed).
+    """
+
+    commands: list[str]
+    recall: list[RecallResult]
+    forecast: list[ForecastResult]
+
+
+def load_sweep(*names: str) -> Sweep:
+    """Read the logs ``RESULTS / f"{name}.log"`` that ``scripts/beyond_sweep.py --name``
+    wrote: a ``# command`` line, then one line per run (:func:`format_recall`,
+    :func:`format_forecast`). Parameter counts are recomputed from the kinds."""
+    commands, recall, forecasting = [], [], []
+    for name in names:
+        path = RESULTS / f"{name}.log"
+        if not path.is_file():
+            available = sorted(p.stem for p in RESULTS.glob("*.log"))
+            raise FileNotFoundError(f"no sweep log named {name!r}; run scripts/beyond_sweep.py, or choose one of {available}")
+        for line in path.read_text().splitlines():
+            if line.startswith("# "):
+                commands.append(line[2:])
+            elif match := _RECALL_LINE.fullmatch(line):
+                evidence = dict((k, float(v)) for k, v in (item.split() for item in match["evidence"].split(",") if item.strip()))
+                result = RecallResult(match["kind"], int(match["lag"]), int(match["seed"]), float(match["nmse"]),
+                                      int(match["epochs"]), float(match["cpu"]),
+                                      _parameters(recall_model(match["kind"], int(match["lag"]))), evidence)
+                if result.success != (match["verdict"] == "ok"):
+                    raise ValueError(f"{path.name}: the verdict disagrees with the NMSE in {line!r}")
+                recall.append(result)
+            elif match := _FORECAST_LINE.fullmatch(line):
+                kind = match["kind"]
+                forecasting.append(ForecastResult(
+                    kind, float(match["period"]), int(match["seed"]), float(match["one"]), float(match["free"]),
+                    float(match["cpu"]), float(match["ms"]),
+                    _parameters(build_model(kind, hidden_size=FORECAST_HIDDEN.get(kind, FORECAST_RECIPE.hidden_size)))))
+            elif line.strip():
+                raise ValueError(f"{path.name}: not a line the sweep writes: {line!r}")
+    return Sweep(commands, recall, forecasting)
+
+
+def _parameters(model: nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)
+
+
+def plot_recall(results: Sequence[RecallResult], *, title: str, kinds: Sequence[str] = KINDS) -> Figure:
+    """Success count over seeds and median held-out NMSE against the lag, one line per kind."""
+    counts = solved_counts(results)
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
+    for kind in kinds:
+        if kind not in counts:
+            continue
+        lags = list(counts[kind])
+        line, = axes[0].plot(lags, [s / n for s, n in counts[kind].values()], "o-", label=kind)
+        medians = [float(torch.tensor([r.test_nmse for r in results if r.kind == kind and r.lag == lag]).median())
+                   for lag in lags]
+        axes[1].plot(lags, medians, "o-", color=line.get_color())
+    axes[0].set(ylabel="fraction of seeds solved (held-out NMSE < 0.1)", ylim=(-0.05, 1.05))
+    axes[1].set(ylabel="median held-out NMSE (1 = knows nothing)", yscale="log")
+    axes[1].axhline(SUCCESS_NMSE, linestyle="--", color="grey", linewidth=1, label="success threshold")
+    for ax in axes:
+        ax.set(xlabel="lag (silent steps)", xscale="log")
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="center right", fontsize=9)
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0, 0.88, 1))
+    return fig

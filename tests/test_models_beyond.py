@@ -1,0 +1,250 @@
+"""The kinds beyond the article (attention, transformer, lru) keep the registry's contract."""
+
+import math
+
+import pytest
+import torch
+
+from sine_lab.attention import CausalTransformer, RelativeSelfAttention, SelfAttentionModel
+from sine_lab.data import delayed_recall, make_windows, sine_series
+from sine_lab.doctor import check_setup
+from sine_lab.lru import LinearRecurrentUnit
+from sine_lab.models import MODEL_KINDS, build_model, forecast
+from sine_lab.training import seed_everything, train
+
+KINDS = ["attention", "transformer", "lru"]
+
+
+def built(kind, seed=0, **config):
+    seed_everything(seed)
+    return build_model(kind, **config)
+
+
+def windows(n=12, window=40):
+    _, s = sine_series(200, step=0.1)
+    x, y = make_windows(s, window)
+    return x[:n], y[:n]
+
+
+def test_the_kinds_are_registered_when_the_package_is_imported():
+    assert {"attention", "transformer", "lru"} <= set(MODEL_KINDS)
+    assert MODEL_KINDS["lru"].build is LinearRecurrentUnit
+
+
+@pytest.mark.parametrize("kind, count", [("attention", 4449), ("transformer", 4657), ("lru", 3329)])
+def test_default_sizes_are_comparable_to_a_32_unit_lstm(kind, count):
+    lstm = sum(p.numel() for p in build_model("lstm", hidden_size=32).parameters())
+    model = built(kind)
+    assert model.parameter_count() == count == sum(p.numel() for p in model.parameters())
+    assert 0.5 * lstm < count < 1.5 * lstm
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_shapes_last_step_and_per_step(kind):
+    x = torch.randn(4, 30, 1)
+    assert built(kind)(x).shape == (4, 1)
+    assert built(kind, per_step=True)(x).shape == (4, 30, 1)
+    outputs, _ = built(kind).run(x)
+    assert outputs.shape == (4, 30, 1)
+
+
+@pytest.mark.parametrize("kind, config", [("attention", {"context": 8}), ("transformer", {"context": 6, "layers": 3}),
+                                          ("lru", {}), ("attention", {"context": 1})])
+def test_a_run_continued_from_its_state_equals_one_long_run(kind, config):
+    model = built(kind, **config)
+    x = torch.randn(3, 57, 1)
+    whole, _ = model.run(x)
+    pieces, state = [], None
+    # Pieces shorter and longer than the buffer, and single steps as in a forecast.
+    for start, stop in [(0, 3), (3, 20), (20, 21), (21, 22), (22, 57)]:
+        out, state = model.run(x[:, start:stop], state)
+        pieces.append(out)
+    assert torch.allclose(torch.cat(pieces, dim=1), whole, atol=2e-5)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_forecast_feeds_predictions_back_like_a_step_by_step_loop(kind):
+    model = built(kind, context=10) if kind != "lru" else built(kind)
+    context = torch.randn(2, 15, 1)
+    with torch.no_grad():
+        generated = forecast(model, context, 6)
+        outputs, _ = model.run(context)
+        sequence = torch.cat([context, outputs[:, -1:]], dim=1)
+        for _ in range(5):
+            sequence = torch.cat([sequence, model.run(sequence)[0][:, -1:]], dim=1)
+    assert generated.shape == (2, 6)
+    assert torch.allclose(generated, sequence[:, 15:, 0], atol=2e-5)
+
+
+def test_window_models_see_exactly_their_receptive_field():
+    # Changing an input further back than the receptive field leaves the last output unchanged;
+    # changing the oldest input inside it does not.
+    for model in [built("attention", context=5), built("transformer", context=4, layers=2)]:
+        field = model.receptive_field
+        x = torch.randn(1, 20, 1)
+        outside, inside = x.clone(), x.clone()
+        outside[0, -field - 1] += 1.0
+        inside[0, -field] += 1.0
+        assert torch.equal(model(outside), model(x))
+        assert not torch.allclose(model(inside), model(x))
+
+
+def test_attention_weights_are_causal_windowed_and_normalised():
+    model = built("attention", heads=2, context=4)
+    (weights,) = model.attention_weights(torch.randn(3, 9, 1))
+    assert weights.shape == (3, 2, 9, 9)
+    assert torch.allclose(weights.sum(-1), torch.ones(3, 2, 9))
+    steps = torch.arange(9)
+    hidden = (steps[None, :] > steps[:, None]) | (steps[None, :] <= steps[:, None] - 4)
+    assert bool((weights[..., hidden] == 0).all())
+    assert len(built("transformer", layers=3).attention_weights(torch.randn(1, 5, 1))) == 3
+
+
+def test_lru_eigenvalues_start_on_the_ring_and_stay_inside_the_unit_circle():
+    model = built("lru", state_size=200, r_min=0.5, r_max=0.9, max_phase=1.0)
+    moduli = model.eigenvalue_moduli()
+    assert moduli.shape == (200,)
+    assert 0.5 - 1e-5 <= float(moduli.min()) and float(moduli.max()) <= 0.9 + 1e-5
+    assert torch.allclose(model.eigenvalues().abs(), moduli)
+    assert 0 < float(model.eigenvalues().angle().min()) and float(model.eigenvalues().angle().max()) <= 1.0
+    # gamma normalisation: |gamma|^2 + |lambda|^2 = 1 at initialisation
+    assert torch.allclose(torch.exp(2 * model.gamma_log) + moduli**2, torch.ones(200), atol=1e-5)
+    with torch.no_grad():
+        model.nu_log.fill_(-30.0)  # any real nu_log keeps |lambda| < 1
+    assert float(model.eigenvalue_moduli().max()) <= 1.0
+    assert model.memory_at_lag(0) == 1.0
+    assert math.isclose(built("lru").memory_at_lag(10), float(built("lru").eigenvalue_moduli().max()) ** 10,
+                        rel_tol=1e-6)
+
+
+def test_lru_state_is_the_linear_recurrence():
+    # The FFT convolution equals the recurrence s_t = λ s_{t-1} + γ B x_t stepped one value at a time.
+    model = built("lru", state_size=4)
+    x = torch.randn(2, 30, 1)
+    _, state = model.run(x)
+    lam = model.eigenvalues()
+    drive = torch.exp(model.gamma_log) * torch.complex(model.B[:, 0], model.B[:, 1])
+    s = torch.zeros(2, 4, dtype=torch.complex64)
+    for t in range(30):
+        s = lam * s + drive * x[:, t]
+    assert torch.allclose(state, s.detach(), atol=1e-5)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_delta_scale_predicts_the_change(kind):
+    plain = built(kind, seed=3)
+    residual = built(kind, seed=3, delta_scale=0.5)
+    x = torch.randn(2, 10, 1)
+    assert torch.allclose(residual(x), x[:, -1] + 0.5 * plain(x), atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_bad_input_gets_a_clear_message(kind):
+    model = built(kind)
+    with pytest.raises(ValueError, match=r"x must be a 3-D tensor \(batch, seq, 1\), got a 2-D"):
+        model(torch.randn(30, 1))
+    with pytest.raises(ValueError, match="last dimension 1"):
+        model(torch.randn(2, 30, 3))
+    with pytest.raises(ValueError, match="at least one time step"):
+        model(torch.randn(2, 0, 1))
+    with pytest.raises(TypeError, match="floating-point"):
+        model(torch.ones(2, 5, 1, dtype=torch.long))
+    _, state = model.run(torch.randn(2, 5, 1))
+    with pytest.raises(ValueError, match="state"):
+        model.run(torch.randn(3, 5, 1), state)
+
+
+def test_bad_settings_get_clear_messages():
+    with pytest.raises(ValueError, match="d_model must be divisible by heads, got d_model=10 and heads=4"):
+        SelfAttentionModel(hidden_size=10, heads=4)
+    with pytest.raises(ValueError, match="context must be >= 1, got 0"):
+        CausalTransformer(context=0)
+    with pytest.raises(ValueError, match="r_min < r_max < 1, got r_min=0.9, r_max=0.5"):
+        LinearRecurrentUnit(r_min=0.9, r_max=0.5)
+    with pytest.raises(ValueError, match="r_max must be <= 1.0"):
+        LinearRecurrentUnit(r_max=1.5)
+    with pytest.raises(TypeError, match="per_step must be a bool"):
+        LinearRecurrentUnit(per_step=1)
+    with pytest.raises(ValueError, match="delta_scale must be > 0.0"):
+        SelfAttentionModel(delta_scale=0)
+    with pytest.raises(ValueError, match="kind must be one of .*'lru'"):
+        build_model("mamba")
+    with pytest.raises(TypeError, match="burst_attention needs a window model"):
+        from sine_lab.studies.beyond import burst_attention
+
+        burst_attention(built("lru"), torch.randn(1, 8, 1))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_kind_and_config_rebuild_the_exact_model(tmp_path, kind):
+    # What a checkpoint stores (kind, config, weights) gives back identical outputs.
+    model = built(kind, seed=4, delta_scale=0.2)
+    x, y = windows()
+    train(model, x, y, epochs=2, lr=0.01, seed=4)
+    torch.save({"kind": model.kind, "config": model.config, "state": model.state_dict()}, tmp_path / "m.pt")
+    saved = torch.load(tmp_path / "m.pt")
+    loaded = build_model(saved["kind"], **saved["config"])
+    loaded.load_state_dict(saved["state"])
+    assert torch.equal(loaded(x), model(x))
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_the_doctor_passes_a_correct_setup_and_flags_a_buggy_one(kind):
+    model = built(kind)
+    x, y = windows()
+    assert check_setup(model, x, y).ok, check_setup(model, x, y)
+    broadcast = check_setup(model, x, y[:, 0])  # target (batch,) against prediction (batch, 1)
+    assert "broadcast_in_loss" in broadcast.codes and not broadcast.ok
+    unbatched = check_setup(model, x[0], y[0])  # one (seq, 1) series: no batch axis
+    assert not unbatched.ok
+    assert "forward_error" in unbatched.codes
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_training_is_deterministic_under_a_seed(kind):
+    x, y = delayed_recall(32, 10, seed=1)
+
+    def run():
+        model = built(kind, seed=7, context=15) if kind != "lru" else built(kind, seed=7)
+        history = train(model, x, y, epochs=3, lr=0.01, batch_size=8, seed=7)
+        return history.loss, model(x)
+
+    (loss_a, out_a), (loss_b, out_b) = run(), run()
+    assert loss_a == loss_b
+    assert torch.equal(out_a, out_b)
+
+
+def test_relative_attention_ignores_absolute_position():
+    # The same window of values gives the same output wherever it lies in time.
+    layer = RelativeSelfAttention(8, 2, context=4)
+    h = torch.randn(1, 12, 8)
+    out, _ = layer(h)
+    shifted, _ = layer(h[:, 5:])
+    assert torch.allclose(out[:, -3:], shifted[:, -3:], atol=1e-6)
+
+
+def test_sweep_logs_read_back_what_the_script_printed(tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    import sine_lab.studies.beyond as beyond
+
+    monkeypatch.setattr(beyond, "RESULTS", tmp_path)
+    recall = beyond.RecallResult("lru", 20, 1, 0.01234, 8, 0.31, 3329, {"gradient_at_lag": 0.75, "memory_after": 0.8})
+    failed = beyond.RecallResult("rnn", 50, 0, 1.0189, 50, 1.0, 1153, {"gradient_at_lag": 4.89e-11})
+    fit = beyond.ForecastResult("attention", 20.0, 2, 1.2e-9, 5.4e-7, 6.5, 0.352, 4449)
+    lines = ["# python scripts/beyond_sweep.py --name s", *map(beyond.format_recall, (recall, failed)),
+             beyond.format_forecast(fit)]
+    (tmp_path / "s.log").write_text("\n".join(lines) + "\n")
+    sweep = beyond.load_sweep("s")
+    assert sweep.commands == ["python scripts/beyond_sweep.py --name s"]
+    assert sweep.recall == [replace(recall, test_nmse=0.0123, cpu_seconds=0.3), failed]  # to the printed digits
+    assert [r.success for r in sweep.recall] == [True, False]
+    assert sweep.forecast == [fit]
+    (tmp_path / "bad.log").write_text(lines[1].replace("(ok)", "(fail)") + "\n")
+    with pytest.raises(ValueError, match="verdict disagrees with the NMSE"):
+        beyond.load_sweep("bad")
+    (tmp_path / "odd.log").write_text("Epoch 1, loss 0.3\n")
+    with pytest.raises(ValueError, match="not a line the sweep writes"):
+        beyond.load_sweep("odd")
+    with pytest.raises(FileNotFoundError, match="no sweep log named 'missing'.*'bad', 'odd', 's'"):
+        beyond.load_sweep("missing")
