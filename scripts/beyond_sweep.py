@@ -22,8 +22,16 @@ import sys
 
 import torch
 
-from sine_lab.studies.beyond import (KINDS, RESULTS, format_forecast, format_recall, load_sweep, run_forecast_trial,
-                                     run_recall_trial, solved_counts)
+from sine_lab.studies.beyond import (
+    KINDS,
+    RESULTS,
+    format_forecast,
+    format_recall,
+    load_sweep,
+    run_forecast_trial,
+    run_recall_trial,
+    solved_counts,
+)
 
 
 def main() -> None:

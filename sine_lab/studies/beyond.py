@@ -24,11 +24,11 @@ from torch import Tensor
 
 from ..arguments import check_choice, check_float, check_int
 from ..attention import WindowModel
-from ..callbacks import OnEpochEnd
 from ..bench import OBSERVED, free_run_mse, make_task
-from ..forecasting import ForecastSettings, fit, one_step_mse
+from ..callbacks import OnEpochEnd
 from ..data import delayed_recall
 from ..diagnostics import jacobian_norms_vs_lag
+from ..forecasting import ForecastSettings, fit, one_step_mse
 from ..lru import LinearRecurrentUnit
 from ..models import MODEL_KINDS, SequenceModel, build_model, forecast
 from ..training import seed_everything, train
