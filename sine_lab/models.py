@@ -63,7 +63,7 @@ class ArticleSimpleRNN(nn.Module):
     """
 
     def __init__(self, input_size, hidden_size, output_size):
-        super().__init__()
+        super(ArticleSimpleRNN, self).__init__()
         self.rnn = nn.RNN(input_size, hidden_size)
         self.linear = nn.Linear(hidden_size, output_size)
 
@@ -80,7 +80,7 @@ class ArticleLSTM(nn.Module):
     """
 
     def __init__(self, input_size, hidden_size, output_size):
-        super().__init__()
+        super(ArticleLSTM, self).__init__()
         self.lstm = nn.LSTM(input_size, hidden_size)
         self.linear = nn.Linear(hidden_size, output_size)
 
@@ -99,7 +99,7 @@ class ArticleDeepLSTM(nn.Module):
     """
 
     def __init__(self, input_size, hidden_size, output_size, num_layers):
-        super().__init__()
+        super(ArticleDeepLSTM, self).__init__()
         self.lstm = nn.LSTM(input_size, hidden_size, num_layers=num_layers, batch_first=True)
         self.linear = nn.Linear(hidden_size, output_size)
 
