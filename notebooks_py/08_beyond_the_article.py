@@ -1,0 +1,447 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 08 · Beyond the article: does attention help, and where?
+#
+# The article ends by recommending *attention mechanisms and Transformer networks* for long-range
+# dependencies. Every other claim of the article has been tested in chapters 01–07; this chapter tests
+# this one, on the same tasks, next to the article's recurrent cells (RNN, LSTM, GRU) and a model from
+# the research that revived recurrences since: the **Linear Recurrent Unit** (LRU; Orvieto et al. 2023,
+# *Resurrecting Recurrent Neural Networks for Long Sequences*).
+#
+# We measure, with 3 seeds per point:
+#
+# 1. **forecasting** the benchmark's sine (one-step and 1000-step free run), at period 20 and on a slow wave (period 100);
+# 2. **delayed recall** (chapter 07's task) at lags 20, 50, 100, 200 and, for the cheap LRU, 500;
+# 3. **why** each model solves a lag or not: where attention looks, the LRU's eigenvalue moduli, the recurrent cells' gradient at the lag;
+# 4. **cost**: parameters, training time, time per forecast step;
+#
+# and end with a verdict table. The full sweep takes longer than CI allows, so
+# `scripts/beyond_sweep.py` runs it and this chapter reads what it wrote; a few of its runs are repeated
+# live below, with the same functions, to check that the stored numbers reproduce.
+
+# %%
+# %matplotlib inline
+import matplotlib.pyplot as plt
+import torch
+
+from sine_lab.bench import OBSERVED, make_task
+from sine_lab.data import delayed_recall
+from sine_lab.models import MODEL_KINDS, build_model
+from sine_lab.studies.beyond import (
+    BURST,
+    FORECAST_HIDDEN,
+    KINDS,
+    burst_attention,
+    forecast_step_seconds,
+    load_sweep,
+    plot_recall,
+    recall_model,
+    run_forecast_trial,
+    run_recall_trial,
+    solved_counts,
+)
+from sine_lab.training import seed_everything
+
+# One thread: faster for these small models on a shared machine; results do not depend on it.
+torch.set_num_threads(1)
+# The full sweep ran as several commands in parallel; each wrote the log named here (commands printed).
+recall_sweep = load_sweep("beyond_recall_a", "beyond_recall_att200_s1", "beyond_recall_att200_s2", "beyond_recall_b",
+                          "beyond_recall_lru")
+forecast_sweep = load_sweep("beyond_forecast", "beyond_forecast_p100a", "beyond_forecast_p100_lru")
+print("\n".join(recall_sweep.commands + forecast_sweep.commands))
+
+
+# %% [markdown]
+# ## 1. The contenders
+#
+# All six are registered kinds (`sine_lab.models.MODEL_KINDS`) and keep the same contract — input
+# `(batch, seq, 1)`; `run(x, state)` returns per-step outputs and a state that a later call continues
+# from — so the same training loop, `forecast` and benchmark code run them all.
+#
+# - `rnn`, `lstm`, `gru`: PyTorch's cells, 32 units, linear head (the state is the hidden vector).
+# - `attention`: **one** causal self-attention layer (4 heads, width 32) over a window of past values, linear
+#   head — the smallest model that attends. Position enters as a learned bias per head and *distance*
+#   (relative position), started as ALiBi's recency slopes; its state is the buffer of recent inputs.
+# - `transformer`: a small causal Transformer encoder — 2 pre-norm blocks (2 heads, width 16, GELU feed-forward
+#   of 32) with the same relative positions.
+# - `lru`: 32 complex modes `s_t = λ ⊙ s_{t−1} + γ ⊙ B x_t` with `|λ| = exp(−exp(ν))` (always < 1), started on
+#   the ring `0.9 ≤ |λ| ≤ 0.999`, then `Re(C s_t) + D x_t` and a 2-layer GELU readout.
+#
+# Sizes are matched to the 32-unit LSTM (±50 %); the window models' position biases grow with their window.
+
+# %%
+# NBVAL_CHECK_OUTPUT
+def parameters(model):
+    return sum(p.numel() for p in model.parameters())
+
+sizes = {kind: parameters(build_model(kind, hidden_size=FORECAST_HIDDEN.get(kind, 32))) for kind in KINDS}
+for kind in KINDS:
+    print(f"{kind:12s} {sizes[kind]:6,d} parameters   {MODEL_KINDS[kind].summary}")
+assert all(0.5 * sizes["lstm"] <= sizes[kind] <= 1.5 * sizes["lstm"] for kind in ("gru", "attention", "transformer", "lru"))
+
+# %% [markdown]
+# ## 2. Forecasting the benchmark's sine
+#
+# The benchmark task (`sine_lab.bench.make_task`): 97 training series `sin((n + shift)/period)`,
+# 3 test series; a model sees 999 values of a test series, then free-runs 1000 steps. **Recipe, for every
+# kind alike:** the benchmark's teacher-forced stages — the model predicts the change per step (scaled
+# by the spread of the training differences); 150 mini-batch Adam steps (batches of 32 chunks of 120
+# steps, one-cycle learning rate up to 5·10⁻³, clipping at 1), then 8 full-batch L-BFGS steps validated
+# on the later stretch `n ≥ 800` of the training series. Its third stage, a 200-step rollout loss, is
+# **left out**: it costs the window models 20–80× more per step than a recurrent cell (they re-read their
+# window every step), more than this comparison could afford for all kinds. So the recurrent cells'
+# free runs here are worse than the README's benchmark, which trains with that stage.
+
+# %%
+forecast_runs = forecast_sweep.forecast
+PERIODS = sorted({f.period for f in forecast_runs})
+
+def runs(kind, period):
+    return [f for f in forecast_runs if f.kind == kind and f.period == period]
+
+def median(values):
+    return float(torch.tensor(values, dtype=torch.float64).median())
+
+print(f"{'kind':12s}{'period':>7s}{'seeds':>6s}{'one-step MSE (median, worst)':>30s}{'free-run MSE (median, worst)':>30s}")
+for period in PERIODS:
+    for kind in KINDS:
+        r = runs(kind, period)
+        if not r:
+            print(f"{kind:12s}{period:7g}{0:6d}   (not finished when this chapter was executed)")
+            continue
+        one, free = [f.one_step_mse for f in r], [f.free_run_mse for f in r]
+        print(f"{kind:12s}{period:7g}{len(r):6d}{median(one):15.2e}{max(one):15.2e}{median(free):15.2e}{max(free):15.2e}")
+
+# %%
+kinds_by_free_run = {period: sorted(KINDS, key=lambda k: median([f.free_run_mse for f in runs(k, period)])) for period in PERIODS}
+fig, axes = plt.subplots(1, 2, figsize=(13, 4.2), sharey=True)
+for ax, metric, label in [(axes[0], "one_step_mse", "one-step MSE (teacher forced)"), (axes[1], "free_run_mse", "1000-step free-run MSE")]:
+    for offset, period in zip((-0.15, 0.15), PERIODS):
+        for i, kind in enumerate(KINDS):
+            values = [getattr(f, metric) for f in runs(kind, period)] or [float("nan")]
+            ax.scatter([i + offset] * len(values), values, color="C0" if period == PERIODS[0] else "C1",
+                       label=f"period {period:g}" if i == 0 else None, s=25)
+    ax.set(xticks=range(len(KINDS)), xticklabels=KINDS, yscale="log", ylabel=label, title=label + ", each dot a seed")
+axes[1].legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+fig.suptitle("Forecasting the benchmark sine, same teacher-forced recipe for every kind (3 seeds each)")
+fig.tight_layout()
+plt.show()
+
+# %% [markdown]
+# **What the table and figure show.** At period 20 every kind, in every seed, predicts one step ahead with an
+# MSE at or below the benchmark's target of 10⁻⁶: one-step prediction of a sine needs no attention (chapter 04: a
+# 2-input linear regression does it exactly). Free running is where the kinds differ. With this
+# teacher-forced recipe the window models have the lowest *median* 1000-step error at period 20 (attention
+# and Transformer below every recurrent cell's median), yet one seed of each misses the target of 10⁻⁴ that
+# all three LSTM seeds meet. The tanh RNN and the LRU drift furthest: a window model predicts from the last
+# values it saw and has no internal state to drift, while the LRU's slow modes — its strength for memory —
+# carry every error along. On the slow wave (period 100) no run of a recurrent cell meets the free-run target and one LRU seed of three does. **Not measured:** attention and the Transformer at
+# period 100 — their training there (chunks of 280 steps) did not finish a single seed in the time this
+# chapter's sweep had on a shared machine, and the GRU finished one seed of three (the counts are printed;
+# `scripts/beyond_sweep.py --lags --periods 100` runs them). So on the slow wave this chapter cannot say
+# whether attention helps.
+
+# %%
+from sine_lab.bench import TARGETS
+
+free = {period: {kind: median([f.free_run_mse for f in runs(kind, period)]) for kind in KINDS if runs(kind, period)}
+        for period in PERIODS}
+# Period 20: one step ahead, every kind and every seed meets the benchmark's target.
+assert all(f.one_step_mse <= TARGETS["one_step_mse"] for f in forecast_runs if f.period == 20.0)
+# Free running at period 20: the window models have the lowest median errors ...
+assert max(free[20.0]["attention"], free[20.0]["transformer"]) < min(free[20.0][c] for c in ("rnn", "lstm", "gru"))
+# ... but one seed of each misses the 1e-4 target that every LSTM seed meets; the LRU drifts furthest.
+for kind in ("attention", "transformer"):
+    assert sum(f.free_run_mse > TARGETS["free_run_mse"] for f in runs(kind, 20.0)) == 1
+assert all(f.free_run_mse <= TARGETS["free_run_mse"] for f in runs("lstm", 20.0))
+assert free[20.0]["lru"] > 100 * free[20.0]["lstm"]
+# Period 100: fewer seeds finished for some kinds (printed); no cell run meets the free-run target, one LRU run does.
+CELLS = ("rnn", "lstm", "gru")
+print("seeds run at period 100:", {kind: len(runs(kind, 100.0)) for kind in KINDS})
+assert not any(f.free_run_mse <= TARGETS["free_run_mse"] for f in forecast_runs if f.period == 100.0 and f.kind in CELLS)
+assert sum(f.free_run_mse <= TARGETS["free_run_mse"] for f in runs("lru", 100.0)) == 1
+
+# %% [markdown]
+# ### A spot check: one stored forecasting run, repeated here
+#
+# The same function the script ran, the same seed; on another machine the last digits can differ, so
+# we require the same order of magnitude, not identical numbers.
+
+# %%
+SPOT_KIND, SPOT_PERIOD = "attention", 20.0
+spot_model, spot = run_forecast_trial(SPOT_KIND, SPOT_PERIOD, 0)
+stored = next(f for f in forecast_runs if (f.kind, f.period, f.seed) == (SPOT_KIND, SPOT_PERIOD, 0))
+print(f"{SPOT_KIND}, period {SPOT_PERIOD:g}, seed 0: one-step {spot.one_step_mse:.2e} (stored {stored.one_step_mse:.2e}), "
+      f"free run {spot.free_run_mse:.2e} (stored {stored.free_run_mse:.2e})")
+assert abs(torch.log10(torch.tensor(spot.one_step_mse / stored.one_step_mse))) < 1
+assert abs(torch.log10(torch.tensor(spot.free_run_mse / stored.free_run_mse))) < 1
+
+# %% [markdown]
+# ## 3. Delayed recall: which models hold a value for `k` steps?
+#
+# Chapter 07's task: a 5-step sine burst of amplitude `a ~ U(−1, 1)`, then `k` zeros; the model must output
+# `a` at the last step; a run succeeds if its held-out normalised error (NMSE) is below 0.1. **Recipe, for
+# every kind alike (chapter 07's):** 256 training sequences, Adam (learning rate 5·10⁻³, batches of 64) for
+# at most 50 epochs, stopping once the training loss is below 1 % of the variance; scored on 256 fresh
+# sequences. The window models get a window of the whole sequence (`5 + k` steps) — with a shorter one the
+# burst would simply be out of sight. The recurrent cells have 32 units, the LRU its defaults.
+
+# %%
+recall_runs = recall_sweep.recall
+counts = solved_counts(recall_runs)
+LAGS = sorted({r.lag for r in recall_runs})
+print("seeds solved of seeds run" + " " * 3 + "".join(f"{'k=' + str(lag):>8s}" for lag in LAGS))
+for kind in KINDS:
+    print(f"{kind:28s}" + "".join(f"{'%d/%d' % counts[kind][lag] if lag in counts[kind] else '–':>8s}" for lag in LAGS))
+figure = plot_recall(recall_runs, title="Delayed recall: the recurrent cells fail from k = 50; attention, the Transformer and the LRU succeed in most seeds")
+plt.show()
+
+# %%
+CELLS, NEW = ("rnn", "lstm", "gru"), ("attention", "transformer", "lru")
+def solved_at(kind, lag):
+    return counts[kind][lag][0]
+# The article's cells: the RNN and GRU solve k = 20 in every seed, PyTorch's default LSTM in none (chapter 07's
+# finding), and from k = 50 on no seed of any cell succeeds.
+assert counts["rnn"][20] == counts["gru"][20] == (3, 3) and counts["lstm"][20] == (0, 3)
+assert all(solved_at(cell, lag) == 0 for cell in CELLS for lag in counts[cell] if lag >= 50)
+# The recommendation and the LRU: at least two thirds of the seeds run, at every lag each was run at,
+# up to k = 200 (the LRU also at 500).
+assert all(s >= 2 * n / 3 for kind in NEW for s, n in counts[kind].values())
+assert max(counts["lru"]) >= 500 and max(counts["attention"]) == max(counts["transformer"]) == 200
+print("seeds run per point, where fewer than 3:", {(k, lag): n for k in NEW for lag, (s, n) in counts[k].items() if n < 3})
+failures = [(r.kind, r.lag, r.seed, round(r.test_nmse, 3)) for r in recall_runs if r.kind in NEW and not r.success]
+print("runs of attention / transformer / LRU that missed (kind, k, seed, NMSE):", failures)
+
+# %% [markdown]
+# ### A spot check, and the trained models we look inside next
+
+# %%
+spot_recall = {}
+for kind, lag in [("rnn", 50), ("attention", 100), ("lru", 200)]:
+    model, result = run_recall_trial(kind, lag, 0)
+    stored = next(r for r in recall_runs if (r.kind, r.lag, r.seed) == (kind, lag, 0))
+    spot_recall[kind] = (model, result)
+    print(f"{kind:10s} k = {lag:3d}, seed 0: NMSE {result.test_nmse:.4f} (stored {stored.test_nmse:.4f}), "
+          f"{'solved' if result.success else 'failed'} (stored: {'solved' if stored.success else 'failed'})")
+    assert result.success == stored.success
+
+# %% [markdown]
+# ## 4. Why: the evidence inside the models
+#
+# **Attention reads the burst directly.** The last step's query scores every step of its window; a
+# value `k` steps back is one hop away whatever `k` is, so no gradient has to survive `k` multiplications.
+# Below, where the trained attention layer looks from the last step (k = 100), per head.
+
+# %%
+attention_model, attention_result = spot_recall["attention"]
+x_look, y_look = delayed_recall(256, 100, seed=10_000)
+(weights,) = attention_model.attention_weights(x_look)
+last = weights[:, :, -1, :].mean(0)  # (heads, seq): mean over held-out sequences
+fig, ax = plt.subplots(figsize=(10, 3.8))
+for head in range(last.shape[0]):
+    ax.plot(last[head], label=f"head {head}")
+ax.axvspan(-0.5, BURST - 0.5, color="orange", alpha=0.25, label="the burst (steps 0–4)")
+ax.axhline(1 / x_look.shape[1], color="grey", linestyle="--", linewidth=1, label="uniform attention")
+ax.set(xlabel="key step (0 = first input; the query is the last step, 104)", ylabel="attention weight (mean over sequences)",
+       yscale="log", title="From the answer step, the trained attention layer looks at the burst, 100 steps back")
+ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
+fig.tight_layout()
+plt.show()
+burst_ratio = burst_attention(attention_model, x_look)
+print(f"most attentive head: {burst_ratio:.1f}x the uniform share of attention on the 5 burst steps")
+
+# %%
+for kind in ("attention", "transformer"):
+    ratios = [r.evidence["burst_attention"] for r in recall_runs if r.kind == kind]
+    print(f"{kind}: over its {len(ratios)} runs of the sweep, the most attentive head gives the burst "
+          f"{min(ratios):.1f}x to {max(ratios):.1f}x its uniform share")
+attention_ratios = [r.evidence["burst_attention"] for r in recall_runs if r.kind == "attention"]
+assert attention_result.success and burst_ratio > 3
+assert min(attention_ratios) > 2
+
+# %% [markdown]
+# **The LRU keeps the burst because its eigenvalues sit next to the unit circle.** A mode with modulus
+# `|λ|` keeps `|λ|^k` of a value after `k` steps, and the gradient back to it is scaled by the same factor
+# (the recurrence is linear and diagonal). Started on the ring 0.9–0.999, the best-kept mode holds
+# `0.999^k` — 0.82 at k = 200 — so nothing vanishes, and training leaves the moduli near 1.
+
+# %%
+lru_model, lru_result = spot_recall["lru"]
+seed_everything(0)
+lru_initial = recall_model("lru", 200)
+fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
+circle = torch.linspace(0, 2 * torch.pi, 400)
+axes[0].plot(torch.cos(circle), torch.sin(circle), color="grey", linewidth=1, label="unit circle")
+for model, label in [(lru_initial, "at initialisation"), (lru_model, "after training (k = 200)")]:
+    eig = model.eigenvalues()
+    axes[0].scatter(eig.real, eig.imag, s=14, label=label)
+axes[0].set(xlabel="Re λ", ylabel="Im λ", aspect="equal", title="LRU eigenvalues stay just inside the unit circle")
+axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
+lags = torch.arange(0, 1001)
+for model, label in [(lru_initial, "at initialisation"), (lru_model, "after training (k = 200)")]:
+    axes[1].semilogy(lags, [model.memory_at_lag(int(k)) for k in lags], label=label)
+axes[1].set(xlabel="lag k (steps)", ylabel="max |λ|^k (kept fraction, gradient scale)",
+            title="What the best-kept mode still holds after k steps")
+axes[1].legend(loc="lower left")
+fig.tight_layout()
+plt.show()
+print(f"largest modulus: {float(lru_initial.eigenvalue_moduli().max()):.4f} at initialisation, "
+      f"{float(lru_model.eigenvalue_moduli().max()):.4f} after training; kept after 200 steps: {lru_model.memory_at_lag(200):.3f}")
+
+# %%
+lru_runs = [r for r in recall_runs if r.kind == "lru"]
+kept = {r.lag: [] for r in lru_runs}
+for r in lru_runs:
+    kept[r.lag].append(r.evidence["memory_after"])
+for lag, values in kept.items():
+    print(f"LRU, k = {lag:4d}: best-kept mode holds {min(values):.3f} to {max(values):.3f} of the burst after training "
+          f"(at initialisation {min(r.evidence['gradient_at_lag'] for r in lru_runs if r.lag == lag):.3f} or more)")
+assert lru_result.success and lru_model.memory_at_lag(200) > 0.1
+assert float(lru_model.eigenvalue_moduli().max()) < 1.0
+assert all(r.evidence["gradient_at_lag"] > 1e-3 and r.evidence["memory_after"] > 1e-3 for r in lru_runs)
+
+# %% [markdown]
+# **The recurrent cells fail where their gradient to the burst has vanished** — chapter 07's finding,
+# here with 32 units: `‖∂h_T/∂h_{T−k}‖` at initialisation, for every cell run of the sweep.
+
+# %%
+cell_runs = [r for r in recall_runs if r.kind in CELLS]
+vanished = [r for r in cell_runs if r.evidence["gradient_at_lag"] < 1e-6]
+print(f"{len(vanished)} of {len(cell_runs)} cell runs started with ‖∂h_T/∂h_(T−k)‖ < 1e-6; "
+      f"{sum(r.success for r in vanished)} of them succeeded")
+for lag in LAGS:
+    norms = [r.evidence["gradient_at_lag"] for r in cell_runs if r.lag == lag]
+    if norms:
+        print(f"k = {lag:4d}: cells' ‖∂h_T/∂h_(T−k)‖ at initialisation {min(norms):.1e} to {max(norms):.1e}")
+assert vanished and not any(r.success for r in vanished)
+assert all(r.evidence["gradient_at_lag"] < 1e-6 for r in cell_runs if r.lag >= 50)
+
+
+# %% [markdown]
+# ## 5. Cost
+#
+# Parameters, training time and time per forecast step (CPU seconds of one process with one torch thread,
+# so they compare across kinds although other jobs shared the machine; the sweep's are stored, the
+# per-step times below are also measured live on untrained models).
+
+# %%
+def stored_median(kind, field, **where):
+    rows = [r for r in (recall_runs if "lag" in where else forecast_runs)
+            if r.kind == kind and all(getattr(r, k) == v for k, v in where.items())]
+    return median([getattr(r, field) for r in rows]) if rows else float("nan")
+
+context = make_task(20.0, seed=0).test[:, :OBSERVED, None]
+live_ms = {}
+for kind in KINDS:
+    seed_everything(0)
+    live_ms[kind] = 1e3 * forecast_step_seconds(build_model(kind, hidden_size=FORECAST_HIDDEN.get(kind, 32)), context, 300)
+print(f"{'kind':12s}{'params':>8s}{'train CPU s':>13s}{'train CPU s':>13s}{'train CPU s':>13s}{'ms/step':>9s}{'ms/step':>9s}")
+print(f"{'':12s}{'':8s}{'forecast p20':>13s}{'recall k=20':>13s}{'recall k=200':>13s}{'stored':>9s}{'live':>9s}")
+for kind in KINDS:
+    print(f"{kind:12s}{sizes[kind]:8,d}{stored_median(kind, 'cpu_seconds', period=20.0):13.1f}"
+          f"{stored_median(kind, 'cpu_seconds', lag=20):13.1f}{stored_median(kind, 'cpu_seconds', lag=200):13.1f}"
+          f"{stored_median(kind, 'step_ms', period=20.0):9.3f}{live_ms[kind]:9.3f}")
+
+# %%
+# Per forecast step the window models re-read their whole window (the Transformer: 2 layers x 31 steps);
+# a recurrent cell or the LRU updates one state vector.
+assert stored_median("transformer", "step_ms", period=20.0) > 3 * stored_median("lstm", "step_ms", period=20.0)
+assert live_ms["transformer"] > 2 * live_ms["lstm"]
+# Training on long sequences: attention's cost grows with the square of the window; the LRU's (an FFT) barely.
+assert stored_median("lru", "cpu_seconds", lag=200) < stored_median("transformer", "cpu_seconds", lag=200) / 3
+assert stored_median("lru", "cpu_seconds", lag=200) < stored_median("attention", "cpu_seconds", lag=200) / 3
+
+# %% [markdown]
+# ## 6. Verdict: where the article's recommendation is right, and where it is not needed
+
+# %%
+from sine_lab.bench import TARGETS
+
+
+def forecast_met(field, target, period):
+    return lambda kind: (sum(getattr(f, field) <= target for f in runs(kind, period)), len(runs(kind, period)))
+
+def recall_met(low, high):
+    def met(kind):
+        rows = [r for r in recall_runs if r.kind == kind and low <= r.lag <= high]
+        return (sum(r.success for r in rows), len(rows))
+    return met
+
+TASKS = {}
+for period in PERIODS:
+    TASKS[f"one-step MSE ≤ {TARGETS['one_step_mse']:g}, period {period:g}"] = forecast_met("one_step_mse", TARGETS["one_step_mse"], period)
+    TASKS[f"free run MSE ≤ {TARGETS['free_run_mse']:g}, period {period:g}"] = forecast_met("free_run_mse", TARGETS["free_run_mse"], period)
+TASKS["recall, k = 20"] = recall_met(20, 20)
+TASKS["recall, k = 50 to 200"] = recall_met(50, 200)
+TASKS["recall, k = 500"] = recall_met(500, 500)
+
+def verdict(met):
+    # "all" = every seed of every point; a kind that was not run at these lags counts as untested.
+    solves = {kind for kind in KINDS if met(kind)[1] and met(kind)[0] == met(kind)[1]}
+    mostly = {kind for kind in KINDS if met(kind)[1] and met(kind)[0] >= 2 * met(kind)[1] / 3}
+    if solves & set(CELLS):
+        return "not needed: solved by " + ", ".join(sorted(solves & set(CELLS)))
+    if mostly & {"attention", "transformer"}:
+        also = " (so does the LRU)" if "lru" in mostly else " (the LRU does not)" if met("lru")[1] else ""
+        return "right: only " + " and ".join(sorted(mostly & {"attention", "transformer"})) + " of the article's options" + also
+    untested = "" if met("attention")[1] or met("transformer")[1] else "attention untested here; "
+    if "lru" in mostly:
+        return untested + "the LRU solves it"
+    return untested + "open: no kind run solves it in 2 of 3 seeds"
+
+verdicts = {task: verdict(met) for task, met in TASKS.items()}
+print(f"{'task (seeds meeting it / run)':34s}" + "".join(f"{kind:>12s}" for kind in KINDS) + "   verdict on attention / Transformers")
+for task, met in TASKS.items():
+    cells_text = "".join(f"{'%d/%d' % met(kind) if met(kind)[1] else '–':>12s}" for kind in KINDS)
+    print(f"{task:34s}{cells_text}   {verdicts[task]}")
+assert verdicts["one-step MSE ≤ 1e-06, period 20"].startswith("not needed")
+assert verdicts["free run MSE ≤ 0.0001, period 20"].startswith("not needed")
+assert verdicts["recall, k = 20"].startswith("not needed")
+assert verdicts["recall, k = 50 to 200"].startswith("right") and TASKS["recall, k = 50 to 200"]("lru") == (9, 9)
+
+# %% [markdown]
+# **Where the article's recommendation is right, and where it is not needed** (from the table above; each
+# entry counts seeds meeting the task over seeds run, over all lags of the row for recall):
+#
+# - **Not needed for short memory.** One-step prediction at period 20 is met by every kind in every seed
+#   (at period 100 by the LRU in 3 of 3, the GRU in its one seed, RNN and LSTM in 2 of 3), and recall at
+#   k = 20 by the plain RNN and the GRU in every seed. A sine's next value depends on its last two (chapter 04).
+# - **Free running a sine:** the benchmark's target is met by a recurrent cell (the LSTM, every seed at period
+#   20); attention and the Transformer have lower median errors but miss the target in one seed of three, so
+#   attention is not what makes free running work (the README's benchmark shows the recurrent cells reaching it
+#   with a rollout stage). On the slow wave no kind that was run meets it; attention was not measured there.
+# - **Right for long memory — but not the only answer.** From k = 50 to 200 no seed of any of the article's
+#   cells succeeds, while attention (7 of 9 runs) and the Transformer (8 of 8 that finished) solve it: the
+#   burst is one attention hop away whatever the lag. The LRU solves the same lags in 9 of 9 runs, and
+#   k = 500 in 2 of 3 (attention was not run there), at a fraction of the training cost (4 CPU s at k = 200
+#   against the Transformer's 24 and attention's 60), because a linear recurrence with eigenvalues near the unit circle neither forgets nor
+#   vanishes. Recurrence itself was never the problem; the *nonlinear, contracting* recurrence of the default
+#   cells is (chapter 07 showed that orthogonal initialisation also rescues the RNN to k = 100).
+
+# %% [markdown]
+# ## Try this
+#
+# 1. Give the attention model a window shorter than the lag (`run_recall_trial` builds it with
+#    `recall_model`; build your own with `build_model("attention", context=50)` and train it at k = 100 with
+#    `sine_lab.training.train`). What NMSE do you expect, and why is that not a failure of attention?
+# 2. Start the LRU's eigenvalues on a ring far from the unit circle (`build_model("lru", r_min=0.5, r_max=0.8)`)
+#    and train it at k = 200. Compare `memory_at_lag(200)` before and after training with the run above.
+# 3. Add the benchmark's rollout stage back for one window model (`run_forecast_trial("attention", 20.0, 0,
+#    recipe=sine_lab.forecasting.ForecastSettings())`) and time it against the LSTM's: is the better free run worth the cost?
+# 4. Register a kind of your own (`sine_lab.models.register_model_kind`) — a dilated causal convolution, say —
+#    and add it to `KINDS` in a copy of this chapter.
+#
+# **Next:** [Chapter 09 — the playground](09_playground.ipynb) · Previous: [Chapter 07](07_when_memory_matters.ipynb).
