@@ -76,7 +76,8 @@ def main() -> None:
         all_lags = sorted({r.lag for r in sweep.recall})
         print(f"{'kind':12s}" + "".join(f"{'k=' + str(lag):>9s}" for lag in all_lags))
         for kind, by_lag in counts.items():
-            print(f"{kind:12s}" + "".join(f"{'%d/%d' % by_lag[lag] if lag in by_lag else '-':>9s}" for lag in all_lags))
+            cells = (f"{by_lag[lag][0]:d}/{by_lag[lag][1]:d}" if lag in by_lag else "-" for lag in all_lags)
+            print(f"{kind:12s}" + "".join(f"{cell:>9s}" for cell in cells))
     if sweep.forecast:
         print("\nForecasting: median over seeds")
         print(f"{'kind':12s}{'period':>7s}{'params':>8s}{'one-step':>11s}{'free run':>11s}{'CPU s':>8s}{'ms/step':>9s}")

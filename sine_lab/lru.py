@@ -23,7 +23,8 @@ from .stepwise import StepwiseModel
 __all__ = ["LinearRecurrentUnit"]
 
 
-@register_model_kind("lru", "linear recurrent unit: diagonal complex linear recurrence, nonlinear readout (Orvieto et al. 2023)")
+@register_model_kind("lru", "linear recurrent unit: diagonal complex linear recurrence, "
+                            "nonlinear readout (Orvieto et al. 2023)")
 class LinearRecurrentUnit(StepwiseModel):
     """An LRU layer on a one-value input with a two-layer MLP readout.
 
@@ -98,8 +99,12 @@ class LinearRecurrentUnit(StepwiseModel):
     def _check_state(self, state: object, batch: int) -> None:
         expected = (batch, self.state_size)
         if not isinstance(state, Tensor) or not state.is_complex() or tuple(state.shape) != expected:
-            got = f"{state.dtype} tensor of shape {tuple(state.shape)}" if isinstance(state, Tensor) else type(state).__name__
-            raise ValueError(f"state of an lru must be a complex tensor of shape (batch, state_size) = {expected}, got {got}")
+            if isinstance(state, Tensor):
+                got = f"{state.dtype} tensor of shape {tuple(state.shape)}"
+            else:
+                got = type(state).__name__
+            raise ValueError(f"state of an lru must be a complex tensor of shape (batch, state_size) = {expected}, "
+                             f"got {got}")
 
     def _run(self, x: Tensor, state: Tensor | None) -> tuple[Tensor, Tensor]:
         seq = x.shape[1]

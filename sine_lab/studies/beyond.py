@@ -253,12 +253,14 @@ def format_recall(result: RecallResult) -> str:
     """One line of the sweep's log, as :func:`load_sweep` reads it back."""
     evidence = ", ".join(f"{k} {v:.3g}" for k, v in result.evidence.items())
     return (f"recall {result.kind:12s} lag {result.lag:4d} seed {result.seed}: NMSE {result.test_nmse:.4f} "
-            f"({'ok' if result.success else 'fail'}), {result.epochs} epochs, {result.cpu_seconds:.1f} CPU s; {evidence}")
+            f"({'ok' if result.success else 'fail'}), {result.epochs} epochs, {result.cpu_seconds:.1f} CPU s; "
+            f"{evidence}")
 
 
 def format_forecast(result: ForecastResult) -> str:
     """One line of the sweep's log, as :func:`load_sweep` reads it back."""
-    return (f"forecast {result.kind:12s} period {result.period:g} seed {result.seed}: one-step {result.one_step_mse:.3g}, "
+    return (f"forecast {result.kind:12s} period {result.period:g} seed {result.seed}: "
+            f"one-step {result.one_step_mse:.3g}, "
             f"free run {result.free_run_mse:.3g}, {result.cpu_seconds:.1f} CPU s, {result.step_ms:.3f} ms/step")
 
 
@@ -295,12 +297,14 @@ def load_sweep(*names: str) -> Sweep:
         path = RESULTS / f"{name}.log"
         if not path.is_file():
             available = sorted(p.stem for p in RESULTS.glob("*.log"))
-            raise FileNotFoundError(f"no sweep log named {name!r}; run scripts/beyond_sweep.py, or choose one of {available}")
+            raise FileNotFoundError(f"no sweep log named {name!r}; run scripts/beyond_sweep.py, "
+                                    f"or choose one of {available}")
         for line in path.read_text().splitlines():
             if line.startswith("# "):
                 commands.append(line[2:])
             elif match := _RECALL_LINE.fullmatch(line):
-                evidence = dict((k, float(v)) for k, v in (item.split() for item in match["evidence"].split(",") if item.strip()))
+                items = (item.split() for item in match["evidence"].split(",") if item.strip())
+                evidence = dict((k, float(v)) for k, v in items)
                 result = RecallResult(match["kind"], int(match["lag"]), int(match["seed"]), float(match["nmse"]),
                                       int(match["epochs"]), float(match["cpu"]),
                                       _parameters(recall_model(match["kind"], int(match["lag"]))), evidence)
