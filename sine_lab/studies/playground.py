@@ -213,7 +213,7 @@ PRESETS: dict[str, Settings] = {
     "the first fix: windows of the article's data": Settings(framing="windows", cell="rnn", hidden_size=16,
                                                              lr=0.01, epochs=150, window=20, period=99.9,
                                                              clip_grad_norm=None),
-    "teacher forcing only: the free run drifts": Settings(recipe="teacher_forcing", epochs=60),
+    "teacher forcing only (no rollout stages)": Settings(recipe="teacher_forcing"),
     "a slow wave: period 80": Settings(period=80.0),
     "noisy training data": Settings(noise=0.05),
     "too large a learning rate": Settings(framing="windows", cell="rnn", hidden_size=16, lr=1.0, epochs=60,
