@@ -14,8 +14,8 @@ the README's ``docs/playground.png``.
 from __future__ import annotations
 
 import json
-import re
 import os
+import re
 import secrets
 import shutil
 import signal

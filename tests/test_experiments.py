@@ -8,6 +8,7 @@ import torch
 
 from sine_lab.data import article_data
 from sine_lab.diagnostics import jacobian_norms_vs_lag
+from sine_lab.models import ArticleLSTM, ArticleSimpleRNN, SequenceModel
 from sine_lab.studies.playground import (
     PRESETS,
     Settings,
@@ -17,7 +18,6 @@ from sine_lab.studies.playground import (
     prepare,
     run_experiment,
 )
-from sine_lab.models import ArticleLSTM, ArticleSimpleRNN, SequenceModel
 from sine_lab.training import seed_everything, train
 
 
@@ -136,7 +136,8 @@ def test_a_recipe_run_stops_within_one_step_in_any_stage():
     assert total > 20  # Adam's steps and then L-BFGS's
     for stop_at in (5, 22):  # in the Adam stage, in an L-BFGS stage
         reached = []
-        run = run_experiment(settings, callback=lambda step, loss: reached.append(step) or step < stop_at)
+        run = run_experiment(settings, callback=lambda step, loss, reached=reached, stop_at=stop_at: (
+            reached.append(step) or step < stop_at))
         assert max(reached) == stop_at and run.history.stop_reason == "stopped"
         assert run.experiment.model is not None
     assert complete.history.stop_reason in ("completed", "early_stopped")

@@ -31,8 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
-import torch.nn as nn
-from torch import Tensor
+from torch import Tensor, nn
 
 from ..arguments import check_choice, check_float, check_int
 from ..callbacks import Callback
@@ -45,7 +44,13 @@ from ..diagnostics import (
     spectral_radius,
 )
 from ..forecasting import ForecastSettings, Stage, fit
-from ..models import MODEL_KINDS, build_model, forecast, has_recurrent_layer, init_orthogonal_recurrent
+from ..models import (
+    MODEL_KINDS,
+    build_model,
+    forecast,
+    has_recurrent_layer,
+    init_orthogonal_recurrent,
+)
 from ..training import History, seed_everything
 
 __all__ = [

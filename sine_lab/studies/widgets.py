@@ -20,6 +20,9 @@ import ipywidgets as widgets
 from matplotlib.figure import Figure
 from torch import Tensor
 
+from ..arguments import check_float, check_int
+from ..plots import plot_loss, plot_prediction
+from ..training import History
 from .playground import (
     FRAMINGS,
     PERIOD_RANGE,
@@ -30,15 +33,12 @@ from .playground import (
     GradientFlow,
     Run,
     Settings,
-    gradient_flow,
     evaluate,
+    gradient_flow,
     playground_kinds,
     recipe_settings,
     run_experiment,
 )
-from ..plots import plot_loss, plot_prediction
-from ..training import History
-from ..arguments import check_float, check_int
 
 __all__ = ["Playground"]
 
