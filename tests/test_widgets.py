@@ -39,6 +39,9 @@ def test_train_click_records_the_same_history_as_running_the_settings(playground
     for image in (playground.loss_image, playground.prediction_image, playground.gradient_image):
         assert bytes(image.value).startswith(PNG)
     assert playground.evaluation.forecast is not None
+    gradients = playground.figures["gradients"].axes[0]  # drawn by sine_lab.plots.plot_lag_norms
+    assert gradients.get_yscale() == "log" and gradients.get_xlabel() == "lag k (steps back)"
+    assert gradients.get_title() == f"trained model: {playground.evaluation.regime} over 7 steps"
     assert not playground.train_button.disabled and playground.stop_button.disabled
 
 

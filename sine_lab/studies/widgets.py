@@ -18,10 +18,9 @@ from collections import deque
 
 import ipywidgets as widgets
 from matplotlib.figure import Figure
-from torch import Tensor
 
 from ..arguments import check_float, check_int
-from ..plots import plot_loss, plot_prediction
+from ..plots import plot_lag_norms, plot_loss, plot_prediction
 from ..training import History
 from .playground import (
     FRAMINGS,
@@ -86,15 +85,6 @@ def _no_recurrent_layer(ax) -> None:
     ax.axis("off")
     ax.text(0.5, 0.5, "this kind of model has no recurrent layer:\nno hidden state to follow back in time",
             ha="center", va="center")
-
-
-def _plot_lag_norms(ax, lag_norms: Tensor, title: str) -> None:
-    few = lag_norms.numel() <= 60
-    ax.semilogy(range(lag_norms.numel()), lag_norms.numpy(), marker="." if few else None)
-    ax.set_xlabel("lag k (steps back)")
-    ax.set_ylabel("‖∂h_T/∂h_{T−k}‖")
-    ax.set_title(title, fontsize=10)
-    ax.grid(True, alpha=0.3)
 
 
 class Playground:
@@ -478,7 +468,7 @@ class Playground:
             _no_recurrent_layer(ax)
         else:
             steps = evaluation.lag_norms.numel() - 1
-            _plot_lag_norms(ax, evaluation.lag_norms, f"trained model: {evaluation.regime} over {steps} steps")
+            plot_lag_norms(evaluation.lag_norms, title=f"trained model: {evaluation.regime} over {steps} steps", ax=ax)
         self._show("gradients", figure, self.gradient_image)
 
     # --- gradient-flow explorer -----------------------------------------------
@@ -496,7 +486,8 @@ class Playground:
             return
         self.flow = flow
         figure, ax = _figure(5.6)
-        _plot_lag_norms(ax, flow.lag_norms, f"untrained {self.cell.value}, W_hh × {self.flow_scale.value:.3g}: {flow.regime}")
+        plot_lag_norms(flow.lag_norms, ax=ax,
+                       title=f"untrained {self.cell.value}, W_hh × {self.flow_scale.value:.3g}: {flow.regime}")
         self._show("flow", figure, self.flow_image)
         self.flow_status.value = (
             f"spectral radius of W_hh: <b>{flow.spectral_radius:.3g}</b><br>"
