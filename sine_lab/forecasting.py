@@ -171,11 +171,11 @@ class Stage:
                      callbacks=[*own, *callbacks], seed=seed)
 
     def run(self, model: nn.Module, series: Tensor, cut: int, *, orders: dict[PairBuilder, Tensor],
-            generator: torch.Generator, seed: int | None = None) -> History:
+            generator: torch.Generator, seed: int | None = None, callbacks: Sequence[Callback] = ()) -> History:
         """Build this stage's pairs from ``series`` ``(n, T)`` (fitting sees ``n < cut``
         only; validation the whole series) and train ``model`` on them. ``orders``
         holds the random order of each data function's pairs, drawn from ``generator``
-        the first time a stage samples from it."""
+        the first time a stage samples from it; ``callbacks`` are added to the stage's own."""
         if self.data is None:
             raise ValueError("a stage run by fit needs data: a function from the series before the cut to (x, y)")
         x, y = self.data(series[:, :cut])
@@ -184,7 +184,7 @@ class Stage:
                 orders[self.data] = torch.randperm(x.shape[0], generator=generator)
             chosen = orders[self.data][: self.sample]
             x, y = x[chosen], y[chosen]
-        callbacks = []
+        callbacks = list(callbacks)
         if self.validation is not None:
             x_val, y_val = self.validation.data(series)
             callbacks.append(Validate(x_val, y_val, patience=self.validation.patience,
@@ -219,7 +219,7 @@ def least_squares_predictor(order: int = 2) -> ClosedForm:
 
 
 def fit(kind: str, series: Tensor, recipe: Recipe | Callable[[Tensor], Recipe], *,
-        seed: int = 0) -> tuple[nn.Module, list[History]]:
+        seed: int = 0, callbacks: Sequence[Callback] = ()) -> tuple[nn.Module, list[History]]:
     """Seed, build a ``kind`` model and train it on ``series`` ``(n_series, T)`` with ``recipe``.
 
     Args:
@@ -227,6 +227,7 @@ def fit(kind: str, series: Tensor, recipe: Recipe | Callable[[Tensor], Recipe], 
         series: the training series; fitting uses values before ``validation_start``.
         recipe: a :class:`Recipe`, or a function of ``series`` returning one.
         seed: seeds initialisation, the pairs each stage samples and its shuffling.
+        callbacks: added to every stage's own (e.g. progress, or a Stop button).
 
     Returns:
         the trained model (in eval mode) and each stage's :class:`History`.
@@ -243,7 +244,7 @@ def fit(kind: str, series: Tensor, recipe: Recipe | Callable[[Tensor], Recipe], 
         return recipe.closed_form[kind](series[:, :cut]).eval(), []
     model = build_model(kind, **recipe.model)
     generator, orders = torch.Generator().manual_seed(seed), {}
-    histories = [stage.run(model, series, cut, orders=orders, generator=generator, seed=seed)
+    histories = [stage.run(model, series, cut, orders=orders, generator=generator, seed=seed, callbacks=callbacks)
                  for stage in recipe.stages]
     return model.eval(), histories
 

@@ -1,4 +1,4 @@
-"""Figures used by several chapters: loss curves and prediction against truth."""
+"""Figures used by several chapters: loss curves, prediction against truth, gradient against lag."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from torch import Tensor
 from .arguments import check_float, check_tensor
 from .training import History
 
-__all__ = ["plot_loss", "plot_prediction"]
+__all__ = ["plot_lag_norms", "plot_loss", "plot_prediction"]
 
 
 def plot_loss(
@@ -108,6 +108,27 @@ def plot_prediction(
     ax.set_ylabel(ylabel)
     ax.set_title(title)
     ax.legend()
+    ax.grid(True, alpha=0.3)
+    return ax
+
+
+def plot_lag_norms(lag_norms: Tensor, *, title: str, ax: Axes | None = None) -> Axes:
+    """Plot ``‖∂h_T/∂h_{T-k}‖`` against the lag ``k`` on a log scale.
+
+    Args:
+        lag_norms: ``(seq,)``, the norm at lag ``k = 0 .. seq-1`` (e.g. from
+            :func:`~sine_lab.diagnostics.jacobian_norms_vs_lag`).
+        title: the figure's title; state the finding.
+        ax: axes to draw on; a new figure when ``None``.
+    """
+    check_tensor("lag_norms", lag_norms, ndim=1, layout="(seq,)", finite=False)
+    _check_title(title)
+    ax = ax if ax is not None else plt.subplots(figsize=(7, 3.5))[1]
+    few = lag_norms.numel() <= 60  # markers only where they stay apart
+    ax.semilogy(range(lag_norms.numel()), lag_norms.detach().numpy(), marker="." if few else None)
+    ax.set_xlabel("lag k (steps back)")
+    ax.set_ylabel("‖∂h_T/∂h_{T−k}‖")
+    ax.set_title(title, fontsize=10)
     ax.grid(True, alpha=0.3)
     return ax
 

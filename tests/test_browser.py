@@ -5,9 +5,11 @@ temporary root folder holding a copy of ``notebooks/09_playground.ipynb`` and
 temporary config, settings and workspace folders, so nothing of the user's or
 the repository's is read or changed. Playwright drives Debian's
 ``/usr/bin/chromium`` (``./dev test`` installs it as root; the ``chromium``
-fixture of conftest.py launches it): clear the outputs,
-run all cells, press Train, and watch the progress bar and the loss plot
-update. The screenshot lands in ``artifacts/playground.png``.
+fixture of conftest.py launches it): clear the outputs, run all cells, press Train
+with the defaults, watch the progress bar and the loss plot update, and check that
+the free-running forecast stays on the wave (the status line says so, with its MSE).
+The screenshot lands in ``artifacts/playground.png``; it is the README's
+``docs/playground.png``.
 """
 
 from __future__ import annotations
@@ -137,8 +139,8 @@ def test_playground_trains_live_in_jupyterlab(chromium, lab: str) -> None:
     sources = {loss.get_attribute("src")}
     train.click()
     expect(page.locator(".sine-lab-stop-button")).to_be_enabled()
-    # While training: the bar's label counts epochs and the loss picture is replaced.
-    live_labels, deadline = set(), time.monotonic() + 60
+    # While training: the bar's label counts steps and the loss picture is replaced.
+    live_labels, deadline = set(), time.monotonic() + 180
     while train.is_disabled() and time.monotonic() < deadline:
         live_labels.add(progress.inner_text().strip())
         sources.add(loss.get_attribute("src"))
@@ -146,8 +148,11 @@ def test_playground_trains_live_in_jupyterlab(chromium, lab: str) -> None:
     expect(train).to_be_enabled()
     sources.add(loss.get_attribute("src"))
     status = page.locator(".sine-lab-status")
-    expect(status).to_contain_text("Completed 150 epochs")
-    assert len({label for label in live_labels if label.startswith("epoch ")}) >= 2, live_labels
+    expect(status).to_contain_text("Stage 1: Completed 150 steps")
+    expect(status).to_contain_text("stays on the wave")
+    mse = float(re.search(r"Free-running forecast of 300 steps: MSE (\S+) ", status.inner_text()).group(1))
+    assert mse <= 1e-3, status.inner_text()
+    assert len({label for label in live_labels if label.startswith("step ")}) >= 2, live_labels
     assert len(sources) >= 3, "the loss plot was not redrawn while training"
     assert page.locator(".sine-lab-error").count() == 0
     errors = notebook.locator(

@@ -5,20 +5,21 @@ import time
 
 import pytest
 
-from sine_lab.studies.playground import Settings, run_experiment
-from sine_lab.studies.widgets import Playground
+from sine_lab.studies.playground import PRESETS, Settings, run_experiment
+from sine_lab.studies.widgets import CHOOSE_PRESET, Playground
 
 PNG = b"\x89PNG"
 
 
 @pytest.fixture
 def playground():
-    return Playground(Settings(hidden_size=4, epochs=10), run_in_background=False)
+    return Playground(Settings(framing="windows", hidden_size=4, epochs=10), run_in_background=False)
 
 
 def test_controls_start_at_the_settings_and_read_back_as_settings():
     settings = Settings(framing="article", cell="gru", hidden_size=7, num_layers=2, lr=0.001, window=9,
-                        epochs=40, clip_grad_norm=0.5, init="orthogonal", seed=3)
+                        epochs=40, clip_grad_norm=0.5, init="orthogonal", seed=3, period=35.5, noise=0.02,
+                        recipe="teacher_forcing", horizon=120)
     playground = Playground(settings, run_in_background=False)
     assert playground.settings() == settings
     assert playground.history is None
@@ -29,7 +30,7 @@ def test_train_click_records_the_same_history_as_running_the_settings(playground
     playground.window.value = 8
     playground.lr.value = 0.03
     playground.train_button.click()
-    settings = Settings(hidden_size=4, epochs=10, window=8, lr=playground.lr.value)
+    settings = Settings(framing="windows", hidden_size=4, epochs=10, window=8, lr=playground.lr.value)
     assert playground.history.loss == run_experiment(settings).history.loss
     assert playground.runs[-1].settings == settings
     assert playground.progress.value == playground.progress.max == 10
@@ -38,6 +39,9 @@ def test_train_click_records_the_same_history_as_running_the_settings(playground
     for image in (playground.loss_image, playground.prediction_image, playground.gradient_image):
         assert bytes(image.value).startswith(PNG)
     assert playground.evaluation.forecast is not None
+    gradients = playground.figures["gradients"].axes[0]  # drawn by sine_lab.plots.plot_lag_norms
+    assert gradients.get_yscale() == "log" and gradients.get_xlabel() == "lag k (steps back)"
+    assert gradients.get_title() == f"trained model: {playground.evaluation.regime} over 7 steps"
     assert not playground.train_button.disabled and playground.stop_button.disabled
 
 
@@ -64,8 +68,10 @@ def test_controls_that_do_not_apply_are_disabled(playground):
 @pytest.mark.parametrize(
     "change, message",
     [
-        ({"clip": True, "clip_norm": 0.0}, "clip_grad_norm must be > 0.0"),
-        ({"seed": -1}, "seed must be >= 0"),
+        ({"clip": True, "clip_norm": "0.0"}, "clip_grad_norm must be > 0.0"),
+        ({"seed": "-1"}, "seed must be >= 0"),
+        ({"seed": "two"}, "seed must be a whole number, got 'two'"),
+        ({"clip": True, "clip_norm": "1,5"}, "max norm must be a number, got '1,5'"),
         ({"cell": "lstm", "init": "irnn"}, "irnn initialisation is a ReLU RNN with W_hh = I, so it needs cell 'rnn'"),
     ],
 )
@@ -81,7 +87,7 @@ def test_invalid_input_gives_a_message_and_no_run(playground, change, message):
 
 
 def test_stop_stops_a_background_run_and_frees_the_controls():
-    playground = Playground(Settings(hidden_size=4, epochs=2000), run_in_background=True)
+    playground = Playground(Settings(framing="windows", hidden_size=4, epochs=2000), run_in_background=True)
     playground.train_button.click()
     assert playground.is_training and playground.train_button.disabled and not playground.stop_button.disabled
     deadline = time.monotonic() + 20
@@ -91,14 +97,15 @@ def test_stop_stops_a_background_run_and_frees_the_controls():
     assert playground.wait(timeout=20)
     history = playground.history
     assert history.stop_reason == "stopped"
-    assert 3 <= history.epochs < 2000
-    assert playground.progress.value == history.epochs
-    assert playground.message.startswith(f"Stopped by the caller after epoch {history.epochs}")
+    assert 2 <= history.epochs < 2000
+    # The bar counts steps begun: the step Stop interrupted has no finished epoch.
+    assert history.epochs <= playground.progress.value <= history.epochs + 1
+    assert playground.message.startswith(f"Stopped by the caller after step {playground.progress.value}")
     assert not playground.train_button.disabled and playground.stop_button.disabled
 
 
 def test_background_run_updates_the_loss_plot_while_training():
-    playground = Playground(Settings(hidden_size=4, epochs=2000), run_in_background=True)
+    playground = Playground(Settings(framing="windows", hidden_size=4, epochs=2000), run_in_background=True)
     images = set()
     playground.loss_image.observe(lambda change: images.add(change["new"]), names="value")
     playground.train_button.click()
@@ -111,7 +118,8 @@ def test_background_run_updates_the_loss_plot_while_training():
 
 
 def test_comparison_overlays_kept_runs_with_legends_naming_their_settings():
-    playground = Playground(Settings(hidden_size=4, epochs=10), run_in_background=False, keep_runs=1)
+    playground = Playground(Settings(framing="windows", hidden_size=4, epochs=10), run_in_background=False,
+                            keep_runs=1)
     playground.compare.value = True
     labels = []
     for lr in (0.001, 0.1):
@@ -152,8 +160,71 @@ def test_gradient_flow_explorer_recomputes_when_the_scale_moves(playground):
 
 def test_apply_sets_every_control_and_refuses_values_a_slider_would_clamp(playground):
     settings = Settings(framing="article", cell="lstm", hidden_size=9, num_layers=3, lr=0.2, window=30,
-                        epochs=70, clip_grad_norm=2.5, init="orthogonal", seed=11)
+                        epochs=70, clip_grad_norm=2.5, init="orthogonal", seed=11, period=80.0, noise=0.3,
+                        recipe="teacher_forcing", horizon=2000)
     playground.apply(settings)
     assert playground.settings() == settings
     with pytest.raises(ValueError, match="hidden_size=300 is outside the playground's slider range 1..128"):
         playground.apply(Settings(hidden_size=300))
+
+
+def test_stop_acts_within_a_second_in_a_recipe_run():
+    playground = Playground(Settings(epochs=2000), run_in_background=True)
+    playground.train_button.click()
+    deadline = time.monotonic() + 30
+    while playground.progress.value < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    changes = []
+    playground.progress.observe(lambda change: changes.append(time.monotonic()), names="value")
+    clicked = time.monotonic()
+    playground.stop_button.click()
+    assert playground.wait(timeout=30)
+    # No training step after the first second (drawing the stopped run's figures may take longer).
+    assert not changes or changes[-1] - clicked < 1.0, changes[-1] - clicked
+    assert playground.history.stop_reason == "stopped"
+    assert playground.progress.bar_style == "warning"
+
+
+def test_default_train_forecasts_on_the_wave_and_says_so():
+    playground = Playground(run_in_background=False)
+    started = time.process_time()  # CPU time: the wall clock depends on what else shares the machine
+    playground.train_button.click()
+    assert time.process_time() - started <= 15  # issue 12: "within about 15 s"
+    evaluation = playground.evaluation
+    assert evaluation.forecast_mse <= 1e-3
+    assert evaluation.forecast.numel() == playground.horizon.value == 300
+    assert "stays on the wave" in playground.message
+    right = playground.figures["prediction"].axes[1]
+    assert [text.get_text() for text in right.get_legend().get_texts()] == [
+        "truth: sin(t)", "free-running (own outputs)"]
+
+
+def test_controls_that_a_framing_ignores_are_disabled_and_named(playground):
+    playground.framing.value = "recipe"
+    assert playground.window.disabled and playground.init.disabled and playground.num_layers.disabled
+    assert not playground.recipe.disabled and not playground.period.disabled
+    assert "Not used here: window, num layers" in playground.not_applying.value
+    playground.framing.value = "article"
+    assert playground.period.disabled and playground.horizon.disabled and playground.noise.disabled
+    assert "framing uses its own data" in playground.not_applying.value
+
+
+def test_a_preset_loads_its_settings_and_trains_in_one_click(playground):
+    name = "the article: t → sin t, one output"
+    playground.preset.value = name
+    assert playground.runs[-1].settings == PRESETS[name]
+    assert playground.settings() == PRESETS[name]
+    assert playground.preset.value == CHOOSE_PRESET  # ready for the next choice
+    assert "no loss can go below var(sin t)" in playground.message
+
+
+def test_train_while_training_and_a_preset_while_training_say_so():
+    playground = Playground(Settings(framing="windows", hidden_size=4, epochs=2000), run_in_background=True)
+    playground.train_button.click()
+    playground.train_button.click()
+    assert "A run is in progress" in playground.message
+    playground.preset.value = "the article: t → sin t, one output"
+    assert "A run is in progress" in playground.message
+    playground.stop_button.click()
+    assert playground.wait(timeout=20)
+    assert playground.settings().framing == "windows"

@@ -14,38 +14,62 @@ import html
 import io
 import threading
 import time
-import warnings
 from collections import deque
 
 import ipywidgets as widgets
 from matplotlib.figure import Figure
-from torch import Tensor
 
+from ..arguments import check_float, check_int
+from ..plots import plot_lag_norms, plot_loss, plot_prediction
+from ..training import History
 from .playground import (
     FRAMINGS,
+    PERIOD_RANGE,
+    PRESETS,
+    RECIPES,
     RECURRENT_INITS,
     Evaluation,
     GradientFlow,
     Run,
     Settings,
-    gradient_flow,
     evaluate,
+    gradient_flow,
     playground_kinds,
+    recipe_settings,
     run_experiment,
 )
-from ..plots import plot_loss, plot_prediction
-from ..training import History
-from ..arguments import check_float, check_int
 
 __all__ = ["Playground"]
 
-FRAMING_LABELS = {"article": "article: t → sin t", "windows": "windows of past values"}
+FRAMING_LABELS = {"article": "article: t → sin t", "windows": "windows of past values",
+                  "recipe": "forecasting recipe"}
+RECIPE_LABELS = {"teacher_forcing": "teacher forcing only", "rollout": "with rollout stages"}
+CHOOSE_PRESET = "(choose a preset: it loads and trains)"
+# The controls each framing ignores, and why (shown next to the controls).
+NOT_APPLYING = {
+    "article": (("window", "period", "noise", "recipe", "horizon"),
+                "the article's framing uses its own data and answers one number"),
+    "windows": (("recipe",), "the windows framing trains full-batch Adam for the epochs"),
+    "recipe": (("window", "num_layers", "clip", "clip_norm", "init"),
+               "the recipe builds one layer with PyTorch's initialisation and clips its Adam stage at 1"),
+}
 INIT_LABELS = {"default": "default (PyTorch)", "orthogonal": "orthogonal", "irnn": "identity, ReLU (IRNN)"}
 # Seconds between two redraws of the live loss curve: often enough to watch,
 # rarely enough that drawing costs little of the training time.
 REDRAW_SECONDS = 0.5
 DPI = 80
+# A free-running forecast with at most this MSE is called "on the wave" (issue 12's target).
+ON_WAVE_MSE = 1e-3
 HEIGHT = 3.4
+
+
+def _number(name: str, text: str, kind: type) -> int | float:
+    """Read a text field as ``kind``; a typo is a ``ValueError`` naming the field."""
+    try:
+        return kind(text.strip())
+    except ValueError:
+        expected = "a whole number" if kind is int else "a number"
+        raise ValueError(f"{name} must be {expected}, got {text!r}") from None
 
 
 def _figure(width: float, columns: int = 1) -> tuple[Figure, object]:
@@ -61,15 +85,6 @@ def _no_recurrent_layer(ax) -> None:
     ax.axis("off")
     ax.text(0.5, 0.5, "this kind of model has no recurrent layer:\nno hidden state to follow back in time",
             ha="center", va="center")
-
-
-def _plot_lag_norms(ax, lag_norms: Tensor, title: str) -> None:
-    few = lag_norms.numel() <= 60
-    ax.semilogy(range(lag_norms.numel()), lag_norms.numpy(), marker="." if few else None)
-    ax.set_xlabel("lag k (steps back)")
-    ax.set_ylabel("‖∂h_T/∂h_{T−k}‖")
-    ax.set_title(title, fontsize=10)
-    ax.grid(True, alpha=0.3)
 
 
 class Playground:
@@ -100,6 +115,7 @@ class Playground:
         self.live_loss: list[float] = []
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._busy = False
         self._last_draw = 0.0
         self._run_count = 0
         self._run_numbers: deque[int] = deque(maxlen=self.runs.maxlen)
@@ -119,18 +135,30 @@ class Playground:
             base=10, min=-4, max=0, step=0.1, description="learning rate", readout_format=".1e", style=style, layout=wide,
         )
         self.window = widgets.IntSlider(min=2, max=100, description="window", style=style, layout=wide)
-        self.epochs = widgets.IntSlider(min=10, max=2000, step=10, description="epochs", style=style, layout=wide)
+        self.epochs = widgets.IntSlider(min=10, max=2000, step=10, description="epochs/steps", style=style, layout=wide)
         self.clip = widgets.Checkbox(description="clip gradient norm", indent=False)
-        self.clip_norm = widgets.FloatText(value=1.0, description="max norm", style=style, layout=wide)
+        # Text, not FloatText: a typo becomes a readable message instead of being dropped.
+        self.clip_norm = widgets.Text(value="1.0", description="max norm", style=style, layout=wide)
         self.init = widgets.Dropdown(
             options=[(INIT_LABELS[i], i) for i in RECURRENT_INITS], description="recurrent init", style=style, layout=wide,
         )
-        self.seed = widgets.IntText(description="seed", style=style, layout=wide)
+        self.seed = widgets.Text(value="0", description="seed", style=style, layout=wide)
+        self.period = widgets.FloatSlider(min=PERIOD_RANGE[0], max=PERIOD_RANGE[1], step=0.1,
+                                          description="samples/radian", style=style, layout=wide)
+        self.noise = widgets.FloatSlider(min=0.0, max=0.5, step=0.01, description="noise (std)", style=style,
+                                         layout=wide)
+        self.recipe = widgets.Dropdown(options=[(RECIPE_LABELS[r], r) for r in RECIPES], description="recipe",
+                                       style=style, layout=wide)
+        self.horizon = widgets.IntSlider(min=10, max=2000, step=10, description="forecast steps", style=style,
+                                         layout=wide)
+        self.preset = widgets.Dropdown(options=[CHOOSE_PRESET, *PRESETS], description="preset", style=style,
+                                       layout=wide)
+        self.not_applying = widgets.HTML()
         self.compare = widgets.Checkbox(value=False, description="compare with earlier runs", indent=False)
         self.train_button = widgets.Button(description="Train", button_style="primary", icon="play")
         self.stop_button = widgets.Button(description="Stop", button_style="warning", icon="stop", disabled=True)
         self.clear_button = widgets.Button(description="Clear runs", icon="trash")
-        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="epoch 0", style=style, layout=wide)
+        self.progress = widgets.IntProgress(value=0, min=0, max=1, description="step 0", style=style, layout=wide)
         self.status = widgets.HTML()
         self.loss_image = widgets.Image(format="png")
         self.prediction_image = widgets.Image(format="png")
@@ -147,7 +175,8 @@ class Playground:
 
         self._controls = [
             self.framing, self.cell, self.hidden_size, self.num_layers, self.lr, self.window,
-            self.epochs, self.clip, self.clip_norm, self.init, self.seed,
+            self.epochs, self.clip, self.clip_norm, self.init, self.seed, self.period, self.noise,
+            self.recipe, self.horizon,
         ]
         self.apply(settings)
         self.train_button.on_click(self._on_train)
@@ -155,6 +184,7 @@ class Playground:
         self.clear_button.on_click(self._on_clear)
         self.framing.observe(lambda _: self._sync_enabled(), names="value")
         self.clip.observe(lambda _: self._sync_enabled(), names="value")
+        self.preset.observe(self._on_preset, names="value")
         for control in (self.flow_scale, self.cell, self.hidden_size):
             control.observe(lambda _: self.update_flow(), names="value")
         self._sync_enabled()
@@ -162,7 +192,7 @@ class Playground:
         self.widget = widgets.VBox([
             widgets.HTML("<h3>sine-lab playground</h3>"),
             widgets.HBox([
-                widgets.VBox(self._controls + [
+                widgets.VBox([self.preset, *self._controls, self.not_applying] + [
                     widgets.HBox([self.train_button, self.stop_button]),
                     self.compare, self.clear_button,
                 ]),
@@ -186,7 +216,7 @@ class Playground:
         ``ValueError`` (a slider would silently clamp it)."""
         if not isinstance(settings, Settings):
             raise TypeError(f"settings must be a Settings, got {type(settings).__name__}")
-        for name in ("hidden_size", "num_layers", "lr", "window", "epochs"):
+        for name in ("hidden_size", "num_layers", "lr", "window", "epochs", "period", "noise", "horizon"):
             control, value = getattr(self, name), getattr(settings, name)
             low, high = control.min, control.max
             if isinstance(control, widgets.FloatLogSlider):
@@ -198,16 +228,20 @@ class Playground:
         self.lr.value, self.window.value, self.epochs.value = settings.lr, settings.window, settings.epochs
         self.clip.value = settings.clip_grad_norm is not None
         if settings.clip_grad_norm is not None:
-            self.clip_norm.value = settings.clip_grad_norm
-        self.init.value, self.seed.value = settings.init, settings.seed
+            self.clip_norm.value = f"{settings.clip_grad_norm:g}"
+        self.init.value, self.seed.value = settings.init, str(settings.seed)
+        self.period.value, self.noise.value = settings.period, settings.noise
+        self.recipe.value, self.horizon.value = settings.recipe, settings.horizon
 
     def settings(self) -> Settings:
         """The controls' current values as :class:`Settings` (raises if one is invalid)."""
         return Settings(
             framing=self.framing.value, cell=self.cell.value, hidden_size=self.hidden_size.value,
             num_layers=self.num_layers.value, lr=self.lr.value, window=self.window.value,
-            epochs=self.epochs.value, clip_grad_norm=self.clip_norm.value if self.clip.value else None,
-            init=self.init.value, seed=self.seed.value,
+            epochs=self.epochs.value,
+            clip_grad_norm=_number("max norm", self.clip_norm.value, float) if self.clip.value else None,
+            init=self.init.value, seed=_number("seed", self.seed.value, int), period=self.period.value,
+            noise=self.noise.value, recipe=self.recipe.value, horizon=self.horizon.value,
         )
 
     @property
@@ -217,7 +251,7 @@ class Playground:
 
     @property
     def is_training(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
+        return self._busy or (self._thread is not None and self._thread.is_alive())
 
     def wait(self, timeout: float | None = None) -> bool:
         """Wait for a background run to finish; ``True`` if none is running any more."""
@@ -225,19 +259,38 @@ class Playground:
             self._thread.join(None if timeout is None else check_float("timeout", timeout, minimum=0.0))
         return not self.is_training
 
-    def _sync_enabled(self, training: bool = False) -> None:
+    def _sync_enabled(self) -> None:
+        # Called on every framing or clip change too: the busy flag, not the caller, says
+        # whether a run holds the controls.
+        training = self._busy
+        ignored, reason = NOT_APPLYING[self.framing.value]
         for control in self._controls:
+            control.disabled = training or any(control is getattr(self, name) for name in ignored)
+        if not self.clip.value:
+            self.clip_norm.disabled = True
+        for control in (self.train_button, self.clear_button, self.preset):
             control.disabled = training
-        self.window.disabled = training or self.framing.value != "windows"
-        self.clip_norm.disabled = training or not self.clip.value
-        self.train_button.disabled = training
-        self.clear_button.disabled = training
         self.stop_button.disabled = not training
+        names = ", ".join(name.replace("_", " ") for name in ignored)
+        self.not_applying.value = f"<small>Not used here: {html.escape(names)} ({html.escape(reason)}).</small>"
+
+    def _on_preset(self, change: dict) -> None:
+        name = change["new"]
+        if name == CHOOSE_PRESET:
+            return
+        if self.is_training:
+            self._set_status([f"A run is in progress: press Stop before loading the preset {name!r}."], error=True)
+        else:
+            self.apply(PRESETS[name])
+            self._on_train()
+        self.preset.value = CHOOSE_PRESET
 
     # --- training -------------------------------------------------------------
 
     def _on_train(self, _button: widgets.Button | None = None) -> None:
         if self.is_training:
+            self._set_status(["A run is in progress: wait for it or press Stop before training again."],
+                             error=True)
             return
         try:
             settings = self.settings()
@@ -247,56 +300,66 @@ class Playground:
         self._stop.clear()
         self.live_loss = []
         self._last_draw = 0.0
-        self.progress.max = settings.epochs
+        if settings.framing == "recipe":
+            recipe = recipe_settings(settings)
+            self.progress.max = recipe.adam_steps + recipe.lbfgs_steps + (recipe.rollout_steps if recipe.rollout else 0)
+        else:
+            self.progress.max = settings.epochs
         self.progress.value = 0
-        self.progress.description = "epoch 0"
+        self.progress.description = "step 0"
         self.progress.bar_style = ""
-        self._sync_enabled(training=True)
+        self._busy = True
+        self._sync_enabled()
         self._set_status([f"Training {settings.label} …"])
         if self.run_in_background:
-            self._thread = threading.Thread(target=self._train, args=(settings,), daemon=True)
+            self._thread = threading.Thread(target=self._train, args=(settings,), daemon=True,
+                                            name="sine-lab-training")
             self._thread.start()
         else:
             self._train(settings)
 
-    def _on_epoch(self, epoch: int, loss: float) -> bool:
-        self.live_loss.append(loss)
-        self.progress.value = epoch
-        self.progress.description = f"epoch {epoch}"
+    def _on_step(self, step: int, loss: float | None) -> bool:
+        self.progress.value = min(step, self.progress.max)
+        self.progress.description = f"step {step}"
+        if loss is not None:
+            self.live_loss.append(loss)
         now = time.monotonic()
-        if now - self._last_draw >= REDRAW_SECONDS:
+        if self.live_loss and now - self._last_draw >= REDRAW_SECONDS:
             self._last_draw = now
             self._update_live_plot()
         return not self._stop.is_set()
 
     def _train(self, settings: Settings) -> None:
-        compared = self.compared_histories()
-        self._start_live_plot(compared, settings.label)
         try:
-            # train() re-emits PyTorch's warnings; here they are shown in the status
-            # line instead, so none lands as red text in whichever cell ran last.
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                run = run_experiment(settings, callback=self._on_epoch)
-                evaluation = evaluate(run)
+            compared = self.compared_histories()
+            self._start_live_plot(compared, settings.label)
+            # The training loop records PyTorch's warnings per run (History.warnings); the
+            # status line shows them. Nothing here changes the process-wide warning filters.
+            run = run_experiment(settings, callback=self._on_step)
+            self._show_run(settings, compared, run, evaluate(run))
         except (TypeError, ValueError) as error:
             self._fail(f"Cannot train with these settings: {error}")
-            return
         except Exception as error:  # noqa: BLE001
             # Anything else escaping the training thread would print a traceback into
             # whichever cell ran last and leave the buttons locked: report it here.
             self._fail(f"Training failed: {type(error).__name__}: {error}")
-            return
+
+    def _show_run(self, settings: Settings, compared: dict[str, History], run: Run, evaluation: Evaluation) -> None:
         self._run_count += 1
         self.runs.append(run)
         self._run_numbers.append(self._run_count)
         self.evaluation = evaluation
         history = run.history
-        self.progress.bar_style = {"completed": "success", "stopped": "warning"}.get(history.stop_reason, "danger")
+        self.progress.bar_style = {"completed": "success", "stopped": "warning",
+                                   "early_stopped": "success"}.get(history.stop_reason, "danger")
         self._draw_loss(compared, settings.label, history, floor=run.experiment.constant_floor)
         self._draw_prediction(evaluation)
         self._draw_gradients(evaluation)
         notes = [history.message]
+        if evaluation.forecast_mse is not None:
+            on_wave = "stays on the wave" if evaluation.forecast_mse <= ON_WAVE_MSE else "leaves the wave"
+            notes.append(f"Free-running forecast of {settings.horizon} steps: MSE {evaluation.forecast_mse:.3g} "
+                         f"({on_wave}; one step ahead {evaluation.one_step_mse:.3g}).")
         notes += [f"PyTorch warned: {w.splitlines()[0]}" for w in history.warnings]
         if settings.framing == "article":
             notes.append(
@@ -304,11 +367,13 @@ class Playground:
                 f"below var(sin t) = {run.experiment.constant_floor:.4f}."
             )
         self._set_status(notes, error=history.stop_reason == "diverged")
+        self._busy = False
         self._sync_enabled()
 
     def _fail(self, message: str) -> None:
         self._set_status([message], error=True)
         self.progress.bar_style = "danger"
+        self._busy = False
         self._sync_enabled()
 
     def compared_histories(self) -> dict[str, History]:
@@ -321,6 +386,7 @@ class Playground:
         self.runs.clear()
         self._run_numbers.clear()
         self._draw_loss({}, None, None)
+        self._set_status(["Cleared the kept runs."])
 
     # --- drawing --------------------------------------------------------------
 
@@ -371,6 +437,8 @@ class Playground:
         else:
             curves = {**compared, (f"now: {label}" if compared else label): history}
             title = f"{history.stop_reason}: loss {history.final_loss:.3g} after {history.epochs} epochs"
+            if history.epochs == 0:
+                title = f"{history.stop_reason}: no epoch finished"
             figure, ax = self._loss_axes(curves, title, floor)
             ax.legend(fontsize=7, loc="upper right")
         self._show("loss", figure, self.loss_image)
@@ -385,7 +453,7 @@ class Playground:
         if evaluation.forecast is not None:
             plot_prediction(
                 evaluation.forecast_t, evaluation.forecast_truth, {"free-running (own outputs)": evaluation.forecast},
-                title=f"free-running past t = 10: MSE {evaluation.forecast_mse:.3g}", ax=right,
+                title=f"free-running {evaluation.forecast.numel()} steps: MSE {evaluation.forecast_mse:.3g}", ax=right,
             )
             right.legend(fontsize=7)
         else:
@@ -400,7 +468,7 @@ class Playground:
             _no_recurrent_layer(ax)
         else:
             steps = evaluation.lag_norms.numel() - 1
-            _plot_lag_norms(ax, evaluation.lag_norms, f"trained model: {evaluation.regime} over {steps} steps")
+            plot_lag_norms(evaluation.lag_norms, title=f"trained model: {evaluation.regime} over {steps} steps", ax=ax)
         self._show("gradients", figure, self.gradient_image)
 
     # --- gradient-flow explorer -----------------------------------------------
@@ -418,7 +486,8 @@ class Playground:
             return
         self.flow = flow
         figure, ax = _figure(5.6)
-        _plot_lag_norms(ax, flow.lag_norms, f"untrained {self.cell.value}, W_hh × {self.flow_scale.value:.3g}: {flow.regime}")
+        plot_lag_norms(flow.lag_norms, ax=ax,
+                       title=f"untrained {self.cell.value}, W_hh × {self.flow_scale.value:.3g}: {flow.regime}")
         self._show("flow", figure, self.flow_image)
         self.flow_status.value = (
             f"spectral radius of W_hh: <b>{flow.spectral_radius:.3g}</b><br>"
