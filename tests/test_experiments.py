@@ -59,7 +59,7 @@ def test_article_framing_is_the_articles_model_and_loss(cell, article_class):
     experiment = prepare(settings)
     seed_everything(settings.seed)
     reference = article_class(1, 6, 1)
-    for ours, theirs in zip(experiment.model.parameters(), reference.parameters()):
+    for ours, theirs in zip(experiment.model.parameters(), reference.parameters(), strict=True):
         assert torch.equal(ours, theirs)
     x, y = article_data()
     assert torch.equal(experiment.inputs, x.reshape(1, 1000, 1))
@@ -164,7 +164,8 @@ def test_evaluate_windows_gives_one_step_free_running_and_lag_norms():
     assert torch.allclose(result.forecast_truth, torch.sin(result.forecast_t).float())
     assert result.one_step_mse == pytest.approx(float(((result.one_step - result.truth) ** 2).mean()))
     assert result.forecast_mse == pytest.approx(
-        sum((f - math.sin(t)) ** 2 for f, t in zip(by_hand, result.forecast_t.tolist())) / horizon, rel=1e-4
+        sum((f - math.sin(t)) ** 2 for f, t in zip(by_hand, result.forecast_t.tolist(), strict=True)) / horizon,
+        rel=1e-4,
     )
     assert result.lag_norms.shape == (10,) and result.lag_norms[0] == 1
 

@@ -321,7 +321,7 @@ def test_divergence_falls_back_on_the_best_validated_weights():
 @pytest.mark.parametrize(
     "kwargs, error, text",
     [
-        ({"optimizer": "sgd"}, ValueError, "optimizer must be one of 'adam', 'lbfgs'"),
+        ({"optimizer": "rmsprop"}, ValueError, "optimizer must be one of 'adam', 'sgd', 'lbfgs'"),
         ({"optimizer": "lbfgs", "batch_size": 2}, ValueError, "optimizer='lbfgs' needs batch_size=None"),
         ({"optimizer": "lbfgs", "schedule": "cosine"}, ValueError,
          "optimizer='lbfgs' needs batch_size=None and schedule=None"),

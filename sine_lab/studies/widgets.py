@@ -132,7 +132,8 @@ class Playground:
         self.hidden_size = widgets.IntSlider(min=1, max=128, description="hidden size", style=style, layout=wide)
         self.num_layers = widgets.IntSlider(min=1, max=3, description="layers", style=style, layout=wide)
         self.lr = widgets.FloatLogSlider(
-            base=10, min=-4, max=0, step=0.1, description="learning rate", readout_format=".1e", style=style, layout=wide,
+            base=10, min=-4, max=0, step=0.1, description="learning rate", readout_format=".1e",
+            style=style, layout=wide,
         )
         self.window = widgets.IntSlider(min=2, max=100, description="window", style=style, layout=wide)
         self.epochs = widgets.IntSlider(min=10, max=2000, step=10, description="epochs/steps", style=style, layout=wide)
@@ -140,7 +141,8 @@ class Playground:
         # Text, not FloatText: a typo becomes a readable message instead of being dropped.
         self.clip_norm = widgets.Text(value="1.0", description="max norm", style=style, layout=wide)
         self.init = widgets.Dropdown(
-            options=[(INIT_LABELS[i], i) for i in RECURRENT_INITS], description="recurrent init", style=style, layout=wide,
+            options=[(INIT_LABELS[i], i) for i in RECURRENT_INITS], description="recurrent init",
+            style=style, layout=wide,
         )
         self.seed = widgets.Text(value="0", description="seed", style=style, layout=wide)
         self.period = widgets.FloatSlider(min=PERIOD_RANGE[0], max=PERIOD_RANGE[1], step=0.1,
@@ -380,7 +382,7 @@ class Playground:
         """``{"#n settings": History}`` of the kept runs when comparing, else empty."""
         if not self.compare.value:
             return {}
-        return {f"#{n} {run.settings.label}": run.history for n, run in zip(self._run_numbers, self.runs)}
+        return {f"#{n} {run.settings.label}": run.history for n, run in zip(self._run_numbers, self.runs, strict=True)}
 
     def _on_clear(self, _button: widgets.Button | None = None) -> None:
         self.runs.clear()
