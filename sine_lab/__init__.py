@@ -17,7 +17,7 @@ The reusable core, one module per concern:
 - :mod:`~sine_lab.checkpoints`: save and load a model with its settings.
 - :mod:`~sine_lab.plots`: figures shared by chapters.
 - :mod:`~sine_lab.arguments`: argument checks with messages that name what was expected.
-- :mod:`~sine_lab.bench`: the benchmark task and its command line.
+- :mod:`~sine_lab.bench`: the benchmark task, its scoring and sweep; :mod:`~sine_lab.bench.cli`, its command line.
 
 The chapter studies that use the core live in :mod:`sine_lab.studies`.
 """

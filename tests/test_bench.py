@@ -11,7 +11,6 @@ from sine_lab.bench import (
     TARGETS,
     format_sweep,
     free_run_mse,
-    main,
     make_task,
     plot_sweep,
     run_misses,
@@ -19,6 +18,7 @@ from sine_lab.bench import (
     score,
     summarize,
 )
+from sine_lab.bench.cli import main
 from sine_lab.forecasting import ForecastSettings, StableRollout, fit, one_step_mse
 from sine_lab.models import SequenceModel
 

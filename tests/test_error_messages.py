@@ -17,6 +17,7 @@ import torch.nn as nn
 
 from sine_lab import bench, forecasting
 from sine_lab.arguments import check_choice, check_float, check_int, check_tensor
+from sine_lab.bench import cli as bench_cli
 from sine_lab.callbacks import ClipGradNorm, DivergenceGuard, Validate
 from sine_lab.data import Standardizer, article_data, make_windows, random_sines, sine_series, time_split
 from sine_lab.diagnostics import ShapeStep, format_trace, trace_shapes
@@ -309,5 +310,5 @@ def test_forecasting_bad_input():
 
 
 def test_bench_command_line_bad_input(capsys):
-    assert bench.main(["--horizons", "x"]) == 2
+    assert bench_cli.main(["--horizons", "x"]) == 2
     assert "argument --horizons: expected comma-separated ints, got 'x'" in capsys.readouterr().err
