@@ -11,6 +11,7 @@ intended exceptions into one short line each when it executes a notebook.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from pathlib import Path
 
 import nbformat
@@ -25,7 +26,12 @@ MACHINE_PATH = re.compile(
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 # tqdm's text rendering: "  0%|     | 0/1000 [00:00<?, ?it/s]".
 PROGRESS = re.compile(r"\d+%\|| ?(?:it|epoch|step)s?/s\]")
-MAX_STREAM_LINES = 12
+# A log is many lines that differ only in their numbers ("Epoch [100/1000], Loss: 0.44"); a table of
+# results has rows that differ in their labels. At most this many lines of one shape, and at most
+# MAX_STREAM_LINES lines in all, per stream of a cell.
+MAX_LOG_LINES = 10
+MAX_STREAM_LINES = 40
+DIGITS = re.compile(r"[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?")
 # Rich outputs whose text is not shown to the reader (widgets render from their state).
 TEXT_MIMES = ("text/plain", "text/html", "text/markdown")
 
@@ -52,11 +58,10 @@ def problems(path: Path) -> list[str]:
         where = f"{path.name} cell {index}"
         if cell.execution_count is None and cell.source.strip():
             found.append(f"{where}: not executed")
-        streams: dict[str, int] = {}
+        streams: dict[str, list[str]] = {}
         for output in cell.get("outputs", []):
             if output["output_type"] == "stream":
-                lines = output["text"].rstrip("\n").count("\n") + 1
-                streams[output["name"]] = streams.get(output["name"], 0) + lines
+                streams.setdefault(output["name"], []).extend(output["text"].rstrip("\n").split("\n"))
             for text in output_texts(output):
                 rules = ((MACHINE_PATH, "a machine path"), (ANSI, "an ANSI code"), (PROGRESS, "progress-bar text"))
                 for pattern, what in rules:
@@ -67,8 +72,12 @@ def problems(path: Path) -> list[str]:
             if output["output_type"] == "error" and len(output["traceback"]) > 1:
                 found.append(f"{where}: a {len(output['traceback'])}-frame traceback instead of one clean line")
         for name, lines in streams.items():
-            if lines > MAX_STREAM_LINES:
-                found.append(f"{where}: {lines} lines of {name} (at most {MAX_STREAM_LINES})")
+            if len(lines) > MAX_STREAM_LINES:
+                found.append(f"{where}: {len(lines)} lines of {name} (at most {MAX_STREAM_LINES})")
+            shapes = Counter(DIGITS.sub("#", line).strip() for line in lines if line.strip())
+            shape, count = shapes.most_common(1)[0] if shapes else ("", 0)
+            if count > MAX_LOG_LINES:
+                found.append(f"{where}: a log of {count} lines like {shape!r} in {name} (at most {MAX_LOG_LINES})")
     return found
 
 
@@ -92,9 +101,15 @@ def test_the_checks_catch_what_they_look_for(tmp_path):
         nbformat.v4.new_code_cell("raise", execution_count=4, outputs=[nbformat.v4.new_output(
             "error", ename="IndexError", evalue="too many indices",
             traceback=["\x1b[0;31mIndexError\x1b[0m Traceback", "IndexError: too many indices"])]),
-        nbformat.v4.new_code_cell("log()", execution_count=5, outputs=[
-            nbformat.v4.new_output("stream", name="stdout", text="line\n" * (MAX_STREAM_LINES + 1))]),
-        nbformat.v4.new_code_cell("fine()", execution_count=6, outputs=[
+        nbformat.v4.new_code_cell("log()", execution_count=5, outputs=[nbformat.v4.new_output(
+            "stream", name="stdout", text="".join(f"Epoch [{e}/1000], Loss: {1 / e:.4f}\n" for e in range(1, 12)))]),
+        nbformat.v4.new_code_cell("wall()", execution_count=6, outputs=[nbformat.v4.new_output(
+            "stream", name="stdout", text="".join(f"row {chr(65 + i % 26)}{i // 26}\n" for i in range(41)))]),
+        nbformat.v4.new_code_cell("table()", execution_count=7, outputs=[nbformat.v4.new_output(
+            "stream", name="stdout", text="".join(f"{name:8s} {i * 0.1:.1e}\n" for i, name in enumerate(
+                ["rnn", "lstm", "gru", "linear", "irnn", "lru", "attention", "transformer", "mlp", "tcn", "s4", "x"]
+            )))]),
+        nbformat.v4.new_code_cell("fine()", execution_count=8, outputs=[
             nbformat.v4.new_output("stream", name="stdout", text="UserWarning: size\n" + "x = 1/2\n" * 5)]),
     ]
     path = tmp_path / "bad.ipynb"
@@ -102,11 +117,13 @@ def test_the_checks_catch_what_they_look_for(tmp_path):
     found = problems(path)
     expected = {
         "cell 0: not executed", "cell 1: a machine path", "cell 2: progress-bar text", "cell 3: an ANSI code",
-        "cell 3: a 2-frame traceback", "cell 4: 13 lines of stdout",
+        "cell 3: a 2-frame traceback", "cell 4: a log of 11 lines like 'Epoch [#/#], Loss: #'",
+        "cell 5: 41 lines of stdout",
     }
     for fragment in expected:
         assert any(fragment in line for line in found), (fragment, found)
-    assert not any("cell 5" in line for line in found), found
+    # A 12-row table of results and a cleaned warning are not logs.
+    assert not any("cell 6" in line or "cell 7" in line for line in found), found
     assert len(found) == len(expected), found
 
 
