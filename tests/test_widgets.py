@@ -228,3 +228,13 @@ def test_train_while_training_and_a_preset_while_training_say_so():
     playground.stop_button.click()
     assert playground.wait(timeout=20)
     assert playground.settings().framing == "windows"
+
+
+def test_the_explorer_explains_settings_a_kind_rejects_instead_of_raising(playground):
+    # Found by the stress test: a Transformer whose width its heads do not divide raised from an observer.
+    playground.cell.value = "transformer"
+    playground.hidden_size.value = 3
+    assert playground.flow is None
+    assert "divisible" in playground.flow_status.value
+    playground.cell.value = "rnn"
+    assert playground.flow is not None and "spectral radius" in playground.flow_status.value

@@ -479,10 +479,17 @@ class Playground:
         """Recompute the explorer for the current cell, hidden size and scale."""
         try:
             flow = gradient_flow(self.cell.value, self.hidden_size.value, self.flow_scale.value)
-        except TypeError as error:  # a kind without a recurrent layer has no W_hh to scale
+        except (TypeError, ValueError) as error:
+            # TypeError: a kind without a recurrent layer has no W_hh to scale. ValueError: settings
+            # the kind rejects (e.g. a width its attention heads do not divide). Either is shown, not raised.
             self.flow = None
             figure, ax = _figure(5.6)
-            _no_recurrent_layer(ax)
+            if isinstance(error, TypeError):
+                _no_recurrent_layer(ax)
+            else:
+                ax.axis("off")
+                ax.text(0.5, 0.5, "no model to explore with these settings:\nsee the message below",
+                        ha="center", va="center")
             self._show("flow", figure, self.flow_image)
             self.flow_status.value = html.escape(str(error))
             return
