@@ -21,8 +21,10 @@ def test_input_scale_control_uses_the_same_weights_for_every_input():
     x, y = article_data()
     results = input_scale_control(lambda: ArticleSimpleRNN(1, 10, 1), {"raw": x, "again": x.clone()}, y, seed=0)
     assert [r.input_name for r in results] == ["raw", "again"]
-    # Same seed, same input: identical measurements, so any difference in the chapter comes from the input.
-    assert results[0] == dataclasses.replace(results[1], input_name="raw")
+    # Same seed, same input: the same measurements (to rounding), so any difference in the chapter comes
+    # from the input.
+    first, second = dataclasses.astuple(results[0])[1:], dataclasses.astuple(results[1])[1:]
+    assert first == pytest.approx(second, rel=1e-9)
     seed_everything(0)
     assert results[0].spectral_radius == pytest.approx(
         float(torch.linalg.eigvals(ArticleSimpleRNN(1, 10, 1).rnn.weight_hh_l0).abs().max()), rel=1e-6)
