@@ -123,14 +123,14 @@ class SelfAttentionModel(WindowModel):
         heads: attention heads (two are needed to weigh two past values with
             opposite signs, as ``s[n+1] = 2 cos(ω) s[n] - s[n-1]`` does).
         context: how many steps a query sees, itself included (its receptive field).
-        per_step, delta_scale: see :class:`~sine_lab.stepwise.StepwiseModel`.
+        per_step, delta_scale, delta_order: see :class:`~sine_lab.stepwise.StepwiseModel`.
     """
 
     def __init__(
         self, hidden_size: int = 32, heads: int = 4, context: int = 32, *,
-        per_step: bool = False, delta_scale: float | None = None,
+        per_step: bool = False, delta_scale: float | None = None, delta_order: int = 1,
     ) -> None:
-        super().__init__(per_step=per_step, delta_scale=delta_scale)
+        super().__init__(per_step=per_step, delta_scale=delta_scale, delta_order=delta_order)
         self.hidden_size = check_int("hidden_size", hidden_size, minimum=1)
         self.embed = nn.Linear(1, hidden_size)
         self.attention = RelativeSelfAttention(hidden_size, heads, context)
@@ -178,14 +178,15 @@ class CausalTransformer(WindowModel):
         layers: encoder blocks.
         context: steps each layer's query sees, itself included.
         feedforward: width of the feed-forward layer (default ``2 * hidden_size``).
-        per_step, delta_scale: see :class:`~sine_lab.stepwise.StepwiseModel`.
+        per_step, delta_scale, delta_order: see :class:`~sine_lab.stepwise.StepwiseModel`.
     """
 
     def __init__(
         self, hidden_size: int = 16, heads: int = 2, layers: int = 2, context: int = 32,
         feedforward: int | None = None, *, per_step: bool = False, delta_scale: float | None = None,
+        delta_order: int = 1,
     ) -> None:
-        super().__init__(per_step=per_step, delta_scale=delta_scale)
+        super().__init__(per_step=per_step, delta_scale=delta_scale, delta_order=delta_order)
         self.hidden_size = check_int("hidden_size", hidden_size, minimum=1)
         layers = check_int("layers", layers, minimum=1)
         feedforward = check_int("feedforward", 2 * hidden_size if feedforward is None else feedforward, minimum=1)

@@ -152,9 +152,10 @@ class PrintLoss(Callback):
 
 class DivergenceGuard(Callback):
     """Stop when the epoch's loss is NaN or infinite, or exceeds ``max_growth`` times the
-    larger of the first epoch's loss and ``mean(y**2)`` (the MSE of always predicting
-    zero); ``max_growth=None`` checks only for NaN and infinity. On by default in
-    :func:`~sine_lab.training.train`; the message says what to try."""
+    larger of the first epoch's loss and the loss of always predicting zero (under the
+    training criterion: ``mean(y**2)`` for the MSE); ``max_growth=None`` checks only for
+    NaN and infinity. On by default in :func:`~sine_lab.training.train`; the message
+    says what to try."""
 
     order = 40
 
@@ -162,8 +163,17 @@ class DivergenceGuard(Callback):
         self.max_growth = None if max_growth is None else check_float(
             "max_growth", max_growth, minimum=1.0, exclusive_minimum=True)
 
+    def on_train_begin(self, state: TrainingState) -> None:
+        y = state.y.detach()
+        try:
+            with torch.no_grad():
+                self.zero_loss = float(state.loss_fn(torch.zeros_like(y), y))
+        except (TypeError, ValueError, RuntimeError):
+            # A criterion that wants predictions of another shape than y: fall back to the MSE.
+            self.zero_loss = float(y.double().pow(2).mean())
+
     def on_epoch_end(self, state: TrainingState) -> None:
-        problem = self.problem(state.history.loss, state.y)
+        problem = self.problem(state.history.loss, self.zero_loss)
         if problem:
             state.stop("diverged", (
                 f"Training diverged: {problem} at epoch {state.epoch} (lr={state.lr}). "
@@ -175,8 +185,9 @@ class DivergenceGuard(Callback):
         if state.history.stop_reason == "diverged":
             warnings.warn(state.history.message, RuntimeWarning, stacklevel=3)
 
-    def problem(self, losses: list[float], y: Tensor) -> str:
-        """Why the loss history counts as diverged, or ``""`` if it does not."""
+    def problem(self, losses: list[float], zero_loss: float) -> str:
+        """Why the loss history counts as diverged, or ``""`` if it does not
+        (``zero_loss``: the loss of always predicting zero)."""
         latest = losses[-1]
         if not math.isfinite(latest):
             return f"the loss became {latest}"
@@ -184,11 +195,11 @@ class DivergenceGuard(Callback):
             return ""
         # The zero predictor's MSE keeps a nearly perfect start (first loss ~ 0) from
         # turning ordinary noise into an "explosion".
-        reference = max(losses[0], float(y.detach().double().pow(2).mean()))
+        reference = max(losses[0], zero_loss)
         if reference > 0 and latest > self.max_growth * reference:
             return (
                 f"the loss grew to {latest:.4g}, more than {self.max_growth:g} times "
-                f"{reference:.4g} (the larger of the first epoch's loss and mean(y**2))"
+                f"{reference:.4g} (the larger of the first epoch's loss and that of predicting zero)"
             )
         return ""
 

@@ -27,7 +27,7 @@ from .arguments import check_float, check_int, check_tensor
 from .callbacks import Callback, ClipGradNorm, Validate
 from .data import make_windows
 from .models import MODEL_KINDS, SequenceModel, build_model, forecast
-from .objectives import LastStep, Objective, PerStep, Rollout
+from .objectives import Criterion, LastStep, Objective, PerStep, Rollout, ScaledMSE
 from .training import History, fit_autoregressive, seed_everything, train
 
 __all__ = [
@@ -148,6 +148,7 @@ class Stage:
         clip: gradient-norm clip, or ``None``.
         validation: a :class:`Validation` (used by :func:`fit`), or ``None``.
         epochs: passes over the data, instead of ``steps``.
+        loss_fn: the criterion (default: the MSE), e.g. :class:`~sine_lab.objectives.ScaledMSE`.
     """
 
     lr: float
@@ -161,14 +162,15 @@ class Stage:
     clip: float | None = None
     validation: Validation | None = None
     epochs: int | None = None
+    loss_fn: Criterion | None = None
 
     def train(self, model: nn.Module, x: Tensor, y: Tensor, *, callbacks: Sequence[Callback] = (),
               seed: int | None = None) -> History:
         """Train ``model`` on ``(x, y)`` as this stage says; ``callbacks`` are added to its own."""
         own = [] if self.clip is None else [ClipGradNorm(self.clip)]
         return train(model, x, y, steps=self.steps, epochs=self.epochs, lr=self.lr, optimizer=self.optimizer,
-                     objective=self.objective, batch_size=self.batch_size, schedule=self.schedule,
-                     callbacks=[*own, *callbacks], seed=seed)
+                     objective=self.objective, loss_fn=self.loss_fn, batch_size=self.batch_size,
+                     schedule=self.schedule, callbacks=[*own, *callbacks], seed=seed)
 
     def run(self, model: nn.Module, series: Tensor, cut: int, *, orders: dict[PairBuilder, Tensor],
             generator: torch.Generator, seed: int | None = None, callbacks: Sequence[Callback] = ()) -> History:
@@ -300,16 +302,20 @@ class ForecastSettings:
     """The standard forecasting recipe's settings; calling it on the training series
     gives the :class:`Recipe` (the benchmark's and chapter 06's).
 
-    Model: ``hidden_size`` units predicting the change per step, scaled by the spread
-    of the training differences (``delta_scale``); a ``"linear"`` kind is instead the
-    2-unit least-squares recurrence. Stages:
+    Model: ``hidden_size`` units whose head predicts the ``delta_order``-th difference of
+    the series on top of the fixed residual (:class:`~sine_lab.stepwise.Residual`: order 1,
+    the change, output ``x[n] + scale * head``; order 2, the curvature, output
+    ``2 x[n] - x[n-1] + scale * head``), scaled by the spread of that difference in the
+    training data (``delta_scale``); a ``"linear"`` kind is instead the 2-unit
+    least-squares recurrence. With ``scaled_loss`` every stage's loss is the MSE in
+    units of ``delta_scale`` (:class:`~sine_lab.objectives.ScaledMSE`). Stages:
 
     1. Adam, ``adam_steps`` mini-batches of ``batch_size`` chunks (each chunk drawn at
        most once while there are enough), one-cycle schedule up to ``lr``, gradient
        clipping at 1, per-step (teacher-forced) loss after the warm-up.
     2. L-BFGS, ``lbfgs_steps`` steps on ``batch_size`` fixed chunks (the first of those
        Adam saw), the same loss, validated on chunks of the later stretch
-       (``n >= validation_start``).
+       (``n >= validation_start``), stopping after ``lbfgs_patience`` scores without improvement.
     3. If ``rollout``: L-BFGS, ``rollout_steps`` steps on free runs of ``rollout``
        values from ``rollout_warmup`` past values, validated by free-running each
        training series from all its values before the cut to its end (a run leaving
@@ -318,34 +324,39 @@ class ForecastSettings:
 
     Attributes:
         hidden_size: units of the recurrent cell.
+        delta_order: 1 or 2, the difference the head predicts (see above).
+        scaled_loss: measure every stage's loss in units of ``delta_scale``.
         warmup: steps of each training chunk that only set up the state.
         chunk: time steps per training chunk.
         batch_size: chunks per Adam step, and the L-BFGS batch.
         adam_steps, lr: stage 1.
-        lbfgs_steps: stage 2 (0 skips it).
+        lbfgs_steps, lbfgs_patience: stage 2 (``lbfgs_steps=0`` skips it).
         validation_start: the cut in time between fitting and validation.
         rollout, rollout_steps, rollout_patience, rollout_warmup: stage 3 (``rollout=0`` skips it).
         stable_until: the time index a validated free run must stay bounded to.
-        reference_period: the period ``warmup`` is meant for (see :meth:`for_period`);
-            called on series, the settings are stretched for the period
+        reference_period: if set, the period ``warmup`` is meant for (see :meth:`for_period`);
+            called on series, the settings are then stretched for the period
             :func:`estimate_period` measures in the values before the cut.
-            ``None`` uses the lengths as given at every period.
+            ``None`` (the default) uses the lengths as given at every period.
     """
 
     hidden_size: int = 32
+    delta_order: int = 2
+    scaled_loss: bool = True
     warmup: int = 40
     chunk: int = 120
     batch_size: int = 32
     adam_steps: int = 150
     lr: float = 5e-3
     lbfgs_steps: int = 8
+    lbfgs_patience: int | None = 2
     validation_start: int = 800
     rollout: int = 200
     rollout_steps: int = 6
     rollout_patience: int | None = 2
     rollout_warmup: int = 200
     stable_until: int = 2000
-    reference_period: float | None = 20.0
+    reference_period: float | None = None
 
     def for_period(self, period: float) -> ForecastSettings:
         """The settings for series of ``period`` samples per radian.
@@ -372,6 +383,11 @@ class ForecastSettings:
             measured = estimate_period(series[:, : self.validation_start])
             return replace(self.for_period(measured), reference_period=None)(series)
         cut, per_step = self.validation_start, PerStep(self.warmup)
+        order = check_int("delta_order", self.delta_order, minimum=1, maximum=2)
+        delta_scale = float(series[:, :cut].diff(n=order, dim=1).std())
+        if not delta_scale > 0:
+            raise ValueError(f"the training series must vary (their differences of order {order} are all zero)")
+        loss = ScaledMSE(delta_scale) if self.scaled_loss else None
 
         def chunks(part: Tensor) -> tuple[Tensor, Tensor]:
             return teacher_forcing_pairs(part, self.chunk, self.warmup, stride=5)
@@ -384,10 +400,11 @@ class ForecastSettings:
             return x[: 2 * self.batch_size], y[: 2 * self.batch_size]
 
         stages = [Stage(self.lr, self.adam_steps, chunks, per_step, schedule="onecycle",
-                        batch_size=self.batch_size, sample=self.adam_steps * self.batch_size, clip=1.0)]
+                        batch_size=self.batch_size, sample=self.adam_steps * self.batch_size, clip=1.0, loss_fn=loss)]
         if self.lbfgs_steps:
             stages.append(Stage(1.0, self.lbfgs_steps, chunks, per_step, optimizer="lbfgs",
-                                sample=self.batch_size, validation=Validation(later_chunks)))
+                                sample=self.batch_size, validation=Validation(later_chunks, patience=self.lbfgs_patience),
+                                loss_fn=loss))
         if self.rollout:
             def rollouts(part: Tensor) -> tuple[Tensor, Tensor]:
                 return rollout_pairs(part, self.rollout_warmup, self.rollout, stride=self.rollout)
@@ -399,7 +416,8 @@ class ForecastSettings:
                 1.0, self.rollout_steps, rollouts, Rollout(self.rollout), optimizer="lbfgs", sample=self.batch_size,
                 validation=Validation(lambda whole: (whole[:, :cut, None], whole[:, cut:]), free_run,
                                       self.rollout_patience),
+                loss_fn=loss,
             ))
-        delta_scale = float(series[:, :cut].diff(dim=1).std())
-        return Recipe({"hidden_size": self.hidden_size, "delta_scale": delta_scale}, stages, cut,
+        model = {"hidden_size": self.hidden_size, "delta_scale": delta_scale, "delta_order": order}
+        return Recipe(model, stages, cut,
                       closed_form={"linear": least_squares_predictor(2)})

@@ -53,14 +53,15 @@ class LinearRecurrentUnit(StepwiseModel):
         state_size: ``N``, complex state dimensions (eigenvalues).
         r_min, r_max: the ring the eigenvalue moduli start on, ``0 <= r_min < r_max < 1``.
         max_phase: the largest initial eigenvalue phase, radians per step.
-        per_step, delta_scale: see :class:`~sine_lab.stepwise.StepwiseModel`.
+        per_step, delta_scale, delta_order: see :class:`~sine_lab.stepwise.StepwiseModel`.
     """
 
     def __init__(
         self, hidden_size: int = 32, state_size: int = 32, r_min: float = 0.9, r_max: float = 0.999,
         max_phase: float = 2 * math.pi, *, per_step: bool = False, delta_scale: float | None = None,
+        delta_order: int = 1,
     ) -> None:
-        super().__init__(per_step=per_step, delta_scale=delta_scale)
+        super().__init__(per_step=per_step, delta_scale=delta_scale, delta_order=delta_order)
         self.hidden_size = check_int("hidden_size", hidden_size, minimum=1)
         self.state_size = check_int("state_size", state_size, minimum=1)
         r_min = check_float("r_min", r_min, minimum=0.0)

@@ -25,6 +25,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from .arguments import check_choice, check_float, check_int, check_tensor
+from .stepwise import Residual
 
 __all__ = [
     "ArticleSimpleRNN",
@@ -171,11 +172,15 @@ class SequenceModel(nn.Module):
         num_layers: stacked recurrent layers.
         dropout: dropout between stacked layers (needs ``num_layers > 1`` to act).
         per_step: make ``forward`` return every step's output, not only the last.
-        delta_scale: if set, each step predicts the *change* from its input:
-            output ``= x + delta_scale * head(h)`` (needs ``input_size == output_size``).
-            A good scale is the spread of one-step differences in the training data,
+        delta_scale: if set, each step predicts a *difference* on top of its input
+            (needs ``input_size == output_size``): with ``delta_order=1`` the change,
+            output ``= x + delta_scale * head(h)``; with ``delta_order=2`` the second
+            difference, output ``= 2 x[n] - x[n-1] + delta_scale * head(h)``
+            (:class:`~sine_lab.stepwise.Residual`; the state then also carries the last
+            input). A good scale is the spread of that difference in the training data,
             so the head works on numbers near 1; the next value of a finely sampled
             wave is mostly the current one, and the network need not relearn the identity.
+        delta_order: 1 or 2, see ``delta_scale``.
     """
 
     # The recurrent layer behind each cell name (the registry's kinds of the same names).
@@ -193,6 +198,7 @@ class SequenceModel(nn.Module):
         dropout: float = 0.0,
         per_step: bool = False,
         delta_scale: float | None = None,
+        delta_order: int = 1,
     ) -> None:
         super().__init__()
         self.cell = check_choice("cell", cell, tuple(self.LAYERS))
@@ -204,14 +210,13 @@ class SequenceModel(nn.Module):
         if not isinstance(per_step, bool):
             raise TypeError(f"per_step must be a bool, got {type(per_step).__name__} {per_step!r}")
         self.per_step = per_step
-        if delta_scale is not None:
-            delta_scale = check_float("delta_scale", delta_scale, minimum=0.0, exclusive_minimum=True)
-            if input_size != output_size:
-                raise ValueError(
-                    f"delta_scale predicts a change of the input, so it needs input_size == output_size, "
-                    f"got {input_size} and {output_size}"
-                )
-        self.delta_scale = delta_scale
+        self.residual = Residual(delta_scale, delta_order)
+        if delta_scale is not None and input_size != output_size:
+            raise ValueError(
+                f"delta_scale predicts a change of the input, so it needs input_size == output_size, "
+                f"got {input_size} and {output_size}"
+            )
+        self.delta_scale, self.delta_order = self.residual.scale, self.residual.order
         if cell == "linear":
             if num_layers != 1:
                 raise ValueError(f"the linear cell has exactly one layer; got num_layers={num_layers}")
@@ -223,7 +228,8 @@ class SequenceModel(nn.Module):
             )
         self.head = nn.Linear(hidden_size, output_size)
         _record(self, cell, dict(input_size=input_size, hidden_size=hidden_size, output_size=output_size,
-                                 num_layers=num_layers, dropout=dropout, per_step=per_step, delta_scale=delta_scale))
+                                 num_layers=num_layers, dropout=dropout, per_step=per_step, delta_scale=delta_scale,
+                                 delta_order=delta_order))
 
     @classmethod
     def linear_predictor(cls, coefficients: Sequence[float] | Tensor) -> SequenceModel:
@@ -283,13 +289,11 @@ class SequenceModel(nn.Module):
             per-step outputs ``(batch, seq, output_size)`` and the final state.
         """
         check_tensor("x", x, ndim=3, last_dim=self.input_size, layout="(batch, seq, input_size)")
-        if state is not None:
-            self._check_state(state, x.shape[0])
-        hidden, state = self.rnn(x, state)
-        out = self.head(hidden)
-        if self.delta_scale is not None:
-            out = x + self.delta_scale * out
-        return out, state
+        inner, previous = self.residual.split(state, x.shape[0], self.input_size)
+        if inner is not None:
+            self._check_state(inner, x.shape[0])
+        hidden, inner = self.rnn(x, inner)
+        return self.residual.apply(x, self.head(hidden), previous), self.residual.join(inner, x)
 
     def _check_state(self, state: object, batch: int) -> None:
         layers = 1 if self.cell == "linear" else self.num_layers
@@ -373,6 +377,7 @@ def identity_relu_rnn(
     num_layers: int = 1,
     per_step: bool = False,
     delta_scale: float | None = None,
+    delta_order: int = 1,
 ) -> SequenceModel:
     """An IRNN (Le, Jaitly & Hinton 2015, "A Simple Way to Initialize Recurrent
     Networks of Rectified Linear Units"): a ReLU RNN whose recurrent weights start
@@ -383,14 +388,14 @@ def identity_relu_rnn(
     neither vanish nor explode at initialisation. Returns a
     :class:`SequenceModel` with ``cell == "rnn"`` whose ``.rnn`` is
     ``nn.RNN(nonlinearity="relu")``, recorded as kind ``"irnn"`` (so a checkpoint
-    rebuilds the ReLU layer); shapes, ``per_step`` and ``delta_scale`` as for any
+    rebuilds the ReLU layer); shapes, ``per_step``, ``delta_scale`` and ``delta_order`` as for any
     ``SequenceModel``.
     """
     hidden_size = check_int("hidden_size", hidden_size, minimum=1)
     scale = check_float("scale", scale, minimum=0.0)
     num_layers = check_int("num_layers", num_layers, minimum=1)
     model = SequenceModel("rnn", hidden_size=hidden_size, num_layers=num_layers, per_step=per_step,
-                          delta_scale=delta_scale)
+                          delta_scale=delta_scale, delta_order=delta_order)
     # The tanh layer is replaced rather than never built so that a seed still draws the
     # weights with which chapter 07's results were recorded.
     model.rnn = nn.RNN(1, hidden_size, num_layers=num_layers, nonlinearity="relu", batch_first=True)
@@ -401,7 +406,7 @@ def identity_relu_rnn(
             elif name.startswith("bias"):
                 param.zero_()
     return _record(model, "irnn", dict(hidden_size=hidden_size, scale=scale, num_layers=num_layers,
-                                       per_step=per_step, delta_scale=delta_scale))
+                                       per_step=per_step, delta_scale=delta_scale, delta_order=delta_order))
 
 
 def init_orthogonal_recurrent(model: nn.Module, gain: float = 1.0) -> None:

@@ -14,12 +14,32 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
-from .arguments import check_int
+from .arguments import check_float, check_int
 from .models import forecast
 
-__all__ = ["Criterion", "LastStep", "Objective", "PerStep", "Rollout", "TruncatedBPTT"]
+__all__ = ["Criterion", "LastStep", "Objective", "PerStep", "Rollout", "ScaledMSE", "TruncatedBPTT"]
 
 Criterion = Callable[[Tensor, Tensor], Tensor]
+
+
+class ScaledMSE:
+    """The mean squared error in units of ``scale``: ``mean((prediction - target)²) / scale²``.
+
+    Same minimum as the MSE, but a loss near 1 when the errors are near ``scale``. It
+    matters when the errors that count are tiny, as in a slow wave's one-step changes
+    (``scale`` 1e-4 makes raw losses 1e-8): Adam divides each step by ``sqrt(v) + eps``
+    with ``eps = 1e-8``, so gradients that small are damped rather than normalised, and
+    L-BFGS's first step, ``lr`` times the gradient, barely moves.
+    """
+
+    def __init__(self, scale: float) -> None:
+        self.scale = check_float("scale", scale, minimum=0.0, exclusive_minimum=True)
+
+    def __call__(self, prediction: Tensor, target: Tensor) -> Tensor:
+        return nn.functional.mse_loss(prediction, target) / self.scale**2
+
+    def __repr__(self) -> str:
+        return f"ScaledMSE({self.scale:.3g})"
 
 
 class Objective:
