@@ -164,22 +164,32 @@ class DivergenceGuard(Callback):
             "max_growth", max_growth, minimum=1.0, exclusive_minimum=True)
 
     def on_train_begin(self, state: TrainingState) -> None:
-        y = state.y.detach()
-        try:
-            with torch.no_grad():
-                self.zero_loss = float(state.loss_fn(torch.zeros_like(y), y))
-        except (TypeError, ValueError, RuntimeError):
-            # A criterion that wants predictions of another shape than y: fall back to the MSE.
-            self.zero_loss = float(y.double().pow(2).mean())
+        self.zero_loss: float | None = None
 
     def on_epoch_end(self, state: TrainingState) -> None:
-        problem = self.problem(state.history.loss, self.zero_loss)
+        losses = state.history.loss
+        if (self.max_growth is not None and self.zero_loss is None and math.isfinite(losses[-1])
+                and losses[-1] > self.max_growth * losses[0]):
+            # Only now is the zero predictor's loss needed; computed late, a criterion with
+            # side effects (one that counts its calls) is called once more only here.
+            self.zero_loss = self._zero_loss(state)
+        problem = self.problem(losses, self.zero_loss or 0.0)
         if problem:
             state.stop("diverged", (
                 f"Training diverged: {problem} at epoch {state.epoch} (lr={state.lr}). "
                 "Try a smaller learning rate, gradient clipping (ClipGradNorm(1.0)) "
                 "or inputs scaled to about [-1, 1]."
             ))
+
+    @staticmethod
+    def _zero_loss(state: TrainingState) -> float:
+        y = state.y.detach()
+        try:
+            with torch.no_grad():
+                return float(state.loss_fn(torch.zeros_like(y), y))
+        except (TypeError, ValueError, RuntimeError):
+            # A criterion that wants predictions of another shape than y: fall back to the MSE.
+            return float(y.double().pow(2).mean())
 
     def on_train_end(self, state: TrainingState) -> None:
         if state.history.stop_reason == "diverged":

@@ -402,9 +402,8 @@ class ForecastSettings:
         stages = [Stage(self.lr, self.adam_steps, chunks, per_step, schedule="onecycle",
                         batch_size=self.batch_size, sample=self.adam_steps * self.batch_size, clip=1.0, loss_fn=loss)]
         if self.lbfgs_steps:
-            stages.append(Stage(1.0, self.lbfgs_steps, chunks, per_step, optimizer="lbfgs",
-                                sample=self.batch_size, validation=Validation(later_chunks, patience=self.lbfgs_patience),
-                                loss_fn=loss))
+            stages.append(Stage(1.0, self.lbfgs_steps, chunks, per_step, optimizer="lbfgs", sample=self.batch_size,
+                                validation=Validation(later_chunks, patience=self.lbfgs_patience), loss_fn=loss))
         if self.rollout:
             def rollouts(part: Tensor) -> tuple[Tensor, Tensor]:
                 return rollout_pairs(part, self.rollout_warmup, self.rollout, stride=self.rollout)

@@ -4,6 +4,7 @@ command line and the playground's choices without an edit anywhere in sine_lab."
 
 import json
 import math
+from typing import Any
 
 import pytest
 import torch
@@ -13,6 +14,7 @@ from sine_lab.checkpoints import load_model, save_model
 from sine_lab.data import make_windows, sine_series
 from sine_lab.doctor import check_setup
 from sine_lab.models import MODEL_KINDS, build_model, forecast, register_model_kind
+from sine_lab.stepwise import Residual
 from sine_lab.training import train
 
 
@@ -25,18 +27,19 @@ class WindowMLP(nn.Module):
     """
 
     def __init__(self, window: int = 8, hidden_size: int = 16, per_step: bool = False,
-                 delta_scale: float | None = None) -> None:
+                 delta_scale: float | None = None, delta_order: int = 1) -> None:
         super().__init__()
-        self.window, self.per_step, self.delta_scale = window, per_step, delta_scale
+        self.window, self.per_step = window, per_step
+        # The recipe's fixed residual (delta_scale, delta_order) comes ready-made.
+        self.residual = Residual(delta_scale, delta_order)
         self.mlp = nn.Sequential(nn.Linear(window, hidden_size), nn.Tanh(), nn.Linear(hidden_size, 1))
 
-    def run(self, x: Tensor, state: Tensor | None = None) -> tuple[Tensor, Tensor]:
-        past = x.new_zeros(x.shape[0], self.window - 1, 1) if state is None else state
+    def run(self, x: Tensor, state: Any = None) -> tuple[Tensor, Any]:
+        inner, previous = self.residual.split(state, x.shape[0], 1)
+        past = x.new_zeros(x.shape[0], self.window - 1, 1) if inner is None else inner
         padded = torch.cat([past, x], dim=1)
         out = self.mlp(padded.squeeze(-1).unfold(1, self.window, 1))  # (batch, seq, window) -> (batch, seq, 1)
-        if self.delta_scale is not None:
-            out = x + self.delta_scale * out
-        return out, padded[:, -(self.window - 1):]
+        return self.residual.apply(x, out, previous), self.residual.join(padded[:, -(self.window - 1):], x)
 
     def forward(self, x: Tensor) -> Tensor:
         out, _ = self.run(x)
@@ -114,7 +117,7 @@ def test_the_playground_offers_and_trains_a_new_kind(window_mlp):
     evaluation = evaluate(run)
     assert evaluation.forecast.shape == (300,) and evaluation.lag_norms is None and evaluation.regime is None
     with pytest.raises(ValueError, match=r"the kind 'window_mlp' has no num_layers \(it takes window, hidden_size, "
-                                         r"per_step, delta_scale\); set layers to 1, got 2"):
+                                         r"per_step, delta_scale, delta_order\); set layers to 1, got 2"):
         Settings(cell=window_mlp, num_layers=2)
     with pytest.raises(TypeError, match="scale_recurrent_weights needs a model with a recurrent layer .*; "
                                         r"the 'window_mlp' model \(WindowMLP\) has none"):

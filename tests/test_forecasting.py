@@ -168,8 +168,9 @@ def test_the_standard_recipe_follows_the_period_it_measures_not_a_label(monkeypa
     monkeypatch.setattr(ForecastSettings, "for_period",
                         lambda self, period: seen.append(period) or original(self, period))
     slow = make_task(50.0).train  # nothing in the series says 50 but the wave itself
-    recipe = ForecastSettings(warmup=40, chunk=120)(slow)
+    recipe = ForecastSettings(warmup=40, chunk=120, reference_period=20.0)(slow)
     assert seen == [pytest.approx(50.0, rel=1e-6)]
     warmup = recipe.stages[0].objective.warmup
     assert warmup == 100 and recipe.validation_start == 800
-    assert ForecastSettings(warmup=40, chunk=120)(make_task(10.0).train).stages[0].objective.warmup == 40
+    fast = ForecastSettings(warmup=40, chunk=120, reference_period=20.0)(make_task(10.0).train)
+    assert fast.stages[0].objective.warmup == 40

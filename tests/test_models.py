@@ -317,7 +317,8 @@ def test_a_sequence_model_records_the_same_kind_and_config_as_build_model():
 def test_the_irnn_kind_is_a_relu_rnn_and_records_its_own_kind():
     direct = identity_relu_rnn(6, scale=0.5, num_layers=2)
     assert direct.kind == "irnn"
-    assert direct.config == {"hidden_size": 6, "scale": 0.5, "num_layers": 2, "per_step": False, "delta_scale": None}
+    assert direct.config == {"hidden_size": 6, "scale": 0.5, "num_layers": 2, "per_step": False, "delta_scale": None,
+                             "delta_order": 1}
     rebuilt = build_model("irnn", **direct.config)
     assert rebuilt.rnn.nonlinearity == "relu"
     assert torch.equal(rebuilt.rnn.weight_hh_l1, 0.5 * torch.eye(6))
@@ -342,7 +343,8 @@ def test_an_unknown_kind_lists_the_registered_ones():
 
 def test_a_wrong_argument_lists_the_arguments_the_kind_takes():
     with pytest.raises(TypeError, match=r"model kind 'irnn' takes the arguments \(hidden_size, scale, num_layers, "
-                                        r"per_step, delta_scale\); got an unexpected keyword argument 'cell'"):
+                                        r"per_step, delta_scale, delta_order\); got an unexpected keyword "
+                                        r"argument 'cell'"):
         build_model("irnn", cell="lstm")
 
 
