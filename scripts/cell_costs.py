@@ -1,0 +1,73 @@
+"""Why a GRU trains slower than an LSTM on this CPU: the cost of one forward and backward pass.
+
+For each PyTorch cell (``nn.RNN``, ``nn.LSTM``, ``nn.GRU``; 32 units, batch 32, one thread) it
+times a pass over ``T`` steps in one call (teacher forcing) and one step per call (a free-running
+rollout), with PyTorch's oneDNN kernels allowed and disallowed, and counts the operators the
+profiler records per whole-sequence call. Times are CPU seconds of this process, best of
+``--repeats``, so other processes on the machine inflate them less than wall-clock times.
+
+    python scripts/cell_costs.py [--steps 120] [--repeats 7]
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+import torch
+import torch.nn as nn
+from torch.profiler import profile
+
+BATCH, HIDDEN = 32, 32
+CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+
+def pass_seconds(layer: nn.Module, steps: int, *, stepwise: bool, repeats: int) -> float:
+    """Best CPU seconds of one forward + backward pass over ``steps`` values ``(32, steps, 1)``."""
+    x = torch.randn(BATCH, steps, 1)
+    best = float("inf")
+    for _ in range(repeats):
+        start = time.process_time()
+        if stepwise:
+            state, outputs = None, []
+            for t in range(steps):
+                out, state = layer(x[:, t : t + 1], state)
+                outputs.append(out)
+            out = torch.cat(outputs, dim=1)
+        else:
+            out, _ = layer(x)
+        out.sum().backward()
+        best = min(best, time.process_time() - start)
+    return best
+
+
+def operators_per_call(layer: nn.Module, steps: int) -> int:
+    """Operator calls the profiler records in one whole-sequence forward + backward pass."""
+    x = torch.randn(BATCH, steps, 1)
+    with profile() as prof:
+        layer(x)[0].sum().backward()
+    return sum(event.count for event in prof.key_averages())
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--steps", type=int, default=120, help="time steps per pass (default 120)")
+    parser.add_argument("--repeats", type=int, default=7, help="passes timed, the best kept (default 7)")
+    args = parser.parse_args()
+    torch.set_num_threads(1)
+    torch.manual_seed(0)
+    print(f"one forward + backward pass, batch {BATCH}, {HIDDEN} units, {args.steps} steps, 1 thread; "
+          f"CPU seconds, best of {args.repeats}")
+    print(f"{'cell':5} {'oneDNN':7} {'one call':>9} {'per step':>9} {'operators/call':>15}")
+    for onednn in (True, False):
+        with torch.backends.mkldnn.flags(enabled=onednn):
+            for name, cls in CELLS.items():
+                layer = cls(1, HIDDEN, batch_first=True)
+                whole = pass_seconds(layer, args.steps, stepwise=False, repeats=args.repeats)
+                stepped = pass_seconds(layer, args.steps, stepwise=True, repeats=args.repeats)
+                print(f"{name:5} {'on' if onednn else 'off':7} {whole:9.4f} {stepped:9.4f} "
+                      f"{operators_per_call(layer, args.steps):15d}")
+
+
+if __name__ == "__main__":
+    main()
