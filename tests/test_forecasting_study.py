@@ -1,0 +1,189 @@
+import copy
+import json
+import math
+from dataclasses import replace
+
+import pytest
+import torch
+
+from sine_lab.bench import make_task, run_sweep
+from sine_lab.forecasting import ForecastSettings, fit
+from sine_lab.objectives import ScaledMSE
+from sine_lab.studies.forecasting_study import (
+    NEW,
+    OLD,
+    VARIANTS,
+    AfterEachStage,
+    ControlRun,
+    Variant,
+    describe_recipe,
+    difference_spread,
+    error_misses,
+    format_control,
+    gradient_rms,
+    load_control,
+    load_sweep,
+    run_control,
+    save_control,
+    sweep_run,
+    teacher_forced_loss,
+)
+
+# Small enough for a unit test; the chapter and scripts/residual_control.py run the real sizes.
+TINY = ForecastSettings(hidden_size=4, warmup=5, chunk=30, batch_size=4, adam_steps=3, lbfgs_steps=1, rollout=20,
+                        rollout_steps=1, rollout_warmup=10)
+
+
+def test_variants_are_the_four_corners_and_change_only_order_and_loss():
+    assert {(v.delta_order, v.scaled_loss) for v in VARIANTS} == {(1, False), (1, True), (2, False), (2, True)}
+    assert OLD.label == "order 1, raw MSE" and NEW.label == "order 2, scaled MSE"
+    settings = OLD.settings(TINY)
+    assert (settings.delta_order, settings.scaled_loss) == (1, False)
+    assert settings.adam_steps == TINY.adam_steps and settings.rollout == TINY.rollout
+    # The new recipe's corner is the standard recipe itself.
+    assert NEW.settings(ForecastSettings()) == ForecastSettings()
+
+
+@pytest.mark.parametrize(("order", "scaled", "error"), [(3, True, ValueError), (0, False, ValueError),
+                                                        (2, "yes", TypeError)])
+def test_bad_variants_are_refused(order, scaled, error):
+    with pytest.raises(error, match="delta_order|scaled_loss"):
+        Variant(order, scaled)
+
+
+def test_difference_spread_of_a_sine_follows_its_period():
+    period = 100.0
+    n = torch.arange(4000, dtype=torch.float64)
+    wave = torch.sin(n / period)[None]
+    # Closed forms: s[n+1] - 2 s[n] + s[n-1] = -(2 - 2 cos(1/P)) s[n] and
+    # s[n+1] - s[n] = 2 sin(1/(2P)) cos((n + 1/2)/P).
+    second = (2 - 2 * math.cos(1 / period)) * float(wave[:, 1:-1].std())
+    first = 2 * math.sin(1 / (2 * period)) * float(torch.cos((n[:-1] + 0.5) / period).std())
+    assert difference_spread(wave, 2) == pytest.approx(second, rel=1e-3)
+    assert difference_spread(wave, 1) == pytest.approx(first, rel=1e-3)
+    with pytest.raises(ValueError, match="order"):
+        difference_spread(wave, 0)
+    with pytest.raises(ValueError, match="series"):
+        difference_spread(wave[0], 1)
+
+
+def test_teacher_forced_loss_of_the_residual_alone_is_the_mean_squared_curvature():
+    task = make_task(50.0)
+    recipe = TINY(task.train)
+    model, _ = fit("rnn", task.train, recipe, seed=0)
+    with torch.no_grad():
+        for parameter in model.head.parameters():
+            parameter.zero_()
+    # The head at zero predicts 2 x[n] - x[n-1]: its error is the next second difference.
+    # Every chunk scores its steps after the warm-up; stride 5 keeps them evenly spread.
+    x, y = recipe.stages[0].data(task.train[:, :800])
+    curvature = (y - (2 * x[:, TINY.warmup:, 0] - x[:, TINY.warmup - 1:-1, 0])) ** 2
+    assert teacher_forced_loss(model, recipe, task.train, pairs=None) == pytest.approx(float(curvature.mean()),
+                                                                                    rel=1e-5)
+    chosen = torch.linspace(0, x.shape[0] - 1, 100).round().long()
+    assert teacher_forced_loss(model, recipe, task.train, pairs=100) == pytest.approx(
+        float(curvature[chosen].mean()), rel=1e-5)
+    with pytest.raises(TypeError, match="Recipe"):
+        teacher_forced_loss(model, TINY, task.train)
+
+
+def test_after_each_stage_sees_the_weights_validation_kept():
+    task = make_task(20.0)
+    recipe = TINY(task.train)
+    snapshots = AfterEachStage(lambda model: {k: v.clone() for k, v in model.state_dict().items()})
+    model, histories = fit("lstm", task.train, recipe, seed=0, callbacks=[snapshots])
+    assert len(snapshots.values) == len(histories) == len(recipe.stages) == 3
+    # The last record is the model fit returns (best weights restored), not the last step's.
+    for name, value in model.state_dict().items():
+        assert torch.equal(snapshots.values[-1][name], value)
+    assert snapshots.seconds >= 0
+    with pytest.raises(TypeError, match="callable"):
+        AfterEachStage("loss")
+
+
+def test_run_control_measures_every_stage_and_round_trips_through_json(tmp_path):
+    _, old = run_control("rnn", 100.0, 0, OLD, base=TINY)
+    model, new = run_control("rnn", 100.0, 0, NEW, base=TINY)
+    task = make_task(100.0)
+    assert len(new.stage_losses) == 3 and all(v > 0 for v in new.stage_losses)
+    assert new.delta_scale == pytest.approx(difference_spread(task.train[:, :800], 2))
+    assert old.delta_scale == pytest.approx(difference_spread(task.train[:, :800], 1))
+    # The zero head is the residual alone; for order 2 at P = 100 that is the mean squared curvature.
+    assert new.zero_head_loss == pytest.approx(new.delta_scale**2, rel=0.1)
+    assert new.teacher_forced == new.stage_losses[1]
+    # The same as the benchmark's run of this cell, seed and recipe.
+    same, _ = fit("rnn", task.train, NEW.settings(TINY), seed=0)
+    for name, value in model.state_dict().items():
+        assert torch.equal(same.state_dict()[name], value)
+    path = tmp_path / "control.json"
+    save_control([old, new], path, command="python scripts/residual_control.py")
+    command, runs = load_control(path)
+    assert command == "python scripts/residual_control.py" and runs == [old, new]
+    table = format_control(runs).splitlines()
+    assert len(table) == 3 and "order 1, raw MSE" in table[1] and "order 2, scaled MSE" in table[2]
+
+
+def test_run_control_refuses_bad_arguments():
+    with pytest.raises(ValueError, match="cell"):
+        run_control("linear", 20.0, 0, NEW)
+    with pytest.raises(TypeError, match="Variant"):
+        run_control("rnn", 20.0, 0, (2, True))
+    with pytest.raises(ValueError, match="period"):
+        run_control("rnn", 1000.0, 0, NEW, base=TINY)
+    with pytest.raises(TypeError, match="ForecastSettings"):
+        run_control("rnn", 20.0, 0, NEW, base={"hidden_size": 4})
+
+
+def test_error_misses_leave_time_out():
+    row = {"train_seconds": 99.0, "one_step_mse": 2e-6, "free_run_mse": {"1000": 1e-5, "2000": 2e-3}}
+    assert error_misses(row) == ["one-step", "free-run 2000"]
+    run = ControlRun("gru", 5.0, 1, 2, True, 0.1, (1.0, 0.5, 0.4), 2.0, 1e-9, {"1000": 1e-6, "2000": math.inf}, 3.0)
+    assert run.misses == ["free-run 2000"] and not run.met
+
+
+def test_sweep_file_reading(tmp_path):
+    result = run_sweep(periods=[20.0], seeds=[0], cells=["linear"], recipe=TINY)
+    path = tmp_path / "sweep.json"
+    path.write_text(json.dumps(result))
+    loaded = load_sweep(path)
+    assert sweep_run(loaded, "linear", 20.0, 0)["one_step_mse"] < 1e-12
+    with pytest.raises(ValueError, match="no run of cell 'lstm'"):
+        sweep_run(loaded, "lstm", 20.0, 0)
+    path.write_text(json.dumps({"runs": []}))
+    with pytest.raises(TypeError, match="run_sweep"):
+        load_sweep(path)
+
+
+def test_describe_recipe_lists_every_stage_with_its_criterion():
+    task = make_task(100.0)
+    recipe = ForecastSettings()(task.train)
+    lines = describe_recipe(recipe).splitlines()
+    assert len(lines) == 1 + len(recipe.stages) + 1
+    assert "hidden_size=32" in lines[0] and "delta_order=2" in lines[0]
+    assert lines[1].startswith("stage 1: adam 150 steps; lr 0.005 onecycle; batch 32")
+    assert repr(ScaledMSE(recipe.model["delta_scale"])) in lines[1]
+    assert "lbfgs" in lines[2] and "patience 2" in lines[2] and "Rollout(steps=200)" in lines[3]
+    assert "MSE" in describe_recipe(ForecastSettings(scaled_loss=False)(task.train)).splitlines()[1]
+    with pytest.raises(TypeError, match="Recipe"):
+        describe_recipe(ForecastSettings())
+
+
+def test_gradient_rms_of_the_scaled_loss_is_the_raw_one_over_scale_squared():
+    task = make_task(100.0)
+    raw, scaled = Variant(2, False).settings(TINY)(task.train), NEW.settings(TINY)(task.train)
+    model, _ = fit("rnn", task.train, raw, seed=0)
+    scale = raw.model["delta_scale"]
+    assert gradient_rms(model, scaled, task.train) == pytest.approx(gradient_rms(model, raw, task.train) / scale**2,
+                                                                    rel=1e-4)
+    assert all(p.grad is None or not p.grad.any() for p in model.parameters())
+    with pytest.raises(ValueError, match="pairs"):
+        gradient_rms(model, raw, task.train, pairs=0)
+
+
+def test_the_teacher_forcing_only_model_is_the_full_run_after_its_second_stage():
+    task = make_task(20.0)
+    stages = AfterEachStage(copy.deepcopy)
+    fit("gru", task.train, TINY, seed=1, callbacks=[stages])
+    alone, _ = fit("gru", task.train, replace(TINY, rollout=0), seed=1)
+    for name, value in alone.state_dict().items():
+        assert torch.equal(stages.values[1].state_dict()[name], value)
