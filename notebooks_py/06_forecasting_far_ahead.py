@@ -423,7 +423,7 @@ assert min(worst_ratio.values()) > 1 and worst_ratio[0.1] > 2, f"the LSTM's wors
 #
 # The benchmark sweeps it: `python -m sine_lab.bench --periods 5,10,20,50,100 --seeds 0-4 --json
 # sine_lab/studies/results/sweep_periods.json` trains RNN, LSTM and GRU (each with the head and recipe of
-# §1, the same settings at every period) and the 2-unit linear recurrence, the floor, at five periods with
+# §1, the same settings at every period) and the 2-unit linear recurrence, the reference, at five periods with
 # five seeds (each seed draws its own task and initialisation). Its output is committed; the next cell
 # prints it (worst / median over the seeds, targets met per run). The targets (issue 12): one-step MSE
 # ≤ 1e-6, free-running MSE ≤ 1e-4 over 1000 steps and ≤ 1e-3 over 2000, training ≤ 10 s, median ≤ 5 s.
@@ -505,8 +505,8 @@ assert len({period for _, period in below}) >= 3, "at several periods some cell'
 #
 # So with this recipe the article's claim does not hold: a period long relative to the sequence is no
 # harder for RNN, LSTM or GRU, and the LSTM's only failures are at the fastest wave. Did the article's
-# explanation ever hold? Before issue 12 the same sweep at period 100 met the error targets in 0 of 9 runs
-# (the README's table of that time). The control below finds what changed.
+# explanation ever hold? The recipe before issue 12 missed at period 100 (the control below repeats it:
+# 0 of 9 runs meet the error targets). The control finds what changed.
 #
 # ### A spot check, live
 #
@@ -552,8 +552,7 @@ assert spot_met["rnn", 5.0] and spot_met["gru", 5.0] and not spot_met["lstm", 5.
 # ### What fixed the slow waves: a control
 #
 # Before issue 12 the recipe's head predicted the *change* (order 1: `output = x[n] + scale · head(h)`) and
-# its stages minimised the raw MSE; at period 100 it met the error targets in 0 of 9 runs (RNN, LSTM and
-# GRU, 3 seeds, the README's sweep of that time), as if the article were right. The new recipe changed two
+# its stages minimised the raw MSE; at period 100 it missed the error targets, as if the article were right. The new recipe changed two
 # things at once, so a control separates them: the same recipe with each of the four combinations of
 # residual order (1 or 2) and loss (raw or scaled MSE), everything else equal.
 #
@@ -659,7 +658,7 @@ assert all(r.met for variant in VARIANTS for r in grid(20.0, variant)), "period 
 # - **Order 1 missed in every run, with either loss** (0 of 9 with the raw MSE, the recipe before issue 12;
 #   0 of 9 with the scaled MSE). The scaled loss alone does not fix the slow wave.
 # - **Order 2 with the scaled loss met every error target in 9 of 9 runs**; with the raw MSE in fewer (the
-#   `met` column: the GRU missed in 2 of 3 seeds, its free run just under 1e-3). With the raw MSE the
+#   `met` column: the GRU missed in 2 of 3 seeds, its 1000-step free run near 9e-4, above the 1e-4 target). With the raw MSE the
 #   teacher-forcing stages left at least a third of the zero head's loss in every run, the scaled loss less
 #   than 1e-3 of it (the `TF loss / zero head` column), and the raw runs cost more CPU time for every cell:
 #   their rollout stage has to do the learning.
