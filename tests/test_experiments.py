@@ -226,6 +226,16 @@ def test_evaluate_windows_gives_one_step_free_running_and_lag_norms():
     assert result.lag_norms.shape == (10,) and result.lag_norms[0] == 1
 
 
+def test_evaluate_runs_the_forecast_to_any_horizon_asked():
+    run = run_experiment(Settings(hidden_size=4, epochs=5, recipe="teacher_forcing", horizon=20))
+    short, longer = evaluate(run), evaluate(run, horizon=50)
+    assert short.forecast.shape == (20,) and longer.forecast.shape == (50,)
+    assert torch.equal(longer.forecast[:20], short.forecast)
+    assert torch.equal(longer.forecast_t[:20], short.forecast_t)
+    with pytest.raises(ValueError, match="horizon must be <= 2000, got 5000"):
+        evaluate(run, horizon=5000)
+
+
 @pytest.mark.filterwarnings("ignore:Using a target size")
 def test_evaluate_article_predicts_one_constant_and_has_no_forecast():
     run = run_experiment(Settings(framing="article", hidden_size=3, epochs=2))

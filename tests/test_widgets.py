@@ -194,6 +194,8 @@ def test_default_train_forecasts_on_the_wave_and_says_so():
     assert evaluation.forecast_mse <= 1e-3
     assert evaluation.forecast.numel() == playground.horizon.value == 300
     assert "stays on the wave" in playground.message
+    # A stage that stops on its validation leaves steps unused; the finished run still fills the bar.
+    assert playground.progress.value == playground.progress.max and playground.progress.bar_style == "success"
     right = playground.figures["prediction"].axes[1]
     assert [text.get_text() for text in right.get_legend().get_texts()] == [
         "truth: sin(t)", "free-running (own outputs)"]
