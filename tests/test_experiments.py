@@ -104,6 +104,13 @@ def test_recipe_settings_keep_their_lengths_at_every_period():
 def test_a_recipe_run_trains_the_head_it_was_given():
     run = run_experiment(Settings(hidden_size=4, epochs=5, delta_order=1, recipe="teacher_forcing"))
     assert run.experiment.model.delta_order == 1
+    # Its stages, named, with the epochs each contributed to the joined history.
+    assert [name for name, _ in run.stages] == ["Adam on true values", "L-BFGS on true values"]
+    assert sum(epochs for _, epochs in run.stages) == run.history.epochs
+    full = run_experiment(Settings(hidden_size=4, epochs=5, horizon=20))
+    assert [name for name, _ in full.stages][-1] == "L-BFGS on free runs"
+    assert sum(epochs for _, epochs in full.stages) == full.history.epochs
+    assert run_experiment(Settings(framing="windows", hidden_size=4, epochs=3)).stages == ()
     assert run_experiment(Settings(hidden_size=4, epochs=5, recipe="teacher_forcing")).experiment.model.delta_order == 2
 
 

@@ -223,6 +223,9 @@ def test_the_head_and_loss_controls_drive_the_recipe_and_are_disclosed():
     loss_axes = playground.figures["loss"].axes[0]
     assert loss_axes.get_ylabel() == "loss (MSE / head scale²)"
     assert "curvature head" in loss_axes.get_legend().get_texts()[-1].get_text()
+    # The stages score different things: each is named on the curve, and the title says how many.
+    assert [text.get_text() for text in loss_axes.texts] == ["Adam on true values", "L-BFGS on true values"]
+    assert "in 2 stages, last stage's loss" in loss_axes.get_title()
 
     playground.delta_order.value = 1
     playground.scaled_loss.value = False

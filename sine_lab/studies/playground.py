@@ -53,6 +53,7 @@ from ..models import (
     has_recurrent_layer,
     init_orthogonal_recurrent,
 )
+from ..objectives import Rollout
 from ..training import History, seed_everything
 
 __all__ = [
@@ -312,10 +313,18 @@ class Experiment:
 @dataclass
 class Run:
     """One trained experiment: its :class:`Experiment` (model now trained) and :class:`History`
-    (the recipe's stages joined: each stage's epochs in turn)."""
+    (the recipe's stages joined: each stage's epochs in turn).
+
+    ``stages`` names each finished stage of a recipe run and counts its epochs, e.g.
+    ``(("Adam on true values", 1), ("L-BFGS on true values", 5), ("L-BFGS on free runs", 3))``;
+    the stages score different things (one-step against free-running errors), so their
+    losses are not comparable across a boundary. Empty for the other framings and for a
+    stopped run.
+    """
 
     experiment: Experiment
     history: History
+    stages: tuple[tuple[str, int], ...] = ()
 
     @property
     def settings(self) -> Settings:
@@ -490,6 +499,7 @@ def run_experiment(settings: Settings, *,
     """
     experiment = prepare(settings)
     losses: list[float] = []
+    stages: tuple[tuple[str, int], ...] = ()
 
     def report(step: int, loss: float | None) -> bool | None:
         if loss is not None:
@@ -499,9 +509,12 @@ def run_experiment(settings: Settings, *,
     watch = Watch(report)
     try:
         if settings.framing == "recipe":
-            model, histories = fit(settings.cell, experiment.inputs, recipe_settings(settings),
-                                   seed=settings.seed, callbacks=[watch])
+            recipe = recipe_settings(settings)(experiment.inputs)
+            model, histories = fit(settings.cell, experiment.inputs, recipe, seed=settings.seed, callbacks=[watch])
             experiment.model, history = model, _joined(histories)
+            # A kind solved in closed form (linear) runs no stage.
+            stages = tuple((_stage_name(stage), h.epochs) for stage, h in zip(recipe.stages, histories, strict=True)
+                           ) if histories else ()
         else:
             history = settings.stage.train(experiment.model, experiment.inputs, experiment.targets,
                                            seed=settings.seed, callbacks=[watch])
@@ -510,7 +523,12 @@ def run_experiment(settings: Settings, *,
             experiment.model = build_model(settings.cell, hidden_size=settings.hidden_size)
         history = History(loss=losses, stop_reason="stopped", message=str(stop))
     experiment.model.eval()
-    return Run(experiment, history)
+    return Run(experiment, history, stages)
+
+
+def _stage_name(stage: Stage) -> str:
+    optimizer = {"adam": "Adam", "lbfgs": "L-BFGS"}.get(stage.optimizer, stage.optimizer)
+    return f"{optimizer} on {'free runs' if isinstance(stage.objective, Rollout) else 'true values'}"
 
 
 def evaluate(run: Run, *, horizon: int | None = None) -> Evaluation:

@@ -94,6 +94,19 @@ def _loss_units(settings: Settings) -> str:
     return MSE_UNITS
 
 
+def _mark_stages(ax, stages: tuple[tuple[str, int], ...]) -> None:
+    """Name each stage of a recipe run at its first epoch, with a dotted line between stages:
+    their losses score different things (true values against free runs), so a jump at a
+    boundary is a change of what is measured, not a step back."""
+    first = 1
+    for number, (name, epochs) in enumerate(stages):
+        if number:
+            ax.axvline(first - 0.5, linestyle=":", color="grey", linewidth=1)
+        ax.annotate(name, (first, 0.03), xycoords=("data", "axes fraction"), rotation=90, fontsize=7,
+                    color="grey", ha="center", va="bottom")
+        first += epochs
+
+
 def _no_recurrent_layer(ax) -> None:
     ax.axis("off")
     ax.text(0.5, 0.5, "this kind of model has no recurrent layer:\nno hidden state to follow back in time",
@@ -378,7 +391,7 @@ class Playground:
             self.progress.value = self.progress.max
         # The var(sin t) floor is a loss in MSE units: drawn only when the loss is the MSE.
         floor = run.experiment.constant_floor if _loss_units(settings) == MSE_UNITS else None
-        self._draw_loss(compared, settings, history, floor=floor)
+        self._draw_loss(compared, settings, history, floor=floor, stages=run.stages)
         self._draw_prediction(evaluation)
         self._draw_gradients(evaluation)
         notes = [history.message]
@@ -462,15 +475,19 @@ class Playground:
         self._show("loss", self._live_figure, self.loss_image)
 
     def _draw_loss(self, compared: dict[str, History], settings: Settings | None, history: History | None,
-                   *, floor: float | None = None) -> None:
+                   *, floor: float | None = None, stages: tuple[tuple[str, int], ...] = ()) -> None:
         if settings is None or history is None:
             figure, ax = self._loss_axes({}, "loss against epoch (press Train)")
         else:
             curves = {**compared, (f"now: {settings.label}" if compared else settings.label): history}
             title = f"{history.stop_reason}: loss {history.final_loss:.3g} after {history.epochs} epochs"
+            if len(stages) > 1:
+                title = (f"{history.stop_reason}: {history.epochs} epochs in {len(stages)} stages, "
+                         f"last stage's loss {history.final_loss:.3g}")
             if history.epochs == 0:
                 title = f"{history.stop_reason}: no epoch finished"
             figure, ax = self._loss_axes(curves, title, floor, _loss_units(settings))
+            _mark_stages(ax, stages)
             ax.legend(fontsize=7, loc="upper right")
         self._show("loss", figure, self.loss_image)
 
