@@ -166,7 +166,7 @@ assert far["teacher forcing only"] < 3 * far["with rollout stages"]
 # The article warns that the LSTM "underperforms when the period is long relative to the sequence
 # length". The preset *a slow wave* sets 80 samples per radian and changes nothing else: the recipe's
 # lengths stay the same at every period (`recipe_settings` does not stretch its warm-up for slow waves;
-# its docstring quotes the measurement behind that choice). The preset *the old head* then changes one
+# its docstring says why). The preset *the old head* then changes one
 # more control, the head, to 1: predict the change.
 
 # %%

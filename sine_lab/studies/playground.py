@@ -258,11 +258,10 @@ def recipe_settings(settings: Settings) -> ForecastSettings:
     rollouts), with the head (``delta_order``) and loss (``scaled_loss``) of ``settings``.
 
     The lengths are the same at every period, as in the standard recipe: its warm-up is
-    not stretched for slow waves (``reference_period`` stays ``None``). Stretching it from
-    period 20 on (``reference_period=20.0``) was measured on the playground's defaults, seeds
-    0-2: free-running MSE over 300 steps at period 80 2.8e-6, 7.8e-6, 8.7e-7 stretched against
-    8.9e-8, 7.1e-6, 1.4e-8 not; at period 100 9.5e-7, 2.9e-5, 4.8e-5 against 3.1e-6, 1.7e-5,
-    4.9e-6 — no consistent gain, for 1.7 times the CPU time (a shared machine).
+    not stretched for slow waves (``reference_period`` stays ``None``); unstretched, the
+    standard recipe meets the error targets up to 100 samples per radian
+    (``sine_lab/studies/results/sweep_periods.txt``), and stretching would lengthen every chunk,
+    and with it the training time.
     """
     rollout = 100 if settings.recipe == "rollout" else 0
     return ForecastSettings(
