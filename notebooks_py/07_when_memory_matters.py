@@ -43,6 +43,7 @@ from sine_lab.studies.delayed_recall import (
     format_success_table,
     plot_memory_sweep,
     run_memory_sweep,
+    success_counts,
 )
 from sine_lab.training import seed_everything
 
@@ -120,8 +121,7 @@ assert float(initial_curves["lstm + forget bias 1"][50]) > 1e3 * float(initial_c
 for config in MEMORY_CONFIGS.values():
     print(f"{config.name:24s} {config.description}")
 results = run_memory_sweep(MEMORY_CONFIGS.values(), LAGS, SEEDS)
-solved = {(name, lag): sum(r.success for r in results if r.config == name and r.lag == lag)
-          for name in MEMORY_CONFIGS for lag in LAGS}
+solved = {key: successes for key, (successes, _) in success_counts(results).items()}
 print()
 print(format_success_table(results))
 

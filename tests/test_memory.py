@@ -18,6 +18,7 @@ from sine_lab.studies.delayed_recall import (
     plot_memory_sweep,
     run_memory_sweep,
     run_memory_trial,
+    success_counts,
     success_rates,
 )
 from sine_lab.training import seed_everything
@@ -44,6 +45,9 @@ def test_success_rates_and_the_table_count_seeds(tmp_path):
     ]
     rates = success_rates(results)
     assert rates["a"] == {5: 1.0, 20: 0.5, 50: 0.5} and rates["b"] == {5: 0.0}
+    counts = success_counts(results)
+    assert counts["a", 5] == (2, 2) and counts["a", 20] == (1, 2) and counts["b", 5] == (0, 1)
+    assert ("b", 20) not in counts
     table = format_success_table(results).splitlines()
     assert table[1].split() == ["a", "2/2", "1/2", "1/2"]
     assert table[2].split() == ["b", "0/1", "-", "-"]

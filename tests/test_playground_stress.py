@@ -41,6 +41,8 @@ def _change_a_control(playground: Playground, rng: random.Random) -> None:
         ("period", lambda: rng.uniform(5, 100)),
         ("noise", lambda: rng.choice([0.0, 0.05, 0.5])),
         ("recipe", lambda: rng.choice(playground.recipe.options)[1]),
+        ("delta_order", lambda: rng.choice(playground.delta_order.options)[1]),
+        ("scaled_loss", lambda: rng.random() < 0.5),
         ("horizon", lambda: rng.choice([10, 20, 40])),
         ("compare", lambda: rng.random() < 0.5),
     ])

@@ -19,7 +19,7 @@ def playground():
 def test_controls_start_at_the_settings_and_read_back_as_settings():
     settings = Settings(framing="article", cell="gru", hidden_size=7, num_layers=2, lr=0.001, window=9,
                         epochs=40, clip_grad_norm=0.5, init="orthogonal", seed=3, period=35.5, noise=0.02,
-                        recipe="teacher_forcing", horizon=120)
+                        recipe="teacher_forcing", horizon=120, delta_order=1, scaled_loss=False)
     playground = Playground(settings, run_in_background=False)
     assert playground.settings() == settings
     assert playground.history is None
@@ -161,7 +161,7 @@ def test_gradient_flow_explorer_recomputes_when_the_scale_moves(playground):
 def test_apply_sets_every_control_and_refuses_values_a_slider_would_clamp(playground):
     settings = Settings(framing="article", cell="lstm", hidden_size=9, num_layers=3, lr=0.2, window=30,
                         epochs=70, clip_grad_norm=2.5, init="orthogonal", seed=11, period=80.0, noise=0.3,
-                        recipe="teacher_forcing", horizon=2000)
+                        recipe="teacher_forcing", horizon=2000, delta_order=1, scaled_loss=False)
     playground.apply(settings)
     assert playground.settings() == settings
     with pytest.raises(ValueError, match="hidden_size=300 is outside the playground's slider range 1..128"):
@@ -194,6 +194,8 @@ def test_default_train_forecasts_on_the_wave_and_says_so():
     assert evaluation.forecast_mse <= 1e-3
     assert evaluation.forecast.numel() == playground.horizon.value == 300
     assert "stays on the wave" in playground.message
+    # A stage that stops on its validation leaves steps unused; the finished run still fills the bar.
+    assert playground.progress.value == playground.progress.max and playground.progress.bar_style == "success"
     right = playground.figures["prediction"].axes[1]
     assert [text.get_text() for text in right.get_legend().get_texts()] == [
         "truth: sin(t)", "free-running (own outputs)"]
@@ -207,6 +209,43 @@ def test_controls_that_a_framing_ignores_are_disabled_and_named(playground):
     playground.framing.value = "article"
     assert playground.period.disabled and playground.horizon.disabled and playground.noise.disabled
     assert "framing uses its own data" in playground.not_applying.value
+
+
+def test_the_head_and_loss_controls_drive_the_recipe_and_are_disclosed():
+    playground = Playground(Settings(hidden_size=4, epochs=10, recipe="teacher_forcing", horizon=20),
+                            run_in_background=False)
+    assert playground.delta_order.value == 2 and playground.scaled_loss.value
+    assert [label for label, _ in playground.delta_order.options] == ["2: predict the curvature",
+                                                                     "1: predict the change"]
+    playground.train_button.click()
+    assert playground.runs[-1].experiment.model.delta_order == 2
+    assert "a head predicting the curvature: output = 2 x[n] − x[n−1] + scale × head" in playground.message
+    loss_axes = playground.figures["loss"].axes[0]
+    assert loss_axes.get_ylabel() == "loss (MSE / head scale²)"
+    assert "curvature head" in loss_axes.get_legend().get_texts()[-1].get_text()
+    # The stages score different things: each is named on the curve, and the title says how many.
+    assert [text.get_text() for text in loss_axes.texts] == ["Adam on true values", "L-BFGS on true values"]
+    assert "in 2 stages, last stage's loss" in loss_axes.get_title()
+
+    playground.delta_order.value = 1
+    playground.scaled_loss.value = False
+    playground.train_button.click()
+    run = playground.runs[-1]
+    assert run.settings == Settings(hidden_size=4, epochs=10, recipe="teacher_forcing", horizon=20, delta_order=1,
+                                    scaled_loss=False)
+    assert run.experiment.model.delta_order == 1
+    assert "a head predicting the change: output = x[n] + scale × head" in playground.message
+    loss_axes = playground.figures["loss"].axes[0]
+    assert loss_axes.get_ylabel() == "loss (MSE)"
+    assert "change head raw MSE" in loss_axes.get_legend().get_texts()[-1].get_text()
+
+
+def test_the_head_controls_are_disabled_where_the_model_has_a_plain_head(playground):
+    playground.framing.value = "windows"
+    assert playground.delta_order.disabled and playground.scaled_loss.disabled
+    assert "delta order, scaled loss" in playground.not_applying.value
+    playground.framing.value = "recipe"
+    assert not playground.delta_order.disabled and not playground.scaled_loss.disabled
 
 
 def test_a_preset_loads_its_settings_and_trains_in_one_click(playground):

@@ -35,6 +35,7 @@ __all__ = [
     "SUCCESS_NMSE",
     "run_memory_trial",
     "run_memory_sweep",
+    "success_counts",
     "success_rates",
     "format_success_table",
     "load_results",
@@ -225,10 +226,19 @@ def run_memory_sweep(
 
 def success_rates(results: Iterable[MemoryResult]) -> dict[str, dict[int, float]]:
     """Fraction of successful seeds, as ``{config: {lag: rate}}`` (lags in ascending order)."""
-    table: dict[str, dict[int, list[bool]]] = {}
+    rates: dict[str, dict[int, float]] = {}
+    for (config, lag), (solved, runs) in sorted(success_counts(results).items(), key=lambda item: item[0][1]):
+        rates.setdefault(config, {})[lag] = solved / runs
+    return rates
+
+
+def success_counts(results: Iterable[MemoryResult]) -> dict[tuple[str, int], tuple[int, int]]:
+    """``{(config, lag): (seeds that succeed, seeds run)}``, configurations in the order first seen."""
+    counts: dict[tuple[str, int], tuple[int, int]] = {}
     for r in results:
-        table.setdefault(r.config, {}).setdefault(r.lag, []).append(r.success)
-    return {c: {lag: sum(v) / len(v) for lag, v in sorted(by_lag.items())} for c, by_lag in table.items()}
+        solved, runs = counts.get((r.config, r.lag), (0, 0))
+        counts[r.config, r.lag] = (solved + bool(r.success), runs + 1)
+    return counts
 
 
 def format_success_table(results: Iterable[MemoryResult]) -> str:
@@ -238,14 +248,13 @@ def format_success_table(results: Iterable[MemoryResult]) -> str:
     results = list(results)
     if not results:
         raise ValueError("results must hold at least one MemoryResult")
-    configs = list(dict.fromkeys(r.config for r in results))
-    lags = sorted({r.lag for r in results})
+    counts = success_counts(results)
+    configs = list(dict.fromkeys(config for config, _ in counts))
+    lags = sorted({lag for _, lag in counts})
     lines = [f"{'seeds that succeed':26s}" + "".join(f"{f'k={lag}':>8s}" for lag in lags)]
     for config in configs:
-        cells = []
-        for lag in lags:
-            runs = [r for r in results if r.config == config and r.lag == lag]
-            cells.append(f"{sum(r.success for r in runs)}/{len(runs)}" if runs else "-")
+        cells = [f"{counts[config, lag][0]}/{counts[config, lag][1]}" if (config, lag) in counts else "-"
+                 for lag in lags]
         lines.append(f"{config:26s}" + "".join(f"{cell:>8s}" for cell in cells))
     # Truncated BPTT cuts the gradient by design, so its runs say nothing about vanishing.
     tiny = [r for r in results if r.jacobian_norm < 1e-6 and not _truncated(r.config)]

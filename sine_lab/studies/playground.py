@@ -18,7 +18,9 @@ Three framings:
 - ``"recipe"``: the forecasting recipe of :mod:`sine_lab.forecasting`
   (:class:`~sine_lab.forecasting.ForecastSettings`, sized down to train in seconds)
   on :data:`RECIPE_SERIES` series of the wave with random phases: Adam and L-BFGS on
-  teacher-forced chunks, then (``recipe="rollout"``) L-BFGS on free runs.
+  teacher-forced chunks, then (``recipe="rollout"``) L-BFGS on free runs. The model is
+  the cell plus its head on a fixed residual of order ``delta_order``
+  (:data:`HEADS`: 1, the head predicts the change; 2, the curvature).
 
 The windows and recipe framings are scored on the noise-free wave: one step ahead
 from true values, and a free-running forecast of ``horizon`` steps.
@@ -51,10 +53,12 @@ from ..models import (
     has_recurrent_layer,
     init_orthogonal_recurrent,
 )
+from ..objectives import Rollout
 from ..training import History, seed_everything
 
 __all__ = [
     "FRAMINGS",
+    "HEADS",
     "PRESETS",
     "RECIPES",
     "RECURRENT_INITS",
@@ -78,6 +82,9 @@ FRAMINGS = ("article", "windows", "recipe")
 # "teacher_forcing": the recipe's Adam and L-BFGS stages on true past values only;
 # "rollout": then L-BFGS on the model's own free runs (chapter 06's fix for drift).
 RECIPES = ("teacher_forcing", "rollout")
+# The recipe's head, by the order of its fixed residual (sine_lab.stepwise.Residual): what the
+# head predicts on top of the last input (1) or of the line through the last two inputs (2).
+HEADS = {2: "curvature", 1: "change"}
 # "default": PyTorch's uniform initialisation; "orthogonal": every gate's W_hh block
 # orthogonal; "irnn": a ReLU RNN with W_hh = I (Le et al. 2015), for the rnn cell only.
 RECURRENT_INITS = ("default", "orthogonal", "irnn")
@@ -131,6 +138,11 @@ class Settings:
         noise: standard deviation of Gaussian noise on the training values, 0..0.5.
         recipe: one of :data:`RECIPES` (recipe framing).
         horizon: steps of the free-running forecast, 10..2000.
+        delta_order: the recipe's head (recipe framing), a key of :data:`HEADS`: 2 (the
+            default) predicts the curvature, output ``2 x[n] - x[n-1] + scale * head``;
+            1 predicts the change, output ``x[n] + scale * head``.
+        scaled_loss: the recipe's losses in units of the head's scale
+            (:class:`~sine_lab.objectives.ScaledMSE`), or the raw MSE (recipe framing).
     """
 
     framing: str = "recipe"
@@ -147,6 +159,8 @@ class Settings:
     noise: float = 0.0
     recipe: str = "rollout"
     horizon: int = 300
+    delta_order: int = 2
+    scaled_loss: bool = True
 
     def __post_init__(self) -> None:
         check_choice("framing", self.framing, FRAMINGS)
@@ -170,16 +184,20 @@ class Settings:
         check_float("noise", self.noise, minimum=0.0, maximum=0.5)
         check_choice("recipe", self.recipe, RECIPES)
         check_int("horizon", self.horizon, minimum=10, maximum=2000)
+        check_int("delta_order", self.delta_order, minimum=min(HEADS), maximum=max(HEADS))
+        if not isinstance(self.scaled_loss, bool):
+            raise TypeError(f"scaled_loss must be True or False, got {type(self.scaled_loss).__name__} "
+                            f"{self.scaled_loss!r}")
         if self.init == "irnn" and self.cell != "rnn":
             raise ValueError(
                 f"the irnn initialisation is a ReLU RNN with W_hh = I, so it needs cell 'rnn'; got "
                 f"cell={self.cell!r}: choose init 'orthogonal' or 'default' for gated cells"
             )
         if self.framing == "recipe":
-            if "delta_scale" not in arguments:
+            if "delta_scale" not in arguments or "delta_order" not in arguments:
                 raise ValueError(
-                    f"the recipe framing needs a kind with a residual head (delta_scale); {self.cell!r} takes "
-                    f"{', '.join(arguments)}: choose the windows framing for it"
+                    f"the recipe framing needs a kind with a residual head (delta_scale, delta_order); "
+                    f"{self.cell!r} takes {', '.join(arguments)}: choose the windows framing for it"
                 )
             if self.num_layers != 1 or self.init != "default":
                 raise ValueError(
@@ -194,14 +212,19 @@ class Settings:
 
     @property
     def label(self) -> str:
-        """A short legend entry naming the settings, e.g. ``"recipe+rollout P=20 rnn 16x1 lr=0.005 seed=0"``."""
+        """A short legend entry naming the settings, e.g.
+        ``"recipe+rollout P=20 rnn 16x1 curvature head lr=0.005 seed=0"`` (the recipe's
+        head always, its loss when it is the raw MSE)."""
         if self.framing == "article":
             parts = ["article t→sin t"]
         else:
             data = f"P={self.period:g}" + (f" noise={self.noise:g}" if self.noise else "")
             framing = f"windows W={self.window}" if self.framing == "windows" else f"recipe+{self.recipe}"
             parts = [framing, data]
-        parts += [f"{self.cell} {self.hidden_size}x{self.num_layers}", f"lr={self.lr:.3g}"]
+        parts.append(f"{self.cell} {self.hidden_size}x{self.num_layers}")
+        if self.framing == "recipe":
+            parts.append(f"{HEADS[self.delta_order]} head" + ("" if self.scaled_loss else " raw MSE"))
+        parts.append(f"lr={self.lr:.3g}")
         if self.clip_grad_norm is not None and self.framing != "recipe":
             parts.append(f"clip={self.clip_grad_norm:g}")
         if self.init != "default":
@@ -218,8 +241,11 @@ PRESETS: dict[str, Settings] = {
     "the first fix: windows of the article's data": Settings(framing="windows", cell="rnn", hidden_size=16,
                                                              lr=0.01, epochs=150, window=20, period=99.9,
                                                              clip_grad_norm=None),
-    "teacher forcing only (no rollout stages)": Settings(recipe="teacher_forcing"),
+    "teacher forcing only: enough with the curvature head": Settings(recipe="teacher_forcing"),
     "a slow wave: period 80": Settings(period=80.0),
+    "the old head (first-order) on a slow wave": Settings(period=80.0, delta_order=1),
+    "the raw MSE on a slow wave (teacher forcing only)": Settings(period=80.0, scaled_loss=False,
+                                                                  recipe="teacher_forcing"),
     "noisy training data": Settings(noise=0.05),
     "too large a learning rate": Settings(framing="windows", cell="rnn", hidden_size=16, lr=1.0, epochs=60,
                                           window=20),
@@ -229,14 +255,20 @@ PRESETS: dict[str, Settings] = {
 def recipe_settings(settings: Settings) -> ForecastSettings:
     """The :class:`~sine_lab.forecasting.ForecastSettings` the recipe framing runs: the
     standard recipe sized down to train in seconds (16 chunks per batch, shorter
-    rollouts), its warm-up stretched for the wave's period
-    (:meth:`~sine_lab.forecasting.ForecastSettings.for_period`)."""
+    rollouts), with the head (``delta_order``) and loss (``scaled_loss``) of ``settings``.
+
+    The lengths are the same at every period, as in the standard recipe: its warm-up is
+    not stretched for slow waves (``reference_period`` stays ``None``); unstretched, the
+    standard recipe meets the error targets up to 100 samples per radian
+    (``sine_lab/studies/results/sweep_periods.txt``), and stretching would lengthen every chunk,
+    and with it the training time.
+    """
     rollout = 100 if settings.recipe == "rollout" else 0
     return ForecastSettings(
         hidden_size=settings.hidden_size, adam_steps=settings.epochs, lr=settings.lr, batch_size=16,
         lbfgs_steps=6, validation_start=RECIPE_CUT, rollout=rollout, rollout_steps=4, rollout_warmup=100,
-        stable_until=RECIPE_LENGTH,
-    ).for_period(settings.period)
+        stable_until=RECIPE_LENGTH, delta_order=settings.delta_order, scaled_loss=settings.scaled_loss,
+    )
 
 
 @dataclass
@@ -280,10 +312,18 @@ class Experiment:
 @dataclass
 class Run:
     """One trained experiment: its :class:`Experiment` (model now trained) and :class:`History`
-    (the recipe's stages joined: each stage's epochs in turn)."""
+    (the recipe's stages joined: each stage's epochs in turn).
+
+    ``stages`` names each finished stage of a recipe run and counts its epochs, e.g.
+    ``(("Adam on true values", 1), ("L-BFGS on true values", 5), ("L-BFGS on free runs", 3))``;
+    the stages score different things (one-step against free-running errors), so their
+    losses are not comparable across a boundary. Empty for the other framings and for a
+    stopped run.
+    """
 
     experiment: Experiment
     history: History
+    stages: tuple[tuple[str, int], ...] = ()
 
     @property
     def settings(self) -> Settings:
@@ -458,6 +498,7 @@ def run_experiment(settings: Settings, *,
     """
     experiment = prepare(settings)
     losses: list[float] = []
+    stages: tuple[tuple[str, int], ...] = ()
 
     def report(step: int, loss: float | None) -> bool | None:
         if loss is not None:
@@ -467,9 +508,12 @@ def run_experiment(settings: Settings, *,
     watch = Watch(report)
     try:
         if settings.framing == "recipe":
-            model, histories = fit(settings.cell, experiment.inputs, recipe_settings(settings),
-                                   seed=settings.seed, callbacks=[watch])
+            recipe = recipe_settings(settings)(experiment.inputs)
+            model, histories = fit(settings.cell, experiment.inputs, recipe, seed=settings.seed, callbacks=[watch])
             experiment.model, history = model, _joined(histories)
+            # A kind solved in closed form (linear) runs no stage.
+            stages = tuple((_stage_name(stage), h.epochs) for stage, h in zip(recipe.stages, histories, strict=True)
+                           ) if histories else ()
         else:
             history = settings.stage.train(experiment.model, experiment.inputs, experiment.targets,
                                            seed=settings.seed, callbacks=[watch])
@@ -478,16 +522,22 @@ def run_experiment(settings: Settings, *,
             experiment.model = build_model(settings.cell, hidden_size=settings.hidden_size)
         history = History(loss=losses, stop_reason="stopped", message=str(stop))
     experiment.model.eval()
-    return Run(experiment, history)
+    return Run(experiment, history, stages)
 
 
-def evaluate(run: Run) -> Evaluation:
+def _stage_name(stage: Stage) -> str:
+    optimizer = {"adam": "Adam", "lbfgs": "L-BFGS"}.get(stage.optimizer, stage.optimizer)
+    return f"{optimizer} on {'free runs' if isinstance(stage.objective, Rollout) else 'true values'}"
+
+
+def evaluate(run: Run, *, horizon: int | None = None) -> Evaluation:
     """One-step predictions over the scored series, a free-running forecast of
-    ``settings.horizon`` steps after it (windows, recipe) and the trained model's
-    gradient norm against lag."""
+    ``horizon`` steps after it (windows, recipe; default ``settings.horizon``, else
+    10..2000, as the control allows) and the trained model's gradient norm against lag."""
     if not isinstance(run, Run):
         raise TypeError(f"run must be a Run, got {type(run).__name__}")
     experiment, settings = run.experiment, run.settings
+    horizon = settings.horizon if horizon is None else check_int("horizon", horizon, minimum=10, maximum=2000)
     model = experiment.model
     if settings.framing == "article":
         with torch.no_grad():
@@ -513,9 +563,9 @@ def evaluate(run: Run) -> Evaluation:
         starts = torch.linspace(0, RECIPE_LENGTH - LAG_STEPS, LAG_BATCH).long()
         sample = torch.stack([experiment.inputs[i % RECIPE_SERIES, s : s + LAG_STEPS] for i, s in
                               enumerate(starts.tolist())])[..., None]
-    forecast_t, forecast_truth = experiment.future(settings.horizon)
+    forecast_t, forecast_truth = experiment.future(horizon)
     with torch.no_grad():
-        free_running = forecast(model, context, settings.horizon).reshape(-1)
+        free_running = forecast(model, context, horizon).reshape(-1)
     return Evaluation(t, truth, one_step, forecast_t, forecast_truth, free_running, _lag_norms(model, sample))
 
 

@@ -24,6 +24,7 @@ from ..plots import plot_lag_norms, plot_loss, plot_prediction
 from ..training import History
 from .playground import (
     FRAMINGS,
+    HEADS,
     PERIOD_RANGE,
     PRESETS,
     RECIPES,
@@ -47,12 +48,15 @@ RECIPE_LABELS = {"teacher_forcing": "teacher forcing only", "rollout": "with rol
 CHOOSE_PRESET = "(choose a preset: it loads and trains)"
 # The controls each framing ignores, and why (shown next to the controls).
 NOT_APPLYING = {
-    "article": (("window", "period", "noise", "recipe", "horizon"),
+    "article": (("window", "period", "noise", "recipe", "horizon", "delta_order", "scaled_loss"),
                 "the article's framing uses its own data and answers one number"),
-    "windows": (("recipe",), "the windows framing trains full-batch Adam for the epochs"),
+    "windows": (("recipe", "delta_order", "scaled_loss"),
+                "the windows framing trains full-batch Adam for the epochs, with a plain head"),
     "recipe": (("window", "num_layers", "clip", "clip_norm", "init"),
                "the recipe builds one layer with PyTorch's initialisation and clips its Adam stage at 1"),
 }
+# The recipe's fixed residual by the head's order (sine_lab.stepwise.Residual), for the status line.
+RESIDUALS = {1: "x[n] + scale × head", 2: "2 x[n] − x[n−1] + scale × head"}
 INIT_LABELS = {"default": "default (PyTorch)", "orthogonal": "orthogonal", "irnn": "identity, ReLU (IRNN)"}
 # Seconds between two redraws of the live loss curve: often enough to watch,
 # rarely enough that drawing costs little of the training time.
@@ -61,6 +65,7 @@ DPI = 80
 # A free-running forecast with at most this MSE is called "on the wave" (issue 12's target).
 ON_WAVE_MSE = 1e-3
 HEIGHT = 3.4
+MSE_UNITS = "loss (MSE)"
 
 
 def _number(name: str, text: str, kind: type) -> int | float:
@@ -79,6 +84,27 @@ def _figure(width: float, columns: int = 1) -> tuple[Figure, object]:
     figure.subplots_adjust(left=0.95 / width, right=1 - 0.2 / width, bottom=0.55 / HEIGHT,
                            top=1 - 0.35 / HEIGHT, wspace=0.3)
     return figure, figure.subplots(1, columns)
+
+
+def _loss_units(settings: Settings) -> str:
+    """The loss axis's label for a run of ``settings``: the recipe's scaled loss is the MSE
+    divided by the square of its head's scale (``delta_scale``), not the MSE."""
+    if settings.framing == "recipe" and settings.scaled_loss:
+        return "loss (MSE / head scale²)"
+    return MSE_UNITS
+
+
+def _mark_stages(ax, stages: tuple[tuple[str, int], ...]) -> None:
+    """Name each stage of a recipe run at its first epoch, with a dotted line between stages:
+    their losses score different things (true values against free runs), so a jump at a
+    boundary is a change of what is measured, not a step back."""
+    first = 1
+    for number, (name, epochs) in enumerate(stages):
+        if number:
+            ax.axvline(first - 0.5, linestyle=":", color="grey", linewidth=1)
+        ax.annotate(name, (first, 0.03), xycoords=("data", "axes fraction"), rotation=90, fontsize=7,
+                    color="grey", ha="center", va="bottom")
+        first += epochs
 
 
 def _no_recurrent_layer(ax) -> None:
@@ -153,6 +179,10 @@ class Playground:
                                        style=style, layout=wide)
         self.horizon = widgets.IntSlider(min=10, max=2000, step=10, description="forecast steps", style=style,
                                          layout=wide)
+        self.delta_order = widgets.Dropdown(options=[(f"{order}: predict the {what}", order)
+                                                     for order, what in HEADS.items()],
+                                            description="head", style=style, layout=wide)
+        self.scaled_loss = widgets.Checkbox(description="loss in units of the head's scale", indent=False)
         self.preset = widgets.Dropdown(options=[CHOOSE_PRESET, *PRESETS], description="preset", style=style,
                                        layout=wide)
         self.not_applying = widgets.HTML()
@@ -178,7 +208,7 @@ class Playground:
         self._controls = [
             self.framing, self.cell, self.hidden_size, self.num_layers, self.lr, self.window,
             self.epochs, self.clip, self.clip_norm, self.init, self.seed, self.period, self.noise,
-            self.recipe, self.horizon,
+            self.recipe, self.delta_order, self.scaled_loss, self.horizon,
         ]
         self.apply(settings)
         self.train_button.on_click(self._on_train)
@@ -234,6 +264,7 @@ class Playground:
         self.init.value, self.seed.value = settings.init, str(settings.seed)
         self.period.value, self.noise.value = settings.period, settings.noise
         self.recipe.value, self.horizon.value = settings.recipe, settings.horizon
+        self.delta_order.value, self.scaled_loss.value = settings.delta_order, settings.scaled_loss
 
     def settings(self) -> Settings:
         """The controls' current values as :class:`Settings` (raises if one is invalid)."""
@@ -244,6 +275,7 @@ class Playground:
             clip_grad_norm=_number("max norm", self.clip_norm.value, float) if self.clip.value else None,
             init=self.init.value, seed=_number("seed", self.seed.value, int), period=self.period.value,
             noise=self.noise.value, recipe=self.recipe.value, horizon=self.horizon.value,
+            delta_order=self.delta_order.value, scaled_loss=self.scaled_loss.value,
         )
 
     @property
@@ -334,7 +366,7 @@ class Playground:
     def _train(self, settings: Settings) -> None:
         try:
             compared = self.compared_histories()
-            self._start_live_plot(compared, settings.label)
+            self._start_live_plot(compared, settings)
             # The training loop records PyTorch's warnings per run (History.warnings); the
             # status line shows them. Nothing here changes the process-wide warning filters.
             run = run_experiment(settings, callback=self._on_step)
@@ -354,10 +386,19 @@ class Playground:
         history = run.history
         self.progress.bar_style = {"completed": "success", "stopped": "warning",
                                    "early_stopped": "success"}.get(history.stop_reason, "danger")
-        self._draw_loss(compared, settings.label, history, floor=run.experiment.constant_floor)
+        if history.stop_reason in ("completed", "early_stopped"):
+            # A recipe stage that stops on its validation leaves steps unused: the run is done all the same.
+            self.progress.value = self.progress.max
+        # The var(sin t) floor is a loss in MSE units: drawn only when the loss is the MSE.
+        floor = run.experiment.constant_floor if _loss_units(settings) == MSE_UNITS else None
+        self._draw_loss(compared, settings, history, floor=floor, stages=run.stages)
         self._draw_prediction(evaluation)
         self._draw_gradients(evaluation)
         notes = [history.message]
+        if settings.framing == "recipe":
+            # A row named rnn/lstm/gru is that cell plus its head: say which head, wherever results show.
+            notes.append(f"Model: {settings.cell} with {settings.hidden_size} units and a head predicting the "
+                         f"{HEADS[settings.delta_order]}: output = {RESIDUALS[settings.delta_order]}.")
         if evaluation.forecast_mse is not None:
             on_wave = "stays on the wave" if evaluation.forecast_mse <= ON_WAVE_MSE else "leaves the wave"
             notes.append(f"Free-running forecast of {settings.horizon} steps: MSE {evaluation.forecast_mse:.3g} "
@@ -404,7 +445,8 @@ class Playground:
         figure.savefig(buffer, format="png", dpi=DPI)
         image.value = buffer.getvalue()
 
-    def _loss_axes(self, compared: dict[str, History], title: str, floor: float | None = None):
+    def _loss_axes(self, compared: dict[str, History], title: str, floor: float | None = None,
+                   units: str = MSE_UNITS):
         figure, ax = _figure(7)
         reference = {"best constant: var(sin t)": floor} if floor is not None else None
         if compared:
@@ -412,15 +454,15 @@ class Playground:
         else:
             ax.set_yscale("log")
             ax.set_xlabel("epoch")
-            ax.set_ylabel("loss (MSE)")
             ax.set_title(title)
             ax.grid(True, alpha=0.3)
+        ax.set_ylabel(units)
         return figure, ax
 
-    def _start_live_plot(self, compared: dict[str, History], label: str) -> None:
+    def _start_live_plot(self, compared: dict[str, History], settings: Settings) -> None:
         # One figure per run; each update only moves the line's data and re-renders.
-        figure, ax = self._loss_axes(compared, "training …")
-        (self._live_line,) = ax.plot([], [], color="black", label=f"now: {label}")
+        figure, ax = self._loss_axes(compared, "training …", units=_loss_units(settings))
+        (self._live_line,) = ax.plot([], [], color="black", label=f"now: {settings.label}")
         ax.legend(fontsize=7, loc="upper right")
         self._live_figure = figure
 
@@ -432,16 +474,20 @@ class Playground:
         ax.set_title(f"training: epoch {len(self.live_loss)}, loss {self.live_loss[-1]:.3g}")
         self._show("loss", self._live_figure, self.loss_image)
 
-    def _draw_loss(self, compared: dict[str, History], label: str | None, history: History | None,
-                   *, floor: float | None = None) -> None:
-        if history is None:
+    def _draw_loss(self, compared: dict[str, History], settings: Settings | None, history: History | None,
+                   *, floor: float | None = None, stages: tuple[tuple[str, int], ...] = ()) -> None:
+        if settings is None or history is None:
             figure, ax = self._loss_axes({}, "loss against epoch (press Train)")
         else:
-            curves = {**compared, (f"now: {label}" if compared else label): history}
+            curves = {**compared, (f"now: {settings.label}" if compared else settings.label): history}
             title = f"{history.stop_reason}: loss {history.final_loss:.3g} after {history.epochs} epochs"
+            if len(stages) > 1:
+                title = (f"{history.stop_reason}: {history.epochs} epochs in {len(stages)} stages, "
+                         f"last stage's loss {history.final_loss:.3g}")
             if history.epochs == 0:
                 title = f"{history.stop_reason}: no epoch finished"
-            figure, ax = self._loss_axes(curves, title, floor)
+            figure, ax = self._loss_axes(curves, title, floor, _loss_units(settings))
+            _mark_stages(ax, stages)
             ax.legend(fontsize=7, loc="upper right")
         self._show("loss", figure, self.loss_image)
 
