@@ -25,7 +25,7 @@
 #
 # 1. **forecasting** the benchmark's sine (one-step and 1000-step free run), at period 20 and on a slow wave
 #    (period 100), with today's forecasting recipe — after first measuring which of its two versions to use;
-# 2. **delayed recall** (chapter 07's task) at lags 20, 50, 100, 200 and, for the cheap LRU, 500;
+# 2. **delayed recall** (chapter 07's task) at lags 20, 50, 100, 200 and, for the cheap LRU, 500 and 1000;
 # 3. **why** each model solves a lag or not: where attention looks, the LRU's eigenvalue moduli, the recurrent
 #    cells' gradient at the lag;
 # 4. **cost**: parameters, training time, time per forecast step;
@@ -64,7 +64,7 @@ from sine_lab.training import seed_everything
 torch.set_num_threads(1)
 # The sweeps ran as several commands; each wrote the log named here (commands printed).
 recall_sweep = load_sweep("beyond_recall_a", "beyond_recall_att200_s1", "beyond_recall_att200_s2", "beyond_recall_b",
-                          "beyond_recall_lru")
+                          "beyond_recall_lru", "beyond_recall_lru_1000")
 forecast_sweep = load_sweep("beyond_forecast_teacher")
 # The benchmark's own runs (its recipe, with the rollout stage) at this chapter's periods and seeds: the
 # recurrent cells from the sweep over sampling rates, attention and the LRU from their benchmark rows. The
@@ -318,10 +318,10 @@ def solved_at(kind, lag):
 # finding), and from k = 50 on no seed of any cell succeeds.
 assert counts["rnn"][20] == counts["gru"][20] == (3, 3) and counts["lstm"][20] == (0, 3)
 assert all(solved_at(cell, lag) == 0 for cell in CELLS for lag in counts[cell] if lag >= 50)
-# The recommendation and the LRU: at least two thirds of the seeds run, at every lag each was run at,
-# up to k = 200 (the LRU also at 500).
-assert all(s >= 2 * n / 3 for kind in NEW for s, n in counts[kind].values())
-assert max(counts["lru"]) >= 500 and max(counts["attention"]) == max(counts["transformer"]) == 200
+# The recommendation and the LRU: at least two thirds of the seeds run, at every lag up to k = 200 (the LRU
+# also at 500); at k = 1000 the LRU solves one seed of three.
+assert all(s >= 2 * n / 3 for kind in NEW for lag, (s, n) in counts[kind].items() if lag <= 500)
+assert max(counts["attention"]) == max(counts["transformer"]) == 200 and counts["lru"][1000] == (1, 3)
 print("seeds run per point, where fewer than 3:",
       {(k, lag): n for k in NEW for lag, (s, n) in counts[k].items() if n < 3})
 failures = [(r.kind, r.lag, r.seed, round(r.test_nmse, 3)) for r in recall_runs if r.kind in NEW and not r.success]
@@ -379,7 +379,9 @@ assert min(attention_ratios) > 2
 # **The LRU keeps the burst because its eigenvalues sit next to the unit circle.** A mode with modulus
 # `|λ|` keeps `|λ|^k` of a value after `k` steps, and the gradient back to it is scaled by the same factor
 # (the recurrence is linear and diagonal). Started on the ring 0.9–0.999, the best-kept mode holds
-# `0.999^k` — 0.82 at k = 200 — so nothing vanishes, and training leaves the moduli near 1.
+# `0.999^k` — 0.82 at k = 200 — so nothing vanishes, and training leaves the moduli near 1. The memory still
+# fades, only slower: at k = 1000 the best-kept mode starts with less than a tenth of the burst in every seed
+# (from 0.004; 0.035 to 0.104 after training, printed below), and the LRU solves that lag in one seed of three.
 
 # %%
 lru_model, lru_result = spot_recall["lru"]
@@ -414,6 +416,7 @@ for lag, values in kept.items():
     print(f"LRU, k = {lag:4d}: best-kept mode holds {min(values):.3f} to {max(values):.3f} of the burst after training "
           f"(at initialisation {min(r.evidence['gradient_at_lag'] for r in lru_runs if r.lag == lag):.3f} or more)")
 assert lru_result.success and lru_model.memory_at_lag(200) > 0.1
+assert all(r.evidence["gradient_at_lag"] < 0.1 for r in lru_runs if r.lag == 1000)
 assert float(lru_model.eigenvalue_moduli().max()) < 1.0
 assert all(r.evidence["gradient_at_lag"] > 1e-3 and r.evidence["memory_after"] > 1e-3 for r in lru_runs)
 
@@ -492,6 +495,7 @@ TASKS = {f"forecast, period {period:g}": forecast_met(period) for period in PERI
 TASKS["recall, k = 20"] = recall_met(20, 20)
 TASKS["recall, k = 50 to 200"] = recall_met(50, 200)
 TASKS["recall, k = 500"] = recall_met(500, 500)
+TASKS["recall, k = 1000"] = recall_met(1000, 1000)
 
 def verdict(met):
     # "all" = every seed of every point; a kind that was not run at these lags counts as untested.
@@ -519,6 +523,7 @@ print(f"forecast: one-step MSE <= {TARGETS['one_step_mse']:g} and 1000-step free
       f"{FREE_RUN_TARGETS[1000]:g}, recipe {FORECAST_RECIPE!r}; recall: held-out NMSE < 0.1")
 assert verdicts["forecast, period 20"] == verdicts["forecast, period 100"] == "not needed: solved by gru, lstm, rnn"
 assert verdicts["recall, k = 20"].startswith("not needed")
+assert verdicts["recall, k = 1000"].endswith("open: no kind run solves it in 2 of 3 seeds")
 assert verdicts["recall, k = 50 to 200"].startswith("right") and TASKS["recall, k = 50 to 200"]("lru") == (9, 9)
 
 # %% [markdown]
@@ -535,12 +540,13 @@ assert verdicts["recall, k = 50 to 200"].startswith("right") and TASKS["recall, 
 # - **Not needed for short memory.** Recall at k = 20 is solved by the plain RNN and the GRU in every seed.
 # - **Right for long memory — but not the only answer.** From k = 50 to 200 no seed of any of the article's
 #   cells succeeds, while attention (7 of 9 runs) and the Transformer (8 of 8 that finished) solve it: the
-#   burst is one attention hop away whatever the lag. The LRU solves the same lags in 9 of 9 runs, and
-#   k = 500 in 2 of 3 (attention was not run there), at a fraction of the training cost (4 CPU s at k = 200
-#   against the Transformer's 24 and attention's 60), because a linear recurrence with eigenvalues near the
-#   unit circle neither forgets nor vanishes. Recurrence itself was never the problem; the *nonlinear,
-#   contracting* recurrence of the default cells is (chapter 07 showed that orthogonal initialisation also
-#   rescues the RNN to k = 100).
+#   burst is one attention hop away whatever the lag. The LRU solves the same lags in 9 of 9 runs at a fraction
+#   of the training cost (4 CPU s at k = 200 against the Transformer's 24 and attention's 60), because a linear
+#   recurrence with eigenvalues near the unit circle forgets slowly and its gradient does not vanish; it also
+#   solves k = 500 in 2 of 3 seeds, but k = 1000 in only 1 of 3, where even its best mode keeps under a tenth
+#   of the burst at initialisation (attention was not run at these lags). Recurrence itself was never the
+#   problem; the *nonlinear, contracting* recurrence of the default cells is (chapter 07 showed that orthogonal
+#   initialisation also rescues the RNN to k = 100).
 
 # %% [markdown]
 # ## Try this
