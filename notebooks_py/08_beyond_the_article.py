@@ -23,29 +23,34 @@
 #
 # We measure, with 3 seeds per point:
 #
-# 1. **forecasting** the benchmark's sine (one-step and 1000-step free run), at period 20 and on a slow wave (period 100);
-# 2. **delayed recall** (chapter 07's task) at lags 20, 50, 100, 200 and, for the cheap LRU, 500;
-# 3. **why** each model solves a lag or not: where attention looks, the LRU's eigenvalue moduli, the recurrent cells' gradient at the lag;
+# 1. **forecasting** the benchmark's sine (one-step and 1000-step free run), at period 20 and on a slow wave
+#    (period 100), with today's forecasting recipe — after first measuring which of its two versions to use;
+# 2. **delayed recall** (chapter 07's task) at lags 20, 50, 100, 200 and, for the cheap LRU, 500 and 1000;
+# 3. **why** each model solves a lag or not: where attention looks, the LRU's eigenvalue moduli, the recurrent
+#    cells' gradient at the lag;
 # 4. **cost**: parameters, training time, time per forecast step;
 #
-# and end with a verdict table. The full sweep takes longer than CI allows, so
-# `scripts/beyond_sweep.py` runs it and this chapter reads what it wrote; a few of its runs are repeated
-# live below, with the same functions, to check that the stored numbers reproduce.
+# and end with a verdict table. The full sweeps take longer than CI allows, so `scripts/beyond_sweep.py`
+# and the benchmark (`python -m sine_lab.bench`) run them and this chapter reads what they wrote; a few of
+# their runs are repeated live below, with the same functions, to check that the stored numbers reproduce.
 
 # %%
 # %matplotlib inline
 import matplotlib.pyplot as plt
 import torch
 
-from sine_lab.bench import OBSERVED, make_task
+from sine_lab.bench import FREE_RUN_TARGETS, OBSERVED, TARGETS, make_task
 from sine_lab.data import delayed_recall
 from sine_lab.models import MODEL_KINDS, build_model
 from sine_lab.studies.beyond import (
     BURST,
     FORECAST_HIDDEN,
+    FORECAST_RECIPE,
     KINDS,
+    RECIPES,
     burst_attention,
     forecast_step_seconds,
+    load_bench,
     load_sweep,
     plot_recall,
     recall_model,
@@ -57,11 +62,20 @@ from sine_lab.training import seed_everything
 
 # One thread: faster for these small models on a shared machine; results do not depend on it.
 torch.set_num_threads(1)
-# The full sweep ran as several commands in parallel; each wrote the log named here (commands printed).
+# The sweeps ran as several commands; each wrote the log named here (commands printed).
 recall_sweep = load_sweep("beyond_recall_a", "beyond_recall_att200_s1", "beyond_recall_att200_s2", "beyond_recall_b",
-                          "beyond_recall_lru")
-forecast_sweep = load_sweep("beyond_forecast", "beyond_forecast_p100a", "beyond_forecast_p100_lru")
+                          "beyond_recall_lru", "beyond_recall_lru_1000")
+forecast_sweep = load_sweep("beyond_forecast_teacher")
+# The benchmark's own runs (its recipe, with the rollout stage) at this chapter's periods and seeds: the
+# recurrent cells from the sweep over sampling rates, attention and the LRU from their benchmark rows. The
+# benchmark builds its Transformer 32 wide, four times this chapter's size: kept apart, not compared.
+bench_runs = [r for r in load_bench("sweep_periods") + load_bench("sweep_beyond")
+              if r.kind in KINDS and r.period in (20.0, 100.0) and r.seed in (0, 1, 2)]
+benchmark_runs = [r for r in bench_runs if r.kind != "transformer"]
+large_transformer = [r for r in bench_runs if r.kind == "transformer"]
 print("\n".join(recall_sweep.commands + forecast_sweep.commands))
+print("python -m sine_lab.bench ... --json sine_lab/studies/results/sweep_periods.json, sweep_beyond.json "
+      "(commands and tables in the .txt files next to them)")
 
 
 # %% [markdown]
@@ -81,6 +95,7 @@ print("\n".join(recall_sweep.commands + forecast_sweep.commands))
 #   the ring `0.9 ≤ |λ| ≤ 0.999`, then `Re(C s_t) + D x_t` and a 2-layer GELU readout.
 #
 # Sizes are matched to the 32-unit LSTM (±50 %); the window models' position biases grow with their window.
+# For forecasting, every kind gets the same fixed output residual (section 2); it adds no parameters.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -97,99 +112,177 @@ assert all(0.5 * sizes["lstm"] <= sizes[kind] <= 1.5 * sizes["lstm"]
 # ## 2. Forecasting the benchmark's sine
 #
 # The benchmark task (`sine_lab.bench.make_task`): 97 training series `sin((n + shift)/period)`,
-# 3 test series; a model sees 999 values of a test series, then free-runs 1000 steps. **Recipe, for every
-# kind alike:** the benchmark's teacher-forced stages — the model predicts the change per step (scaled
-# by the spread of the training differences); 150 mini-batch Adam steps (batches of 32 chunks of 120
-# steps, one-cycle learning rate up to 5·10⁻³, clipping at 1), then 8 full-batch L-BFGS steps validated
-# on the later stretch `n ≥ 800` of the training series. Its third stage, a 200-step rollout loss, is
-# **left out**: it costs the window models 20–80× more per step than a recurrent cell (they re-read their
-# window every step), more than this comparison could afford for all kinds. So the recurrent cells'
-# free runs here are worse than the README's benchmark, which trains with that stage.
+# 3 test series; a model sees 999 values of a test series, then free-runs 1000 steps. The benchmark's
+# targets: one-step MSE ≤ 10⁻⁶ and 1000-step free-run MSE ≤ 10⁻⁴.
+#
+# **The recipe, for every kind alike** (`sine_lab.forecasting.ForecastSettings`). The model's output is
+# `2 x[n] − x[n−1] + scale · head(h)`: a *fixed* second-order residual, so the trained part predicts only the
+# curvature of the wave, in units of `scale` (the spread of the training series' second differences). The rows
+# named `rnn`, `lstm` and `gru` are therefore *that cell plus this head*, not PyTorch's bare cell (chapter 06
+# introduces the residual head). The loss is the MSE in units of `scale²`: a period-100 wave's second
+# difference is `2 − 2cos(1/100) ≈ 10⁻⁴` times its value, so a raw MSE would be ~10⁻⁹, below even Adam's
+# `eps` of 10⁻⁸. Stages: 150 mini-batch Adam steps (32 chunks of 120
+# steps, the first 40 only warm up the state; one-cycle learning rate up to 5·10⁻³, clipping at 1), then up to
+# 8 full-batch L-BFGS steps on 32 chunks, validated one step ahead on the later stretch `n ≥ 800` and stopped
+# after 2 steps without improvement. These two stages are teacher-forced (the model always sees true values).
+# The benchmark adds a third: 6 L-BFGS steps on 200-step **free runs**, validated by free-running every
+# training series to `n = 2000`. We call the two versions `teacher` and `standard`.
+#
+# ### 2.1 Which recipe? Measured, not assumed
+#
+# Comparing like with like means one recipe for every kind. The rollout stage is costly for the window
+# models (each generated step re-reads the whole window), so we first measure what it buys: below, the
+# `teacher` runs of `scripts/beyond_sweep.py` against the benchmark's own `standard` runs (same tasks,
+# seeds, sizes and code). The window models' `standard` runs are expensive, so they were run for seed 0
+# only (the table counts the runs); the benchmark's Transformer is four times this chapter's size, so it
+# has no `standard` row here (it is printed apart below).
 
 # %%
-forecast_runs = forecast_sweep.forecast
-PERIODS = sorted({f.period for f in forecast_runs})
+def runs(kind, period, recipe=FORECAST_RECIPE):
+    return [f for f in forecast_sweep.forecast + benchmark_runs
+            if f.kind == kind and f.period == period and f.recipe == recipe]
 
-def runs(kind, period):
-    return [f for f in forecast_runs if f.kind == kind and f.period == period]
+def meets_targets(f):
+    return f.one_step_mse <= TARGETS["one_step_mse"] and f.free_run_mse <= FREE_RUN_TARGETS[1000]
 
 def median(values):
     return float(torch.tensor(values, dtype=torch.float64).median())
 
+PERIODS = (20.0, 100.0)
+print(f"{'':19s}{'teacher forcing only':^33s}{'standard (+ rollout stage)':^33s}")
+print(f"{'kind':12s}{'period':>7s}" + f"{'met':>7s}{'worst free run':>15s}{'CPU s':>11s}" * 2)
+for period in PERIODS:
+    for kind in KINDS:
+        columns = ""
+        for recipe in ("teacher", "standard"):
+            r = runs(kind, period, recipe)
+            columns += (f"{sum(map(meets_targets, r)):3d}/{len(r):<3d}{max(f.free_run_mse for f in r):15.1e}"
+                        f"{median([f.cpu_seconds for f in r]):11.1f}" if r else f"{'not run':>33s}")
+        print(f"{kind:12s}{period:7g}{columns}")
+print("met = runs meeting both error targets; CPU s = median training CPU seconds, one process")
+
+# %%
+# Like with like: the seeds both recipes ran, per kind and period.
+paired = {}
+for period in PERIODS:
+    for kind in KINDS:
+        seeds = {f.seed for f in runs(kind, period, "standard")}
+        if seeds:
+            paired[kind, period] = {recipe: [f for f in runs(kind, period, recipe) if f.seed in seeds]
+                                    for recipe in RECIPES}
+met_paired = {key: {recipe: sum(map(meets_targets, rows)) for recipe, rows in pair.items()}
+              for key, pair in paired.items()}
+cost = {key: median([f.cpu_seconds for f in pair["standard"]]) / median([f.cpu_seconds for f in pair["teacher"]])
+        for key, pair in paired.items()}
+rescued = sum(m["standard"] - m["teacher"] for m in met_paired.values())
+print(f"{sum(len(p['teacher']) for p in paired.values())} paired runs; the rollout stage changes the number "
+      f"meeting both targets by {rescued:+d}")
+for (kind, period), ratio in cost.items():
+    teacher, standard = met_paired[kind, period]["teacher"], met_paired[kind, period]["standard"]
+    print(f"  {kind:12s} period {period:3g}: met {teacher} -> {standard} of {len(paired[kind, period]['teacher'])}; "
+          f"training CPU x{ratio:.1f}")
+# The rule: the cheaper recipe, unless the other meets the targets in more of the paired runs.
+chosen = "standard" if rescued > 0 else "teacher"
+print(f"chosen: {chosen!r}; the chapter uses FORECAST_RECIPE = {FORECAST_RECIPE!r}")
+assert chosen == FORECAST_RECIPE
+# The rollout stage changes no paired run's verdict, and it costs more CPU time for every kind at both periods.
+assert all(m["teacher"] == m["standard"] for m in met_paired.values())
+print(f"the rollout stage multiplies the training CPU time by {min(cost.values()):.1f} to {max(cost.values()):.1f}")
+assert min(cost.values()) > 1.4
+for r in large_transformer:
+    print(f"(the benchmark's Transformer, d_model 32, {r.parameters:,d} parameters, recipe {r.recipe!r}, period "
+          f"{r.period:g}, seed {r.seed}: one-step {r.one_step_mse:.1e}, free run {r.free_run_mse:.1e}, "
+          f"{r.cpu_seconds:.0f} CPU s)")
+
+# %% [markdown]
+# **The measurement decides: teacher forcing only.** On the 22 paired runs (the recurrent cells in 3 seeds,
+# attention and the LRU in seed 0, each at both periods) the rollout stage changes no run's verdict: every one
+# meets both targets with it and without it. It does push some free-run errors further below the target (the
+# LSTM's worst at period 20 from 1.5·10⁻⁷ to 1.8·10⁻⁹; attention's not at all), which the targets do not ask
+# for, and it multiplies the training CPU time by 1.5 to 7.2 (attention ×5–7: each generated step re-reads its
+# window). So this chapter trains every kind with `teacher`. What this rests on, and what it does not show:
+# the window models' side of the comparison is one seed; the Transformer at this chapter's size was never
+# trained with the rollout stage (the benchmark's four times larger one, printed above, took 239 and 661 CPU s
+# for its two runs and met both error targets); whether other periods need the stage (the benchmark's LSTM
+# misses at period 5 even with it) is not measured here; and the two recipes' CPU times were taken at
+# different loads (the cells' `standard` runs on an idle machine, everything else on a shared one), so the
+# ratios are rough.
+
+# %% [markdown]
+# ### 2.2 Every kind on the chapter's recipe, at period 20 and on the slow wave
+#
+# `FORECAST_RECIPE` above, 3 seeds per kind and period; one-step MSE is teacher-forced on the 3 test series,
+# the free run generates 1000 values after 999 observed ones.
+
+# %%
+print(f"recipe {FORECAST_RECIPE!r}")
 print(f"{'kind':12s}{'period':>7s}{'seeds':>6s}"
       f"{'one-step MSE (median, worst)':>30s}{'free-run MSE (median, worst)':>30s}")
 for period in PERIODS:
     for kind in KINDS:
         r = runs(kind, period)
-        if not r:
-            print(f"{kind:12s}{period:7g}{0:6d}   (not finished when this chapter was executed)")
-            continue
         one, free = [f.one_step_mse for f in r], [f.free_run_mse for f in r]
         print(f"{kind:12s}{period:7g}{len(r):6d}{median(one):15.2e}{max(one):15.2e}{median(free):15.2e}{max(free):15.2e}")
 
 # %%
-kinds_by_free_run = {period: sorted(KINDS, key=lambda k: median([f.free_run_mse for f in runs(k, period)]))
-                     for period in PERIODS}
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.2), sharey=True)
 for ax, metric, label in [(axes[0], "one_step_mse", "one-step MSE (teacher forced)"),
                           (axes[1], "free_run_mse", "1000-step free-run MSE")]:
-    for offset, period in zip((-0.15, 0.15), PERIODS, strict=True):
+    for offset, period, colour in [(-0.15, 20.0, "C0"), (0.15, 100.0, "C1")]:
         for i, kind in enumerate(KINDS):
-            values = [getattr(f, metric) for f in runs(kind, period)] or [float("nan")]
-            ax.scatter([i + offset] * len(values), values, color="C0" if period == PERIODS[0] else "C1",
+            values = [getattr(f, metric) for f in runs(kind, period)]
+            ax.scatter([i + offset] * len(values), values, color=colour,
                        label=f"period {period:g}" if i == 0 else None, s=25)
-    ax.set(xticks=range(len(KINDS)), xticklabels=KINDS, yscale="log", ylabel=label, title=label + ", each dot a seed")
+    target = TARGETS["one_step_mse"] if metric == "one_step_mse" else FREE_RUN_TARGETS[1000]
+    ax.axhline(target, color="grey", linestyle=":", label="benchmark target")
+    ax.set(xticks=range(len(KINDS)), xticklabels=KINDS, yscale="log", ylabel=label + " (squared units of the wave)",
+           title=label + ", each dot a seed")
 axes[1].legend(loc="upper left", bbox_to_anchor=(1.01, 1))
-fig.suptitle("Forecasting the benchmark sine, same teacher-forced recipe for every kind (3 seeds each)")
+fig.suptitle(f"Forecasting the benchmark sine, recipe {FORECAST_RECIPE!r} for every kind: "
+             "35 of 36 runs meet both targets")
 fig.tight_layout()
 plt.show()
 
-# %% [markdown]
-# **What the table and figure show.** At period 20 every kind, in every seed, predicts one step ahead with an
-# MSE at or below the benchmark's target of 10⁻⁶: one-step prediction of a sine needs no attention (chapter 04: a
-# 2-input linear regression does it exactly). Free running is where the kinds differ. With this
-# teacher-forced recipe the window models have the lowest *median* 1000-step error at period 20 (attention
-# and Transformer below every recurrent cell's median), yet one seed of each misses the target of 10⁻⁴ that
-# all three LSTM seeds meet. The tanh RNN and the LRU drift furthest: a window model predicts from the last
-# values it saw and has no internal state to drift, while the LRU's slow modes — its strength for memory —
-# carry every error along. On the slow wave (period 100) no run of a recurrent cell meets the free-run target and one LRU seed of three does. **Not measured:** attention and the Transformer at
-# period 100 — their training there (chunks of 280 steps) did not finish a single seed in the time this
-# chapter's sweep had on a shared machine, and the GRU finished one seed of three (the counts are printed;
-# `scripts/beyond_sweep.py --lags --periods 100` runs them). So on the slow wave this chapter cannot say
-# whether attention helps.
-
 # %%
-from sine_lab.bench import FREE_RUN_TARGETS, TARGETS
+forecast_runs = [f for f in forecast_sweep.forecast if f.recipe == FORECAST_RECIPE]
+free = {period: {kind: median([f.free_run_mse for f in runs(kind, period)]) for kind in KINDS} for period in PERIODS}
+misses = [(f.kind, f.period, f.seed, f"{f.free_run_mse:.1e}") for f in forecast_runs if not meets_targets(f)]
+print("runs missing a target (kind, period, seed, free-run MSE):", misses)
+# One step ahead, every kind in every run meets the benchmark's target, at both periods.
+assert len(forecast_runs) == 36 and all(f.one_step_mse <= TARGETS["one_step_mse"] for f in forecast_runs)
+# Free running, 35 of 36 runs meet it; the miss is one Transformer seed on the slow wave.
+assert [(kind, period) for kind, period, *_ in misses] == [("transformer", 100.0)]
+# On the slow wave the attention layer's median free-run error is over 100x below every other kind's.
+others = min(v for kind, v in free[100.0].items() if kind != "attention")
+print(f"period 100: attention's median free-run MSE {free[100.0]['attention']:.1e}, "
+      f"the next best kind's {others:.1e} ({others / free[100.0]['attention']:.0f}x)")
+assert free[100.0]["attention"] * 100 < others
+# At period 20 it is not ahead: the plain RNN's median is lower.
+assert free[20.0]["rnn"] < free[20.0]["attention"]
 
-free = {period: {kind: median([f.free_run_mse for f in runs(kind, period)]) for kind in KINDS if runs(kind, period)}
-        for period in PERIODS}
-# Period 20: one step ahead, every kind and every seed meets the benchmark's target.
-assert all(f.one_step_mse <= TARGETS["one_step_mse"] for f in forecast_runs if f.period == 20.0)
-# Free running at period 20: the window models have the lowest median errors ...
-assert max(free[20.0]["attention"], free[20.0]["transformer"]) < min(free[20.0][c] for c in ("rnn", "lstm", "gru"))
-# ... but one seed of each misses the 1e-4 target that every LSTM seed meets; the LRU drifts furthest.
-for kind in ("attention", "transformer"):
-    assert sum(f.free_run_mse > FREE_RUN_TARGETS[1000] for f in runs(kind, 20.0)) == 1
-assert all(f.free_run_mse <= FREE_RUN_TARGETS[1000] for f in runs("lstm", 20.0))
-assert free[20.0]["lru"] > 100 * free[20.0]["lstm"]
-# Period 100: fewer seeds finished for some kinds (printed); no cell run meets the free-run target, one LRU run does.
-CELLS = ("rnn", "lstm", "gru")
-print("seeds run at period 100:", {kind: len(runs(kind, 100.0)) for kind in KINDS})
-assert not any(f.free_run_mse <= FREE_RUN_TARGETS[1000]
-               for f in forecast_runs if f.period == 100.0 and f.kind in CELLS)
-assert sum(f.free_run_mse <= FREE_RUN_TARGETS[1000] for f in runs("lru", 100.0)) == 1
+# %% [markdown]
+# **What the table and figure show.** With the chapter's recipe every kind predicts one step ahead far below
+# the target in every run (the worst, attention at period 20, 2.4·10⁻¹¹ against 10⁻⁶). Free running, 35 of the
+# 36 runs stay within 10⁻⁴ over 1000 steps, at period 20 and on the slow wave alike; the one miss is the
+# Transformer's seed 0 at period 100 (2.2·10⁻⁴, about twice the target). So on this task the article's cells
+# need no attention: with the second-order head, the RNN, LSTM and GRU meet both targets in every seed at
+# both periods (with the earlier first-order head and raw loss, none of the 9 cell runs of the benchmark's
+# earlier sweep met the free-run target at period 100). Attention is not useless here, though: on the slow wave the single
+# attention layer's median free-run error, 3.45·10⁻⁹, is over 100× below every other kind's (322× below the
+# next best, the LRU's 1.1·10⁻⁶). At period 20 it has no such lead: the plain RNN's median, 8.5·10⁻⁹, is
+# below its 5.4·10⁻⁷. Why the slow wave suits it is a guess we have not tested (Try this, 3).
 
 # %% [markdown]
 # ### A spot check: one stored forecasting run, repeated here
 #
-# The same function the script ran, the same seed; on another machine the last digits can differ, so
-# we require the same order of magnitude, not identical numbers.
+# The Transformer's missed run on the slow wave, re-run with the same function and seed. On another machine
+# the last digits can differ, so we require the same order of magnitude, not identical numbers.
 
 # %%
-SPOT_KIND, SPOT_PERIOD = "attention", 20.0
+SPOT_KIND, SPOT_PERIOD = "transformer", 100.0
 spot_model, spot = run_forecast_trial(SPOT_KIND, SPOT_PERIOD, 0)
 stored = next(f for f in forecast_runs if (f.kind, f.period, f.seed) == (SPOT_KIND, SPOT_PERIOD, 0))
-print(f"{SPOT_KIND}, period {SPOT_PERIOD:g}, seed 0: "
+print(f"{SPOT_KIND}, period {SPOT_PERIOD:g}, seed 0, recipe {spot.recipe!r}: "
       f"one-step {spot.one_step_mse:.2e} (stored {stored.one_step_mse:.2e}), "
       f"free run {spot.free_run_mse:.2e} (stored {stored.free_run_mse:.2e})")
 assert abs(torch.log10(torch.tensor(spot.one_step_mse / stored.one_step_mse))) < 1
@@ -225,10 +318,10 @@ def solved_at(kind, lag):
 # finding), and from k = 50 on no seed of any cell succeeds.
 assert counts["rnn"][20] == counts["gru"][20] == (3, 3) and counts["lstm"][20] == (0, 3)
 assert all(solved_at(cell, lag) == 0 for cell in CELLS for lag in counts[cell] if lag >= 50)
-# The recommendation and the LRU: at least two thirds of the seeds run, at every lag each was run at,
-# up to k = 200 (the LRU also at 500).
-assert all(s >= 2 * n / 3 for kind in NEW for s, n in counts[kind].values())
-assert max(counts["lru"]) >= 500 and max(counts["attention"]) == max(counts["transformer"]) == 200
+# The recommendation and the LRU: at least two thirds of the seeds run, at every lag up to k = 200 (the LRU
+# also at 500); at k = 1000 the LRU solves one seed of three.
+assert all(s >= 2 * n / 3 for kind in NEW for lag, (s, n) in counts[kind].items() if lag <= 500)
+assert max(counts["attention"]) == max(counts["transformer"]) == 200 and counts["lru"][1000] == (1, 3)
 print("seeds run per point, where fewer than 3:",
       {(k, lag): n for k in NEW for lag, (s, n) in counts[k].items() if n < 3})
 failures = [(r.kind, r.lag, r.seed, round(r.test_nmse, 3)) for r in recall_runs if r.kind in NEW and not r.success]
@@ -286,7 +379,9 @@ assert min(attention_ratios) > 2
 # **The LRU keeps the burst because its eigenvalues sit next to the unit circle.** A mode with modulus
 # `|λ|` keeps `|λ|^k` of a value after `k` steps, and the gradient back to it is scaled by the same factor
 # (the recurrence is linear and diagonal). Started on the ring 0.9–0.999, the best-kept mode holds
-# `0.999^k` — 0.82 at k = 200 — so nothing vanishes, and training leaves the moduli near 1.
+# `0.999^k` — 0.82 at k = 200 — so nothing vanishes, and training leaves the moduli near 1. The memory still
+# fades, only slower: at k = 1000 the best-kept mode starts with less than a tenth of the burst in every seed
+# (from 0.004; 0.035 to 0.104 after training, printed below), and the LRU solves that lag in one seed of three.
 
 # %%
 lru_model, lru_result = spot_recall["lru"]
@@ -321,6 +416,7 @@ for lag, values in kept.items():
     print(f"LRU, k = {lag:4d}: best-kept mode holds {min(values):.3f} to {max(values):.3f} of the burst after training "
           f"(at initialisation {min(r.evidence['gradient_at_lag'] for r in lru_runs if r.lag == lag):.3f} or more)")
 assert lru_result.success and lru_model.memory_at_lag(200) > 0.1
+assert all(r.evidence["gradient_at_lag"] < 0.1 for r in lru_runs if r.lag == 1000)
 assert float(lru_model.eigenvalue_moduli().max()) < 1.0
 assert all(r.evidence["gradient_at_lag"] > 1e-3 and r.evidence["memory_after"] > 1e-3 for r in lru_runs)
 
@@ -341,12 +437,13 @@ assert vanished and not any(r.success for r in vanished)
 assert all(r.evidence["gradient_at_lag"] < 1e-6 for r in cell_runs if r.lag >= 50)
 
 
+
 # %% [markdown]
 # ## 5. Cost
 #
 # Parameters, training time and time per forecast step (CPU seconds of one process with one torch thread,
-# so they compare across kinds although other jobs shared the machine; the sweep's are stored, the
-# per-step times below are also measured live on untrained models).
+# so they compare across kinds although other jobs shared the machine — provisional to ±25 %; the sweep's
+# are stored, the per-step times below are also measured live on untrained models).
 
 # %%
 def stored_median(kind, field, **where):
@@ -360,12 +457,14 @@ for kind in KINDS:
     seed_everything(0)
     live_ms[kind] = 1e3 * forecast_step_seconds(build_model(kind, hidden_size=FORECAST_HIDDEN.get(kind, 32)),
                                                 context, 300)
-print(f"{'kind':12s}{'params':>8s}{'train CPU s':>13s}{'train CPU s':>13s}{'train CPU s':>13s}"
+print(f"{'kind':12s}{'params':>8s}{'train CPU s':>15s}{'train CPU s':>15s}{'train CPU s':>15s}{'train CPU s':>15s}"
       f"{'ms/step':>9s}{'ms/step':>9s}")
-print(f"{'':12s}{'':8s}{'forecast p20':>13s}{'recall k=20':>13s}{'recall k=200':>13s}{'stored':>9s}{'live':>9s}")
+print(f"{'':12s}{'':8s}{'forecast p20':>15s}{'forecast p100':>15s}{'recall k=20':>15s}{'recall k=200':>15s}"
+      f"{'stored':>9s}{'live':>9s}")
 for kind in KINDS:
-    print(f"{kind:12s}{sizes[kind]:8,d}{stored_median(kind, 'cpu_seconds', period=20.0):13.1f}"
-          f"{stored_median(kind, 'cpu_seconds', lag=20):13.1f}{stored_median(kind, 'cpu_seconds', lag=200):13.1f}"
+    print(f"{kind:12s}{sizes[kind]:8,d}{stored_median(kind, 'cpu_seconds', period=20.0):15.1f}"
+          f"{stored_median(kind, 'cpu_seconds', period=100.0):15.1f}"
+          f"{stored_median(kind, 'cpu_seconds', lag=20):15.1f}{stored_median(kind, 'cpu_seconds', lag=200):15.1f}"
           f"{stored_median(kind, 'step_ms', period=20.0):9.3f}{live_ms[kind]:9.3f}")
 
 # %%
@@ -376,16 +475,15 @@ assert live_ms["transformer"] > 2 * live_ms["lstm"]
 # Training on long sequences: attention's cost grows with the square of the window; the LRU's (an FFT) barely.
 assert stored_median("lru", "cpu_seconds", lag=200) < stored_median("transformer", "cpu_seconds", lag=200) / 3
 assert stored_median("lru", "cpu_seconds", lag=200) < stored_median("attention", "cpu_seconds", lag=200) / 3
+# Forecasting: the Transformer is the slowest kind to train, at both periods.
+assert all(max(KINDS, key=lambda k: stored_median(k, "cpu_seconds", period=p)) == "transformer" for p in PERIODS)
 
 # %% [markdown]
 # ## 6. Verdict: where the article's recommendation is right, and where it is not needed
 
 # %%
-from sine_lab.bench import FREE_RUN_TARGETS, TARGETS
-
-
-def forecast_met(field, target, period):
-    return lambda kind: (sum(getattr(f, field) <= target for f in runs(kind, period)), len(runs(kind, period)))
+def forecast_met(period):
+    return lambda kind: (sum(map(meets_targets, runs(kind, period))), len(runs(kind, period)))
 
 def recall_met(low, high):
     def met(kind):
@@ -393,15 +491,11 @@ def recall_met(low, high):
         return (sum(r.success for r in rows), len(rows))
     return met
 
-TASKS = {}
-for period in PERIODS:
-    TASKS[f"one-step MSE ≤ {TARGETS['one_step_mse']:g}, period {period:g}"] = forecast_met(
-        "one_step_mse", TARGETS["one_step_mse"], period)
-    TASKS[f"free run MSE ≤ {FREE_RUN_TARGETS[1000]:g}, period {period:g}"] = forecast_met(
-        "free_run_mse", FREE_RUN_TARGETS[1000], period)
+TASKS = {f"forecast, period {period:g}": forecast_met(period) for period in PERIODS}
 TASKS["recall, k = 20"] = recall_met(20, 20)
 TASKS["recall, k = 50 to 200"] = recall_met(50, 200)
 TASKS["recall, k = 500"] = recall_met(500, 500)
+TASKS["recall, k = 1000"] = recall_met(1000, 1000)
 
 def verdict(met):
     # "all" = every seed of every point; a kind that was not run at these lags counts as untested.
@@ -419,35 +513,40 @@ def verdict(met):
     return untested + "open: no kind run solves it in 2 of 3 seeds"
 
 verdicts = {task: verdict(met) for task, met in TASKS.items()}
-print(f"{'task (seeds meeting it / run)':34s}" + "".join(f"{kind:>12s}" for kind in KINDS)
+print(f"{'task (seeds meeting it / run)':30s}" + "".join(f"{kind:>12s}" for kind in KINDS)
       + "   verdict on attention / Transformers")
 for task, met in TASKS.items():
     cells = (f"{met(kind)[0]:d}/{met(kind)[1]:d}" if met(kind)[1] else "–" for kind in KINDS)
     cells_text = "".join(f"{cell:>12s}" for cell in cells)
-    print(f"{task:34s}{cells_text}   {verdicts[task]}")
-assert verdicts["one-step MSE ≤ 1e-06, period 20"].startswith("not needed")
-assert verdicts["free run MSE ≤ 0.0001, period 20"].startswith("not needed")
+    print(f"{task:30s}{cells_text}   {verdicts[task]}")
+print(f"forecast: one-step MSE <= {TARGETS['one_step_mse']:g} and 1000-step free-run MSE <= "
+      f"{FREE_RUN_TARGETS[1000]:g}, recipe {FORECAST_RECIPE!r}; recall: held-out NMSE < 0.1")
+assert verdicts["forecast, period 20"] == verdicts["forecast, period 100"] == "not needed: solved by gru, lstm, rnn"
 assert verdicts["recall, k = 20"].startswith("not needed")
+assert verdicts["recall, k = 1000"].endswith("open: no kind run solves it in 2 of 3 seeds")
 assert verdicts["recall, k = 50 to 200"].startswith("right") and TASKS["recall, k = 50 to 200"]("lru") == (9, 9)
 
 # %% [markdown]
 # **Where the article's recommendation is right, and where it is not needed** (from the table above; each
 # entry counts seeds meeting the task over seeds run, over all lags of the row for recall):
 #
-# - **Not needed for short memory.** One-step prediction at period 20 is met by every kind in every seed
-#   (at period 100 by the LRU in 3 of 3, the GRU in its one seed, RNN and LSTM in 2 of 3), and recall at
-#   k = 20 by the plain RNN and the GRU in every seed. A sine's next value depends on its last two (chapter 04).
-# - **Free running a sine:** the benchmark's target is met by a recurrent cell (the LSTM, every seed at period
-#   20); attention and the Transformer have lower median errors but miss the target in one seed of three, so
-#   attention is not what makes free running work (the README's benchmark shows the recurrent cells reaching it
-#   with a rollout stage). On the slow wave no kind that was run meets it; attention was not measured there.
+# - **Not needed to forecast a sine, fast or slow.** With the chapter's recipe (the fixed second-order head,
+#   the scaled loss, teacher forcing) the RNN, LSTM and GRU meet both of the benchmark's targets in every seed,
+#   at period 20 and at period 100; so do attention and the LRU, and the Transformer misses the free-run target
+#   in one seed of three on the slow wave. A sine's next value depends on its last two (chapter 04); what the
+#   slow wave needed was the right head and loss scale, not attention. Attention's one lead there is accuracy
+#   beyond the target (a median free-run error over 100× lower than every other kind's), which the targets do
+#   not ask for.
+# - **Not needed for short memory.** Recall at k = 20 is solved by the plain RNN and the GRU in every seed.
 # - **Right for long memory — but not the only answer.** From k = 50 to 200 no seed of any of the article's
 #   cells succeeds, while attention (7 of 9 runs) and the Transformer (8 of 8 that finished) solve it: the
-#   burst is one attention hop away whatever the lag. The LRU solves the same lags in 9 of 9 runs, and
-#   k = 500 in 2 of 3 (attention was not run there), at a fraction of the training cost (4 CPU s at k = 200
-#   against the Transformer's 24 and attention's 60), because a linear recurrence with eigenvalues near the unit circle neither forgets nor
-#   vanishes. Recurrence itself was never the problem; the *nonlinear, contracting* recurrence of the default
-#   cells is (chapter 07 showed that orthogonal initialisation also rescues the RNN to k = 100).
+#   burst is one attention hop away whatever the lag. The LRU solves the same lags in 9 of 9 runs at a fraction
+#   of the training cost (4 CPU s at k = 200 against the Transformer's 24 and attention's 60), because a linear
+#   recurrence with eigenvalues near the unit circle forgets slowly and its gradient does not vanish; it also
+#   solves k = 500 in 2 of 3 seeds, but k = 1000 in only 1 of 3, where even its best mode keeps under a tenth
+#   of the burst at initialisation (attention was not run at these lags). Recurrence itself was never the
+#   problem; the *nonlinear, contracting* recurrence of the default cells is (chapter 07 showed that orthogonal
+#   initialisation also rescues the RNN to k = 100).
 
 # %% [markdown]
 # ## Try this
@@ -457,8 +556,11 @@ assert verdicts["recall, k = 50 to 200"].startswith("right") and TASKS["recall, 
 #    `sine_lab.training.train`). What NMSE do you expect, and why is that not a failure of attention?
 # 2. Start the LRU's eigenvalues on a ring far from the unit circle (`build_model("lru", r_min=0.5, r_max=0.8)`)
 #    and train it at k = 200. Compare `memory_at_lag(200)` before and after training with the run above.
-# 3. Add the benchmark's rollout stage back for one window model (`run_forecast_trial("attention", 20.0, 0,
-#    recipe=sine_lab.forecasting.ForecastSettings())`) and time it against the LSTM's: is the better free run worth the cost?
+# 3. Why is the attention layer so far ahead on the slow wave? Its head sees `e_t = W_e x_t + b_e` directly, so
+#    it can output a curvature exactly proportional to the last value, as a sine's is; the Transformer's final
+#    LayerNorm and the cells' tanh cannot. Test the guess: retrain attention at period 100
+#    (`run_forecast_trial("attention", 100.0, 0)`) after removing the skip path in a subclass of
+#    `sine_lab.attention.SelfAttentionModel`.
 # 4. Register a kind of your own (`sine_lab.models.register_model_kind`) — a dilated causal convolution, say —
 #    and add it to `KINDS` in a copy of this chapter.
 #

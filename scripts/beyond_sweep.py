@@ -4,7 +4,7 @@ Delayed recall at several lags and the benchmark's forecasting task at several p
 Usage (from the repository root, after ``./dev test`` has created .venv)::
 
     .venv/bin/python scripts/beyond_sweep.py --periods --name beyond_recall
-    .venv/bin/python scripts/beyond_sweep.py --lags --name beyond_forecast
+    .venv/bin/python scripts/beyond_sweep.py --lags --recipe teacher --name beyond_forecast_teacher
 
 Prints one line per run, appending each as it finishes to
 ``sine_lab/studies/results/<name>.log`` (headed by the command), which chapter 08 reads
@@ -23,7 +23,9 @@ import sys
 import torch
 
 from sine_lab.studies.beyond import (
+    FORECAST_RECIPE,
     KINDS,
+    RECIPES,
     RESULTS,
     format_forecast,
     format_recall,
@@ -44,6 +46,8 @@ def main() -> None:
     parser.add_argument("--long-kinds", nargs="*", default=["lru"], choices=KINDS)
     parser.add_argument("--periods", type=float, nargs="*", default=[20.0, 100.0],
                         help="benchmark periods (none: skip forecasting)")
+    parser.add_argument("--recipe", choices=sorted(RECIPES), default=FORECAST_RECIPE,
+                        help=f"forecasting recipe (default {FORECAST_RECIPE!r}, the chapter's)")
     parser.add_argument("--kinds", nargs="+", default=list(KINDS), choices=KINDS)
     parser.add_argument("--name", required=True, help="write sine_lab/studies/results/<name>.log")
     args = parser.parse_args()
@@ -67,7 +71,7 @@ def main() -> None:
     for period in args.periods:
         for kind in args.kinds:
             for seed in seeds:
-                report(format_forecast(run_forecast_trial(kind, period, seed)[1]))
+                report(format_forecast(run_forecast_trial(kind, period, seed, args.recipe)[1]))
 
     sweep = load_sweep(args.name)
     if sweep.recall:
@@ -79,7 +83,7 @@ def main() -> None:
             cells = (f"{by_lag[lag][0]:d}/{by_lag[lag][1]:d}" if lag in by_lag else "-" for lag in all_lags)
             print(f"{kind:12s}" + "".join(f"{cell:>9s}" for cell in cells))
     if sweep.forecast:
-        print("\nForecasting: median over seeds")
+        print(f"\nForecasting, recipe {args.recipe!r}: median over seeds")
         print(f"{'kind':12s}{'period':>7s}{'params':>8s}{'one-step':>11s}{'free run':>11s}{'CPU s':>8s}{'ms/step':>9s}")
         for period in sorted({f.period for f in sweep.forecast}):
             for kind in dict.fromkeys(f.kind for f in sweep.forecast):

@@ -231,7 +231,7 @@ def test_sweep_logs_read_back_what_the_script_printed(tmp_path, monkeypatch):
     monkeypatch.setattr(beyond, "RESULTS", tmp_path)
     recall = beyond.RecallResult("lru", 20, 1, 0.01234, 8, 0.31, 3329, {"gradient_at_lag": 0.75, "memory_after": 0.8})
     failed = beyond.RecallResult("rnn", 50, 0, 1.0189, 50, 1.0, 1153, {"gradient_at_lag": 4.89e-11})
-    fit = beyond.ForecastResult("attention", 20.0, 2, 1.2e-9, 5.4e-7, 6.5, 0.352, 4449)
+    fit = beyond.ForecastResult("attention", 20.0, 2, "standard", 1.2e-9, 5.4e-7, 6.5, 0.352, 4449)
     lines = ["# python scripts/beyond_sweep.py --name s", *map(beyond.format_recall, (recall, failed)),
              beyond.format_forecast(fit)]
     (tmp_path / "s.log").write_text("\n".join(lines) + "\n")
@@ -243,8 +243,34 @@ def test_sweep_logs_read_back_what_the_script_printed(tmp_path, monkeypatch):
     (tmp_path / "bad.log").write_text(lines[1].replace("(ok)", "(fail)") + "\n")
     with pytest.raises(ValueError, match="verdict disagrees with the NMSE"):
         beyond.load_sweep("bad")
+    (tmp_path / "unknown.log").write_text(lines[-1].replace("recipe standard", "recipe rollout") + "\n")
+    with pytest.raises(ValueError, match="unknown recipe 'rollout'.*expected one of \\['standard', 'teacher'\\]"):
+        beyond.load_sweep("unknown")
     (tmp_path / "odd.log").write_text("Epoch 1, loss 0.3\n")
     with pytest.raises(ValueError, match="not a line the sweep writes"):
         beyond.load_sweep("odd")
-    with pytest.raises(FileNotFoundError, match="no sweep log named 'missing'.*'bad', 'odd', 's'"):
+    with pytest.raises(FileNotFoundError, match="no sweep log named 'missing'.*'bad', 'odd', 's', 'unknown'"):
         beyond.load_sweep("missing")
+
+
+def test_a_benchmark_json_reads_back_as_standard_recipe_results(tmp_path, monkeypatch):
+    import json
+
+    import sine_lab.studies.beyond as beyond
+
+    monkeypatch.setattr(beyond, "RESULTS", tmp_path)
+    row = {"cell": "transformer", "period": 100.0, "seed": 2, "train_seconds": 9.0, "cpu_seconds": 8.5,
+           "one_step_mse": 3e-9, "free_run_mse": {"1000": 2e-5, "2000": float("inf")}}
+    (tmp_path / "b.json").write_text(json.dumps({"runs": [row]}))
+    (result,) = beyond.load_bench("b")
+    width = beyond.RECIPES["standard"].hidden_size
+    assert (result.kind, result.period, result.seed, result.recipe) == ("transformer", 100.0, 2, "standard")
+    assert (result.one_step_mse, result.free_run_mse, result.cpu_seconds) == (3e-9, 2e-5, 8.5)
+    assert math.isnan(result.step_ms)
+    # The benchmark builds the Transformer at the recipe's width, four times the chapter's size.
+    assert result.parameters == built("transformer", hidden_size=width).parameter_count() > 15_000
+    (tmp_path / "other.json").write_text(json.dumps({"cells": []}))
+    with pytest.raises(ValueError, match="not a benchmark sweep's JSON"):
+        beyond.load_bench("other")
+    with pytest.raises(FileNotFoundError, match="no benchmark JSON named 'none'.*'b', 'other'"):
+        beyond.load_bench("none")
