@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import re
 from collections.abc import Callable
@@ -29,6 +30,7 @@ __all__ = [
     "DecayFit",
     "fit_decay_rate",
     "linear_closed_loop_matrix",
+    "free_run_multipliers",
 ]
 
 
@@ -488,3 +490,68 @@ def linear_closed_loop_matrix(model: nn.Module) -> Tensor:
             f"with a {type(layer).__name__} layer, head {head!r}, delta_scale {getattr(model, 'delta_scale', None)}"
         )
     return (layer.weight_hh_l0 + layer.weight_ih_l0 @ head.weight).detach()
+
+
+def free_run_multipliers(model: nn.Module, context: Tensor, steps: int) -> Tensor:
+    """How the free-running forecast amplifies a small disturbance of its state over ``steps`` steps.
+
+    After ``context`` ``(1, W, 1)``, the model generates values by feeding back its own output;
+    one generated step maps ``(state, input)`` to ``(state', output)``. The product of that map's
+    Jacobians over ``steps`` steps (computed in float64 on a copy of the model) is the linearised
+    effect of ``steps`` steps; its eigenvalues' moduli, largest first, are returned. Over one period
+    of the generated wave they are its Floquet multipliers: a perfect oscillator keeps a disturbance
+    of its phase and amplitude (modulus 1) and damps every other direction; a modulus above 1 is a
+    disturbance that grows every cycle, so the forecast leaves the wave however small the one-step
+    error. The state may be any nesting of tuples of real tensors (:meth:`run`'s contract).
+
+    Returns:
+        ``(D,)``, ``D`` = the state's size plus one (the fed-back value).
+    """
+    check_tensor("context", context, ndim=3, last_dim=1, layout="(1, W, 1)")
+    if context.shape[0] != 1 or context.shape[1] < 1:
+        raise ValueError(f"context must be one sequence of at least one value, (1, W, 1); got {tuple(context.shape)}")
+    steps = check_int("steps", steps, minimum=1)
+    if not callable(getattr(model, "run", None)):
+        raise TypeError(f"free_run_multipliers steps the model with model.run(x, state); got {describe_model(model)}")
+    twin = copy.deepcopy(model).double().eval()
+    with torch.no_grad():
+        outputs, state = twin.run(context.double())
+    leaves, rebuild = _flatten_nested(state)
+    if any(leaf.is_complex() for leaf in leaves):
+        raise ValueError("free_run_multipliers needs a real state; this model's state is complex "
+                         "(an LRU: its multipliers per step are its eigenvalues, see eigenvalues())")
+    sizes = [leaf.numel() for leaf in leaves]
+
+    def one_step(z: Tensor) -> Tensor:
+        parts = torch.split(z, [*sizes, 1])
+        state = rebuild([p.reshape(leaf.shape) for p, leaf in zip(parts, leaves, strict=False)])
+        out, new_state = twin.run(parts[-1].reshape(1, 1, 1), state)
+        new_leaves, _ = _flatten_nested(new_state)
+        return torch.cat([leaf.reshape(-1) for leaf in new_leaves] + [out.reshape(-1)])
+
+    z = torch.cat([leaf.reshape(-1) for leaf in leaves] + [outputs[:, -1].reshape(-1)])
+    product = torch.eye(z.numel(), dtype=torch.float64)
+    for _ in range(steps):
+        product = torch.autograd.functional.jacobian(one_step, z) @ product
+        with torch.no_grad():
+            z = one_step(z)
+    return torch.linalg.eigvals(product).abs().sort(descending=True).values
+
+
+def _flatten_nested(state: object) -> tuple[list[Tensor], Callable[[list[Tensor]], object]]:
+    """The tensors of a nesting of tuples, in order, and the function that puts new ones back."""
+    if isinstance(state, Tensor):
+        return [state], lambda leaves: leaves[0]
+    if isinstance(state, tuple):
+        parts = [_flatten_nested(item) for item in state]
+        counts = [len(leaves) for leaves, _ in parts]
+
+        def rebuild(leaves: list[Tensor]) -> tuple:
+            items, start = [], 0
+            for (_, build), count in zip(parts, counts, strict=True):
+                items.append(build(leaves[start : start + count]))
+                start += count
+            return tuple(items)
+
+        return [leaf for leaves, _ in parts for leaf in leaves], rebuild
+    raise TypeError(f"a model's state must be a tensor or a tuple of them, got {type(state).__name__}")

@@ -120,3 +120,24 @@ def test_the_divergence_guard_compares_with_the_zero_predictor_under_the_trainin
     guard = DivergenceGuard()
     assert "more than 1000 times" in guard.problem([1.0, 5e3], zero_loss=2.0)
     assert guard.problem([1.0, 5e3], zero_loss=10.0) == ""
+
+
+def test_free_run_multipliers_of_the_exact_oscillator_are_one_and_a_growing_one_shows():
+    from sine_lab.diagnostics import free_run_multipliers
+    from sine_lab.models import SequenceModel
+
+    context = torch.sin(torch.arange(100) * 0.2)[None, :, None]
+    exact = free_run_multipliers(SequenceModel.linear_oscillator(0.2), context, 31)
+    assert exact[:2].tolist() == pytest.approx([1.0, 1.0], abs=1e-6)
+    # s[n+1] = 2r cos(0.2) s[n] - r² s[n-1] oscillates with its amplitude growing r = 1.01 per step:
+    # a disturbance grows r^31 = 1.36 times in 31 steps.
+    r = 1.01
+    growing = free_run_multipliers(SequenceModel.linear_predictor([2 * r * math.cos(0.2), -r * r]), context, 31)
+    assert growing[:2].tolist() == pytest.approx([r**31, r**31], rel=1e-5)
+    # Any nesting of states: an LSTM with the second-order residual carries ((h, c), last input).
+    lstm = built("lstm", delta_scale=0.1, delta_order=2, hidden_size=4)
+    assert free_run_multipliers(lstm, context, 3).shape == (4 + 4 + 1 + 1,)
+    with pytest.raises(ValueError, match=r"one sequence of at least one value, \(1, W, 1\)"):
+        free_run_multipliers(lstm, context.repeat(2, 1, 1), 3)
+    with pytest.raises(ValueError, match="needs a real state"):
+        free_run_multipliers(built("lru", delta_scale=0.1), context, 3)
