@@ -524,7 +524,7 @@ def free_run_multipliers(model: nn.Module, context: Tensor, steps: int) -> Tenso
 
     def one_step(z: Tensor) -> Tensor:
         parts = torch.split(z, [*sizes, 1])
-        state = rebuild([p.reshape(leaf.shape) for p, leaf in zip(parts, leaves, strict=False)])
+        state = rebuild([p.reshape(leaf.shape) for p, leaf in zip(parts[:-1], leaves, strict=True)])
         out, new_state = twin.run(parts[-1].reshape(1, 1, 1), state)
         new_leaves, _ = _flatten_nested(new_state)
         return torch.cat([leaf.reshape(-1) for leaf in new_leaves] + [out.reshape(-1)])

@@ -38,6 +38,7 @@ __all__ = [
     "Stage",
     "StableRollout",
     "Validation",
+    "difference_spread",
     "estimate_period",
     "fit",
     "free_run_mse",
@@ -252,6 +253,14 @@ def fit(kind: str, series: Tensor, recipe: Recipe | Callable[[Tensor], Recipe], 
 
 
 # ------------------------------------------------------------------ settings derived from the data
+def difference_spread(series: Tensor, order: int) -> float:
+    """The standard deviation of the ``order``-th differences along time of ``series``
+    ``(n_series, T)``: the scale of what a head of that order predicts (the recipe's ``delta_scale``)."""
+    check_tensor("series", series, ndim=2, layout="(n_series, T)")
+    order = check_int("order", order, minimum=1, maximum=series.shape[1] - 2)
+    return float(series.diff(n=order, dim=1).std())
+
+
 def estimate_period(series: Tensor) -> float:
     """The period of a sampled sine, in samples per radian, from the data alone.
 
@@ -384,7 +393,7 @@ class ForecastSettings:
             return replace(self.for_period(measured), reference_period=None)(series)
         cut, per_step = self.validation_start, PerStep(self.warmup)
         order = check_int("delta_order", self.delta_order, minimum=1, maximum=2)
-        delta_scale = float(series[:, :cut].diff(n=order, dim=1).std())
+        delta_scale = difference_spread(series[:, :cut], order)
         if not delta_scale > 0:
             raise ValueError(f"the training series must vary (their differences of order {order} are all zero)")
         loss = ScaledMSE(delta_scale) if self.scaled_loss else None

@@ -29,7 +29,7 @@ from torch import Tensor
 from ..arguments import check_choice, check_float, check_int, check_tensor
 from ..bench import make_task, run_misses, score, summarize
 from ..callbacks import Callback
-from ..forecasting import ForecastSettings, Recipe, fit
+from ..forecasting import ForecastSettings, Recipe, difference_spread, fit
 from ..models import eval_mode
 
 __all__ = [
@@ -43,7 +43,7 @@ __all__ = [
     "ControlRun",
     "Variant",
     "describe_recipe",
-    "difference_spread",
+    "difference_spread",  # the recipe's own scale (sine_lab.forecasting), re-exported for the chapter
     "error_misses",
     "format_control",
     "gradient_rms",
@@ -108,14 +108,6 @@ class AfterEachStage(Callback):
         with eval_mode(state.model):
             self.values.append(self.measure(state.model))
         self.seconds += time.process_time() - start
-
-
-def difference_spread(series: Tensor, order: int) -> float:
-    """The standard deviation of the ``order``-th differences along time of ``series``
-    ``(n_series, T)``: the scale of what a head of that order predicts (the recipe's ``delta_scale``)."""
-    check_tensor("series", series, ndim=2, layout="(n_series, T)")
-    order = check_int("order", order, minimum=1, maximum=series.shape[1] - 2)
-    return float(series.diff(n=order, dim=1).std())
 
 
 def teacher_forced_loss(model: nn.Module, recipe: Recipe, series: Tensor, *, pairs: int | None = 1024) -> float:
