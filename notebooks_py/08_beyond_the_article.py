@@ -442,7 +442,7 @@ assert all(r.evidence["gradient_at_lag"] < 1e-6 for r in cell_runs if r.lag >= 5
 # ## 5. Cost
 #
 # Parameters, training time and time per forecast step (CPU seconds of one process with one torch thread,
-# so they compare across kinds although other jobs shared the machine — provisional to ±25 %; the sweep's
+# so they compare across kinds although other jobs shared the machine — provisional; the sweep's
 # are stored, the per-step times below are also measured live on untrained models).
 
 # %%
