@@ -49,11 +49,11 @@ Image(filename="../docs/example1.png")
 # 2. **Time is the wrong input.** With the shapes fixed, a network fed the time `t` fits the stretch it saw
 #    but not the times after it; fed the previous value instead, the same network carries on. (Chapter 01)
 # 3. **Framed as "past values predict the next value", all three architectures learn sine** — and one-step
-#    prediction of a sine is a linear problem: `s[n+1] = 2cos(ωΔt)·s[n] − s[n−1]`. (Chapters 04–05)
+#    prediction of a sine is a linear problem: `s[n+1] = 2cos(ωΔt)·s[n] − s[n−1]`. (Chapters 04–06)
 # 4. **Vanishing gradients are real but beside the point here**: a sine needs two steps of memory, not many.
-#    They decide the outcome when the answer truly lies many steps back (Chapter 07); generating the wave
+#    They decide the outcome when the answer truly lies many steps back (Chapter 09); generating the wave
 #    far ahead on the model's own predictions is the hard part of forecasting; what made slow waves hard was
-#    mainly a head that predicts the change rather than the curvature (Chapter 06).
+#    mainly a head that predicts the change rather than the curvature (Chapter 07).
 #
 # ## The chapters
 #
@@ -63,11 +63,11 @@ Image(filename="../docs/example1.png")
 # | 02 | [Example 2: the LSTM](02_example2_lstm.ipynb) | Gates change nothing: the same bug, the same mean, the same floor. |
 # | 03 | [Example 3: the deep LSTM](03_example3_deep_lstm.ipynb) | It raises `IndexError` (`batch_first` is ignored for 2-D input); made to run, 51,000 parameters learn `mean(y)` too. |
 # | 04 | [Framing the problem](04_framing_the_problem.ipynb) | Windows of past values are the one change that matters: RNN, LSTM and deep LSTM learn sine; a 2-coefficient linear regression solves it exactly. |
-# | 05 | [Gradients through time](05_gradients_through_time.ipynb) | The gradient does shrink with the lag, and the networks learn anyway: a sine needs two steps of memory. |
-# | 06 | [Forecasting far ahead](06_forecasting_far_ahead.ipynb) | Free running on its own predictions is the hard part; a rollout loss helps. A long period is not what breaks a cell: with a head that predicts the curvature, one recipe forecasts every sampling rate from 5 to 100 samples per radian (the LSTM misses at the fastest). Extrapolating to new frequencies and amplitudes is limited. |
-# | 07 | [When memory matters](07_when_memory_matters.ipynb) | On a task whose answer lies k steps back, vanishing gradients decide which cells succeed, and which remedies help. |
-# | 08 | [Beyond the article](08_beyond_the_article.ipynb) | The article's closing advice measured: attention and a small Transformer solve delayed recall where the cells fail, and a linear recurrent unit does it too, far cheaper. |
-# | 09 | [Playground](09_playground.ipynb) | Change the settings with widgets, train, and watch the loss, predictions and gradients. |
+# | 06 | [Gradients through time](06_gradients_through_time.ipynb) | The gradient does shrink with the lag, and the networks learn anyway: a sine needs two steps of memory. |
+# | 07 | [Forecasting far ahead](07_forecasting_far_ahead.ipynb) | Free running on its own predictions is the hard part; a rollout loss helps. A long period is not what breaks a cell: with a head that predicts the curvature, one recipe forecasts every sampling rate from 5 to 100 samples per radian (the LSTM misses at the fastest). Extrapolating to new frequencies and amplitudes is limited. |
+# | 09 | [When memory matters](09_when_memory_matters.ipynb) | On a task whose answer lies k steps back, vanishing gradients decide which cells succeed, and which remedies help. |
+# | 10 | [Beyond the article](10_beyond_the_article.ipynb) | The article's closing advice measured: attention and a small Transformer solve delayed recall where the cells fail, and a linear recurrent unit does it too, far cheaper. |
+# | 11 | [Playground](11_playground.ipynb) | Change the settings with widgets, train, and watch the loss, predictions and gradients. |
 #
 # ## How to run
 #
@@ -83,8 +83,8 @@ from pathlib import Path
 
 chapters = [
     "01_example1_simple_rnn", "02_example2_lstm", "03_example3_deep_lstm", "04_framing_the_problem",
-    "05_gradients_through_time", "06_forecasting_far_ahead", "07_when_memory_matters",
-    "08_beyond_the_article", "09_playground",
+    "06_gradients_through_time", "07_forecasting_far_ahead", "09_when_memory_matters",
+    "10_beyond_the_article", "11_playground",
 ]
 present = {path.stem for path in Path().glob("[0-9][0-9]_*.ipynb")} - {"00_overview"}
 assert present <= set(chapters), f"chapters missing from the map: {sorted(present - set(chapters))}"

@@ -226,7 +226,7 @@ report
 #
 # No. A vanishing gradient would make learning *slow or impossible*; here learning succeeded and
 # reached the best possible loss for the model's output shape. No amount of gradient flow can beat
-# `var(y)` with one output number. [Chapter 05](05_gradients_through_time.ipynb) measures the gradients themselves.
+# `var(y)` with one output number. [Chapter 06](06_gradients_through_time.ipynb) measures the gradients themselves.
 #
 # ## 7. Time as input: a lookup, or an input out of range?
 #
@@ -346,7 +346,7 @@ assert value_fit.unseen_mse < 1e-3 * min(value_fit.zero_mse, time_fit.unseen_mse
 #
 # ## Try this
 #
-# 1. In the [playground](09_playground.ipynb), train with the article's framing: the prediction is one flat
+# 1. In the [playground](11_playground.ipynb), train with the article's framing: the prediction is one flat
 #    line, as here. Switch to windows of past values, train again, and look at the free-running panel past `t = 10`.
 # 2. Hold out a stretch with a peak in it, `held_out=(7.0, 8.5)`, and re-run section 7: does the time-fed
 #    RNN still interpolate inside the range?

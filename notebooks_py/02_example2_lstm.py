@@ -174,7 +174,7 @@ plt.tight_layout()
 #
 # 1. Give the LSTM a learning rate ten times smaller (`lr=0.001`, as Example 3 uses): does it still reach
 #    `var(y)` in 1000 epochs, and how far off is its output from `mean(y)`?
-# 2. In the [playground](09_playground.ipynb), pick the LSTM cell and the article's framing: it learns the mean,
+# 2. In the [playground](11_playground.ipynb), pick the LSTM cell and the article's framing: it learns the mean,
 #    as here. Switch to windows of past values and look at the free-running panel past `t = 10`.
 # 3. Add `"standardised time"` to the `feeds` in section 4: does scaling the clock rescue the LSTM after `t = 10`?
 #

@@ -158,7 +158,7 @@ plt.tight_layout()
 #   one output for 1000 targets, so it learns `mean(y)` and stops at `var(y)` despite its 51,451 parameters.
 # - None of the three examples fails because of vanishing gradients: two learn the only thing their loss
 #   allows, one crashes. [Chapter 04](04_framing_the_problem.ipynb) frames the problem so that every one
-#   of these cells learns sine, and [Chapter 05](05_gradients_through_time.ipynb) measures the gradients.
+#   of these cells learns sine, and [Chapter 06](06_gradients_through_time.ipynb) measures the gradients.
 #
 # ## Try this
 #
@@ -167,7 +167,7 @@ plt.tight_layout()
 # 2. Run Chapter 01's controls for the deep LSTM: `input_controls("lstm", hidden_size=50, num_layers=3,
 #    lr=0.001, epochs=300, seeds=[0])` (from `sine_lab.studies.article`; a few minutes on a CPU). Does more capacity
 #    change what happens after `t = 10`?
-# 3. In the [playground](09_playground.ipynb), set 3 layers of 50 units with windows of past values and
+# 3. In the [playground](11_playground.ipynb), set 3 layers of 50 units with windows of past values and
 #    compare with one layer of 10.
 #
 # **Next:** [Chapter 04 — Framing the problem](04_framing_the_problem.ipynb) · Previous: [Chapter 02](02_example2_lstm.ipynb).

@@ -1,4 +1,4 @@
-"""Chapter 08's full sweep: delayed recall and forecasting, every kind, several seeds.
+"""Chapter 10's full sweep: delayed recall and forecasting, every kind, several seeds.
 
 Delayed recall at several lags and the benchmark's forecasting task at several periods.
 Usage (from the repository root, after ``./dev test`` has created .venv)::
@@ -7,7 +7,7 @@ Usage (from the repository root, after ``./dev test`` has created .venv)::
     .venv/bin/python scripts/beyond_sweep.py --lags --recipe teacher --name beyond_forecast_teacher
 
 Prints one line per run, appending each as it finishes to
-``sine_lab/studies/results/<name>.log`` (headed by the command), which chapter 08 reads
+``sine_lab/studies/results/<name>.log`` (headed by the command), which chapter 10 reads
 with :func:`sine_lab.studies.beyond.load_sweep`; then prints the summary tables. All
 logic is :mod:`sine_lab.studies.beyond`, the same code the chapter runs live for its
 spot checks. Times are CPU seconds of this process (one torch thread), so they are

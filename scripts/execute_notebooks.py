@@ -1,6 +1,7 @@
 """Re-execute notebooks in place so their committed outputs match the code, and keep their text pairs in sync.
 
-Usage: ``./dev execute [NOTEBOOK ...]`` (default: every ``notebooks/*.ipynb``);
+Usage: ``./dev execute [NOTEBOOK ...]`` (default: every chapter ``notebooks/*.ipynb``
+and every solutions notebook ``notebooks/solutions/*.ipynb``);
 ``./dev sync [NOTEBOOK ...]`` only syncs the text pairs, without executing.
 
 Every chapter ``notebooks/NN_name.ipynb`` has a jupytext twin ``notebooks_py/NN_name.py``
@@ -81,7 +82,9 @@ def execute(path: Path) -> bool:
 def main(argv: list[str]) -> int:
     sync_only = "--sync-only" in argv
     arguments = [a for a in argv if a != "--sync-only"]
-    paths = [Path(a).resolve() for a in arguments] or sorted(NOTEBOOKS.glob("*.ipynb"))
+    paths = [Path(a).resolve() for a in arguments] or sorted(
+        p for p in NOTEBOOKS.rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts
+    )
     missing = [p for p in paths if not p.is_file() or p.suffix != ".ipynb"]
     if missing:
         print("expected notebooks (.ipynb files); received: " + ", ".join(map(str, missing)), file=sys.stderr)

@@ -1,4 +1,4 @@
-"""Chapter 07's long-memory sweep with more seeds and lags than CI affords.
+"""Chapter 09's long-memory sweep with more seeds and lags than CI affords.
 
 Usage (from the repository root, after ``./dev test`` has created .venv)::
 
@@ -7,7 +7,7 @@ Usage (from the repository root, after ``./dev test`` has created .venv)::
 
 Writes ``<out>.json`` (one record per run) and ``<out>.png`` (success rate, error and gradient
 norm against the lag), then prints the table of seeds that succeed. All logic is
-:func:`sine_lab.studies.delayed_recall.run_memory_sweep`, the same code chapter 07 runs with
+:func:`sine_lab.studies.delayed_recall.run_memory_sweep`, the same code chapter 09 runs with
 fewer seeds.
 """
 

@@ -1,6 +1,6 @@
 """Models that attend over a window of past values: one self-attention layer, and a
 small causal Transformer encoder (the article's closing recommendation, measured in
-chapter 08).
+chapter 10).
 
 Both keep the registry's contract (see :mod:`sine_lab.models`): ``x`` ``(batch, seq, 1)``
 in; ``forward`` -> ``(batch, 1)`` (or every step); ``run(x, state)`` -> per-step outputs

@@ -309,7 +309,7 @@ def _period_at_lag(rows: Tensor, lag: int) -> float:
 @dataclass(frozen=True)
 class ForecastSettings:
     """The standard forecasting recipe's settings; calling it on the training series
-    gives the :class:`Recipe` (the benchmark's and chapter 06's).
+    gives the :class:`Recipe` (the benchmark's and chapter 07's).
 
     Model: ``hidden_size`` units whose head predicts the ``delta_order``-th difference of
     the series on top of the fixed residual (:class:`~sine_lab.stepwise.Residual`: order 1,

@@ -2,7 +2,7 @@
 Networks for Long Sequences"): a diagonal complex linear recurrence with a nonlinear
 readout, registered as the model kind ``"lru"``.
 
-Chapter 05 showed that a sine is a *linear* recurrence and that gradients vanish at
+Chapter 06 showed that a sine is a *linear* recurrence and that gradients vanish at
 the rate of the recurrence's eigenvalues. The LRU takes both at their word: its
 recurrence is linear and diagonal, so the eigenvalues are parameters, kept inside
 the unit circle by construction and started close to it, where memory is long.

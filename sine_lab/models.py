@@ -397,7 +397,7 @@ def identity_relu_rnn(
     model = SequenceModel("rnn", hidden_size=hidden_size, num_layers=num_layers, per_step=per_step,
                           delta_scale=delta_scale, delta_order=delta_order)
     # The tanh layer is replaced rather than never built so that a seed still draws the
-    # weights with which chapter 07's results were recorded.
+    # weights with which chapter 09's results were recorded.
     model.rnn = nn.RNN(1, hidden_size, num_layers=num_layers, nonlinearity="relu", batch_first=True)
     with torch.no_grad():
         for name, param in model.rnn.named_parameters():

@@ -1,4 +1,11 @@
-"""Figures used by several chapters: loss curves, prediction against truth, gradient against lag."""
+"""Figures used by several chapters: the series' colours, loss curves, prediction against truth,
+gradient against lag.
+
+Every figure of every chapter takes its colours from :data:`COLOURS` (through :func:`colour`), so a
+model kind, a baseline or a region of the data has one colour throughout the series: an LSTM is blue in
+chapter 02 and in chapter 10. Variants of one kind (a 3-layer LSTM, an LSTM trained another way) keep
+the kind's colour and differ by line style or marker.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +18,46 @@ from torch import Tensor
 from .arguments import check_float, check_tensor
 from .training import History
 
-__all__ = ["plot_lag_norms", "plot_loss", "plot_prediction"]
+__all__ = ["COLOURS", "colour", "plot_lag_norms", "plot_loss", "plot_prediction"]
+
+# One colour per model kind (the registry's names), per trivial baseline (sine_lab.baselines) and per
+# role a figure gives a line or a region. Baselines are greys or muted, so models stand out against them.
+COLOURS: dict[str, str] = {
+    # model kinds
+    "rnn": "tab:red",
+    "lstm": "tab:blue",
+    "gru": "tab:purple",
+    "irnn": "tab:pink",
+    "attention": "tab:orange",
+    "transformer": "tab:brown",
+    "lru": "tab:cyan",
+    # the trivial baselines; "recurrence" is also the kind "linear" (the 2-tap least-squares recurrence)
+    "zero": "0.75",
+    "persistence": "0.5",
+    "extrapolation": "tab:olive",
+    "recurrence": "tab:green",
+    "linear": "tab:green",
+    # roles
+    "truth": "black",
+    "reference": "0.4",  # threshold and reference lines (targets, var(y), the unit circle)
+    "fit": "0.88",  # shaded regions of the data: fitted, validated, scored, never seen
+    "validation": "wheat",
+    "test": "#d8ecd0",
+    "unseen": "#f6d5c8",
+    "highlight": "gold",  # what a figure points at (a window, a burst)
+}
+
+
+def colour(name: str) -> str:
+    """The series' colour for a model kind, baseline or role (a key of :data:`COLOURS`).
+
+    Raises:
+        KeyError: naming the known keys, if ``name`` has no colour yet (add it to :data:`COLOURS`,
+            never a colour literal in a chapter).
+    """
+    if name not in COLOURS:
+        raise KeyError(f"no series colour for {name!r}; known: {', '.join(COLOURS)} (add it to sine_lab.plots.COLOURS)")
+    return COLOURS[name]
 
 
 def plot_loss(
@@ -46,8 +92,8 @@ def plot_loss(
     for label, history in histories.items():
         ax.plot(range(1, history.epochs + 1), history.loss, label=label)
     for label, value in (reference or {}).items():
-        ax.axhline(value, linestyle="--", color="grey", linewidth=1)
-        ax.annotate(label, (1, value), textcoords="offset points", xytext=(4, 4), color="grey")
+        ax.axhline(value, linestyle="--", color=colour("reference"), linewidth=1)
+        ax.annotate(label, (1, value), textcoords="offset points", xytext=(4, 4), color=colour("reference"))
     if log_scale:
         ax.set_yscale("log")
     ax.set_xlabel("epoch")
@@ -94,7 +140,7 @@ def plot_prediction(
     for label, pred in predictions.items():
         check_tensor(f"prediction {label!r}", pred, floating=False, finite=False)
     ax = ax if ax is not None else plt.subplots(figsize=(7, 3.5))[1]
-    ax.plot(t, truth, color="black", linewidth=2, label="truth: sin(t)")
+    ax.plot(t, truth, color=colour("truth"), linewidth=2, label="truth: sin(t)")
     for label, pred in predictions.items():
         pred = pred.detach().reshape(-1)
         if pred.numel() == 1:

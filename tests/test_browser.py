@@ -1,7 +1,7 @@
 """End to end: the playground notebook in JupyterLab, in a real headless Chromium.
 
 Starts ``jupyter lab`` on 127.0.0.1 (a free port, a fresh random token) with a
-temporary root folder holding a copy of ``notebooks/09_playground.ipynb`` and
+temporary root folder holding a copy of ``notebooks/11_playground.ipynb`` and
 temporary config, settings and workspace folders, so nothing of the user's or
 the repository's is read or changed. Playwright drives Debian's
 ``/usr/bin/chromium`` (``./dev test`` installs it as root; the ``chromium``
@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOK = "09_playground.ipynb"
+NOTEBOOK = "11_playground.ipynb"
 ARTIFACT = ROOT / "artifacts" / "playground.png"
 # JupyterLab would otherwise ask whether to fetch news and check for updates (over the network).
 LAB_SETTINGS = {

@@ -203,7 +203,9 @@ def test_a_version_1_checkpoint_loads_with_its_outputs():
     assert (model.kind, model.num_layers, model.delta_scale) == ("gru", 2, 0.5)
     with torch.no_grad():
         out = model.run(torch.linspace(-1, 1, 6).reshape(1, 6, 1))[0].flatten()
-    assert torch.equal(out, torch.tensor(settings["probe_output"]))
+    # Equal up to rounding: the file was written on another CPU, whose GRU kernels round differently
+    # in the last bits (a wrong weight would differ by far more).
+    torch.testing.assert_close(out, torch.tensor(settings["probe_output"]), rtol=1e-5, atol=1e-6)
 
 
 def test_a_version_1_rnn_loads_as_tanh_and_says_what_to_do_if_it_was_an_irnn():

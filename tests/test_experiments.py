@@ -325,7 +325,7 @@ def default_result():
 @pytest.mark.filterwarnings("ignore:Using a target size")
 @pytest.mark.parametrize("name", list(PRESETS))
 def test_each_preset_shows_what_its_name_says(name, default_result):
-    """Seed 0, as each preset runs; the measured values are in the comments (chapter 09 prints them)."""
+    """Seed 0, as each preset runs; the measured values are in the comments (chapter 11 prints them)."""
     run = run_experiment(PRESETS[name])
     result = evaluate(run)
     if name == DEFAULT:

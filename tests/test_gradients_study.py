@@ -1,4 +1,4 @@
-"""Chapter 05's study functions: the input-scale control, the clipping trial, the unrolled-RNN figure."""
+"""Chapter 06's study functions: the input-scale control, the clipping trial, the unrolled-RNN figure."""
 
 import matplotlib
 

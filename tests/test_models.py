@@ -325,7 +325,7 @@ def test_the_irnn_kind_is_a_relu_rnn_and_records_its_own_kind():
 
 
 def test_the_irnn_draws_the_same_weights_as_before_the_registry():
-    # Chapter 07's recorded results depend on these draws: a tanh layer, the head, then the ReLU layer.
+    # Chapter 09's recorded results depend on these draws: a tanh layer, the head, then the ReLU layer.
     torch.manual_seed(3)
     torch.nn.RNN(1, 4, batch_first=True)
     head = torch.nn.Linear(4, 1)

@@ -17,7 +17,8 @@ from pathlib import Path
 import nbformat
 import pytest
 
-NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("*.ipynb"))
+# Chapters and their solutions (notebooks/solutions/).
+NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").rglob("*.ipynb"))
 
 # Locations that exist only on the machine that executed the notebook.
 MACHINE_PATH = re.compile(

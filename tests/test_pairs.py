@@ -16,7 +16,7 @@ import pytest
 from jupytext.config import load_jupytext_config
 
 ROOT = Path(__file__).resolve().parent.parent
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").rglob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
 PAIRS = ROOT / "notebooks_py"
 FIX = "run `./dev sync` (or `./dev execute`) and commit both files"
 
@@ -30,9 +30,9 @@ def test_there_are_chapters() -> None:
     assert len(NOTEBOOKS) >= 5, f"expected the chapter notebooks in {ROOT / 'notebooks'}; found {len(NOTEBOOKS)}"
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.name for p in NOTEBOOKS])
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[str(p.relative_to(ROOT / "notebooks")) for p in NOTEBOOKS])
 def test_pair_matches_notebook(path: Path) -> None:
-    pair = PAIRS / path.with_suffix(".py").name
+    pair = PAIRS / path.relative_to(ROOT / "notebooks").with_suffix(".py")
     assert pair.is_file(), f"{path.name} has no text pair {pair.relative_to(ROOT)}; {FIX}"
     expected = rendered_pair(nbformat.read(path, as_version=4), path)
     committed = pair.read_text()
@@ -53,8 +53,10 @@ def test_pair_matches_notebook(path: Path) -> None:
 
 
 def test_no_pair_without_a_notebook() -> None:
-    notebooks = {p.stem for p in NOTEBOOKS}
-    orphans = sorted(p.name for p in PAIRS.glob("*.py") if p.stem not in notebooks)
+    notebooks = {p.relative_to(ROOT / "notebooks").with_suffix("") for p in NOTEBOOKS}
+    orphans = sorted(
+        str(p.relative_to(PAIRS)) for p in PAIRS.rglob("*.py") if p.relative_to(PAIRS).with_suffix("") not in notebooks
+    )
     assert not orphans, f"text pairs whose notebook is gone (delete them or restore the notebook): {orphans}"
 
 

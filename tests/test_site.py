@@ -76,7 +76,7 @@ def test_site_fetches_nothing_from_a_cdn(site: Path) -> None:
 
 
 def test_playground_shows_its_picture_not_widget_code(site: Path) -> None:
-    page = (site / "notebooks" / "09_playground.html").read_text()
+    page = (site / "notebooks" / "11_playground.html").read_text()
     assert "playground.png" in page, "the playground page lacks the picture of the live playground"
     assert "widgets need a running Python kernel" in page, "the playground page lacks the note on how to run it live"
     assert "application/vnd.jupyter.widget" not in page, "widget output or state would need JavaScript from a CDN"

@@ -24,7 +24,7 @@ html_title = "sine-lab: why can't a PyTorch RNN learn a sine function?"
 
 extensions = ["myst_nb", "sphinx.ext.mathjax", "sphinx-mathjax-offline"]
 root_doc = "README"
-include_patterns = ["README.md", "notebooks/*.ipynb"]
+include_patterns = ["README.md", "notebooks/*.ipynb", "notebooks/solutions/*.ipynb"]
 # Not read anyway (include_patterns), but excluded so that Sphinx does not walk them.
 exclude_patterns = [".*", "site", "build", "artifacts", "notebooks_py", "**/.ipynb_checkpoints"]
 
@@ -32,7 +32,7 @@ nb_execution_mode = "off"
 # myst-nb would load require.js and the widget manager from a CDN for notebooks with widget state.
 nb_ipywidgets_js = {}
 myst_enable_extensions = ["dollarmath", "amsmath"]
-myst_heading_anchors = 3  # the README's "#benchmark"-style links
+myst_heading_anchors = 4  # the README's "#benchmark"-style links, chapter 00's glossary terms (level 4)
 
 html_theme = "furo"
 # The home page is README.html (one source of truth with GitHub); index.html, where a web server
@@ -45,19 +45,23 @@ html_copy_source = False
 html_last_updated_fmt = None
 
 
-def chapters() -> list[str]:
-    return sorted(f"notebooks/{p.stem}" for p in (ROOT / "notebooks").glob("*.ipynb"))
+def chapters(folder: str = "notebooks") -> list[str]:
+    """The documents of ``folder``'s notebooks in order: the chapters, or ``notebooks/solutions``."""
+    return sorted(f"{folder}/{p.stem}" for p in (ROOT / folder).glob("*.ipynb"))
 
 
 def add_chapter_navigation(app, docname: str, source: list[str]) -> None:
-    """Give the home page a hidden table of contents, so that the sidebar lists every chapter in order.
+    """Give the home page hidden tables of contents, so that the sidebar lists every chapter in order,
+    then the solutions to their exercises.
 
     The README's link to the ``notebooks/`` folder (GitHub shows a listing there; a site has no such
     page) points to the first chapter instead.
     """
     if docname == root_doc:
         source[0] = source[0].replace("](notebooks/)", f"]({chapters()[0]}.ipynb)")
-        source[0] += "\n\n```{toctree}\n:hidden:\n:caption: Chapters\n\n" + "\n".join(chapters()) + "\n```\n"
+        for caption, folder in (("Chapters", "notebooks"), ("Solutions", "notebooks/solutions")):
+            entries = "\n".join(chapters(folder))
+            source[0] += f"\n\n```{{toctree}}\n:hidden:\n:caption: {caption}\n\n{entries}\n```\n"
 
 
 def picture_for_widgets(app, docname: str, source: list[str]) -> None:

@@ -27,7 +27,7 @@ import torch
 import torch.nn as nn
 from torch import Tensor
 
-from .. import forecasting
+from .. import forecasting, plots
 from ..arguments import check_choice, check_float, check_int
 from ..forecasting import ForecastSettings, one_step_mse
 from ..models import MODEL_KINDS
@@ -54,8 +54,6 @@ OBSERVED = 999  # values of a test series the model sees, n = 0 .. 998
 # The kinds benchmarked by default; --cells may name any registered kind whose builder
 # takes the recipe's model settings (hidden_size, delta_scale).
 DEFAULT_CELLS = ("rnn", "lstm", "gru", "linear")
-# One colour per model kind wherever a sweep is drawn.
-CELL_COLOURS = {"rnn": "tab:red", "lstm": "tab:blue", "gru": "tab:purple", "linear": "tab:green"}
 # The targets for RNN, LSTM and GRU at every period (issue 12): per run, and for the
 # median over seeds of the training time; free-running MSE by horizon.
 TARGETS = {"train_seconds": 10.0, "median_train_seconds": 5.0, "one_step_mse": 1e-6}
@@ -302,15 +300,15 @@ def plot_sweep(result: dict, measure: str = "free_run_mse", *, horizon: int = 10
         pick, target, label = (lambda e: e[measure]), TARGETS[measure], MEASURES[measure]
     if ax is None:
         _, ax = plt.subplots(figsize=(8, 4.5), layout="constrained")
-    for index, cell in enumerate(result["cells"]):
+    for cell in result["cells"]:
         entries = [e for e in summary if e["cell"] == cell]
         periods = [e["period"] for e in entries]
-        colour = CELL_COLOURS.get(cell, f"C{index}")
+        colour = plots.colour(cell)
         ax.plot(periods, [pick(e)["median"] for e in entries], "o-", color=colour, label=f"{cell}, median")
         ax.plot(periods, [pick(e)["worst"] for e in entries], "x", color=colour, markersize=9,
                 label=f"{cell}, worst of {entries[0]['seeds']} seeds")
     if target is not None:
-        ax.axhline(target, color="0.4", linestyle=":", label=f"target {target:g}")
+        ax.axhline(target, color=plots.colour("reference"), linestyle=":", label=f"target {target:g}")
     ax.set(xscale="log", yscale="log", xlabel="period (samples per radian)", ylabel=label, title=title)
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     return ax

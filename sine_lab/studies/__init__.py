@@ -5,11 +5,11 @@
 - :mod:`~sine_lab.studies.framing`: one-step set-ups from the article's training to the
   windows recipe, one change at a time, and the tuning, window x period and overfitting
   sweeps (chapter 04 and ``scripts/framing_ablation.py``).
-- :mod:`~sine_lab.studies.delayed_recall`: the lag sweep of the memory chapter (07) and
+- :mod:`~sine_lab.studies.delayed_recall`: the lag sweep of the memory chapter (09) and
   ``scripts/memory_sweep.py``.
 - :mod:`~sine_lab.studies.playground`: the playground's experiments as pure functions
   (settings -> run -> evaluation), and :mod:`~sine_lab.studies.widgets`, the ipywidgets
-  layer that only wires controls to them (chapter 09).
+  layer that only wires controls to them (chapter 11).
 
 Nothing in the core (the modules of :mod:`sine_lab` itself) imports from here.
 """

@@ -1,6 +1,6 @@
-"""Chapter 08's study: the article's recommendation (attention, Transformers) next to
+"""Chapter 10's study: the article's recommendation (attention, Transformers) next to
 the recurrent cells and a linear recurrent unit, on the benchmark's forecasting task
-and on chapter 07's delayed recall.
+and on chapter 09's delayed recall.
 
 ``scripts/beyond_sweep.py`` runs the full sweep (more seeds, lags and periods than CI
 affords) and writes the JSON the chapter reads; the chapter re-runs a few of the same
@@ -124,7 +124,7 @@ class RecallResult:
 
     @property
     def success(self) -> bool:
-        """Whether the run explains >= 90 % of the held-out variance (chapter 07's criterion)."""
+        """Whether the run explains >= 90 % of the held-out variance (chapter 09's criterion)."""
         return self.test_nmse < SUCCESS_NMSE
 
     def as_dict(self) -> dict[str, object]:
@@ -149,7 +149,7 @@ def run_recall_trial(
     """Train one model on :func:`~sine_lab.data.delayed_recall` at ``lag``; return it
     (in eval mode) and its score.
 
-    Chapter 07's recipe: ``sequences`` training and as many held-out sequences (seed
+    Chapter 09's recipe: ``sequences`` training and as many held-out sequences (seed
     ``seed + 10_000``), Adam at ``lr`` in mini-batches of ``batch_size``, at most
     ``epochs`` epochs, stopping once the training loss is below 1 % of the variance.
     """

@@ -1,4 +1,4 @@
-"""The long-memory experiment of chapter 07: a sine task that needs memory over a
+"""The long-memory experiment of chapter 09: a sine task that needs memory over a
 lag ``k``, trained with each cell and each remedy, over a sweep of lags and seeds.
 
 The notebook and ``scripts/memory_sweep.py`` both call :func:`run_memory_sweep`,

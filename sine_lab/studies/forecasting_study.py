@@ -1,4 +1,4 @@
-"""Chapter 06's study: the forecasting recipe at every sampling rate, and the control
+"""Chapter 07's study: the forecasting recipe at every sampling rate, and the control
 that separates the two changes that made it work on slow waves.
 
 The benchmark's sweep (``python -m sine_lab.bench``) measures the recipe at every period;

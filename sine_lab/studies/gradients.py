@@ -1,4 +1,4 @@
-"""Chapter 05's measurements of gradients through time, beyond what :mod:`sine_lab.diagnostics` gives.
+"""Chapter 06's measurements of gradients through time, beyond what :mod:`sine_lab.diagnostics` gives.
 
 - :func:`draw_unrolled_rnn`: the picture of an unrolled RNN and the Jacobian product that a
   gradient crosses on its way back.

@@ -80,7 +80,7 @@ __all__ = [
 
 FRAMINGS = ("article", "windows", "recipe")
 # "teacher_forcing": the recipe's Adam and L-BFGS stages on true past values only;
-# "rollout": then L-BFGS on the model's own free runs (chapter 06's fix for drift).
+# "rollout": then L-BFGS on the model's own free runs (chapter 07's fix for drift).
 RECIPES = ("teacher_forcing", "rollout")
 # The recipe's head, by the order of its fixed residual (sine_lab.stepwise.Residual): what the
 # head predicts on top of the last input (1) or of the line through the last two inputs (2).
@@ -100,7 +100,7 @@ RECIPE_CONTEXT = 600
 # Sequences and steps the gradient-against-lag curve of a trained model averages over.
 LAG_BATCH = 16
 LAG_STEPS = 60
-# Gradient regimes by the fitted change of ‖∂h_T/∂h_{T-k}‖ per step of lag (chapter 05's
+# Gradient regimes by the fitted change of ‖∂h_T/∂h_{T-k}‖ per step of lag (chapter 06's
 # "×0.30 per step, tenfold every 1.9 steps"): shrinking faster than ×0.9 per step (tenfold
 # in fewer than 22 steps) is vanishing, growing faster than ×1/0.9 exploding.
 VANISHING_FACTOR = 0.9

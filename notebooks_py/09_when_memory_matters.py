@@ -15,7 +15,7 @@
 # %% [markdown]
 # # 07 · When memory matters: a sine task that needs a long lag, and what helps
 #
-# [Chapter 05](05_gradients_through_time.ipynb) showed that predicting a sine needs only the last two values, so the
+# [Chapter 06](06_gradients_through_time.ipynb) showed that predicting a sine needs only the last two values, so the
 # vanishing gradient — real as it is — is not why the article's models fail. Vanishing gradients *do* matter
 # when the answer lies far back. This chapter builds such a task and measures, from its own runs:
 #
@@ -82,7 +82,7 @@ plt.show()
 # ## 2. How much gradient reaches the burst, before any training?
 #
 # For each initialisation we measure `‖∂h_T/∂h_{T−k}‖` on this task's inputs at lag 100: every
-# gradient from the answer to the burst passes through that matrix (Chapter 05). For the LSTM the product runs
+# gradient from the answer to the burst passes through that matrix (Chapter 06). For the LSTM the product runs
 # over its whole state `(h, c)` and we report the block `∂h_T/∂h_{T−k}` with `c_{T−k}` held fixed. (Clipping
 # and truncated BPTT change training, not the initial model, so they share the plain RNN's curve.)
 
@@ -167,7 +167,7 @@ assert len(healthy_failures) >= 3
 # %% [markdown]
 # **The remedies, each against the configuration it modifies, at the lags where the outcome is clear-cut:**
 #
-# - *Gradient-norm clipping* bounds exploding gradients (Chapter 05); it cannot enlarge a vanishing one. It
+# - *Gradient-norm clipping* bounds exploding gradients (Chapter 06); it cannot enlarge a vanishing one. It
 #   solves no lag the plain RNN fails, and at k = 20 its NMSE is worse than the plain RNN's in every seed.
 # - *Orthogonal initialisation* of `W_hh` (all singular values 1) keeps the initial Jacobian large and solves
 #   k = 50 and k = 100 in 3 of 3 seeds.
@@ -231,9 +231,9 @@ for s in SEEDS:
 # - A healthy gradient at the lag is not sufficient (IRNN at k ≥ 50).
 #
 # None of this concerns the article's examples: a sine's next value needs two steps of memory
-# ([Chapter 05](05_gradients_through_time.ipynb)), and the examples failed on framing and shapes
+# ([Chapter 06](06_gradients_through_time.ipynb)), and the examples failed on framing and shapes
 # (Chapters [01](01_example1_simple_rnn.ipynb)–[03](03_example3_deep_lstm.ipynb)).
-# [Chapter 08](08_beyond_the_article.ipynb) runs this task with the article's last recommendation, attention
+# [Chapter 10](10_beyond_the_article.ipynb) runs this task with the article's last recommendation, attention
 # and Transformers, and with linear recurrent units.
 #
 # ## Try this
@@ -242,8 +242,8 @@ for s in SEEDS:
 #    failure lag move?
 # 2. Give the plain RNN `epochs=200`: is its failure at k = 50 a matter of training budget?
 # 3. Add a configuration: a GRU with orthogonal `W_hh` (`init_orthogonal_recurrent`). Where does it fail?
-# 4. In the playground ([Chapter 09](09_playground.ipynb)), switch the initialisation between default,
+# 4. In the playground ([Chapter 11](11_playground.ipynb)), switch the initialisation between default,
 #    orthogonal and IRNN and watch the gradient-against-lag panel.
 #
-# **Next:** [Chapter 08 — beyond the article](08_beyond_the_article.ipynb) ·
-# Previous: [Chapter 06 — forecasting far ahead](06_forecasting_far_ahead.ipynb).
+# **Next:** [Chapter 10 — beyond the article](10_beyond_the_article.ipynb) ·
+# Previous: [Chapter 07 — forecasting far ahead](07_forecasting_far_ahead.ipynb).

@@ -44,7 +44,7 @@ torch.set_num_threads(1)
 #
 # - **preset** loads one of the series' key experiments and trains it in one click.
 # - **framing**: *forecasting recipe* (the default) trains with the recipe of
-#   [Chapter 06](06_forecasting_far_ahead.ipynb), sized down to train in seconds; *windows* feeds
+#   [Chapter 07](07_forecasting_far_ahead.ipynb), sized down to train in seconds; *windows* feeds
 #   `window` past values and predicts the next one (full-batch Adam); *article* is the article's own
 #   setup, `t = linspace(0, 10, 1000)` in, one number out, broadcast against all 1000 values of `sin t`.
 # - **samples/radian** sets how slowly the wave turns (20: one radian every 20 samples), **noise** adds
@@ -232,7 +232,7 @@ assert raw_teacher.one_step_mse < line_mse < 100 * raw_teacher.one_step_mse
 # The explorer scales the recurrent weights of an untrained 16-unit `rnn` and fits how the gradient
 # norm `‖∂h_T/∂h_{T−k}‖` changes per step of lag: shrinking faster than ×0.9 per step is *vanishing*,
 # growing faster than ×1/0.9 *exploding* (the same per-step language as
-# [Chapter 05](05_gradients_through_time.ipynb)).
+# [Chapter 06](06_gradients_through_time.ipynb)).
 
 # %%
 playground.cell.value = "rnn"
@@ -251,7 +251,7 @@ assert flows[30.0].regime == "vanishing"
 # At ×0.3 and ×1 the gradient at lag 50 is 1e-39 and 1e-13 of lag 0: vanishing. At ×5 it has grown
 # to 4.7e3: exploding. At ×30 the gradient vanishes again (1.6e-6 at lag 50) although the spectral radius is 17: a large
 # radius does not by itself make gradients explode (saturated tanh units pass almost no gradient;
-# Chapter 05 measures this).
+# Chapter 06 measures this).
 
 # %% [markdown]
 # Back to the defaults, ready for your own experiments:
@@ -284,4 +284,4 @@ playground.flow_scale.value = 1.0
 # 4. Switch the framing to *windows* and raise the learning rate until training breaks (the preset
 #    *too large a learning rate* is one such run).
 #
-# **Previous:** [Chapter 08 — Beyond the article](08_beyond_the_article.ipynb) · Back to the [overview](00_overview.ipynb) or the [README](../README.md#chapters).
+# **Previous:** [Chapter 10 — Beyond the article](10_beyond_the_article.ipynb) · Back to the [overview](00_overview.ipynb) or the [README](../README.md#chapters).

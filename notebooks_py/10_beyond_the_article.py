@@ -16,7 +16,7 @@
 # # 08 · Beyond the article: does attention help, and where?
 #
 # The article ends by recommending *attention mechanisms and Transformer networks* for long-range
-# dependencies. Every other claim of the article has been tested in chapters 01–07; this chapter tests
+# dependencies. Every other claim of the article has been tested in chapters 01–09; this chapter tests
 # this one, on the same tasks, next to the article's recurrent cells (RNN, LSTM, GRU) and a model from
 # the research that revived recurrences since: the **Linear Recurrent Unit** (LRU; Orvieto et al. 2023,
 # *Resurrecting Recurrent Neural Networks for Long Sequences*).
@@ -25,7 +25,7 @@
 #
 # 1. **forecasting** the benchmark's sine (one-step and 1000-step free run), at period 20 and on a slow wave
 #    (period 100), with today's forecasting recipe — after first measuring which of its two versions to use;
-# 2. **delayed recall** (chapter 07's task) at lags 20, 50, 100, 200 and, for the cheap LRU, 500 and 1000;
+# 2. **delayed recall** (chapter 09's task) at lags 20, 50, 100, 200 and, for the cheap LRU, 500 and 1000;
 # 3. **why** each model solves a lag or not: where attention looks, the LRU's eigenvalue moduli, the recurrent
 #    cells' gradient at the lag;
 # 4. **cost**: parameters, training time, time per forecast step;
@@ -118,7 +118,7 @@ assert all(0.5 * sizes["lstm"] <= sizes[kind] <= 1.5 * sizes["lstm"]
 # **The recipe, for every kind alike** (`sine_lab.forecasting.ForecastSettings`). The model's output is
 # `2 x[n] − x[n−1] + scale · head(h)`: a *fixed* second-order residual, so the trained part predicts only the
 # curvature of the wave, in units of `scale` (the spread of the training series' second differences). The rows
-# named `rnn`, `lstm` and `gru` are therefore *that cell plus this head*, not PyTorch's bare cell (chapter 06
+# named `rnn`, `lstm` and `gru` are therefore *that cell plus this head*, not PyTorch's bare cell (chapter 07
 # introduces the residual head). The loss is the MSE in units of `scale²`: a period-100 wave's second
 # difference is `2 − 2cos(1/100) ≈ 10⁻⁴` times its value, so a raw MSE would be ~10⁻⁹, below even Adam's
 # `eps` of 10⁻⁸. Stages: 150 mini-batch Adam steps (32 chunks of 120
@@ -291,9 +291,9 @@ assert abs(torch.log10(torch.tensor(spot.free_run_mse / stored.free_run_mse))) <
 # %% [markdown]
 # ## 3. Delayed recall: which models hold a value for `k` steps?
 #
-# Chapter 07's task: a 5-step sine burst of amplitude `a ~ U(−1, 1)`, then `k` zeros; the model must output
+# Chapter 09's task: a 5-step sine burst of amplitude `a ~ U(−1, 1)`, then `k` zeros; the model must output
 # `a` at the last step; a run succeeds if its held-out normalised error (NMSE) is below 0.1. **Recipe, for
-# every kind alike (chapter 07's):** 256 training sequences, Adam (learning rate 5·10⁻³, batches of 64) for
+# every kind alike (chapter 09's):** 256 training sequences, Adam (learning rate 5·10⁻³, batches of 64) for
 # at most 50 epochs, stopping once the training loss is below 1 % of the variance; scored on 256 fresh
 # sequences. The window models get a window of the whole sequence (`5 + k` steps) — with a shorter one the
 # burst would simply be out of sight. The recurrent cells have 32 units, the LRU its defaults.
@@ -314,7 +314,7 @@ plt.show()
 CELLS, NEW = ("rnn", "lstm", "gru"), ("attention", "transformer", "lru")
 def solved_at(kind, lag):
     return counts[kind][lag][0]
-# The article's cells: the RNN and GRU solve k = 20 in every seed, PyTorch's default LSTM in none (chapter 07's
+# The article's cells: the RNN and GRU solve k = 20 in every seed, PyTorch's default LSTM in none (chapter 09's
 # finding), and from k = 50 on no seed of any cell succeeds.
 assert counts["rnn"][20] == counts["gru"][20] == (3, 3) and counts["lstm"][20] == (0, 3)
 assert all(solved_at(cell, lag) == 0 for cell in CELLS for lag in counts[cell] if lag >= 50)
@@ -421,7 +421,7 @@ assert float(lru_model.eigenvalue_moduli().max()) < 1.0
 assert all(r.evidence["gradient_at_lag"] > 1e-3 and r.evidence["memory_after"] > 1e-3 for r in lru_runs)
 
 # %% [markdown]
-# **The recurrent cells fail where their gradient to the burst has vanished** — chapter 07's finding,
+# **The recurrent cells fail where their gradient to the burst has vanished** — chapter 09's finding,
 # here with 32 units: `‖∂h_T/∂h_{T−k}‖` at initialisation, for every cell run of the sweep.
 
 # %%
@@ -545,7 +545,7 @@ assert verdicts["recall, k = 50 to 200"].startswith("right") and TASKS["recall, 
 #   recurrence with eigenvalues near the unit circle forgets slowly and its gradient does not vanish; it also
 #   solves k = 500 in 2 of 3 seeds, but k = 1000 in only 1 of 3, where even its best mode keeps under a tenth
 #   of the burst at initialisation (attention was not run at these lags). Recurrence itself was never the
-#   problem; the *nonlinear, contracting* recurrence of the default cells is (chapter 07 showed that orthogonal
+#   problem; the *nonlinear, contracting* recurrence of the default cells is (chapter 09 showed that orthogonal
 #   initialisation also rescues the RNN to k = 100).
 
 # %% [markdown]
@@ -564,4 +564,4 @@ assert verdicts["recall, k = 50 to 200"].startswith("right") and TASKS["recall, 
 # 4. Register a kind of your own (`sine_lab.models.register_model_kind`) — a dilated causal convolution, say —
 #    and add it to `KINDS` in a copy of this chapter.
 #
-# **Next:** [Chapter 09 — the playground](09_playground.ipynb) · Previous: [Chapter 07](07_when_memory_matters.ipynb).
+# **Next:** [Chapter 11 — the playground](11_playground.ipynb) · Previous: [Chapter 09](09_when_memory_matters.ipynb).

@@ -451,7 +451,7 @@ print("Verdict — are sine's derivatives unbounded? No: every derivative is bou
 #
 # The article lists gradient clipping among the remedies for vanishing gradients. Clipping rescales the
 # gradient when its norm exceeds a threshold: it can only make a gradient *smaller*, so it cannot revive a
-# vanished one ([Chapter 07](07_when_memory_matters.ipynb) measures that it does not extend memory). It is
+# vanished one ([Chapter 09](09_when_memory_matters.ipynb) measures that it does not extend memory). It is
 # meant for the other side of section 3: **exploding** gradients. We put a tanh RNN (32 units) there by
 # rescaling its initial `W_hh` to a spectral radius above 1, and train it on the windows of section 2
 # (full batch, 150 epochs), 5 seeds each, with and without clipping the total gradient norm to 1:
@@ -495,7 +495,7 @@ assert better > len(adam_plain) / 2, "with Adam, clipping lowers the final loss 
 # its intended job — but those runs still do not learn the next value in 150 epochs: bounding the step does
 # not repair weights that start deep in the exploding regime. With Adam at `ρ = 1.5` no run blew up either
 # way, and clipping lowered the final loss in 4 of 5 seeds — a smaller, less regular help. Clipping is
-# insurance against explosions; against a vanishing gradient Chapter 07 finds it useless.
+# insurance against explosions; against a vanishing gradient Chapter 09 finds it useless.
 #
 # ## What we learned
 #
@@ -515,7 +515,7 @@ assert better > len(adam_plain) / 2, "with Adam, clipping lowers the final loss 
 #   blew up), but did not make them learn; with Adam at `ρ = 1.5` it lowered the final loss in 4 of 5 seeds.
 #
 # When *does* vanishing matter? When the answer truly lies many steps back —
-# [Chapter 07](07_when_memory_matters.ipynb) builds such a task and measures the remedies.
+# [Chapter 09](09_when_memory_matters.ipynb) builds such a task and measures the remedies.
 #
 # ## Try this
 #
@@ -524,8 +524,8 @@ assert better > len(adam_plain) / 2, "with Adam, clipping lowers the final loss 
 # 2. In section 3, replace the `3.0` of the non-normal `W_hh` by `10.0`: how high and how late is the peak?
 # 3. In section 4, train the linear learner with Adam for 4000 epochs instead of 400, without L-BFGS: how
 #    close does `|λ|` get to 1, and how far does the free run stay on the wave?
-# 4. In the playground ([Chapter 09](09_playground.ipynb)), pick the `rnn` cell with the windows framing,
+# 4. In the playground ([Chapter 11](11_playground.ipynb)), pick the `rnn` cell with the windows framing,
 #    scale its recurrent weights above 1, and compare the gradient-against-lag panel with the loss curve.
 #
-# **Next:** [Chapter 06 — forecasting far ahead](06_forecasting_far_ahead.ipynb) ·
+# **Next:** [Chapter 07 — forecasting far ahead](07_forecasting_far_ahead.ipynb) ·
 # Previous: [Chapter 04 — framing the problem](04_framing_the_problem.ipynb).

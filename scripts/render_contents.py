@@ -1,0 +1,43 @@
+"""Rewrite the README's generated blocks from their one source in ``sine_lab.studies.contents``.
+
+Usage: ``.venv/bin/python scripts/render_contents.py`` (``--check`` only reports whether the README
+is current, exit 1 if not). Each block sits between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``
+comments; ``tests/test_series.py`` fails when a block differs from its rendering.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+from sine_lab.studies.contents import chapter_table
+
+README = Path(__file__).resolve().parent.parent / "README.md"
+BLOCKS = {"chapters": lambda: chapter_table("notebooks/")}
+
+
+def rendered(text: str) -> str:
+    """``text`` with every generated block replaced by its current rendering."""
+    for name, render in BLOCKS.items():
+        pattern = re.compile(rf"(<!-- {name}:start -->\n).*?(<!-- {name}:end -->)", re.S)
+        if not pattern.search(text):
+            raise ValueError(f"README.md has no <!-- {name}:start --> ... <!-- {name}:end --> block")
+        body = render()
+        text = pattern.sub(lambda m, body=body: m.group(1) + body + "\n" + m.group(2), text)
+    return text
+
+
+def main(argv: list[str]) -> int:
+    text = README.read_text(encoding="utf-8")
+    new = rendered(text)
+    if "--check" in argv:
+        print("README.md is current" if new == text else "README.md is out of date: run scripts/render_contents.py")
+        return int(new != text)
+    README.write_text(new, encoding="utf-8")
+    print("README.md rewritten" if new != text else "README.md was current")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
