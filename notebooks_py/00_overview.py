@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # Why can't a PyTorch RNN learn a sine function?
+# # 00 · Overview: why can't a PyTorch RNN learn a sine?
 #
 # A popular answer (the article *"Why can't a PyTorch RNN learn a sine function dataset?"*, 2025) opens:
 #
@@ -21,20 +21,16 @@
 # > apparent simplicity, stems from the inherent limitations of standard RNN architectures when faced with
 # > long-range dependencies and the vanishing gradient problem.
 #
-# and explains:
-#
-# > This becomes especially problematic with functions like sine, where the current value is significantly
-# > influenced by values many steps in the past.
-#
 # It illustrates the claim with three PyTorch examples, all fed `x = torch.linspace(0, 10, 1000).reshape(-1, 1)`
-# with target `y = torch.sin(x)`: a simple `nn.RNN`, an `nn.LSTM`, and a 3-layer `nn.LSTM`.
-# This series **runs those examples exactly as written and measures** what happens. Every claim a chapter
-# makes is an `assert` in one of its cells, so the chapters are also the test suite.
+# with target `y = torch.sin(x)`: a simple `nn.RNN`, an `nn.LSTM`, and a 3-layer `nn.LSTM`. This series
+# **runs those examples exactly as written and measures** what happens. Every claim a chapter makes is an
+# `assert` in one of its cells, so the chapters are also the test suite.
 #
-# ## The answer, in four points
-#
-# Chapter 01 runs Example 1 as written and plots what the trained RNN outputs (the figure is exported
-# from that chapter to `docs/example1.png`):
+# This chapter holds what the others assume: the answer in plain words, a primer on recurrent networks, a
+# glossary the chapters link to, the ledger of the article's claims and the map of the series.
+
+# %% [markdown]
+# Chapter 01 runs Example 1 as written and plots what the trained RNN outputs:
 
 # %%
 from IPython.display import Image
@@ -42,58 +38,261 @@ from IPython.display import Image
 Image(filename="../docs/example1.png")
 
 # %% [markdown]
-# 1. **The article's examples do not fail because of vanishing gradients.** Examples 1 and 2 read the 2-D
-#    input as *one* sequence and output *one* number for it, which the loss compares with all 1000 targets:
-#    they learn `mean(y)` exactly, the best a single number can do (the figure). Example 3 raises an
-#    `IndexError` before its first step. (Chapters 01–03)
-# 2. **Time is the wrong input.** With the shapes fixed, a network fed the time `t` fits the stretch it saw
-#    but not the times after it; fed the previous value instead, the same network carries on. (Chapter 01)
-# 3. **Framed as "past values predict the next value", all three architectures learn sine** — and one-step
-#    prediction of a sine is a linear problem: `s[n+1] = 2cos(ωΔt)·s[n] − s[n−1]`. (Chapters 04–06)
-# 4. **Vanishing gradients are real but beside the point here**: a sine needs two steps of memory, not many.
-#    They decide the outcome when the answer truly lies many steps back (Chapter 09); generating the wave
-#    far ahead on the model's own predictions is the hard part of forecasting; what made slow waves hard was
-#    mainly a head that predicts the change rather than the curvature (Chapter 07).
+# ## The answer in plain words
 #
-# ## The chapters
-#
-# | # | Chapter | What it finds |
-# |---|---------|---------------|
-# | 01 | [Example 1: the simple RNN](01_example1_simple_rnn.ipynb) | The 2-D input is one unbatched sequence and `out[-1]` one number: the RNN learns `mean(y)`, loss `var(y)`. Fixed to one output per step and fed time, it fits `[0, 10]` but not the times after; controls show why. |
-# | 02 | [Example 2: the LSTM](02_example2_lstm.ipynb) | Gates change nothing: the same bug, the same mean, the same floor. |
-# | 03 | [Example 3: the deep LSTM](03_example3_deep_lstm.ipynb) | It raises `IndexError` (`batch_first` is ignored for 2-D input); made to run, 51,000 parameters learn `mean(y)` too. |
-# | 04 | [Framing the problem](04_framing_the_problem.ipynb) | Windows of past values are the one change that matters: RNN, LSTM and deep LSTM learn sine; a 2-coefficient linear regression solves it exactly. |
-# | 06 | [Gradients through time](06_gradients_through_time.ipynb) | The gradient does shrink with the lag, and the networks learn anyway: a sine needs two steps of memory. |
-# | 07 | [Forecasting far ahead](07_forecasting_far_ahead.ipynb) | Free running on its own predictions is the hard part; a rollout loss helps. A long period is not what breaks a cell: with a head that predicts the curvature, one recipe forecasts every sampling rate from 5 to 100 samples per radian (the LSTM misses at the fastest). Extrapolating to new frequencies and amplitudes is limited. |
-# | 09 | [When memory matters](09_when_memory_matters.ipynb) | On a task whose answer lies k steps back, vanishing gradients decide which cells succeed, and which remedies help. |
-# | 10 | [Beyond the article](10_beyond_the_article.ipynb) | The article's closing advice measured: attention and a small Transformer solve delayed recall where the cells fail, and a linear recurrent unit does it too, far cheaper. |
-# | 11 | [Playground](11_playground.ipynb) | Change the settings with widgets, train, and watch the loss, predictions and gradients. |
-#
-# ## How to run
-#
-# From the repository root, `./dev lab` installs what is needed and opens the series in JupyterLab;
-# `./dev test` runs the unit tests and every chapter under nbval. The code the chapters share lives in
-# the small `sine_lab` package they import.
+# 1. **The examples fail because of a shape mistake, not because of gradients.** PyTorch reads the 2-D input
+#    as *one* sequence of 1000 steps; the model returns *one* number for it, and the loss compares that
+#    number with all 1000 targets. The best single number is the average of the targets, and that is what
+#    Examples 1 and 2 learn. Example 3 crashes before its first step. (Chapters 01–03)
+# 2. **Time is the wrong input.** A network fed the time `t` can fit the stretch it saw, but every later time
+#    lies outside what it was trained on. Fed past values of the wave instead, the same networks predict the
+#    next value. (Chapters 01 and 04)
+# 3. **A sine needs two steps of memory, not many.** Each sample is a fixed linear combination of the two
+#    before it, so gradients that fade after a few steps do no harm here. They do decide tasks whose answer
+#    lies many steps back. (Chapters 06 and 09)
+# 4. **Forecasting far ahead on its own predictions is the hard part**, and how the model's output is
+#    built (its head) matters more than the sampling rate. (Chapters 07 and 08)
+# 5. **The article's remedies, measured one at a time**, mostly do not address what went wrong. (Chapters 05
+#    and 10; the ledger below says which and where.)
 
 # %% [markdown]
-# The chapter map is checked: every chapter in this folder is in it, and every chapter it links to exists.
+# ## A primer: what a recurrent network computes
+#
+# An RNN reads a sequence one step at a time and keeps a vector, its
+# [hidden state](#hidden-state) `h`. At step `t` a plain (`tanh`) RNN computes
+#
+# $$h_t = \tanh(W_{ih}\, x_t + b_{ih} + W_{hh}\, h_{t-1} + b_{hh}),$$
+#
+# from the input `x_t` and the previous state `h_{t−1}` (`h_0 = 0`), with the same weights at every step.
+# `nn.RNN(input_size, hidden_size)` returns two things: `out`, the state after *every* step, and `h_n`, the
+# state after the *last* step (one per layer). A [head](#head), usually an `nn.Linear`, turns a state into a
+# prediction.
+#
+# **Shapes.** By default PyTorch expects `(seq, batch, features)`; with `batch_first=True`,
+# `(batch, seq, features)`. A 2-D input `(seq, features)` is read as **one unbatched sequence**: the
+# article's `(1000, 1)` is one sequence of 1000 steps, not 1000 samples. That is the mistake chapters
+# 01–03 trace.
+#
+# **LSTM and GRU.** An LSTM adds a second vector, the cell state `c`, and three [gates](#gates): numbers
+# between 0 and 1, computed from `x_t` and `h_{t−1}`, that scale how much of the old cell state is kept
+# (forget gate), how much new information enters it (input gate), and how much of it shows in `h_t`
+# (output gate). A GRU merges these into two gates and no separate cell. Gates let a network keep a value
+# for many steps when it needs to.
+#
+# **Training** compares predictions with targets by the [MSE](#mse), follows the gradient backwards through
+# every step ([BPTT](#bptt)) and updates the weights with an optimizer such as [Adam](#adam).
+#
+# **Judging a result.** A low MSE means little on its own: a sampled sine is so regular that formulas with no
+# training predict it well. Every chapter compares a model with these [baselines](#learned): predicting zero,
+# repeating the last value ([persistence](#persistence)), continuing the line through the last two values
+# ([linear extrapolation](#linear-extrapolation)), and the two-coefficient
+# [least-squares recurrence](#least-squares-recurrence).
+
+# %% [markdown]
+# ## Glossary
+#
+# Chapters link here at a term's first use.
+#
+# #### hidden state
+# The vector `h_t` a recurrent network carries from one step to the next; its only memory of the past.
+#
+# #### head
+# The layer (usually one `nn.Linear`) that turns a hidden state into the prediction.
+#
+# #### gates
+# In an LSTM or GRU, values between 0 and 1 computed at every step that scale what is kept, written and
+# shown of the memory. See the primer above.
+#
+# #### seed
+# The number that starts the random number generator; it fixes the initial weights and the data's order.
+# A result that changes with the seed is reported as "n of N seeds".
+#
+# #### mse
+# Mean squared error: the average of (prediction − target)². It is in squared units of the wave, whose
+# amplitude is 1 here, so an MSE of 1e-4 means errors of about 0.01.
+#
+# #### zero predictor
+# Always predicts 0, the average of a sine over whole cycles. Its MSE is the wave's mean square (0.5 for
+# amplitude 1).
+#
+# #### persistence
+# Predicts that the next value equals the last one, `x[n]`. Good for slowly changing series; its error is
+# the wave's slope per sample.
+#
+# #### linear extrapolation
+# Predicts `2x[n] − x[n−1]`: the straight line through the last two values, continued. No parameters; its
+# one-step error is the wave's curvature, so on a finely sampled sine it is hard to beat.
+#
+# #### least-squares recurrence
+# Predicts `a·x[n] + b·x[n−1]` with `a`, `b` fitted by least squares to training data. For a noise-free
+# sine it is exact (`a = 2cos ω`, `b = −1`), so no model can beat it there; it is the reference, not a bar.
+#
+# #### learned
+# In this series a model has *learned* a task when its MSE is at least twice as low as the best of the
+# zero predictor, persistence and linear extrapolation on the same targets; it *beats* a baseline when it is
+# at least twice as low as that baseline (`sine_lab.baselines.judge`).
+#
+# #### window
+# The last `W` values of the series, given to a model as one input of shape `(W, 1)` to predict what follows.
+#
+# #### one-step prediction
+# Predicting the next value from true past values only. Errors cannot accumulate.
+#
+# #### teacher forcing
+# Training on one-step predictions: at every step the model is fed the *true* previous value, whatever it
+# predicted.
+#
+# #### free running
+# Generating: the model is fed its *own* predictions, so each error becomes part of the next input and
+# errors can grow.
+#
+# #### autoregressive
+# A model that predicts the next value of a series from its own earlier values (true ones, or its own
+# predictions when free running).
+#
+# #### rollout
+# A free run of a fixed number of steps used in training: the loss scores the whole generated stretch, so
+# the model learns from its own errors.
+#
+# #### horizon
+# How many steps ahead a free run is scored. Across sampling rates horizons are compared in cycles of the
+# wave, not steps.
+#
+# #### sampling rate
+# Counted in **samples per radian**, `P`: the series is `sin(n/P + φ)`, a cycle is `2πP` samples (`P = 20`:
+# 126 samples per cycle). The article's data have `P ≈ 100`.
+#
+# #### noise floor
+# The lowest MSE any predictor can expect on noisy data: the variance of the noise in the targets.
+#
+# #### standardisation
+# Shifting and scaling values to mean 0 and spread 1, with the mean and spread of the training data only.
+#
+# #### saturation
+# A `tanh` or sigmoid unit whose input is so large that its output sits near ±1 (or 0, 1): its slope is
+# nearly zero, so almost no gradient passes through it.
+#
+# #### vanishing and exploding gradients
+# Backpropagation multiplies one [Jacobian](#jacobian) per step; over many steps the product can shrink
+# towards zero (vanishing) or grow without bound (exploding), so distant steps get no useful gradient, or
+# one that is far too large.
+#
+# #### bptt
+# Backpropagation through time: the gradient of a sequence loss follows the network back through every
+# step it ran. *Truncated* BPTT follows it back a fixed number of steps only.
+#
+# #### jacobian
+# The matrix of derivatives of one vector with respect to another, here `∂h_t/∂h_{t−1}`: how a small change
+# in the state at one step changes the next.
+#
+# #### spectral radius
+# The largest absolute value among a square matrix's eigenvalues, `ρ(W)`. Multiplying by `W` again and
+# again shrinks vectors in the long run when `ρ < 1` and grows them when `ρ > 1`.
+#
+# #### norm
+# The size of a vector or matrix; here the Euclidean norm `‖v‖` and, for a matrix, the largest factor by
+# which it stretches any vector (its largest singular value).
+#
+# #### gradient clipping
+# Scaling the gradient down whenever its norm exceeds a limit, so one huge gradient cannot throw the weights
+# far away. It does nothing against vanishing gradients.
+#
+# #### dropout
+# Setting a random fraction of a layer's outputs to zero at each training step, to keep a network from
+# relying on any single unit; a remedy for overfitting.
+#
+# #### overfitting
+# Fitting the training data's accidents (such as noise) so well that error on new data grows.
+#
+# #### adam
+# The optimizer most of the series uses: gradient descent with a step size adapted per weight from running
+# averages of the gradient and of its square.
+#
+# #### l-bfgs
+# A quasi-Newton optimizer: it estimates the loss's curvature from recent gradients and takes larger, better
+# aimed steps than Adam near a minimum; used on full batches to polish a fit.
+#
+# #### one-cycle
+# A learning-rate schedule that rises to a peak over the first part of training and then decays to nearly 0.
+#
+# #### early stopping
+# Scoring held-out data during training and keeping the weights that scored best, stopping when the score
+# has not improved for a while (the *patience*).
+#
+# #### fixed residual
+# An unlearned part of a model's output that the head's output is added to: `x[n]` (the head predicts the
+# change) or `2x[n] − x[n−1]` (the head predicts the curvature). Alone, it is persistence or linear
+# extrapolation, so it is always shown as a row of its own.
+#
+# #### scaled loss
+# The MSE divided by the square of the typical size of what the head predicts, so that the loss is near 1
+# whatever that size is.
+#
+# #### floquet multiplier
+# How much a free-running model amplifies a small disturbance over one cycle of the wave (the eigenvalues of
+# its Jacobian over one cycle). Above 1, errors grow every cycle.
+#
+# #### delayed recall
+# A memory task: the model sees a short burst, then `k` steps of silence, and must report the burst's
+# amplitude. The answer lies exactly `k` steps back.
+#
+# #### irnn
+# A ReLU RNN whose recurrent weights start as the identity matrix and biases as zero (Le et al., 2015), so
+# the state is copied from step to step at the start of training.
+#
+# #### orthogonal initialisation
+# Starting the recurrent weights as a random orthogonal matrix, which keeps a vector's length when it
+# multiplies it.
+#
+# #### lru
+# The linear recurrent unit (Orvieto et al., 2023): a recurrence with no nonlinearity inside, whose
+# diagonal weights are kept just inside the unit circle, so memory fades as slowly as training wants.
+#
+# #### attention
+# A layer that forms each output as a weighted average of all the window's values, with weights computed
+# from the values themselves; it can look back any number of steps directly.
+#
+# #### transformer
+# A network of attention layers and small feed-forward layers with residual connections (Vaswani et al.,
+# 2017).
+
+# %% [markdown]
+# ## The article's claims, tested
+#
+# Each row quotes the article, gives the series' verdict and links the section whose cells assert it. The
+# table is rendered from one source, `sine_lab.studies.ledger`, which also writes it into the README.
+
+# %%
+from IPython.display import Markdown
+
+from sine_lab.studies.contents import chapter_table
+from sine_lab.studies.ledger import ledger_table
+
+Markdown(ledger_table(""))
+
+# %% [markdown]
+# ## The chapters
+#
+# Each asks a question, runs the code, shows the evidence, asserts its conclusions and ends with exercises,
+# each with a worked solution in [`solutions/`](solutions/).
+
+# %%
+Markdown(chapter_table(""))
+
+# %% [markdown]
+# The map is checked against the folder: every chapter here is in it, and every chapter it lists exists.
 
 # %%
 from pathlib import Path
 
-chapters = [
-    "01_example1_simple_rnn", "02_example2_lstm", "03_example3_deep_lstm", "04_framing_the_problem",
-    "06_gradients_through_time", "07_forecasting_far_ahead", "09_when_memory_matters",
-    "10_beyond_the_article", "11_playground",
-]
-present = {path.stem for path in Path().glob("[0-9][0-9]_*.ipynb")} - {"00_overview"}
-assert present <= set(chapters), f"chapters missing from the map: {sorted(present - set(chapters))}"
-assert set(chapters) <= present, f"chapters in the map but not here: {sorted(set(chapters) - present)}"
-assert chapters == sorted(chapters), "the map lists the chapters in order"
+from sine_lab.studies.contents import CHAPTERS
+
+present = sorted(path.stem for path in Path().glob("[0-9][0-9]_*.ipynb"))
+assert present == [c.stem for c in CHAPTERS], f"the folder and the map disagree: {present}"
 
 # %% [markdown]
-# The package every chapter uses is importable from here, and it holds the article's three examples:
-# the model classes verbatim (only renamed) and their optimiser settings.
+# The package every chapter uses holds the article's three examples: the model classes verbatim (only
+# renamed) and their optimiser settings.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -104,4 +303,10 @@ for example in EXAMPLES.values():
     print(f"Example {example.number}: {example.name:13} {model:17} Adam lr={example.lr}, {example.epochs} epochs")
 
 # %% [markdown]
-# **Next:** [Chapter 01 — Example 1, the simple RNN](01_example1_simple_rnn.ipynb).
+# ## How to run
+#
+# From the repository root, `./dev lab` installs what is needed and opens the series in JupyterLab;
+# `./dev test` runs the unit tests and every chapter and solution under nbval. The code the chapters share
+# lives in the small `sine_lab` package they import.
+#
+# **Next:** [01 · Example 1: the simple RNN, run as written](01_example1_simple_rnn.ipynb).

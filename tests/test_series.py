@@ -10,6 +10,8 @@
 - Exercises: every exercise links its worked solution, and every solution asserts its answer.
 - Stored results: every file in ``sine_lab/studies/results`` records the command that made it and is
   read by a chapter or the README.
+- The ledger: every claim of the article is quoted verbatim, with a verdict and the chapter section that
+  asserts it; chapter 00 and the README show the same rendering.
 
 Each check is parametrized by chapter, so ``pytest tests/test_series.py -k 04`` checks one chapter.
 """
@@ -24,13 +26,15 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from sine_lab.studies.contents import CHAPTERS, Chapter, chapter_table
+from sine_lab.studies.contents import CHAPTERS, Chapter, chapter, chapter_table
+from sine_lab.studies.ledger import LEDGER, Claim, ledger_table
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
 SOLUTIONS = NOTEBOOKS / "solutions"
 RESULTS = ROOT / "sine_lab" / "studies" / "results"
 README = ROOT / "README.md"
+ARTICLE = ROOT.parent / "shared" / "seed" / "why-cant-a-pytorch-rnn-learn-a-sine.md"
 IDS = [c.stem for c in CHAPTERS]
 WITH_EXERCISES = [c for c in CHAPTERS if c.exercises]
 
@@ -101,17 +105,18 @@ def test_its_solutions_are_titled_as_the_contents_say(chapter: Chapter) -> None:
     assert first.cell_type == "markdown" and first.source.splitlines()[0] == f"# {chapter.solutions_heading}"
 
 
-def test_the_readme_table_is_rendered_from_the_contents() -> None:
+@pytest.mark.parametrize(("block", "render"), [("chapters", chapter_table), ("ledger", ledger_table)])
+def test_the_readme_blocks_are_rendered_from_their_source(block: str, render) -> None:
     text = README.read_text(encoding="utf-8")
-    block = re.search(r"<!-- chapters:start -->\n(.*?)\n<!-- chapters:end -->", text, re.S)
-    assert block, "README.md lacks its generated chapter table"
-    assert block.group(1) == chapter_table("notebooks/"), "run scripts/render_contents.py"
+    found = re.search(rf"<!-- {block}:start -->\n(.*?)\n<!-- {block}:end -->", text, re.S)
+    assert found, f"README.md lacks its generated {block} block"
+    assert found.group(1) == render("notebooks/"), "run scripts/render_contents.py"
 
 
-def test_the_overview_renders_the_same_map() -> None:
-    overview = read(NOTEBOOKS / "00_overview.ipynb")
-    shown = visible_text(overview)
-    assert chapter_table("") in shown, "chapter 00 shows the map rendered by chapter_table('')"
+@pytest.mark.parametrize("render", [chapter_table, ledger_table])
+def test_the_overview_shows_the_same_renderings(render) -> None:
+    shown = visible_text(read(NOTEBOOKS / "00_overview.ipynb"))
+    assert render("") in shown, f"chapter 00 shows {render.__name__}('') as rendered now (re-execute it)"
 
 
 # ------------------------------------------------------------------ size and words
@@ -221,3 +226,64 @@ def test_a_stored_result_says_how_it_was_made_and_is_read(path: Path) -> None:
     texts |= {p: p.read_text(encoding="utf-8") for p in [*(ROOT / "sine_lab").rglob("*.py"), README]}
     readers = [p for p, text in texts.items() if named.search(text)]
     assert readers, f"no chapter, package module or README reads {path.name}"
+
+
+# ------------------------------------------------------------------ the ledger of the article's claims
+
+# What the ledger must answer (the article's diagnosis, each remedy it names, the long-period remark).
+REQUIRED = (
+    "vanishing gradient problem", "significantly influenced by values many steps in the past",
+    "Jacobians is consistently less than 1", "unbounded nature of the sine function's derivatives",
+    "gating mechanisms", "GRUs", "period is significantly long relative to the sequence length",
+    "increasing the number of LSTM layers and the hidden state dimension", "lower learning rate often needed",
+    "batch size", "dropout", "Overfitting remains a concern", "gradient clipping", "different activation functions",
+    "attention mechanisms and Transformer networks",
+)
+
+
+def _normal(text: str) -> str:
+    return " ".join(text.replace("*", "").split())
+
+
+def test_the_ledger_answers_every_claim_of_the_article() -> None:
+    quotes = " | ".join(claim.quote for claim in LEDGER)
+    missing = [phrase for phrase in REQUIRED if phrase not in quotes]
+    assert not missing, f"claims of the article the ledger does not quote: {missing}"
+
+
+def section_cells(notebook: nbformat.NotebookNode, title: str) -> list[nbformat.NotebookNode] | None:
+    """The cells of the section headed ``title`` (any level): from its heading to the next heading of the
+    same or a higher level; ``None`` if there is no such heading."""
+    found = None  # (index of the heading's cell, its level)
+    for index, cell in enumerate(notebook.cells):
+        if cell.cell_type != "markdown":
+            continue
+        for match in re.finditer(r"^(#+) (.*)$", cell.source, re.M):
+            level, text = len(match.group(1)), match.group(2).strip()
+            if found is None and text == title:
+                found = (index, level)
+            elif found is not None and index > found[0] and level <= found[1]:
+                return notebook.cells[found[0] : index]
+    return None if found is None else notebook.cells[found[0] :]
+
+
+@pytest.mark.parametrize("claim", LEDGER, ids=lambda c: c.quote[:40])
+def test_a_ledger_entry_quotes_the_article_and_points_to_an_asserting_section(claim: Claim) -> None:
+    assert _normal(claim.quote) in _normal(ARTICLE.read_text(encoding="utf-8")), "not the article's words"
+    cells = section_cells(read(NOTEBOOKS / f"{chapter(claim.chapter).stem}.ipynb"), claim.section)
+    assert cells is not None, f"chapter {claim.chapter} has no heading {claim.section!r}"
+    assert any(c.cell_type == "code" and _has_assert(c.source) for c in cells), (
+        f"section {claim.section!r} of chapter {claim.chapter} holds no assert")
+
+
+def test_the_section_check_can_fail() -> None:
+    new = nbformat.v4
+    notebook = new.new_notebook(cells=[
+        new.new_markdown_cell("## A claim\ntext"), new.new_code_cell("x = 1"),
+        new.new_markdown_cell("### detail"), new.new_code_cell("print(x)"),
+        new.new_markdown_cell("## Another"), new.new_code_cell("assert x == 1"),
+    ])
+    cells = section_cells(notebook, "A claim")
+    assert len(cells) == 4 and not any(_has_assert(c.source) for c in cells if c.cell_type == "code")
+    assert section_cells(notebook, "Missing") is None
+    assert _has_assert(section_cells(notebook, "Another")[1].source)
