@@ -182,7 +182,8 @@ def test_every_exercise_links_a_solution_that_asserts_its_answer(chapter: Chapte
     sections: dict[int, list[nbformat.NotebookNode]] = {}
     current = None
     for cell in solutions.cells:
-        heading = re.match(r"## Exercise (\d+)\b", cell.source) if cell.cell_type == "markdown" else None
+        # "## Exercise N" and nothing after it: its anchor is then exercise-N on GitHub and the site.
+        heading = re.match(r"## Exercise (\d+)[ \t]*$", cell.source, re.M) if cell.cell_type == "markdown" else None
         if heading:
             current = int(heading.group(1))
             sections[current] = []
