@@ -23,8 +23,8 @@
 # > vanishing gradient prevents the network from effectively utilizing this information. Furthermore, the
 # > unbounded nature of the sine function's derivatives can also exacerbate the instability of gradient updates."
 #
-# Its remedies include "gradient clipping". This chapter turns each statement, and that remedy, into a
-# measurement, one section each.
+# Its remedies include "gradient clipping". This chapter measures each statement and that remedy, one section
+# each.
 #
 # **The words.** A recurrent network carries a [hidden state](00_overview.ipynb#hidden-state) `h_t` from step
 # to step, and training differentiates the loss through all the steps
@@ -131,14 +131,15 @@ for example in EXAMPLES:
 
 # %% [markdown]
 # In both examples and every seed the gradient falls roughly geometrically with the lag, before and after
-# training (tenfold every 1.1 to 26.4 steps). But both models return **one number**, compared with all 1000
+# training, tenfold within 30 steps or fewer (every 1.1 to 26.4 steps). But both models return **one number**, compared with all 1000
 # targets ([chapter 01](01_example1_simple_rnn.ipynb)): the best it can do is `mean(y)`, with loss `var(y)`,
 # which needs no memory. Training reaches that floor, within 1e-4, in every seed; no gradient, vanishing or
 # not, could take this output lower. Example 3 never computes a gradient: its forward pass raises.
 
 # %%
 for run in [*stored.article, *(r.summary() for r in live.values())]:
-    assert run["factor_before"] < 1 and run["factor_after"] < 1, f"{run}: the gradient should shrink per step"
+    tenfold_in_30 = 10 ** (-1 / 30)  # the factor per step that shrinks tenfold in 30 steps
+    assert run["factor_before"] < tenfold_in_30 and run["factor_after"] < tenfold_in_30, f"{run}: vanishing"
     assert run["final_loss"] - run["var_y"] < 1e-4, f"{run}: training should reach the var(y) floor"
 assert len(stored.article) == 10, "seeds 0-4 of both examples are stored"
 try:
@@ -242,7 +243,7 @@ print(f"factor per step against ρ × mean slope: within {mismatch:.1%} in all {
 # %% [markdown]
 # The bound holds at every lag (asserted) but is loose: the gradient still shrinks per step with `σ_max` as
 # high as 3.17. The factor per step follows `ρ(W_hh)` times the mean tanh slope, within 13 % in all 15 rows.
-# Below `ρ = 1` the slope stays above 0.9 and the factor is close to `ρ`; at `ρ = 2` the slope falls to about
+# Below `ρ = 1` the slope stays above 0.9 and the factor is within 0.1 of `ρ`; at `ρ = 2` the slope falls to about
 # 0.5 and the factor is 0.99 to 1.12, not 2. "Consistently less than 1" is a property of the weights *and*
 # of how saturated the units are, not of tanh alone.
 #
@@ -253,7 +254,7 @@ print(f"factor per step against ρ × mean slope: within {mismatch:.1%} in all {
 for r in sweep:
     assert bool((r.norms <= r.bound * (1 + 1e-6)).all()), "Pascanu et al.'s bound must hold at every lag"
     if r.rho < 1:
-        assert r.factor < 1 and r.mean_slope > 0.9, "below ρ = 1: vanishing, with units far from saturation"
+        assert r.mean_slope > 0.9 and abs(r.factor - r.rho) < 0.1, "below ρ = 1: far from saturation, factor ≈ ρ"
     if r.rho == max(x.rho for x in sweep if x.seed == r.seed):
         assert r.factor < 1.12 and r.mean_slope < 0.55, "ρ = 2: half-saturated units, factor at most 1.12"
 assert mismatch < 0.13, "the factor per step is ρ × mean tanh slope within 13 %"
@@ -327,7 +328,7 @@ free32 = float((generated32[0].double() - s64[2:]).abs().max())
 free64 = float((generated64[0] - s64[2:]).abs().max())
 print(f"max error: one step (float32) {one_step_error:.1e}; free-running 998 steps: float32 {free32:.1e}, "
       f"float64 {free64:.1e}")
-assert one_step_error < 1e-6 and free32 < 1e-2 and free64 < 1e-10
+assert one_step_error < 1e-6 and free32 < 1e-2 and free64 < 1e-11
 
 # %% [markdown]
 # Can gradient descent *learn* this? We train a fresh 2-unit linear `SequenceModel` to predict the next value
@@ -378,17 +379,17 @@ for name in task.baselines:
 # Adam alone finds the frequency to within 0.25 % and beats every parameter-free baseline one step ahead,
 # but leaves `|λ|` off 1 by 5e-4 to 1e-3, so over 1000 free-running steps the amplitude drifts by about
 # `e^{±0.5}` to `e^{±1}`: the free run is less than 4× better than predicting zero (learned in 2 of 3 seeds,
-# narrowly). The L-BFGS polish brings `|λ|` within 2e-5 of 1 and the free run more than 1000× below the zero
-# predictor in every seed (2.9×10⁵ to 1.9×10⁶ here), though not to the least-squares recurrence, the same
-# model solved in closed form.
-# Gradient-based training finds the two-step recurrence, given an optimiser that converges far enough.
+# narrowly). The L-BFGS polish brings `|λ|` within 2e-5 of 1 (2.1e-6 here) and the free run more than 1000×
+# below the zero predictor in every seed (2.9×10⁵ to 1.9×10⁶ here), though not to the least-squares
+# recurrence, the same model solved in closed form. Gradient-based training finds the two-step recurrence,
+# given an optimiser that converges far enough.
 
 # %%
 for seed in SEEDS:
     adam, polished = learned["Adam", seed], learned["Adam + L-BFGS", seed]
     assert abs(adam["angle"] - 0.5) < 0.0025 * 0.5, "Adam finds the frequency to 0.25 %"
     assert adam["one_step"].learned, "Adam alone learns the one-step prediction"
-    assert 2e-4 < abs(adam["modulus"] - 1) < 2e-3, "Adam alone leaves |λ| off 1 by about 1e-3"
+    assert 4.5e-4 < abs(adam["modulus"] - 1) < 1.1e-3, "Adam alone leaves |λ| off 1 by 5e-4 to 1e-3"
     assert adam["free_run"].factor("zero") < 4, "...so its 1000-step free run is less than 4x below zero's"
     assert abs(polished["modulus"] - 1) < 2e-5, "after L-BFGS |λ| is within 2e-5 of 1"
     assert polished["free_run"].factor("zero") > 1e3, "after L-BFGS the free run is 1000x below zero's"
