@@ -61,10 +61,10 @@ from sine_lab.studies.gradients import (
     EXAMPLES,
     FLOAT32_TINY,
     article_run,
-    chance_of_at_least,
     draw_unrolled_rnn,
     input_scale_control,
     load_seeds,
+    paired_count,
     radius_sweep,
     train_on_windows,
     window_task,
@@ -131,10 +131,11 @@ for example in EXAMPLES:
 
 # %% [markdown]
 # In both examples and every seed the gradient falls roughly geometrically with the lag, before and after
-# training, tenfold within 30 steps or fewer (every 1.1 to 26.4 steps). But both models return **one number**, compared with all 1000
-# targets ([chapter 01](01_example1_simple_rnn.ipynb)): the best it can do is `mean(y)`, with loss `var(y)`,
-# which needs no memory. Training reaches that floor, within 1e-4, in every seed; no gradient, vanishing or
-# not, could take this output lower. Example 3 never computes a gradient: its forward pass raises.
+# training, tenfold within 30 steps or fewer (every 1.1 to 26.4 steps). But both models return **one
+# number**, compared with all 1000 targets ([chapter 01](01_example1_simple_rnn.ipynb)): the best it can do
+# is `mean(y)`, with loss `var(y)`, which needs no memory. Training reaches that floor, within 1e-4, in every
+# seed; no gradient, vanishing or not, could take this output lower. Example 3 never computes a gradient: its
+# forward pass raises.
 
 # %%
 for run in [*stored.article, *(r.summary() for r in live.values())]:
@@ -481,8 +482,8 @@ print("Verdict: are sine's derivatives unbounded? No: every derivative is bounde
 #   already tames single spikes; clipped to 1.
 #
 # A run "blows up" when its loss becomes NaN or infinite or grows 1000-fold (training stops). Surviving runs
-# are judged on the test windows. Where the two arms of a seed differ, a sign test gives how often chance
-# alone would split the seeds at least this unevenly.
+# are judged on the test windows. Where the two arms of a seed differ, a sign test (`chance_of_at_least`)
+# gives how often chance alone would split the seeds at least this unevenly.
 
 # %%
 rows = {setting: stored.clipping_runs(setting) for setting in CLIPPING_SETTINGS}
@@ -499,31 +500,24 @@ for name, mse in task.baselines.items():
     print(f" baseline: {name:39s}  {mse:.1e}")
 
 
-def paired(first: list[bool], second: list[bool]) -> tuple[int, int, float]:
-    """Seeds where only the first arm is true, only the second, and the chance of such a split."""
-    only_first = sum(a and not b for a, b in zip(first, second, strict=True))
-    only_second = sum(b and not a for a, b in zip(first, second, strict=True))
-    return only_first, only_second, chance_of_at_least(max(only_first, only_second), only_first + only_second)
-
-
 sgd, sgd_clipped, sgd_loose, adam, adam_clipped = CLIPPING_SETTINGS
-blow_ups = {clipped: paired([r.blew_up for r in rows[sgd]], [r.blew_up for r in rows[clipped]])
+blow_ups = {clipped: paired_count([r.blew_up for r in rows[sgd]], [r.blew_up for r in rows[clipped]])
             for clipped in (sgd_clipped, sgd_loose)}
-slowed = {clipped: paired(is_learned[sgd], is_learned[clipped]) for clipped in (sgd_clipped, sgd_loose)}
-adam_lower = paired([c.test_mse < p.test_mse for p, c in zip(rows[adam], rows[adam_clipped], strict=True)],
-                    [c.test_mse > p.test_mse for p, c in zip(rows[adam], rows[adam_clipped], strict=True)])
+slowed = {clipped: paired_count(is_learned[sgd], is_learned[clipped]) for clipped in (sgd_clipped, sgd_loose)}
+threshold = paired_count(is_learned[sgd_loose], is_learned[sgd_clipped])
+adam_lower = paired_count([c.test_mse < p.test_mse for p, c in zip(rows[adam], rows[adam_clipped], strict=True)],
+                          [c.test_mse > p.test_mse for p, c in zip(rows[adam], rows[adam_clipped], strict=True)])
 ratios = [c.test_mse / p.test_mse for p, c in zip(rows[adam], rows[adam_clipped], strict=True)]
 for clipped in (sgd_clipped, sgd_loose):
-    (b_plain, b_clip, b_chance), (l_plain, l_clip, l_chance) = blow_ups[clipped], slowed[clipped]
-    print(f"SGD, no clipping against clipping to {clipped.clip:g}: blew up only without clipping in {b_plain} seeds, "
-          f"only with it in {b_clip} (chance {b_chance:.3f}); learned only without it in {l_plain}, only with it "
-          f"in {l_clip} (chance {l_chance:.3f})")
-threshold = paired(is_learned[sgd_loose], is_learned[sgd_clipped])
-print(f"SGD, clipped to 10 against clipped to 1: learned only at 10 in {threshold[0]} seeds, only at 1 in "
-      f"{threshold[1]} (chance {threshold[2]:.3f})")
-print(f"Adam: clipping lowered the test MSE in {adam_lower[0]} of {len(ratios)} seeds and raised it in "
-      f"{adam_lower[1]} (chance of {adam_lower[0]} or more: {adam_lower[2]:.3f}); clipped / unclipped from "
-      f"{min(ratios):.3f} to {max(ratios):.0f}")
+    blown, learned_ = blow_ups[clipped], slowed[clipped]
+    print(f"SGD, no clipping against clipping to {clipped.clip:g}: blew up only without clipping in "
+          f"{blown.only_first} seeds, only with it in {blown.only_second} (chance {blown.chance:.3f}); learned only "
+          f"without it in {learned_.only_first}, only with it in {learned_.only_second} (chance {learned_.chance:.3f})")
+print(f"SGD, clipped to 10 against clipped to 1: learned only at 10 in {threshold.only_first} seeds, only at 1 in "
+      f"{threshold.only_second} (chance {threshold.chance:.3f})")
+print(f"Adam: clipping lowered the test MSE in {adam_lower.only_first} of {len(ratios)} seeds and raised it in "
+      f"{adam_lower.only_second} (chance of {adam_lower.only_first} or more: {adam_lower.chance:.3f}); "
+      f"clipped / unclipped from {min(ratios):.3f} to {max(ratios):.0f}")
 
 # %% [markdown]
 # With plain gradient descent at `ρ = 3`, clipping does its intended job: 10 of 20 runs blew up without it
@@ -540,13 +534,13 @@ print(f"Adam: clipping lowered the test MSE in {adam_lower[0]} of {len(ratios)} 
 # %%
 for clipped in (sgd_clipped, sgd_loose):
     assert not any(r.blew_up for r in rows[clipped]), f"{clipped.label}: no run blows up"
-    assert blow_ups[clipped][2] < 0.05, f"{clipped.label}: clipping prevents blow-ups, beyond chance"
-assert slowed[sgd_clipped][0] > slowed[sgd_clipped][1] and slowed[sgd_clipped][2] < 0.05, \
+    assert blow_ups[clipped].chance < 0.05, f"{clipped.label}: clipping prevents blow-ups, beyond chance"
+assert slowed[sgd_clipped].only_first > slowed[sgd_clipped].only_second and slowed[sgd_clipped].chance < 0.05, \
     "SGD clipped to 1: fewer runs learn in 150 epochs, beyond chance"
-assert slowed[sgd_loose][2] >= 0.05, "SGD clipped to 10: no difference in learning beyond chance"
-assert threshold[0] > threshold[1] and threshold[2] < 0.05, "the threshold decides how many runs learn"
+assert slowed[sgd_loose].chance >= 0.05, "SGD clipped to 10: no difference in learning beyond chance"
+assert threshold.only_first > threshold.only_second and threshold.chance < 0.05, "the threshold decides"
 assert all(is_learned[adam]) and all(is_learned[adam_clipped]), "Adam: every run learns, clipped or not"
-assert adam_lower[2] >= 0.05, "Adam: clipping's effect on the test error is not beyond chance"
+assert adam_lower.chance >= 0.05, "Adam: clipping's effect on the test error is not beyond chance"
 print("Verdict: clipping prevents blow-ups (SGD, 20 seeds); with Adam its effect is not beyond chance (20 seeds).")
 
 # %% [markdown]

@@ -26,6 +26,7 @@ from sine_lab.studies.gradients import (
     draw_unrolled_rnn,
     input_scale_control,
     load_seeds,
+    paired_count,
     radius_sweep,
     save_seeds,
     train_on_windows,
@@ -145,6 +146,17 @@ def test_the_chance_of_a_count_is_the_binomial_tail():
     assert chance_of_at_least(15, 20) < 0.05 <= chance_of_at_least(14, 20)
     with pytest.raises(ValueError, match="wins"):
         chance_of_at_least(6, 5)
+
+
+def test_a_paired_count_compares_seed_by_seed():
+    count = paired_count([True, True, False, True], [False, True, False, False])
+    assert (count.only_first, count.only_second) == (2, 0) and count.chance == pytest.approx(1 / 4)
+    assert paired_count([False, True], [True, False]).chance == pytest.approx(3 / 4)
+    assert paired_count([True], [True]).chance == 1.0, "no seed differs: nothing to test"
+    with pytest.raises(ValueError):
+        paired_count([True, False], [True])
+    with pytest.raises(TypeError, match="bools"):
+        paired_count([1, 0], [0, 1])
 
 
 def test_the_unrolled_rnn_figure_labels_every_state():

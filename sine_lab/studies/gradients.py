@@ -14,7 +14,8 @@
 - :func:`clipping_trial` and :func:`clipping_study`: training runs of a tanh RNN whose recurrent
   weights were scaled into the exploding regime, with and without gradient-norm clipping;
   ``scripts/gradients_seeds.py`` stores the runs of many seeds (:func:`save_seeds`,
-  :func:`load_seeds`) and :func:`chance_of_at_least` says how often chance gives a count of wins.
+  :func:`load_seeds`); :func:`paired_count` compares two arms seed by seed and :func:`chance_of_at_least`
+  says how often chance gives a count of wins.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ __all__ = [
     "ClippingRun",
     "ClippingSetting",
     "InputScaleResult",
+    "PairedCount",
     "RadiusRow",
     "StoredSeeds",
     "WindowTask",
@@ -71,6 +73,7 @@ __all__ = [
     "draw_unrolled_rnn",
     "input_scale_control",
     "load_seeds",
+    "paired_count",
     "radius_sweep",
     "save_seeds",
         "train_on_windows",
@@ -553,6 +556,34 @@ def clipping_study(task: WindowTask, seeds: Iterable[int], settings: Iterable[Cl
                                     test=(task.x_test, task.y_test))
             yield ClippingRun(setting.optimizer, setting.radius, setting.lr, setting.clip, seed, result.blew_up,
                               result.final_loss, result.test_mse, result.max_grad_norm, result.epochs)
+
+
+@dataclass(frozen=True)
+class PairedCount:
+    """Paired runs (one per seed) compared on a yes/no outcome.
+
+    Attributes:
+        only_first: seeds where the outcome holds in the first arm only.
+        only_second: seeds where it holds in the second arm only.
+        chance: how often chance alone splits ``only_first + only_second`` seeds at least this unevenly
+            (the one-sided sign test towards the larger side; 1 when no seed differs).
+    """
+
+    only_first: int
+    only_second: int
+    chance: float
+
+
+def paired_count(first: Iterable[bool], second: Iterable[bool]) -> PairedCount:
+    """Compare two arms seed by seed: ``first[i]`` and ``second[i]`` are the outcomes of seed ``i``."""
+    pairs = list(zip(first, second, strict=True))
+    if not pairs or not all(isinstance(a, bool) and isinstance(b, bool) for a, b in pairs):
+        raise TypeError("first and second must be equally long, non-empty sequences of bools (one per seed)")
+    only_first = sum(a and not b for a, b in pairs)
+    only_second = sum(b and not a for a, b in pairs)
+    differing = only_first + only_second
+    chance = chance_of_at_least(max(only_first, only_second), differing) if differing else 1.0
+    return PairedCount(only_first, only_second, chance)
 
 
 def chance_of_at_least(wins: int, trials: int) -> float:
