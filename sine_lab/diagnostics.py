@@ -320,9 +320,11 @@ def _step_jacobians(layer: nn.Module, x: Tensor, states: list[Tensor]) -> Tensor
         inputs = inputs.unsqueeze(1).expand(n, size, batch, x.shape[-1]).reshape(-1, 1, x.shape[-1])
         _, new_state = layer(inputs, _split_state(replicated, is_lstm))
         top = _flatten_state(new_state)[-1].reshape(n, size, batch, size)
-        # Seed output coordinate i in replica i: its gradient is row i of the Jacobian.
+        # Seed output coordinate i in replica i: its gradient is row i of the Jacobian. (A sum of the seeded
+        # outputs, not grad_outputs=: the same numbers, and torch's check of grad_outputs imports its
+        # symbolic-shapes machinery, seconds of CPU in a process that needs nothing else from it.)
         seed = eye.reshape(1, size, 1, size).expand(n, size, batch, size)
-        (grad,) = torch.autograd.grad(top, replicated, grad_outputs=seed)
+        (grad,) = torch.autograd.grad((top * seed).sum(), replicated)
         rows = grad[-1].reshape(n, size, batch, size)  # only the top layer's previous state
         blocks.append(rows.permute(0, 2, 1, 3).detach())
     if not blocks:
@@ -336,9 +338,10 @@ def hidden_state_grad_norms(
     y: Tensor,
     *,
     loss_fn: Callable[[Tensor, Tensor], Tensor] | None = None,
+    steps: int | None = None,
 ) -> Tensor:
-    """``‖∂L/∂h_t‖`` for every step ``t`` and every layer: how much of the loss's
-    gradient reaches each hidden state, through all paths (the output at ``t``
+    """``‖∂L/∂h_t‖`` for every step ``t`` (or the last ``steps``) and every layer: how much of
+    the loss's gradient reaches each hidden state, through all paths (the output at ``t``
     and the recurrence after ``t``).
 
     ``L = loss_fn(model(x), y)``, exactly the loss training back-propagates, so the
@@ -355,14 +358,21 @@ def hidden_state_grad_norms(
             or ``(seq, batch, in)`` for a layer with ``batch_first=False``.
         y: the target passed to ``loss_fn``.
         loss_fn: defaults to ``nn.MSELoss()``.
+        steps: measure only the last ``steps`` states (default: all). The steps before
+            them run in one call without a graph, which is much faster on long sequences;
+            the values are those of the full measurement (to rounding), since a gradient
+            reaches ``h_t`` only from steps at or after ``t``.
 
     Returns:
-        ``(num_layers, seq)`` float64: the 2-norm of ``∂L/∂h_t`` over the batch
-        and the hidden units, layer 0 first. (For an LSTM, ``h`` only, not ``c``.)
+        ``(num_layers, seq)`` float64 (``(num_layers, steps)`` with ``steps``): the 2-norm
+        of ``∂L/∂h_t`` over the batch and the hidden units, layer 0 first, oldest step
+        first. (For an LSTM, ``h`` only, not ``c``.)
     """
     layer = recurrent_layer(model, "hidden_state_grad_norms")
     x = check_tensor("x", x, ndim=(2, 3))
     y = check_tensor("y", y)
+    if steps is not None:
+        steps = check_int("steps", steps, minimum=1)
     loss_fn = loss_fn if loss_fn is not None else nn.MSELoss()
     hidden_states: list[list[Tensor]] = []  # [step][layer], each (1, [batch,] H)
 
@@ -373,6 +383,15 @@ def hidden_state_grad_norms(
             )
         sequence, state = inputs[0], (inputs[1] if len(inputs) > 1 else None)
         time_dim = 1 if sequence.dim() == 3 and getattr(module, "batch_first", True) else 0
+        length = sequence.shape[time_dim]
+        if steps is not None and steps > length:
+            raise ValueError(f"steps must be at most the sequence's {length} steps, got {steps}")
+        skipped = 0 if steps is None else length - steps
+        early = None
+        if skipped:
+            # The steps before the measured ones, in one call without a graph (.forward: not through this hook).
+            with torch.no_grad():
+                early, state = module.forward(sequence.narrow(time_dim, 0, skipped), state)
         steppers = _single_layer_steppers(module)
         # One state per layer: (h, c) or h, each with a leading layer dimension of 1.
         states: list[State | None] = (
@@ -381,7 +400,7 @@ def hidden_state_grad_norms(
                   for i in range(len(steppers))]
         )
         tops = []
-        for t in range(sequence.shape[time_dim]):
+        for t in range(skipped, length):
             below = sequence.narrow(time_dim, t, 1)
             layer_h = []
             for i, step in enumerate(steppers):
@@ -396,7 +415,8 @@ def hidden_state_grad_norms(
             (torch.cat([s[0] for s in states]), torch.cat([s[1] for s in states]))
             if isinstance(states[0], tuple) else torch.cat(states)
         )
-        return torch.stack(tops, dim=time_dim), final
+        outputs = torch.stack(tops, dim=time_dim)
+        return (outputs if early is None else torch.cat([early, outputs], dim=time_dim)), final
 
     handle = layer.register_forward_hook(stepwise)
     try:

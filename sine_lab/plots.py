@@ -45,6 +45,13 @@ COLOURS: dict[str, str] = {
     "test": "#d8ecd0",
     "unseen": "#f6d5c8",
     "highlight": "gold",  # what a figure points at (a window, a burst)
+    # diagrams: the unrolled RNN of chapter 06
+    "state": "#dbe9f6",  # a hidden-state box
+    "input": "0.93",  # an input box
+    "loss": "#f6e0db",  # the loss box
+    "gradient": "#c0392b",  # the backward path of a gradient, and what a figure marks about it
+    "outline": "0.33",  # the edges of diagram boxes
+    "underflow": "0.9",  # values below float32's precision, shaded instead of drawn as data
 }
 
 

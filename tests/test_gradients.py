@@ -165,6 +165,31 @@ def test_hidden_state_grad_norms_on_the_articles_unbatched_input():
     assert torch.allclose(norms, reference.double(), rtol=1e-4, atol=1e-9)
 
 
+@pytest.mark.parametrize("cell, layers", [("rnn", 1), ("lstm", 2), ("gru", 3), ("linear", 1)])
+def test_hidden_state_grad_norms_of_the_last_steps_are_those_of_the_full_measurement(cell, layers):
+    torch.manual_seed(0)
+    model = SequenceModel(cell, hidden_size=4, num_layers=layers)
+    x, y = torch.randn(3, 9, 1), torch.randn(3, 1)
+    last = hidden_state_grad_norms(model, x, y, steps=4)
+    assert last.shape == (layers, 4)
+    assert torch.allclose(last, hidden_state_grad_norms(model, x, y)[:, -4:], rtol=1e-5, atol=1e-12)
+    with pytest.raises(ValueError, match="at most the sequence's 9 steps"):
+        hidden_state_grad_norms(model, x, y, steps=10)
+    with pytest.raises(ValueError, match="steps"):
+        hidden_state_grad_norms(model, x, y, steps=0)
+
+
+def test_hidden_state_grad_norms_of_the_last_steps_on_the_articles_unbatched_input():
+    torch.manual_seed(0)
+    model = ArticleSimpleRNN(1, 4, 1)
+    x = torch.linspace(0, 1, 12).reshape(-1, 1)
+    with pytest.warns(UserWarning, match="target size"):
+        full = hidden_state_grad_norms(model, x, torch.sin(x))
+    with pytest.warns(UserWarning, match="target size"):
+        last = hidden_state_grad_norms(model, x, torch.sin(x), steps=5)
+    assert torch.allclose(last, full[:, -5:], rtol=1e-5, atol=1e-12)
+
+
 def test_fit_decay_rate_recovers_an_exponential_and_ignores_underflow():
     norms = 3.0 * 0.8 ** torch.arange(40, dtype=torch.float64)
     norms[30:] = 0.0
