@@ -33,12 +33,15 @@ from sine_lab.studies.delayed_recall import (
     load_sweep,
     run_memory_sweep,
     run_memory_trial,
+    train_memory_model,
 )
 
-# The trial's settings that the command line does not change (sizes, batch, learning rate).
+# The settings the command line does not change (sizes, batch, learning rate): the functions' defaults.
 TRIAL_DEFAULTS = {
-    name: p.default for name, p in inspect.signature(run_memory_trial).parameters.items()
-    if p.kind is p.KEYWORD_ONLY and name != "budgets"
+    name: p.default
+    for function in (run_memory_trial, train_memory_model)
+    for name, p in inspect.signature(function).parameters.items()
+    if p.kind is p.KEYWORD_ONLY and name not in ("budgets", "epochs", "callbacks")
 }
 
 

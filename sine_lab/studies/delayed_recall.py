@@ -45,6 +45,7 @@ __all__ = [
     "constant_nmse",
     "format_success_table",
     "load_sweep",
+    "memory_nmse",
     "plot_gradient_and_outcome",
     "plot_initial_gradients",
     "plot_memory_outcomes",
@@ -52,6 +53,7 @@ __all__ = [
     "run_memory_trial",
     "success_counts",
     "success_rates",
+    "train_memory_model",
 ]
 
 # A run "succeeds" if it explains at least 90 % of the amplitude's variance on held-out
@@ -77,7 +79,7 @@ class MemoryConfig:
         truncate_bptt: back-propagate through only this many last steps
             (:class:`~sine_lab.objectives.TruncatedBPTT`), if set.
         description: one line for the chapter's table.
-        colour: the :data:`~sine_lab.plots.COLOURS` key of the cell it is a variant of
+        colour_key: the :data:`~sine_lab.plots.COLOURS` key of the cell it is a variant of
             (default: ``kind``); variants of one cell differ by ``linestyle`` and ``marker``.
         linestyle, marker: how its lines and points are drawn.
     """
@@ -88,7 +90,7 @@ class MemoryConfig:
     clip_grad_norm: float | None = None
     truncate_bptt: int | None = None
     description: str = ""
-    colour: str = ""
+    colour_key: str = ""
     linestyle: str = "-"
     marker: str = "o"
 
@@ -107,7 +109,7 @@ class MemoryConfig:
 
     def style(self) -> dict[str, object]:
         """Matplotlib keywords for this configuration's lines: colour, line style, marker."""
-        return {"color": colour(self.colour or self.kind), "linestyle": self.linestyle, "marker": self.marker}
+        return {"color": colour(self.colour_key or self.kind), "linestyle": self.linestyle, "marker": self.marker}
 
 
 # The IRNN (kind "irnn") draws W_ih, sets W_hh = I and zeroes the biases. The three configurations
@@ -137,7 +139,7 @@ MEMORY_CONFIGS: dict[str, MemoryConfig] = {
     c.name: c
     for c in [
         MemoryConfig("rnn", "rnn", description="tanh RNN, PyTorch's default initialisation"),
-        MemoryConfig("rnn + clipping", "rnn", clip_grad_norm=1.0, linestyle=":", marker="x",
+        MemoryConfig("rnn + clipping", "rnn", clip_grad_norm=1.0, linestyle=":", marker="^",
                      description="tanh RNN, gradient norm clipped to 1"),
         MemoryConfig("rnn + orthogonal", "rnn", init_orthogonal_recurrent, linestyle="--", marker="s",
                      description="tanh RNN, W_hh initialised orthogonal (all singular values 1)"),
@@ -147,9 +149,9 @@ MEMORY_CONFIGS: dict[str, MemoryConfig] = {
                      description="ReLU RNN, W_hh = I, biases 0 (the IRNN of Le et al. 2015)"),
         MemoryConfig("relu, W_hh default", "irnn", _redraw_recurrent_weights, linestyle="--", marker="d",
                      description="the same model with W_hh drawn as PyTorch draws it"),
-        MemoryConfig("tanh, W_hh = I", "irnn", _tanh_instead_of_relu, colour="rnn", linestyle="--", marker="D",
+        MemoryConfig("tanh, W_hh = I", "irnn", _tanh_instead_of_relu, colour_key="rnn", linestyle="--", marker="D",
                      description="the same model with tanh instead of ReLU"),
-        MemoryConfig("tanh, W_hh default", "irnn", _tanh_with_default_recurrent_weights, colour="rnn",
+        MemoryConfig("tanh, W_hh default", "irnn", _tanh_with_default_recurrent_weights, colour_key="rnn",
                      linestyle=":", marker="d", description="both changes: tanh, and W_hh drawn as PyTorch does"),
         MemoryConfig("lstm", "lstm", description="LSTM, PyTorch's default initialisation"),
         MemoryConfig("lstm + forget bias 1", "lstm", init_forget_gate_bias, linestyle="--", marker="s",
@@ -206,23 +208,35 @@ class MemoryResult:
 
 
 class _ScoreAtBudgets(Callback):
-    """Score the model on held-out data after each budget's last epoch, so that one run
-    with the largest budget also gives the result of every smaller one (the learning rate is
-    constant and the data order seeded, so the first ``b`` epochs are those a ``b``-epoch run takes)."""
+    """Measure ``‖∂h_T/∂h_{T-lag}‖`` before training, and score the model on held-out data
+    after each budget's last epoch, so that one run with the largest budget also gives the
+    result of every smaller one (the learning rate is constant and the data order seeded, so
+    the first ``b`` epochs are those a ``b``-epoch run takes)."""
 
     # Last, so that a budget ending on the epoch that stops training is scored as stopped.
     order = 90
 
-    def __init__(self, budgets: Sequence[int], score: Callable[[], tuple[float, float]]) -> None:
-        self.budgets, self.score = sorted(budgets), score
+    def __init__(self, budgets: Sequence[int], lag: int, x_test: Tensor, y_test: Tensor) -> None:
+        self.budgets, self.lag, self.x_test, self.y_test = sorted(budgets), lag, x_test, y_test
+        self.initial = math.nan
         self.scores: dict[int, tuple[float, float, int, str]] = {}
+
+    def _gradient_at_lag(self, state: TrainingState) -> float:
+        # The burst's last step, the last one carrying information, lies `lag` steps before the answer.
+        return float(jacobian_norms_vs_lag(state.model, state.x[:4])[self.lag])
+
+    def _score(self, state: TrainingState) -> tuple[float, float]:
+        return _nmse(state.model, self.x_test, self.y_test), self._gradient_at_lag(state)
+
+    def on_train_begin(self, state: TrainingState) -> None:
+        self.initial = self._gradient_at_lag(state)
 
     def on_epoch_end(self, state: TrainingState) -> None:
         if state.epoch in self.budgets and state.epoch < self.budgets[-1]:
-            self.scores[state.epoch] = (*self.score(), state.epoch, "completed")
+            self.scores[state.epoch] = (*self._score(state), state.epoch, "completed")
 
     def on_train_end(self, state: TrainingState) -> None:
-        final = (*self.score(), state.epoch, state.history.stop_reason)
+        final = (*self._score(state), state.epoch, state.history.stop_reason)
         for budget in self.budgets:
             self.scores.setdefault(budget, final)
 
@@ -233,63 +247,99 @@ def _nmse(model: nn.Module, x: Tensor, y: Tensor) -> float:
     return nmse if math.isfinite(nmse) else math.inf
 
 
-def run_memory_trial(
+def _test_set(lag: int, seed: int, test_sequences: int) -> tuple[Tensor, Tensor]:
+    return delayed_recall(check_int("test_sequences", test_sequences, minimum=2), lag, seed=seed + 10_000)
+
+
+def train_memory_model(
     config: MemoryConfig,
     lag: int,
     seed: int,
     *,
-    budgets: Sequence[int] = (50,),
+    epochs: int = 50,
     hidden_size: int = 16,
     train_sequences: int = 256,
-    test_sequences: int = 256,
     batch_size: int = 64,
     lr: float = 5e-3,
-) -> tuple[MemoryResult, ...]:
-    """Train one model on :func:`~sine_lab.data.delayed_recall` at one lag; score it at each budget.
+    callbacks: Sequence[Callback] = (),
+) -> nn.Module:
+    """Build one model and train it on :func:`~sine_lab.data.delayed_recall` at one lag, as the sweep does.
 
-    Adam at a constant ``lr`` on mini-batches; training stops early once the training loss
-    falls below 1 % of the task's variance (a success needs no more epochs; a failure runs
-    them all). One run with the largest budget gives every budget's result: the model is
-    scored after each budget's last epoch.
+    Adam at a constant ``lr`` on mini-batches of the training sequences ``(train_sequences, 5 + lag, 1)``
+    (targets ``(train_sequences, 1)``); training stops early once the training loss falls below 1 % of
+    the variance of the targets (a success needs no more epochs; a failure runs them all).
 
     Args:
         config: how to build and train the model.
         lag: silent steps, >= 1.
-        seed: seeds everything; the test set uses ``seed + 10_000``.
-        budgets: the training budgets in epochs, each >= 1.
+        seed: seeds the data, the initial weights and the batch order.
+        epochs: the most epochs to train.
         hidden_size: units of the recurrent layer.
-        train_sequences: training set size (input ``(train_sequences, 5 + lag, 1)``).
-        test_sequences: held-out set size.
+        train_sequences: training set size.
         batch_size: mini-batch size.
         lr: Adam's learning rate.
+        callbacks: added to the training's own (e.g. to score it along the way).
 
     Returns:
-        one :class:`MemoryResult` per budget, in ascending order of budget.
+        the trained model.
     """
     if not isinstance(config, MemoryConfig):
         raise TypeError(f"config must be a MemoryConfig (e.g. MEMORY_CONFIGS['rnn']), got {type(config).__name__}")
     lag = check_int("lag", lag, minimum=1)
     seed = check_int("seed", seed, minimum=0)
     lr = check_float("lr", lr, minimum=0.0, exclusive_minimum=True)
+    x, y = delayed_recall(check_int("train_sequences", train_sequences, minimum=2), lag, seed=seed)
+    seed_everything(seed)
+    model = config.build(check_int("hidden_size", hidden_size, minimum=1))
+    target_loss = 0.01 * float(y.var())
+    stage = config.stage(lr=lr, epochs=check_int("epochs", epochs, minimum=1), batch_size=batch_size)
+    stage.train(model, x, y, callbacks=[OnEpochEnd(lambda epoch, loss: loss > target_loss), *callbacks], seed=seed)
+    return model
+
+
+def memory_nmse(model: nn.Module, lag: int, seed: int, *, test_sequences: int = 256) -> float:
+    """A model's NMSE (MSE over the variance of the targets) on the held-out sequences the sweep scores
+    for ``seed`` (drawn with ``seed + 10_000``) at ``lag``; ``inf`` if its output is not finite."""
+    return _nmse(model, *_test_set(check_int("lag", lag, minimum=1), check_int("seed", seed, minimum=0),
+                                   test_sequences))
+
+
+def run_memory_trial(
+    config: MemoryConfig,
+    lag: int,
+    seed: int,
+    *,
+    budgets: Sequence[int] = (50,),
+    test_sequences: int = 256,
+    **training: object,
+) -> tuple[MemoryResult, ...]:
+    """Train one model with :func:`train_memory_model` and score it after each budget.
+
+    One run with the largest budget gives every budget's result: the model is scored on
+    held-out sequences (:func:`memory_nmse`) after each budget's last epoch, and
+    ``‖∂h_T/∂h_{T-lag}‖`` is measured before training and at each score.
+
+    Args:
+        config: how to build and train the model.
+        lag: silent steps, >= 1.
+        seed: seeds everything; the test set uses ``seed + 10_000``.
+        budgets: the training budgets in epochs, each >= 1.
+        test_sequences: held-out set size.
+        training: passed to :func:`train_memory_model` (``hidden_size``, ``train_sequences``,
+            ``batch_size``, ``lr``).
+
+    Returns:
+        one :class:`MemoryResult` per budget, in ascending order of budget.
+    """
     budgets = sorted({check_int("budget", b, minimum=1) for b in budgets})
     if not budgets:
         raise ValueError("budgets must hold at least one number of epochs, e.g. (50,)")
-    x, y = delayed_recall(check_int("train_sequences", train_sequences, minimum=2), lag, seed=seed)
-    x_test, y_test = delayed_recall(check_int("test_sequences", test_sequences, minimum=2), lag, seed=seed + 10_000)
-    seed_everything(seed)
-    model = config.build(check_int("hidden_size", hidden_size, minimum=1))
-
-    def gradient_at_lag() -> float:
-        # The burst's last step, the last one carrying information, lies `lag` steps before the answer.
-        return float(jacobian_norms_vs_lag(model, x[:4])[lag])
-
-    initial = gradient_at_lag()
-    scorer = _ScoreAtBudgets(budgets, lambda: (_nmse(model, x_test, y_test), gradient_at_lag()))
-    target_loss = 0.01 * float(y.var())
-    stage = config.stage(lr=lr, epochs=budgets[-1], batch_size=batch_size)
-    stage.train(model, x, y, callbacks=[OnEpochEnd(lambda epoch, loss: loss > target_loss), scorer], seed=seed)
+    lag = check_int("lag", lag, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
+    scorer = _ScoreAtBudgets(budgets, lag, *_test_set(lag, seed, test_sequences))
+    train_memory_model(config, lag, seed, epochs=budgets[-1], callbacks=[scorer], **training)
     return tuple(
-        MemoryResult(config.name, lag, seed, budget, nmse, initial, final, epochs, reason)
+        MemoryResult(config.name, lag, seed, budget, nmse, scorer.initial, final, epochs, reason)
         for budget, (nmse, final, epochs, reason) in sorted(scorer.scores.items())
     )
 
@@ -520,7 +570,7 @@ def plot_memory_outcomes(results: Iterable[MemoryResult], *, title: str, constan
     return fig
 
 
-def plot_gradient_and_outcome(results: Iterable[MemoryResult], *, title: str) -> Figure:
+def plot_gradient_and_outcome(results: Iterable[MemoryResult], *, title: str, vanished: float | None = 1e-6) -> Figure:
     """Each run's held-out NMSE against ``‖∂h_T/∂h_{T-lag}‖`` at initialisation (left) and after
     training (right), marked by configuration; the success line at NMSE 0.1. Runs whose norm is
     exactly 0 cannot sit on a log axis and are left out (the caller says how many).
@@ -528,6 +578,7 @@ def plot_gradient_and_outcome(results: Iterable[MemoryResult], *, title: str) ->
     Args:
         results: runs of one budget (truncated-BPTT runs are usually left out: their gradient is cut by design).
         title: the figure's title; state the finding.
+        vanished: a norm drawn as a dotted vertical line on the left (the chapter's "vanished"), or ``None``.
     """
     results = _one_budget(results)
     if not results:
@@ -543,6 +594,10 @@ def plot_gradient_and_outcome(results: Iterable[MemoryResult], *, title: str) ->
                        marker=style["marker"], s=28, facecolors="none", edgecolors=style["color"], linewidths=1)
         ax.axhline(SUCCESS_NMSE, linestyle="--", color=colour("reference"), linewidth=1)
         ax.set(xscale="log", yscale="log", xlabel=f"‖∂h_T/∂h_(T−k)‖ {label} (k = the run's lag)")
+    if vanished is not None:
+        axes[0].axvline(vanished, linestyle=":", color=colour("reference"), linewidth=1)
+        axes[0].annotate(f" {vanished:g}", (vanished, SUCCESS_NMSE), color=colour("reference"), fontsize=8,
+                         xytext=(2, -12), textcoords="offset points")
     axes[0].set_ylabel("held-out NMSE (success below the dashed line)")
     fig.suptitle(title)
     fig.tight_layout(rect=(0, 0, 0.83, 1))
