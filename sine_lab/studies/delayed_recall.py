@@ -1,51 +1,69 @@
-"""The long-memory experiment of chapter 09: a sine task that needs memory over a
-lag ``k``, trained with each cell and each remedy, over a sweep of lags and seeds.
+"""The long-memory experiment of chapter 09: a task that needs memory over a lag ``k``
+(:func:`~sine_lab.data.delayed_recall`), trained with each cell and each remedy, over a
+sweep of lags, seeds and training budgets.
 
-The notebook and ``scripts/memory_sweep.py`` both call :func:`run_memory_sweep`,
-so the figures from the script (more seeds) and the CI-sized notebook run the
-same code.
+Chapter 09 and ``scripts/memory_sweep.py`` both call :func:`run_memory_sweep`: the
+script runs the full sweep and stores it (``results/memory_sweep.json``), the chapter
+reads it and re-runs a few of its runs live.
 """
 
 from __future__ import annotations
 
 import json
 import math
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import asdict, dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
 from matplotlib.figure import Figure
+from torch import Tensor
 
 from ..arguments import check_float, check_int
-from ..callbacks import OnEpochEnd
+from ..callbacks import Callback, OnEpochEnd
 from ..data import delayed_recall
 from ..diagnostics import jacobian_norms_vs_lag
 from ..forecasting import Stage
-from ..models import build_model, init_forget_gate_bias, init_orthogonal_recurrent, recurrent_layer
+from ..models import build_model as _build_model
+from ..models import eval_mode, init_forget_gate_bias, init_orthogonal_recurrent, recurrent_layer
 from ..objectives import LastStep, TruncatedBPTT
-from ..training import seed_everything
+from ..plots import colour
+from ..training import TrainingState, seed_everything
 
 __all__ = [
+    "BUDGETS",
+    "FAMILIES",
+    "MEMORY_CONFIGS",
+    "RESULTS_FILE",
+    "SUCCESS_NMSE",
     "MemoryConfig",
     "MemoryResult",
-    "MEMORY_CONFIGS",
-    "SUCCESS_NMSE",
-    "run_memory_trial",
+    "MemorySweep",
+    "at_budget",
+    "constant_nmse",
+    "format_success_table",
+    "load_sweep",
+    "memory_nmse",
+    "plot_gradient_and_outcome",
+    "plot_initial_gradients",
+    "plot_memory_outcomes",
     "run_memory_sweep",
+    "run_memory_trial",
     "success_counts",
     "success_rates",
-    "format_success_table",
-    "load_results",
-    "config_colour",
-    "plot_memory_sweep",
+    "train_memory_model",
 ]
 
-# A run "succeeds" if it explains at least 90 % of the amplitude's variance on
-# held-out sequences; knowing nothing (predicting the mean) scores 1.0.
+# A run "succeeds" if it explains at least 90 % of the amplitude's variance on held-out
+# sequences. No constant does better than NMSE (n-1)/n (the test set's own mean), so a
+# success is at least 10x below every constant prediction.
 SUCCESS_NMSE = 0.1
+# Training budgets in epochs: the chapter's default and four times it, the control that
+# separates "ran out of steps" from "could not learn".
+BUDGETS = (50, 200)
+RESULTS_FILE = Path(__file__).parent / "results" / "memory_sweep.json"
 
 
 @dataclass(frozen=True)
@@ -61,6 +79,9 @@ class MemoryConfig:
         truncate_bptt: back-propagate through only this many last steps
             (:class:`~sine_lab.objectives.TruncatedBPTT`), if set.
         description: one line for the chapter's table.
+        colour_key: the :data:`~sine_lab.plots.COLOURS` key of the cell it is a variant of
+            (default: ``kind``); variants of one cell differ by ``linestyle`` and ``marker``.
+        linestyle, marker: how its lines and points are drawn.
     """
 
     name: str
@@ -69,11 +90,14 @@ class MemoryConfig:
     clip_grad_norm: float | None = None
     truncate_bptt: int | None = None
     description: str = ""
+    colour_key: str = ""
+    linestyle: str = "-"
+    marker: str = "o"
 
     def build(self, hidden_size: int) -> nn.Module:
         """A fresh model of :attr:`kind` with ``hidden_size`` units, re-initialised by :attr:`init`
         (call it after seeding)."""
-        model = build_model(self.kind, hidden_size=hidden_size)
+        model = _build_model(self.kind, hidden_size=hidden_size)
         if self.init is not None:
             self.init(model)
         return model
@@ -83,47 +107,82 @@ class MemoryConfig:
         objective = LastStep() if self.truncate_bptt is None else TruncatedBPTT(self.truncate_bptt)
         return Stage(lr, epochs=epochs, batch_size=batch_size, clip=self.clip_grad_norm, objective=objective)
 
+    def style(self) -> dict[str, object]:
+        """Matplotlib keywords for this configuration's lines: colour, line style, marker."""
+        return {"color": colour(self.colour_key or self.kind), "linestyle": self.linestyle, "marker": self.marker}
 
-def _default_recurrent_init(model: nn.Module) -> None:
-    # The IRNN's ReLU without its identity start: separates the activation from the initialisation.
-    recurrent_layer(model, "the relu rnn configuration").reset_parameters()
+
+# The IRNN (kind "irnn") draws W_ih, sets W_hh = I and zeroes the biases. The three configurations
+# below start from that same model and change one thing at a time, so that the activation and the
+# identity start are separated with everything else equal: W_hh redrawn as nn.RNN draws it, and/or
+# tanh instead of ReLU. Seeded alike, the two "default W_hh" variants draw the same W_hh.
+def _redraw_recurrent_weights(model: nn.Module) -> None:
+    layer = recurrent_layer(model, "the default-W_hh configurations")
+    bound = 1.0 / math.sqrt(layer.hidden_size)
+    with torch.no_grad():
+        layer.weight_hh_l0.uniform_(-bound, bound)
+
+
+def _tanh_instead_of_relu(model: nn.Module) -> None:
+    layer = recurrent_layer(model, "the tanh configurations")
+    tanh = nn.RNN(layer.input_size, layer.hidden_size, nonlinearity="tanh", batch_first=True)
+    tanh.load_state_dict(layer.state_dict())
+    model.rnn = tanh
+
+
+def _tanh_with_default_recurrent_weights(model: nn.Module) -> None:
+    _redraw_recurrent_weights(model)
+    _tanh_instead_of_relu(model)
 
 
 MEMORY_CONFIGS: dict[str, MemoryConfig] = {
     c.name: c
     for c in [
         MemoryConfig("rnn", "rnn", description="tanh RNN, PyTorch's default initialisation"),
-        MemoryConfig("lstm", "lstm", description="LSTM, PyTorch's default initialisation"),
-        MemoryConfig("gru", "gru", description="GRU, PyTorch's default initialisation"),
-        MemoryConfig("rnn + clipping", "rnn", clip_grad_norm=1.0,
+        MemoryConfig("rnn + clipping", "rnn", clip_grad_norm=1.0, linestyle=":", marker="^",
                      description="tanh RNN, gradient norm clipped to 1"),
-        MemoryConfig("rnn + orthogonal", "rnn", init_orthogonal_recurrent,
-                     description="tanh RNN, recurrent weights initialised orthogonal (all singular values 1)"),
-        MemoryConfig("relu rnn", "irnn", _default_recurrent_init,
-                     description="ReLU RNN, PyTorch's default initialisation (the IRNN's activation alone)"),
-        MemoryConfig("irnn (relu, identity)", "irnn",
-                     description="ReLU RNN, recurrent weights initialised to the identity (Le et al. 2015)"),
-        MemoryConfig("lstm + forget bias 1", "lstm", init_forget_gate_bias,
-                     description="LSTM, forget-gate bias initialised to 1"),
-        MemoryConfig("rnn + tbptt 10", "rnn", truncate_bptt=10,
+        MemoryConfig("rnn + orthogonal", "rnn", init_orthogonal_recurrent, linestyle="--", marker="s",
+                     description="tanh RNN, W_hh initialised orthogonal (all singular values 1)"),
+        MemoryConfig("rnn + tbptt 10", "rnn", truncate_bptt=10, linestyle="-.", marker="v",
                      description="tanh RNN, back-propagation truncated to the last 10 steps"),
+        MemoryConfig("irnn: relu, W_hh = I", "irnn", marker="D",
+                     description="ReLU RNN, W_hh = I, biases 0 (the IRNN of Le et al. 2015)"),
+        MemoryConfig("relu, W_hh default", "irnn", _redraw_recurrent_weights, linestyle="--", marker="d",
+                     description="the same model with W_hh drawn as PyTorch draws it"),
+        MemoryConfig("tanh, W_hh = I", "irnn", _tanh_instead_of_relu, colour_key="rnn", linestyle="--", marker="D",
+                     description="the same model with tanh instead of ReLU"),
+        MemoryConfig("tanh, W_hh default", "irnn", _tanh_with_default_recurrent_weights, colour_key="rnn",
+                     linestyle=":", marker="d", description="both changes: tanh, and W_hh drawn as PyTorch does"),
+        MemoryConfig("lstm", "lstm", description="LSTM, PyTorch's default initialisation"),
+        MemoryConfig("lstm + forget bias 1", "lstm", init_forget_gate_bias, linestyle="--", marker="s",
+                     description="LSTM, forget-gate bias initialised to 1"),
+        MemoryConfig("gru", "gru", description="GRU, PyTorch's default initialisation"),
     ]
+}
+# The configurations drawn together, each family against the cell it modifies.
+FAMILIES: dict[str, tuple[str, ...]] = {
+    "tanh RNN and its remedies": ("rnn", "rnn + clipping", "rnn + orthogonal", "rnn + tbptt 10"),
+    "activation × identity start (same W_ih, biases 0)": (
+        "irnn: relu, W_hh = I", "relu, W_hh default", "tanh, W_hh = I", "tanh, W_hh default"),
+    "gated cells": ("lstm", "lstm + forget bias 1", "gru"),
 }
 
 
 @dataclass(frozen=True)
 class MemoryResult:
-    """One trained model on one lag.
+    """One model trained on one lag with one budget.
 
     Attributes:
         config: the :class:`MemoryConfig` name.
         lag: silent steps between the burst and the answer.
         seed: seeds the initialisation, the data and the shuffling.
+        budget: the most epochs the run was allowed.
         test_nmse: mean squared error on held-out sequences divided by their
-            variance (0 perfect, 1 = knows nothing).
+            variance (0 perfect; a constant scores about 1, see :func:`constant_nmse`).
         jacobian_norm: ``‖∂h_T/∂h_{T-lag}‖`` at initialisation, batch mean
             (from :func:`~sine_lab.diagnostics.jacobian_norms_vs_lag`): how much
             gradient the burst's last step could receive before training.
+        final_jacobian_norm: the same after training.
         epochs: epochs run (training stops early once the training loss is tiny).
         stop_reason: :attr:`~sine_lab.training.History.stop_reason`.
     """
@@ -131,8 +190,10 @@ class MemoryResult:
     config: str
     lag: int
     seed: int
+    budget: int
     test_nmse: float
     jacobian_norm: float
+    final_jacobian_norm: float
     epochs: int
     stop_reason: str
 
@@ -146,54 +207,141 @@ class MemoryResult:
         return {**asdict(self), "success": self.success}
 
 
+class _ScoreAtBudgets(Callback):
+    """Measure ``‖∂h_T/∂h_{T-lag}‖`` before training, and score the model on held-out data
+    after each budget's last epoch, so that one run with the largest budget also gives the
+    result of every smaller one (the learning rate is constant and the data order seeded, so
+    the first ``b`` epochs are those a ``b``-epoch run takes)."""
+
+    # Last, so that a budget ending on the epoch that stops training is scored as stopped.
+    order = 90
+
+    def __init__(self, budgets: Sequence[int], lag: int, x_test: Tensor, y_test: Tensor) -> None:
+        self.budgets, self.lag, self.x_test, self.y_test = sorted(budgets), lag, x_test, y_test
+        self.initial = math.nan
+        self.scores: dict[int, tuple[float, float, int, str]] = {}
+
+    def _gradient_at_lag(self, state: TrainingState) -> float:
+        # The burst's last step, the last one carrying information, lies `lag` steps before the answer.
+        return float(jacobian_norms_vs_lag(state.model, state.x[:4])[self.lag])
+
+    def _score(self, state: TrainingState) -> tuple[float, float]:
+        return _nmse(state.model, self.x_test, self.y_test), self._gradient_at_lag(state)
+
+    def on_train_begin(self, state: TrainingState) -> None:
+        self.initial = self._gradient_at_lag(state)
+
+    def on_epoch_end(self, state: TrainingState) -> None:
+        if state.epoch in self.budgets and state.epoch < self.budgets[-1]:
+            self.scores[state.epoch] = (*self._score(state), state.epoch, "completed")
+
+    def on_train_end(self, state: TrainingState) -> None:
+        final = (*self._score(state), state.epoch, state.history.stop_reason)
+        for budget in self.budgets:
+            self.scores.setdefault(budget, final)
+
+
+def _nmse(model: nn.Module, x: Tensor, y: Tensor) -> float:
+    with torch.no_grad(), eval_mode(model):
+        nmse = float(((model(x) - y) ** 2).mean() / y.var())
+    return nmse if math.isfinite(nmse) else math.inf
+
+
+def _test_set(lag: int, seed: int, test_sequences: int) -> tuple[Tensor, Tensor]:
+    return delayed_recall(check_int("test_sequences", test_sequences, minimum=2), lag, seed=seed + 10_000)
+
+
+def train_memory_model(
+    config: MemoryConfig,
+    lag: int,
+    seed: int,
+    *,
+    epochs: int = 50,
+    hidden_size: int = 16,
+    train_sequences: int = 256,
+    batch_size: int = 64,
+    lr: float = 5e-3,
+    callbacks: Sequence[Callback] = (),
+) -> nn.Module:
+    """Build one model and train it on :func:`~sine_lab.data.delayed_recall` at one lag, as the sweep does.
+
+    Adam at a constant ``lr`` on mini-batches of the training sequences ``(train_sequences, 5 + lag, 1)``
+    (targets ``(train_sequences, 1)``); training stops early once the training loss falls below 1 % of
+    the variance of the targets (a success needs no more epochs; a failure runs them all).
+
+    Args:
+        config: how to build and train the model.
+        lag: silent steps, >= 1.
+        seed: seeds the data, the initial weights and the batch order.
+        epochs: the most epochs to train.
+        hidden_size: units of the recurrent layer.
+        train_sequences: training set size.
+        batch_size: mini-batch size.
+        lr: Adam's learning rate.
+        callbacks: added to the training's own (e.g. to score it along the way).
+
+    Returns:
+        the trained model.
+    """
+    if not isinstance(config, MemoryConfig):
+        raise TypeError(f"config must be a MemoryConfig (e.g. MEMORY_CONFIGS['rnn']), got {type(config).__name__}")
+    lag = check_int("lag", lag, minimum=1)
+    seed = check_int("seed", seed, minimum=0)
+    lr = check_float("lr", lr, minimum=0.0, exclusive_minimum=True)
+    x, y = delayed_recall(check_int("train_sequences", train_sequences, minimum=2), lag, seed=seed)
+    seed_everything(seed)
+    model = config.build(check_int("hidden_size", hidden_size, minimum=1))
+    target_loss = 0.01 * float(y.var())
+    stage = config.stage(lr=lr, epochs=check_int("epochs", epochs, minimum=1), batch_size=batch_size)
+    stage.train(model, x, y, callbacks=[OnEpochEnd(lambda epoch, loss: loss > target_loss), *callbacks], seed=seed)
+    return model
+
+
+def memory_nmse(model: nn.Module, lag: int, seed: int, *, test_sequences: int = 256) -> float:
+    """A model's NMSE (MSE over the variance of the targets) on the held-out sequences the sweep scores
+    for ``seed`` (drawn with ``seed + 10_000``) at ``lag``; ``inf`` if its output is not finite."""
+    return _nmse(model, *_test_set(check_int("lag", lag, minimum=1), check_int("seed", seed, minimum=0),
+                                   test_sequences))
+
+
 def run_memory_trial(
     config: MemoryConfig,
     lag: int,
     seed: int,
     *,
-    hidden_size: int = 16,
-    train_sequences: int = 256,
+    budgets: Sequence[int] = (50,),
     test_sequences: int = 256,
-    batch_size: int = 64,
-    epochs: int = 50,
-    lr: float = 5e-3,
-) -> MemoryResult:
-    """Train one model on :func:`~sine_lab.data.delayed_recall` at one lag and score it.
+    **training: object,
+) -> tuple[MemoryResult, ...]:
+    """Train one model with :func:`train_memory_model` and score it after each budget.
 
-    Training stops early once the training loss falls below 1 % of the task's
-    variance (a success does not need more epochs; a failure always runs them all).
+    One run with the largest budget gives every budget's result: the model is scored on
+    held-out sequences (:func:`memory_nmse`) after each budget's last epoch, and
+    ``‖∂h_T/∂h_{T-lag}‖`` is measured before training and at each score.
 
     Args:
         config: how to build and train the model.
         lag: silent steps, >= 1.
         seed: seeds everything; the test set uses ``seed + 10_000``.
-        hidden_size: units of the recurrent layer.
-        train_sequences: training set size (input ``(train_sequences, 5 + lag, 1)``).
+        budgets: the training budgets in epochs, each >= 1.
         test_sequences: held-out set size.
-        batch_size: mini-batch size.
-        epochs: maximum passes over the training set.
-        lr: Adam's learning rate.
+        training: passed to :func:`train_memory_model` (``hidden_size``, ``train_sequences``,
+            ``batch_size``, ``lr``).
 
     Returns:
-        a :class:`MemoryResult`.
+        one :class:`MemoryResult` per budget, in ascending order of budget.
     """
+    budgets = sorted({check_int("budget", b, minimum=1) for b in budgets})
+    if not budgets:
+        raise ValueError("budgets must hold at least one number of epochs, e.g. (50,)")
     lag = check_int("lag", lag, minimum=1)
     seed = check_int("seed", seed, minimum=0)
-    lr = check_float("lr", lr, minimum=0.0, exclusive_minimum=True)
-    x, y = delayed_recall(check_int("train_sequences", train_sequences, minimum=2), lag, seed=seed)
-    x_test, y_test = delayed_recall(check_int("test_sequences", test_sequences, minimum=2), lag, seed=seed + 10_000)
-    seed_everything(seed)
-    model = config.build(check_int("hidden_size", hidden_size, minimum=1))
-    # The burst's last step, the last one carrying information, lies `lag` steps before the answer.
-    jacobian_norm = float(jacobian_norms_vs_lag(model, x[:4])[lag])
-    target_loss = 0.01 * float(y.var())
-    stage = config.stage(lr=lr, epochs=epochs, batch_size=batch_size)
-    history = stage.train(model, x, y, callbacks=[OnEpochEnd(lambda epoch, loss: loss > target_loss)], seed=seed)
-    with torch.no_grad():
-        model.eval()
-        nmse = float(((model(x_test) - y_test) ** 2).mean() / y_test.var())
-    return MemoryResult(config.name, lag, seed, nmse if math.isfinite(nmse) else math.inf,
-                        jacobian_norm, history.epochs, history.stop_reason)
+    scorer = _ScoreAtBudgets(budgets, lag, *_test_set(lag, seed, test_sequences))
+    train_memory_model(config, lag, seed, epochs=budgets[-1], callbacks=[scorer], **training)
+    return tuple(
+        MemoryResult(config.name, lag, seed, budget, nmse, scorer.initial, final, epochs, reason)
+        for budget, (nmse, final, epochs, reason) in sorted(scorer.scores.items())
+    )
 
 
 def run_memory_sweep(
@@ -201,6 +349,7 @@ def run_memory_sweep(
     lags: Sequence[int],
     seeds: Sequence[int],
     *,
+    budgets: Sequence[int] = (50,),
     progress: Callable[[MemoryResult], None] | None = None,
     **trial_options: object,
 ) -> list[MemoryResult]:
@@ -210,18 +359,48 @@ def run_memory_sweep(
         configs: the configurations (e.g. ``MEMORY_CONFIGS.values()``).
         lags: the lags to sweep.
         seeds: the seeds per (config, lag).
+        budgets: the training budgets in epochs; each run gives one result per budget.
         progress: called with each result as it arrives (e.g. to print it).
-        trial_options: passed to :func:`run_memory_trial` (``hidden_size``, ``epochs``, ...).
+        trial_options: passed to :func:`run_memory_trial` (``hidden_size``, ``lr``, ...).
     """
     results = []
     for config in configs:
         for lag in lags:
             for seed in seeds:
-                result = run_memory_trial(config, lag, seed, **trial_options)
-                results.append(result)
-                if progress is not None:
-                    progress(result)
+                for result in run_memory_trial(config, lag, seed, budgets=budgets, **trial_options):
+                    results.append(result)
+                    if progress is not None:
+                        progress(result)
     return results
+
+
+def at_budget(results: Iterable[MemoryResult], budget: int) -> list[MemoryResult]:
+    """The results of the runs allowed ``budget`` epochs."""
+    chosen = [r for r in results if r.budget == budget]
+    if not chosen:
+        raise ValueError(f"no result has budget {budget} epochs")
+    return chosen
+
+
+def _one_budget(results: Iterable[MemoryResult]) -> list[MemoryResult]:
+    results = list(results)
+    budgets = sorted({r.budget for r in results})
+    if len(budgets) > 1:
+        raise ValueError(f"the results mix budgets {budgets} epochs; choose one with at_budget(results, budget)")
+    return results
+
+
+def success_counts(results: Iterable[MemoryResult]) -> dict[tuple[str, int], tuple[int, int]]:
+    """``{(config, lag): (seeds that succeed, seeds run)}``, configurations in the order first seen.
+
+    Raises:
+        ValueError: the results mix training budgets (count one with :func:`at_budget`).
+    """
+    counts: dict[tuple[str, int], tuple[int, int]] = {}
+    for r in _one_budget(results):
+        solved, runs = counts.get((r.config, r.lag), (0, 0))
+        counts[r.config, r.lag] = (solved + bool(r.success), runs + 1)
+    return counts
 
 
 def success_rates(results: Iterable[MemoryResult]) -> dict[str, dict[int, float]]:
@@ -232,101 +411,195 @@ def success_rates(results: Iterable[MemoryResult]) -> dict[str, dict[int, float]
     return rates
 
 
-def success_counts(results: Iterable[MemoryResult]) -> dict[tuple[str, int], tuple[int, int]]:
-    """``{(config, lag): (seeds that succeed, seeds run)}``, configurations in the order first seen."""
-    counts: dict[tuple[str, int], tuple[int, int]] = {}
-    for r in results:
-        solved, runs = counts.get((r.config, r.lag), (0, 0))
-        counts[r.config, r.lag] = (solved + bool(r.success), runs + 1)
-    return counts
+def constant_nmse(seed: int, *, train_sequences: int = 256, test_sequences: int = 256) -> dict[str, float]:
+    """The held-out NMSE of constant predictions, on the data :func:`run_memory_trial` uses for ``seed``.
+
+    The amplitudes do not depend on the lag, so neither do these. Returns ``{"zero": ...,
+    "training mean": ..., "test mean": ...}``; the test set's own mean is the best any constant
+    can do, ``(n - 1) / n`` for ``n`` test sequences.
+    """
+    seed = check_int("seed", seed, minimum=0)
+    _, y = delayed_recall(check_int("train_sequences", train_sequences, minimum=2), 1, seed=seed)
+    _, y_test = delayed_recall(check_int("test_sequences", test_sequences, minimum=2), 1, seed=seed + 10_000)
+    scores = {}
+    for name, value in (("zero", 0.0), ("training mean", float(y.mean())), ("test mean", float(y_test.mean()))):
+        scores[name] = float(((y_test - value) ** 2).mean() / y_test.var())
+    return scores
 
 
-def format_success_table(results: Iterable[MemoryResult]) -> str:
-    """A table of the seeds that succeed, ``successes/seeds``, one row per configuration and
-    one column per lag (in the order first seen), and a last line on the runs that started
-    with a vanished gradient at their lag (``‖∂h_T/∂h_{T-lag}‖ < 1e-6``, truncated BPTT aside)."""
-    results = list(results)
+def format_success_table(results: Iterable[MemoryResult], *, constant: Mapping[int, float] | None = None) -> str:
+    """A table of the seeds that succeed, ``successes/seeds``, one row per configuration and one
+    column per lag (in the order first seen), for results of one budget. ``constant``
+    (``{seed: NMSE}``, e.g. the training mean's from :func:`constant_nmse`) adds the row of a
+    constant prediction, judged by the same rule."""
+    results = _one_budget(results)
     if not results:
         raise ValueError("results must hold at least one MemoryResult")
     counts = success_counts(results)
     configs = list(dict.fromkeys(config for config, _ in counts))
     lags = sorted({lag for _, lag in counts})
-    lines = [f"{'seeds that succeed':26s}" + "".join(f"{f'k={lag}':>8s}" for lag in lags)]
+    width = max(26, *(len(c) + 2 for c in configs))
+    lines = [f"{'seeds that succeed':{width}s}" + "".join(f"{f'k={lag}':>8s}" for lag in lags)]
     for config in configs:
         cells = [f"{counts[config, lag][0]}/{counts[config, lag][1]}" if (config, lag) in counts else "-"
                  for lag in lags]
-        lines.append(f"{config:26s}" + "".join(f"{cell:>8s}" for cell in cells))
-    # Truncated BPTT cuts the gradient by design, so its runs say nothing about vanishing.
-    tiny = [r for r in results if r.jacobian_norm < 1e-6 and not _truncated(r.config)]
-    lines.append(f"runs starting with ‖∂h_T/∂h_(T−k)‖ < 1e-6: {len(tiny)}, of which "
-                 f"{sum(r.success for r in tiny)} succeeded")
+        lines.append(f"{config:{width}s}" + "".join(f"{cell:>8s}" for cell in cells))
+    if constant is not None:
+        seeds = sorted({r.seed for r in results})
+        missing = [s for s in seeds if s not in constant]
+        if missing:
+            raise ValueError(f"constant has no NMSE for seeds {missing}")
+        solved = sum(constant[s] < SUCCESS_NMSE for s in seeds)
+        cell = f"{solved}/{len(seeds)}"
+        lines.append(f"{'constant (training mean)':{width}s}" + "".join(f"{cell:>8s}" for _ in lags))
     return "\n".join(lines)
 
 
-def _truncated(config: str) -> bool:
-    known = MEMORY_CONFIGS.get(config)
-    return known is not None and known.truncate_bptt is not None
+@dataclass(frozen=True)
+class MemorySweep:
+    """A stored sweep: the command that made it, its settings and its results."""
+
+    command: str
+    settings: dict[str, object]
+    results: list[MemoryResult] = field(repr=False)
 
 
-def load_results(path: str | Path) -> list[MemoryResult]:
-    """The results written by ``scripts/memory_sweep.py`` (a JSON list of :meth:`MemoryResult.as_dict`)."""
+def load_sweep(path: str | Path = RESULTS_FILE) -> MemorySweep:
+    """The sweep written by ``scripts/memory_sweep.py`` (JSON with ``command``, ``settings`` and
+    ``results``, a list of :meth:`MemoryResult.as_dict`)."""
     try:
-        records = json.loads(Path(path).read_text())
+        stored = json.loads(Path(path).read_text(encoding="utf-8"))
         # "success" is derived (as_dict adds it), not a field.
-        return [MemoryResult(**{k: v for k, v in record.items() if k != "success"}) for record in records]
-    except (OSError, ValueError, TypeError) as error:
+        results = [MemoryResult(**{k: v for k, v in record.items() if k != "success"})
+                   for record in stored["results"]]
+        return MemorySweep(str(stored["command"]), dict(stored["settings"]), results)
+    except (OSError, ValueError, TypeError, KeyError) as error:
         raise ValueError(
-            f"{path} is not a memory-sweep JSON file written by scripts/memory_sweep.py: {error}"
+            f"{Path(path).name} is not a memory-sweep JSON file written by scripts/memory_sweep.py: {error!r}"
         ) from error
 
 
-def config_colour(name: str, others: Sequence[str] = ()) -> object:
-    """The colour of a configuration in every figure of the memory chapter: its place in
-    :data:`MEMORY_CONFIGS`; a name not there takes its place in ``others`` on a second
-    palette (Dark2), so it clashes with none of them."""
-    if name in MEMORY_CONFIGS:
-        return f"C{list(MEMORY_CONFIGS).index(name)}"
-    unknown = [n for n in others if n not in MEMORY_CONFIGS]
-    return plt.get_cmap("Dark2")(unknown.index(name) % 8 if name in unknown else 0)
+def _config(name: str) -> MemoryConfig:
+    if name not in MEMORY_CONFIGS:
+        raise KeyError(f"no memory configuration {name!r}; known: {', '.join(MEMORY_CONFIGS)}")
+    return MEMORY_CONFIGS[name]
 
 
-def plot_memory_sweep(results: Iterable[MemoryResult], *, title: str, configs: Iterable[str] | None = None) -> Figure:
-    """Three panels against the lag, one line per configuration: success rate over seeds,
-    median held-out NMSE, and median ``‖∂h_T/∂h_{T-lag}‖`` at initialisation.
-
-    Configurations often share a value (several at success rate 0); each line is shifted
-    sideways by a few percent of its lag, so no line hides another. The legend sits outside
-    the panels.
+def plot_initial_gradients(curves: Mapping[str, Tensor], *, title: str) -> Figure:
+    """``‖∂h_T/∂h_{T-k}‖`` at initialisation against the lag, one panel per family of
+    :data:`FAMILIES` (so no curve hides another); exact zeros are not drawn (a log axis has no 0).
 
     Args:
-        results: from :func:`~sine_lab.studies.delayed_recall.run_memory_sweep`.
+        curves: ``{config name: (seq,) norms}`` from :func:`~sine_lab.diagnostics.jacobian_norms_vs_lag`.
         title: the figure's title; state the finding.
-        configs: which configurations to draw, in legend order (default: all, as found).
     """
-    results = list(results)
-    rates = success_rates(results)
-    names = list(configs) if configs is not None else list(rates)
-    fig, axes = plt.subplots(1, 3, figsize=(16, 4.2))
-    for i, name in enumerate(names):
-        lags = list(rates[name])
-        shifted = [lag * 1.04 ** (i - (len(names) - 1) / 2) for lag in lags]
-        mine = [r for r in results if r.config == name]
-        style = {"color": config_colour(name, names), "marker": "o", "markersize": 4}
-        axes[0].plot(shifted, [rates[name][lag] for lag in lags], label=name, **style)
-        axes[1].plot(shifted, [_median(mine, "test_nmse", lag) for lag in lags], **style)
-        # Floor so that an underflowed norm (0) still shows on the log axis.
-        axes[2].plot(shifted, [max(_median(mine, "jacobian_norm", lag), 1e-40) for lag in lags], **style)
-    axes[0].set(ylabel="success rate (held-out NMSE < 0.1)", ylim=(-0.05, 1.05))
-    axes[1].set(ylabel="median held-out NMSE (1 = knows nothing)", yscale="log")
-    axes[1].axhline(0.1, linestyle="--", color="grey", linewidth=1)
-    axes[2].set(ylabel="median ‖∂h_T/∂h_(T−lag)‖ at initialisation", yscale="log")
-    for ax in axes:
-        ax.set(xlabel="lag (silent steps)", xscale="log")
+    families = [(family, [n for n in names if n in curves]) for family, names in FAMILIES.items()]
+    families = [(family, names) for family, names in families if names]
+    if not families:
+        raise ValueError(f"curves names none of the configurations {list(MEMORY_CONFIGS)}")
+    fig, axes = plt.subplots(1, len(families), figsize=(5.2 * len(families), 4.2), sharey=True, squeeze=False)
+    for ax, (family, names) in zip(axes[0], families, strict=True):
+        for i, name in enumerate(names):
+            norms = curves[name].double()
+            shown = torch.where(norms > 0, norms, torch.nan)
+            ax.semilogy(shown, label=name, markevery=(4 * i, 20), markersize=6, linewidth=1.5,
+                        **_config(name).style())
+        ax.axhline(1.0, color=colour("reference"), linewidth=0.8)
+        ax.set(title=family, xlabel="lag k (steps back from the answer)")
+        ax.legend(fontsize=8, loc="lower left")
+    axes[0][0].set_ylabel("‖∂h_T/∂h_(T−k)‖ at initialisation")
     fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0, 0.87, 1))
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="center right", fontsize=8)
+    fig.tight_layout()
     return fig
 
 
-def _median(results: list[MemoryResult], field: str, lag: int) -> float:
-    return float(torch.tensor([getattr(r, field) for r in results if r.lag == lag]).median())
+def plot_memory_outcomes(results: Iterable[MemoryResult], *, title: str, constant: float | None = None,
+                         configs: Sequence[str] | None = None) -> Figure:
+    """Every run's held-out NMSE against the lag, one panel per configuration: hollow markers
+    after the smallest budget, dots after the largest (a dot inside a ring: the extra epochs
+    changed nothing). The success line (NMSE 0.1) and, if given, a constant's NMSE are drawn.
+
+    Args:
+        results: from :func:`run_memory_sweep` (one or two budgets).
+        title: the figure's title; state the finding.
+        constant: the NMSE of a constant prediction, drawn as a reference line.
+        configs: which configurations, in panel order (default: all, as found).
+    """
+    results = list(results)
+    if not results:
+        raise ValueError("results must hold at least one MemoryResult")
+    names = list(configs) if configs is not None else list(dict.fromkeys(r.config for r in results))
+    budgets = sorted({r.budget for r in results})
+    low, high = budgets[0], budgets[-1]
+    columns = 4
+    rows = math.ceil(len(names) / columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(3.6 * columns, 2.9 * rows), sharex=True, sharey=True,
+                             squeeze=False)
+    lags = sorted({r.lag for r in results})
+    for ax, name in zip(axes.flat, names, strict=False):
+        mine = [r for r in results if r.config == name]
+        style = _config(name).style() if name in MEMORY_CONFIGS else {"color": colour("reference")}
+        first = [r for r in mine if r.budget == low]
+        ax.scatter([r.lag for r in first], [r.test_nmse for r in first], s=60,
+                   facecolors="none", edgecolors=style["color"], linewidths=1.2, label=f"{low} epochs")
+        if high != low:
+            last = [r for r in mine if r.budget == high]
+            ax.scatter([r.lag for r in last], [r.test_nmse for r in last], s=12,
+                       color=style["color"], label=f"{high} epochs")
+        ax.axhline(SUCCESS_NMSE, linestyle="--", color=colour("reference"), linewidth=1)
+        if constant is not None:
+            ax.axhline(constant, color=colour("zero"), linewidth=2, zorder=0)
+        ax.set_title(name, fontsize=10, color=style["color"])
+    for ax in axes.flat[len(names):]:
+        ax.set_visible(False)
+    for ax in axes.flat:
+        ax.set(xscale="log", yscale="log", xticks=lags, xticklabels=[str(lag) for lag in lags])
+        ax.minorticks_off()
+    for ax in axes[-1]:
+        ax.set_xlabel("lag k (steps)")
+    for ax in axes[:, 0]:
+        ax.set_ylabel("held-out NMSE")
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    handles += [plt.Line2D([], [], linestyle="--", color=colour("reference")),
+                *([plt.Line2D([], [], color=colour("zero"), linewidth=2)] if constant is not None else [])]
+    labels += [f"success: NMSE < {SUCCESS_NMSE:g}",
+               *([f"a constant: NMSE {constant:.2f}"] if constant is not None else [])]
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0.06, 1, 1))
+    fig.legend(handles, labels, loc="lower center", ncol=len(labels), fontsize=9)
+    return fig
+
+
+def plot_gradient_and_outcome(results: Iterable[MemoryResult], *, title: str, vanished: float | None = 1e-6) -> Figure:
+    """Each run's held-out NMSE against ``‖∂h_T/∂h_{T-lag}‖`` at initialisation (left) and after
+    training (right), marked by configuration; the success line at NMSE 0.1. Runs whose norm is
+    exactly 0 cannot sit on a log axis and are left out (the caller says how many).
+
+    Args:
+        results: runs of one budget (truncated-BPTT runs are usually left out: their gradient is cut by design).
+        title: the figure's title; state the finding.
+        vanished: a norm drawn as a dotted vertical line on the left (the chapter's "vanished"), or ``None``.
+    """
+    results = _one_budget(results)
+    if not results:
+        raise ValueError("results must hold at least one MemoryResult")
+    names = list(dict.fromkeys(r.config for r in results))
+    fig, axes = plt.subplots(1, 2, figsize=(13, 4.6), sharey=True)
+    for ax, field_name, label in ((axes[0], "jacobian_norm", "at initialisation"),
+                                  (axes[1], "final_jacobian_norm", "after training")):
+        for name in names:
+            mine = [r for r in results if r.config == name and getattr(r, field_name) > 0]
+            style = _config(name).style()
+            ax.scatter([getattr(r, field_name) for r in mine], [r.test_nmse for r in mine], label=name,
+                       marker=style["marker"], s=28, facecolors="none", edgecolors=style["color"], linewidths=1)
+        ax.axhline(SUCCESS_NMSE, linestyle="--", color=colour("reference"), linewidth=1)
+        ax.set(xscale="log", yscale="log", xlabel=f"‖∂h_T/∂h_(T−k)‖ {label} (k = the run's lag)")
+    if vanished is not None:
+        axes[0].axvline(vanished, linestyle=":", color=colour("reference"), linewidth=1)
+        axes[0].annotate(f" {vanished:g}", (vanished, SUCCESS_NMSE), color=colour("reference"), fontsize=8,
+                         xytext=(2, -12), textcoords="offset points")
+    axes[0].set_ylabel("held-out NMSE (success below the dashed line)")
+    fig.suptitle(title)
+    fig.tight_layout(rect=(0, 0, 0.83, 1))
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="center right", fontsize=8)
+    return fig
