@@ -38,8 +38,9 @@ from sine_lab.training import seed_everything
 torch.set_num_threads(1)  # one thread: the same floating-point results on machines with any number of cores
 
 # %% [markdown]
-# ## Exercise 1: re-judge the sweep with the rule for "learned"
-# <a id="exercise-1"></a>
+# ## Exercise 1
+#
+# **Re-judge the sweep with the rule for "learned"**
 #
 # [The exercise](../09_when_memory_matters.ipynb#try-this): count, per configuration and lag, the seeds whose
 # NMSE after 200 epochs is at least 2× below the training mean's; which configurations gain a lag over the
@@ -83,8 +84,9 @@ assert gain == ["tanh, W_hh = I", "lstm", "lstm + forget bias 1"]
 # another budget or against another constant.
 
 # %% [markdown]
-# ## Exercise 2: a larger forget-gate bias
-# <a id="exercise-2"></a>
+# ## Exercise 2
+#
+# **A larger forget-gate bias**
 #
 # [The exercise](../09_when_memory_matters.ipynb#try-this): give the LSTM a forget-gate bias of 0, 1, 2 and 3
 # and measure, on the chapter's `x_probe`, `‖∂h_T/∂h_{T−k}‖` at lag 50 before training. It should grow with the
@@ -113,8 +115,9 @@ assert all(10 * a < b for a, b in zip(values, values[1:], strict=False)), "each 
 # 3 of 5 at `k = 50`.
 
 # %% [markdown]
-# ## Exercise 3: a GRU with an orthogonal start
-# <a id="exercise-3"></a>
+# ## Exercise 3
+#
+# **A GRU with an orthogonal start**
 #
 # [The exercise](../09_when_memory_matters.ipynb#try-this): add a configuration, a GRU with an orthogonal
 # `W_hh`, run it at `k = 50` for seed 1 and compare with the GRU (0 of 5 within 50 epochs).
