@@ -111,6 +111,14 @@ Image(filename="../docs/example1.png")
 # Mean squared error: the average of (prediction − target)². It is in squared units of the wave, whose
 # amplitude is 1 here, so an MSE of 1e-4 means errors of about 0.01.
 #
+# #### nmse
+# Normalised MSE: the MSE divided by the variance of the targets. About 1 for the best constant prediction,
+# 0 for a perfect one.
+#
+# #### sign test
+# How often chance alone would split paired seeds at least as unevenly as observed (e.g. one arm better in
+# 4 of 5 seeds happens by chance with probability 6/32 ≈ 0.19); below 5 % counts as beyond chance.
+#
 # #### zero predictor
 # Always predicts 0, the average of a sine over whole cycles. Its MSE is the wave's mean square (0.5 for
 # amplitude 1).
