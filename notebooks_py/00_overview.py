@@ -93,174 +93,174 @@ Image(filename="../docs/example1.png")
 #
 # Chapters link here at a term's first use.
 #
-# #### hidden state
+# ### hidden state
 # The vector `h_t` a recurrent network carries from one step to the next; its only memory of the past.
 #
-# #### head
+# ### head
 # The layer (usually one `nn.Linear`) that turns a hidden state into the prediction.
 #
-# #### gates
+# ### gates
 # In an LSTM or GRU, values between 0 and 1 computed at every step that scale what is kept, written and
 # shown of the memory. See the primer above.
 #
-# #### seed
+# ### seed
 # The number that starts the random number generator; it fixes the initial weights and the data's order.
 # A result that changes with the seed is reported as "n of N seeds".
 #
-# #### mse
+# ### mse
 # Mean squared error: the average of (prediction − target)². It is in squared units of the wave, whose
 # amplitude is 1 here, so an MSE of 1e-4 means errors of about 0.01.
 #
-# #### nmse
+# ### nmse
 # Normalised MSE: the MSE divided by the variance of the targets. About 1 for the best constant prediction,
 # 0 for a perfect one.
 #
-# #### sign test
+# ### sign test
 # How often chance alone would split paired seeds at least as unevenly as observed (e.g. one arm better in
 # 4 of 5 seeds happens by chance with probability 6/32 ≈ 0.19); below 5 % counts as beyond chance.
 #
-# #### zero predictor
+# ### zero predictor
 # Always predicts 0, the average of a sine over whole cycles. Its MSE is the wave's mean square (0.5 for
 # amplitude 1).
 #
-# #### persistence
+# ### persistence
 # Predicts that the next value equals the last one, `x[n]`. Good for slowly changing series; its error is
 # the wave's slope per sample.
 #
-# #### linear extrapolation
+# ### linear extrapolation
 # Predicts `2x[n] − x[n−1]`: the straight line through the last two values, continued. No parameters; its
 # one-step error is the wave's curvature, so on a finely sampled sine it is hard to beat.
 #
-# #### least-squares recurrence
+# ### least-squares recurrence
 # Predicts `a·x[n] + b·x[n−1]` with `a`, `b` fitted by least squares to training data. For a noise-free
 # sine it is exact (`a = 2cos ω`, `b = −1`), so no model can beat it there; it is the reference, not a bar.
 #
-# #### learned
+# ### learned
 # In this series a model has *learned* a task when its MSE is at least twice as low as the best of the
 # zero predictor, persistence and linear extrapolation on the same targets; it *beats* a baseline when it is
 # at least twice as low as that baseline (`sine_lab.baselines.judge`).
 #
-# #### window
+# ### window
 # The last `W` values of the series, given to a model as one input of shape `(W, 1)` to predict what follows.
 #
-# #### one-step prediction
+# ### one-step prediction
 # Predicting the next value from true past values only. Errors cannot accumulate.
 #
-# #### teacher forcing
+# ### teacher forcing
 # Training on one-step predictions: at every step the model is fed the *true* previous value, whatever it
 # predicted.
 #
-# #### free running
+# ### free running
 # Generating: the model is fed its *own* predictions, so each error becomes part of the next input and
 # errors can grow.
 #
-# #### autoregressive
+# ### autoregressive
 # A model that predicts the next value of a series from its own earlier values (true ones, or its own
 # predictions when free running).
 #
-# #### rollout
+# ### rollout
 # A free run of a fixed number of steps used in training: the loss scores the whole generated stretch, so
 # the model learns from its own errors.
 #
-# #### horizon
+# ### horizon
 # How many steps ahead a free run is scored. Across sampling rates horizons are compared in cycles of the
 # wave, not steps.
 #
-# #### sampling rate
+# ### sampling rate
 # Counted in **samples per radian**, `P`: the series is `sin(n/P + φ)`, a cycle is `2πP` samples (`P = 20`:
 # 126 samples per cycle). The article's data have `P ≈ 100`.
 #
-# #### noise floor
+# ### noise floor
 # The lowest MSE any predictor can expect on noisy data: the variance of the noise in the targets.
 #
-# #### standardisation
+# ### standardisation
 # Shifting and scaling values to mean 0 and spread 1, with the mean and spread of the training data only.
 #
-# #### saturation
+# ### saturation
 # A `tanh` or sigmoid unit whose input is so large that its output sits near ±1 (or 0, 1): its slope is
 # nearly zero, so almost no gradient passes through it.
 #
-# #### vanishing and exploding gradients
+# ### vanishing and exploding gradients
 # Backpropagation multiplies one [Jacobian](#jacobian) per step; over many steps the product can shrink
 # towards zero (vanishing) or grow without bound (exploding), so distant steps get no useful gradient, or
 # one that is far too large.
 #
-# #### bptt
+# ### bptt
 # Backpropagation through time: the gradient of a sequence loss follows the network back through every
 # step it ran. *Truncated* BPTT follows it back a fixed number of steps only.
 #
-# #### jacobian
+# ### jacobian
 # The matrix of derivatives of one vector with respect to another, here `∂h_t/∂h_{t−1}`: how a small change
 # in the state at one step changes the next.
 #
-# #### spectral radius
+# ### spectral radius
 # The largest absolute value among a square matrix's eigenvalues, `ρ(W)`. Multiplying by `W` again and
 # again shrinks vectors in the long run when `ρ < 1` and grows them when `ρ > 1`.
 #
-# #### norm
+# ### norm
 # The size of a vector or matrix; here the Euclidean norm `‖v‖` and, for a matrix, the largest factor by
 # which it stretches any vector (its largest singular value).
 #
-# #### gradient clipping
+# ### gradient clipping
 # Scaling the gradient down whenever its norm exceeds a limit, so one huge gradient cannot throw the weights
 # far away. It does nothing against vanishing gradients.
 #
-# #### dropout
+# ### dropout
 # Setting a random fraction of a layer's outputs to zero at each training step, to keep a network from
 # relying on any single unit; a remedy for overfitting.
 #
-# #### overfitting
+# ### overfitting
 # Fitting the training data's accidents (such as noise) so well that error on new data grows.
 #
-# #### adam
+# ### adam
 # The optimizer most of the series uses: gradient descent with a step size adapted per weight from running
 # averages of the gradient and of its square.
 #
-# #### l-bfgs
+# ### l-bfgs
 # A quasi-Newton optimizer: it estimates the loss's curvature from recent gradients and takes larger, better
 # aimed steps than Adam near a minimum; used on full batches to polish a fit.
 #
-# #### one-cycle
+# ### one-cycle
 # A learning-rate schedule that rises to a peak over the first part of training and then decays to nearly 0.
 #
-# #### early stopping
+# ### early stopping
 # Scoring held-out data during training and keeping the weights that scored best, stopping when the score
 # has not improved for a while (the *patience*).
 #
-# #### fixed residual
+# ### fixed residual
 # An unlearned part of a model's output that the head's output is added to: `x[n]` (the head predicts the
 # change) or `2x[n] − x[n−1]` (the head predicts the curvature). Alone, it is persistence or linear
 # extrapolation, so it is always shown as a row of its own.
 #
-# #### scaled loss
+# ### scaled loss
 # The MSE divided by the square of the typical size of what the head predicts, so that the loss is near 1
 # whatever that size is.
 #
-# #### floquet multiplier
+# ### floquet multiplier
 # How much a free-running model amplifies a small disturbance over one cycle of the wave (the eigenvalues of
 # its Jacobian over one cycle). Above 1, errors grow every cycle.
 #
-# #### delayed recall
+# ### delayed recall
 # A memory task: the model sees a short burst, then `k` steps of silence, and must report the burst's
 # amplitude. The answer lies exactly `k` steps back.
 #
-# #### irnn
+# ### irnn
 # A ReLU RNN whose recurrent weights start as the identity matrix and biases as zero (Le et al., 2015), so
 # the state is copied from step to step at the start of training.
 #
-# #### orthogonal initialisation
+# ### orthogonal initialisation
 # Starting the recurrent weights as a random orthogonal matrix, which keeps a vector's length when it
 # multiplies it.
 #
-# #### lru
+# ### lru
 # The linear recurrent unit (Orvieto et al., 2023): a recurrence with no nonlinearity inside, whose
 # diagonal weights are kept just inside the unit circle, so memory fades as slowly as training wants.
 #
-# #### attention
+# ### attention
 # A layer that forms each output as a weighted average of all the window's values, with weights computed
 # from the values themselves; it can look back any number of steps directly.
 #
-# #### transformer
+# ### transformer
 # A network of attention layers and small feed-forward layers with residual connections (Vaswani et al.,
 # 2017).
 
@@ -282,7 +282,7 @@ Markdown(ledger_table(""))
 # ## The chapters
 #
 # Each asks a question, runs the code, shows the evidence, asserts its conclusions and ends with exercises,
-# each with a worked solution in [`solutions/`](solutions/).
+# each with a worked solution in the `solutions` folder beside the chapters (every exercise links its own).
 
 # %%
 Markdown(chapter_table(""))

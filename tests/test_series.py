@@ -168,6 +168,37 @@ def test_the_colour_check_can_fail() -> None:
     assert not COLOUR_LITERAL.search('color=colour("lstm")')
 
 
+# ------------------------------------------------------------------ links into the overview
+
+
+def heading_anchors(notebook: nbformat.NotebookNode) -> set[str]:
+    """Each markdown heading's anchor as JupyterLab, GitHub and the site write it: its text with spaces as '-'
+    (the glossary's headings are lowercase, so the case-keeping and lowercasing schemes agree)."""
+    found = set()
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for heading in re.findall(r"^#{1,6} (.+?)\s*$", cell.source, re.M):
+                found.add(heading.replace(" ", "-"))
+    return found
+
+
+LINKED = sorted([*NOTEBOOKS.glob("*.ipynb"), *SOLUTIONS.glob("*.ipynb")])
+
+
+@pytest.mark.parametrize("path", LINKED, ids=lambda p: f"{p.parent.name}-{p.stem}")
+def test_every_link_into_the_overview_finds_its_heading(path: Path) -> None:
+    anchors = heading_anchors(read(NOTEBOOKS / "00_overview.ipynb"))
+    text = "\n".join(c.source for c in read(path).cells if c.cell_type == "markdown")
+    pattern = r"\]\(#([^)\s]+)\)" if path.stem == "00_overview" else r"00_overview\.ipynb#([^)\s]+)\)"
+    missing = sorted({a for a in re.findall(pattern, text) if a not in anchors})
+    assert not missing, f"links to headings chapter 00 does not have: {missing}"
+
+
+def test_the_anchor_check_can_fail() -> None:
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell("### teacher forcing\ntext")])
+    assert heading_anchors(notebook) == {"teacher-forcing"}
+
+
 # ------------------------------------------------------------------ exercises and solutions
 
 
