@@ -40,20 +40,14 @@ Image(filename="../docs/example1.png")
 # %% [markdown]
 # ## The answer in plain words
 #
-# 1. **The examples fail because of a shape mistake, not because of gradients.** PyTorch reads the 2-D input
-#    as *one* sequence of 1000 steps; the model returns *one* number for it, and the loss compares that
-#    number with all 1000 targets. The best single number is the average of the targets, and that is what
-#    Examples 1 and 2 learn. Example 3 crashes before its first step. (Chapters 01–03)
-# 2. **Time is the wrong input.** A network fed the time `t` can fit the stretch it saw, but every later time
-#    lies outside what it was trained on. Fed past values of the wave instead, the same networks predict the
-#    next value. (Chapters 01 and 04)
-# 3. **A sine needs two steps of memory, not many.** Each sample is a fixed linear combination of the two
-#    before it, so gradients that fade after a few steps do no harm here. They do decide tasks whose answer
-#    lies many steps back. (Chapters 06 and 09)
-# 4. **Forecasting far ahead on its own predictions is the hard part**, and how the model's output is
-#    built (its head) matters more than the sampling rate. (Chapters 07 and 08)
-# 5. **The article's remedies, measured one at a time**, mostly do not address what went wrong. (Chapters 05
-#    and 10; the ledger below says which and where.)
+# The list below is rendered from `sine_lab.studies.ledger`, which also writes it into the README.
+
+# %%
+from IPython.display import Markdown
+
+from sine_lab.studies.ledger import answer_list
+
+Markdown(answer_list(""))
 
 # %% [markdown]
 # ## A primer: what a recurrent network computes
@@ -271,8 +265,6 @@ Image(filename="../docs/example1.png")
 # table is rendered from one source, `sine_lab.studies.ledger`, which also writes it into the README.
 
 # %%
-from IPython.display import Markdown
-
 from sine_lab.studies.contents import chapter_table
 from sine_lab.studies.ledger import ledger_table
 

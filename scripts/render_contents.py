@@ -1,4 +1,5 @@
-"""Rewrite the README's generated blocks (the chapter table and the ledger of the article's claims) from
+"""Rewrite the README's generated blocks (the answer in plain words, the chapter table and the ledger of the
+article's claims) from
 their one source in ``sine_lab.studies.contents`` and ``sine_lab.studies.ledger``.
 
 Usage: ``.venv/bin/python scripts/render_contents.py`` (``--check`` only reports whether the README
@@ -13,10 +14,14 @@ import sys
 from pathlib import Path
 
 from sine_lab.studies.contents import chapter_table
-from sine_lab.studies.ledger import ledger_table
+from sine_lab.studies.ledger import answer_list, ledger_table
 
 README = Path(__file__).resolve().parent.parent / "README.md"
-BLOCKS = {"chapters": lambda: chapter_table("notebooks/"), "ledger": lambda: ledger_table("notebooks/")}
+BLOCKS = {
+    "answer": lambda: answer_list("notebooks/"),
+    "chapters": lambda: chapter_table("notebooks/"),
+    "ledger": lambda: ledger_table("notebooks/"),
+}
 
 
 def rendered(text: str) -> str:

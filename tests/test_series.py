@@ -27,7 +27,7 @@ import nbformat
 import pytest
 
 from sine_lab.studies.contents import CHAPTERS, Chapter, chapter, chapter_table
-from sine_lab.studies.ledger import LEDGER, Claim, ledger_table
+from sine_lab.studies.ledger import LEDGER, Claim, answer_list, ledger_table
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -105,7 +105,10 @@ def test_its_solutions_are_titled_as_the_contents_say(chapter: Chapter) -> None:
     assert first.cell_type == "markdown" and first.source.splitlines()[0] == f"# {chapter.solutions_heading}"
 
 
-@pytest.mark.parametrize(("block", "render"), [("chapters", chapter_table), ("ledger", ledger_table)])
+BLOCKS = [("answer", answer_list), ("chapters", chapter_table), ("ledger", ledger_table)]
+
+
+@pytest.mark.parametrize(("block", "render"), BLOCKS)
 def test_the_readme_blocks_are_rendered_from_their_source(block: str, render) -> None:
     text = README.read_text(encoding="utf-8")
     found = re.search(rf"<!-- {block}:start -->\n(.*?)\n<!-- {block}:end -->", text, re.S)
@@ -113,7 +116,7 @@ def test_the_readme_blocks_are_rendered_from_their_source(block: str, render) ->
     assert found.group(1) == render("notebooks/"), "run scripts/render_contents.py"
 
 
-@pytest.mark.parametrize("render", [chapter_table, ledger_table])
+@pytest.mark.parametrize("render", [render for _, render in BLOCKS])
 def test_the_overview_shows_the_same_renderings(render) -> None:
     shown = visible_text(read(NOTEBOOKS / "00_overview.ipynb"))
     assert render("") in shown, f"chapter 00 shows {render.__name__}('') as rendered now (re-execute it)"

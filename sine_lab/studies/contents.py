@@ -52,7 +52,8 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter("05", "the_articles_advice", "The article's advice, measured",
             "learning rate, depth, dropout, batch size, long periods and overfitting, one knob at a time"),
     Chapter("06", "gradients_through_time", "Gradients through time",
-            "gradients vanish, yet that is not why the examples fail; a sine needs two past values; clipping stops blow-ups"),
+            "gradients vanish, yet that is not why the examples fail; a sine needs two past values; "
+            "clipping stops blow-ups"),
     Chapter("07", "forecasting_far_ahead", "Forecasting far ahead",
             "teacher forcing against free running; extrapolation in time, frequency and amplitude; noise"),
     Chapter("08", "sampling_rate_and_the_head", "The sampling rate and the head",

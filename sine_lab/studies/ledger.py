@@ -1,6 +1,7 @@
-"""The ledger of the article's claims: each quoted, with the series' verdict and the section that asserts it.
+"""The series' answer in plain words, and the ledger of the article's claims: each quoted, with the
+series' verdict and the section that asserts it.
 
-One source for chapter 00's table and the README's (``python scripts/render_contents.py`` rewrites the
+One source for chapter 00's list and table and the README's (``python scripts/render_contents.py`` rewrites the
 README's block). ``tests/test_series.py`` checks that every quote is the article's own words, and that every
 entry points to a section of a chapter that exists and holds an ``assert``.
 """
@@ -12,7 +13,7 @@ from dataclasses import dataclass
 
 from .contents import chapter
 
-__all__ = ["LEDGER", "Claim", "anchor", "ledger_table"]
+__all__ = ["ANSWER", "LEDGER", "Claim", "Point", "anchor", "answer_list", "ledger_table"]
 
 
 @dataclass(frozen=True)
@@ -43,37 +44,47 @@ def anchor(heading: str) -> str:
 
 # Verdicts say only what the named section asserts; n of N is given where seeds matter. Kept in the
 # article's order.
+# Section headings, as the chapters write them.
+_VANISHING = '1. "The vanishing gradient problem": is it why the article\'s examples fail?'
+_JACOBIANS = '2. "If the absolute value of these Jacobians is consistently less than 1": what sets the decay'
+_PAST_VALUES = '3. "Influenced by values many steps in the past": how many does a sine need?'
+_DERIVATIVES = '4. "The unbounded nature of the sine function\'s derivatives"'
+_CLIPPING = '5. "Gradient clipping": where it helps'
+_REMEDIES = "7. The article's remedies, measured"
+
 LEDGER: tuple[Claim, ...] = (
     Claim("the vanishing gradient problem",
           "Gradients do vanish in Examples 1 and 2, but that is not why they fail",
           "the gradient falls tenfold within 30 steps in 5 of 5 seeds of each, yet both reach var(y), the best "
-          "loss a one-number output allows", "06", '1. "The vanishing gradient problem": is it why the article\'s examples fail?'),
+          "loss a one-number output allows", "06", _VANISHING),
     Claim("the current value is significantly influenced by values many steps in the past",
           "False for a sampled sine: two past values determine the next",
           "a 2-unit linear recurrence generates it; RNN, LSTM and GRU learn the next value in 9 of 9 runs",
-          "06", '3. "Influenced by values many steps in the past": how many does a sine need?'),
+          "06", _PAST_VALUES),
     Claim("If the absolute value of these Jacobians is consistently less than 1",
-          "Right about the mechanism: the decay per step is the recurrent weights' spectral radius times the mean tanh slope",
+          "Right about the mechanism: the decay per step is the recurrent weights' spectral radius times the "
+          "mean tanh slope",
           "within 13 % in 15 rows; a non-normal W_hh amplifies for dozens of steps with radius below 1",
-          "06", '2. "If the absolute value of these Jacobians is consistently less than 1": what sets the decay'),
+          "06", _JACOBIANS),
     Claim("the unbounded nature of the sine function's derivatives",
           "False: the n-th derivative of sin(ωt) is bounded by ω^n",
-          "checked on the sampled series the examples use", "06", '4. "The unbounded nature of the sine function\'s derivatives"'),
+          "checked on the sampled series the examples use", "06", _DERIVATIVES),
     Claim("LSTMs mitigate the vanishing gradient problem to some extent through their gating mechanisms",
-          "Not by default: on delayed recall PyTorch's LSTM did worse than the tanh RNN; a forget-gate bias of 1 helps",
+          "Not by default: on delayed recall PyTorch's LSTM did worse than the tanh RNN; a forget-gate bias "
+          "of 1 helps",
           "k = 20: LSTM 0 of 5 (1 of 5 with 4x the epochs), tanh RNN 2 of 5; forget bias 1: 5 of 5 at k = 20, "
-          "0 of 5 at k = 50", "09", "7. The article's remedies, measured"),
+          "0 of 5 at k = 50", "09", _REMEDIES),
     Claim("I recommend studying the seminal papers on LSTMs and GRUs",
           "The GRU holds a value for 20 steps, not 50",
-          "delayed recall: 5 of 5 at k = 20; 0 of 5 at k = 50 (1 of 5 with 4x the epochs)", "09", "7. The article's remedies, measured"),
+          "delayed recall: 5 of 5 at k = 20; 0 of 5 at k = 50 (1 of 5 with 4x the epochs)", "09", _REMEDIES),
     Claim("solutions, such as gradient clipping",
           "Clipping stops exploding gradients; it does not fix vanishing ones",
-          "SGD: blow-ups 10 of 20 seeds unclipped, 0 of 20 clipped; Adam: not beyond chance (14 of 20, chance 0.06); "
-          "delayed recall from k = 50: 0 of 5 clipped", "06", '5. "Gradient clipping": where it helps'),
+          "SGD: blow-ups 10 of 20 seeds unclipped, 0 of 20 clipped; Adam: not beyond chance (14 of 20, chance "
+          "0.06); delayed recall from k = 50: 0 of 5 clipped", "06", _CLIPPING),
     Claim("different activation functions",
           "ReLU alone did not help; the identity start did",
           "delayed recall k = 20: ReLU with PyTorch's start 0 of 5, tanh 2 of 5; identity start 5 of 5 with either",
-          "09", "7. The article's remedies, measured"),
+          "09", _REMEDIES),
 )
 
 
@@ -86,3 +97,45 @@ def ledger_table(folder: str = "") -> str:
         link = f"[{claim.chapter}: {claim.section}]({folder}{where.stem}.ipynb#{anchor(claim.section)})"
         rows.append(f"| “{claim.quote}” | {claim.verdict} | {claim.evidence} | {link} |")
     return "\n".join(rows)
+
+
+@dataclass(frozen=True)
+class Point:
+    """One point of the answer in plain words: a bold lead sentence, its explanation, the chapters that show it."""
+
+    lead: str
+    text: str
+    chapters: tuple[str, ...]
+
+
+# Plain words for a reader who has not opened a chapter yet; each point is what the listed chapters assert.
+ANSWER: tuple[Point, ...] = (
+    Point("The examples fail because of a shape mistake, not because of gradients.",
+          "PyTorch reads the 2-D input `(1000, 1)` as *one* sequence of 1000 steps; the model returns *one* "
+          "number for it, and the loss compares that number with all 1000 targets. The best single number is "
+          "the average of the targets, and that is what Examples 1 and 2 learn. Example 3 crashes before its "
+          "first step.", ("01", "02", "03")),
+    Point("Time is the wrong input; past values are the right one.",
+          "A network fed the time `t` can fit the stretch it saw, but every later time lies outside what it was "
+          "trained on. Fed past values of the wave instead, the same networks predict the next value. A sine is "
+          "so regular that formulas with no training predict it well too, so every model is judged against them.",
+          ("01", "04")),
+    Point("A sine needs two past values, not many.",
+          "Each sample is a fixed linear combination of the two before it, so gradients that fade over a few "
+          "steps do no harm here, although they do fade. They decide tasks whose answer lies many steps back.",
+          ("06", "09")),
+    Point("Forecasting far ahead on the model's own predictions is the hard part.",
+          "Small one-step errors compound in a free run; how the model's output is built and trained decides "
+          "whether it stays on the wave.", ("07", "08")),
+    Point("The article's remedies, measured one at a time, mostly miss what went wrong.",
+          "The ledger below gives each claim its verdict and the section that tests it.", ("05", "09", "10")),
+)
+
+
+def answer_list(folder: str = "") -> str:
+    """:data:`ANSWER` as a numbered Markdown list, chapters linked as ``{folder}{stem}.ipynb``."""
+    items = []
+    for number, point in enumerate(ANSWER, 1):
+        links = ", ".join(f"[{c}]({folder}{chapter(c).stem}.ipynb)" for c in point.chapters)
+        items.append(f"{number}. **{point.lead}** {point.text} (Chapters {links}.)")
+    return "\n".join(items)
