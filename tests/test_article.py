@@ -69,7 +69,8 @@ def test_the_overview_quotes_the_article_verbatim():
     text = "".join(cells[0]["source"])
     blocks = re.findall(r"(?:^> .*\n?)+", text, flags=re.M)
     quotes = [" ".join(line[2:] for line in block.splitlines()) for block in blocks]
-    assert len(quotes) >= 2
+    # The opening quotes the article's thesis; the ledger (tests/test_series.py) checks every other quote.
+    assert quotes, "chapter 00 opens without quoting the article"
     article = " ".join(seed_text().split())
     for quote in quotes:
         assert " ".join(quote.split()) in article, quote
