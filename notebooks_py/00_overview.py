@@ -309,4 +309,4 @@ for example in EXAMPLES.values():
 # `./dev test` runs the unit tests and every chapter and solution under nbval. The code the chapters share
 # lives in the small `sine_lab` package they import.
 #
-# **Next:** [01 · Example 1: the simple RNN, run as written](01_example1_simple_rnn.ipynb).
+# **Next:** [01 · Example 1: the simple RNN, run as written](01_example1_simple_rnn.ipynb)

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # Chapter 01 — Example 1: the simple RNN, run exactly as written
+# # 01 · Example 1: the simple RNN, run as written
 #
 # **The question.** The article's first example trains an `nn.RNN` on `x = linspace(0, 10, 1000)`
 # with target `sin(x)` and says the result "will likely exhibit poor performance … precisely due to
@@ -31,7 +31,7 @@ from IPython.display import Code
 from sine_lab.callbacks import PrintLoss, RecordPredictions
 from sine_lab.data import article_data
 from sine_lab.diagnostics import format_trace, trace_shapes
-from sine_lab.plots import plot_loss, plot_prediction
+from sine_lab.plots import colour, plot_loss, plot_prediction
 from sine_lab.studies.article import (
     ARTICLE_LOOP,
     EXAMPLES,
@@ -55,7 +55,7 @@ from sine_lab.training import seed_everything, train
 # NBVAL_CHECK_OUTPUT
 print(example_source(1))
 x, y = article_data()
-print("x:", tuple(x.shape), "y:", tuple(y.shape))
+print("shape of x", tuple(x.shape), "and of y", tuple(y.shape))
 example = EXAMPLES[1]
 print(f"optimizer: Adam, lr={example.lr}, epochs={example.epochs}")
 
@@ -191,7 +191,7 @@ plot_loss(history, ax=left, log_scale=False, reference={"var(y): best a constant
           title="Example 1's loss stops at var(y): it fits a constant")
 plot_prediction(x, y, {f"model(x) = {output.item():.4f} at every t": output}, ax=right,
                 title="Example 1 outputs one number for all 1000 times: mean(y)")
-right.axhline(mean_y, color="tab:orange", linewidth=6, alpha=0.3, zorder=1,
+right.axhline(mean_y, color=colour("highlight"), linewidth=6, alpha=0.3, zorder=1,
               label=f"mean(y) = {mean_y:.4f} (under the dashed line)")
 for ax in (left, right):
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
@@ -267,8 +267,8 @@ time_fit, standardised_fit, value_fit = fits
 # %%
 fig, axes = plt.subplots(1, 3, figsize=(15, 4), sharey=True)
 for ax, fit in zip(axes, fits, strict=True):
-    ax.axvspan(*fit.held_out, color="tab:green", alpha=0.15, label="held out inside [0, 10]")
-    ax.axvspan(10, 20, color="tab:orange", alpha=0.1, label="after t = 10: never seen")
+    ax.axvspan(*fit.held_out, color=colour("validation"), alpha=0.5, label="held out inside [0, 10]")
+    ax.axvspan(10, 20, color=colour("unseen"), alpha=0.5, label="after t = 10: never seen")
     plot_prediction(fit.t, fit.truth, {f"RNN fed {fit.feed}": fit.prediction}, ax=ax,
                     title=f"RNN fed {fit.feed}\nMSE {fit.held_out_mse:.1e} held out, {fit.unseen_mse:.1e} after t = 10")
     ax.set_ylim(-2.5, 2.5)
@@ -355,4 +355,4 @@ assert value_fit.unseen_mse < 1e-3 * min(value_fit.zero_mse, time_fit.unseen_mse
 # 4. Give `ArticleSimpleRNN` one output per step (`self.linear(out)` instead of `self.linear(out[-1])`) and
 #    train it on the article's `x`, `y` unchanged: what does `check_setup` say now, and what does the loss reach?
 #
-# **Next:** [Chapter 02 — Example 2, the LSTM](02_example2_lstm.ipynb) · Back to the [overview](00_overview.ipynb).
+# **Previous:** [00 · Overview: why can't a PyTorch RNN learn a sine?](00_overview.ipynb) · **Next:** [02 · Example 2: the LSTM, run as written](02_example2_lstm.ipynb)

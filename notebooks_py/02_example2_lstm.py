@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # Chapter 02 — Example 2: the LSTM, run exactly as written
+# # 02 · Example 2: the LSTM, run as written
 #
 # **The question.** The article's second example swaps `nn.RNN` for `nn.LSTM`, whose gates are
 # designed to keep gradients alive over long spans. It says the LSTM "mitigates the vanishing gradient
@@ -32,7 +32,7 @@ from sine_lab.callbacks import PrintLoss
 from sine_lab.data import article_data
 from sine_lab.diagnostics import format_trace, trace_shapes
 from sine_lab.doctor import check_setup
-from sine_lab.plots import plot_loss, plot_prediction
+from sine_lab.plots import colour, plot_loss, plot_prediction
 from sine_lab.studies.article import EXAMPLES, example_source, format_controls, input_controls, summarise_controls
 from sine_lab.training import seed_everything, train
 
@@ -151,8 +151,8 @@ assert all(f.unseen_mse < 1e-3 * f.zero_mse for f in value_fits)
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(13, 4), sharey=True)
 for ax, fit in zip(axes, [fits[0], fits[3]], strict=True):
-    ax.axvspan(*fit.held_out, color="tab:green", alpha=0.15, label="held out inside [0, 10]")
-    ax.axvspan(10, 20, color="tab:orange", alpha=0.1, label="after t = 10: never seen")
+    ax.axvspan(*fit.held_out, color=colour("validation"), alpha=0.5, label="held out inside [0, 10]")
+    ax.axvspan(10, 20, color=colour("unseen"), alpha=0.5, label="after t = 10: never seen")
     plot_prediction(fit.t, fit.truth, {f"LSTM fed {fit.feed} (seed {fit.seed})": fit.prediction}, ax=ax,
                     title=f"LSTM fed {fit.feed}: MSE {fit.unseen_mse:.1e} after t = 10")
     ax.set_ylim(-2.5, 2.5)
@@ -178,4 +178,4 @@ plt.tight_layout()
 #    as here. Switch to windows of past values and look at the free-running panel past `t = 10`.
 # 3. Add `"standardised time"` to the `feeds` in section 4: does scaling the clock rescue the LSTM after `t = 10`?
 #
-# **Next:** [Chapter 03 — Example 3, the deep LSTM](03_example3_deep_lstm.ipynb) · Previous: [Chapter 01](01_example1_simple_rnn.ipynb).
+# **Previous:** [01 · Example 1: the simple RNN, run as written](01_example1_simple_rnn.ipynb) · **Next:** [03 · Example 3: the deep LSTM, run as written](03_example3_deep_lstm.ipynb)

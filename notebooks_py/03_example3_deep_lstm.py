@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # Chapter 03 — Example 3: the deep LSTM, run exactly as written
+# # 03 · Example 3: the deep LSTM, run as written
 #
 # **The question.** The article's third example "addresses long-range dependencies with a larger
 # network": 3 stacked LSTM layers of 50 units, `batch_first=True`, reading `out[:, -1, :]`, with a lower
@@ -170,4 +170,4 @@ plt.tight_layout()
 # 3. In the [playground](11_playground.ipynb), set 3 layers of 50 units with windows of past values and
 #    compare with one layer of 10.
 #
-# **Next:** [Chapter 04 — Framing the problem](04_framing_the_problem.ipynb) · Previous: [Chapter 02](02_example2_lstm.ipynb).
+# **Previous:** [02 · Example 2: the LSTM, run as written](02_example2_lstm.ipynb) · **Next:** [04 · Framing the problem: past values, not time](04_framing_the_problem.ipynb)

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # Chapter 04 — Framing the problem: windows of past values
+# # 04 · Framing the problem: past values, not time
 #
 # **The question.** Chapters [01](01_example1_simple_rnn.ipynb)–[03](03_example3_deep_lstm.ipynb) showed that the article's three models never
 # had a chance: fed time `t` as one unbatched sequence, they returned one number (or raised), and the loss
@@ -36,7 +36,7 @@ import torch
 from sine_lab.callbacks import ClipGradNorm, Validate
 from sine_lab.data import Standardizer, make_windows, sine_series, time_split
 from sine_lab.models import SequenceModel, eval_mode
-from sine_lab.plots import plot_prediction
+from sine_lab.plots import colour, plot_prediction
 from sine_lab.studies.framing import (
     ARTICLE,
     KNOBS,
@@ -156,7 +156,8 @@ plot_prediction(t_test, s[first_test:], predictions, ax=ax_fit,
 ax_fit.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
 for name, prediction in predictions.items():
     ax_err.semilogy(t_test, (prediction - s[first_test:]).abs() + 1e-12, label=name)
-ax_err.semilogy(t_test, (s[first_test - 1 : -1] - s[first_test:]).abs(), "k--", label="persistence")
+ax_err.semilogy(t_test, (s[first_test - 1 : -1] - s[first_test:]).abs(), "--", color=colour("persistence"),
+             label="persistence")
 ax_err.set(xlabel="t (radians, held-out stretch)", ylabel="|one-step error|",
            title="One-step error along the unseen stretch (seed 0)")
 ax_err.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
@@ -344,6 +345,4 @@ for row in ladder_rows:  # noise-free: the later stretch scores like the fitted 
 # 4. In section 7, add `patience=8` (early stopping) to the 128-unit noisy set-up with
 #    `NOISY.changed(hidden_size=128, patience=8)`: does the validation stretch stop the overfitting?
 #
-# **Next:** [Chapter 06 — Gradients through time](06_gradients_through_time.ipynb) asks whether vanishing gradients
-# explain anything of chapters 01–03 ·
-# Previous: [Chapter 03 — Example 3, the deep LSTM](03_example3_deep_lstm.ipynb).
+# **Previous:** [03 · Example 3: the deep LSTM, run as written](03_example3_deep_lstm.ipynb) · **Next:** [05 · The article's advice, measured](05_the_articles_advice.ipynb)

@@ -300,6 +300,4 @@ assert large.median_mse > 1.5 * small.median_mse, "and does worse than the small
 # 4. In section 7, add `patience=8` (early stopping) to the 128-unit noisy set-up with
 #    `NOISY.changed(hidden_size=128, patience=8)`: does the validation stretch stop the overfitting?
 #
-# **Next:** [Chapter 06 — Gradients through time](06_gradients_through_time.ipynb) asks whether vanishing gradients
-# explain anything of chapters 01–03 ·
-# Previous: [Chapter 03 — Example 3, the deep LSTM](03_example3_deep_lstm.ipynb).
+# **Previous:** [04 · Framing the problem: past values, not time](04_framing_the_problem.ipynb) · **Next:** [06 · Gradients through time](06_gradients_through_time.ipynb)

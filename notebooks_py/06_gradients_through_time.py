@@ -584,5 +584,4 @@ print("Verdict: clipping prevents blow-ups (SGD, 20 seeds); with Adam its effect
 #    to improve for chance to give that count less than 5 % of the time. Right if one fewer gives 5 % or
 #    more. [solution](solutions/06_gradients_through_time.ipynb#exercise-5)
 #
-# **Next:** [07 · Forecasting far ahead](07_forecasting_far_ahead.ipynb) ·
-# Previous: [05 · The article's advice, measured](05_the_articles_advice.ipynb).
+# **Previous:** [05 · The article's advice, measured](05_the_articles_advice.ipynb) · **Next:** [07 · Forecasting far ahead](07_forecasting_far_ahead.ipynb)

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # Chapter 07 — Forecasting far ahead
+# # 07 · Forecasting far ahead
 #
 # **The question.** [Chapter 04](04_framing_the_problem.ipynb) showed that, given windows of past values,
 # a recurrent network predicts the *next* value of a sine very well. There every prediction was made from
@@ -40,6 +40,7 @@ from sine_lab.callbacks import ClipGradNorm
 from sine_lab.data import make_windows, random_sines
 from sine_lab.diagnostics import free_run_multipliers
 from sine_lab.forecasting import ForecastSettings, estimate_period, fit, one_step_mse
+from sine_lab.plots import colour as palette
 from sine_lab.models import SequenceModel, build_model, forecast
 from sine_lab.studies.forecasting_study import (
     CELLS,
@@ -63,8 +64,9 @@ from sine_lab.training import seed_everything, train
 seed_everything(0)
 torch.set_num_threads(1)  # small models step through time one sample at a time: one thread is enough
 # One colour per kind of forecaster, in every figure of this chapter.
-COLOURS = {"LSTM, teacher forcing only": "tab:blue", "LSTM + rollout loss": "tab:orange",
-           "linear (least squares)": "tab:green", "zero": "0.5", "persistence": "0.3", "truth": "black"}
+COLOURS = {name: palette(key) for name, key in [
+    ("LSTM, teacher forcing only", "lstm, teacher forcing only"), ("LSTM + rollout loss", "lstm"),
+    ("linear (least squares)", "recurrence"), ("zero", "zero"), ("persistence", "persistence"), ("truth", "truth")]}
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -175,12 +177,12 @@ free_running = torch.cat([forecast(model, task.test[:1, :999, None], 1).detach()
 steps = torch.arange(0, 1000)
 fig, (ax_top, ax_bottom) = plt.subplots(2, 1, figsize=(11, 6), layout="constrained", sharex=True)
 ax_top.plot(steps, known[0, 999:], color=COLOURS["truth"], linewidth=3, label="truth")
-ax_top.plot(steps, teacher_forced, ":", color="tab:purple", label="teacher forced (true inputs)")
+ax_top.plot(steps, teacher_forced, ":", color=palette("lstm"), label="teacher forced (true inputs)")
 ax_top.plot(steps, free_running, "--", color=COLOURS["LSTM, teacher forcing only"],
             label="free running (own inputs)")
 ax_top.set(ylabel="value", title="One LSTM fed two ways: both stay on the wave at this scale")
 ax_top.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
-ax_bottom.semilogy(steps, (teacher_forced - known[0, 999:]).abs() + 1e-12, ":", color="tab:purple",
+ax_bottom.semilogy(steps, (teacher_forced - known[0, 999:]).abs() + 1e-12, ":", color=palette("lstm"),
                    label="teacher forced")
 ax_bottom.semilogy(steps, (free_running - known[0, 999:]).abs() + 1e-12, "--",
                    color=COLOURS["LSTM, teacher forcing only"], label="free running")
@@ -327,10 +329,10 @@ for a, (one, run) in by_amplitude.items():
 # %%
 fig, (ax_one, ax_run) = plt.subplots(1, 2, figsize=(12, 4), layout="constrained")
 for ax, index, ylabel in ((ax_one, 0, "one-step MSE / persistence MSE"), (ax_run, 1, "400-step free-run MSE / (A²/2)")):
-    ax.axvspan(0.7, 1.3, color="green", alpha=0.1, label="training range of ω")
-    ax.semilogy(omegas, [by_omega[w][index] for w in omegas], "o-", color="tab:blue", label="A = 1")
-    ax.semilogy([1.0], [by_amplitude[3.0][index]], "k^", label="A = 3 (outside [0.5, 1.5])")
-    ax.axhline(1.0, color="0.5", linestyle=":", label="no better than the baseline")
+    ax.axvspan(0.7, 1.3, color=palette("fit"), alpha=0.5, label="training range of ω")
+    ax.semilogy(omegas, [by_omega[w][index] for w in omegas], "o-", color=palette("lstm"), label="A = 1")
+    ax.semilogy([1.0], [by_amplitude[3.0][index]], "^", color=palette("lstm"), label="A = 3 (outside [0.5, 1.5])")
+    ax.axhline(1.0, color=palette("reference"), linestyle=":", label="no better than the baseline")
     ax.set(xlabel="angular frequency ω (rad per unit time, Δt = 0.05)", ylabel=ylabel)
 ax_one.set_title("One step: best at ω = 1, worse with every step away from it")
 ax_run.set_title("Free running: no frequency stays on the wave")
@@ -487,5 +489,4 @@ assert min(worst_ratio.values()) > 1 and worst_ratio[0.1] > 2, f"the LSTM's wors
 # 4. In §5, add an LSTM trained with `ForecastSettings(delta_order=1)` to `forecasters`: does a head that
 #    predicts the change average the noise away better than one that predicts the curvature?
 #
-# **Next:** [Chapter 09 — When memory matters](09_when_memory_matters.ipynb) · Previous: [Chapter 06 — Gradients through time](06_gradients_through_time.ipynb) · the benchmark:
-# `python -m sine_lab.bench` (see the README).
+# **Previous:** [06 · Gradients through time](06_gradients_through_time.ipynb) · **Next:** [08 · The sampling rate and the head](08_sampling_rate_and_the_head.ipynb)

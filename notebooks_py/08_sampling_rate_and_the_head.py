@@ -31,6 +31,7 @@ from sine_lab.callbacks import ClipGradNorm
 from sine_lab.data import make_windows, random_sines
 from sine_lab.diagnostics import free_run_multipliers
 from sine_lab.forecasting import ForecastSettings, estimate_period, fit, one_step_mse
+from sine_lab.plots import colour as palette
 from sine_lab.models import SequenceModel, build_model, forecast
 from sine_lab.studies.forecasting_study import (
     CELLS,
@@ -54,8 +55,9 @@ from sine_lab.training import seed_everything, train
 seed_everything(0)
 torch.set_num_threads(1)  # small models step through time one sample at a time: one thread is enough
 # One colour per kind of forecaster, in every figure of this chapter.
-COLOURS = {"LSTM, teacher forcing only": "tab:blue", "LSTM + rollout loss": "tab:orange",
-           "linear (least squares)": "tab:green", "zero": "0.5", "persistence": "0.3", "truth": "black"}
+COLOURS = {name: palette(key) for name, key in [
+    ("LSTM, teacher forcing only", "lstm, teacher forcing only"), ("LSTM + rollout loss", "lstm"),
+    ("linear (least squares)", "recurrence"), ("zero", "zero"), ("persistence", "persistence"), ("truth", "truth")]}
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -465,5 +467,4 @@ assert all(r.met for variant in VARIANTS for r in grid(20.0, variant)), "period 
 # 4. In §5, add an LSTM trained with `ForecastSettings(delta_order=1)` to `forecasters`: does a head that
 #    predicts the change average the noise away better than one that predicts the curvature?
 #
-# **Next:** [Chapter 09 — When memory matters](09_when_memory_matters.ipynb) · Previous: [Chapter 06 — Gradients through time](06_gradients_through_time.ipynb) · the benchmark:
-# `python -m sine_lab.bench` (see the README).
+# **Previous:** [07 · Forecasting far ahead](07_forecasting_far_ahead.ipynb) · **Next:** [09 · When memory matters](09_when_memory_matters.ipynb)

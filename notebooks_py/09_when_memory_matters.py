@@ -448,5 +448,4 @@ assert (solved("rnn + clipping", 20), solved("rnn + clipping", 20, 200)) == (1, 
 #    Compare its starting `‖∂h_T/∂h_{T−k}‖` with the GRU's. One seed is a spot check: say so in your answer.
 #    [solution](solutions/09_when_memory_matters.ipynb#exercise-3)
 #
-# **Next:** [Chapter 10 — beyond the article](10_beyond_the_article.ipynb) ·
-# Previous: [Chapter 08 — the sampling rate and the head](08_sampling_rate_and_the_head.ipynb).
+# **Previous:** [08 · The sampling rate and the head](08_sampling_rate_and_the_head.ipynb) · **Next:** [10 · Beyond the article: attention, Transformers and the LRU](10_beyond_the_article.ipynb)

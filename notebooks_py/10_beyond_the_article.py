@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # 08 · Beyond the article: does attention help, and where?
+# # 10 · Beyond the article: attention, Transformers and the LRU
 #
 # The article ends by recommending *attention mechanisms and Transformer networks* for long-range
 # dependencies. Every other claim of the article has been tested in chapters 01–09; this chapter tests
@@ -42,6 +42,7 @@ import torch
 from sine_lab.bench import FREE_RUN_TARGETS, OBSERVED, TARGETS, make_task
 from sine_lab.data import delayed_recall
 from sine_lab.models import MODEL_KINDS, build_model
+from sine_lab.plots import colour
 from sine_lab.studies.beyond import (
     BURST,
     FORECAST_HIDDEN,
@@ -228,13 +229,13 @@ for period in PERIODS:
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.2), sharey=True)
 for ax, metric, label in [(axes[0], "one_step_mse", "one-step MSE (teacher forced)"),
                           (axes[1], "free_run_mse", "1000-step free-run MSE")]:
-    for offset, period, colour in [(-0.15, 20.0, "C0"), (0.15, 100.0, "C1")]:
+    for offset, period, marker in [(-0.15, 20.0, "o"), (0.15, 100.0, "s")]:
         for i, kind in enumerate(KINDS):
             values = [getattr(f, metric) for f in runs(kind, period)]
-            ax.scatter([i + offset] * len(values), values, color=colour,
-                       label=f"period {period:g}" if i == 0 else None, s=25)
+            ax.scatter([i + offset] * len(values), values, color=colour(kind), marker=marker,
+                       label=f"period {period:g} samples per radian" if i == 0 else None, s=25)
     target = TARGETS["one_step_mse"] if metric == "one_step_mse" else FREE_RUN_TARGETS[1000]
-    ax.axhline(target, color="grey", linestyle=":", label="benchmark target")
+    ax.axhline(target, color=colour("reference"), linestyle=":", label="benchmark target")
     ax.set(xticks=range(len(KINDS)), xticklabels=KINDS, yscale="log", ylabel=label + " (squared units of the wave)",
            title=label + ", each dot a seed")
 axes[1].legend(loc="upper left", bbox_to_anchor=(1.01, 1))
@@ -355,8 +356,8 @@ last = weights[:, :, -1, :].mean(0)  # (heads, seq): mean over held-out sequence
 fig, ax = plt.subplots(figsize=(10, 3.8))
 for head in range(last.shape[0]):
     ax.plot(last[head], label=f"head {head}")
-ax.axvspan(-0.5, BURST - 0.5, color="orange", alpha=0.25, label="the burst (steps 0–4)")
-ax.axhline(1 / x_look.shape[1], color="grey", linestyle="--", linewidth=1, label="uniform attention")
+ax.axvspan(-0.5, BURST - 0.5, color=colour("highlight"), alpha=0.4, label="the burst (steps 0–4)")
+ax.axhline(1 / x_look.shape[1], color=colour("reference"), linestyle="--", linewidth=1, label="uniform attention")
 ax.set(xlabel="key step (0 = first input; the query is the last step, 104)",
        ylabel="attention weight (mean over sequences)",
        yscale="log", title="From the answer step, the trained attention layer looks at the burst, 100 steps back")
@@ -389,7 +390,7 @@ seed_everything(0)
 lru_initial = recall_model("lru", 200)
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
 circle = torch.linspace(0, 2 * torch.pi, 400)
-axes[0].plot(torch.cos(circle), torch.sin(circle), color="grey", linewidth=1, label="unit circle")
+axes[0].plot(torch.cos(circle), torch.sin(circle), color=colour("reference"), linewidth=1, label="unit circle")
 for model, label in [(lru_initial, "at initialisation"), (lru_model, "after training (k = 200)")]:
     eig = model.eigenvalues()
     axes[0].scatter(eig.real, eig.imag, s=14, label=label)
@@ -564,4 +565,4 @@ assert verdicts["recall, k = 50 to 200"].startswith("right") and TASKS["recall, 
 # 4. Register a kind of your own (`sine_lab.models.register_model_kind`) — a dilated causal convolution, say —
 #    and add it to `KINDS` in a copy of this chapter.
 #
-# **Next:** [Chapter 11 — the playground](11_playground.ipynb) · Previous: [Chapter 09](09_when_memory_matters.ipynb).
+# **Previous:** [09 · When memory matters](09_when_memory_matters.ipynb) · **Next:** [11 · The playground](11_playground.ipynb)

@@ -13,7 +13,7 @@
 # ---
 
 # %% [markdown]
-# # 09 · The playground: change a setting, press Train, watch
+# # 11 · The playground
 #
 # The earlier chapters answered the article's question by measuring. This one lets you *play*: pick a
 # preset or set the controls (the framing, the wave's samples per radian, noise, the training recipe, the
@@ -284,4 +284,4 @@ playground.flow_scale.value = 1.0
 # 4. Switch the framing to *windows* and raise the learning rate until training breaks (the preset
 #    *too large a learning rate* is one such run).
 #
-# **Previous:** [Chapter 10 — Beyond the article](10_beyond_the_article.ipynb) · Back to the [overview](00_overview.ipynb) or the [README](../README.md#chapters).
+# **Previous:** [10 · Beyond the article: attention, Transformers and the LRU](10_beyond_the_article.ipynb)

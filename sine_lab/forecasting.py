@@ -255,10 +255,11 @@ def fit(kind: str, series: Tensor, recipe: Recipe | Callable[[Tensor], Recipe], 
 # ------------------------------------------------------------------ settings derived from the data
 def difference_spread(series: Tensor, order: int) -> float:
     """The standard deviation of the ``order``-th differences along time of ``series``
-    ``(n_series, T)``: the scale of what a head of that order predicts (the recipe's ``delta_scale``)."""
+    ``(n_series, T)`` (order 0: of the values): the scale of what a head of that order predicts (the
+    recipe's ``delta_scale``)."""
     check_tensor("series", series, ndim=2, layout="(n_series, T)")
-    order = check_int("order", order, minimum=1, maximum=series.shape[1] - 2)
-    return float(series.diff(n=order, dim=1).std())
+    order = check_int("order", order, minimum=0, maximum=series.shape[1] - 2)
+    return float((series.diff(n=order, dim=1) if order else series).std())
 
 
 def estimate_period(series: Tensor) -> float:
@@ -312,7 +313,8 @@ class ForecastSettings:
     gives the :class:`Recipe` (the benchmark's and chapter 07's).
 
     Model: ``hidden_size`` units whose head predicts the ``delta_order``-th difference of
-    the series on top of the fixed residual (:class:`~sine_lab.stepwise.Residual`: order 1,
+    the series on top of the fixed residual (:class:`~sine_lab.stepwise.Residual`: order 0,
+    the bare cell, output ``scale * head``, nothing fixed added; order 1,
     the change, output ``x[n] + scale * head``; order 2, the curvature, output
     ``2 x[n] - x[n-1] + scale * head``), scaled by the spread of that difference in the
     training data (``delta_scale``); a ``"linear"`` kind is instead the 2-unit
@@ -333,7 +335,7 @@ class ForecastSettings:
 
     Attributes:
         hidden_size: units of the recurrent cell.
-        delta_order: 1 or 2, the difference the head predicts (see above).
+        delta_order: 0, 1 or 2, the difference the head predicts (see above; 0: the value itself).
         scaled_loss: measure every stage's loss in units of ``delta_scale``.
         warmup: steps of each training chunk that only set up the state.
         chunk: time steps per training chunk.
@@ -392,7 +394,7 @@ class ForecastSettings:
             measured = estimate_period(series[:, : self.validation_start])
             return replace(self.for_period(measured), reference_period=None)(series)
         cut, per_step = self.validation_start, PerStep(self.warmup)
-        order = check_int("delta_order", self.delta_order, minimum=1, maximum=2)
+        order = check_int("delta_order", self.delta_order, minimum=0, maximum=2)
         delta_scale = difference_spread(series[:, :cut], order)
         if not delta_scale > 0:
             raise ValueError(f"the training series must vary (their differences of order {order} are all zero)")

@@ -172,15 +172,17 @@ class SequenceModel(nn.Module):
         num_layers: stacked recurrent layers.
         dropout: dropout between stacked layers (needs ``num_layers > 1`` to act).
         per_step: make ``forward`` return every step's output, not only the last.
-        delta_scale: if set, each step predicts a *difference* on top of its input
-            (needs ``input_size == output_size``): with ``delta_order=1`` the change,
+        delta_scale: if set, each step's raw output is scaled by it and, for ``delta_order`` 1 or 2,
+            predicts a *difference* on top of its input (needs ``input_size == output_size``): with
+            ``delta_order=0`` the value itself, output ``= delta_scale * head(h)`` (the bare cell);
+            with ``delta_order=1`` the change,
             output ``= x + delta_scale * head(h)``; with ``delta_order=2`` the second
             difference, output ``= 2 x[n] - x[n-1] + delta_scale * head(h)``
             (:class:`~sine_lab.stepwise.Residual`; the state then also carries the last
             input). A good scale is the spread of that difference in the training data,
             so the head works on numbers near 1; the next value of a finely sampled
             wave is mostly the current one, and the network need not relearn the identity.
-        delta_order: 1 or 2, see ``delta_scale``.
+        delta_order: 0, 1 or 2, see ``delta_scale``.
     """
 
     # The recurrent layer behind each cell name (the registry's kinds of the same names).

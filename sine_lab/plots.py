@@ -31,10 +31,13 @@ COLOURS: dict[str, str] = {
     "attention": "tab:orange",
     "transformer": "tab:brown",
     "lru": "tab:cyan",
+    # the same kind trained without its recipe's free-running stage: a lighter shade of the kind's colour
+    "lstm, teacher forcing only": "lightsteelblue",
     # the trivial baselines; "recurrence" is also the kind "linear" (the 2-tap least-squares recurrence)
     "zero": "0.75",
     "persistence": "0.5",
     "extrapolation": "tab:olive",
+    "residual only": "tab:olive",  # the recipe's fixed part alone is linear extrapolation
     "recurrence": "tab:green",
     "linear": "tab:green",
     # roles
@@ -45,6 +48,8 @@ COLOURS: dict[str, str] = {
     "test": "#d8ecd0",
     "unseen": "#f6d5c8",
     "highlight": "gold",  # what a figure points at (a window, a burst)
+    "status": "#333",  # the playground's status line, and when it reports an error
+    "error": "#b00020",
     # diagrams: the unrolled RNN of chapter 06
     "state": "#dbe9f6",  # a hidden-state box
     "input": "0.93",  # an input box

@@ -25,6 +25,8 @@ class Residual:
     """The fixed, unlearned part of a model's output: what the network's raw output ``r`` is added to.
 
     - no ``scale``: the output is ``r`` itself;
+    - ``order=0``: ``scale * r`` — the bare cell: the network predicts the next value itself,
+      in units of ``scale`` (best the spread of the values), with nothing fixed added;
     - ``order=1``: ``x[n] + scale * r`` — the network predicts the change ``s[n+1] - s[n]``;
     - ``order=2``: ``2 x[n] - x[n-1] + scale * r`` — the network predicts the second
       difference ``s[n+1] - 2 s[n] + s[n-1]``, the wave's curvature (for a sine,
@@ -39,7 +41,7 @@ class Residual:
     def __init__(self, scale: float | None, order: int = 1) -> None:
         if scale is not None:
             scale = check_float("delta_scale", scale, minimum=0.0, exclusive_minimum=True)
-        self.order = check_int("delta_order", order, minimum=1, maximum=2)
+        self.order = check_int("delta_order", order, minimum=0, maximum=2)
         if order == 2 and scale is None:
             raise ValueError("delta_order=2 predicts the second difference on top of the input, so it needs a "
                              "delta_scale (e.g. the spread of the second differences of the training data)")
@@ -66,6 +68,8 @@ class Residual:
         """The output for inputs ``x`` and raw outputs ``raw``, both ``(batch, seq, size)``."""
         if self.scale is None:
             return raw
+        if self.order == 0:
+            return self.scale * raw
         if self.order == 1:
             return x + self.scale * raw
         before = torch.cat([x[:, :1] if previous is None else previous, x[:, :-1]], dim=1)

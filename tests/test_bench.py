@@ -6,9 +6,12 @@ from dataclasses import replace
 import pytest
 import torch
 
+from sine_lab import bench
 from sine_lab.bench import (
     FREE_RUN_TARGETS,
+    RESIDUAL_ONLY,
     TARGETS,
+    cycle_steps,
     format_sweep,
     free_run_mse,
     make_task,
@@ -18,6 +21,7 @@ from sine_lab.bench import (
     score,
     summarize,
 )
+from sine_lab.bench import cli
 from sine_lab.bench.cli import main
 from sine_lab.forecasting import ForecastSettings, StableRollout, fit, one_step_mse
 from sine_lab.models import SequenceModel
@@ -110,10 +114,11 @@ def test_run_sweep_runs_every_cell_period_and_seed_in_the_documented_shape():
     seen = []
     result = run_sweep(periods=[5.0, 37.5], seeds=[0, 2], cells=["linear", "rnn"], horizons=[10, 20],
                        recipe=TINY, report=seen.append)
-    assert set(result) == {"periods", "seeds", "cells", "horizons", "threads", "load_average", "runs", "summary"}
+    assert set(result) == {"periods", "seeds", "cells", "horizons", "cycles", "delta_order", "threads", "load_average",
+                           "runs", "summary"}
     assert len(result["load_average"]) == 2 and min(result["load_average"]) >= 0
     keys = [(r["period"], r["seed"], r["cell"]) for r in result["runs"]]
-    assert keys == [(p, s, c) for p in (5.0, 37.5) for s in (0, 2) for c in ("linear", "rnn")]
+    assert keys == [(p, s, c) for p in (5.0, 37.5) for s in (0, 2) for c in ("linear", "rnn", RESIDUAL_ONLY)]
     assert seen == result["runs"]
     for row in result["runs"]:
         assert set(row) == {"cell", "period", "seed", "train_seconds", "cpu_seconds", "one_step_mse", "free_run_mse"}
@@ -123,7 +128,8 @@ def test_run_sweep_runs_every_cell_period_and_seed_in_the_documented_shape():
         if row["cell"] == "linear":
             assert row["one_step_mse"] < 1e-9 and row["free_run_mse"]["20"] < 1e-9, row
     assert [(e["cell"], e["period"], e["seeds"]) for e in result["summary"]] == [
-        ("linear", 5.0, 2), ("linear", 37.5, 2), ("rnn", 5.0, 2), ("rnn", 37.5, 2)]
+        ("linear", 5.0, 2), ("linear", 37.5, 2), ("rnn", 5.0, 2), ("rnn", 37.5, 2),
+        (RESIDUAL_ONLY, 5.0, 2), (RESIDUAL_ONLY, 37.5, 2)]
     assert json.loads(json.dumps(result)) == result
 
 
@@ -177,16 +183,55 @@ def test_format_sweep_prints_one_line_per_cell_and_period_with_its_verdict():
 def test_main_writes_json_and_prints_the_table(tmp_path, capsys, monkeypatch):
     import sine_lab.bench as bench
 
-    monkeypatch.setattr(bench.run_sweep, "__kwdefaults__", {**bench.run_sweep.__kwdefaults__, "recipe": TINY})
+    monkeypatch.setattr(cli, "_recipe", lambda order: replace(TINY, delta_order=order))
     path = tmp_path / "out.json"
-    argv = ["--cells", "linear,rnn", "--horizons", "10,20", "--periods", "5,7", "--seeds", "0-1", "--json", str(path)]
+    argv = ["--cells", "linear,rnn", "--horizons", "10,20", "--periods", "5,7", "--seeds", "0-1", "--json", str(path),
+            "--cycles", "1", "--delta-order", "0"]
     assert main(argv) == 0
     written = json.loads(path.read_text())
+    assert written["command"] == "python -m sine_lab.bench " + " ".join(argv), "the file says how it was made"
     assert written["periods"] == [5.0, 7.0] and written["seeds"] == [0, 1] and written["horizons"] == [10, 20]
-    assert len(written["runs"]) == 8 and len(written["summary"]) == 4
+    assert written["delta_order"] == 0 and written["cycles"] == [1]
+    assert len(written["runs"]) == 12 and len(written["summary"]) == 6, "linear, rnn and the residual alone"
+    assert all(r["cycle_steps"]["1"] in (31, 44) for r in written["runs"]), "one cycle: 2π·P steps, P measured"
     out, err = capsys.readouterr()
-    assert "one-step MSE" in out and "free-run 20" in out and len(out.splitlines()) == 2 + 4 + 1
-    assert len(err.splitlines()) == 8, "one progress line per run"
+    assert "one-step MSE" in out and "free-run 20" in out and "free-run 1 cyc" in out
+    assert len(out.splitlines()) == 2 + 6 + 1
+    assert len(err.splitlines()) == 12, "one progress line per run"
+
+
+@pytest.mark.parametrize("where", ["missing/out.json", "."])
+def test_main_refuses_a_json_path_it_cannot_write_before_training(where, tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr(cli, "run_sweep", lambda **_: pytest.fail("trained before checking the --json path"))
+    assert main(["--json", str(tmp_path / where)]) == 2
+    assert "--json" in capsys.readouterr().err
+
+
+def test_cycles_count_whole_waves_and_score_the_same_free_run():
+    assert cycle_steps(1, 5.0) == 31 and cycle_steps(10, 100.0) == 6283
+    task = make_task(20.0, seed=0)
+    exact = SequenceModel.linear_predictor(torch.tensor([2 * math.cos(1 / 20.0), -1.0]))
+    scores = score(exact, task, warmup=5, horizons=[126], cycles=[1], period=20.0)
+    assert scores["cycle_steps"] == {"1": 126}
+    assert scores["free_run_cycles"]["1"] == pytest.approx(scores["free_run_mse"]["126"])
+    with pytest.raises(TypeError, match="period must be a number"):
+        score(exact, task, warmup=5, cycles=[1])
+
+
+def test_the_residual_alone_is_linear_extrapolation_and_the_bare_cell_adds_nothing_fixed():
+    task = make_task(100.0, seed=0)
+    row = run_sweep(periods=[100.0], cells=["linear"], horizons=[10], recipe=TINY)["runs"][-1]
+    x = task.test.double()
+    extrapolation = float(((2 * x[:, 50:-1] - x[:, 49:-2] - x[:, 51:]) ** 2).mean())
+    assert row["cell"] == RESIDUAL_ONLY and row["one_step_mse"] == pytest.approx(extrapolation, rel=0.05)
+    recipe = ForecastSettings(delta_order=0)(task.train)
+    assert recipe.model["delta_order"] == 0
+    assert recipe.model["delta_scale"] == pytest.approx(float(task.train[:, :800].std()))
+    model = SequenceModel("rnn", hidden_size=3, per_step=True, delta_scale=2.0, delta_order=0)
+    with torch.no_grad():
+        model.head.weight.fill_(0.0)
+        model.head.bias.fill_(0.5)
+    assert torch.allclose(model(torch.randn(2, 4, 1)), torch.full((2, 4, 1), 1.0)), "output = scale * head"
 
 
 @pytest.mark.parametrize(
@@ -207,6 +252,9 @@ def test_main_writes_json_and_prints_the_table(tmp_path, capsys, monkeypatch):
         (["--cells", "rnn,mamba"], "unknown cell"),
         (["--cells", "rnn,rnn"], "repeated"),
         (["--period", "20"], "unrecognized arguments"),
+        (["--delta-order", "3"], "between 0 and 2"),
+        (["--cycles", "0"], "between 1 and 20"),
+        (["--cycles", "21"], "between 1 and 20"),
     ],
 )
 def test_main_rejects_bad_arguments_with_exit_code_2(argv, text, capsys):

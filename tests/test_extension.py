@@ -143,7 +143,8 @@ def test_the_benchmark_command_line_runs_a_new_kind(window_mlp, tmp_path, capsys
 
     result_file = tmp_path / "bench.json"
     assert bench_cli.main(["--cells", window_mlp, "--horizons", "100", "--json", str(result_file)]) == 0
-    (row,) = json.loads(result_file.read_text())["runs"]
+    row, residual = json.loads(result_file.read_text())["runs"]
+    assert residual["cell"] == "residual only", "every sweep scores the recipe's fixed part alone beside the kinds"
     assert row["cell"] == window_mlp and math.isfinite(row["one_step_mse"])
     assert math.isfinite(row["free_run_mse"]["100"])
     assert window_mlp in capsys.readouterr().out

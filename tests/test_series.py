@@ -26,7 +26,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from sine_lab.studies.contents import CHAPTERS, Chapter, chapter, chapter_table
+from sine_lab.studies.contents import CHAPTERS, Chapter, chapter, chapter_table, navigation
 from sine_lab.studies.ledger import LEDGER, Claim, answer_list, ledger_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -97,6 +97,12 @@ def test_the_contents_list_every_notebook_once() -> None:
 def test_a_chapter_is_titled_as_the_contents_say(chapter: Chapter) -> None:
     first = read(NOTEBOOKS / f"{chapter.stem}.ipynb").cells[0]
     assert first.cell_type == "markdown" and first.source.splitlines()[0] == f"# {chapter.heading}"
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=IDS)
+def test_a_chapter_ends_with_links_to_its_neighbours_titled_as_the_contents_say(chapter: Chapter) -> None:
+    last = [c for c in read(NOTEBOOKS / f"{chapter.stem}.ipynb").cells if c.cell_type == "markdown"][-1]
+    assert navigation(chapter.number) in last.source, f"its last cell lacks: {navigation(chapter.number)}"
 
 
 @pytest.mark.parametrize("chapter", WITH_EXERCISES, ids=[c.stem for c in WITH_EXERCISES])

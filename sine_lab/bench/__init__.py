@@ -29,15 +29,17 @@ from torch import Tensor
 
 from .. import forecasting, plots
 from ..arguments import check_choice, check_float, check_int
-from ..forecasting import ForecastSettings, one_step_mse
-from ..models import MODEL_KINDS
+from ..forecasting import ForecastSettings, estimate_period, one_step_mse
+from ..models import MODEL_KINDS, SequenceModel
 
 __all__ = [
     "DEFAULT_CELLS",
     "FREE_RUN_TARGETS",
     "HORIZONS",
+    "RESIDUAL_ONLY",
     "Task",
     "TARGETS",
+    "cycle_steps",
     "format_sweep",
     "free_run_mse",
     "make_task",
@@ -50,6 +52,10 @@ __all__ = [
 
 PERIOD_RANGE = (5.0, 100.0)
 MAX_HORIZON = 5000
+MAX_CYCLES = 20  # free runs scored over whole cycles: 20 cycles at period 100 are 12,566 steps
+# The fixed part of the recipe's output, 2 x[n] - x[n-1] (linear extrapolation), as a model of its own:
+# every sweep scores it beside the cells, so a row shows what the cell adds to it.
+RESIDUAL_ONLY = "residual only"
 OBSERVED = 999  # values of a test series the model sees, n = 0 .. 998
 # The kinds benchmarked by default; --cells may name any registered kind whose builder
 # takes the recipe's model settings (hidden_size, delta_scale).
@@ -107,34 +113,59 @@ def free_run_mse(model: nn.Module, task: Task, horizon: int = 1000) -> tuple[flo
     The model sees ``n = 0 .. 998``; its forecast of ``n = 999`` is fed back like
     every later one, and ``n = 1000 .. 999 + horizon`` are compared with the truth.
     """
-    horizon = check_int("horizon", horizon, minimum=1, maximum=MAX_HORIZON)
+    horizon = check_int("horizon", horizon, minimum=1, maximum=cycle_steps(MAX_CYCLES, PERIOD_RANGE[1]))
     return forecasting.free_run_mse(model, task.test[:, :OBSERVED], task.continuation(horizon), lead=1)
 
 
-def score(model: nn.Module, task: Task, *, warmup: int, horizons: Sequence[int] = HORIZONS) -> dict:
-    """One-step MSE on the test series and free-running MSE at each horizon.
+def cycle_steps(cycles: int, period: float) -> int:
+    """Steps in ``cycles`` whole cycles of a wave of ``period`` samples per radian (``2π · period`` each)."""
+    return round(cycles * 2 * math.pi * period)
+
+
+def score(model: nn.Module, task: Task, *, warmup: int, horizons: Sequence[int] = HORIZONS,
+          cycles: Sequence[int] = (), period: float | None = None) -> dict:
+    """One-step MSE on the test series and free-running MSE at each horizon, in steps and in cycles.
 
     One free run to the longest horizon is scored over its first ``h`` steps for each
-    ``h`` in ``horizons``; a forecast that is not finite scores infinity.
+    ``h`` in ``horizons``, and over its first ``cycle_steps(c, period)`` steps for each ``c`` in
+    ``cycles`` (so that sampling rates compare on equal cycles, not equal steps); a forecast that is
+    not finite scores infinity.
+
+    Args:
+        period: samples per radian the cycles are counted in (the sweep measures it from the
+            training data, as the recipe does); needed when ``cycles`` is given.
 
     Returns:
-        ``{"one_step_mse": float, "free_run_mse": {"<h>": float, ...}}``.
+        ``{"one_step_mse": float, "free_run_mse": {"<h>": float, ...}}``, and with ``cycles``
+        also ``"free_run_cycles": {"<c>": float}`` and ``"cycle_steps": {"<c>": int}``.
     """
     horizons = _check_horizons(horizons)
+    cycles = _check_list("cycles", cycles, lambda name, c: check_int(name, c, minimum=1, maximum=MAX_CYCLES)) \
+        if cycles else []
+    if cycles:
+        period = check_float("period", period, minimum=PERIOD_RANGE[0] / 2, maximum=PERIOD_RANGE[1] * 2)
+    lengths = {str(c): cycle_steps(c, period) for c in cycles}
+    longest = max([*horizons, *lengths.values()])
     try:
-        _, generated = free_run_mse(model, task, max(horizons))
+        _, generated = free_run_mse(model, task, longest)
     except ValueError as error:
         # The model refuses a non-finite input: the forecast overflowed before the horizon.
         if "must be finite" not in str(error):
             raise
-        generated = torch.full((task.test.shape[0], max(horizons)), math.inf)
-    squared = (generated.double() - task.continuation(max(horizons)).double()) ** 2
-    free = {}
-    for h in horizons:
-        value = float(squared[:, :h].mean())
-        free[str(h)] = value if math.isfinite(value) else math.inf
+        generated = torch.full((task.test.shape[0], longest), math.inf)
+    squared = (generated.double() - task.continuation(longest).double()) ** 2
+
+    def over(steps: int) -> float:
+        value = float(squared[:, :steps].mean())
+        return value if math.isfinite(value) else math.inf
+
     one_step = one_step_mse(model, task.test, warmup)
-    return {"one_step_mse": one_step if math.isfinite(one_step) else math.inf, "free_run_mse": free}
+    scores = {"one_step_mse": one_step if math.isfinite(one_step) else math.inf,
+              "free_run_mse": {str(h): over(h) for h in horizons}}
+    if cycles:
+        scores["free_run_cycles"] = {c: over(steps) for c, steps in lengths.items()}
+        scores["cycle_steps"] = lengths
+    return scores
 
 
 def run_sweep(
@@ -143,6 +174,7 @@ def run_sweep(
     seeds: Sequence[int] = (0,),
     cells: Sequence[str] = DEFAULT_CELLS,
     horizons: Sequence[int] = HORIZONS,
+    cycles: Sequence[int] = (),
     threads: int = 1,
     recipe: ForecastSettings | None = None,
     report: Callable[[dict], None] | None = None,
@@ -161,17 +193,21 @@ def run_sweep(
         cells: registered model kinds (:data:`~sine_lab.models.MODEL_KINDS`) whose builder
             takes the recipe's model settings.
         horizons: free-running horizons scored, each in ``1 .. MAX_HORIZON``.
+        cycles: free runs also scored over these numbers of whole cycles (each ``1 .. MAX_CYCLES``),
+            counted with the period measured in the training data before the recipe's cut.
         threads: torch threads while training and scoring.
         recipe: the forecasting recipe's settings (default :class:`~sine_lab.forecasting.ForecastSettings`);
             it measures the period in each task's training series and adapts to it.
         report: called with each run's row as soon as it is done (e.g. to show progress).
 
     Returns:
-        ``{"periods", "seeds", "cells", "horizons", "threads", "load_average": [before, after],
-        "runs": [row, ...], "summary": [...]}`` (``load_average``: the machine's 1-minute
+        ``{"periods", "seeds", "cells", "horizons", "cycles", "delta_order", "threads", "load_average":
+        [before, after], "runs": [row, ...], "summary": [...]}`` (``load_average``: the machine's 1-minute
         load average before and after the sweep); a row is ``{"cell", "period", "seed", "train_seconds",
-        "cpu_seconds", "one_step_mse", "free_run_mse": {"<h>": mse}}``, runs ordered by
-        period, then seed, then cell; ``summary`` is :func:`summarize` of the runs.
+        "cpu_seconds", "one_step_mse", "free_run_mse": {"<h>": mse}}`` (with ``cycles`` also
+        ``"free_run_cycles"`` and ``"cycle_steps"``), runs ordered by period, then seed, then cell, each
+        task's :data:`RESIDUAL_ONLY` row (the recipe's fixed part alone, no training) last;
+        ``summary`` is :func:`summarize` of the runs.
     """
     periods = _check_list("periods", periods, lambda name, p: check_float(
         name, p, minimum=PERIOD_RANGE[0], maximum=PERIOD_RANGE[1]))
@@ -181,6 +217,8 @@ def run_sweep(
     if not isinstance(recipe, ForecastSettings):
         raise TypeError(f"recipe must be a ForecastSettings, got {type(recipe).__name__}")
     horizons = _check_horizons(horizons)
+    cycles = _check_list("cycles", cycles, lambda name, c: check_int(name, c, minimum=1, maximum=MAX_CYCLES)) \
+        if cycles else []
     threads = check_int("threads", threads, minimum=1)
     if report is not None and not callable(report):
         raise TypeError(f"report must be callable as report(row), got {type(report).__name__}")
@@ -198,19 +236,25 @@ def run_sweep(
         for period in periods:
             for seed in seeds:
                 task = make_task(period, seed=seed)
-                for cell in cells:
+                measured = estimate_period(task.train[:, : recipe.validation_start])
+                for cell in [*cells, RESIDUAL_ONLY]:
                     wall, cpu = time.perf_counter(), time.process_time()
-                    model, _ = forecasting.fit(cell, task.train, recipe, seed=seed)
+                    if cell == RESIDUAL_ONLY:
+                        model = SequenceModel.linear_predictor(torch.tensor([2.0, -1.0])).eval()
+                    else:
+                        model, _ = forecasting.fit(cell, task.train, recipe, seed=seed)
                     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
                     row = {"cell": cell, "period": period, "seed": seed,
                            "train_seconds": round(wall, 3), "cpu_seconds": round(cpu, 3)}
-                    row.update(score(model, task, warmup=recipe.for_period(period).warmup, horizons=horizons))
+                    row.update(score(model, task, warmup=recipe.for_period(period).warmup, horizons=horizons,
+                                     cycles=cycles, period=measured))
                     runs.append(row)
                     if report is not None:
                         report(row)
     finally:
         torch.set_num_threads(previous_threads)
-    result = {"periods": periods, "seeds": seeds, "cells": cells, "horizons": horizons, "threads": threads,
+    result = {"periods": periods, "seeds": seeds, "cells": [*cells, RESIDUAL_ONLY], "horizons": horizons,
+              "cycles": cycles, "delta_order": recipe.delta_order, "threads": threads,
               "load_average": [round(load_before, 2), round(os.getloadavg()[0], 2)], "runs": runs}
     result["summary"] = summarize(result)
     return result
@@ -258,6 +302,10 @@ def summarize(result: dict) -> list[dict]:
             entry["free_run_mse"] = {
                 str(h): _worst_median([r["free_run_mse"][str(h)] for r in rows]) for h in result["horizons"]
             }
+            if result.get("cycles"):
+                entry["free_run_cycles"] = {
+                    str(c): _worst_median([r["free_run_cycles"][str(c)] for r in rows]) for c in result["cycles"]
+                }
             worst = {"cell": cell, "train_seconds": entry["train_seconds"]["worst"],
                      "one_step_mse": entry["one_step_mse"]["worst"],
                      "free_run_mse": {h: v["worst"] for h, v in entry["free_run_mse"].items()}}
@@ -326,23 +374,27 @@ def format_sweep(result: dict) -> str:
     median over the seeds, and which targets the worst seed misses."""
     summary = summarize(result)
     horizons = [str(h) for h in result["horizons"]]
+    cycles = [str(c) for c in result.get("cycles", [])]
+    width = max(7, *(len(e["cell"]) + 1 for e in summary))
     lines = [
         f"periods {', '.join(f'{p:g}' for p in result['periods'])} samples/radian; "
         f"seeds {', '.join(str(s) for s in result['seeds'])}; threads {result.get('threads', '?')}; "
         + (f"load average {result['load_average'][0]:g} before, {result['load_average'][1]:g} after; "
            if "load_average" in result else "")
         + "each cell: worst / median over seeds",
-        f"{'cell':<7}{'period':>7}{'met':>6}{'one-step MSE':>20}"
+        f"{'cell':<{width}}{'period':>7}{'met':>6}{'one-step MSE':>20}"
         + "".join(f"{'free-run ' + h:>20}" for h in horizons)
+        + "".join(f"{'free-run ' + c + ' cyc':>20}" for c in cycles)
         + f"{'train s':>14}{'CPU s':>14}  targets",
     ]
     for entry in summary:
         pair = lambda d, spec: f"{_number(d['worst'], spec)} / {_number(d['median'], spec)}"  # noqa: E731
         verdict = "met" if not entry["missed"] else "missed: " + ", ".join(entry["missed"])
         lines.append(
-            f"{entry['cell']:<7}{entry['period']:>7g}{str(entry['met_runs']) + '/' + str(entry['seeds']):>6}"
+            f"{entry['cell']:<{width}}{entry['period']:>7g}{str(entry['met_runs']) + '/' + str(entry['seeds']):>6}"
             f"{pair(entry['one_step_mse'], '.1e'):>20}"
             + "".join(f"{pair(entry['free_run_mse'][h], '.1e'):>20}" for h in horizons)
+            + "".join(f"{pair(entry['free_run_cycles'][c], '.1e'):>20}" for c in cycles)
             + f"{pair(entry['train_seconds'], '.1f'):>14}{pair(entry['cpu_seconds'], '.1f'):>14}  {verdict}"
         )
     free = "; ".join(f"free-run MSE at {h} steps <= {t:g}" for h, t in FREE_RUN_TARGETS.items() if str(h) in horizons)

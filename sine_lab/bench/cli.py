@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import shlex
 import sys
 from collections.abc import Sequence
 
+from ..forecasting import ForecastSettings
 from ..models import MODEL_KINDS
-from . import DEFAULT_CELLS, HORIZONS, MAX_HORIZON, PERIOD_RANGE, _number, format_sweep, run_sweep
+from . import DEFAULT_CELLS, HORIZONS, MAX_CYCLES, MAX_HORIZON, PERIOD_RANGE, _number, format_sweep, run_sweep
 
 __all__ = ["main"]
 
@@ -87,9 +90,35 @@ def _parser() -> argparse.ArgumentParser:
                         + " (default " + ",".join(DEFAULT_CELLS) + ")")
     parser.add_argument("--horizons", type=_list_of(int, 1, MAX_HORIZON), default=list(HORIZONS),
                         help="comma-separated free-running horizons scored, each 1 to 5000 (default 1000,2000)")
+    parser.add_argument("--cycles", type=_list_of(int, 1, MAX_CYCLES), default=[],
+                        help="also score each free run over these numbers of whole cycles of the wave (2π·P samples "
+                        f"each, P measured in the training data), each 1 to {MAX_CYCLES}, e.g. 1,10: sampling rates "
+                        "then compare on equal cycles, not equal steps (default: none)")
+    parser.add_argument("--delta-order", type=_one(_list_of(int, 0, 2)), default=ForecastSettings().delta_order,
+                        help="what the head predicts on top of the fixed residual: 2 the curvature, output "
+                        "2x[n] - x[n-1] + scale·head (the recipe's default); 1 the change, x[n] + scale·head; "
+                        "0 the value itself, scale·head (the bare cell, nothing fixed added)")
     parser.add_argument("--threads", type=_one(_list_of(int, 1, 256)), default=1, help="torch threads (default 1)")
-    parser.add_argument("--json", metavar="PATH", help="also write every run and the summary as JSON to PATH")
+    parser.add_argument("--json", metavar="PATH", help="also write every run and the summary as JSON to PATH "
+                        "(checked before any training: a path that cannot be written stops the command)")
     return parser
+
+
+def _recipe(delta_order: int) -> ForecastSettings:
+    """The standard recipe with the head asked for (a seam the tests shrink)."""
+    return ForecastSettings(delta_order=delta_order)
+
+
+def _check_writable(path: str) -> str | None:
+    """Why ``path`` cannot be written, or None: checked before a sweep that may take an hour."""
+    folder = os.path.dirname(os.path.abspath(path)) or "."
+    if os.path.isdir(path):
+        return f"--json {path!r} is a folder; give a file path"
+    if not os.path.isdir(folder):
+        return f"--json {path!r}: the folder {folder!r} does not exist"
+    if not os.access(folder, os.W_OK) or (os.path.exists(path) and not os.access(path, os.W_OK)):
+        return f"--json {path!r} cannot be written (no permission)"
+    return None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -98,6 +127,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = _parser().parse_args(argv)
     except SystemExit as exit_:  # argparse exits 2 on bad arguments, 0 on --help
         return int(exit_.code or 0)
+    if args.json and (problem := _check_writable(args.json)):
+        print(f"python -m sine_lab.bench: error: {problem}", file=sys.stderr)
+        return 2
+    command = "python -m sine_lab.bench " + shlex.join(sys.argv[1:] if argv is None else list(argv))
 
     def progress(row: dict) -> None:
         # One line per run on stderr: a full sweep takes a while, and the table comes at the end.
@@ -106,7 +139,9 @@ def main(argv: Sequence[str] | None = None) -> int:
               f"one-step {_number(row['one_step_mse'], '.1e')}, free-run {free}", file=sys.stderr, flush=True)
 
     result = run_sweep(periods=args.periods, seeds=args.seeds, cells=args.cells, horizons=args.horizons,
-                       threads=args.threads, report=progress)
+                       cycles=args.cycles, threads=args.threads, report=progress,
+                       recipe=_recipe(args.delta_order))
+    result = {"command": command, **result}
     print(format_sweep(result))
     if args.json:
         with open(args.json, "w", encoding="utf-8") as handle:

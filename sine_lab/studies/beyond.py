@@ -32,6 +32,7 @@ from ..diagnostics import jacobian_norms_vs_lag
 from ..forecasting import ForecastSettings, fit
 from ..lru import LinearRecurrentUnit
 from ..models import MODEL_KINDS, SequenceModel, build_model, forecast
+from ..plots import colour
 from ..training import seed_everything, train
 from .delayed_recall import SUCCESS_NMSE
 
@@ -279,7 +280,7 @@ _RECALL_LINE = re.compile(
 _FORECAST_LINE = re.compile(
     rf"forecast (?P<kind>\S+) +period (?P<period>{_NUMBER}) seed (?P<seed>\d+) recipe (?P<recipe>\S+): "
     rf"one-step (?P<one>{_NUMBER}), "
-    rf"free run (?P<free>{_NUMBER}), (?P<cpu>{_NUMBER}) CPU s, (?P<ms>{_NUMBER}) ms/step")
+    rf"free run (?P<free>{_NUMBER}), (?P<cpu>{_NUMBER}) CPU s, (?P<step_ms>{_NUMBER}) ms/step")
 
 
 @dataclass(frozen=True)
@@ -328,7 +329,7 @@ def load_sweep(*names: str) -> Sweep:
                 forecasting.append(ForecastResult(
                     kind, float(match["period"]), int(match["seed"]), match["recipe"], float(match["one"]),
                     float(match["free"]),
-                    float(match["cpu"]), float(match["ms"]),
+                    float(match["cpu"]), float(match["step_ms"]),
                     _parameters(build_model(kind, hidden_size=FORECAST_HIDDEN.get(kind, 32)))))
             elif line.strip():
                 raise ValueError(f"{path.name}: not a line the sweep writes: {line!r}")
@@ -373,7 +374,7 @@ def plot_recall(results: Sequence[RecallResult], *, title: str, kinds: Sequence[
         axes[1].plot(lags, medians, "o-", color=line.get_color())
     axes[0].set(ylabel="fraction of seeds solved (held-out NMSE < 0.1)", ylim=(-0.05, 1.05))
     axes[1].set(ylabel="median held-out NMSE (1 = knows nothing)", yscale="log")
-    axes[1].axhline(SUCCESS_NMSE, linestyle="--", color="grey", linewidth=1, label="success threshold")
+    axes[1].axhline(SUCCESS_NMSE, linestyle="--", color=colour("reference"), linewidth=1, label="success threshold")
     for ax in axes:
         ax.set(xlabel="lag (silent steps)", xscale="log")
     fig.legend(*axes[0].get_legend_handles_labels(), loc="center right", fontsize=9)

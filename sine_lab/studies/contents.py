@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CHAPTERS", "Chapter", "chapter", "chapter_table"]
+__all__ = ["CHAPTERS", "Chapter", "chapter", "chapter_table", "navigation"]
 
 
 @dataclass(frozen=True)
@@ -81,3 +81,16 @@ def chapter_table(folder: str = "") -> str:
     rows = ["| chapter | what it finds |", "|---|---|"]
     rows += [f"| [{c.heading}]({folder}{c.stem}.ipynb) | {c.finds} |" for c in CHAPTERS]
     return "\n".join(rows)
+
+
+def navigation(number: str) -> str:
+    """The line that ends chapter ``number``: links to the previous and the next chapter, titled as here."""
+    index = [c.number for c in CHAPTERS].index(number)
+    links = []
+    if index > 0:
+        before = CHAPTERS[index - 1]
+        links.append(f"**Previous:** [{before.heading}]({before.stem}.ipynb)")
+    if index + 1 < len(CHAPTERS):
+        after = CHAPTERS[index + 1]
+        links.append(f"**Next:** [{after.heading}]({after.stem}.ipynb)")
+    return " · ".join(links)

@@ -29,6 +29,7 @@ from ..arguments import check_choice, check_float, check_int, check_tensor
 from ..callbacks import Callback, ClipGradNorm, Validate
 from ..data import Standardizer, make_windows, sine_series
 from ..models import SequenceModel, eval_mode
+from ..plots import colour
 from ..training import History, seed_everything, train
 
 __all__ = [
@@ -521,19 +522,19 @@ def plot_framing(series: Tensor, window: int, n_train: int, n_validation: int, *
     target = check_int("target", target, minimum=window, maximum=series.numel() - 1)
     n = torch.arange(series.numel())
     figure, (whole, zoom) = plt.subplots(1, 2, figsize=(13, 3.6), gridspec_kw={"width_ratios": [2, 1]})
-    whole.plot(n, series, color="black", linewidth=1)
+    whole.plot(n, series, color=colour("truth"), linewidth=1)
     first_test = n_train + n_validation
-    for start, stop, colour, name in ((0, n_train, "tab:blue", "fit"), (n_train, first_test, "tab:orange", "validate"),
-                                      (first_test, series.numel(), "tab:green", "test (scored)")):
-        whole.axvspan(start, stop, color=colour, alpha=0.15, label=f"{name}: n = {start}..{stop - 1}")
-    whole.axvspan(target - window, target + 1, color="tab:red", alpha=0.5, label="the window on the right")
+    for start, stop, role, name in ((0, n_train, "fit", "fit"), (n_train, first_test, "validation", "validate"),
+                                    (first_test, series.numel(), "test", "test (scored)")):
+        whole.axvspan(start, stop, color=colour(role), alpha=0.6, label=f"{name}: n = {start}..{stop - 1}")
+    whole.axvspan(target - window, target + 1, color=colour("highlight"), alpha=0.8, label="the window on the right")
     whole.set(xlabel="sample index n", ylabel="value s[n]", ylim=(-1.6, 2.8),
               title="Split in time first: every scored value comes after everything fitted")
     whole.legend(loc="upper center", ncol=2, fontsize=8, frameon=False)
     past = n[target - window : target]
-    zoom.plot(n[target - window - 5 : target + 6], series[target - window - 5 : target + 6], color="lightgrey")
-    zoom.plot(past, series[past], "o", color="tab:red", label=f"input: {window} past values, shape ({window}, 1)")
-    zoom.plot([target], [series[target]], "*", color="black", markersize=14, label="target: the next value")
+    zoom.plot(n[target - window - 5 : target + 6], series[target - window - 5 : target + 6], color=colour("fit"))
+    zoom.plot(past, series[past], "o", color=colour("rnn"), label=f"input: {window} past values, shape ({window}, 1)")
+    zoom.plot([target], [series[target]], "*", color=colour("truth"), markersize=14, label="target: the next value")
     zoom.set(xlabel="sample index n", ylabel="value s[n]", ylim=(-1.6, 2.4),
              title=f"One training pair: s[n-{window}..n-1] -> s[n]")
     zoom.legend(loc="upper center", fontsize=8, frameon=False)

@@ -20,7 +20,7 @@ Three framings:
   on :data:`RECIPE_SERIES` series of the wave with random phases: Adam and L-BFGS on
   teacher-forced chunks, then (``recipe="rollout"``) L-BFGS on free runs. The model is
   the cell plus its head on a fixed residual of order ``delta_order``
-  (:data:`HEADS`: 1, the head predicts the change; 2, the curvature).
+  (:data:`HEADS`: 0, the head predicts the value itself (the bare cell); 1, the change; 2, the curvature).
 
 The windows and recipe framings are scored on the noise-free wave: one step ahead
 from true values, and a free-running forecast of ``horizon`` steps.
@@ -84,7 +84,7 @@ FRAMINGS = ("article", "windows", "recipe")
 RECIPES = ("teacher_forcing", "rollout")
 # The recipe's head, by the order of its fixed residual (sine_lab.stepwise.Residual): what the
 # head predicts on top of the last input (1) or of the line through the last two inputs (2).
-HEADS = {2: "curvature", 1: "change"}
+HEADS = {2: "curvature", 1: "change", 0: "value (bare cell)"}
 # "default": PyTorch's uniform initialisation; "orthogonal": every gate's W_hh block
 # orthogonal; "irnn": a ReLU RNN with W_hh = I (Le et al. 2015), for the rnn cell only.
 RECURRENT_INITS = ("default", "orthogonal", "irnn")
@@ -140,7 +140,8 @@ class Settings:
         horizon: steps of the free-running forecast, 10..2000.
         delta_order: the recipe's head (recipe framing), a key of :data:`HEADS`: 2 (the
             default) predicts the curvature, output ``2 x[n] - x[n-1] + scale * head``;
-            1 predicts the change, output ``x[n] + scale * head``.
+            1 predicts the change, output ``x[n] + scale * head``; 0 is the bare cell, output
+            ``scale * head`` (the value itself, nothing fixed added).
         scaled_loss: the recipe's losses in units of the head's scale
             (:class:`~sine_lab.objectives.ScaledMSE`), or the raw MSE (recipe framing).
     """

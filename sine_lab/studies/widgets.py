@@ -20,7 +20,7 @@ import ipywidgets as widgets
 from matplotlib.figure import Figure
 
 from ..arguments import check_float, check_int
-from ..plots import plot_lag_norms, plot_loss, plot_prediction
+from ..plots import colour, plot_lag_norms, plot_loss, plot_prediction
 from ..training import History
 from .playground import (
     FRAMINGS,
@@ -56,7 +56,7 @@ NOT_APPLYING = {
                "the recipe builds one layer with PyTorch's initialisation and clips its Adam stage at 1"),
 }
 # The recipe's fixed residual by the head's order (sine_lab.stepwise.Residual), for the status line.
-RESIDUALS = {1: "x[n] + scale × head", 2: "2 x[n] − x[n−1] + scale × head"}
+RESIDUALS = {0: "scale × head", 1: "x[n] + scale × head", 2: "2 x[n] − x[n−1] + scale × head"}
 INIT_LABELS = {"default": "default (PyTorch)", "orthogonal": "orthogonal", "irnn": "identity, ReLU (IRNN)"}
 # Seconds between two redraws of the live loss curve: often enough to watch,
 # rarely enough that drawing costs little of the training time.
@@ -101,9 +101,9 @@ def _mark_stages(ax, stages: tuple[tuple[str, int], ...]) -> None:
     first = 1
     for number, (name, epochs) in enumerate(stages):
         if number:
-            ax.axvline(first - 0.5, linestyle=":", color="grey", linewidth=1)
+            ax.axvline(first - 0.5, linestyle=":", color=colour("reference"), linewidth=1)
         ax.annotate(name, (first, 0.03), xycoords=("data", "axes fraction"), rotation=90, fontsize=7,
-                    color="grey", ha="center", va="bottom")
+                    color=colour("reference"), ha="center", va="bottom")
         first += epochs
 
 
@@ -435,9 +435,9 @@ class Playground:
 
     def _set_status(self, lines: list[str], *, error: bool = False) -> None:
         self.message = "\n".join(lines)
-        colour, css = ("#b00020", "sine-lab-error") if error else ("#333", "sine-lab-ok")
+        text_colour, css = (colour("error"), "sine-lab-error") if error else (colour("status"), "sine-lab-ok")
         body = "<br>".join(html.escape(line) for line in lines)
-        self.status.value = f'<div class="{css}" style="color:{colour}; max-width:560px">{body}</div>'
+        self.status.value = f'<div class="{css}" style="color:{text_colour}; max-width:560px">{body}</div>'
 
     def _show(self, name: str, figure: Figure, image: widgets.Image) -> None:
         self.figures[name] = figure
@@ -462,7 +462,7 @@ class Playground:
     def _start_live_plot(self, compared: dict[str, History], settings: Settings) -> None:
         # One figure per run; each update only moves the line's data and re-renders.
         figure, ax = self._loss_axes(compared, "training …", units=_loss_units(settings))
-        (self._live_line,) = ax.plot([], [], color="black", label=f"now: {settings.label}")
+        (self._live_line,) = ax.plot([], [], color=colour("truth"), label=f"now: {settings.label}")
         ax.legend(fontsize=7, loc="upper right")
         self._live_figure = figure
 
