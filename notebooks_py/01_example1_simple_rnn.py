@@ -37,7 +37,7 @@ from sine_lab.studies.article import (
     EXAMPLES,
     example_source,
     format_controls,
-    input_controls,
+    load_controls,
     source_without_docstring,
     summarise_controls,
 )
@@ -241,94 +241,53 @@ report
 # `lr=0.01` and 1000 full-batch epochs on `t ∈ [0, 10]`. Then it runs the trained model on the unbroken
 # sequence `t ∈ [0, 20]`.
 #
-# If it fails after `t = 10`, **two causes are mixed**: the input is a clock, which carries nothing
-# about how a wave continues; and the input has *left the range it was trained on* (and, raw, reaches
-# 20, where the doctor's `unscaled_input` warning applies: `tanh` units saturate). Three controls
-# separate them, each changing one thing:
+# If it fails after `t = 10`, **several causes are mixed**: the input is a clock, which carries nothing
+# about how a wave continues; the input has *left the range it was trained on* (and, raw, reaches 20, where
+# the doctor's `unscaled_input` warning applies: `tanh` units saturate); and the task after `t = 10` is ten
+# radians of extrapolation. Controls, each changing one thing:
 #
-# - **inside vs outside the range**: the targets for `t ∈ [4, 5]` are left out of the loss (the model
-#   still reads those inputs as it runs through them), so we can score times it never fitted that lie
-#   *inside* the training range, next to times after it;
-# - **standardised time** `(t − 5.00) / 2.89` (the mean and standard deviation of the training times, printed
-#   below): no large inputs, but the future is still outside the range seen;
-# - **the previous value** `sin t[n−1]` instead of `t`: the same network, loss and targets, but an input
-#   that stays in `[−1, 1]` however far in time the model runs.
+# - **inside vs outside the range, at equal length**: the targets for `t ∈ [4, 5]` are left out of the loss
+#   (the model still reads those inputs as it runs through them); that radian inside the range is compared
+#   with the first radian after it, `t ∈ (10, 11]`, as well as with everything after `t = 10`;
+# - **standardised time** `(t − 5.00) / 2.89`: no large inputs, but the future still outside the range seen;
+# - **a constant input** (0.5 at every step): always inside the range seen, but carrying no information, so
+#   the network can only produce the wave from its own state;
+# - **the previous value** `sin t[n−1]` instead of `t`: an input that stays in `[−1, 1]` and carries the
+#   wave's past. Fed the *true* previous value this is [one-step prediction](00_overview.ipynb#one-step-prediction),
+#   not generation, so it is also run [free](00_overview.ipynb#free-running) after `t = 10` (fed its own
+#   outputs) and compared with the two-coefficient
+#   [least-squares recurrence](00_overview.ipynb#least-squares-recurrence) run the same way.
 #
-# `input_controls` runs the three fits for each seed; in this chapter one seed (0), to keep it quick.
+# Each fit trains the article's way (10 units, Adam 0.01, 1000 full-batch epochs), about a minute of CPU, so
+# the fits come from `scripts/article_controls.py` (3 seeds per input; the file records the command):
 
 # %%
-training_times = x[:, 0]
-print(f"standardised time = (t - {training_times.mean():.2f}) / {training_times.std():.2f}")
-fits = input_controls("rnn", hidden_size=10, lr=example.lr, epochs=example.epochs, seeds=[0], held_out=(4.0, 5.0))
+command, fits = load_controls()
+print(command)
 print(format_controls(fits))
 print(summarise_controls(fits))
-time_fit, standardised_fit, value_fit = fits
+by_feed = {feed: [f for f in fits if f.feed == feed] for feed in dict.fromkeys(f.feed for f in fits)}
+training_times = x[:, 0]
+print(f"standardised time = (t - {training_times.mean():.2f}) / {training_times.std():.2f}")
 
 # %%
-fig, axes = plt.subplots(1, 3, figsize=(15, 4), sharey=True)
-for ax, fit in zip(axes, fits, strict=True):
+drawn = [f for f in fits if f.prediction is not None]
+fig, axes = plt.subplots(1, len(drawn), figsize=(5 * len(drawn), 4), sharey=True)
+for ax, fit in zip(axes, drawn, strict=True):
     ax.axvspan(*fit.held_out, color=colour("validation"), alpha=0.5, label="held out inside [0, 10]")
     ax.axvspan(10, 20, color=colour("unseen"), alpha=0.5, label="after t = 10: never seen")
     plot_prediction(fit.t, fit.truth, {f"RNN fed {fit.feed}": fit.prediction}, ax=ax,
-                    title=f"RNN fed {fit.feed}\nMSE {fit.held_out_mse:.1e} held out, {fit.unseen_mse:.1e} after t = 10")
+                    title=f"RNN fed {fit.feed} (seed {fit.seed})\nMSE {fit.held_out_mse:.1e} held out, "
+                          f"{fit.unseen_mse:.1e} after t = 10")
     ax.set_ylim(-2.5, 2.5)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False, fontsize="small")
 plt.tight_layout()
 
-# %% [markdown]
-# **Inside the range the time-fed RNN interpolates; after it, it fails.** On the held-out stretch
-# `t ∈ [4, 5]` — read, never fitted — its error is 1.8e-02; after `t = 10` it is 1.5, 84.7 times worse
-# and worse than predicting 0 (0.50). Fed a clock, the network has learned a curve over the clock
-# readings it saw.
-#
-# **Standardising the clock does not rescue it.** With inputs in the range `tanh` handles, it fits the
-# held-out stretch better (1.2e-04), yet after `t = 10` its error is 0.93, 7.72e3 times the held-out error.
-# The failure comes from the input leaving its training range, not from its scale.
-#
-# **Fed the previous value, the same network carries on.** Same cell, size, loss, targets and training:
-# after `t = 10` its error is 7.0e-05, no worse than inside the range (1.7e-04 on the held-out stretch) and
-# far below predicting 0. Its input never leaves `[−1, 1]`. The last column is a caution: on this fine grid
-# (1000 samples over 10 radians) merely repeating the previous value scores 5.0e-05 after `t = 10`, and this
-# seed's RNN (7.0e-05) does not beat it. Predicting one step ahead of a densely sampled sine is easy;
-# [Chapter 04](04_framing_the_problem.ipynb) makes the task fair, with windows of past values, a coarser
-# grid and a later test stretch.
-
 # %%
-# Fed time: far worse after t = 10 than on unfitted times inside [0, 10], and worse than predicting 0.
-assert time_fit.unseen_mse > time_fit.zero_mse
-assert time_fit.unseen_mse > 30 * time_fit.held_out_mse
-# Standardised time: no saturating inputs, yet after t = 10 still 100 times worse than inside,
-# and no closer to the wave than half the error of predicting 0.
-assert standardised_fit.unseen_mse > 100 * standardised_fit.held_out_mse
-assert standardised_fit.unseen_mse > 0.5 * standardised_fit.zero_mse
-# Fed the previous value: after t = 10 a thousandth of predicting 0's error, and of the time-fed model's.
-assert value_fit.unseen_mse < 1e-3 * min(value_fit.zero_mse, time_fit.unseen_mse, standardised_fit.unseen_mse)
+CONTROLS_ASSERTS
 
 # %% [markdown]
-# One seed is one draw. `scripts/article_controls.py` runs the same controls for more seeds; each RNN fit
-# costs about a minute of CPU, too much for this chapter's test run. Seeds 1 and 2, from the repository
-# root (its final table and summary):
-#
-# ```
-# $ .venv/bin/python scripts/article_controls.py --seeds 1 2
-# fed                seed  trained times  held out inside  after t = 10  after: predict 0  after: repeat previous
-# time               1     1.2e-04        3.6e-04          1.6e+00       0.50              5.0e-05
-# time               2     1.9e-04        3.7e-03          1.4e+00       0.50              5.0e-05
-# standardised time  1     8.4e-05        8.7e-05          4.7e-01       0.50              5.0e-05
-# standardised time  2     6.0e-05        4.1e-04          4.8e-01       0.50              5.0e-05
-# previous value     1     5.2e-06        2.9e-06          4.3e-06       0.50              5.0e-05
-# previous value     2     1.9e-05        3.3e-06          8.2e-06       0.50              5.0e-05
-#
-# fed time: held-out MSE 3.6e-04 to 3.7e-03, after t = 10 1.4e+00 to 1.6e+00 (x390 to x4.35e+03); beats predicting 0 after t = 10 in 0 of 2 seeds, repeating the previous value in 0 of 2
-# fed standardised time: held-out MSE 8.7e-05 to 4.1e-04, after t = 10 4.7e-01 to 4.8e-01 (x1.17e+03 to x5.4e+03); beats predicting 0 after t = 10 in 2 of 2 seeds, repeating the previous value in 0 of 2
-# fed previous value: held-out MSE 2.9e-06 to 3.3e-06, after t = 10 4.3e-06 to 8.2e-06 (x1.47 to x2.52); beats predicting 0 after t = 10 in 2 of 2 seeds, repeating the previous value in 2 of 2
-# ```
-#
-# With seed 0 above, that makes three seeds. Fed time: after `t = 10` worse than predicting 0 in 3 of 3
-# (1.4 to 1.6), against 3.6e-04 to 1.8e-02 on the held-out stretch inside. Fed standardised time: 0.47 to
-# 0.93 after `t = 10` — about the 0.50 of predicting 0 (below it in 2 of 3, barely) and more than 1.17e3
-# times its held-out error in every seed. Fed the previous value: 4.3e-06 to 7.0e-05 after `t = 10` in
-# 3 of 3, below repeating the previous value in 2 of 3 (seeds 1 and 2).
+CONTROLS_READING
 
 # %% [markdown]
 # ## What we learned
@@ -346,13 +305,13 @@ assert value_fit.unseen_mse < 1e-3 * min(value_fit.zero_mse, time_fit.unseen_mse
 #
 # ## Try this
 #
-# 1. In the [playground](11_playground.ipynb), train with the article's framing: the prediction is one flat
-#    line, as here. Switch to windows of past values, train again, and look at the free-running panel past `t = 10`.
-# 2. Hold out a stretch with a peak in it, `held_out=(7.0, 8.5)`, and re-run section 7: does the time-fed
-#    RNN still interpolate inside the range?
-# 3. Run the controls for another cell and more seeds from the repository root:
-#    `.venv/bin/python scripts/article_controls.py --cell gru --seeds 0 1 2 3 4`.
-# 4. Give `ArticleSimpleRNN` one output per step (`self.linear(out)` instead of `self.linear(out[-1])`) and
-#    train it on the article's `x`, `y` unchanged: what does `check_setup` say now, and what does the loss reach?
+# 1. The best constant, by hand: a model that outputs one number `c` for all 1000 targets has the loss `mean((y −
+#    c)²)`. Show that it is smallest at `c = mean(y)`, where it equals `var(y)`, and check both against the numbers
+#    Example 1 reached (0.1834 and 0.4432). You are right if a scan over `c` finds the same minimum.
+#    [solution](solutions/01_example1_simple_rnn.ipynb#exercise-1)
+# 2. One output per step: give a copy of `ArticleSimpleRNN` the line `return self.linear(out)` instead of
+#    `self.linear(out[-1])`. What does `check_setup` say now, and how low does the loss go in 300 epochs of the
+#    article's training? You are right if `broadcast_in_loss` is gone and the loss ends far below `var(y)`.
+#    [solution](solutions/01_example1_simple_rnn.ipynb#exercise-2)
 #
 # **Previous:** [00 · Overview: why can't a PyTorch RNN learn a sine?](00_overview.ipynb) · **Next:** [02 · Example 2: the LSTM, run as written](02_example2_lstm.ipynb)

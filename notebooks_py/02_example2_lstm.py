@@ -172,10 +172,12 @@ plt.tight_layout()
 #
 # ## Try this
 #
-# 1. Give the LSTM a learning rate ten times smaller (`lr=0.001`, as Example 3 uses): does it still reach
-#    `var(y)` in 1000 epochs, and how far off is its output from `mean(y)`?
-# 2. In the [playground](11_playground.ipynb), pick the LSTM cell and the article's framing: it learns the mean,
-#    as here. Switch to windows of past values and look at the free-running panel past `t = 10`.
-# 3. Add `"standardised time"` to the `feeds` in section 4: does scaling the clock rescue the LSTM after `t = 10`?
+# 1. What does `nn.LSTM` (without `batch_first`) read from `x` `(1000, 1)`, `x.unsqueeze(1)` `(1000, 1, 1)` and
+#    `x.unsqueeze(0)` `(1, 1000, 1)`? Print the shapes of `out` and `h_n` for each and say how many sequences of
+#    how many steps each is. You are right if your counts match the shapes.
+#    [solution](solutions/02_example2_lstm.ipynb#exercise-1)
+# 2. Fed `x.unsqueeze(0)`, 1000 sequences of one step each, can the forget gate matter? Change its weights (rows
+#    4–7 of `weight_hh_l0` and `bias_ih_l0`: PyTorch orders the gates input, forget, cell, output) and compare the
+#    outputs before and after. [solution](solutions/02_example2_lstm.ipynb#exercise-2)
 #
 # **Previous:** [01 · Example 1: the simple RNN, run as written](01_example1_simple_rnn.ipynb) · **Next:** [03 · Example 3: the deep LSTM, run as written](03_example3_deep_lstm.ipynb)

@@ -111,6 +111,29 @@ print(format_trace(fixed_steps))
 assert fixed_steps[0].note == "batched (batch, seq, feature)" and fixed_steps[0].output_shape == (1, 1000, 50)
 assert fixed_steps[-1].input_shape == (1, 1) and fixed_steps[-1].output_shape == (1000, 1)
 
+# %% [markdown]
+# An equally small change reads the input the other way: `x.unsqueeze(1)`, shape `(1000, 1, 1)`, is a batch
+# of 1000 sequences of one step each, one per time, so the model returns 1000 predictions `(1000, 1)`, the
+# target's shape, and nothing broadcasts. This is what the article's `batch_first=True` evidently intended.
+# Trained the article's way on a fresh copy of the model:
+
+# %%
+seed_everything(0)
+per_time = example.build()
+per_time_history = train(per_time, x.unsqueeze(1), y, epochs=example.epochs, lr=example.lr)
+print(f"x.unsqueeze(1): prediction {tuple(per_time(x.unsqueeze(1)).shape)}, final loss "
+      f"{per_time_history.final_loss:.2e} against var(y) = {y.var(unbiased=False).item():.4f}")
+assert per_time(x.unsqueeze(1)).shape == (1000, 1) and not per_time_history.warnings, "one prediction per time"
+assert per_time_history.final_loss < y.var(unbiased=False).item() / 100, "it fits the curve"
+
+# %% [markdown]
+# Read this way the deep LSTM fits the curve, its loss more than a hundred times below `var(y)` (printed
+# above): each sequence is a single time, so the model is a lookup from a clock reading to a value, and
+# [chapter 01](01_example1_simple_rnn.ipynb)'s section 7 shows what such a lookup does after `t = 10`.
+#
+# The rest of this chapter follows the first reading, `x.unsqueeze(0)`, the one that keeps the article's
+# loop unchanged in every other respect:
+
 # %%
 history = train(model, x_batched, y, epochs=example.epochs, lr=example.lr, callbacks=[PrintLoss(every=100)])
 
@@ -162,12 +185,11 @@ plt.tight_layout()
 #
 # ## Try this
 #
-# 1. Make Example 3 predict at every step: `self.linear(out)` instead of `self.linear(out[:, -1, :])`, the
-#    input `x.unsqueeze(0)` and the target `y.unsqueeze(0)`. Train 300 epochs: how low does the loss go?
-# 2. Run Chapter 01's controls for the deep LSTM: `input_controls("lstm", hidden_size=50, num_layers=3,
-#    lr=0.001, epochs=300, seeds=[0])` (from `sine_lab.studies.article`; a few minutes on a CPU). Does more capacity
-#    change what happens after `t = 10`?
-# 3. In the [playground](11_playground.ipynb), set 3 layers of 50 units with windows of past values and
-#    compare with one layer of 10.
+# 1. Two small fixes: with `batch_first=True`, what does the model return for `x.unsqueeze(0)` and for
+#    `x.unsqueeze(1)`? Which one gives one prediction per time? You are right if the shapes match your reading of
+#    `(batch, seq, features)`. [solution](solutions/03_example3_deep_lstm.ipynb#exercise-1)
+# 2. Count Example 3's 51,451 parameters by hand: an LSTM layer with input size `i` and hidden size `h` has `4(h·i
+#    + h·h + 2h)`. You are right if your sum equals `sum(p.numel() for p in model.parameters())`.
+#    [solution](solutions/03_example3_deep_lstm.ipynb#exercise-2)
 #
 # **Previous:** [02 · Example 2: the LSTM, run as written](02_example2_lstm.ipynb) · **Next:** [04 · Framing the problem: past values, not time](04_framing_the_problem.ipynb)

@@ -39,17 +39,11 @@ from sine_lab.models import SequenceModel, eval_mode
 from sine_lab.plots import colour, plot_prediction
 from sine_lab.studies.framing import (
     ARTICLE,
-    KNOBS,
-    NOISY,
-    RECIPE,
     format_table,
-    grid,
     ladder,
-    nearest_window_distance,
     plot_framing,
     run_setups,
     summarize,
-    variants,
 )
 from sine_lab.training import fit_autoregressive, seed_everything, train
 
@@ -336,13 +330,12 @@ for row in ladder_rows:  # noise-free: the later stretch scores like the fitted 
 #
 # ## Try this
 #
-# 1. In the [playground (chapter 11)](11_playground.ipynb), with the *windows* framing and an LSTM, set the
-#    window to 2 and then to 50: does the one-step error move the way section 6 found?
-# 2. Run `run_setups(ladder(ARTICLE.changed(cell="lstm")), SEEDS)`: does the LSTM need a different change
-#    from the RNN to learn?
-# 3. Make the regression of section 3 fail: fit it on `sine_series(1000, step=DT, noise=0.05)`. How far do the
-#    coefficients move, and how does its test MSE compare with the noise floor?
-# 4. In section 7, add `patience=8` (early stopping) to the 128-unit noisy set-up with
-#    `NOISY.changed(hidden_size=128, patience=8)`: does the validation stretch stop the overfitting?
+# 1. What does a forecaster with no training score on this series? Compute the one-step MSE of persistence and of
+#    linear extrapolation `2 s[n] − s[n−1]` on the test stretch, and their ratio. Predict the ratio first from `Δt`
+#    (persistence errs by about `Δt`, extrapolation by about `Δt²`).
+#    [solution](solutions/04_framing_the_problem.ipynb#exercise-1)
+# 2. Make the regression of section 3 fail: fit it on `sine_series(1000, step=DT, noise=0.05)`. How far do the
+#    coefficients move, and how does its test MSE compare with the noise floor `0.05²`?
+#    [solution](solutions/04_framing_the_problem.ipynb#exercise-2)
 #
 # **Previous:** [03 · Example 3: the deep LSTM, run as written](03_example3_deep_lstm.ipynb) · **Next:** [05 · The article's advice, measured](05_the_articles_advice.ipynb)

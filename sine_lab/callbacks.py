@@ -138,16 +138,38 @@ class ProgressBar(Callback):
 
 
 class PrintLoss(Callback):
-    """Print ``Epoch [e/E], Loss: x`` every ``every`` epochs, as the article does."""
+    """Print ``Epoch [e/E], Loss: x`` every ``every`` epochs, as the article does.
+
+    A line that would repeat the last printed loss (to the 4 decimals shown) is held back; at the end
+    one line says for which epochs it stayed the same, so a run stuck at a floor shows as two lines, not ten.
+    """
 
     order = 30
 
     def __init__(self, every: int = 100) -> None:
         self.every = check_int("every", every, minimum=1)
 
+    def on_train_begin(self, state: TrainingState) -> None:
+        self._last, self._held = "", []
+
     def on_epoch_end(self, state: TrainingState) -> None:
         if state.epoch % self.every == 0:
-            print(f"Epoch [{state.epoch}/{state.epochs}], Loss: {state.history.final_loss:.4f}")
+            loss = f"{state.history.final_loss:.4f}"
+            if loss == self._last:
+                self._held.append(state.epoch)
+                return
+            self._flush(state)
+            self._last = loss
+            print(f"Epoch [{state.epoch}/{state.epochs}], Loss: {loss}")
+
+    def on_train_end(self, state: TrainingState) -> None:
+        self._flush(state)
+
+    def _flush(self, state: TrainingState) -> None:
+        if self._held:
+            epochs = f"epoch {self._held[0]}" if len(self._held) == 1 else f"epochs {self._held[0]} to {self._held[-1]}"
+            print(f"  ... the same Loss: {self._last} at {epochs} (every {self.every})")
+            self._held = []
 
 
 class DivergenceGuard(Callback):

@@ -6,11 +6,11 @@ from dataclasses import replace
 import pytest
 import torch
 
-from sine_lab import bench
 from sine_lab.bench import (
     FREE_RUN_TARGETS,
     RESIDUAL_ONLY,
     TARGETS,
+    cli,
     cycle_steps,
     format_sweep,
     free_run_mse,
@@ -21,7 +21,6 @@ from sine_lab.bench import (
     score,
     summarize,
 )
-from sine_lab.bench import cli
 from sine_lab.bench.cli import main
 from sine_lab.forecasting import ForecastSettings, StableRollout, fit, one_step_mse
 from sine_lab.models import SequenceModel
@@ -181,7 +180,6 @@ def test_format_sweep_prints_one_line_per_cell_and_period_with_its_verdict():
 
 
 def test_main_writes_json_and_prints_the_table(tmp_path, capsys, monkeypatch):
-    import sine_lab.bench as bench
 
     monkeypatch.setattr(cli, "_recipe", lambda order: replace(TINY, delta_order=order))
     path = tmp_path / "out.json"

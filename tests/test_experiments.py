@@ -347,7 +347,7 @@ def test_each_preset_shows_what_its_name_says(name, default_result):
     elif name == "a slow wave: period 80":
         # The curvature head stays on the slow wave too (measured 8.9e-8).
         assert result.forecast_mse <= ON_WAVE, result.forecast_mse
-    elif name == "the old head (first-order) on a slow wave":
+    elif name == "the first-order head on a slow wave":
         # The same wave and recipe with the change head leaves the wave (measured 1.8e-2, against
         # 8.9e-8 with the curvature head).
         slow = evaluate(run_experiment(PRESETS["a slow wave: period 80"]))

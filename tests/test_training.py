@@ -148,6 +148,22 @@ def test_print_loss_prints_the_articles_format(capsys):
     assert [line.split(",")[0] for line in lines] == ["Epoch [2/4]", "Epoch [4/4]"]
 
 
+def test_print_loss_holds_back_repeated_losses_and_says_for_which_epochs(capsys):
+    printer = PrintLoss(every=1)
+
+    class State:
+        epochs = 5
+
+    printer.on_train_begin(State)
+    for epoch, loss in enumerate([0.5, 0.44321, 0.44318, 0.44319, 0.3], 1):
+        State.epoch, State.history = epoch, type("History", (), {"final_loss": loss})
+        printer.on_epoch_end(State)
+    printer.on_train_end(State)
+    assert capsys.readouterr().out.splitlines() == [
+        "Epoch [1/5], Loss: 0.5000", "Epoch [2/5], Loss: 0.4432",
+        "  ... the same Loss: 0.4432 at epochs 3 to 4 (every 1)", "Epoch [5/5], Loss: 0.3000"]
+
+
 def test_same_seed_same_history():
     def run():
         seed_everything(7)

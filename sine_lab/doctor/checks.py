@@ -117,8 +117,8 @@ def _time_as_input(setup: Setup) -> list[Issue]:
     where = "the input" if every_channel else f"feature {channel} of the input"
     return [Issue(
         f"{where.capitalize()} is a time index, not past values of the signal: it grows by a constant step. "
-        "A model fed t can only learn a map t -> y on the times it saw; it has no past values to continue "
-        "the wave from, and for unseen times (extrapolation) it has nothing to go on.",
+        "A model fed t can only learn a map t -> y on the times it saw: its input says where it is on the "
+        "clock, not where the wave is, so for unseen times (extrapolation) the input gives it nothing to go on.",
         evidence=f"x {shape_of(x)}, feature {channel}: along axis {axis} every step is {step:.4g}; "
         f"values run from {float(x[..., channel].min()):.4g} to {float(x[..., channel].max()):.4g}",
         fix="Feed windows of past values instead: inputs (N, window, 1) holding y[n - window : n], "

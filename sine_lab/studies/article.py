@@ -14,24 +14,27 @@ from __future__ import annotations
 
 import ast
 import inspect
+import json
 import math
 import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 import torch.nn as nn
 from torch import Tensor
 
+from .. import baselines
 from ..arguments import check_choice, check_float, check_int
 from ..data import ARTICLE_STOP, article_data
-from ..models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel
+from ..models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel, forecast
 from ..training import History, seed_everything, train
 
 __all__ = [
-    "ARTICLE_LOOP", "ArticleExample", "EXAMPLES", "FEEDS", "Feed", "PerStepFit", "article_timeline", "example_source",
-    "fit_per_step", "format_controls", "input_controls", "source_without_docstring",
-    "summarise_controls",
+    "ARTICLE_LOOP", "CONTROLS_PATH", "ArticleExample", "EXAMPLES", "FEEDS", "Feed", "PerStepFit", "StoredFit",
+    "article_timeline", "example_source", "fit_per_step", "format_controls", "input_controls", "load_controls",
+    "save_controls", "source_without_docstring", "summarise_controls",
 ]
 
 
@@ -148,9 +151,19 @@ def feed_previous_value(t: Tensor, values: Tensor, seen: int) -> Tensor:
     return torch.cat([torch.zeros_like(values[:1]), values[:-1]])
 
 
+def feed_constant(t: Tensor, values: Tensor, seen: int) -> Tensor:
+    """A constant input, 0.5 at every step: inside any range seen, but it says nothing about the wave.
+
+    The control that separates the input's *range* from its *information*: a model fed
+    it can only produce the wave from its own state, as a clock-free oscillator.
+    """
+    return torch.full_like(t, 0.5)
+
+
 FEEDS: dict[str, Feed] = {
     "time": feed_time,
     "standardised time": feed_standardised_time,
+    "constant": feed_constant,
     "previous value": feed_previous_value,
 }
 
@@ -171,6 +184,12 @@ class PerStepFit:
         fit_mse: MSE on the times trained on.
         held_out_mse: MSE on the held-out times inside ``[0, 10]`` (``nan`` without ``held_out``).
         unseen_mse: MSE on the times after ``t = 10``.
+        first_radian_mse: MSE on ``t ∈ (10, 11]``, the first radian after training: as long as the
+            held-out stretch ``[4, 5]``, so the two compare time inside the range with time after it.
+        free_run_mse: for the ``"previous value"`` feed, MSE after ``t = 10`` when the model is fed its
+            own predictions from ``t = 10`` on (generation, not one-step prediction); ``nan`` otherwise.
+        recurrence_free_run_mse: the same free run by the two-coefficient least-squares recurrence fitted
+            on ``t ∈ [0, 10]`` (the strongest trivial baseline); ``nan`` unless ``free_run_mse`` is set.
         zero_mse: MSE of always predicting 0 after ``t = 10``, the baseline to beat.
         repeat_mse: MSE after ``t = 10`` of repeating the previous value, the baseline a
             model fed that value must beat to have learned more than to copy it.
@@ -189,6 +208,9 @@ class PerStepFit:
     unseen_mse: float
     zero_mse: float
     repeat_mse: float
+    first_radian_mse: float = math.nan
+    free_run_mse: float = math.nan
+    recurrence_free_run_mse: float = math.nan
 
 
 class _MaskedMSE(nn.Module):
@@ -258,6 +280,16 @@ def fit_per_step(
     with torch.no_grad():
         prediction = model(x[None])[0]
     errors = (prediction - truth) ** 2
+    free_run = recurrence = math.nan
+    if feed == "previous value":
+        # Fed its own outputs from t = 10 on: output k of the forecast is the value at seen - 1 + k.
+        with torch.no_grad():
+            generated = forecast(model.eval(), x[None, :seen], truth.shape[0] - seen + 1)[0, 1:]
+        free_run = float(((generated - truth[seen:, 0]) ** 2).mean())
+        baseline = baselines.free_run(truth[None, :seen, 0], truth.shape[0] - seen, fitted_on=truth[None, :seen, 0],
+                                      names=("recurrence",))["recurrence"][0]
+        recurrence = float(((baseline - truth[seen:, 0]) ** 2).mean())
+    first_radian = (t[:, 0] > ARTICLE_STOP) & (t[:, 0] <= ARTICLE_STOP + 1)
     return PerStepFit(
         feed=feed,
         seed=seed,
@@ -272,6 +304,9 @@ def fit_per_step(
         unseen_mse=float(errors[seen:].mean()),
         zero_mse=float((truth[seen:] ** 2).mean()),
         repeat_mse=float(((truth[seen:] - truth[seen - 1 : -1]) ** 2).mean()),
+        first_radian_mse=float(errors[first_radian].mean()),
+        free_run_mse=free_run,
+        recurrence_free_run_mse=recurrence,
     )
 
 
@@ -306,16 +341,77 @@ def input_controls(
     ]
 
 
-def format_controls(fits: Sequence[PerStepFit]) -> str:
+CONTROLS_PATH = Path(__file__).with_name("results") / "article_controls.json"
+# What a stored fit keeps: every score; the series (t, truth, prediction) only for the seed a figure draws.
+_SCORES = ("fit_mse", "held_out_mse", "first_radian_mse", "unseen_mse", "zero_mse", "repeat_mse", "free_run_mse",
+           "recurrence_free_run_mse")
+
+
+@dataclass
+class StoredFit:
+    """A :class:`PerStepFit` read back from :data:`CONTROLS_PATH`: its scores, without the model.
+
+    ``t``, ``truth`` and ``prediction`` ``(N, 1)`` are kept for one seed per feed (``None`` otherwise).
+    """
+
+    feed: str
+    seed: int
+    held_out: tuple[float, float] | None
+    fit_mse: float
+    held_out_mse: float
+    first_radian_mse: float
+    unseen_mse: float
+    zero_mse: float
+    repeat_mse: float
+    free_run_mse: float
+    recurrence_free_run_mse: float
+    t: Tensor | None = None
+    truth: Tensor | None = None
+    prediction: Tensor | None = None
+
+
+def save_controls(fits: Sequence[PerStepFit], path: Path | str = CONTROLS_PATH, *, command: str,
+                  series_of_seed: int = 0) -> None:
+    """Write the fits' scores as JSON with the ``command`` that made them (NaN as ``null``)."""
+    def number(value: float) -> float | None:
+        return None if math.isnan(value) else value
+
+    records = []
+    for fit in fits:
+        record = {"feed": fit.feed, "seed": fit.seed, "held_out": list(fit.held_out) if fit.held_out else None}
+        record |= {name: number(getattr(fit, name)) for name in _SCORES}
+        if fit.seed == series_of_seed:
+            record |= {name: getattr(fit, name)[:, 0].tolist() for name in ("t", "truth", "prediction")}
+        records.append(record)
+    Path(path).write_text(json.dumps({"command": command, "fits": records}, indent=1) + "\n", encoding="utf-8")
+
+
+def load_controls(path: Path | str = CONTROLS_PATH) -> tuple[str, list[StoredFit]]:
+    """The command and the fits :func:`save_controls` wrote."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    fits = []
+    for record in data["fits"]:
+        series = {name: torch.tensor(record[name])[:, None] if name in record else None
+                  for name in ("t", "truth", "prediction")}
+        scores = {name: math.nan if record[name] is None else record[name] for name in _SCORES}
+        held_out = tuple(record["held_out"]) if record["held_out"] else None
+        fits.append(StoredFit(record["feed"], record["seed"], held_out, **scores, **series))
+    return data["command"], fits
+
+
+def format_controls(fits: Sequence[PerStepFit | StoredFit]) -> str:
     """A table of :func:`input_controls`' fits, one row per fit, errors as MSE.
 
-    The last two columns are baselines after ``t = 10``: always predicting 0, and
-    repeating the previous value.
+    "first radian after" is ``t ∈ (10, 11]``, as long as the held-out stretch inside; "free run" feeds the
+    value-fed model its own outputs after ``t = 10``, beside the least-squares recurrence's free run. The
+    other baselines after ``t = 10``: always predicting 0, and repeating the previous (true) value.
     """
-    rows = [("fed", "seed", "trained times", "held out inside", "after t = 10", "after: predict 0",
-             "after: repeat previous")]
+    rows = [("fed", "seed", "trained times", "held out inside", "first radian after", "after t = 10",
+             "free run after", "recurrence free run", "after: predict 0", "after: repeat previous")]
     rows += [
-        (f.feed, str(f.seed), f"{f.fit_mse:.1e}", f"{f.held_out_mse:.1e}", f"{f.unseen_mse:.1e}",
+        (f.feed, str(f.seed), f"{f.fit_mse:.1e}", f"{f.held_out_mse:.1e}", f"{f.first_radian_mse:.1e}",
+         f"{f.unseen_mse:.1e}", "-" if math.isnan(f.free_run_mse) else f"{f.free_run_mse:.1e}",
+         "-" if math.isnan(f.recurrence_free_run_mse) else f"{f.recurrence_free_run_mse:.1e}",
          f"{f.zero_mse:.2f}", f"{f.repeat_mse:.1e}")
         for f in fits
     ]
@@ -323,7 +419,7 @@ def format_controls(fits: Sequence[PerStepFit]) -> str:
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
 
-def summarise_controls(fits: Sequence[PerStepFit]) -> str:
+def summarise_controls(fits: Sequence[PerStepFit | StoredFit]) -> str:
     """One line per feed: how many seeds beat each baseline after ``t = 10``, and the error ranges.
 
     The ratio of the error after ``t = 10`` to the error on the held-out stretch inside
@@ -339,10 +435,17 @@ def summarise_controls(fits: Sequence[PerStepFit]) -> str:
         inside = _span([f.held_out_mse for f in mine], ".1e")
         after = _span([f.unseen_mse for f in mine], ".1e")
         ratios = _span([f.unseen_mse / f.held_out_mse for f in mine], ".3g")
-        lines.append(
-            f"fed {feed}: held-out MSE {inside}, after t = 10 {after} (x{ratios}); beats predicting 0 "
-            f"after t = 10 in {zero} of {n} seeds, repeating the previous value in {repeat} of {n}"
-        )
+        first = _span([f.first_radian_mse / f.held_out_mse for f in mine], ".3g")
+        line = (f"fed {feed}: held-out MSE {inside}, after t = 10 {after} (x{ratios}; first radian after x{first}); "
+                f"beats predicting 0 after t = 10 in {zero} of {n} seeds, repeating the previous value in {repeat} "
+                f"of {n}")
+        free = [f for f in mine if not math.isnan(f.free_run_mse)]
+        if free:
+            line += (f"; free running after t = 10: {_span([f.free_run_mse for f in free], '.1e')}, below predicting 0 "
+                     f"in {sum(f.free_run_mse < f.zero_mse for f in free)} of {len(free)}, below the least-squares "
+                     f"recurrence's free run in {sum(f.free_run_mse < f.recurrence_free_run_mse for f in free)} "
+                     f"of {len(free)}")
+        lines.append(line)
     return "\n".join(lines)
 
 

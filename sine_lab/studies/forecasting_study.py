@@ -37,6 +37,8 @@ __all__ = [
     "CONTROL_PATH",
     "NEW",
     "OLD",
+    "BARE_PATH",
+    "CYCLES_PATH",
     "SWEEP_PATH",
     "VARIANTS",
     "AfterEachStage",
@@ -46,7 +48,9 @@ __all__ = [
     "difference_spread",  # the recipe's own scale (sine_lab.forecasting), re-exported for the chapter
     "error_misses",
     "format_control",
+    "format_head_rows",
     "gradient_rms",
+    "head_rows",
     "load_control",
     "load_sweep",
     "run_control",
@@ -57,6 +61,10 @@ __all__ = [
 
 RESULTS = Path(__file__).with_name("results")
 SWEEP_PATH = RESULTS / "sweep_periods.json"
+# The same grid (periods 5, 20, 100; seeds 0-2) with free runs also scored over whole cycles: the recipe
+# (its second-order head) and the bare cell (delta_order=0), each with the residual-only row.
+CYCLES_PATH = RESULTS / "sweep_cycles.json"
+BARE_PATH = RESULTS / "sweep_bare.json"
 CONTROL_PATH = RESULTS / "residual_control.json"
 # The cells of the control: a recurrent layer plus the linear head that run_control zeroes.
 CELLS = ("rnn", "lstm", "gru")
@@ -294,7 +302,7 @@ def format_control(runs: Sequence[ControlRun]) -> str:
     keys = sorted({(r.period, r.cell, VARIANTS.index(r.variant)) for r in runs},
                   key=lambda k: (k[0], CELLS.index(k[1]), k[2]))
     lines = [f"{'period':>6} {'cell':<5} {'variant':<21}{'met':>5}{'one-step worst/median':>24}"
-             f"{'free-run 1000 worst/median':>29}{'TF loss / zero head':>22}{'CPU s':>8}"]
+             f"{'free-run 1000 worst/median':>29}{'taught / zero head':>22}{'CPU s':>8}"]
     for period, cell, index in keys:
         group = [r for r in runs if (r.period, r.cell, r.variant) == (period, cell, VARIANTS[index])]
         one = sorted(r.one_step_mse for r in group)
@@ -324,3 +332,41 @@ def gradient_rms(model: nn.Module, recipe: Recipe, series: Tensor, *, pairs: int
     grads = torch.cat([p.grad.flatten() for p in model.parameters() if p.grad is not None])
     model.zero_grad()
     return float(grads.pow(2).mean().sqrt())
+
+
+def head_rows(recipe: dict, bare: dict, *, cycles: int = 10, target: float = 1e-4) -> list[dict]:
+    """What the cell adds to the fixed residual: per period, each cell bare and with the recipe's head, the
+    residual alone and the 2-tap recurrence, from two sweeps of the same grid
+    (:data:`CYCLES_PATH`, :data:`BARE_PATH`).
+
+    Returns:
+        one dict per (period, row): ``{"row", "kind", "period", "seeds", "one_step" (median MSE),
+        "free_run" (median MSE over ``cycles`` whole cycles), "steps" (steps in those cycles, median),
+        "met" (runs whose free run over those cycles is at most ``target``)}``.
+    """
+    if cycles not in recipe.get("cycles", []) or cycles not in bare.get("cycles", []):
+        raise ValueError(f"both sweeps must score free runs over {cycles} cycles (run them with --cycles {cycles})")
+    if bare.get("delta_order") != 0 or recipe.get("delta_order") == 0:
+        raise ValueError("bare must be a sweep with --delta-order 0, recipe one with the recipe's head")
+    sources = ([(f"{c}, bare cell", c, bare) for c in CELLS] + [(f"{c}, recipe", c, recipe) for c in CELLS]
+               + [("residual only", "residual only", recipe), ("2-tap recurrence", "linear", recipe)])
+    rows = []
+    for period in recipe["periods"]:
+        for label, cell, source in sources:
+            runs = [r for r in source["runs"] if r["cell"] == cell and r["period"] == period]
+            free = [r["free_run_cycles"][str(cycles)] for r in runs]
+            rows.append({"row": label, "kind": cell, "period": period, "seeds": len(runs),
+                         "one_step": _median([r["one_step_mse"] for r in runs]), "free_run": _median(free),
+                         "steps": _median([r["cycle_steps"][str(cycles)] for r in runs]),
+                         "met": sum(value <= target for value in free)})
+    return rows
+
+
+def format_head_rows(rows: Sequence[dict], *, cycles: int = 10, target: float = 1e-4) -> str:
+    """:func:`head_rows` as a text table, one block per period."""
+    lines = [f"{'period':>6}  {'row':<18}{'one-step MSE':>14}{f'{cycles}-cycle MSE':>16}"
+             f"{f'runs <= {target:g}':>15}   (medians over seeds)"]
+    for row in rows:
+        lines.append(f"{row['period']:>6g}  {row['row']:<18}{row['one_step']:>14.1e}{row['free_run']:>16.1e}"
+                     f"{str(row['met']) + ' of ' + str(row['seeds']):>15}")
+    return "\n".join(lines)

@@ -244,7 +244,7 @@ PRESETS: dict[str, Settings] = {
                                                              clip_grad_norm=None),
     "teacher forcing only: enough with the curvature head": Settings(recipe="teacher_forcing"),
     "a slow wave: period 80": Settings(period=80.0),
-    "the old head (first-order) on a slow wave": Settings(period=80.0, delta_order=1),
+    "the first-order head on a slow wave": Settings(period=80.0, delta_order=1),
     "the raw MSE on a slow wave (teacher forcing only)": Settings(period=80.0, scaled_loss=False,
                                                                   recipe="teacher_forcing"),
     "noisy training data": Settings(noise=0.05),

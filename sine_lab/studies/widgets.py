@@ -62,7 +62,7 @@ INIT_LABELS = {"default": "default (PyTorch)", "orthogonal": "orthogonal", "irnn
 # rarely enough that drawing costs little of the training time.
 REDRAW_SECONDS = 0.5
 DPI = 80
-# A free-running forecast with at most this MSE is called "on the wave" (issue 12's target).
+# A free-running forecast with at most this MSE is called "on the wave" (the benchmark's 1000-step target).
 ON_WAVE_MSE = 1e-3
 HEIGHT = 3.4
 MSE_UNITS = "loss (MSE)"

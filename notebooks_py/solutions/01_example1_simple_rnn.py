@@ -1,0 +1,83 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 01 · Solutions: Example 1: the simple RNN, run as written
+#
+# Worked solutions to the exercises of [01 · Example 1](../01_example1_simple_rnn.ipynb#try-this). Try each
+# exercise first; every solution ends with the `assert` that checks its answer.
+
+# %%
+import torch
+import torch.nn as nn
+
+from sine_lab.data import article_data
+from sine_lab.doctor import check_setup
+from sine_lab.studies.article import EXAMPLES
+from sine_lab.training import seed_everything, train
+
+torch.set_num_threads(1)
+x, y = article_data()
+
+# %% [markdown]
+# ## Exercise 1
+# **The best constant, by hand**
+# ([back to the exercise](../01_example1_simple_rnn.ipynb#try-this))
+#
+# A model that outputs one number `c` for all 1000 targets has the loss `mean((y − c)²) = var(y) + (c −
+# mean(y))²`: smallest at `c = mean(y)`, where it equals `var(y)` (the population variance, dividing by
+# 1000, as `MSELoss` averages). Scanning `c` finds the same minimum:
+
+# %%
+# float64: near the minimum the loss changes by (c − mean(y))², below float32's resolution of 0.44
+targets = y.double().reshape(1, -1)
+mean_y, var_y = float(targets.mean()), float(targets.var(unbiased=False))
+grid = torch.linspace(-1, 1, 20001, dtype=torch.float64)  # steps of 1e-4
+losses = ((targets - grid.reshape(-1, 1)) ** 2).mean(dim=1)
+best = float(grid[losses.argmin()])
+print(f"mean(y) = {mean_y:.4f}, var(y) = {var_y:.4f}; the scan's best c = {best:.4f}, loss {float(losses.min()):.4f}")
+assert abs(best - mean_y) <= 0.5e-4 + 1e-12 and abs(float(losses.min()) - var_y) < 1e-8, "half a grid step"
+assert abs(mean_y - 0.1834) < 1e-4 and abs(var_y - 0.4432) < 1e-4, "the numbers chapter 01's model reached"
+
+# %% [markdown]
+# ## Exercise 2
+# **One output per step**
+# ([back to the exercise](../01_example1_simple_rnn.ipynb#try-this))
+#
+# With `self.linear(out)` the model returns one prediction per step, `(1000, 1)`, the target's shape, so
+# nothing broadcasts any more; the doctor still sees an unbatched input and time fed as the input. Trained
+# as the article trains (Adam 0.01; here 300 epochs instead of 1000, to stay quick), the loss falls far
+# below `var(y)`: the per-step model fits the curve it is given. It is still fed *time*, so chapter 01's
+# finding about `t > 10` applies to it.
+
+# %%
+class PerStepRNN(nn.Module):
+    def __init__(self, input_size, hidden_size, output_size):
+        super().__init__()
+        self.rnn = nn.RNN(input_size, hidden_size)
+        self.linear = nn.Linear(hidden_size, output_size)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.linear(out)  # every step, not only out[-1]
+
+
+seed_everything(0)
+model = PerStepRNN(1, 10, 1)
+codes = check_setup(model, x, y).codes
+print("doctor:", codes)
+history = train(model, x, y, epochs=300, lr=EXAMPLES[1].lr, seed=0)
+print(f"loss after 300 epochs {history.loss[-1]:.2e}, against var(y) = {var_y:.4f}")
+assert "broadcast_in_loss" not in codes and "unbatched_input" in codes
+assert history.loss[-1] < var_y / 10, "one output per step fits far below the best constant"

@@ -1,0 +1,68 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 02 · Solutions: Example 2: the LSTM, run as written
+#
+# Worked solutions to the exercises of [02 · Example 2](../02_example2_lstm.ipynb#try-this). Try each
+# exercise first; every solution ends with the `assert` that checks its answer.
+
+# %%
+import torch
+import torch.nn as nn
+
+torch.set_num_threads(1)
+
+# %% [markdown]
+# ## Exercise 1
+# **What `nn.LSTM` reads from each shape**
+# ([back to the exercise](../02_example2_lstm.ipynb#try-this))
+#
+# Without `batch_first`, `nn.LSTM` reads a 3-D input as `(seq, batch, features)` and a 2-D input as one
+# unbatched sequence `(seq, features)`. `out` has one row per step, and `h_n` one per sequence:
+
+# %%
+lstm = nn.LSTM(1, 4)
+x = torch.linspace(0, 10, 1000).reshape(-1, 1)
+for name, data in (("x", x), ("x.unsqueeze(1)", x.unsqueeze(1)), ("x.unsqueeze(0)", x.unsqueeze(0))):
+    out, (h_n, _) = lstm(data)
+    print(f"{name:15s} {str(tuple(data.shape)):14s} -> out {str(tuple(out.shape)):14s} h_n {tuple(h_n.shape)}")
+assert lstm(x)[0].shape == (1000, 4), "2-D: one sequence of 1000 steps"
+assert lstm(x.unsqueeze(1))[1][0].shape == (1, 1, 4), "(1000, 1, 1): one sequence of 1000 steps, batch 1"
+assert lstm(x.unsqueeze(0))[1][0].shape == (1, 1000, 4), "(1, 1000, 1): 1000 sequences of one step each"
+
+# %% [markdown]
+# Only the last reading treats the 1000 times as 1000 samples — and each of those "sequences" is one step
+# long, so the LSTM's memory has nothing to carry. Neither reading makes `out[-1]` a per-sample prediction
+# of a *sequence*; that is why chapter 04 cuts the wave into windows of past values.
+#
+# ## Exercise 2
+# **Gates need a past to gate**
+# ([back to the exercise](../02_example2_lstm.ipynb#try-this))
+#
+# Fed sequences of one step each, the LSTM starts every sample from `h = 0, c = 0`; the forget gate
+# multiplies the previous cell state, which is zero, so it cannot matter. Check: change the forget gate's
+# weights and the outputs stay the same.
+
+# %%
+torch.manual_seed(0)
+lstm = nn.LSTM(1, 4)
+one_step_each = x.unsqueeze(0)
+before = lstm(one_step_each)[0].detach().clone()
+with torch.no_grad():
+    lstm.weight_hh_l0[4:8].add_(5.0)  # PyTorch orders the gates input, forget, cell, output
+    lstm.bias_ih_l0[4:8].add_(5.0)
+after = lstm(one_step_each)[0].detach()
+print(f"largest change of any output: {float((after - before).abs().max()):.1e}")
+assert torch.equal(after, before), "with no past, the forget gate changes nothing"

@@ -1,0 +1,75 @@
+# ---
+# jupyter:
+#   jupytext:
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # 08 · Solutions: The sampling rate and the head
+#
+# Worked solutions to the exercises of [08 · The sampling rate and the head](../08_sampling_rate_and_the_head.ipynb#try-this).
+# Try each exercise first; every solution ends with the `assert` that checks its answer.
+
+# %%
+import math
+import statistics
+
+from sine_lab.studies.forecasting_study import BARE_PATH, CYCLES_PATH, head_rows, load_sweep
+
+recipe_sweep, bare_sweep = load_sweep(CYCLES_PATH), load_sweep(BARE_PATH)
+rows = head_rows(recipe_sweep, bare_sweep)
+
+# %% [markdown]
+# ## Exercise 1
+# **The worst trained row at the slowest wave**
+# ([back to the exercise](../08_sampling_rate_and_the_head.ipynb#try-this))
+
+# %%
+trained = [r for r in rows if r["period"] == 100.0 and r["kind"] in ("rnn", "lstm", "gru")]
+worst = max(trained, key=lambda r: r["free_run"])
+print(f"worst at P = 100: {worst['row']}, median 10-cycle MSE {worst['free_run']:.2f}, "
+      f"x{worst['free_run'] / 1e-4:.0f} the target")
+assert "bare cell" in worst["row"] and worst["free_run"] > 1e3 * 1e-4
+
+# %% [markdown]
+# ## Exercise 2
+# **Equal steps against equal cycles**
+# ([back to the exercise](../08_sampling_rate_and_the_head.ipynb#try-this))
+#
+# 1000 steps are `1000 / (2πP)` cycles: 31.8 at `P = 5`, 1.6 at `P = 100`. Ten cycles are 314 steps at
+# `P = 5` and 6,283 at `P = 100`. So the 1000-step score asks for more cycles than 10 at the fast wave and
+# far fewer at the slow one, and the two horizons differ most at the slow wave.
+
+# %%
+ratio = {}
+for period in recipe_sweep["periods"]:
+    runs = [r for r in recipe_sweep["runs"] if r["cell"] == "lstm" and r["period"] == period]
+    steps = statistics.median(r["free_run_mse"]["1000"] for r in runs)
+    cycles = statistics.median(r["free_run_cycles"]["10"] for r in runs)
+    ratio[period] = cycles / steps
+    print(f"P = {period:g}: 1000 steps = {1000 / (2 * math.pi * period):.1f} cycles; LSTM median MSE over 1000 steps "
+          f"{steps:.1e}, over 10 cycles {cycles:.1e}")
+assert ratio[100.0] > 10 and ratio[100.0] == max(ratio.values()), "the slow wave's 1000 steps hide the most"
+
+# %% [markdown]
+# ## Exercise 3
+# **The residual's one-step error, predicted**
+# ([back to the exercise](../08_sampling_rate_and_the_head.ipynb#try-this))
+#
+# For `s[n] = sin(n/P + φ)` the curvature is `s[n+1] − 2s[n] + s[n−1] = −(2 − 2cos(1/P)) s[n]`, and the
+# mean of `s²` over whole cycles is 1/2.
+
+# %%
+for period in recipe_sweep["periods"]:
+    predicted = (2 - 2 * math.cos(1 / period)) ** 2 / 2
+    measured = next(r["one_step"] for r in rows if r["row"] == "residual only" and r["period"] == period)
+    print(f"P = {period:g}: predicted {predicted:.2e}, measured {measured:.2e}")
+    assert abs(measured / predicted - 1) < 0.1, "the formula gives the residual's error within 10 %"
