@@ -1,5 +1,5 @@
-"""Rewrite the README's generated blocks (the answer in plain words, the chapter table and the ledger of the
-article's claims) from
+"""Rewrite the README's generated blocks (the answer in plain words, the chapter table, the ledger of the
+article's claims and the benchmark's table on equal cycles) from
 their one source in ``sine_lab.studies.contents`` and ``sine_lab.studies.ledger``.
 
 Usage: ``.venv/bin/python scripts/render_contents.py`` (``--check`` only reports whether the README
@@ -14,6 +14,7 @@ import sys
 from pathlib import Path
 
 from sine_lab.studies.contents import chapter_table
+from sine_lab.studies.forecasting_study import cycles_table
 from sine_lab.studies.ledger import answer_list, ledger_table
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -21,6 +22,7 @@ BLOCKS = {
     "answer": lambda: answer_list("notebooks/"),
     "chapters": lambda: chapter_table("notebooks/"),
     "ledger": lambda: ledger_table("notebooks/"),
+    "cycles": lambda: cycles_table(),
 }
 
 

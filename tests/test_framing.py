@@ -8,7 +8,6 @@ from sine_lab.studies.framing import (
     ARTICLE,
     CHANGES,
     KNOBS,
-    LEARNED_FACTOR,
     NOISY,
     RECIPE,
     Score,

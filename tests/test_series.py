@@ -27,6 +27,7 @@ import nbformat
 import pytest
 
 from sine_lab.studies.contents import CHAPTERS, Chapter, chapter, chapter_table, navigation
+from sine_lab.studies.forecasting_study import cycles_table
 from sine_lab.studies.ledger import LEDGER, Claim, answer_list, ledger_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -112,9 +113,11 @@ def test_its_solutions_are_titled_as_the_contents_say(chapter: Chapter) -> None:
 
 
 BLOCKS = [("answer", answer_list), ("chapters", chapter_table), ("ledger", ledger_table)]
+# Blocks only the README shows (rendered without a folder argument).
+README_ONLY = [("cycles", lambda _folder: cycles_table())]
 
 
-@pytest.mark.parametrize(("block", "render"), BLOCKS)
+@pytest.mark.parametrize(("block", "render"), BLOCKS + README_ONLY)
 def test_the_readme_blocks_are_rendered_from_their_source(block: str, render) -> None:
     text = README.read_text(encoding="utf-8")
     found = re.search(rf"<!-- {block}:start -->\n(.*?)\n<!-- {block}:end -->", text, re.S)

@@ -48,6 +48,7 @@ __all__ = [
     "difference_spread",  # the recipe's own scale (sine_lab.forecasting), re-exported for the chapter
     "error_misses",
     "format_control",
+    "cycles_table",
     "format_head_rows",
     "gradient_rms",
     "head_rows",
@@ -370,3 +371,9 @@ def format_head_rows(rows: Sequence[dict], *, cycles: int = 10, target: float = 
         lines.append(f"{row['period']:>6g}  {row['row']:<18}{row['one_step']:>14.1e}{row['free_run']:>16.1e}"
                      f"{str(row['met']) + ' of ' + str(row['seeds']):>15}")
     return "\n".join(lines)
+
+
+def cycles_table() -> str:
+    """The README's rendering of the two stored sweeps (:data:`CYCLES_PATH`, :data:`BARE_PATH`) on equal
+    cycles: :func:`format_head_rows` in a fenced block."""
+    return "```\n" + format_head_rows(head_rows(load_sweep(CYCLES_PATH), load_sweep(BARE_PATH))) + "\n```"

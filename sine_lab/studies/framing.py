@@ -13,12 +13,14 @@ and :func:`summarize`.
 
 from __future__ import annotations
 
+import json
 import math
 import time
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from itertools import combinations
+from pathlib import Path
 
 import matplotlib.pyplot as plt
 import torch
@@ -34,6 +36,7 @@ from ..plots import colour
 from ..training import History, seed_everything, train
 
 __all__ = [
+    "ABLATION_PATH",
     "ARTICLE",
     "CHANGES",
     "FRAMINGS",
@@ -51,10 +54,12 @@ __all__ = [
     "grid",
     "ladder",
     "leave_one_out",
+    "load_tables",
     "nearest_window_distance",
     "plot_framing",
     "run_setup",
     "run_setups",
+    "save_tables",
     "summarize",
     "variants",
 ]
@@ -496,6 +501,21 @@ def format_table(rows: Sequence[Summary], *, train: bool = False) -> str:
                 f"{r.median_factor:>11.3g}{r.baseline_factor:>15.3g}{f'{r.learned}/{r.seeds}':>9}{r.median_steps:>7}")
         lines.append(line + (f"{r.median_train_mse:>11.2e}{r.noise_floor:>12.2e}" if train else ""))
     return "\n".join(lines)
+
+
+ABLATION_PATH = Path(__file__).with_name("results") / "framing_ablation.json"
+
+
+def save_tables(tables: dict[str, Sequence[Summary]], path: Path | str = ABLATION_PATH, *, command: str) -> None:
+    """Write titled tables of :class:`Summary` rows as JSON, with the ``command`` that made them."""
+    data = {"command": command, "tables": {title: [asdict(row) for row in rows] for title, rows in tables.items()}}
+    Path(path).write_text(json.dumps(data, indent=1) + "\n", encoding="utf-8")
+
+
+def load_tables(path: Path | str = ABLATION_PATH) -> tuple[str, dict[str, list[Summary]]]:
+    """The command and the titled tables :func:`save_tables` wrote."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return data["command"], {title: [Summary(**row) for row in rows] for title, rows in data["tables"].items()}
 
 
 def nearest_window_distance(series: Tensor, window: int, n_fitted: int, first_scored: int) -> Tensor:
