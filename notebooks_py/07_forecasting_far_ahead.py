@@ -437,11 +437,9 @@ assert min(worst_ratio.values()) > 1 and worst_ratio[0.1] > 2, f"the LSTM's wors
 #    `ForecastSettings(rollout=0, lbfgs_steps=0)` (Adam only) and with `ForecastSettings(rollout=0)`, and
 #    compare their `one_step_mse`. You are right if your two numbers differ by the factor the solution
 #    prints. [solution](solutions/07_forecasting_far_ahead.ipynb#exercise-1)
-# 2. §4 is one seed. Train the quick general model with seeds 1 and 2 (`seed_everything(s)` before
-#    building it, `seed=s` in `train`): is the one-step error still lowest at `ω = 1` and more than ×10
-#    higher at the edges 0.7 and 1.3? [solution](solutions/07_forecasting_far_ahead.ipynb#exercise-2)
-# 3. Does the exact recurrence's free-running error also grow along the horizon? Compute `growth` of §2 for
-#    `generated["linear (least squares)"]` and explain what it means that a closed-form model with float32
-#    coefficients drifts. [solution](solutions/07_forecasting_far_ahead.ipynb#exercise-3)
+# 2. Does the least-squares recurrence's free-running error also grow along the horizon? Compare its squared
+#    error over the first and the last 1000 of 5000 steps (`generated["linear (least squares)"]` of §2), and
+#    say why a closed-form model with float32 coefficients drifts. You are right if your factor matches the
+#    solution's. [solution](solutions/07_forecasting_far_ahead.ipynb#exercise-2)
 #
 # **Previous:** [06 · Gradients through time](06_gradients_through_time.ipynb) · **Next:** [08 · The sampling rate and the head](08_sampling_rate_and_the_head.ipynb)

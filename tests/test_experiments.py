@@ -40,7 +40,7 @@ from sine_lab.training import seed_everything, train
         ({"seed": -1}, "seed must be >= 0"),
         ({"init": "xavier"}, "init must be one of"),
         ({"delta_order": 3}, "delta_order must be <= 2, got 3"),
-        ({"delta_order": 0}, "delta_order must be >= 1, got 0"),
+        ({"delta_order": -1}, "delta_order must be >= 0, got -1"),
     ],
 )
 def test_settings_reject_invalid_values_naming_expected_and_got(change, message):

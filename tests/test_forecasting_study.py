@@ -61,8 +61,9 @@ def test_difference_spread_of_a_sine_follows_its_period():
     first = 2 * math.sin(1 / (2 * period)) * float(torch.cos((n[:-1] + 0.5) / period).std())
     assert difference_spread(wave, 2) == pytest.approx(second, rel=1e-3)
     assert difference_spread(wave, 1) == pytest.approx(first, rel=1e-3)
+    assert difference_spread(wave, 0) == pytest.approx(float(wave.std())), "order 0: the values themselves"
     with pytest.raises(ValueError, match="order"):
-        difference_spread(wave, 0)
+        difference_spread(wave, -1)
     with pytest.raises(ValueError, match="series"):
         difference_spread(wave[0], 1)
 

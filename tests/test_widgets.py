@@ -215,8 +215,8 @@ def test_the_head_and_loss_controls_drive_the_recipe_and_are_disclosed():
     playground = Playground(Settings(hidden_size=4, epochs=10, recipe="teacher_forcing", horizon=20),
                             run_in_background=False)
     assert playground.delta_order.value == 2 and playground.scaled_loss.value
-    assert [label for label, _ in playground.delta_order.options] == ["2: predict the curvature",
-                                                                     "1: predict the change"]
+    assert [label for label, _ in playground.delta_order.options] == [
+        "2: predict the curvature", "1: predict the change", "0: predict the value (bare cell)"]
     playground.train_button.click()
     assert playground.runs[-1].experiment.model.delta_order == 2
     assert "a head predicting the curvature: output = 2 x[n] − x[n−1] + scale × head" in playground.message

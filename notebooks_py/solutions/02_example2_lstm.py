@@ -46,7 +46,8 @@ assert lstm(x.unsqueeze(0))[1][0].shape == (1, 1000, 4), "(1, 1000, 1): 1000 seq
 # Only the last reading treats the 1000 times as 1000 samples — and each of those "sequences" is one step
 # long, so the LSTM's memory has nothing to carry. Neither reading makes `out[-1]` a per-sample prediction
 # of a *sequence*; that is why chapter 04 cuts the wave into windows of past values.
-#
+
+# %% [markdown]
 # ## Exercise 2
 # **Gates need a past to gate**
 # ([back to the exercise](../02_example2_lstm.ipynb#try-this))

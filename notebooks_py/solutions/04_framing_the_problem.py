@@ -53,7 +53,8 @@ assert 80 < ratio < 125, "about 1/Δt² = 100, with no training"
 # So a model "100× better than persistence" on this series has learned no more than a straight line
 # through the last two values; the chapter judges every model against extrapolation and the
 # least-squares recurrence for that reason.
-#
+
+# %% [markdown]
 # ## Exercise 2
 # **Make the regression fail**
 # ([back to the exercise](../04_framing_the_problem.ipynb#try-this))
