@@ -26,7 +26,6 @@
 # %matplotlib inline
 import matplotlib.pyplot as plt
 import torch
-from IPython.display import Code
 
 from sine_lab.callbacks import PrintLoss, RecordPredictions
 from sine_lab.data import article_data
@@ -38,7 +37,6 @@ from sine_lab.studies.article import (
     example_source,
     format_controls,
     load_controls,
-    source_without_docstring,
     summarise_controls,
 )
 from sine_lab.training import seed_everything, train
@@ -109,19 +107,15 @@ print(f"mean(y) = {mean_y:.4f}, var(y) = {var_y:.4f}")
 # The article's loop, as printed in the article:
 
 # %%
-Code(ARTICLE_LOOP, language="python")
+print(ARTICLE_LOOP)
 
 # %% [markdown]
-# `sine_lab.training.train` runs the same loop. Here is its source (without its docstring): each step
-# is `zero_grad`, forward and loss (the *objective*: by default `loss_fn(model(x), y)` with
-# `loss_fn = nn.MSELoss()`, the article's `criterion(outputs, y)`), `backward`, Adam's `step`. Everything
-# else is a small *callback* object: `PrintLoss(every=100)` prints the article's line every 100 epochs,
-# `RecordPredictions(at=[…])` keeps the output at the epochs we ask for, and a divergence guard (on by
-# default) stops a run whose loss turns NaN or explodes. With the whole data as one batch, a unit test
-# checks that it gives bit-identical losses and weights to the article's loop typed out by hand.
-
-# %%
-Code(source_without_docstring(train), language="python")
+# Each epoch: clear the old gradients (`zero_grad`), run the model, compute the loss, back-propagate
+# (`backward`), let Adam update the weights (`step`). `sine_lab.training.train` runs exactly this loop — with
+# the whole data as one batch, a unit test checks that it gives bit-identical losses and weights to the loop
+# above typed out by hand — and lets small *callback* objects watch it: `PrintLoss(every=100)` prints the
+# article's line every 100 epochs (a repeated line is shown once), `RecordPredictions(at=[…])` keeps the
+# output at the epochs we ask for, and a divergence guard stops a run whose loss turns NaN or explodes.
 
 # %%
 history = train(model, x, y, epochs=example.epochs, lr=example.lr,
@@ -284,10 +278,36 @@ for ax, fit in zip(axes, drawn, strict=True):
 plt.tight_layout()
 
 # %%
-CONTROLS_ASSERTS
+time_fed, scaled, constant, previous = (by_feed[f] for f in ("time", "standardised time", "constant", "previous value"))
+# Fed time, raw or standardised: every seed fits the held-out radian inside [0, 10] far better than the first
+# radian after it, an equal length (more than 10 times), and no raw-time seed beats predicting 0 after t = 10.
+assert all(f.first_radian_mse > 10 * f.held_out_mse for f in time_fed + scaled)
+assert not any(f.unseen_mse < f.zero_mse for f in time_fed)
+# A constant input stays in range but says nothing: it fails inside the range as much as after it.
+assert all(f.held_out_mse > 0.5 and f.unseen_mse > 0.5 * f.zero_mse for f in constant)
+assert min(f.fit_mse for f in constant) > 100 * max(f.fit_mse for f in time_fed), "it cannot even fit [0, 10]"
+# Fed the true previous value, one step ahead: below predicting 0 after t = 10 in every seed ...
+assert all(f.unseen_mse < 1e-3 * f.zero_mse for f in previous)
+# ... but fed its own outputs it leaves the wave in every seed, where the recurrence stays on it.
+assert all(f.free_run_mse > 0.2 and f.recurrence_free_run_mse < 1e-5 for f in previous)
 
 # %% [markdown]
-CONTROLS_READING
+# **Time, raw or standardised, is a lookup that works only where it was fitted.** Over one radian each, the
+# held-out stretch inside `[0, 10]` and the first radian after it compare equal lengths: every time-fed seed,
+# raw or standardised, is more than ten times worse after (the factors are printed above), and after `t = 10`
+# no raw-time seed beats predicting 0. Standardising removes large inputs, not the failure.
+#
+# **Staying in range is not enough.** Fed a constant, always inside the range it saw, the RNN fits nothing:
+# its error on the times it trained on is hundreds of times the time-fed model's, and inside the range and
+# after it is of the order of predicting 0 (printed above). The network needs an input that carries the wave.
+#
+# **Fed the true previous value, it predicts one step; it does not generate the wave.** One step ahead after
+# `t = 10` every seed is far below predicting 0 (and in 2 of 3 below merely repeating the previous value,
+# 5.0e-05 on this fine grid). Fed its own outputs from `t = 10` on, every seed leaves the wave (MSE 0.48 to
+# 0.93, about predicting 0), while the two-coefficient least-squares recurrence, fitted on the same
+# `[0, 10]`, stays on it (1.3e-07). So past values are the right *input*; learning to *generate* a wave
+# takes more than this training, which chapters [04](04_framing_the_problem.ipynb) and
+# [07](07_forecasting_far_ahead.ipynb) provide.
 
 # %% [markdown]
 # ## What we learned
@@ -298,10 +318,12 @@ CONTROLS_READING
 #   answer is `mean(y)` with loss `var(y)` — and training finds exactly that. Shuffling the targets
 #   changes nothing.
 # - It is a **shape and framing bug, not vanishing gradients**: the optimisation succeeded.
-# - Fixed to one output per step, the same RNN fits `sin t` on `[0, 10]` and interpolates a held-out stretch
-#   inside it, but after `t = 10` it fails (3 of 3 seeds), standardised time or not; fed the previous value it
-#   carries on (3 of 3). What breaks is the input leaving its training range, which a clock always does in
-#   the future: **time is the wrong input for learning a wave.**
+# - Fixed to one output per step, the same RNN fed time fits `sin t` on `[0, 10]` and a held-out radian inside
+#   it, but the first radian after `t = 10` is more than ten times worse (3 of 3 seeds, raw or standardised).
+#   A constant input, always in range, fits nothing: the input must carry the wave. Fed the true previous
+#   value it predicts one step after `t = 10` (3 of 3), but fed its own outputs it leaves the wave (3 of 3)
+#   where a two-coefficient recurrence does not. **Time is the wrong input; past values are the right one,
+#   and generating a wave needs more than this training.**
 #
 # ## Try this
 #
