@@ -37,8 +37,8 @@ from sine_lab.bench import FREE_RUN_TARGETS, free_run_mse, make_task
 from sine_lab.callbacks import ClipGradNorm
 from sine_lab.data import make_windows, random_sines
 from sine_lab.forecasting import ForecastSettings, estimate_period, fit, one_step_mse
-from sine_lab.plots import colour as palette
 from sine_lab.models import SequenceModel, forecast
+from sine_lab.plots import colour as palette
 from sine_lab.studies.forecasting_study import (
     AfterEachStage,
     describe_recipe,
@@ -236,7 +236,7 @@ for key, g in generated.items():
 ax.set(xlabel="horizon (steps past the last observed value)",
        ylabel="squared error (mean of 3 test series,\n50-step moving average)",
        title="Free-running error along 5000 steps: it grows for every LSTM, with or without the rollout stage")
-ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1));
+ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
 
 # %%
 growth = {key: float(((g[:, 4000:] - truth[:, 4000:]) ** 2).mean())
@@ -333,7 +333,7 @@ for ax, index, ylabel in ((ax_one, 0, "one-step MSE / persistence MSE"), (ax_run
     ax.set(xlabel="angular frequency ω (rad per unit time, Δt = 0.05)", ylabel=ylabel)
 ax_one.set_title("One step: best at ω = 1, worse with every step away from it")
 ax_run.set_title("Free running: no frequency stays on the wave")
-ax_run.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1));
+ax_run.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
 
 # %%
 one = {w: by_omega[w][0] for w in omegas}
@@ -397,7 +397,7 @@ for name, by_sigma in per_forecast.items():
               label=f"{name}, worst of 24")
 ax.set(xlabel="noise σ added to the observed values", ylabel="1000-step free-running MSE",
        title="Noisy context: the LSTM's median error is the exact recurrence's;\nits worst forecasts are worse")
-ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1));
+ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
 
 # %%
 assert all(f < 1.25 for f in median_factors.values()), f"the LSTM's median no better than x1.25: {median_factors}"

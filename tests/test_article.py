@@ -141,7 +141,8 @@ def test_input_controls_runs_every_feed_for_every_seed_and_formats_a_row_each():
 def test_fit_per_step_rejects_bad_input_clearly():
     with pytest.raises(ValueError, match="cell must be one of 'rnn', 'lstm', 'gru'"):
         fit_per_step("linear", hidden_size=2, lr=0.1, epochs=1)
-    with pytest.raises(ValueError, match="feed must be one of 'time', 'standardised time', 'constant', 'previous value'"):
+    expected = "feed must be one of 'time', 'standardised time', 'constant', 'previous value'"
+    with pytest.raises(ValueError, match=expected):
         fit_per_step("rnn", feed="clock", hidden_size=2, lr=0.1, epochs=1)
     with pytest.raises(ValueError, match="some but not all"):
         fit_per_step("rnn", hidden_size=2, lr=0.1, epochs=1, held_out=(0.0, 10.0))

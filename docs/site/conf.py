@@ -11,10 +11,13 @@ JavaScript would come from a CDN) are replaced by a static picture.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+from sine_lab.studies.contents import CHAPTERS
+
 ROOT = Path(__file__).resolve().parents[2]
-PLAYGROUND = "notebooks/09_playground"
+PLAYGROUND = "notebooks/" + next(c.stem for c in CHAPTERS if c.slug == "playground")
 PLAYGROUND_PICTURE = "../docs/playground.png"  # relative to the notebook, like the README's own picture
 WIDGET_MIME = "application/vnd.jupyter.widget-view+json"
 
@@ -32,7 +35,7 @@ nb_execution_mode = "off"
 # myst-nb would load require.js and the widget manager from a CDN for notebooks with widget state.
 nb_ipywidgets_js = {}
 myst_enable_extensions = ["dollarmath", "amsmath"]
-myst_heading_anchors = 4  # the README's "#benchmark"-style links, chapter 00's glossary terms (level 4)
+myst_heading_anchors = 4  # the README's "#benchmark"-style links, chapter 00's glossary terms (level 3)
 
 html_theme = "furo"
 # The home page is README.html (one source of truth with GitHub); index.html, where a web server
@@ -72,7 +75,7 @@ def picture_for_widgets(app, docname: str, source: list[str]) -> None:
     note = (
         f"![The playground in JupyterLab after training with its default settings]({PLAYGROUND_PICTURE})\n\n"
         "*A picture of the live playground: widgets need a running Python kernel. To use it, clone the "
-        "repository and run `./dev lab`, then open `notebooks/09_playground.ipynb` and run all cells.*"
+        f"repository and run `./dev lab`, then open `{PLAYGROUND}.ipynb` and run all cells.*"
     )
     for cell in notebook["cells"]:
         for output in cell.get("outputs", []):
@@ -82,6 +85,26 @@ def picture_for_widgets(app, docname: str, source: list[str]) -> None:
     source[0] = json.dumps(notebook)
 
 
+def links_in_outputs(app, docname: str, source: list[str]) -> None:
+    """Point links in Markdown *outputs* (chapter 00 renders its tables in cells) at the built pages.
+
+    myst-nb turns a markdown cell's link to ``X.ipynb`` into a link to the page ``X.html``, but leaves
+    the links in a cell's ``text/markdown`` output as they are, and no ``.ipynb`` file is published.
+    """
+    if not docname.startswith("notebooks/"):
+        return
+    notebook = json.loads(source[0])
+    link = re.compile(r"\]\(([^)\s]+?)\.ipynb(#[^)\s]*)?\)")
+    for cell in notebook["cells"]:
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/markdown")
+            if text is not None:
+                joined = "".join(text) if isinstance(text, list) else text
+                output["data"]["text/markdown"] = link.sub(lambda m: f"]({m.group(1)}.html{m.group(2) or ''})", joined)
+    source[0] = json.dumps(notebook)
+
+
 def setup(app) -> None:
     app.connect("source-read", add_chapter_navigation)
     app.connect("source-read", picture_for_widgets)
+    app.connect("source-read", links_in_outputs)

@@ -45,7 +45,8 @@ for noise in (0.0, 0.001, 0.003, 0.01, 0.03):
     distances[noise] = float(nearest_window_distance(s, W, n_train, first_test).min())
     print(f"noise {noise:<6} closest test window to a training window: RMS {distances[noise]:.1e}")
 assert distances[0.0] < 1e-3 and distances[0.03] > 0.01, "a few hundredths of noise make every window new"
-assert all(a < b for a, b in zip(list(distances.values()), list(distances.values())[1:])), "it grows with noise"
+values = list(distances.values())
+assert all(a < b for a, b in zip(values, values[1:], strict=False)), "it grows with noise"
 
 # %% [markdown]
 # ## Exercise 2
@@ -64,6 +65,7 @@ for per_period in (20, 200):
     a = fit_autoregressive(s[:700], order=2)
     mse = float(((a[0] * s[849:-1] + a[1] * s[848:-2] - s[850:]) ** 2).mean())
     ratios[per_period] = mse / 0.01**2
-    print(f"{per_period} samples per period: 2-value regression test MSE {mse:.2e} = x{ratios[per_period]:.1f} the noise floor")
+    print(f"{per_period} samples per period: 2-value regression test MSE {mse:.2e}, "
+          f"x{ratios[per_period]:.1f} the noise floor")
 assert all(2 < r < 8 for r in ratios.values()), "a few times the noise floor at either rate"
 assert max(ratios.values()) < 2 * min(ratios.values()), "the slow wave is not hurt more than twice as much"
