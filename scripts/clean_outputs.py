@@ -13,6 +13,9 @@ import nbformat
 # "/path/to/module.py:630: UserWarning: message" and the source line Python prints under it.
 WARNING = re.compile(r"^\S[^\n]*?:\d+: (\w*Warning): ([^\n]*)\n(?:  [^\n]*\n)?", re.M)
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+WIDGET = "application/vnd.jupyter.widget-view+json"
+# What GitHub (which cannot run widgets) shows for a widget instead of its repr.
+WIDGET_TEXT = "[an interactive widget: open this notebook in JupyterLab and run it to use it]"
 
 
 def clean_outputs(notebook: nbformat.NotebookNode) -> None:
@@ -21,7 +24,8 @@ def clean_outputs(notebook: nbformat.NotebookNode) -> None:
     A warning shows as ``Category: message`` — without the path of the installed
     package that raised it, or the source line under it — and once per cell. An
     exception shows as its last line (``IndexError: …``), without the coloured
-    traceback through the package. Everything else is left as it was.
+    traceback through the package. A widget's text fallback (its ``VBox(children=…`` repr) becomes one
+    sentence saying how to use it. Everything else is left as it was.
     """
     for cell in notebook.cells:
         if cell.cell_type != "code":
@@ -32,6 +36,8 @@ def clean_outputs(notebook: nbformat.NotebookNode) -> None:
                 output.text = WARNING.sub(once, output.text)
             elif output.output_type == "error":
                 output.traceback = [f"{output.ename}: {ANSI.sub('', output.evalue)}"]
+            elif WIDGET in output.get("data", {}):
+                output.data["text/plain"] = WIDGET_TEXT
         cell.outputs = [o for o in cell.outputs if not (o.output_type == "stream" and not o.text)]
 
 

@@ -153,9 +153,15 @@ def test_clean_outputs_shortens_warnings_and_tracebacks(tmp_path):
                                    traceback=["\x1b[31mIndexError\x1b[39m Traceback", "File /home/me/x.py:3",
                                               "IndexError: …"]),
         ]),
+        nbformat.v4.new_code_cell("playground", execution_count=3, outputs=[
+            nbformat.v4.new_output("display_data", data={
+                "application/vnd.jupyter.widget-view+json": {"model_id": "1", "version_major": 2, "version_minor": 0},
+                "text/plain": "VBox(children=(HTML(value='<h3>sine-lab playground</h3>'), ...))"}),
+        ]),
     ]
     module.clean_outputs(notebook)
-    first, second = notebook.cells
+    first, second, widget = notebook.cells
+    assert widget.outputs[0].data["text/plain"] == module.WIDGET_TEXT, "a widget's repr becomes how to use it"
     assert [o.text for o in first.outputs] == ["Epoch [100/1000], Loss: 0.4432\n", "UserWarning: Using a target size\n"]
     assert second.outputs[0].text == "UserWarning: Using a target size\n"  # once per cell, so again here
     assert second.outputs[1].traceback == ["IndexError: too many indices for tensor of dimension 2"]

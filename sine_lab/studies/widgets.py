@@ -265,6 +265,8 @@ class Playground:
         self.period.value, self.noise.value = settings.period, settings.noise
         self.recipe.value, self.horizon.value = settings.recipe, settings.horizon
         self.delta_order.value, self.scaled_loss.value = settings.delta_order, settings.scaled_loss
+        # The status describes the last run; after new settings it would describe a run they did not make.
+        self._set_status(["Settings applied: press Train to run them."])
 
     def settings(self) -> Settings:
         """The controls' current values as :class:`Settings` (raises if one is invalid)."""
