@@ -9,6 +9,7 @@ the kind's colour and differ by line style or marker.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import matplotlib.pyplot as plt
@@ -48,6 +49,7 @@ COLOURS: dict[str, str] = {
     "test": "#d8ecd0",
     "unseen": "#f6d5c8",
     "highlight": "gold",  # what a figure points at (a window, a burst)
+    "prediction": "darkgoldenrod",  # a prediction whose label names no model kind
     "status": "#333",  # the playground's status line, and when it reports an error
     "error": "#b00020",
     # diagrams: the unrolled RNN of chapter 06
@@ -104,8 +106,9 @@ def plot_loss(
     for label, history in histories.items():
         ax.plot(range(1, history.epochs + 1), history.loss, label=label)
     for label, value in (reference or {}).items():
-        ax.axhline(value, linestyle="--", color=colour("reference"), linewidth=1)
-        ax.annotate(label, (1, value), textcoords="offset points", xytext=(4, 4), color=colour("reference"))
+        # A wide pale band under the curves: a loss that settles on the reference stays visible on top of
+        # it, and the reference stays visible around it; named in the legend, not written over the data.
+        ax.axhline(value, color=colour("highlight"), linewidth=7, alpha=0.45, zorder=0, label=label)
     if log_scale:
         ax.set_yscale("log")
     ax.set_xlabel("epoch")
@@ -125,8 +128,13 @@ def plot_prediction(
     ax: Axes | None = None,
     xlabel: str = "t (radians)",
     ylabel: str = "value",
+    kinds: Mapping[str, str] | None = None,
 ) -> Axes:
     """Plot the true curve and one or more predictions against time.
+
+    Each prediction takes its model kind's colour (:data:`COLOURS`): the kind given for its label in
+    ``kinds``, else the kind its label names ("RNN fed time" → ``"rnn"``), else the ``"prediction"`` colour.
+    Predictions of the same colour in one plot are told apart by their line style.
 
     Args:
         t: times, any shape with ``n`` elements (flattened).
@@ -135,6 +143,7 @@ def plot_prediction(
             line), or ``{label: tensor}`` for several.
         title: the figure's title; state the finding.
         ax: axes to draw on; a new figure when ``None``.
+        kinds: ``{label: palette name}`` for labels that do not name their kind.
     """
     check_tensor("t", t, floating=False, finite=False)
     check_tensor("truth", truth, floating=False, finite=False)
@@ -153,6 +162,7 @@ def plot_prediction(
         check_tensor(f"prediction {label!r}", pred, floating=False, finite=False)
     ax = ax if ax is not None else plt.subplots(figsize=(7, 3.5))[1]
     ax.plot(t, truth, color=colour("truth"), linewidth=2, label="truth: sin(t)")
+    drawn: dict[str, int] = {}
     for label, pred in predictions.items():
         pred = pred.detach().reshape(-1)
         if pred.numel() == 1:
@@ -161,7 +171,11 @@ def plot_prediction(
             raise ValueError(
                 f"prediction {label!r} must have 1 or {t.numel()} elements, got {pred.numel()}"
             )
-        ax.plot(t, pred, linestyle="--", label=label)
+        name = (kinds or {}).get(label) or _kind_named(label) or "prediction"
+        name = name if name in COLOURS else "prediction"  # a kind registered without a colour of its own
+        style = ("--", ":", "-.")[drawn.get(name, 0) % 3]
+        drawn[name] = drawn.get(name, 0) + 1
+        ax.plot(t, pred, linestyle=style, color=colour(name), label=label)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -194,3 +208,12 @@ def plot_lag_norms(lag_norms: Tensor, *, title: str, ax: Axes | None = None) -> 
 def _check_title(title: object) -> None:
     if not isinstance(title, str) or not title.strip():
         raise TypeError(f"title must be a non-empty str stating the finding, got {type(title).__name__} {title!r}")
+
+
+_KINDS_BY_LENGTH = sorted(("rnn", "lstm", "gru", "irnn", "attention", "transformer", "lru"), key=len, reverse=True)
+
+
+def _kind_named(label: str) -> str | None:
+    """The model kind a label names as a word ("3-layer LSTM, 50 units" → ``"lstm"``), or None."""
+    words = re.findall(r"[a-z]+", label.lower())
+    return next((kind for kind in _KINDS_BY_LENGTH if kind in words), None)

@@ -48,10 +48,23 @@ def test_plots_label_everything():
     history = History(loss=[1.0, 0.5, 0.25])
     ax = plot_loss({"a": history}, title="loss falls", reference={"var(y)": 0.4})
     assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "loss (MSE)" and ax.get_title() == "loss falls"
-    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a"]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "var(y)"], "the reference named in the legend"
     x, y = article_data()
     ax = plot_prediction(x, y, {"constant": torch.tensor([0.18])}, title="flat")
     assert len(ax.lines) == 2 and ax.lines[1].get_ydata().shape == (1000,)
+
+
+def test_plot_prediction_colours_each_prediction_by_the_kind_it_names():
+    from sine_lab.plots import colour
+
+    x = torch.linspace(0, 1, 5)
+    ax = plot_prediction(x, torch.sin(x), {"RNN fed time": x, "LSTM, 10 units": x, "3-layer LSTM": x,
+                                           "model(x)": x, "one-step": x}, title="kinds", kinds={"one-step": "gru"})
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert lines["RNN fed time"].get_color() == colour("rnn")
+    assert lines["LSTM, 10 units"].get_color() == lines["3-layer LSTM"].get_color() == colour("lstm")
+    assert lines["LSTM, 10 units"].get_linestyle() != lines["3-layer LSTM"].get_linestyle(), "told apart by style"
+    assert lines["model(x)"].get_color() == colour("prediction") and lines["one-step"].get_color() == colour("gru")
 
 
 def test_plot_prediction_rejects_mismatched_lengths():

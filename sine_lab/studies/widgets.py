@@ -394,7 +394,7 @@ class Playground:
         # The var(sin t) floor is a loss in MSE units: drawn only when the loss is the MSE.
         floor = run.experiment.constant_floor if _loss_units(settings) == MSE_UNITS else None
         self._draw_loss(compared, settings, history, floor=floor, stages=run.stages)
-        self._draw_prediction(evaluation)
+        self._draw_prediction(evaluation, settings.cell)
         self._draw_gradients(evaluation)
         notes = [history.message]
         if settings.framing == "recipe":
@@ -493,17 +493,19 @@ class Playground:
             ax.legend(fontsize=7, loc="upper right")
         self._show("loss", figure, self.loss_image)
 
-    def _draw_prediction(self, evaluation: Evaluation) -> None:
+    def _draw_prediction(self, evaluation: Evaluation, kind: str) -> None:
         figure, (left, right) = _figure(8.4, columns=2)
+        kinds = {"one-step (true inputs)": kind, "free-running (own outputs)": kind}  # the model kind's colour
         plot_prediction(
             evaluation.t, evaluation.truth, {"one-step (true inputs)": evaluation.one_step},
-            title=f"one step ahead: MSE {evaluation.one_step_mse:.3g}", ax=left,
+            title=f"one step ahead: MSE {evaluation.one_step_mse:.3g}", ax=left, kinds=kinds,
         )
         left.legend(fontsize=7)
         if evaluation.forecast is not None:
             plot_prediction(
                 evaluation.forecast_t, evaluation.forecast_truth, {"free-running (own outputs)": evaluation.forecast},
                 title=f"free-running {evaluation.forecast.numel()} steps: MSE {evaluation.forecast_mse:.3g}", ax=right,
+                kinds=kinds,
             )
             right.legend(fontsize=7)
         else:
