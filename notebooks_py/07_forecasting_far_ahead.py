@@ -201,10 +201,11 @@ print(f"smallest factor over zero and persistence: x{worst_factor:.0f}; over the
 # a thousand steps — by more than ×1000 (the first column). Still, free running stays on the wave: over
 # 1000 steps every LSTM beats the zero baseline and persistence by more than a million times (the smallest
 # of the factors printed above; asserted below). Against the least-squares recurrence, which needs no
-# training, the last column is the honest comparison: no LSTM is ten times below the recurrence, and the
-# recurrence is below at least half of them (ratios under 1). On this task the trained LSTMs forecast about
-# as well as a closed-form rule fitted in milliseconds; what they add is shown in
-# [chapter 08](08_sampling_rate_and_the_head.ipynb). In the picture above, teacher forced and free running,
+# training, the last column is the honest comparison: the recurrence is within a factor of 50 of every LSTM
+# either way, ahead of at least one of them (ratios under 1) and behind others. Which LSTMs beat it changes
+# from machine to machine (training rounds differently on different CPUs, and a free run magnifies it), so
+# with three seeds the trained LSTMs do not clearly beat a closed-form rule fitted in milliseconds; what
+# they add is shown in [chapter 08](08_sampling_rate_and_the_head.ipynb). In the picture above, teacher forced and free running,
 # the errors are far below the line width; the lower panel shows how far apart they still are: over the
 # last 100 of the 1000 steps the free-running error is more than ×100 the teacher-forced one (printed
 # under the figure).
@@ -214,8 +215,8 @@ for key in lstms:
     assert one_step[key] < 1e-12, f"{label(key)}: one-step MSE {one_step[key]:.2e}"
     assert mse_1000[key] > 1000 * one_step[key], "free running is harder than one step"
 assert worst_factor > 1e6, f"smallest factor over the baselines x{worst_factor:.0f}"
-assert max(against_recurrence.values()) < 10, "no LSTM is ten times below the recurrence"
-assert sum(ratio < 1 for ratio in against_recurrence.values()) >= len(against_recurrence) / 2, "it beats half"
+assert max(against_recurrence.values()) < 50 and min(against_recurrence.values()) > 1 / 50, "within 50x either way"
+assert min(against_recurrence.values()) < 1, "the recurrence is ahead of at least one LSTM"
 assert fr_error > 100 * tf_error, "seed 0, last 100 of 1000 steps: free running errs far more than teacher forced"
 assert mse_1000["linear (least squares)"] < 1e-6
 assert float(((generated["linear (least squares)"] - truth) ** 2).max()) < 1e-5, "linear stays tiny for 5000 steps"
@@ -246,8 +247,8 @@ for key, ratio in growth.items():
     print(f"{label(key):<38} last 1000 steps / first 1000 steps: x{ratio:.1f}")
 
 # %% [markdown]
-# The error grows with the horizon for every LSTM, rollout-trained or not: more than ×10 from the first to
-# the last thousand steps in every run (the factors are printed above). The rollout stage does not stop the growth; it lowers
+# The error grows with the horizon for every LSTM, rollout-trained or not: more than ×3 from the first to
+# the last thousand steps in every run (the factors, printed above, vary from machine to machine). The rollout stage does not stop the growth; it lowers
 # the level it grows from.
 #
 # Does the rollout (multi-step) loss help? Trained on free runs that start from 200 observed values (a
@@ -265,7 +266,7 @@ helped = sum(r < t for r, t in zip(rollout_1000, tf_1000, strict=True))
 print(f"rollout loss lowered the 1000-step MSE for {helped} of {len(SEEDS)} seeds")
 print(f"worst seed: teacher forcing only {max(tf_1000):.2e}, + rollout loss {max(rollout_1000):.2e}")
 print(f"best seed:  teacher forcing only {min(tf_1000):.2e}, + rollout loss {min(rollout_1000):.2e}")
-assert min(growth.values()) > 10, "every LSTM's error grows more than x10 along the horizon"
+assert min(growth.values()) > 3, "every LSTM's error grows more than x3 along the horizon"
 assert all(mse_5000["LSTM + rollout loss", s] < mse_5000["LSTM, teacher forcing only", s] for s in SEEDS)
 assert helped == len(SEEDS), "the rollout stage helps every seed"
 assert max(tf_1000) < FREE_RUN_TARGETS[1000], "teacher forcing alone meets the 1000-step target in every seed"
@@ -419,10 +420,10 @@ assert min(worst_ratio.values()) > 1 and worst_ratio[0.1] > 2, f"the LSTM's wors
 #   running](00_overview.ipynb#free-running) compounds small errors (§2): over 1000 steps more than ×1000
 #   the one-step error. Trained with the recipe of §1 (disclosed there: second-order head, scaled loss, Adam,
 #   L-BFGS, rollout stage), an LSTM forecasts 1000 steps with an error more than a million times below zero
-#   and persistence in every seed (3 of 3), yet the two-coefficient recurrence, with no training, is
-#   below at least half of the LSTMs.
+#   and persistence in every seed (3 of 3), yet the two-coefficient recurrence, with no training, is within
+#   a factor of 50 of every LSTM either way and ahead of some of them.
 # - A rollout (multi-step) loss lowered the 1000-step error of every seed (3 of 3), the worst teacher-forced
-#   seed's by more than ×10; the error of every LSTM still grows along the horizon (more than ×10 from the
+#   seed's by more than ×10; the error of every LSTM still grows along the horizon (more than ×3 from the
 #   first to the last thousand of 5000 steps).
 # - Times beyond the training series are no harder for a model of the dynamics (§3). A quick general model
 #   (one seed, a spot check) predicts one step best at the centre of its frequency range and worse towards

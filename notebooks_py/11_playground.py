@@ -89,12 +89,12 @@ cpu_seconds = time.process_time() - started
 default_run, default = playground.runs[-1], playground.evaluation
 print(f"one-step MSE {default.one_step_mse:.2e}; free-running MSE over {default.forecast.numel()} steps "
       f"{default.forecast_mse:.2e}; CPU time {cpu_seconds:.1f} s")
-assert default.forecast_mse <= 1e-3
+assert default.forecast_mse < 1e-3 / 100, "more than a hundred times inside the target"
 assert "stays on the wave" in playground.message
 
 # %% [markdown]
-# Seed 0 (a spot check) stays more than four orders of magnitude inside the target over 300 steps (the
-# numbers are printed above); the cell also prints the CPU time the run took (on a machine shared with
+# Seed 0 (a spot check) stays more than a hundred times inside the target over 300 steps (the numbers are
+# printed above); the cell also prints the CPU time the run took (on a machine shared with
 # other work it varies from run to run). The playground's prediction panel after this run, as a picture
 # (the widget above redraws it live when the notebook runs; a page that cannot run it shows this copy):
 
@@ -184,14 +184,14 @@ print(f"period 80, curvature head: one-step MSE {slow.one_step_mse:.2e}, free-ru
 print(f"period 80, change head:    one-step MSE {old_head.one_step_mse:.2e}, free-running MSE "
       f"{old_head.forecast_mse:.2e} ({old_head.forecast_mse / slow.forecast_mse:.1e} times as large)")
 assert slow.forecast_mse <= 1e-3 < old_head.forecast_mse
-assert old_head.forecast_mse > 1e4 * slow.forecast_mse
+assert old_head.forecast_mse > 100 * slow.forecast_mse
 
 # %% [markdown]
-# With the curvature head the slow wave stays on the wave: 8.9e-8 free running (1.9e-8 at period 20),
-# with the very settings printed for period 20. The change head, on the same wave with the same recipe,
-# leaves it: 1.8e-2 free running, 18 times the 1e-3 target and 2.0e5 times the curvature head's, and
-# the playground's status line says "leaves the wave". What the slow wave needed was the head, not
-# longer warm-ups (seed 0). For a sine the curvature is `-(2 - 2 cos(1/P))` times the current value, at
+# With the curvature head the slow wave stays on the wave, with the very settings printed for period 20.
+# The change head, on the same wave with the same recipe, leaves it: above the 1e-3 target and more than a
+# hundred times the curvature head's error (the numbers are printed above; how many times varies between
+# machines), and the playground's status line says "leaves the wave". What the slow wave needed was the
+# head, not longer warm-ups (seed 0, a spot check; chapter 08 has the sweep). For a sine the curvature is `-(2 - 2 cos(1/P))` times the current value, at
 # every period and every point of the wave: the curvature head only has to learn a small correction
 # to the straight line through the last two values, where the change head must learn the slope.
 #
@@ -221,12 +221,11 @@ assert raw_teacher.forecast_mse > 1e-3 >= raw_rollout.forecast_mse
 assert raw_teacher.one_step_mse < line_mse < 100 * raw_teacher.one_step_mse
 
 # %% [markdown]
-# With the raw MSE, teacher forcing alone leaves the slow wave (2.1e-1 free running), although one
-# step ahead it scores 7.6e-10 — only about 16 times better than the straight line through the last
-# two values, which is what a head that outputs zero predicts (1.2e-8, printed above). The rollout
-# stages rescue the same settings (3.6e-6, on the wave). So at this period the scaled loss is what
-# lets teacher forcing learn the wave, and without it the stage on free runs is what saves the run
-# (seed 0 only).
+# With the raw MSE, teacher forcing alone leaves the slow wave (above the 1e-3 target free running),
+# although one step ahead it is below the straight line through the last two values — by less than a
+# factor of 100 — which is what a head that outputs zero predicts (all printed above). The rollout stages
+# rescue the same settings (on the wave). So at this period the scaled loss is what lets teacher forcing
+# learn the wave, and without it the stage on free runs is what saves the run (seed 0 only, a spot check).
 
 # %% [markdown]
 # ## Experiment 5: watch gradients vanish and explode as you scale the weights
@@ -247,12 +246,13 @@ for scale in (0.3, 1.0, 5.0, 30.0):
           f"gradient at lag 50 {float(flows[scale].lag_norms[50]):9.3g}, {flows[scale].regime}")
 assert flows[0.3].lag_norms[50] < 1e-3 * flows[0.3].lag_norms[1] and flows[0.3].regime == "vanishing"
 assert flows[5.0].lag_norms[50] > 1e3 * flows[5.0].lag_norms[1] and flows[5.0].regime == "exploding"
-assert flows[30.0].regime == "vanishing"
+assert flows[1.0].lag_norms[50] < 1e-10 * flows[1.0].lag_norms[1] and flows[1.0].regime == "vanishing"
+assert flows[30.0].regime == "vanishing" and flows[30.0].lag_norms[50] < 1e-3 and flows[30.0].spectral_radius > 10
 
 # %% [markdown]
-# At ×0.3 and ×1 the gradient at lag 50 is 1e-39 and 1e-13 of lag 0: vanishing. At ×5 it has grown
-# to 4.7e3: exploding. At ×30 the gradient vanishes again (1.6e-6 at lag 50) although the spectral radius is 17: a large
-# radius does not by itself make gradients explode (saturated tanh units pass almost no gradient;
+# At ×0.3 and ×1 the gradient at lag 50 is below 1e-10 of lag 1: vanishing. At ×5 it has grown more than
+# a thousandfold: exploding. At ×30 the gradient vanishes again (below 1e-3 at lag 50) although the spectral
+# radius is above 10 (the numbers are printed above): a large radius does not by itself make gradients explode (saturated tanh units pass almost no gradient;
 # Chapter 06 measures this).
 
 # %% [markdown]
@@ -268,11 +268,11 @@ playground.flow_scale.value = 1.0
 # - With the forecasting recipe the defaults forecast on the wave (Experiment 1's numbers); the
 #   article's setup cannot go below `var(sin t)`, and windows alone learn one step ahead but not to
 #   forecast.
-# - With the curvature head, teacher forcing alone forecasts within a factor of 1.4 of the full recipe,
-#   over 300 and over 1000 steps (seed 0): the rollout stages polish rather than rescue.
-# - A slow wave (period 80) stays on the wave with the curvature head (8.9e-8); the first-order head, which
-#   predicts the change, leaves it (1.8e-2). With the raw MSE instead of the scaled loss, teacher
-#   forcing alone leaves it too (2.1e-1), and the rollout stages bring it back (3.6e-6).
+# - With the curvature head, teacher forcing alone meets the 1000-step target, as the full recipe does
+#   (seed 0): the rollout stages polish rather than rescue.
+# - A slow wave (period 80) stays on the wave with the curvature head; the first-order head, which predicts
+#   the change, leaves it. With the raw MSE instead of the scaled loss, teacher forcing alone leaves it too,
+#   and the rollout stages bring it back (seed 0 each, spot checks).
 # - Vanishing and exploding gradients are easy to produce by scaling the recurrent weights.
 #
 # ## Try this
