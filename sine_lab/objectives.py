@@ -55,7 +55,8 @@ class Objective:
         return (loss_fn if loss_fn is not None else nn.functional.mse_loss)(self.predict(model, x), y)
 
     def __repr__(self) -> str:
-        fields = ", ".join(f"{k}={v!r}" for k, v in vars(self).items())
+        # Floats to 4 significant digits: a bound of 1.999990463256836 (twice a float32 amplitude) reads as 2.
+        fields = ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v!r}" for k, v in vars(self).items())
         return f"{type(self).__name__}({fields})"
 
 

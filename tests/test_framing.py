@@ -138,7 +138,11 @@ def test_summarize_counts_seeds_that_learned():
     assert a.median_factor == pytest.approx(100)
     assert b.learned == 0
     table = format_table([a, b], train=True)
-    assert table.splitlines()[1].startswith("a ") and "2/3" in table and "noise floor" in table
+    assert table.splitlines()[1].startswith("a ") and "2/3" in table and "train MSE" in table
+    assert "noise floor" not in table, "noise-free rows: no column of zeros"
+    noisy = summarize([Score("n", 0, 0.1, persistence_mse=0.2, noise_floor=0.09, train_mse=0.05, steps=10,
+                             cpu_seconds=0.5, stop_reason="completed")])
+    assert "noise floor" in format_table(noisy, train=True)
     with pytest.raises(ValueError, match="empty"):
         summarize([])
 

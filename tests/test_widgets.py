@@ -11,6 +11,11 @@ from sine_lab.studies.widgets import CHOOSE_PRESET, Playground
 PNG = b"\x89PNG"
 
 
+def run_labels(ax) -> list[str]:
+    """The legend's entries for runs: without the reference band (e.g. "best constant: var(sin t)")."""
+    return [t.get_text() for t in ax.get_legend().get_texts() if not t.get_text().startswith("best constant")]
+
+
 @pytest.fixture
 def playground():
     return Playground(Settings(framing="windows", hidden_size=4, epochs=10), run_in_background=False)
@@ -126,7 +131,7 @@ def test_comparison_overlays_kept_runs_with_legends_naming_their_settings():
         playground.lr.value = lr
         playground.train_button.click()
         labels.append(playground.runs[-1].settings.label)
-    legend = [text.get_text() for text in playground.figures["loss"].axes[0].get_legend().get_texts()]
+    legend = run_labels(playground.figures["loss"].axes[0])
     # The figure drawn for run 2 overlays the run kept before it and itself.
     assert legend == [f"#1 {labels[0]}", f"now: {labels[1]}"]
     # Only keep_runs=1 run is kept for the next comparison.
@@ -139,7 +144,7 @@ def test_comparison_overlays_kept_runs_with_legends_naming_their_settings():
 def test_without_comparison_only_the_current_run_is_drawn(playground):
     playground.train_button.click()
     playground.train_button.click()
-    legend = [text.get_text() for text in playground.figures["loss"].axes[0].get_legend().get_texts()]
+    legend = run_labels(playground.figures["loss"].axes[0])
     assert legend == [playground.runs[-1].settings.label]
 
 
@@ -222,7 +227,7 @@ def test_the_head_and_loss_controls_drive_the_recipe_and_are_disclosed():
     assert "a head predicting the curvature: output = 2 x[n] − x[n−1] + scale × head" in playground.message
     loss_axes = playground.figures["loss"].axes[0]
     assert loss_axes.get_ylabel() == "loss (MSE / head scale²)"
-    assert "curvature head" in loss_axes.get_legend().get_texts()[-1].get_text()
+    assert "curvature head" in run_labels(loss_axes)[-1]
     # The stages score different things: each is named on the curve, and the title says how many.
     assert [text.get_text() for text in loss_axes.texts] == ["Adam on true values", "L-BFGS on true values"]
     assert "in 2 stages, last stage's loss" in loss_axes.get_title()
@@ -237,7 +242,7 @@ def test_the_head_and_loss_controls_drive_the_recipe_and_are_disclosed():
     assert "a head predicting the change: output = x[n] + scale × head" in playground.message
     loss_axes = playground.figures["loss"].axes[0]
     assert loss_axes.get_ylabel() == "loss (MSE)"
-    assert "change head raw MSE" in loss_axes.get_legend().get_texts()[-1].get_text()
+    assert "change head raw MSE" in run_labels(loss_axes)[-1]
 
 
 def test_the_head_controls_are_disabled_where_the_model_has_a_plain_head(playground):

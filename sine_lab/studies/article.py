@@ -190,6 +190,7 @@ class PerStepFit:
             own predictions from ``t = 10`` on (generation, not one-step prediction); ``nan`` otherwise.
         recurrence_free_run_mse: the same free run by the two-coefficient least-squares recurrence fitted
             on ``t ∈ [0, 10]`` (the strongest trivial baseline); ``nan`` unless ``free_run_mse`` is set.
+        free_run: that free run's values after ``t = 10``, ``(N - 1000, 1)``, or ``None``.
         zero_mse: MSE of always predicting 0 after ``t = 10``, the baseline to beat.
         repeat_mse: MSE after ``t = 10`` of repeating the previous value, the baseline a
             model fed that value must beat to have learned more than to copy it.
@@ -211,6 +212,7 @@ class PerStepFit:
     first_radian_mse: float = math.nan
     free_run_mse: float = math.nan
     recurrence_free_run_mse: float = math.nan
+    free_run: Tensor | None = None
 
 
 class _MaskedMSE(nn.Module):
@@ -281,6 +283,7 @@ def fit_per_step(
         prediction = model(x[None])[0]
     errors = (prediction - truth) ** 2
     free_run = recurrence = math.nan
+    generated = None
     if feed == "previous value":
         # Fed its own outputs from t = 10 on: output k of the forecast is the value at seen - 1 + k.
         with torch.no_grad():
@@ -307,6 +310,7 @@ def fit_per_step(
         first_radian_mse=float(errors[first_radian].mean()),
         free_run_mse=free_run,
         recurrence_free_run_mse=recurrence,
+        free_run=None if generated is None else generated[:, None],
     )
 
 

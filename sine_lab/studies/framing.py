@@ -490,16 +490,18 @@ def summarize(scores: Sequence[Score]) -> list[Summary]:
 def format_table(rows: Sequence[Summary], *, train: bool = False) -> str:
     """A fixed-width table: test MSE (median, best, worst), × better than persistence and than the stronger
     of persistence and extrapolation ("x best trivial"), seeds that learned (at least ``LEARNED_FACTOR``× below
-    that), steps; with ``train=True`` also the fitted part's MSE and the noise floor."""
+    that), steps; with ``train=True`` also the fitted part's MSE, and the noise floor when a row has noise."""
     width = max(len(r.label) for r in rows) + 2
     head = (f"{'':<{width}}{'median MSE':>11}{'best':>10}{'worst':>10}{'x persist.':>11}{'x best trivial':>15}"
             f"{'learned':>9}{'steps':>7}")
-    head += f"{'train MSE':>11}{'noise floor':>12}" if train else ""
+    noisy = any(r.noise_floor > 0 for r in rows)  # a column of zeros says nothing: shown only with noise
+    head += (f"{'train MSE':>11}" + (f"{'noise floor':>12}" if noisy else "")) if train else ""
     lines = [head]
     for r in rows:
         line = (f"{r.label:<{width}}{r.median_mse:>11.2e}{r.best_mse:>10.2e}{r.worst_mse:>10.2e}"
                 f"{r.median_factor:>11.3g}{r.baseline_factor:>15.3g}{f'{r.learned}/{r.seeds}':>9}{r.median_steps:>7}")
-        lines.append(line + (f"{r.median_train_mse:>11.2e}{r.noise_floor:>12.2e}" if train else ""))
+        lines.append(line + ((f"{r.median_train_mse:>11.2e}" + (f"{r.noise_floor:>12.2e}" if noisy else ""))
+                             if train else ""))
     return "\n".join(lines)
 
 
