@@ -140,8 +140,7 @@ def score(model: nn.Module, task: Task, *, warmup: int, horizons: Sequence[int] 
         also ``"free_run_cycles": {"<c>": float}`` and ``"cycle_steps": {"<c>": int}``.
     """
     horizons = _check_horizons(horizons)
-    cycles = _check_list("cycles", cycles, lambda name, c: check_int(name, c, minimum=1, maximum=MAX_CYCLES)) \
-        if cycles else []
+    cycles = _check_cycles(cycles)
     if cycles:
         period = check_float("period", period, minimum=PERIOD_RANGE[0] / 2, maximum=PERIOD_RANGE[1] * 2)
     lengths = {str(c): cycle_steps(c, period) for c in cycles}
@@ -217,8 +216,7 @@ def run_sweep(
     if not isinstance(recipe, ForecastSettings):
         raise TypeError(f"recipe must be a ForecastSettings, got {type(recipe).__name__}")
     horizons = _check_horizons(horizons)
-    cycles = _check_list("cycles", cycles, lambda name, c: check_int(name, c, minimum=1, maximum=MAX_CYCLES)) \
-        if cycles else []
+    cycles = _check_cycles(cycles)
     threads = check_int("threads", threads, minimum=1)
     if report is not None and not callable(report):
         raise TypeError(f"report must be callable as report(row), got {type(report).__name__}")
@@ -419,6 +417,12 @@ def _check_list(name: str, values: Sequence, check: Callable) -> list:
     if len(set(checked)) != len(checked):
         raise ValueError(f"{name} must not repeat a value, got {list(values)}")
     return checked
+
+
+def _check_cycles(cycles: Sequence[int]) -> list[int]:
+    # No cycles is allowed (the default): the free runs are then scored in steps only.
+    return _check_list("cycles", cycles, lambda name, c: check_int(name, c, minimum=1, maximum=MAX_CYCLES)) \
+        if cycles else []
 
 
 def _check_horizons(horizons: Sequence[int]) -> list[int]:
