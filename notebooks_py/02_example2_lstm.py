@@ -25,6 +25,8 @@
 
 # %%
 # %matplotlib inline
+import math
+
 import matplotlib.pyplot as plt
 import torch
 
@@ -35,6 +37,8 @@ from sine_lab.doctor import check_setup
 from sine_lab.plots import colour, plot_loss, plot_prediction
 from sine_lab.studies.article import EXAMPLES, example_source, format_controls, input_controls, summarise_controls
 from sine_lab.training import seed_everything, train
+
+torch.set_num_threads(1)  # one thread: the same floating-point results on machines with any number of cores
 
 # %% [markdown]
 # ## 1. What changed: one line
@@ -134,27 +138,41 @@ time_fits, value_fits = fits[:3], fits[3:]
 # %% [markdown]
 # **Gates change nothing here either.** In all three seeds the time-fed LSTM fits its training times, and
 # on the held-out stretch `t ∈ [4, 5]` — never fitted, but inside the range it read — its error stays
-# small (1.9e-4 to 4.9e-3). After `t = 10` it is 349 to 4460 times worse than there (8.1e-1 to 1.7),
-# worse than predicting 0 (0.50) in every seed. Fed the previous value instead, the same LSTM keeps its
-# error after `t = 10` at 6.3e-6 to 1.9e-5: below repeating the previous value (5.0e-5), the baseline a
-# model fed that value has to beat, in 3 of 3 seeds. The left panel shows seed 0 fed time, the right seed 0
-# fed the previous value.
+# small (1.9e-4 to 4.5e-3). After `t = 10` it is 373 to 4210 times worse than there (8.1e-1 to 1.7),
+# worse than predicting 0 (0.50) in every seed. Fed the true previous value instead, the same LSTM keeps its
+# one-step error after `t = 10` at 6.3e-6 to 1.8e-5 in 3 of 3 seeds: below repeating the previous value
+# (5.0e-5), but more than 100× above [linear extrapolation](00_overview.ipynb#linear-extrapolation) from the two
+# previous values (5.1e-9 on this fine grid), a formula with no training. Fed its *own* outputs after `t = 10`
+# ([free running](00_overview.ipynb#free-running)) it leaves the wave in 3 of 3 seeds (5.7e-1 to 6.2e-1, worse
+# than predicting 0), where the two-coefficient least-squares recurrence stays on it (1.3e-7). So the value
+# input removes the clock's failure, but this LSTM has not learned the wave: the table's last columns say
+# so. The left panel shows seed 0 fed time, the right seed 0 fed the previous value, one step ahead and free
+# running.
 
 # %%
 # Fed time, every seed: worse than predicting 0 after t = 10, and far worse there than inside the range.
 assert all(f.unseen_mse > f.zero_mse for f in time_fits)
 assert all(f.unseen_mse > 100 * f.held_out_mse for f in time_fits)
-# Fed the previous value, every seed: beats copying that value after t = 10, and predicting 0 by far.
+# Fed the previous value, every seed: one step ahead, beats copying that value after t = 10, and predicting 0
+# by far, yet is over 100x worse than linear extrapolation; free running, worse than predicting 0.
 assert all(f.unseen_mse < f.repeat_mse for f in value_fits)
 assert all(f.unseen_mse < 1e-3 * f.zero_mse for f in value_fits)
+assert all(f.unseen_mse > 100 * f.extrapolation_mse for f in value_fits)
+assert all(f.free_run_mse > f.zero_mse and f.recurrence_free_run_mse < 1e-6 for f in value_fits)
 
 # %%
 fig, axes = plt.subplots(1, 2, figsize=(13, 4), sharey=True)
 for ax, fit in zip(axes, [fits[0], fits[3]], strict=True):
     ax.axvspan(*fit.held_out, color=colour("validation"), alpha=0.5, label="held out inside [0, 10]")
     ax.axvspan(10, 20, color=colour("unseen"), alpha=0.5, label="after t = 10: never seen")
-    plot_prediction(fit.t, fit.truth, {f"LSTM fed {fit.feed} (seed {fit.seed})": fit.prediction}, ax=ax,
-                    title=f"LSTM fed {fit.feed}: MSE {fit.unseen_mse:.1e} after t = 10")
+    drawn = {f"LSTM fed {fit.feed} (seed {fit.seed})": fit.prediction}
+    title = f"LSTM fed {fit.feed}: MSE {fit.unseen_mse:.1e} after t = 10"
+    if fit.free_run is not None:  # before t = 10 a free run has nothing to show: NaN is not drawn
+        # One step ahead its error (MSE in the title) is too small to see here: its line lies under the truth.
+        drawn = {f"LSTM fed the true previous value (seed {fit.seed}), under the truth": fit.prediction,
+                 "LSTM fed its own outputs after t = 10": torch.cat([torch.full((1000, 1), math.nan), fit.free_run])}
+        title = f"LSTM fed the previous value: one step {fit.unseen_mse:.1e}, free run {fit.free_run_mse:.1e}"
+    plot_prediction(fit.t, fit.truth, drawn, ax=ax, title=title)
     ax.set_ylim(-2.5, 2.5)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False, fontsize="small")
 plt.tight_layout()
@@ -167,8 +185,10 @@ plt.tight_layout()
 # - The LSTM's gating — the article's remedy for vanishing gradients — makes no difference, because the
 #   failure had nothing to do with gradients.
 # - With one output per step, the LSTM fed time fits `[0, 10]`, including an unfitted stretch inside it, and
-# fails after `t = 10` in 3 of 3 seeds; fed the previous value it carries on in 3 of 3. As for the RNN
-# (Chapter 01), what breaks is the input leaving its training range, which a clock always does.
+# fails after `t = 10` in 3 of 3 seeds. Fed the true previous value it predicts one step after `t = 10`
+# (3 of 3, below repeating that value, though over 100× above linear extrapolation), but fed its own outputs it
+# leaves the wave (3 of 3). As for the RNN (Chapter 01), what breaks the time-fed model is the input leaving
+# its training range, which a clock always does; generating the wave is a separate problem (Chapter 07).
 #
 # ## Try this
 #

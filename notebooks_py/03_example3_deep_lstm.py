@@ -35,6 +35,8 @@ from sine_lab.plots import plot_loss, plot_prediction
 from sine_lab.studies.article import EXAMPLES, example_source
 from sine_lab.training import seed_everything, train
 
+torch.set_num_threads(1)  # one thread: the same floating-point results on machines with any number of cores
+
 # %% [markdown]
 # ## 1. What changed: layers, units, `batch_first`, the last-step index, the learning rate
 

@@ -5,21 +5,26 @@ Usage (from the repository root, after ``./dev test`` has created .venv)::
     .venv/bin/python scripts/framing_ablation.py --seeds 5 --parts ladder without knobs windows overfitting
 
 Every row is trained once per seed (0 .. seeds-1) and scored on the last 15 % of its
-series; see :mod:`sine_lab.studies.framing`. The tables are printed and stored in
-``sine_lab/studies/results/framing_ablation.json`` (``--json`` to choose) with the command line.
+series; see :mod:`sine_lab.studies.framing`. The tables are printed and stored with the command line:
+chapter 04's parts (ladder, without) in ``sine_lab/studies/results/framing_ablation.json``, chapter 05's
+(knobs, windows, overfitting) in ``framing_advice.json`` beside it; ``--json`` puts every table in one
+file of your choice instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import shlex
 import sys
 import time
+from pathlib import Path
 
 import torch
 
 from sine_lab.studies.framing import (
     ABLATION_PATH,
+    ADVICE_PATH,
     ARTICLE,
     KNOBS,
     NOISY,
@@ -34,7 +39,10 @@ from sine_lab.studies.framing import (
     variants,
 )
 
-PARTS = ("ladder", "without", "knobs", "windows", "overfitting")
+# Which file each part's tables go to by default.
+FILES = {"ladder": ABLATION_PATH, "without": ABLATION_PATH, "knobs": ADVICE_PATH, "windows": ADVICE_PATH,
+         "overfitting": ADVICE_PATH}
+PARTS = tuple(FILES)
 
 
 def main() -> None:
@@ -43,43 +51,53 @@ def main() -> None:
     parser.add_argument("--parts", nargs="+", default=list(PARTS), choices=PARTS)
     parser.add_argument("--cells", nargs="+", default=["rnn", "lstm"], choices=["rnn", "lstm", "gru"],
                         help="cells of the ladder and leave-one-out tables")
-    parser.add_argument("--json", default=str(ABLATION_PATH), help="where to store the tables")
+    parser.add_argument("--json", help="one file for every table (default: each chapter's own file)")
     args = parser.parse_args()
-    tables = {}
+    for path in {Path(args.json) if args.json else FILES[part] for part in args.parts}:
+        # Fail before hours of training, not after.
+        if not path.parent.is_dir() or not os.access(path.parent, os.W_OK):
+            parser.error(f"cannot write the tables to {path}: its folder is missing or not writable")
+    tables: dict[str, dict[str, list]] = {}  # part -> {title: rows}
     torch.set_num_threads(1)  # these models are small: one thread each is fastest
     seeds = range(args.seeds)
     start = time.process_time()
 
-    def table(title: str, rows, *, train: bool = False) -> None:
+    def table(part: str, title: str, rows, *, train: bool = False) -> None:
         print(f"\n## {title} ({args.seeds} seeds)", flush=True)
-        tables[title] = summarize(run_setups(rows, seeds))
-        print(format_table(tables[title], train=train), flush=True)
+        tables.setdefault(part, {})[title] = summarize(run_setups(rows, seeds))
+        print(format_table(tables[part][title], train=train), flush=True)
 
     for cell in args.cells:
         if "ladder" in args.parts:
             print(f"\nstart: {ARTICLE.changed(cell=cell).describe()}")
-            table(f"{cell}: from the article's training, one change at a time",
+            table("ladder", f"{cell}: from the article's training, one change at a time",
                   ladder(ARTICLE.changed(cell=cell)), train=True)
         if "without" in args.parts:
             print(f"\nrecipe: {RECIPE.changed(cell=cell).describe()}")
-            table(f"{cell}: the recipe without one change", leave_one_out(RECIPE.changed(cell=cell),
+            table("without", f"{cell}: the recipe without one change", leave_one_out(RECIPE.changed(cell=cell),
                                                                           ARTICLE.changed(cell=cell)))
     if "knobs" in args.parts:
         base = RECIPE.changed(cell="lstm")
         print(f"\nbase: {base.describe()}")
-        table("the article's tuning knobs, one at a time", variants(base, KNOBS))
+        table("knobs", "the article's tuning knobs, one at a time", variants(base, KNOBS))
     if "windows" in args.parts:
         base = RECIPE.changed(cell="lstm")
         print(f"\nbase: {base.describe()}")
-        table("window length x period, one-step error",
+        table("windows", "window length x period, one-step error",
               grid(base, samples_per_period=[10, 20, 63, 200], window=[2, 5, 20, 50]))
     if "overfitting" in args.parts:
         print(f"\nnoisy: {NOISY.describe()}, noise {NOISY.noise}, {NOISY.length} samples")
-        table("noisy series: capacity against train and test error",
+        table("overfitting", "noisy series: capacity against train and test error",
               grid(NOISY, hidden_size=[2, 8, 32, 128]), train=True)
-        table("the same without noise", grid(NOISY.changed(noise=0.0), hidden_size=[2, 8, 32, 128]), train=True)
+        table("overfitting", "the same without noise", grid(NOISY.changed(noise=0.0), hidden_size=[2, 8, 32, 128]),
+              train=True)
     print(f"\ntotal training CPU time {time.process_time() - start:.0f} s")
-    save_tables(tables, args.json, command="python scripts/framing_ablation.py " + shlex.join(sys.argv[1:]))
+    command = "python scripts/framing_ablation.py " + shlex.join(sys.argv[1:])
+    destinations = {part: Path(args.json) if args.json else FILES[part] for part in tables}
+    for path in dict.fromkeys(destinations.values()):
+        chosen = {title: rows for part in tables if destinations[part] == path for title, rows in tables[part].items()}
+        save_tables(chosen, path, command=command)
+        print(f"stored in {path}")
 
 
 if __name__ == "__main__":

@@ -136,6 +136,9 @@ def test_input_controls_runs_every_feed_for_every_seed_and_formats_a_row_each():
     assert f"{fits[0].repeat_mse:.1e}" in table[1]
     truth = fits[0].truth
     assert fits[0].repeat_mse == pytest.approx(((truth[1000:] - truth[999:-1]) ** 2).mean().item())
+    assert f"{fits[0].extrapolation_mse:.1e}" in table[1]
+    extrapolated = 2 * truth[999:-1] - truth[998:-2]  # the value at step n from steps n-1 and n-2
+    assert fits[0].extrapolation_mse == pytest.approx(((truth[1000:] - extrapolated) ** 2).mean().item())
 
 
 def test_fit_per_step_rejects_bad_input_clearly():
@@ -152,7 +155,7 @@ def test_fit_per_step_rejects_bad_input_clearly():
         fit_per_step("rnn", hidden_size=2, lr=0.1, epochs=1, held_out=(4.0, 15.0))
 
 
-def test_summarise_controls_counts_seeds_against_both_baselines():
+def test_summarise_controls_counts_seeds_against_every_baseline():
     fits = input_controls("gru", hidden_size=2, lr=0.01, epochs=1, seeds=[0, 1], feeds=["time", "previous value"])
     lines = summarise_controls(fits).splitlines()
     assert [line.split(":")[0] for line in lines] == ["fed time", "fed previous value"]
@@ -160,3 +163,4 @@ def test_summarise_controls_counts_seeds_against_both_baselines():
         mine = [f for f in fits if f.feed == feed]
         assert f"predicting 0 after t = 10 in {sum(f.unseen_mse < f.zero_mse for f in mine)} of 2" in line
         assert f"previous value in {sum(f.unseen_mse < f.repeat_mse for f in mine)} of 2" in line
+        assert f"extrapolation in {sum(f.unseen_mse < f.extrapolation_mse for f in mine)} of 2" in line

@@ -213,6 +213,10 @@ def test_plot_initial_gradients_puts_each_family_in_a_panel_and_skips_exact_zero
     assert torch.isnan(torch.tensor(rnn_line.get_ydata()[2]))  # 0 cannot sit on a log axis: not drawn
     lstm, gru = figure.axes[1].get_lines()[:2]
     assert lstm.get_color() == colour("lstm") and gru.get_color() == colour("gru")
+    # lstm and gru stay within a factor 2 of each other, so the panel names them; rnn's panel has no such pair
+    notes = [text.get_text() for text in figure.axes[1].texts]
+    assert len(notes) == 1 and "lstm (0.20) and gru (0.30) overlap" in notes[0]
+    assert not figure.axes[0].texts
     with pytest.raises(ValueError, match="names none"):
         plot_initial_gradients({"mystery": torch.ones(3)}, title="t")
 
@@ -223,5 +227,9 @@ def test_plot_gradient_and_outcome_draws_one_point_per_run_with_a_norm_above_zer
     figure = plot_gradient_and_outcome(results, title="t")
     rnn_points, gru_points = figure.axes[0].collections[:2]
     assert len(rnn_points.get_offsets()) == 3 and len(gru_points.get_offsets()) == 0
+    # a norm below the floor is drawn at it and counted
+    figure = plot_gradient_and_outcome(results, title="t", floor=0.05)
+    assert sorted(float(x) for x, _ in figure.axes[0].collections[0].get_offsets()) == [0.05, 0.1, 1.0]
+    assert "1 runs below 0.05" in figure.axes[0].texts[0].get_text()
     with pytest.raises(ValueError, match="mix budgets"):
         plot_gradient_and_outcome([*results, _result("rnn", 5, 9, 0.5, budget=200)], title="t")

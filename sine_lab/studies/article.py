@@ -194,6 +194,9 @@ class PerStepFit:
         zero_mse: MSE of always predicting 0 after ``t = 10``, the baseline to beat.
         repeat_mse: MSE after ``t = 10`` of repeating the previous value, the baseline a
             model fed that value must beat to have learned more than to copy it.
+        extrapolation_mse: MSE after ``t = 10`` of linear extrapolation ``2x[n-1] − x[n-2]`` from the
+            two previous true values: the strongest parameter-free one-step baseline for a model that
+            reads the past values (its state holds more than one).
     """
 
     feed: str
@@ -209,6 +212,7 @@ class PerStepFit:
     unseen_mse: float
     zero_mse: float
     repeat_mse: float
+    extrapolation_mse: float
     first_radian_mse: float = math.nan
     free_run_mse: float = math.nan
     recurrence_free_run_mse: float = math.nan
@@ -307,6 +311,7 @@ def fit_per_step(
         unseen_mse=float(errors[seen:].mean()),
         zero_mse=float((truth[seen:] ** 2).mean()),
         repeat_mse=float(((truth[seen:] - truth[seen - 1 : -1]) ** 2).mean()),
+        extrapolation_mse=float(((truth[seen:] - (2 * truth[seen - 1 : -1] - truth[seen - 2 : -2])) ** 2).mean()),
         first_radian_mse=float(errors[first_radian].mean()),
         free_run_mse=free_run,
         recurrence_free_run_mse=recurrence,
@@ -347,8 +352,8 @@ def input_controls(
 
 CONTROLS_PATH = Path(__file__).with_name("results") / "article_controls.json"
 # What a stored fit keeps: every score; the series (t, truth, prediction) only for the seed a figure draws.
-_SCORES = ("fit_mse", "held_out_mse", "first_radian_mse", "unseen_mse", "zero_mse", "repeat_mse", "free_run_mse",
-           "recurrence_free_run_mse")
+_SCORES = ("fit_mse", "held_out_mse", "first_radian_mse", "unseen_mse", "zero_mse", "repeat_mse",
+           "extrapolation_mse", "free_run_mse", "recurrence_free_run_mse")
 
 
 @dataclass
@@ -367,6 +372,7 @@ class StoredFit:
     unseen_mse: float
     zero_mse: float
     repeat_mse: float
+    extrapolation_mse: float
     free_run_mse: float
     recurrence_free_run_mse: float
     t: Tensor | None = None
@@ -408,15 +414,17 @@ def format_controls(fits: Sequence[PerStepFit | StoredFit]) -> str:
 
     "first radian after" is ``t ∈ (10, 11]``, as long as the held-out stretch inside; "free run" feeds the
     value-fed model its own outputs after ``t = 10``, beside the least-squares recurrence's free run. The
-    other baselines after ``t = 10``: always predicting 0, and repeating the previous (true) value.
+    other baselines after ``t = 10``: always predicting 0, repeating the previous (true) value, and linear
+    extrapolation from the two previous true values.
     """
     rows = [("fed", "seed", "trained times", "held out inside", "first radian after", "after t = 10",
-             "free run after", "recurrence free run", "after: predict 0", "after: repeat previous")]
+             "free run after", "recurrence free run", "after: predict 0", "after: repeat previous",
+             "after: extrapolate")]
     rows += [
         (f.feed, str(f.seed), f"{f.fit_mse:.1e}", f"{f.held_out_mse:.1e}", f"{f.first_radian_mse:.1e}",
          f"{f.unseen_mse:.1e}", "-" if math.isnan(f.free_run_mse) else f"{f.free_run_mse:.1e}",
          "-" if math.isnan(f.recurrence_free_run_mse) else f"{f.recurrence_free_run_mse:.1e}",
-         f"{f.zero_mse:.2f}", f"{f.repeat_mse:.1e}")
+         f"{f.zero_mse:.2f}", f"{f.repeat_mse:.1e}", f"{f.extrapolation_mse:.1e}")
         for f in fits
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
@@ -436,13 +444,14 @@ def summarise_controls(fits: Sequence[PerStepFit | StoredFit]) -> str:
         n = len(mine)
         zero = sum(f.unseen_mse < f.zero_mse for f in mine)
         repeat = sum(f.unseen_mse < f.repeat_mse for f in mine)
+        extrapolate = sum(f.unseen_mse < f.extrapolation_mse for f in mine)
         inside = _span([f.held_out_mse for f in mine], ".1e")
         after = _span([f.unseen_mse for f in mine], ".1e")
         ratios = _span([f.unseen_mse / f.held_out_mse for f in mine], ".3g")
         first = _span([f.first_radian_mse / f.held_out_mse for f in mine], ".3g")
         line = (f"fed {feed}: held-out MSE {inside}, after t = 10 {after} (x{ratios}; first radian after x{first}); "
                 f"beats predicting 0 after t = 10 in {zero} of {n} seeds, repeating the previous value in {repeat} "
-                f"of {n}")
+                f"of {n}, linear extrapolation in {extrapolate} of {n}")
         free = [f for f in mine if not math.isnan(f.free_run_mse)]
         if free:
             line += (f"; free running after t = 10: {_span([f.free_run_mse for f in free], '.1e')}, below predicting 0 "

@@ -487,7 +487,9 @@ def _config(name: str) -> MemoryConfig:
 
 def plot_initial_gradients(curves: Mapping[str, Tensor], *, title: str) -> Figure:
     """``‖∂h_T/∂h_{T-k}‖`` at initialisation against the lag, one panel per family of
-    :data:`FAMILIES` (so no curve hides another); exact zeros are not drawn (a log axis has no 0).
+    :data:`FAMILIES`; exact zeros are not drawn (a log axis has no 0). Curves of one panel that stay
+    within a factor 2 of each other at every lag would hide each other on a log axis of many decades,
+    so the panel names them with their values at the last lag.
 
     Args:
         curves: ``{config name: (seq,) norms}`` from :func:`~sine_lab.diagnostics.jacobian_norms_vs_lag`.
@@ -505,6 +507,12 @@ def plot_initial_gradients(curves: Mapping[str, Tensor], *, title: str) -> Figur
             ax.semilogy(shown, label=name, markevery=(4 * i, 20), markersize=6, linewidth=1.5,
                         **_config(name).style())
         ax.axhline(1.0, color=colour("reference"), linewidth=0.8)
+        close = [(a, b) for i, a in enumerate(names) for b in names[i + 1:]
+                 if bool((curves[a].double() / curves[b].double()).log10().abs().max() < math.log10(2))]
+        notes = [f"{a} ({float(curves[a][-1]):.2f}) and {b} ({float(curves[b][-1]):.2f}) overlap;\n"
+                 f"values at lag {len(curves[a]) - 1}" for a, b in close]
+        if notes:
+            ax.text(0.97, 0.9, "\n".join(notes), transform=ax.transAxes, ha="right", va="top", fontsize=8)
         ax.set(title=family, xlabel="lag k (steps back from the answer)")
         ax.legend(fontsize=8, loc="lower left")
     axes[0][0].set_ylabel("‖∂h_T/∂h_(T−k)‖ at initialisation")
@@ -570,15 +578,18 @@ def plot_memory_outcomes(results: Iterable[MemoryResult], *, title: str, constan
     return fig
 
 
-def plot_gradient_and_outcome(results: Iterable[MemoryResult], *, title: str, vanished: float | None = 1e-6) -> Figure:
+def plot_gradient_and_outcome(results: Iterable[MemoryResult], *, title: str, vanished: float | None = 1e-6,
+                              floor: float = 1e-20) -> Figure:
     """Each run's held-out NMSE against ``‖∂h_T/∂h_{T-lag}‖`` at initialisation (left) and after
     training (right), marked by configuration; the success line at NMSE 0.1. Runs whose norm is
-    exactly 0 cannot sit on a log axis and are left out (the caller says how many).
+    exactly 0 cannot sit on a log axis and are left out (the caller says how many); norms below
+    ``floor`` are drawn at it, with their count, so that the axis spends its width where outcomes differ.
 
     Args:
         results: runs of one budget (truncated-BPTT runs are usually left out: their gradient is cut by design).
         title: the figure's title; state the finding.
         vanished: a norm drawn as a dotted vertical line on the left (the chapter's "vanished"), or ``None``.
+        floor: the smallest norm the axes show.
     """
     results = _one_budget(results)
     if not results:
@@ -590,8 +601,14 @@ def plot_gradient_and_outcome(results: Iterable[MemoryResult], *, title: str, va
         for name in names:
             mine = [r for r in results if r.config == name and getattr(r, field_name) > 0]
             style = _config(name).style()
-            ax.scatter([getattr(r, field_name) for r in mine], [r.test_nmse for r in mine], label=name,
-                       marker=style["marker"], s=28, facecolors="none", edgecolors=style["color"], linewidths=1)
+            ax.scatter([max(getattr(r, field_name), floor) for r in mine], [r.test_nmse for r in mine], label=name,
+                       marker=style["marker"], s=28, facecolors="none", edgecolors=style["color"], linewidths=1,
+                       alpha=0.7)
+        below = [r for r in results if 0 < getattr(r, field_name) < floor]
+        if below:
+            ax.annotate(f"{len(below)} runs below {floor:g},\ndrawn at it ({sum(r.success for r in below)} succeeded)",
+                        (floor, SUCCESS_NMSE), xytext=(4, -28), textcoords="offset points", fontsize=8)
+        ax.set_xlim(left=floor / 10)
         ax.axhline(SUCCESS_NMSE, linestyle="--", color=colour("reference"), linewidth=1)
         ax.set(xscale="log", yscale="log", xlabel=f"‖∂h_T/∂h_(T−k)‖ {label} (k = the run's lag)")
     if vanished is not None:

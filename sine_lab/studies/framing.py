@@ -37,6 +37,7 @@ from ..training import History, seed_everything, train
 
 __all__ = [
     "ABLATION_PATH",
+    "ADVICE_PATH",
     "ARTICLE",
     "CHANGES",
     "FRAMINGS",
@@ -505,7 +506,10 @@ def format_table(rows: Sequence[Summary], *, train: bool = False) -> str:
     return "\n".join(lines)
 
 
+# Chapter 04 reads the ladder and leave-one-out tables, chapter 05 the tuning-advice tables: one file each, so
+# that re-running one chapter's part never overwrites the other's.
 ABLATION_PATH = Path(__file__).with_name("results") / "framing_ablation.json"
+ADVICE_PATH = Path(__file__).with_name("results") / "framing_advice.json"
 
 
 def save_tables(tables: dict[str, Sequence[Summary]], path: Path | str = ABLATION_PATH, *, command: str) -> None:
