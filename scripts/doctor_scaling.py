@@ -15,13 +15,22 @@ The recipe, as in the tutorial: lookback 4, windows (N, 4, 1) with per-step targ
 next value at each step), nn.LSTM(1, 50, batch_first=True) + nn.Linear(50, 1), Adam
 (lr 1e-3), mini-batches of 8 shuffled, the first 67% of the series for training.
 
+``--peak`` rescales the series so that its largest value is ``peak`` (the target scale the doctor's
+``unscaled_target`` threshold is about), ``--variants`` runs only some variants, and ``--json`` stores
+every RMSE with the command that made them.
+
 Run:  PYTHONPATH=. .venv/bin/python scripts/doctor_scaling.py [--seeds 3] [--epochs 25 50 100 200 400 800]
+      [--peak 7] [--variants "input scaled" "both scaled"] [--json FILE]
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
+import shlex
+import sys
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -31,13 +40,17 @@ LOOKBACK = 4
 MONTHS = 144
 
 
-def airline_like_series(months: int = MONTHS) -> np.ndarray:
-    """Monthly values from about 100 to 600: an exponential trend times a yearly season."""
+def airline_like_series(months: int = MONTHS, peak: float | None = None) -> np.ndarray:
+    """Monthly values from about 100 to 600 (or rescaled to reach ``peak``): an exponential trend times a
+    yearly season."""
     rng = np.random.default_rng(1949)
     t = np.arange(months)
     trend = 118.0 * np.exp(0.0105 * t)
     season = 1.0 + 0.16 * np.sin(2 * np.pi * (t - 3) / 12) + 0.06 * np.sin(4 * np.pi * t / 12)
-    return (trend * season * (1.0 + 0.02 * rng.standard_normal(months))).astype(np.float32)
+    series = trend * season * (1.0 + 0.02 * rng.standard_normal(months))
+    if peak is not None:
+        series = series * (peak / series.max())
+    return series.astype(np.float32)
 
 
 def windows(series: np.ndarray, lookback: int = LOOKBACK) -> tuple[torch.Tensor, torch.Tensor]:
@@ -66,9 +79,9 @@ VARIANTS = {  # name: (standardise the input, standardise the target)
 }
 
 
-def run(seed: int, scale_input: bool, scale_target: bool, budgets: list[int]) -> list[float]:
-    """Test RMSE (passengers, last step of each test window) after each epoch budget."""
-    series = airline_like_series()
+def run(seed: int, scale_input: bool, scale_target: bool, budgets: list[int], peak: float | None = None) -> list[float]:
+    """Test RMSE (in the series' units, last step of each test window) after each epoch budget."""
+    series = airline_like_series(peak=peak)
     cut = int(len(series) * 0.67)
     mean, std = float(series[:cut].mean()), float(series[:cut].std())
     in_mean, in_std = (mean, std) if scale_input else (0.0, 1.0)
@@ -102,20 +115,32 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=3, help="seeds 0..n-1 (default 3)")
     parser.add_argument("--epochs", type=int, nargs="+", default=[25, 50, 100, 200, 400, 800],
                         help="epoch budgets at which the test RMSE is read (default 25 50 100 200 400 800)")
+    parser.add_argument("--peak", type=float, help="rescale the series so that its largest value is this")
+    parser.add_argument("--variants", nargs="+", default=list(VARIANTS), choices=list(VARIANTS))
+    parser.add_argument("--json", type=Path, help="store every RMSE here, with the command")
     args = parser.parse_args()
+    if args.json is not None and not args.json.parent.is_dir():
+        parser.error(f"cannot store the results in {args.json}: its folder does not exist")
     torch.set_num_threads(1)
     budgets = sorted(args.epochs)
-    series = airline_like_series()
+    series = airline_like_series(peak=args.peak)
     cut = int(len(series) * 0.67)
     naive = math.sqrt(float(((series[cut:] - series[cut - 1 : -1]) ** 2).mean()))
-    print(f"series: {len(series)} months, values {series.min():.0f}-{series.max():.0f}; "
-          f"train {cut} months, test {len(series) - cut}; persistence RMSE on test {naive:.1f}")
-    results = {name: [run(seed, *flags, budgets) for seed in range(args.seeds)] for name, flags in VARIANTS.items()}
-    print(f"test RMSE in passengers, seeds 0-{args.seeds - 1} in each cell")
-    print(f"{'epochs':>6}  " + "  ".join(f"{name:<{8 * args.seeds}}" for name in VARIANTS))
+    print(f"series: {len(series)} months, values {series.min():.3g}-{series.max():.3g}; "
+          f"train {cut} months, test {len(series) - cut}; persistence RMSE on test {naive:.3g}")
+    results = {name: [run(seed, *VARIANTS[name], budgets, args.peak) for seed in range(args.seeds)]
+               for name in args.variants}
+    print(f"test RMSE in the series' units, seeds 0-{args.seeds - 1} in each cell")
+    print(f"{'epochs':>6}  " + "  ".join(f"{name:<{8 * args.seeds}}" for name in results))
     for i, epochs in enumerate(budgets):
-        cells = ["".join(f"{per_seed[i]:8.1f}" for per_seed in results[name]) for name in VARIANTS]
+        cells = ["".join(f"{per_seed[i]:8.3g}" for per_seed in results[name]) for name in results]
         print(f"{epochs:>6}  " + "  ".join(f"{cell:<{8 * args.seeds}}" for cell in cells))
+    if args.json is not None:
+        record = {"command": "python scripts/doctor_scaling.py " + shlex.join(sys.argv[1:]),
+                  "peak": float(series.max()), "persistence_rmse": naive, "epochs": budgets, "rmse": results}
+        args.json.write_text(json.dumps(record, indent=1) + "\n", encoding="utf-8")
+    if not {"raw", "both scaled"} <= set(results):
+        return
     slowest = max(budgets)
     raw_last = [per_seed[-1] for per_seed in results["raw"]]
     scaled_first = [per_seed[0] for per_seed in results["both scaled"]]

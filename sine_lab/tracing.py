@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import torch.nn as nn
 from torch import Tensor
+from torch.nn.utils.rnn import PackedSequence
 
 from .models import eval_mode
 
@@ -39,7 +40,10 @@ class LayerCall:
         name: the submodule's qualified name in the model, e.g. ``"encoder.lstm"``.
         module: the submodule.
         depth: 1 for the model's direct children, 2 for theirs, and so on.
-        input_shape: the shape of the first tensor argument (``()`` if there is none).
+        input_shape: the shape of the first tensor argument (``()`` if there is none). For a
+            ``PackedSequence`` it is the padded batch the sequence was packed from, in the layer's own
+            layout: ``(batch, longest, feature)`` with ``batch_first``, else ``(longest, batch, feature)``.
+        packed: whether the first argument was a ``PackedSequence``.
         output_shape: the shape of the first tensor returned, or ``None`` while the call
             has not returned (it raised, or is still running).
         output: for a recurrent layer (``nn.RNN``, ``nn.LSTM``, ``nn.GRU``), its per-step
@@ -54,6 +58,7 @@ class LayerCall:
     output_shape: tuple[int, ...] | None = None
     output: Tensor | None = None
     state: object = None
+    packed: bool = False
 
     @property
     def recurrent(self) -> bool:
@@ -82,6 +87,15 @@ class Trace:
         return first
 
 
+def _padded_shape(sequence: PackedSequence, module: nn.Module) -> tuple[int, ...]:
+    """The shape of the padded batch a ``PackedSequence`` holds, in ``module``'s layout."""
+    batch, longest = int(sequence.batch_sizes[0]), len(sequence.batch_sizes)
+    features = tuple(sequence.data.shape[1:])
+    if getattr(module, "batch_first", False):
+        return (batch, longest, *features)
+    return (longest, batch, *features)
+
+
 def trace_forward(model: nn.Module, x: Tensor) -> Trace:
     """Run ``model(x)`` once in eval mode and record every submodule call.
 
@@ -105,8 +119,9 @@ def trace_forward(model: nn.Module, x: Tensor) -> Trace:
 
     def before(name: str):
         def record(module: nn.Module, args: tuple) -> None:
-            shape = first_tensor_shape(args[0]) if args else None
-            call = LayerCall(name, module, name.count(".") + 1, shape if shape is not None else ())
+            packed = bool(args) and isinstance(args[0], PackedSequence)
+            shape = _padded_shape(args[0], module) if packed else first_tensor_shape(args[0]) if args else None
+            call = LayerCall(name, module, name.count(".") + 1, shape if shape is not None else (), packed=packed)
             trace.calls.append(call)
             open_calls.setdefault(id(module), []).append(call)
         return record

@@ -19,6 +19,7 @@ training bar (5% of var(y) in 40 full-batch epochs), with the reason.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 
 import numpy as np
@@ -725,7 +726,10 @@ def _reshaping_loss(output, target):
     return nn.functional.mse_loss(output.reshape(-1, 1), target)
 
 
-@buggy("state_not_detached")
+@limit({"state_not_detached"},
+       "the bug is in the training loop, which feeds each batch the previous batch's state; the doctor sees "
+       "only that forward() keeps an undetached state, which is right when the loop resets it, so it says "
+       "(as information) that it cannot tell")
 def csdn_state_carried_across_batches_without_detach() -> Setup:
     """Source: https://blog.youkuaiyun.com/windhawk_fly/article/details/143405685. The training loop
     feeds each batch the (h0, c0) the LSTM returned for the previous one: "Trying to backward through
@@ -790,15 +794,14 @@ def fastbook_stateful_rnn_on_shuffled_windows() -> Setup:
     return FastbookLMModel5(batch_size=64), chunks[:, :-1].unsqueeze(-1), chunks[:, 1:].unsqueeze(-1)
 
 
-@limit({"state_not_detached"},
-       "the tutorial stores (h, c) in model.hidden_cell without detach and its training loop resets "
-       "hidden_cell to zeros before every sequence; the doctor sees the model, not the loop, so it reports "
-       "what a loop without that reset would hit")
+@correct(not_trained_here="its own training loop resets hidden_cell before every sequence; the collection's "
+         "plain loop does not, so the second step would run into the first step's freed graph")
 def stackabuse_flights_state_reset_by_the_loop() -> Setup:
     """Source: https://stackabuse.com/time-series-prediction-using-lstm-with-pytorch-in-python/.
     One 12-month sequence (scaled to [-1, 1]) at a time, viewed as (12, 1, 1); predictions[-1] is
     the next month. The tutorial's own explanation: hidden_cell holds the previous state and is
-    re-initialised to zeros for every sequence in the training loop."""
+    re-initialised to zeros for every sequence in the training loop. The doctor cannot see that loop,
+    so it says as information only that the state is kept undetached."""
     torch.manual_seed(0)
 
     class LSTM(nn.Module):
@@ -918,8 +921,8 @@ def mlm_airline_passengers_unscaled() -> Setup:
     """Source: https://machinelearningmastery.com/lstm-for-time-series-prediction-in-pytorch/
     (a copy: tech-gate.org/2023/03/28/lstm-for-time-series-prediction-in-pytorch/). The airline
     passenger counts (about 100 to 600) go raw into nn.LSTM(1, 50, batch_first=True) + Linear(50, 1)
-    on every step; it trains for 2000 epochs. The tutorial's results show it works, slowly; issue 14
-    and scripts/doctor_scaling.py measured why: with the target raw the output crawls towards the
+    on every step; it trains for 2000 epochs. The tutorial's results show it works, slowly;
+    scripts/doctor_scaling.py measured why: with the target raw the output crawls towards the
     passengers' scale (a warning, not an error)."""
     torch.manual_seed(0)
     x, y = _airline_windows(standardise=False)
@@ -932,3 +935,387 @@ def mlm_airline_passengers_standardised() -> Setup:
     torch.manual_seed(0)
     x, y = _airline_windows(standardise=True)
     return HeadOnEveryStep(nn.LSTM(1, 50, batch_first=True)), x, y
+
+
+# --- real cases: token models, attention, packed sequences, classes, and what one forward pass cannot show --
+
+
+class TokenLSTMClassifier(nn.Module):
+    """jiangqy/LSTM-Classification-pytorch's LSTMClassifier (utils/LSTMClassifier.py), small: token ids
+    (seq, batch) into nn.Embedding, a sequence-first nn.LSTM, a linear layer on lstm_out[-1]."""
+
+    def __init__(self, vocabulary: int = 20, embedding: int = 8, hidden: int = 16, labels: int = 3):
+        super().__init__()
+        self.word_embeddings = nn.Embedding(vocabulary, embedding)
+        self.lstm = nn.LSTM(embedding, hidden)
+        self.hidden2label = nn.Linear(hidden, labels)
+
+    def forward(self, sentence):
+        embeds = self.word_embeddings(sentence)
+        lstm_out, _ = self.lstm(embeds.view(len(sentence), sentence.shape[1], -1))
+        return self.hidden2label(lstm_out[-1])
+
+
+def _token_batch(batch: int = 32, steps: int = 12, vocabulary: int = 20) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token ids (steps, batch) and a class per sequence (batch,): the label is the first token's
+    residue mod 3, so it takes memory over the whole sequence to predict."""
+    generator = torch.Generator().manual_seed(0)
+    tokens = torch.randint(0, vocabulary, (steps, batch), generator=generator)
+    return tokens, tokens[0] % 3
+
+
+@correct(probe_steps=10, not_trained_here="class targets with CrossEntropyLoss: the collection's training bar "
+         "is an MSE on real-valued targets")
+def jiangqy_token_lstm_classifier() -> Setup:
+    """Source: https://github.com/jiangqy/LSTM-Classification-pytorch/issues/1. int64 token ids go into
+    nn.Embedding, and the logits of lstm_out[-1] into CrossEntropyLoss with int64 class targets.
+    Diagnosis (maintainer): no activation after the last linear layer is right, because CrossEntropyLoss
+    combines LogSoftmax and NLLLoss. Correct code: the ids must stay int64 (an Embedding raises on floats),
+    and the probe must accept class targets."""
+    torch.manual_seed(0)
+    tokens, labels = _token_batch()
+    return TokenLSTMClassifier(), tokens, labels, nn.CrossEntropyLoss()
+
+
+class TinyTransformerRegressor(nn.Module):
+    """One nn.TransformerEncoderLayer over windows of a series, a linear head on the last position."""
+
+    def __init__(self, batch_first: bool, d_model: int = 16):
+        super().__init__()
+        self.embed = nn.Linear(1, d_model)
+        self.encoder = nn.TransformerEncoderLayer(d_model, nhead=2, dim_feedforward=32, dropout=0.0,
+                                                  batch_first=batch_first)
+        self.head = nn.Linear(d_model, 1)
+
+    def forward(self, x):
+        return self.head(self.encoder(self.embed(x))[:, -1])
+
+
+@buggy("samples_mixed")
+def torchleet_transformer_without_batch_first() -> Setup:
+    """Source: https://github.com/Exorust/TorchLeet/issues/5 ("we should pass batch_first=True to
+    TransformerEncoderLayer"). The model feeds (batch, seq, d_model) to a TransformerEncoderLayer
+    created with the default batch_first=False, so attention runs across the batch. Diagnosis
+    (issue, confirmed by the maintainer): high training loss and test error until batch_first=True.
+    The doctor's message must speak of the attention layer, which has no recurrent state."""
+    torch.manual_seed(0)
+    xs, ys = windows(sine(), 20)
+    return TinyTransformerRegressor(batch_first=False), xs[:64].unsqueeze(-1), ys[:64].unsqueeze(1)
+
+
+@correct(not_trained_here="a Transformer layer on 64 windows learns slower than the collection's 40 epochs")
+def torchleet_transformer_with_batch_first() -> Setup:
+    """The issue's fix, batch_first=True: attention runs along each window's steps (same source)."""
+    torch.manual_seed(0)
+    xs, ys = windows(sine(), 20)
+    return TinyTransformerRegressor(batch_first=True), xs[:64].unsqueeze(-1), ys[:64].unsqueeze(1)
+
+
+class TokenTransformerEncoder(nn.Module):
+    """Molecule-Generator's encoder, small: token ids (batch, seq) into nn.Embedding, a
+    TransformerEncoderLayer, the mean over positions, a linear head."""
+
+    def __init__(self, batch_first: bool, vocabulary: int = 20, d_model: int = 16):
+        super().__init__()
+        self.embedding = nn.Embedding(vocabulary, d_model)
+        self.encoder = nn.TransformerEncoderLayer(d_model, nhead=2, dim_feedforward=32, dropout=0.0,
+                                                  batch_first=batch_first)
+        self.head = nn.Linear(d_model, 3)
+
+    def forward(self, tokens):
+        return self.head(self.encoder(self.embedding(tokens)).mean(dim=1))
+
+
+@buggy("samples_mixed")
+def molecule_generator_tokens_attended_across_the_batch() -> Setup:
+    """Source: https://github.com/DaoyuanLi2816/Molecule-Generator/pull/22. Token ids (batch, seq) are
+    embedded and fed to a TransformerEncoderLayer with the default batch_first=False. Diagnosis (the
+    pull request): "PyTorch therefore treated the batch axis as the sequence axis — so self-attention
+    mixed information across different molecules in the batch". With integer ids no gradient reaches
+    the input, so the doctor sees it by changing one sample and watching the others."""
+    torch.manual_seed(0)
+    tokens, labels = _token_batch()
+    return TokenTransformerEncoder(batch_first=False), tokens.T.contiguous(), labels, nn.CrossEntropyLoss()
+
+
+@correct(not_trained_here="class targets with CrossEntropyLoss: the collection's training bar is an MSE")
+def molecule_generator_tokens_batch_first() -> Setup:
+    """The pull request's fix, batch_first=True; int64 ids into nn.Embedding are no dtype error (same
+    source)."""
+    torch.manual_seed(0)
+    tokens, labels = _token_batch()
+    return TokenTransformerEncoder(batch_first=True), tokens.T.contiguous(), labels, nn.CrossEntropyLoss()
+
+
+class PositionalEncoding(nn.Module):
+    """The PyTorch tutorial's sinusoidal encoding (pe of shape (max_len, 1, d_model)), added as
+    x + pe[:x.size(index)]: index 0 is right for (seq, batch, d_model), 1 for (batch, seq, d_model)."""
+
+    def __init__(self, d_model: int, index: int, max_len: int = 500):
+        super().__init__()
+        position = torch.arange(max_len).unsqueeze(1)
+        div_term = torch.exp(torch.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))
+        pe = torch.zeros(max_len, 1, d_model)
+        pe[:, 0, 0::2] = torch.sin(position * div_term)
+        pe[:, 0, 1::2] = torch.cos(position * div_term)
+        self.register_buffer("pe", pe)
+        self.index = index
+
+    def forward(self, x):
+        if self.index == 0:
+            return x + self.pe[: x.size(0)]  # (batch, 1, d): one position per sample, the same at every step
+        return x + self.pe[: x.size(1)].transpose(0, 1)  # (1, seq, d): one position per step
+
+
+class EncodedTransformer(TinyTransformerRegressor):
+    def __init__(self, index: int, d_model: int = 16):
+        super().__init__(batch_first=True, d_model=d_model)
+        self.position = PositionalEncoding(d_model, index)
+
+    def forward(self, x):
+        return self.head(self.encoder(self.position(self.embed(x)))[:, -1])
+
+
+@buggy("sample_position_used")
+def getnext_positional_encoding_on_the_batch_axis() -> Setup:
+    """Source: https://github.com/songyangco/GETNext/issues/2 ("positional encoding is added to the batch
+    dimension, which means that the same positional encoding is used for all time steps"). The
+    tutorial's encoding, written for (seq, batch, d_model), on batch-first data: pe[:x.size(0)] gives
+    each sample its own position and every step the same one. Diagnosis (issue, two readers agree;
+    unanswered by the authors): the encoding must run along the sequence axis."""
+    torch.manual_seed(0)
+    xs, ys = windows(sine(), 20)
+    return EncodedTransformer(index=0), xs[:64].unsqueeze(-1), ys[:64].unsqueeze(1)
+
+
+@correct(not_trained_here="a Transformer layer on 64 windows learns slower than the collection's 40 epochs")
+def getnext_positional_encoding_on_the_sequence_axis() -> Setup:
+    """The encoding along the sequence axis, pe[:x.size(1)] for batch-first data (same source)."""
+    torch.manual_seed(0)
+    xs, ys = windows(sine(), 20)
+    return EncodedTransformer(index=1), xs[:64].unsqueeze(-1), ys[:64].unsqueeze(1)
+
+
+class PackedLastStep(nn.Module):
+    """Packs a padded batch of windows of different lengths, runs an LSTM, and reads either the
+    padded output's last step (out[:, -1] after pad_packed_sequence) or the final state h_n[-1]."""
+
+    def __init__(self, read: str):
+        super().__init__()
+        self.lstm = nn.LSTM(1, 16, batch_first=True)
+        self.fc = nn.Linear(16, 1)
+        self.read = read
+
+    def forward(self, x):
+        lengths = (x[..., 1] > 0).sum(dim=1)  # feature 1 flags the valid steps
+        packed = nn.utils.rnn.pack_padded_sequence(x[..., :1], lengths, batch_first=True, enforce_sorted=False)
+        out, (h_n, _) = self.lstm(packed)
+        if self.read == "padded last step":
+            padded, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=True)
+            return self.fc(padded[:, -1])
+        return self.fc(h_n[-1])
+
+
+def _padded_windows(count: int = 48, longest: int = 20) -> tuple[torch.Tensor, torch.Tensor]:
+    """Windows of a sine of lengths 8 to ``longest``, right-padded with zeros, (count, longest, 2): the
+    value and a 1 on valid steps; the target is the value after each window's last valid step."""
+    series = sine(400)
+    lengths = 8 + torch.arange(count) % (longest - 7)
+    x = torch.zeros(count, longest, 2)
+    y = torch.zeros(count, 1)
+    for i, length in enumerate(lengths.tolist()):
+        x[i, :length, 0] = series[3 * i : 3 * i + length]
+        x[i, :length, 1] = 1.0
+        y[i, 0] = series[3 * i + length]
+    return x, y
+
+
+@buggy("samples_ignored")
+def ecom_packed_batch_read_at_the_padded_last_step() -> Setup:
+    """Source: https://e-com-net.com/article/1600234641686560768.htm (pack_padded_sequence with
+    enforce_sorted=False). Sequences of different lengths are packed, and the prediction reads the
+    padded output at the last step. Diagnosis (article): for each segment the feature must come from
+    the LSTM unit of its own length, i.e. the returned hidden state; after pad_packed_sequence the
+    shorter sequences' last steps are padding."""
+    torch.manual_seed(0)
+    x, y = _padded_windows()
+    return PackedLastStep("padded last step"), x, y
+
+
+@correct(not_trained_here="a 16-unit LSTM on 48 windows of several lengths learns slower than 40 epochs")
+def ecom_packed_batch_read_from_the_final_state() -> Setup:
+    """The article's way: the final hidden state h_n of the packed call, one per sequence at its own
+    last step (same source). The packed input must not be read as one unbatched 2-D sequence."""
+    torch.manual_seed(0)
+    x, y = _padded_windows()
+    return PackedLastStep("final state"), x, y
+
+
+class WindowSeq2Seq(nn.Module):
+    """An encoder-decoder for a window of the future: x is (batch, source + horizon, 1), the source window
+    followed by the decoder's inputs; the encoder reads the source, the decoder the rest from its state."""
+
+    def __init__(self, source: int):
+        super().__init__()
+        self.source = source
+        self.encoder = nn.LSTM(1, 16, batch_first=True)
+        self.decoder = nn.LSTM(1, 16, batch_first=True)
+        self.fc = nn.Linear(16, 1)
+
+    def forward(self, x):
+        _, state = self.encoder(x[:, : self.source])
+        out, _ = self.decoder(x[:, self.source :], state)
+        return self.fc(out)
+
+
+def _seq2seq_data(shifted: bool, source: int = 16, horizon: int = 4) -> tuple[torch.Tensor, torch.Tensor]:
+    chunks = sine(300).unfold(0, source + horizon, 2)
+    past, future = chunks[:, :source], chunks[:, source:]
+    # Teacher forcing: the decoder reads the previous true value at each step (the last observed one first).
+    decoder_in = torch.cat([past[:, -1:], future[:, :-1]], dim=1) if shifted else future
+    return torch.cat([past, decoder_in], dim=1).unsqueeze(-1), future.unsqueeze(-1)
+
+
+@buggy("target_in_input")
+def attention_is_all_you_need_decoder_fed_the_unshifted_target() -> Setup:
+    """Source: https://github.com/jadore801120/attention-is-all-you-need-pytorch/issues/123 ("Where is the
+    input to the decoder during training shifted by one?"). Diagnosis (the reporter's own answer): the
+    decoder must receive steps 0 to t-1 and predict steps 1 to t. Here it receives the target steps
+    themselves, the leak that question guards against: it can copy its input."""
+    torch.manual_seed(0)
+    x, y = _seq2seq_data(shifted=False)
+    return WindowSeq2Seq(source=16), x, y
+
+
+@correct(not_trained_here="an encoder-decoder of two LSTMs learns slower than the collection's 40 epochs")
+def attention_is_all_you_need_decoder_fed_the_shifted_target() -> Setup:
+    """The shift the thread describes: the decoder reads the last observed value, then the target up to
+    the step before the one it predicts (same source)."""
+    torch.manual_seed(0)
+    x, y = _seq2seq_data(shifted=True)
+    return WindowSeq2Seq(source=16), x, y
+
+
+@limit(set(), "the scaler's statistics were computed before the split; the doctor receives the scaled "
+       "training windows, which look exactly like windows scaled with the training part's own statistics")
+def mlpack_scaler_fitted_on_all_the_data() -> Setup:
+    """Source: https://github.com/mlpack/examples/issues/43 ("Only fit MinMaxScaler on training data in
+    LSTM examples"). The series is min-max scaled with its whole range, test part included, and then
+    split. Diagnosis (maintainer): fitting the scaler on all of the data leaks the test data into
+    training; fit it on the training part only."""
+    torch.manual_seed(0)
+    series = _airline_like()
+    scaled = (series - series.min()) / (series.max() - series.min())  # the whole series: the leak
+    xs, ys = windows(scaled[:96], 12)  # the training part, after scaling
+    return LastStepLSTM(), xs.unsqueeze(-1), ys.unsqueeze(1)
+
+
+@limit(set(), "the view scrambles positions inside each sample, which mixes no samples and changes no shape; "
+       "the doctor's checks compare samples, layouts and shapes, so a scramble within a sample passes")
+def opacus_heads_viewed_without_a_transpose() -> Setup:
+    """Source: https://github.com/meta-pytorch/opacus/pull/825 (DPMultiheadAttention). The output
+    (batch * heads, length, head_dim) is reshaped with .view(batch, length, embed) without first moving
+    the head axis next to head_dim. Diagnosis (pull request): "head positions got spliced into time
+    positions"; transpose before the view. Here a hand-written two-head attention over windows."""
+    torch.manual_seed(0)
+
+    class TwoHeads(nn.Module):
+        def __init__(self, d_model: int = 8, heads: int = 2):
+            super().__init__()
+            self.heads, self.embed = heads, nn.Linear(1, d_model)
+            self.qkv, self.head = nn.Linear(d_model, 3 * d_model), nn.Linear(d_model, 1)
+
+        def forward(self, x):
+            batch, length, _ = x.shape
+            q, k, v = self.qkv(self.embed(x)).chunk(3, dim=-1)
+            split = [t.reshape(batch, length, self.heads, -1).transpose(1, 2) for t in (q, k, v)]
+            attended = torch.softmax(split[0] @ split[1].transpose(-1, -2), dim=-1) @ split[2]
+            merged = attended.reshape(batch, length, -1)  # (batch, heads, length, d) viewed without transpose
+            return self.head(merged[:, -1])
+
+    xs, ys = windows(sine(), 20)
+    return TwoHeads(), xs[:64].unsqueeze(-1), ys[:64].unsqueeze(1)
+
+
+def _shuffled_windows(count: int, window: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """``count`` windows of a sine in the order a shuffling DataLoader gives them: (count, window, 1) and the
+    next value of each (count, 1)."""
+    xs, ys = windows(sine(400), window)
+    order = torch.randperm(xs.shape[0], generator=torch.Generator().manual_seed(0))[:count]
+    return xs[order].unsqueeze(-1), ys[order].unsqueeze(1)
+
+
+@buggy("layout_mismatch")
+def keras_layout_without_batch_first_on_a_square_batch() -> Setup:
+    """Source: https://openillumi.com/?p=95827, the page's mix-up with a batch as long as the window:
+    20 shuffled windows of 20 steps, (20, 20, 1), into nn.LSTM without batch_first. The shapes cannot tell
+    the two layouts apart; the data can: each window changes smoothly along its steps, and the batch jumps
+    from one place of the series to another."""
+    torch.manual_seed(0)
+    x, y = _shuffled_windows(20, 20)
+    return LastStepLSTM(batch_first=False), x, y
+
+
+@correct()
+def keras_layout_with_batch_first_on_a_square_batch() -> Setup:
+    """The same square batch of shuffled windows with batch_first=True, as the page recommends (same source)."""
+    torch.manual_seed(0)
+    x, y = _shuffled_windows(20, 20)
+    return LastStepLSTM(batch_first=True), x, y
+
+
+@buggy("layout_mismatch")
+def cove_encoder_without_batch_first() -> Setup:
+    """Source: https://github.com/salesforce/cove/issues/10 ("batch_first should be True when initializing
+    the LSTM?"). The encoder's nn.LSTM keeps the default batch_first=False while its inputs and outputs are
+    batch-first. Diagnosis (maintainer): set batch_first=True (fixed in the repository). Here the encoder
+    predicts the next value at every step of shuffled windows, so the per-step target has the input's
+    shape and only the data's smoothness shows the swap."""
+    torch.manual_seed(0)
+    chunks = sine(400).unfold(0, 21, 1)
+    chunks = chunks[torch.randperm(chunks.shape[0], generator=torch.Generator().manual_seed(0))[:32]]
+    return HeadOnEveryStep(nn.LSTM(1, 16)), chunks[:, :-1].unsqueeze(-1), chunks[:, 1:].unsqueeze(-1)
+
+
+@correct()
+def cove_encoder_with_batch_first() -> Setup:
+    """The maintainer's fix, batch_first=True: each window's steps run through the layer in order (same source)."""
+    torch.manual_seed(0)
+    chunks = sine(400).unfold(0, 21, 1)
+    chunks = chunks[torch.randperm(chunks.shape[0], generator=torch.Generator().manual_seed(0))[:32]]
+    return (HeadOnEveryStep(nn.LSTM(1, 16, batch_first=True)), chunks[:, :-1].unsqueeze(-1),
+            chunks[:, 1:].unsqueeze(-1))
+
+
+@buggy("samples_mixed")
+def hhtseng_view_where_a_transpose_was_meant() -> Setup:
+    """Source: https://github.com/HHTseng/video-classification/issues/42. A reader "fixes" the layout of a
+    batch-first input for a sequence-first nn.LSTM with x.view(steps, batch, features). Diagnosis (thread):
+    "both yield the same shape but the first one is erroneous": view regroups the numbers, so each
+    sequence is stitched from pieces of several samples; x.transpose(0, 1) is what is needed."""
+    torch.manual_seed(0)
+
+    class Viewed(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lstm = nn.LSTM(1, 16)
+            self.fc = nn.Linear(16, 1)
+
+        def forward(self, x):
+            out, _ = self.lstm(x.view(x.size(1), x.size(0), -1))
+            return self.fc(out[-1])
+
+    x, y = _shuffled_windows(32, 20)
+    return Viewed(), x, y
+
+
+@correct(not_trained_here="the tutorial's recipe needs hundreds of epochs on 140 samples, not the collection's 40")
+def mlm_airline_passengers_in_hundreds() -> Setup:
+    """The tutorial's recipe (https://machinelearningmastery.com/lstm-for-time-series-prediction-in-pytorch/,
+    same source) with the input standardised and the target in hundreds of passengers (1 to 6). Measured
+    with scripts/doctor_scaling.py --peak 7: a raw target of this size trained as well as a standardised
+    one, so the doctor must not warn about it."""
+    torch.manual_seed(0)
+    x, _ = _airline_windows(standardise=True)
+    _, y = _airline_windows(standardise=False)
+    return HeadOnEveryStep(nn.LSTM(1, 50, batch_first=True)), x, y / 100

@@ -105,7 +105,7 @@ def test_article_examples_3_deep_lstm():
 
 # Codes whose own test is below (or above, for the article's examples) rather than in the collection.
 CODES_TESTED_HERE = {"forward_error", "output_not_tensor", "shape_mismatch", "loss_error", "nonfinite_loss",
-                     "nonfinite_target", "time_as_input"}
+                     "nonfinite_target", "time_as_input", "state_not_detached"}
 
 
 def test_every_code_has_a_test():
@@ -314,6 +314,80 @@ def test_a_stateful_model_is_left_as_it_was():
     assert model.state is None
 
 
+def test_an_undetached_state_is_information_since_the_loop_is_unseen():
+    # The same finding for the thread whose loop carried the state on and the tutorial whose loop resets it.
+    for setup in (zoo.csdn_state_carried_across_batches_without_detach, zoo.stackabuse_flights_state_reset_by_the_loop):
+        report = run(setup)
+        (finding,) = [f for f in report if f.code == "state_not_detached"]
+        assert finding.severity == "info" and "cannot tell" in finding.message and report.ok
+
+
+def test_messages_name_the_attention_layer_and_never_a_recurrent_one_on_a_transformer():
+    report = run(zoo.torchleet_transformer_without_batch_first)
+    (finding,) = [f for f in report if f.code == "samples_mixed"]
+    assert "nn.TransformerEncoderLayer 'encoder' (batch_first=False)" in finding.fix
+    assert not any("recurrent layer" in f.message + f.evidence + f.fix for f in report)
+
+
+def test_integer_ids_into_an_embedding_are_no_dtype_error_but_integers_into_a_linear_layer_are():
+    assert "dtype_mismatch" not in run(zoo.jiangqy_token_lstm_classifier).codes
+    report = check_setup(nn.Sequential(nn.Linear(3, 1)), torch.ones(4, 3, dtype=torch.int64), torch.ones(4, 1))
+    assert {"dtype_mismatch", "forward_error"} <= set(report.codes)
+    (finding,) = [f for f in report if f.code == "dtype_mismatch"]
+    # the fix it gives works
+    fixed = check_setup(nn.Sequential(nn.Linear(3, 1)), torch.ones(4, 3).to(torch.float32), torch.ones(4, 1))
+    assert "x = x.to(torch.float32)" in finding.fix and "dtype_mismatch" not in fixed.codes
+
+
+def test_the_probe_takes_class_targets_and_reports_a_model_that_predicts_one_class():
+    model, tokens, labels, loss_fn = zoo.jiangqy_token_lstm_classifier()
+    assert check_setup(model, tokens, labels, loss_fn, probe_steps=10).ok
+
+    class Majority(nn.Module):  # ignores its input: one class for everything
+        def __init__(self):
+            super().__init__()
+            self.logits = nn.Parameter(torch.zeros(3))
+
+        def forward(self, x):
+            return self.logits.expand(x.shape[1], 3)
+
+    report = check_setup(Majority(), tokens, labels, loss_fn, probe_steps=10)
+    (finding,) = [f for f in report if f.code == "constant_output"]
+    assert "for every sample" in finding.message and "3 classes" in finding.evidence
+
+
+def test_a_packed_batch_is_traced_as_the_padded_batch_it_holds():
+    from sine_lab.tracing import trace_forward
+
+    model, x, _ = zoo.ecom_packed_batch_read_from_the_final_state()
+    (call,) = trace_forward(model, x).recurrent_calls
+    assert call.packed and call.input_shape == (x.shape[0], x.shape[1], 1)
+
+
+def test_the_target_threshold_is_where_the_stored_measurements_show_harm():
+    import json
+    from pathlib import Path
+
+    from sine_lab.doctor import TARGET_LIMIT
+
+    results = Path(__file__).parent.parent / "sine_lab" / "studies" / "results"
+
+    def ratios(peak):  # raw target / standardised target, per seed, at each epoch budget
+        data = json.loads((results / f"doctor_scaling_peak{peak}.json").read_text())
+        raw, scaled = data["rmse"]["input scaled"], data["rmse"]["both scaled"]
+        return data, [[r / s for r, s in zip(rs, ss, strict=True)] for rs, ss in zip(raw, scaled, strict=True)]
+
+    data, at_7 = ratios(7)
+    assert data["command"].startswith("python scripts/doctor_scaling.py --peak 7")
+    assert all(ratio <= 1 for seed in at_7 for ratio in seed), "reaching 7: a raw target costs nothing"
+    _, at_20 = ratios(20)
+    assert all(seed[0] > 1.5 for seed in at_20) and all(seed[1] < 1 for seed in at_20), "20: slower start only"
+    _, at_60 = ratios(60)
+    assert all(seed[1] > 1.5 for seed in at_60), "60: still worse after 100 epochs"
+    assert 7 < TARGET_LIMIT <= 20
+    assert "unscaled_target" not in check_setup(nn.Linear(1, 1), torch.ones(8, 1), 7 * torch.ones(8, 1)).codes
+
+
 def test_unscaled_input_cites_the_measurement():
     model, x, y = zoo.raw_sales_figures()
     (finding,) = check_setup(model, x, y)
@@ -404,3 +478,32 @@ def test_command_line_doctor_on_a_case_of_the_collection(capsys):
     zoo_file = Path(__file__).with_name("setups_zoo.py")
     assert main([f"{zoo_file}:keras_layout_without_batch_first"]) == 1
     assert "[error] layout_mismatch" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("case, status, code", [
+    ("torchleet_transformer_without_batch_first", 1, "[error] samples_mixed"),
+    ("molecule_generator_tokens_attended_across_the_batch", 1, "[error] samples_mixed"),
+    ("getnext_positional_encoding_on_the_batch_axis", 1, "[error] sample_position_used"),
+    ("ecom_packed_batch_read_at_the_padded_last_step", 1, "[error] samples_ignored"),
+    ("cove_encoder_without_batch_first", 1, "[error] layout_mismatch"),
+    ("attention_is_all_you_need_decoder_fed_the_unshifted_target", 0, "[warning] target_in_input"),
+    ("jiangqy_token_lstm_classifier", 0, "0 errors, 0 warnings, 0 info"),
+    ("csdn_state_carried_across_batches_without_detach", 0, "[info] state_not_detached"),
+])
+def test_command_line_doctor_on_every_new_class(capsys, case, status, code):
+    from pathlib import Path
+
+    from sine_lab.doctor import main
+
+    assert main([f"{Path(__file__).with_name('setups_zoo.py')}:{case}"]) == status
+    assert code in capsys.readouterr().out
+
+
+def test_the_readme_counts_the_cited_cases_of_the_collection():
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    real = [setup for setup in ALL_SETUPS if "https://" in setup.__doc__ or "(same source)" in setup.__doc__]
+    assert re.search(r"(\d+) of them re-typed from public", readme).group(1) == str(len(real))
+

@@ -17,11 +17,17 @@ from ..tracing import LayerCall
 from .context import Comparison, Setup, shape_of
 from .registry import Issue, check
 
-__all__ = ["SCALE_LIMIT", "CONSTANT_SPREAD"]
+__all__ = ["SCALE_LIMIT", "TARGET_LIMIT", "CONSTANT_SPREAD"]
 
-# Inputs or targets beyond this magnitude are "unscaled": tanh and sigmoid saturate
+# Inputs beyond this magnitude are "unscaled": tanh and sigmoid saturate
 # once |W x| exceeds about 3, and default initialisations keep |W| below about 1.
 SCALE_LIMIT = 5.0
+
+# Targets beyond this magnitude are "unscaled". Measured, not assumed: scripts/doctor_scaling.py --peak trains
+# the same LSTM recipe on the same series rescaled (results/doctor_scaling_peak*.json). With the input
+# standardised, a raw target reaching 7 did as well as a standardised one at every budget (3 of 3 seeds);
+# reaching 20 it was about 2x worse after 25 epochs and had caught up by 100; reaching 60, 2x worse after 100.
+TARGET_LIMIT = 20.0
 
 # After the probe, predictions whose spread is below this fraction of the target's
 # standard deviation count as constant: the model has learnt (at most) the mean.
@@ -38,12 +44,13 @@ def _layer(call: LayerCall) -> str:
 
 
 @check("dtype_mismatch", "error",
-       "the input's dtype differs from the model's parameters (e.g. float64 or int64 into float32 layers)")
+       "the forward pass fails on the input's dtype (e.g. float64 or int64 into float32 layers)", needs="trace")
 def _dtype_mismatch(setup: Setup) -> list[Issue]:
-    # Only the input matters: the loss promotes an integer or float64 target by itself.
+    # Only the input matters: the loss promotes an integer or float64 target by itself. And only when the
+    # forward pass fails: integer token ids into nn.Embedding, or a model that converts x itself, are right.
     param = next((p for p in setup.model.parameters() if p.is_floating_point()), None)
     expected = param.dtype if param is not None else torch.get_default_dtype()
-    if setup.x.dtype == expected:
+    if setup.x.dtype == expected or setup.trace.error is None:
         return []
     return [Issue(
         f"The input's dtype does not match the model's {expected} parameters: PyTorch layers need "
@@ -134,11 +141,11 @@ _MEASURED = ("scripts/doctor_scaling.py: an LSTM on an airline-like series of va
              "test RMSE in passengers")
 
 
-def _unscaled(name: str, value: Tensor, why: str, fix: str) -> list[Issue]:
+def _unscaled(name: str, value: Tensor, why: str, fix: str, limit: float) -> list[Issue]:
     if not value.is_floating_point() or not bool(torch.isfinite(value).all()):
         return []
     largest = float(value.abs().max())
-    if largest <= SCALE_LIMIT:
+    if largest <= limit:
         return []
     spread = float(value.double().std()) if value.numel() > 1 else 0.0
     return [Issue(
@@ -157,6 +164,7 @@ def _unscaled_input(setup: Setup) -> list[Issue]:
         f"({_MEASURED}), with the target standardised, a raw input gave 126-135 after 50 epochs where a "
         "standardised one gave 44-52, and caught up only after about 800 epochs.",
         "Standardise with the training split's statistics: x = (x - mean) / std.",
+        SCALE_LIMIT,
     )
 
 
@@ -174,7 +182,36 @@ def _identical_inputs(setup: Setup) -> list[Issue]:
     )]
 
 
-@check("unscaled_target", "warning", f"target values beyond ±{SCALE_LIMIT:g}")
+@check("target_in_input", "warning", "each sample's input holds every value of its own target")
+def _target_in_input(setup: Setup) -> list[Issue]:
+    """A target the model can copy from its own input: teacher forcing without the shift, a target column
+    left among the features, windows that include the value they predict."""
+    x, y = setup.x, setup.y
+    if not (x.is_floating_point() and y.is_floating_point()) or x.dim() < 2 or y.dim() < 1:
+        return []
+    if x.shape == y.shape and bool((x == y).all()):
+        return []  # an autoencoder: reproducing the input is the task
+    samples = y.shape[0]
+    if x.shape[0] != samples or samples < 2 or y.unique().numel() < 2:
+        return []
+    checked = min(samples, 64)  # enough to be sure, and bounded: every target value against every input value
+    xs, ys = x[:checked].reshape(checked, -1), y[:checked].reshape(checked, -1)
+    if not bool((ys.unsqueeze(-1) == xs.unsqueeze(1)).any(-1).all()):
+        return []
+    return [Issue(
+        "Every value of each sample's target already appears in that sample's own input, so the model can "
+        "learn to copy it: training looks excellent and predicting the future without those values fails. "
+        "Typical causes: a decoder fed the target sequence itself instead of the target shifted by one step "
+        "(teacher forcing gives the decoder the previous true value, never the one it must predict); the "
+        "target column left among the input features; windows that include the value they predict.",
+        evidence=f"in all of the first {checked} samples, every target value occurs exactly in the sample's "
+        f"input (x {shape_of(x)}, y {shape_of(y)})",
+        fix="Feed the decoder [last observed value, target[:-1]] (shifted by one), drop the target from the "
+        "features, and end each input window before the value it predicts.",
+    )]
+
+
+@check("unscaled_target", "warning", f"target values beyond ±{TARGET_LIMIT:g}, where training measurably slows")
 def _unscaled_target(setup: Setup) -> list[Issue]:
     return _unscaled(
         "y", setup.y,
@@ -182,9 +219,11 @@ def _unscaled_target(setup: Setup) -> list[Issue]:
         "crawling towards the targets' offset and scale instead of learning their shape. Measured "
         f"({_MEASURED}): with the input standardised, a raw target still gave 143-144 after 800 epochs "
         "where a standardised one gave 62-78; with both raw, as in a published tutorial, 150-161 after 800 "
-        "epochs, worse than both standardised after 25 (68-72).",
+        "epochs, worse than both standardised after 25 (68-72). The same series rescaled to reach 60 cost 2x "
+        f"after 100 epochs; reaching 7 it cost nothing, so targets up to {TARGET_LIMIT:g} are not reported.",
         "Standardise with the training split's statistics: y = (y - mean) / std, and undo it on the "
         "predictions: pred * std + mean.",
+        TARGET_LIMIT,
     )
 
 
@@ -298,7 +337,10 @@ def _layout_mismatch(setup: Setup) -> list[Issue]:
         # Targets are indexed by sample: if their count matches the layer's time axis
         # instead of its batch axis, the layout is the other one.
         per_step_targets = y.dim() >= 2 and shape_of(y)[:2] == shape[:2]
-        if not (batch > 1 and shape[0] != shape[1] and not per_step_targets and y.dim() >= 1 and y.shape[0] == seq):
+        by_shape = (batch > 1 and shape[0] != shape[1] and not per_step_targets and y.dim() >= 1
+                    and y.shape[0] == seq)
+        smoothness = _smoothness(setup, call)
+        if not by_shape and smoothness is None:
             continue
         meant = "(batch, seq, feature)" if not module.batch_first else "(seq, batch, feature)"
         read = "(seq, batch, feature)" if not module.batch_first else "(batch, seq, feature)"
@@ -308,14 +350,47 @@ def _layout_mismatch(setup: Setup) -> list[Issue]:
             if not module.batch_first else
             "Drop batch_first=True (then the last step is out[-1]), or pass x.transpose(0, 1)."
         )
+        if by_shape:
+            why = f"the target has {y.shape[0]} samples, matching the other axis"
+            evidence = f"input to the layer {shape}, target {shape_of(y)}"
+        else:
+            time_axis, other_axis, along_time, along_other = smoothness
+            why = (f"the data change smoothly along axis {other_axis} and jump along axis {time_axis}, the one it "
+                   "reads as time")
+            evidence = (f"input to the layer {shape}: mean step {along_other:.2f} of the values' spread along axis "
+                        f"{other_axis}, {along_time:.2f} along axis {time_axis}")
         issues.append(Issue(
             f"{_layer(call)} reads its input {shape} as {read}: a batch of {batch} sequences of {seq} steps. "
-            f"But the target has {y.shape[0]} samples, matching the other axis, so {meant} was meant: "
-            "the hidden state runs across your samples.",
-            evidence=f"input to the layer {shape}, target {shape_of(y)}",
+            f"But {why}, so {meant} was meant: the hidden state runs across your samples.",
+            evidence=evidence,
             fix=fix,
         ))
     return issues
+
+
+# A sampled signal changes little from one step to the next; a batch of samples drawn from different places
+# does not. Along the axis a layer reads as time, steps this many times larger than along the other axis,
+# which itself moves by less than SMOOTH of the values' spread per step, are the data's evidence that the two
+# axes are swapped. It needs no shapes, so it works for a square input (batch = window length) too.
+SMOOTH, JUMPY = 0.3, 4.0
+
+
+def _smoothness(setup: Setup, call: LayerCall) -> tuple[int, int, float, float] | None:
+    """(time axis, other axis, mean |step| along each, in units of the values' spread) when the layer's time
+    axis is far rougher than its batch axis; ``None`` otherwise or when the layer does not read x as it is."""
+    x = setup.x
+    if call.input_shape != shape_of(x) or x.dim() != 3 or not x.is_floating_point() or not setup.finite_x:
+        return None
+    spread = float(x.double().std())
+    if spread == 0 or min(x.shape[:2]) < 3:
+        return None
+    time_axis = 1 if call.module.batch_first else 0
+    other_axis = 1 - time_axis
+    along_time, along_other = (float(x.double().diff(dim=axis).abs().mean()) / spread
+                               for axis in (time_axis, other_axis))
+    if along_other < SMOOTH and along_time > JUMPY * along_other:
+        return time_axis, other_axis, along_time, along_other
+    return None
 
 
 # --- checks on the forward pass and the loss ------------------------------------------------------------
@@ -497,30 +572,134 @@ def _wrong_axis(setup: Setup) -> list[Issue]:
        needs="prediction")
 def _samples_mixed(setup: Setup) -> list[Issue]:
     axes = setup.sample_axes
-    if axes is None or not setup.trace.x.requires_grad or not setup.prediction.requires_grad:
+    if axes is None:
         return []
-    x_axis, prediction_axis = axes
+    if not setup.trace.x.requires_grad or not setup.prediction.requires_grad:
+        return _mixed_without_gradients(setup)
+    x_axis = axes[0]
     count = setup.x.shape[x_axis]
     for sample in (count - 1, 0):  # the last sample sees every earlier one through a causal mix-up
-        (grad,) = setup.gradients([setup.trace.x], of=setup.prediction.select(prediction_axis, sample))
-        if grad is None:
-            continue
-        reached = grad.movedim(x_axis, 0).abs().flatten(1).sum(1) > 0
-        reached[sample] = False
-        others = int(reached.sum())
+        others = _others_reached(setup, sample)
         if others:
             return [Issue(
                 f"The prediction for sample {sample} depends on the inputs of {others} other samples: the model "
                 "mixes samples (reading the sample axis as time, or reshaping with view/reshape where a "
                 "transpose was meant), so information leaks between samples and each sequence the layer reads "
                 "is stitched from pieces of several.",
-                evidence=f"x {shape_of(setup.x)} has its samples on axis {x_axis} (from the recurrent layer's "
-                f"batch_first and the data's shapes); d(prediction[{sample}])/d(x[{sample}']) is non-zero for "
-                f"{others} of the {count - 1} other samples",
-                fix="Change the layout with x.transpose/permute (never view/reshape across the batch and time axes), "
-                "or create the layer with batch_first=True to match the data.",
+                evidence=f"x {shape_of(setup.x)} has its samples on axis {x_axis} ({_sample_axis_source(setup)}); "
+                f"d(prediction[{sample}])/d(x[{sample}']) is non-zero for {others} of the {count - 1} other samples",
+                fix=_layout_fix(setup),
             )]
     return []
+
+
+def _mixed_without_gradients(setup: Setup) -> list[Issue]:
+    """samples_mixed for inputs no gradient reaches (token ids): replace one sample, watch the others."""
+    changed = setup.interference
+    if not _moved(setup, changed):
+        return []
+    x_axis = setup.sample_axes[0]
+    return [Issue(
+        "The predictions for other samples change when only the first sample's input changes: the model mixes "
+        "samples (attention or a recurrent layer running across the batch axis, or a reshape where a transpose "
+        "was meant), so information leaks between samples.",
+        evidence=f"x {shape_of(setup.x)} has its samples on axis {x_axis} ({_sample_axis_source(setup)}); with "
+        f"sample 0's input replaced by sample 1's, the predictions for samples 2 and later move by up to "
+        f"{changed:.3g}",
+        fix=_layout_fix(setup),
+    )]
+
+
+# A prediction that moves by less than this fraction of its size moved by rounding, not by the input.
+_TOLERANCE = 1e-5
+
+
+def _layout_fix(setup: Setup) -> str:
+    return ("Change the layout with x.transpose/permute (never view/reshape across the batch and time axes)"
+            + (f", or create the layer with batch_first=True to match the data: {', '.join(setup.layouts)} "
+               "read (seq, batch, feature) by default." if setup.layouts else "."))
+
+
+def _sample_axis_source(setup: Setup) -> str:
+    if setup.trace.recurrent_calls:
+        return "from the recurrent layer's batch_first and the data's shapes"
+    return "the axis whose size is the target's sample count"
+
+
+@check("samples_ignored", "error", "the predictions for some samples do not depend on their own input",
+       needs="prediction")
+def _samples_ignored(setup: Setup) -> list[Issue]:
+    """Per sample: is d(prediction)/d(x[sample]) zero? One backward pass gives it for every sample."""
+    axes, grad = setup.sample_axes, setup.input_gradient
+    if axes is None or grad is None or not bool((grad != 0).any()):
+        return []  # unclear samples, or input_ignored reports a prediction that ignores all of x
+    x_axis = axes[0]
+    used = grad.movedim(x_axis, 0).flatten(1).ne(0).any(1)
+    ignored = (~used).nonzero().flatten().tolist()
+    if not ignored:
+        return []
+    packed = any(call.packed for call in setup.trace.recurrent_calls)
+    return [Issue(
+        f"The predictions for {len(ignored)} of the {used.numel()} samples do not depend on their own input: "
+        "whatever those samples hold, their outputs stay the same."
+        + (" The recurrent layer reads a packed batch: reading the padded output at the last step "
+           "(out[:, -1] after pad_packed_sequence) gives the padding, zeros, for every sequence shorter than "
+           "the longest." if packed else ""),
+        evidence=f"d(prediction)/dx is zero on every element of samples {ignored[:8]}"
+        f"{' ...' if len(ignored) > 8 else ''} (axis {x_axis} of x {shape_of(setup.x)})",
+        fix=("Take each sequence's last valid step: h_n[-1] from the packed call, or "
+             "out[torch.arange(batch), lengths - 1] from the padded output." if packed else
+             "Check which step or position the prediction reads: it must be one every sample fills, e.g. "
+             "out[:, -1] of its own sequence."),
+    )]
+
+
+@check("sample_position_used", "error",
+       "a sample's prediction depends on where it stands in the batch, e.g. a position embedding indexed by the "
+       "batch axis", needs="prediction")
+def _sample_position_used(setup: Setup) -> list[Issue]:
+    changed = setup.reordered
+    if not _moved(setup, changed):
+        return []
+    if _mixing(setup):
+        return []  # samples_mixed explains it: the samples see each other
+    x_axis, prediction_axis = setup.sample_axes
+    return [Issue(
+        "A sample's prediction changes when the same samples come in another order, although no sample's "
+        "prediction reads another sample's input: the model uses each sample's position in the batch. A "
+        "positional encoding or embedding indexed along the batch axis (torch.arange(x.size(0)) on a "
+        "(batch, seq) input) does this; so does anything sized or indexed by the batch where the sequence "
+        "was meant.",
+        evidence=f"model(x reversed along axis {x_axis}), reversed back, differs from model(x) by up to "
+        f"{changed:.3g}",
+        fix="Index positions along the time axis: torch.arange(x.size(1)) for a (batch, seq) input (or use "
+        "batch_first consistently), so that every sample gets the same positions.",
+    )]
+
+
+def _others_reached(setup: Setup, sample: int) -> int:
+    """How many other samples' inputs the prediction for ``sample`` depends on (by autograd)."""
+    x_axis, prediction_axis = setup.sample_axes
+    (grad,) = setup.gradients([setup.trace.x], of=setup.prediction.select(prediction_axis, sample))
+    if grad is None:
+        return 0
+    reached = grad.movedim(x_axis, 0).abs().flatten(1).sum(1) > 0
+    reached[sample] = False
+    return int(reached.sum())
+
+
+def _mixing(setup: Setup) -> bool:
+    """Whether a sample's prediction reads other samples' inputs (samples_mixed's tests)."""
+    if setup.sample_axes is None:
+        return False
+    if not setup.trace.x.requires_grad or not setup.prediction.requires_grad:
+        return _moved(setup, setup.interference)
+    return _others_reached(setup, setup.x.shape[setup.sample_axes[0]] - 1) > 0
+
+
+def _moved(setup: Setup, change: float | None) -> bool:
+    """Whether predictions that changed by ``change`` moved by more than rounding."""
+    return change is not None and change > _TOLERANCE * (float(setup.prediction.detach().abs().max()) + 1e-12)
 
 
 @check("upper_layers_unused", "error",
@@ -558,9 +737,9 @@ def _upper_layers_unused(setup: Setup) -> list[Issue]:
 # --- checks on what one call leaves for the next --------------------------------------------------------
 
 
-@check("state_not_detached", "error",
-       "forward() keeps a hidden state on the model that carries the previous batch's graph into the next",
-       needs="loss")
+@check("state_not_detached", "info",
+       "forward() keeps a hidden state on the model without detaching it: the next call fails unless the "
+       "training loop resets that state first, which the doctor cannot see", needs="loss")
 def _state_not_detached(setup: Setup) -> list[Issue]:
     state = setup.state
     if state.second_call_error is None:
@@ -568,14 +747,15 @@ def _state_not_detached(setup: Setup) -> list[Issue]:
     where = ", ".join(f"model.{name}" for name in state.attributes) or "an attribute of the model"
     return [Issue(
         f"forward() stores its final hidden state in {where} and starts the next call from it without "
-        ".detach(): the second training step's backward runs into the first step's graph, whose buffers are "
-        "already freed, and raises (retain_graph=True only hides this and grows the graph without end).",
+        ".detach(). If your training loop resets that state before every batch (as some tutorials do), this "
+        "is fine; the doctor cannot see the loop, so it cannot tell. If it does not, the second training "
+        "step's backward runs into the first step's graph, whose buffers are already freed, and raises "
+        "(retain_graph=True only hides this and grows the graph without end).",
         evidence=f"two calls of model(x), each followed by a backward pass: the second call raised "
         f"{type(state.second_call_error).__name__}: {str(state.second_call_error).splitlines()[0]}",
         fix=f"Store {where} detached (self.hidden = tuple(h.detach() for h in hidden)) if batches continue each "
         "other's sequences, or do not keep a state at all: pass no initial state (zeros) for unrelated "
-        "sequences. (If your training loop resets the state before every batch, as some tutorials do, this "
-        "cannot happen there; the doctor cannot see the loop.)",
+        "sequences.",
     )]
 
 
@@ -613,6 +793,8 @@ def _constant_output(setup: Setup) -> list[Issue]:
     probe, y = setup.probe, setup.y
     if not all(math.isfinite(loss) for loss in probe.losses):
         return []  # nonfinite_loss reports it
+    if setup.class_targets:
+        return _one_class(setup)
     prediction = probe.prediction
     target_std = float(y.double().std()) if y.numel() > 1 else 0.0
     spread = float(prediction.double().std()) if prediction.numel() > 1 else 0.0
@@ -627,4 +809,26 @@ def _constant_output(setup: Setup) -> list[Issue]:
         f"{target_std:.3g}; loss {probe.final_loss:.4g} vs var(y) = {float(y.double().var(unbiased=False)):.4g}",
         fix="Fix the errors and warnings above first; if there are none, scale the data, train longer or with a "
         "larger lr, and check that each input really determines its target.",
+    )]
+
+
+def _one_class(setup: Setup) -> list[Issue]:
+    """constant_output for class targets: the probe predicts one class for every sample."""
+    probe, y = setup.probe, setup.y
+    prediction = probe.prediction
+    if prediction.dim() < 2 or y.unique().numel() < 2:
+        return []
+    predicted = prediction.argmax(dim=1)  # the class axis of CrossEntropyLoss and NLLLoss
+    if predicted.unique().numel() > 1:
+        return []
+    share = float((y == predicted.flatten()[0]).double().mean()) if y.shape == predicted.shape else math.nan
+    return [Issue(
+        f"After {probe.steps_run} Adam steps (lr={setup.probe_lr}) on a copy of the model, it predicts class "
+        f"{int(predicted.flatten()[0])} for every sample: nothing it computes tells the samples apart, so at best "
+        "it learns the most frequent class.",
+        evidence=f"the targets hold {y.unique().numel()} classes"
+        + (f"; the predicted class is the target of {share:.1%} of the samples" if not math.isnan(share) else "")
+        + f"; loss {probe.final_loss:.4g}",
+        fix="Fix the errors and warnings above first; if there are none, scale the inputs, train longer or with "
+        "a larger lr, and check that each input really determines its class.",
     )]

@@ -2,8 +2,8 @@
 
 The traced forward pass (:func:`sine_lab.tracing.trace_forward`), the loss call with the
 comparisons it makes between prediction and target, the gradients of the prediction, the
-samples' axes, two calls in a row (what one call leaves for the next), and the training
-probe (:func:`sine_lab.training.train` on a copy of the model).
+samples' axes, two calls in a row (what one call leaves for the next), the same call with the
+samples in reverse order, and the training probe (a few Adam steps on a copy of the model).
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from torch.overrides import TorchFunctionMode
 
 from ..models import eval_mode
 from ..tracing import Trace, trace_forward
-from ..training import train
 
 __all__ = ["NEEDS", "Setup", "Comparison", "shape_of"]
 
@@ -97,8 +96,31 @@ class Setup:
         return any(isinstance(m, nn.RNNBase) for m in self.model.modules())
 
     @cached_property
+    def layouts(self) -> list[str]:
+        """The submodules that choose a layout with ``batch_first`` (recurrent layers, attention,
+        Transformer layers), as ``"nn.LSTM 'encoder' (batch_first=False)"``."""
+        found = {}
+        for name, module in self.model.named_modules():
+            flag = getattr(module, "batch_first", None)
+            if isinstance(module, nn.MultiheadAttention) and "." in name:
+                # A Transformer layer passes its batch_first to the attention it builds; name the layer.
+                parent_name = name.rsplit(".", 1)[0]
+                parent = self.model.get_submodule(parent_name)
+                if isinstance(parent, (nn.TransformerEncoderLayer, nn.TransformerDecoderLayer)):
+                    name, module = parent_name, parent
+            if isinstance(flag, bool) and name not in found:
+                found[name] = f"nn.{type(module).__name__}{f' {name!r}' if name else ''} (batch_first={flag})"
+        return list(found.values())
+
+    @cached_property
+    def class_targets(self) -> bool:
+        """Integer targets: class indices for a classification loss (CrossEntropyLoss, NLLLoss)."""
+        return not self.y.is_floating_point() and not self.y.is_complex() and self.y.dtype != torch.bool
+
+    @cached_property
     def finite_x(self) -> bool:
-        return self.x.is_floating_point() and bool(torch.isfinite(self.x).all())
+        # Integers (token ids, class indices) are always finite.
+        return not self.x.is_floating_point() or bool(torch.isfinite(self.x).all())
 
     @cached_property
     def trace(self) -> Trace:
@@ -189,16 +211,73 @@ class Setup:
         return _state_across_calls(self.model, self.x)
 
     @cached_property
+    def interference(self) -> float | None:
+        """Largest change of the other samples' predictions when the first sample's input is replaced by the
+        second's (0: samples are independent). Needs no gradient, so it works for integer inputs too;
+        ``None`` when the sample axes are unclear, there are fewer than 3 samples, or the call fails."""
+        axes = self.sample_axes
+        if axes is None or self.x.shape[axes[0]] < 3:
+            return None
+        x_axis, prediction_axis = axes
+        replaced = self.x.clone()
+        replaced.select(x_axis, 0).copy_(self.x.select(x_axis, 1))
+        changed = self._called_on(replaced)
+        if changed is None:
+            return None
+        others = (changed.double() - self.prediction.detach().double()).narrow(prediction_axis, 2, changed.shape[
+            prediction_axis] - 2)
+        return float(others.abs().max())
+
+    def _called_on(self, x: Tensor) -> Tensor | None:
+        """``model(x)`` in eval mode, leaving the model as it was; ``None`` if it fails or changes shape."""
+        with _attributes_kept(self.model), eval_mode(self.model), torch.random.fork_rng(), torch.no_grad(), \
+                warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            try:
+                prediction = self.model(x)
+            except Exception:  # the forward pass is reported by its own checks
+                return None
+        if not isinstance(prediction, Tensor) or prediction.shape != self.prediction.shape:
+            return None
+        return prediction
+
+    @cached_property
+    def reordered(self) -> float | None:
+        """Largest change of a sample's prediction when the samples are fed in reverse order (0: none);
+        ``None`` when the sample axes are unclear or the reversed call fails."""
+        axes = self.sample_axes
+        if axes is None:
+            return None
+        x_axis, prediction_axis = axes
+        reversed_prediction = self._called_on(self.x.flip(x_axis))
+        if reversed_prediction is None:
+            return None
+        back = reversed_prediction.flip(prediction_axis)
+        return float((back.double() - self.prediction.detach().double()).abs().max())
+
+    @cached_property
     def probe(self) -> _Probe:
+        """Full-batch Adam on a copy of the model, with the user's loss. Written here rather than with
+        :func:`sine_lab.training.train`, which expects real-valued targets: the probe takes whatever the
+        loss takes, class indices included."""
         # A copy, and a forked RNG: the user's model and random streams stay as they were.
         with torch.random.fork_rng(), warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            probe = copy.deepcopy(self.model)
-            history = train(probe, self.x, self.y, epochs=self.probe_steps, lr=self.probe_lr, loss_fn=self.loss_fn)
+            probe = copy.deepcopy(self.model).train()
+            optimizer = torch.optim.Adam([p for p in probe.parameters() if p.requires_grad], lr=self.probe_lr)
+            losses: list[float] = []
+            for _ in range(self.probe_steps):
+                optimizer.zero_grad()
+                loss = self.loss_fn(probe(self.x), self.y).sum()
+                losses.append(float(loss.detach()))
+                if not math.isfinite(losses[-1]):
+                    break  # nonfinite_loss reports the step
+                loss.backward()
+                optimizer.step()
             with eval_mode(probe), torch.no_grad():
                 prediction = probe(self.x)
                 final = float(self.loss_fn(prediction, self.y).sum())
-        return _Probe(history.epochs, tuple(history.loss), prediction, final)
+        return _Probe(len(losses), tuple(losses), prediction, final)
 
 
 @contextmanager
