@@ -87,10 +87,12 @@ def check_setup(
     Runs ``model(x)`` once, in eval mode, with hooks on every submodule and autograd
     to see which inputs, which recurrent outputs and which recurrent layers the
     prediction depends on; calls ``loss_fn(prediction, y)`` and records which shapes
-    its comparisons receive; calls the model twice more to see whether it carries a
-    state from one call into the next. With ``probe_steps > 0`` it then trains a deep
-    copy with :func:`sine_lab.training.train` (full-batch Adam) to see whether the
-    output still is (nearly) constant. Nothing in ``model`` is changed: weights, mode,
+    its comparisons receive; calls the model a few times more, without gradients, to see
+    whether it carries a state from one call into the next and whether a sample's
+    prediction changes with the other samples or with its place in the batch. With
+    ``probe_steps > 0`` it then trains a deep copy with full-batch Adam and the given loss
+    (class-index targets included) to see whether the output still is (nearly) constant,
+    or one class for every sample. Nothing in ``model`` is changed: weights, mode,
     gradients, attributes that ``forward`` stores, and the random streams stay as
     they were.
 
