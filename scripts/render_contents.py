@@ -1,6 +1,6 @@
 """Rewrite the README's generated blocks (the answer in plain words, the chapter table, the ledger of the
-article's claims and the benchmark's table on equal cycles) from
-their one source in ``sine_lab.studies.contents`` and ``sine_lab.studies.ledger``.
+article's claims, the benchmark's table on equal cycles and its table of the kinds beyond the article)
+from their one source: ``sine_lab.studies.contents``, ``sine_lab.studies.ledger`` and the stored sweeps.
 
 Usage: ``.venv/bin/python scripts/render_contents.py`` (``--check`` only reports whether the README
 is current, exit 1 if not). Each block sits between ``<!-- NAME:start -->`` and ``<!-- NAME:end -->``
@@ -14,7 +14,7 @@ import sys
 from pathlib import Path
 
 from sine_lab.studies.contents import chapter_table
-from sine_lab.studies.forecasting_study import cycles_table
+from sine_lab.studies.forecasting_study import cycles_table, kinds_table
 from sine_lab.studies.ledger import answer_list, ledger_table
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -23,6 +23,7 @@ BLOCKS = {
     "chapters": lambda: chapter_table("notebooks/"),
     "ledger": lambda: ledger_table("notebooks/"),
     "cycles": lambda: cycles_table(),
+    "kinds": lambda: kinds_table(),
 }
 
 

@@ -4,9 +4,11 @@ chapter 10).
 
 Both keep the registry's contract (see :mod:`sine_lab.models`): ``x`` ``(batch, seq, 1)``
 in; ``forward`` -> ``(batch, 1)`` (or every step); ``run(x, state)`` -> per-step outputs
-``(batch, seq, 1)`` and a state. Their state is the **buffer of recent inputs**: the
-last ``receptive_field - 1`` values, which is all a later step can see, so a run
-continued from it gives the outputs one long run would.
+``(batch, seq, 1)`` and a state. Their state is a **key/value cache**: for each attention
+layer, the keys and values of its last ``context - 1`` steps, which is all a later query of
+that layer can see. A run continued from it gives the outputs one long run would, and a
+free run that feeds back one value at a time costs one step's attention per value, not a
+whole window's.
 
 Position. Attention by itself ignores order, so each head adds a learned bias
 ``b[head, d]`` to its score for a key ``d = 0 .. context - 1`` steps behind the query
@@ -39,8 +41,10 @@ class RelativeSelfAttention(nn.Module):
     """Causal multi-head self-attention over the last ``context`` steps with a learned
     bias per head and distance (see the module's docstring).
 
-    ``h`` ``(batch, seq, d_model)`` -> ``(batch, seq, d_model)`` and the attention
-    weights ``(batch, heads, seq, seq)`` (query step, key step; rows sum to 1).
+    ``h`` ``(batch, seq, d_model)`` and a ``cache`` of the keys and values of up to
+    ``context - 1`` earlier steps (each ``(batch, heads, m, d_model / heads)``, or ``None``)
+    -> ``(batch, seq, d_model)``, the attention weights ``(batch, heads, seq, m + seq)``
+    (query step, key step; rows sum to 1) and the cache for the next call.
     Parameters: ``4 d_model (d_model + 1) + heads * context``.
     """
 
@@ -56,47 +60,70 @@ class RelativeSelfAttention(nn.Module):
         slopes = 2.0 ** (-8.0 * torch.arange(1, heads + 1) / heads)
         self.distance_bias = nn.Parameter(-slopes[:, None] * torch.arange(context)[None, :])
 
-    def forward(self, h: Tensor) -> tuple[Tensor, Tensor]:
+    def forward(self, h: Tensor, cache: tuple[Tensor, Tensor] | None = None
+                ) -> tuple[Tensor, Tensor, tuple[Tensor, Tensor]]:
         batch, seq, _ = h.shape
         head_size = self.d_model // self.heads
         q, k, v = self.qkv(h).view(batch, seq, 3, self.heads, head_size).permute(2, 0, 3, 1, 4)
-        steps = torch.arange(seq, device=h.device)
-        distance = steps[:, None] - steps[None, :]
+        if cache is not None:
+            k, v = torch.cat([cache[0], k], dim=2), torch.cat([cache[1], v], dim=2)
+        cached = k.shape[2] - seq
+        queries = torch.arange(cached, cached + seq, device=h.device)
+        distance = queries[:, None] - torch.arange(cached + seq, device=h.device)[None, :]
         visible = (distance >= 0) & (distance < self.context)
         scores = q @ k.transpose(-1, -2) / math.sqrt(head_size)
         scores = scores + self.distance_bias[:, distance.clamp(0, self.context - 1)]
         weights = torch.softmax(scores.masked_fill(~visible, -math.inf), dim=-1)
         mixed = (weights @ v).transpose(1, 2).reshape(batch, seq, self.d_model)
-        return self.out(mixed), weights
+        kept = max(k.shape[2] - (self.context - 1), 0)  # the keys a later query can still see
+        return self.out(mixed), weights, (k[:, :, kept:], v[:, :, kept:])
+
+
+Cache = tuple[tuple[Tensor, Tensor], ...]
 
 
 class WindowModel(StepwiseModel):
-    """Base of the window models: the state is the buffer of the last
-    ``receptive_field - 1`` inputs ``(batch, m, 1)``, ``m <= receptive_field - 1``.
+    """Base of the window models: the state is the key/value cache, one ``(keys, values)``
+    pair per attention layer, each ``(batch, heads, m, d_model / heads)`` with
+    ``m <= context - 1``.
 
-    A subclass computes every step's raw output over a whole sequence with
-    :meth:`_outputs_and_weights`; :meth:`run` prepends the buffer, so the outputs of
-    the new steps see exactly the inputs a long run would have shown them.
+    A subclass computes the raw outputs of new steps from their inputs and the cache with
+    :meth:`_layers`; the cached keys and values are exactly those a long run computed for
+    the same steps, so the outputs are the ones a long run gives.
     """
 
     receptive_field: int
+    attentions: list[RelativeSelfAttention]
 
-    def _outputs_and_weights(self, x: Tensor) -> tuple[Tensor, list[Tensor]]:
-        """Raw outputs ``(batch, seq, 1)`` and each layer's attention weights ``(batch, heads, seq, seq)``."""
+    def _layers(self, x: Tensor, cache: Cache | None) -> tuple[Tensor, list[Tensor], Cache]:
+        """Raw outputs ``(batch, seq, 1)``, each layer's attention weights ``(batch, heads, seq, m + seq)``
+        and the cache after the last step."""
         raise NotImplementedError
 
-    def _run(self, x: Tensor, state: Tensor | None) -> tuple[Tensor, Tensor]:
-        full = x if state is None else torch.cat([state, x], dim=1)
-        outputs, _ = self._outputs_and_weights(full)
-        return outputs[:, -x.shape[1] :], full[:, max(full.shape[1] - (self.receptive_field - 1), 0) :]
+    def _run(self, x: Tensor, state: Cache | None) -> tuple[Tensor, Cache]:
+        # In chunks of `context` steps: a query sees at most `context` keys, so a chunk's scores are
+        # (context, at most 2 context - 1) wherever it lies, and a long context costs its length times
+        # the window, not its length squared (800 steps of 97 series would need a gigabyte of scores).
+        chunk = max(attention.context for attention in self.attentions)
+        outputs, cache = [], state
+        for piece in x.split(chunk, dim=1):
+            out, _, cache = self._layers(piece, cache)
+            outputs.append(out)
+        return torch.cat(outputs, dim=1), cache
 
     def _check_state(self, state: object, batch: int) -> None:
-        check_tensor("state", state, ndim=3, last_dim=1, layout="(batch, recent steps, 1)")
-        if state.shape[0] != batch or state.shape[1] > self.receptive_field - 1:
-            raise ValueError(
-                f"state must be the buffer of at most {self.receptive_field - 1} recent inputs of the same "
-                f"{batch} sequences, shape (batch={batch}, <= {self.receptive_field - 1}, 1); got {tuple(state.shape)}"
-            )
+        expected = (f"a tuple of {len(self.attentions)} (keys, values) pairs, one per attention layer, each "
+                    f"(batch={batch}, heads, at most context - 1 recent steps, d_model / heads)")
+        if not (isinstance(state, tuple) and len(state) == len(self.attentions)):
+            raise TypeError(f"state must be {expected}: what run() returned; got {type(state).__name__}")
+        for layer, (pair, attention) in enumerate(zip(state, self.attentions, strict=True)):
+            wanted = (batch, attention.heads, attention.d_model // attention.heads)
+            if not (isinstance(pair, tuple) and len(pair) == 2 and all(isinstance(t, Tensor) for t in pair)
+                    and pair[0].shape == pair[1].shape and pair[0].dim() == 4
+                    and (pair[0].shape[0], pair[0].shape[1], pair[0].shape[3]) == wanted
+                    and pair[0].shape[2] <= attention.context - 1):
+                shapes = [tuple(t.shape) for t in pair] if isinstance(pair, tuple) else type(pair).__name__
+                raise ValueError(f"state must be {expected}; layer {layer} holds {shapes}")
 
     def attention_weights(self, x: Tensor) -> list[Tensor]:
         """Each attention layer's weights on ``x`` ``(batch, seq, 1)``: a list of
@@ -104,7 +131,7 @@ class WindowModel(StepwiseModel):
         attends to step ``j`` (0 for ``j > t`` and for ``j <= t - context``)."""
         check_tensor("x", x, ndim=3, last_dim=1, layout="(batch, seq, 1)")
         with torch.no_grad():
-            return [w.detach() for w in self._outputs_and_weights(x)[1]]
+            return [w.detach() for w in self._layers(x, None)[1]]
 
 
 @register_model_kind("attention", "one causal self-attention layer over a window of past values, linear head")
@@ -136,11 +163,12 @@ class SelfAttentionModel(WindowModel):
         self.attention = RelativeSelfAttention(hidden_size, heads, context)
         self.head = nn.Linear(hidden_size, 1)
         self.receptive_field = context
+        self.attentions = [self.attention]
 
-    def _outputs_and_weights(self, x: Tensor) -> tuple[Tensor, list[Tensor]]:
+    def _layers(self, x: Tensor, cache: Cache | None) -> tuple[Tensor, list[Tensor], Cache]:
         e = self.embed(x)
-        attended, weights = self.attention(e)
-        return self.head(e + attended), [weights]
+        attended, weights, kept = self.attention(e, None if cache is None else cache[0])
+        return self.head(e + attended), [weights], (kept,)
 
 
 class _Block(nn.Module):
@@ -153,10 +181,11 @@ class _Block(nn.Module):
         self.norm2 = nn.LayerNorm(d_model)
         self.feedforward = nn.Sequential(nn.Linear(d_model, feedforward), nn.GELU(), nn.Linear(feedforward, d_model))
 
-    def forward(self, h: Tensor) -> tuple[Tensor, Tensor]:
-        attended, weights = self.attention(self.norm1(h))
+    def forward(self, h: Tensor, cache: tuple[Tensor, Tensor] | None = None
+                ) -> tuple[Tensor, Tensor, tuple[Tensor, Tensor]]:
+        attended, weights, cache = self.attention(self.norm1(h), cache)
         h = h + attended
-        return h + self.feedforward(self.norm2(h)), weights
+        return h + self.feedforward(self.norm2(h)), weights, cache
 
 
 @register_model_kind("transformer", "small causal Transformer encoder over a window of past values")
@@ -195,11 +224,13 @@ class CausalTransformer(WindowModel):
         self.norm = nn.LayerNorm(hidden_size)
         self.head = nn.Linear(hidden_size, 1)
         self.receptive_field = layers * (context - 1) + 1
+        self.attentions = [block.attention for block in self.blocks]
 
-    def _outputs_and_weights(self, x: Tensor) -> tuple[Tensor, list[Tensor]]:
+    def _layers(self, x: Tensor, cache: Cache | None) -> tuple[Tensor, list[Tensor], Cache]:
         h = self.embed(x)
-        all_weights = []
-        for block in self.blocks:
-            h, weights = block(h)
+        all_weights, kept = [], []
+        for layer, block in enumerate(self.blocks):
+            h, weights, layer_cache = block(h, None if cache is None else cache[layer])
             all_weights.append(weights)
-        return self.head(self.norm(h)), all_weights
+            kept.append(layer_cache)
+        return self.head(self.norm(h)), all_weights, tuple(kept)

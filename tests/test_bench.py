@@ -152,6 +152,16 @@ def test_run_misses_names_each_target_at_its_threshold():
     assert run_misses({**_row(), "free_run_mse": {"10": 1.0}}) == [], "a horizon without a target is not judged"
 
 
+def test_window_models_have_their_own_time_budget():
+    from sine_lab.bench import WINDOW_SECONDS, time_targets
+
+    assert time_targets("lstm") == (TARGETS["train_seconds"], TARGETS["median_train_seconds"])
+    assert time_targets("attention") == time_targets("transformer") == (WINDOW_SECONDS, WINDOW_SECONDS)
+    assert run_misses(_row(cell="transformer", seconds=WINDOW_SECONDS)) == []
+    assert run_misses(_row(cell="transformer", seconds=WINDOW_SECONDS + 0.5)) == ["time"]
+    assert run_misses(_row(cell="lru", seconds=TARGETS["train_seconds"] + 0.5)) == ["time"]
+
+
 def test_summarize_takes_worst_and_median_over_seeds_and_judges_the_worst():
     runs = [_row(seed=s, seconds=t, f1000=f) for s, t, f in [(0, 4.0, 1e-6), (1, 6.0, 3e-6), (2, 9.0, 2e-4)]]
     runs.append(_row(cell="gru", seed=0, seconds=6.0))

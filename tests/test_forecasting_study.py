@@ -188,3 +188,26 @@ def test_the_teacher_forcing_only_model_is_the_full_run_after_its_second_stage()
     alone, _ = fit("gru", task.train, replace(TINY, rollout=0), seed=1)
     for name, value in alone.state_dict().items():
         assert torch.equal(stages.values[1].state_dict()[name], value)
+
+
+def test_head_rows_add_a_row_per_further_kind_from_its_own_sweep():
+    from sine_lab.studies.forecasting_study import (
+        BARE_PATH,
+        CYCLES_PATH,
+        KINDS_PATH,
+        cycles_table,
+        format_head_rows,
+        head_rows,
+    )
+
+    recipe, bare, others = load_sweep(CYCLES_PATH), load_sweep(BARE_PATH), load_sweep(KINDS_PATH)
+    rows = head_rows(recipe, bare, others=others)
+    extra = [r for r in rows if r["row"].endswith(", recipe") and r["kind"] in others["cells"]]
+    assert {r["kind"] for r in extra} == set(others["cells"])
+    assert len(extra) == len(others["cells"]) * len(others["periods"])
+    for r in extra:  # each row is the median and the count of its own kind's runs in its own sweep
+        runs = [x for x in others["runs"] if x["cell"] == r["kind"] and x["period"] == r["period"]]
+        assert r["seeds"] == len(runs) and r["met"] == sum(x["free_run_cycles"]["10"] <= 1e-4 for x in runs)
+    assert format_head_rows(rows) in cycles_table()
+    with pytest.raises(ValueError, match="others must be a sweep with the recipe's head"):
+        head_rows(recipe, bare, others={**others, "periods": [20.0]})

@@ -218,9 +218,33 @@ def test_relative_attention_ignores_absolute_position():
     # The same window of values gives the same output wherever it lies in time.
     layer = RelativeSelfAttention(8, 2, context=4)
     h = torch.randn(1, 12, 8)
-    out, _ = layer(h)
-    shifted, _ = layer(h[:, 5:])
+    out, _, _ = layer(h)
+    shifted, _, _ = layer(h[:, 5:])
     assert torch.allclose(out[:, -3:], shifted[:, -3:], atol=1e-6)
+
+
+@pytest.mark.parametrize("kind, config", [("attention", {"context": 8}), ("transformer", {"context": 6, "layers": 3})])
+def test_a_long_run_in_chunks_equals_attention_over_the_whole_sequence(kind, config):
+    # run() attends in chunks of `context` steps with the cache; the full (seq, seq) attention is the reference.
+    model = built(kind, **config)
+    x = torch.randn(2, 100, 1)
+    chunked, _ = model.run(x)
+    whole, _, _ = model._layers(x, None)
+    assert torch.allclose(chunked, whole, atol=2e-5)
+
+
+@pytest.mark.parametrize("kind, config", [("attention", {"context": 8}), ("transformer", {"context": 6, "layers": 3})])
+def test_a_window_model_keeps_a_bounded_key_value_cache_and_rejects_a_foreign_state(kind, config):
+    model = built(kind, **config)
+    _, state = model.run(torch.randn(2, 30, 1))
+    assert len(state) == len(model.attentions)
+    for keys, values in state:  # (batch, heads, context - 1 steps, head size): a bounded cache, not the sequence
+        assert keys.shape == values.shape == (2, model.attentions[0].heads, config["context"] - 1,
+                                              model.attentions[0].d_model // model.attentions[0].heads)
+    with pytest.raises(TypeError, match=r"state must be a tuple of \d+ \(keys, values\) pairs"):
+        model.run(torch.randn(2, 1, 1), torch.zeros(2, 5, 1))
+    with pytest.raises(ValueError, match="layer 0 holds"):
+        model.run(torch.randn(3, 1, 1), state)  # a state of 2 sequences for a batch of 3
 
 
 def test_sweep_logs_read_back_what_the_script_printed(tmp_path, monkeypatch):

@@ -27,7 +27,7 @@ import nbformat
 import pytest
 
 from sine_lab.studies.contents import CHAPTERS, Chapter, chapter, chapter_table, navigation
-from sine_lab.studies.forecasting_study import cycles_table
+from sine_lab.studies.forecasting_study import cycles_table, kinds_table
 from sine_lab.studies.ledger import LEDGER, Claim, answer_list, ledger_table
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,7 +114,7 @@ def test_its_solutions_are_titled_as_the_contents_say(chapter: Chapter) -> None:
 
 BLOCKS = [("answer", answer_list), ("chapters", chapter_table), ("ledger", ledger_table)]
 # Blocks only the README shows (rendered without a folder argument).
-README_ONLY = [("cycles", lambda _folder: cycles_table())]
+README_ONLY = [("cycles", lambda _folder: cycles_table()), ("kinds", lambda _folder: kinds_table())]
 
 
 @pytest.mark.parametrize(("block", "render"), BLOCKS + README_ONLY)

@@ -27,7 +27,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from ..arguments import check_choice, check_float, check_int, check_tensor
-from ..bench import make_task, run_misses, score, summarize
+from ..bench import format_sweep, make_task, run_misses, score, summarize
 from ..callbacks import Callback
 from ..forecasting import ForecastSettings, Recipe, difference_spread, fit
 from ..models import eval_mode
@@ -66,6 +66,8 @@ SWEEP_PATH = RESULTS / "sweep_periods.json"
 # (its second-order head) and the bare cell (delta_order=0), each with the residual-only row.
 CYCLES_PATH = RESULTS / "sweep_cycles.json"
 BARE_PATH = RESULTS / "sweep_bare.json"
+# The kinds beyond the article (attention, Transformer, LRU) with the recipe's head, on the same grid.
+KINDS_PATH = RESULTS / "sweep_kinds.json"
 CONTROL_PATH = RESULTS / "residual_control.json"
 # The cells of the control: a recurrent layer plus the linear head that run_control zeroes.
 CELLS = ("rnn", "lstm", "gru")
@@ -92,7 +94,8 @@ class Variant:
         return replace(base, delta_order=self.delta_order, scaled_loss=self.scaled_loss)
 
 
-# The recipe before issue 12 (the head predicts the change, the loss is the raw MSE) and after it.
+# The recipe before the curvature head and the scaled loss (the head predicts the change, the loss is the raw
+# MSE) and after them.
 OLD, NEW = Variant(1, False), Variant(2, True)
 VARIANTS = (OLD, Variant(1, True), Variant(2, False), NEW)
 
@@ -335,22 +338,29 @@ def gradient_rms(model: nn.Module, recipe: Recipe, series: Tensor, *, pairs: int
     return float(grads.pow(2).mean().sqrt())
 
 
-def head_rows(recipe: dict, bare: dict, *, cycles: int = 10, target: float = 1e-4) -> list[dict]:
+def head_rows(recipe: dict, bare: dict, *, others: dict | None = None, cycles: int = 10,
+              target: float = 1e-4) -> list[dict]:
     """What the cell adds to the fixed residual: per period, each cell bare and with the recipe's head, the
     residual alone and the 2-tap recurrence, from two sweeps of the same grid
-    (:data:`CYCLES_PATH`, :data:`BARE_PATH`).
+    (:data:`CYCLES_PATH`, :data:`BARE_PATH`); with ``others`` (a sweep of further kinds with the recipe's
+    head on the same periods, :data:`KINDS_PATH`), a row for each of its kinds too.
 
     Returns:
         one dict per (period, row): ``{"row", "kind", "period", "seeds", "one_step" (median MSE),
         "free_run" (median MSE over ``cycles`` whole cycles), "steps" (steps in those cycles, median),
         "met" (runs whose free run over those cycles is at most ``target``)}``.
     """
-    if cycles not in recipe.get("cycles", []) or cycles not in bare.get("cycles", []):
-        raise ValueError(f"both sweeps must score free runs over {cycles} cycles (run them with --cycles {cycles})")
+    sweeps = [recipe, bare] + ([others] if others is not None else [])
+    if any(cycles not in sweep.get("cycles", []) for sweep in sweeps):
+        raise ValueError(f"every sweep must score free runs over {cycles} cycles (run them with --cycles {cycles})")
     if bare.get("delta_order") != 0 or recipe.get("delta_order") == 0:
         raise ValueError("bare must be a sweep with --delta-order 0, recipe one with the recipe's head")
+    if others is not None and (others.get("delta_order") == 0 or others["periods"] != recipe["periods"]):
+        raise ValueError(f"others must be a sweep with the recipe's head over the periods {recipe['periods']}, "
+                         f"got delta_order {others.get('delta_order')} and periods {others['periods']}")
+    extra = [(f"{k}, recipe", k, others) for k in others["cells"]] if others is not None else []
     sources = ([(f"{c}, bare cell", c, bare) for c in CELLS] + [(f"{c}, recipe", c, recipe) for c in CELLS]
-               + [("residual only", "residual only", recipe), ("2-tap recurrence", "linear", recipe)])
+               + extra + [("residual only", "residual only", recipe), ("2-tap recurrence", "linear", recipe)])
     rows = []
     for period in recipe["periods"]:
         for label, cell, source in sources:
@@ -365,15 +375,22 @@ def head_rows(recipe: dict, bare: dict, *, cycles: int = 10, target: float = 1e-
 
 def format_head_rows(rows: Sequence[dict], *, cycles: int = 10, target: float = 1e-4) -> str:
     """:func:`head_rows` as a text table, one block per period."""
-    lines = [f"{'period':>6}  {'row':<18}{'one-step MSE':>14}{f'{cycles}-cycle MSE':>16}"
+    lines = [f"{'period':>6}  {'row':<22}{'one-step MSE':>14}{f'{cycles}-cycle MSE':>16}"
              f"{f'runs <= {target:g}':>15}   (medians over seeds)"]
     for row in rows:
-        lines.append(f"{row['period']:>6g}  {row['row']:<18}{row['one_step']:>14.1e}{row['free_run']:>16.1e}"
+        lines.append(f"{row['period']:>6g}  {row['row']:<22}{row['one_step']:>14.1e}{row['free_run']:>16.1e}"
                      f"{str(row['met']) + ' of ' + str(row['seeds']):>15}")
     return "\n".join(lines)
 
 
+def kinds_table() -> str:
+    """The README's rendering of the kinds beyond the article (:data:`KINDS_PATH`): the benchmark's own
+    table (:func:`~sine_lab.bench.format_sweep`, with times and the targets met) in a fenced block."""
+    return "```\n" + format_sweep(load_sweep(KINDS_PATH)) + "\n```"
+
+
 def cycles_table() -> str:
-    """The README's rendering of the two stored sweeps (:data:`CYCLES_PATH`, :data:`BARE_PATH`) on equal
-    cycles: :func:`format_head_rows` in a fenced block."""
-    return "```\n" + format_head_rows(head_rows(load_sweep(CYCLES_PATH), load_sweep(BARE_PATH))) + "\n```"
+    """The README's rendering of the stored sweeps (:data:`CYCLES_PATH`, :data:`BARE_PATH`,
+    :data:`KINDS_PATH`) on equal cycles: :func:`format_head_rows` in a fenced block."""
+    rows = head_rows(load_sweep(CYCLES_PATH), load_sweep(BARE_PATH), others=load_sweep(KINDS_PATH))
+    return "```\n" + format_head_rows(rows) + "\n```"
