@@ -154,7 +154,7 @@ print(f"final loss = {history.final_loss:.6f}, var(y) = {var_y:.6f}")
 # %% [markdown]
 # **The mean again.** 51,451 parameters — 3 layers of 50 units — and the model outputs `mean(y)` with loss
 # `var(y)`, like the 10-unit RNN, and within the same tolerances as Chapters 01 and 02 (1e-4 for the
-# output, which is off by 1.5e-08 here; 1e-5 for the loss) although its learning rate is ten times smaller. Capacity cannot help a
+# output, whose difference prints as 0.0e+00 here; 1e-5 for the loss) although its learning rate is ten times smaller. Capacity cannot help a
 # model whose output is one number compared with 1000 targets.
 
 # %%

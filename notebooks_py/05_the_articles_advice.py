@@ -95,9 +95,11 @@ assert x_train.shape[0] + W == n_train
 print(RECIPE.changed(cell="lstm").describe())
 knobs = {row.label: row for row in tables["the article's tuning knobs, one at a time"]}
 print(format_table(list(knobs.values())))
+base = knobs["LSTM 1x10, lr 0.01, batches of 32"]
+print(", ".join(f"base median / {name}: {base.median_mse / knobs[name].median_mse:.1f}x"
+                for name in ("2 layers", "3 layers")))
 
 # %%
-base = knobs["LSTM 1x10, lr 0.01, batches of 32"]
 assert knobs["lr 0.001"].median_mse > 30 * base.median_mse, "the article's lower rate is far worse in 880 steps"
 assert knobs["2 layers, dropout 0.5"].median_mse > 10 * knobs["2 layers"].median_mse, "dropout hurts 2 layers"
 for name in ("lr 0.1", "batches of 8", "full batch", "3 layers"):
@@ -144,7 +146,8 @@ _, slow = sine_series(1000, step=2 * math.pi / 200)
 slow_coefficients = fit_autoregressive(slow[:700], order=2)
 slow_prediction = slow_coefficients[0] * slow[849:-1] + slow_coefficients[1] * slow[848:-2]
 slow_linear_mse = float(((slow_prediction - slow[850:]) ** 2).mean())
-print(f"2-coefficient regression at 200 samples per period: test MSE {slow_linear_mse:.1e}")
+print(f"2-coefficient regression at 200 samples per period: test MSE {slow_linear_mse:.1e}; neighbouring "
+      f"values differ by at most {float(slow.diff().abs().max()):.3f}")
 
 # %%
 def cell(period: int, window: int):
@@ -169,7 +172,7 @@ assert slow_linear_mse < 1e-9, "two values hold all the information, even for th
 # steps, the article's remark holds in this form: the slower the wave, the less the network adds to a straight
 # line, whatever the window. It is not missing information — the 2-coefficient regression predicts the slow
 # wave from 2 values to 2.9e-15 — but something the network fails to learn in this budget. (A likely reason,
-# not tested here: two neighbouring values of a slow wave differ by at most 0.03, and the network must read the
+# not tested here: two neighbouring values of a slow wave differ by at most 0.031, and the network must read the
 # slope from that difference. [Chapter 08](08_sampling_rate_and_the_head.ipynb) finds the same for free runs
 # of a bare cell, and removes it with a head that predicts the curvature on top of the straight line.)
 #
