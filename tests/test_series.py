@@ -5,6 +5,8 @@
 - Size: a chapter (or a solutions notebook) a reader can hold in mind: at most 40 cells and 2,500
   words of prose.
 - Words: readers never meet the project's internal words (issue numbers, "the old recipe", ...).
+- Numbers: a result quoted in prose in scientific notation (``2.9e-15``, ``5.4·10⁸``) is one a cell of the
+  notebook prints (or, for a solution, one its chapter prints), to the digits quoted.
 - Colours: figures take colours from ``sine_lab.plots.COLOURS`` only, so a model kind has one colour
   in every chapter; no colour literal in a chapter or in the package outside ``plots``.
 - Exercises: every exercise links its worked solution, and every solution asserts its answer.
@@ -141,6 +143,52 @@ def test_a_reader_can_hold_it_in_mind(path: Path) -> None:
     notebook = read(path)
     assert len(notebook.cells) <= MAX_CELLS, f"{len(notebook.cells)} cells (at most {MAX_CELLS})"
     assert prose_words(notebook) <= MAX_WORDS, f"{prose_words(notebook)} words of prose (at most {MAX_WORDS})"
+
+
+# A number in scientific notation, as prose writes it: 2.9e-15, 5.4·10⁸, 3.45·10⁻⁹.
+QUOTED = re.compile(r"(?<![\w.])(\d\.(\d+))(?:e|·10)([-−⁻]?[\d⁰¹²³⁴⁵⁶⁷⁸⁹]+)")
+PRINTED = re.compile(r"\d+(?:\.\d*)?(?:e[-+]?\d+)?")
+_SUPERSCRIPTS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹−", "-0123456789-")
+
+
+def quoted_numbers(notebook: nbformat.NotebookNode) -> list[tuple[str, float, float]]:
+    """``(as written, value, half a unit of its last digit)`` for each scientific number in the prose."""
+    found = []
+    for cell in notebook.cells:
+        if cell.cell_type == "markdown":
+            for match in QUOTED.finditer(cell.source):
+                exponent = int(match.group(3).translate(_SUPERSCRIPTS))
+                value = float(match.group(1)) * 10.0**exponent
+                found.append((match.group(0), value, 0.5 * 10.0 ** (exponent - len(match.group(2)))))
+    return found
+
+
+def printed_numbers(notebook: nbformat.NotebookNode) -> list[float]:
+    text = "\n".join(c.source + "\n" + visible_text(nbformat.v4.new_notebook(cells=[c]))
+                     for c in notebook.cells if c.cell_type == "code")
+    return [float(m.group(0)) for m in PRINTED.finditer(text)]
+
+
+@pytest.mark.parametrize("path", sorted(NOTEBOOKS.rglob("*.ipynb")), ids=lambda p: str(p.relative_to(ROOT)))
+def test_prose_quotes_numbers_a_cell_prints(path: Path) -> None:
+    printed = printed_numbers(read(path))
+    if path.parent == SOLUTIONS:  # a solution may quote its chapter
+        printed += printed_numbers(read(NOTEBOOKS / path.name))
+    unprinted = [text for text, value, half in quoted_numbers(read(path))
+                 if not any(abs(p - value) <= half * 1.0001 for p in printed)]
+    assert not unprinted, f"quoted in the prose but printed by no cell (to the digits quoted): {unprinted}"
+
+
+def test_the_number_check_reads_both_notations_and_can_fail() -> None:
+    new = nbformat.v4
+    notebook = new.new_notebook(cells=[new.new_markdown_cell("errors 2.9e-15 and 5.4·10⁸, then 3.1·10⁻⁹"),
+                                       new.new_code_cell("print(x)")])
+    notebook.cells[1].outputs = [new.new_output("stream", text="2.94e-15 540000000.0\n")]
+    assert [(t, v) for t, v, _ in quoted_numbers(notebook)] == [("2.9e-15", 2.9e-15), ("5.4·10⁸", 5.4e8),
+                                                               ("3.1·10⁻⁹", pytest.approx(3.1e-9))]
+    printed = printed_numbers(notebook)
+    assert [t for t, v, h in quoted_numbers(notebook) if not any(abs(p - v) <= h * 1.0001 for p in printed)] == [
+        "3.1·10⁻⁹"]
 
 
 @pytest.mark.parametrize("path", sorted(NOTEBOOKS.rglob("*.ipynb")) + [README],
