@@ -184,8 +184,9 @@ assert difference < 1e-5 < 1e-2 * (sine_losses[0] - sine_losses[-1]).item()
 # %%
 fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.2))
 plot_loss(history, ax=left, log_scale=False, reference={"var(y): best a constant can do": var_y},
-          title="Example 1's loss stops at var(y): it fits a constant")
-plot_prediction(x, y, {f"model(x) = {output.item():.4f} at every t": output}, ax=right,
+          kinds={"training loss": "rnn"}, title="Example 1's loss stops at var(y): it fits a constant")
+label = f"model(x) = {output.item():.4f} at every t"
+plot_prediction(x, y, {label: output}, ax=right, kinds={label: "rnn"},
                 title="Example 1 outputs one number for all 1000 times: mean(y)")
 right.axhline(mean_y, color=colour("highlight"), linewidth=6, alpha=0.3, zorder=1,
               label=f"mean(y) = {mean_y:.4f} (under the dashed line)")

@@ -102,8 +102,9 @@ assert abs(history.final_loss - var_y) < 1e-5
 # %%
 fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.2))
 plot_loss(history, ax=left, log_scale=False, reference={"var(y): best a constant can do": var_y},
-          title="Example 2 (LSTM) also stops at var(y)")
-plot_prediction(x, y, {f"model(x) = {output.item():.4f} at every t": output}, ax=right,
+          kinds={"training loss": "lstm"}, title="Example 2 (LSTM) also stops at var(y)")
+label = f"model(x) = {output.item():.4f} at every t"
+plot_prediction(x, y, {label: output}, ax=right, kinds={label: "lstm"},
                 title="The LSTM, like the RNN, outputs mean(y) for every t")
 for ax in (left, right):
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)

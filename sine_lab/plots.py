@@ -81,8 +81,13 @@ def plot_loss(
     ax: Axes | None = None,
     log_scale: bool = True,
     reference: Mapping[str, float] | None = None,
+    kinds: Mapping[str, str] | None = None,
 ) -> Axes:
     """Plot training loss against epoch for one history or several (one line each).
+
+    Each line takes its model kind's colour, as in :func:`plot_prediction`: the kind given for its
+    label in ``kinds``, else the kind its label names, else the ``"prediction"`` colour; lines of
+    the same colour differ by line style.
 
     Args:
         histories: a :class:`History`, or ``{label: History}`` to overlay several.
@@ -90,6 +95,7 @@ def plot_loss(
         ax: axes to draw on; a new figure when ``None``.
         log_scale: use a logarithmic loss axis.
         reference: ``{label: value}`` horizontal lines, e.g. ``{"var(y)": 0.443}``.
+        kinds: ``{label: palette name}`` for labels that do not name their kind.
     """
     if isinstance(histories, History):
         histories = {"training loss": histories}
@@ -103,8 +109,9 @@ def plot_loss(
     for label, value in (reference or {}).items():
         check_float(f"reference[{label!r}]", value)
     ax = ax if ax is not None else plt.subplots(figsize=(7, 3.5))[1]
-    for label, history in histories.items():
-        ax.plot(range(1, history.epochs + 1), history.loss, label=label)
+    for label, (line_colour, style) in _line_styles(list(histories), kinds, ("-", "--", ":")).items():
+        history = histories[label]
+        ax.plot(range(1, history.epochs + 1), history.loss, linestyle=style, color=line_colour, label=label)
     for label, value in (reference or {}).items():
         # A wide pale band under the curves: a loss that settles on the reference stays visible on top of
         # it, and the reference stays visible around it; named in the legend, not written over the data.
@@ -162,20 +169,16 @@ def plot_prediction(
         check_tensor(f"prediction {label!r}", pred, floating=False, finite=False)
     ax = ax if ax is not None else plt.subplots(figsize=(7, 3.5))[1]
     ax.plot(t, truth, color=colour("truth"), linewidth=2, label="truth: sin(t)")
-    drawn: dict[str, int] = {}
-    for label, pred in predictions.items():
-        pred = pred.detach().reshape(-1)
+    # The truth is the solid line: predictions are dashed or dotted.
+    for label, (line_colour, style) in _line_styles(list(predictions), kinds, ("--", ":", "-.")).items():
+        pred = predictions[label].detach().reshape(-1)
         if pred.numel() == 1:
             pred = pred.expand(t.numel())
         if pred.numel() != t.numel():
             raise ValueError(
                 f"prediction {label!r} must have 1 or {t.numel()} elements, got {pred.numel()}"
             )
-        name = (kinds or {}).get(label) or _kind_named(label) or "prediction"
-        name = name if name in COLOURS else "prediction"  # a kind registered without a colour of its own
-        style = ("--", ":", "-.")[drawn.get(name, 0) % 3]
-        drawn[name] = drawn.get(name, 0) + 1
-        ax.plot(t, pred, linestyle=style, color=colour(name), label=label)
+        ax.plot(t, pred, linestyle=style, color=line_colour, label=label)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -184,7 +187,7 @@ def plot_prediction(
     return ax
 
 
-def plot_lag_norms(lag_norms: Tensor, *, title: str, ax: Axes | None = None) -> Axes:
+def plot_lag_norms(lag_norms: Tensor, *, title: str, ax: Axes | None = None, kind: str | None = None) -> Axes:
     """Plot ``‖∂h_T/∂h_{T-k}‖`` against the lag ``k`` on a log scale.
 
     Args:
@@ -192,12 +195,14 @@ def plot_lag_norms(lag_norms: Tensor, *, title: str, ax: Axes | None = None) -> 
             :func:`~sine_lab.diagnostics.jacobian_norms_vs_lag`).
         title: the figure's title; state the finding.
         ax: axes to draw on; a new figure when ``None``.
+        kind: the model kind whose gradients these are, for its colour (:data:`COLOURS`).
     """
     check_tensor("lag_norms", lag_norms, ndim=1, layout="(seq,)", finite=False)
     _check_title(title)
     ax = ax if ax is not None else plt.subplots(figsize=(7, 3.5))[1]
     few = lag_norms.numel() <= 60  # markers only where they stay apart
-    ax.semilogy(range(lag_norms.numel()), lag_norms.detach().numpy(), marker="." if few else None)
+    line_colour = colour(kind if kind in COLOURS else "prediction")
+    ax.semilogy(range(lag_norms.numel()), lag_norms.detach().numpy(), marker="." if few else None, color=line_colour)
     ax.set_xlabel("lag k (steps back)")
     ax.set_ylabel("‖∂h_T/∂h_{T−k}‖")
     ax.set_title(title, fontsize=10)
@@ -210,10 +215,30 @@ def _check_title(title: object) -> None:
         raise TypeError(f"title must be a non-empty str stating the finding, got {type(title).__name__} {title!r}")
 
 
-_KINDS_BY_LENGTH = sorted(("rnn", "lstm", "gru", "irnn", "attention", "transformer", "lru"), key=len, reverse=True)
-
-
 def _kind_named(label: str) -> str | None:
-    """The model kind a label names as a word ("3-layer LSTM, 50 units" → ``"lstm"``), or None."""
-    words = re.findall(r"[a-z]+", label.lower())
-    return next((kind for kind in _KINDS_BY_LENGTH if kind in words), None)
+    """The model kind with a colour that a label names as a word ("3-layer LSTM, 50 units" → ``"lstm"``),
+    or None. The registry is read when called: a kind registered later is found too."""
+    from .models import MODEL_KINDS  # here, not at the top: models need no plotting to be imported
+
+    words = set(re.findall(r"[a-z]+", label.lower())) - _COMMON_WORDS
+    return next((kind for kind in sorted(MODEL_KINDS, key=len, reverse=True) if kind in words and kind in COLOURS),
+                None)
+
+
+# Kind names that are also plain words of a label ("linear extrapolation", "a linear head"): a label
+# names such a kind only through plot_prediction's or plot_loss's ``kinds``.
+_COMMON_WORDS = {"linear"}
+
+
+def _line_styles(labels: list[str], kinds: Mapping[str, str] | None,
+                 styles: tuple[str, ...]) -> dict[str, tuple[str, str]]:
+    """``{label: (colour, line style)}``: each line in its kind's colour (from ``kinds``, else the kind its
+    label names, else the ``"prediction"`` colour); lines of one colour take the next of ``styles``."""
+    drawn: dict[str, int] = {}
+    chosen = {}
+    for label in labels:
+        name = (kinds or {}).get(label) or _kind_named(label) or "prediction"
+        name = name if name in COLOURS else "prediction"  # a kind registered without a colour of its own
+        chosen[label] = (colour(name), styles[drawn.get(name, 0) % len(styles)])
+        drawn[name] = drawn.get(name, 0) + 1
+    return chosen

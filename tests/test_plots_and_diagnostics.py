@@ -67,6 +67,27 @@ def test_plot_prediction_colours_each_prediction_by_the_kind_it_names():
     assert lines["model(x)"].get_color() == colour("prediction") and lines["one-step"].get_color() == colour("gru")
 
 
+def test_plot_loss_colours_each_history_by_its_kind_and_a_common_word_names_none():
+    from sine_lab.plots import colour
+
+    history = History(loss=[1.0, 0.5])
+    ax = plot_loss({"Example 1 (nn.RNN)": history, "LSTM, 10 units": history, "3-layer LSTM": history,
+                    "linear extrapolation": history, "mine": history}, title="kinds", kinds={"mine": "lru"})
+    lines = {line.get_label(): line for line in ax.get_lines()}
+    assert lines["Example 1 (nn.RNN)"].get_color() == colour("rnn") and lines["mine"].get_color() == colour("lru")
+    assert lines["LSTM, 10 units"].get_color() == lines["3-layer LSTM"].get_color() == colour("lstm")
+    assert lines["LSTM, 10 units"].get_linestyle() == "-" and lines["3-layer LSTM"].get_linestyle() == "--"
+    assert lines["linear extrapolation"].get_color() == colour("prediction"), "'linear' is a word, not the kind"
+
+
+def test_plot_lag_norms_draws_in_its_kinds_colour():
+    from sine_lab.plots import colour, plot_lag_norms
+
+    norms = torch.tensor([1.0, 0.5, 0.25])
+    assert plot_lag_norms(norms, title="t", kind="gru").get_lines()[0].get_color() == colour("gru")
+    assert plot_lag_norms(norms, title="t").get_lines()[0].get_color() == colour("prediction")
+
+
 def test_plot_prediction_rejects_mismatched_lengths():
     x, y = article_data()
     with pytest.raises(ValueError, match="must have 1 or 1000 elements, got 7"):

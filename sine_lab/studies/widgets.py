@@ -395,7 +395,7 @@ class Playground:
         floor = run.experiment.constant_floor if _loss_units(settings) == MSE_UNITS else None
         self._draw_loss(compared, settings, history, floor=floor, stages=run.stages)
         self._draw_prediction(evaluation, settings.cell)
-        self._draw_gradients(evaluation)
+        self._draw_gradients(evaluation, settings.cell)
         notes = [history.message]
         if settings.framing == "recipe":
             # A row named rnn/lstm/gru is that cell plus its head: say which head, wherever results show.
@@ -514,13 +514,14 @@ class Playground:
                        ha="center", va="center")
         self._show("prediction", figure, self.prediction_image)
 
-    def _draw_gradients(self, evaluation: Evaluation) -> None:
+    def _draw_gradients(self, evaluation: Evaluation, kind: str) -> None:
         figure, ax = _figure(4.4)
         if evaluation.lag_norms is None:
             _no_recurrent_layer(ax)
         else:
             steps = evaluation.lag_norms.numel() - 1
-            plot_lag_norms(evaluation.lag_norms, title=f"trained model: {evaluation.regime} over {steps} steps", ax=ax)
+            plot_lag_norms(evaluation.lag_norms, title=f"trained model: {evaluation.regime} over {steps} steps", ax=ax,
+                           kind=kind)
         self._show("gradients", figure, self.gradient_image)
 
     # --- gradient-flow explorer -----------------------------------------------
@@ -545,7 +546,7 @@ class Playground:
             return
         self.flow = flow
         figure, ax = _figure(5.6)
-        plot_lag_norms(flow.lag_norms, ax=ax,
+        plot_lag_norms(flow.lag_norms, ax=ax, kind=self.cell.value,
                        title=f"untrained {self.cell.value}, W_hh × {self.flow_scale.value:.3g}: {flow.regime}")
         self._show("flow", figure, self.flow_image)
         self.flow_status.value = (
