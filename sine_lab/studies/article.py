@@ -297,6 +297,9 @@ def fit_per_step(
                                       names=("recurrence",))["recurrence"][0]
         recurrence = float(((baseline - truth[seen:, 0]) ** 2).mean())
     first_radian = (t[:, 0] > ARTICLE_STOP) & (t[:, 0] <= ARTICLE_STOP + 1)
+    # After t = 10, each value from the two true values before it.
+    trivial = baselines.one_step(truth[seen - 2 : -1, 0].unfold(0, 2, 1), truth[seen:],
+                                 names=("persistence", "extrapolation"))
     return PerStepFit(
         feed=feed,
         seed=seed,
@@ -310,8 +313,8 @@ def fit_per_step(
         held_out_mse=float(errors[:seen][inside].mean()) if held_out is not None else math.nan,
         unseen_mse=float(errors[seen:].mean()),
         zero_mse=float((truth[seen:] ** 2).mean()),
-        repeat_mse=float(((truth[seen:] - truth[seen - 1 : -1]) ** 2).mean()),
-        extrapolation_mse=float(((truth[seen:] - (2 * truth[seen - 1 : -1] - truth[seen - 2 : -2])) ** 2).mean()),
+        repeat_mse=trivial["persistence"],
+        extrapolation_mse=trivial["extrapolation"],
         first_radian_mse=float(errors[first_radian].mean()),
         free_run_mse=free_run,
         recurrence_free_run_mse=recurrence,

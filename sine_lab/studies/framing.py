@@ -27,6 +27,7 @@ import torch
 from matplotlib.figure import Figure
 from torch import Tensor
 
+from .. import baselines
 from ..arguments import check_choice, check_float, check_int, check_tensor
 from ..baselines import MARGIN
 from ..callbacks import Callback, ClipGradNorm, Validate
@@ -395,8 +396,9 @@ def run_setup(setup: Setup, seed: int = 0, *, label: str = "") -> Score:
     test_mse = float(((test - s[n_test:]) ** 2).mean())
     train_first = 0 if setup.framing == "time" else setup.window
     train_mse = float(((train_prediction - s[train_first:fitted]) ** 2).mean())
-    persistence = float(((s[n_test - 1 : -1] - s[n_test:]) ** 2).mean())
-    extrapolation = float(((2 * s[n_test - 1 : -1] - s[n_test - 2 : -2] - s[n_test:]) ** 2).mean())
+    trivial = baselines.one_step(s[n_test - 2 : -1].unfold(0, 2, 1), s[n_test:, None],
+                                 names=("persistence", "extrapolation"))
+    persistence, extrapolation = trivial["persistence"], trivial["extrapolation"]
     floor = float(((_series(setup, noise=False)[1][n_test:] - s[n_test:]) ** 2).mean())
     if not math.isfinite(test_mse):
         test_mse = math.inf
