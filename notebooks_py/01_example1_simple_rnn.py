@@ -17,7 +17,7 @@
 #
 # **The question.** The article's first example trains an `nn.RNN` on `x = linspace(0, 10, 1000)`
 # with target `sin(x)` and says the result "will likely exhibit poor performance … precisely due to
-# the vanishing gradient problem". Before we blame gradients, we run the code exactly as written
+# the [vanishing gradient](00_overview.ipynb#vanishing-and-exploding-gradients) problem". Before we blame gradients, we run the code exactly as written
 # and look at what the trained model computes.
 #
 # Everything we use comes from the small `sine_lab` package; each helper is explained where it first appears.
@@ -48,7 +48,7 @@ torch.set_num_threads(1)  # one thread: the same floating-point results on machi
 #
 # `sine_lab.models.ArticleSimpleRNN` is the article's `SimpleRNN` class verbatim — only the name
 # changed, so we can tell it apart from the corrected models later; `example_source(1)` prints it.
-# `EXAMPLES[1]` holds its settings (Adam's learning rate, epochs), and `article_data()` returns
+# `EXAMPLES[1]` holds its settings ([Adam](00_overview.ipynb#adam)'s learning rate, epochs), and `article_data()` returns
 # the article's `x = torch.linspace(0, 10, 1000).reshape(-1, 1)` and `y = torch.sin(x)`.
 
 # %%
@@ -77,7 +77,7 @@ print(format_trace(steps))
 #
 # 1. **`nn.RNN` gets a 2-D input `(L, H_in) = (1000, 1)`.** PyTorch reads a 2-D input as *one unbatched
 #    sequence* of 1000 time steps with one feature each. So the RNN walks through all 1000 values of `t`
-#    in order, and `out` has shape `(1000, 10)`: the hidden state after each step.
+#    in order, and `out` has shape `(1000, 10)`: the [hidden state](00_overview.ipynb#hidden-state) after each step.
 # 2. **`out[-1]` is the hidden state after the last step**, shape `(10,)`. Everything the network computes
 #    is funnelled into this one vector.
 # 3. **`nn.Linear(10, 1)` turns it into shape `(1,)` — one number for the whole sequence.**
@@ -233,20 +233,20 @@ report
 # *generate* the wave); [Chapter 04](04_framing_the_problem.ipynb) does that.
 #
 # So we fix the shapes and keep everything else: `fit_per_step` builds a `SequenceModel` — an
-# `nn.RNN` of 10 units, `batch_first`, with a linear head applied at **every step** — and trains it on the
+# `nn.RNN` of 10 units, `batch_first`, with a linear [head](00_overview.ipynb#head) applied at **every step** — and trains it on the
 # whole curve as one sequence, input `(1, 1000, 1)`, target `(1, 1000, 1)`, with the article's Adam
 # `lr=0.01` and 1000 full-batch epochs on `t ∈ [0, 10]`. Then it runs the trained model on the unbroken
 # sequence `t ∈ [0, 20]`.
 #
 # If it fails after `t = 10`, **several causes are mixed**: the input is a clock, which carries nothing
 # about how a wave continues; the input has *left the range it was trained on* (and, raw, reaches 20, where
-# the doctor's `unscaled_input` warning applies: `tanh` units saturate); and the task after `t = 10` is ten
+# the doctor's `unscaled_input` warning applies: `tanh` units [saturate](00_overview.ipynb#saturation)); and the task after `t = 10` is ten
 # radians of extrapolation. Controls, each changing one thing:
 #
 # - **inside vs outside the range, at equal length**: the targets for `t ∈ [4, 5]` are left out of the loss
 #   (the model still reads those inputs as it runs through them); that radian inside the range is compared
 #   with the first radian after it, `t ∈ (10, 11]`, as well as with everything after `t = 10`;
-# - **standardised time** `(t − 5.00) / 2.89`: no large inputs, but the future still outside the range seen;
+# - **[standardised](00_overview.ipynb#standardisation) time** `(t − 5.00) / 2.89`: no large inputs, but the future still outside the range seen;
 # - **a constant input** (0.5 at every step): always inside the range seen, but carrying no information, so
 #   the network can only produce the wave from its own state;
 # - **the previous value** `sin t[n−1]` instead of `t`: an input that stays in `[−1, 1]` and carries the
@@ -256,7 +256,7 @@ report
 #   [least-squares recurrence](00_overview.ipynb#least-squares-recurrence) run the same way.
 #
 # Each fit trains the article's way (10 units, Adam 0.01, 1000 full-batch epochs), about a minute of CPU, so
-# the fits come from `scripts/article_controls.py` (3 seeds per input; the file records the command):
+# the fits come from `scripts/article_controls.py` (3 [seeds](00_overview.ipynb#seed) per input; the file records the command):
 
 # %%
 command, fits = load_controls()
@@ -311,7 +311,7 @@ assert all(f.free_run_mse > 0.2 and f.recurrence_free_run_mse < 1e-5 for f in pr
 # 5.0e-05 on this fine grid), yet more than 100× above
 # [linear extrapolation](00_overview.ipynb#linear-extrapolation) from the two previous values (5.1e-09), a
 # formula with no training: by the series' rule it has not [learned](00_overview.ipynb#learned) the step.
-# Fed its own outputs from `t = 10` on, every seed leaves the wave (MSE 0.48 to
+# Fed its own outputs from `t = 10` on, every seed leaves the wave ([MSE](00_overview.ipynb#mse) 0.48 to
 # 0.93, about predicting 0), while the two-coefficient least-squares recurrence, fitted on the same
 # `[0, 10]`, stays on it (1.3e-07). So past values are the right *input*; learning to *generate* a wave
 # takes more than this training, which chapters [04](04_framing_the_problem.ipynb) and

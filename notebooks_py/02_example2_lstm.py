@@ -15,8 +15,8 @@
 # %% [markdown]
 # # 02 · Example 2: the LSTM, run as written
 #
-# **The question.** The article's second example swaps `nn.RNN` for `nn.LSTM`, whose gates are
-# designed to keep gradients alive over long spans. It says the LSTM "mitigates the vanishing gradient
+# **The question.** The article's second example swaps `nn.RNN` for `nn.LSTM`, whose [gates](00_overview.ipynb#gates) are
+# designed to keep gradients alive over long spans. It says the LSTM "mitigates the [vanishing gradient](00_overview.ipynb#vanishing-and-exploding-gradients)
 # problem to some extent" but may still underperform. If vanishing gradients were the culprit in
 # [Chapter 01](01_example1_simple_rnn.ipynb), the LSTM should do visibly better. Does it?
 #
@@ -45,7 +45,7 @@ torch.set_num_threads(1)  # one thread: the same floating-point results on machi
 #
 # The model class is Example 1's with `nn.LSTM` in place of `nn.RNN`. The article says to reuse
 # Example 1's data and loop, "adjusting model and possibly learning rate" — it names no new rate, so
-# `EXAMPLES[2]` keeps Example 1's Adam with `lr=0.01` and 1000 epochs.
+# `EXAMPLES[2]` keeps Example 1's [Adam](00_overview.ipynb#adam) with `lr=0.01` and 1000 epochs.
 
 # %%
 # NBVAL_CHECK_OUTPUT
@@ -58,7 +58,7 @@ print(f"x: {tuple(x.shape)}, y: {tuple(y.shape)}; Adam lr={example.lr}, epochs={
 # ## 2. The same shapes
 #
 # `nn.LSTM` reads the 2-D `(1000, 1)` input as one unbatched sequence of 1000 steps, exactly as `nn.RNN`
-# did; `out[-1]` is the last step's hidden state `(10,)`, and the model returns one number that
+# did; `out[-1]` is the last step's [hidden state](00_overview.ipynb#hidden-state) `(10,)`, and the model returns one number that
 # `MSELoss` broadcasts against the 1000 targets. So the best it can do is again `mean(y)`, with loss `var(y)`.
 
 # %%
@@ -126,7 +126,7 @@ report.codes
 # Chapter 01, section 7, fixed the shapes (one output per step) and found that an RNN fed the time `t`
 # does not carry on after `t = 10`, while the same RNN fed the previous value does. Is that a weakness of the
 # plain RNN that gates repair? The same controls with a 10-unit LSTM (Adam `lr=0.01`, 1000 full-batch epochs
-# on `t ∈ [0, 10]`, targets for `t ∈ [4, 5]` held out of the loss), for three seeds — an LSTM over 1000
+# on `t ∈ [0, 10]`, targets for `t ∈ [4, 5]` held out of the loss), for three [seeds](00_overview.ipynb#seed) — an LSTM over 1000
 # steps costs a fraction of the RNN's time on a CPU, so here we afford them:
 
 # %%
@@ -145,7 +145,7 @@ time_fits, value_fits = fits[:3], fits[3:]
 # (5.0e-5), but more than 100× above [linear extrapolation](00_overview.ipynb#linear-extrapolation) from the two
 # previous values (5.1e-9 on this fine grid), a formula with no training. Fed its *own* outputs after `t = 10`
 # ([free running](00_overview.ipynb#free-running)) it leaves the wave in 3 of 3 seeds (5.7e-1 to 6.2e-1, worse
-# than predicting 0), where the two-coefficient least-squares recurrence stays on it (1.3e-7). So the value
+# than predicting 0), where the two-coefficient [least-squares recurrence](00_overview.ipynb#least-squares-recurrence) stays on it (1.3e-7). So the value
 # input removes the clock's failure, but this LSTM has not learned the wave: the table's last columns say
 # so. The left panel shows seed 0 fed time, the right seed 0 fed the previous value, one step ahead and free
 # running.

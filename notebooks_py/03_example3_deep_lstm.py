@@ -17,7 +17,7 @@
 #
 # **The question.** The article's third example "addresses long-range dependencies with a larger
 # network": 3 stacked LSTM layers of 50 units, `batch_first=True`, reading `out[:, -1, :]`, with a lower
-# learning rate (Adam, `lr=0.001`). Does more capacity help?
+# learning rate ([Adam](00_overview.ipynb#adam), `lr=0.001`). Does more capacity help?
 #
 # As in [Chapter 02](02_example2_lstm.ipynb), only what differs from [Chapter 01](01_example1_simple_rnn.ipynb)
 # is shown; its walk-through applies to everything else.
@@ -182,7 +182,7 @@ plt.tight_layout()
 #   output is 2-D, and `out[:, -1, :]` raises `IndexError`.
 # - The smallest fix (a batch dimension on the input) makes it run into the trap of Examples 1 and 2:
 #   one output for 1000 targets, so it learns `mean(y)` and stops at `var(y)` despite its 51,451 parameters.
-# - None of the three examples fails because of vanishing gradients: two learn the only thing their loss
+# - None of the three examples fails because of [vanishing gradients](00_overview.ipynb#vanishing-and-exploding-gradients): two learn the only thing their loss
 #   allows, one crashes. [Chapter 04](04_framing_the_problem.ipynb) frames the problem so that every one
 #   of these cells learns sine, and [Chapter 06](06_gradients_through_time.ipynb) measures the gradients.
 #

@@ -49,10 +49,10 @@ torch.set_num_threads(1)  # these models are small: one thread is fastest
 # One long sine, `s[n] = sin(n Δt)` with `Δt = 0.1` (about 63 samples per period), 1000 samples. It is
 # split **in time** before anything else: the first 70 % is fitted, the next 15 % validates (see *early
 # stopping* below), the last 15 % tests. Every test value is later than every value the model was fitted
-# to. The values are *standardised* (shifted and scaled to mean 0, spread 1) with the mean and spread of
+# to. The values are *[standardised](00_overview.ipynb#standardisation)* (shifted and scaled to mean 0, spread 1) with the mean and spread of
 # the fitted part only.
 #
-# Then each part is cut into **windows**: `W = 20` past values, shaped `(batch, W, 1)` (batch first, one
+# Then each part is cut into **[windows](00_overview.ipynb#window)**: `W = 20` past values, shaped `(batch, W, 1)` (batch first, one
 # feature per step), predict the next value, shaped `(batch, 1)`. A validation or test window may *look
 # back* into the part before it (those are past values, known at prediction time); its target is always
 # inside its own part.
@@ -86,18 +86,18 @@ plot_framing(s, W, n_train, n_val, target=400);
 # ## 2. The article's three architectures, correctly framed
 #
 # `SequenceModel` is the article's architecture with the shapes fixed: a batch-first recurrent layer and a
-# linear head on the *last step*. The training recipe differs from the article's in four ways, each a common
+# linear [head](00_overview.ipynb#head) on the *last step*. The training recipe differs from the article's in four ways, each a common
 # default (section 4 measures which of them matter):
 #
-# - **mini-batches**: each Adam step uses 32 windows, drawn in a fresh random order every *epoch* (one pass
+# - **mini-batches**: each [Adam](00_overview.ipynb#adam) step uses 32 windows, drawn in a fresh random order every *epoch* (one pass
 #   over the 680 training windows = 22 steps); the article uses all its data in every step (*full batch*);
-# - **gradient clipping**: when the gradient's total norm exceeds 1 it is scaled down to norm 1;
-# - **a one-cycle schedule**: the learning rate starts at 0.01/25, rises to 0.01 over the first 30 % of the
+# - **[gradient clipping](00_overview.ipynb#gradient-clipping)**: when the gradient's total [norm](00_overview.ipynb#norm) exceeds 1 it is scaled down to norm 1;
+# - **a [one-cycle](00_overview.ipynb#one-cycle) schedule**: the learning rate starts at 0.01/25, rises to 0.01 over the first 30 % of the
 #   steps, then falls to almost 0 (PyTorch's `OneCycleLR`); the article keeps 0.01 throughout;
-# - **early stopping**: after every epoch the validation windows are scored; training stops after 8 epochs
+# - **[early stopping](00_overview.ipynb#early-stopping)**: after every epoch the validation windows are scored; training stops after 8 epochs
 #   without improvement, and the weights of the best epoch are kept.
 #
-# At most 40 epochs (880 Adam steps), seed 0. The scores are in the original units (the standardisation
+# At most 40 epochs (880 Adam steps), [seed](00_overview.ipynb#seed) 0. The scores are in the original units (the standardisation
 # undone), on the held-out later stretch. Section 4 repeats the RNN with three seeds.
 
 # %%
@@ -192,9 +192,9 @@ assert best_network / linear_mse > 1e6, "the linear regression beats every recur
 
 # %% [markdown]
 # The regression recovers the recurrence to four decimals and predicts the unseen stretch to float32 rounding
-# (MSE 2.3e-15, about 4·10⁸ times below the best network) with **2 coefficients**, where the networks have
+# ([MSE](00_overview.ipynb#mse) 2.3e-15, about 4·10⁸ times below the best network) with **2 coefficients**, where the networks have
 # 141 (RNN), 531 (LSTM) and 51,451 (3-layer LSTM) parameters. The networks must approximate this linear map
-# through `tanh` and gates, and none comes near its precision.
+# through `tanh` and [gates](00_overview.ipynb#gates), and none comes near its precision.
 #
 # ## 4. Which of the changes mattered? One change at a time
 #
@@ -257,7 +257,7 @@ assert without["- one-cycle schedule"].learned == 3 and without["- clipping at 1
 # - **"Learned" needs the right yardstick.** On a finely sampled sine, linear extrapolation, with no
 #   training, is about 100 times better than persistence. Judged against it, the LSTM and the 3-layer LSTM
 #   learned (seed 0); the 10-unit RNN with the full recipe did not clearly beat it.
-# - **One-step prediction of a sine is a *linear* problem**: `s[n+1] = 2cos(ωΔt)s[n] − s[n−1]`, which a
+# - **[One-step prediction](00_overview.ipynb#one-step-prediction) of a sine is a *linear* problem**: `s[n+1] = 2cos(ωΔt)s[n] − s[n−1]`, which a
 #   2-coefficient regression finds exactly (printed in section 3).
 #
 # ## Try this
@@ -267,7 +267,7 @@ assert without["- one-cycle schedule"].learned == 3 and without["- clipping at 1
 #    (persistence errs by about `Δt`, extrapolation by about `Δt²`).
 #    [solution](solutions/04_framing_the_problem.ipynb#exercise-1)
 # 2. Make the regression of section 3 fail: fit it on `sine_series(1000, step=DT, noise=0.05)`. How far do the
-#    coefficients move, and how does its test MSE compare with the noise floor `0.05²`?
+#    coefficients move, and how does its test MSE compare with the [noise floor](00_overview.ipynb#noise-floor) `0.05²`?
 #    [solution](solutions/04_framing_the_problem.ipynb#exercise-2)
 #
 # **Previous:** [03 · Example 3: the deep LSTM, run as written](03_example3_deep_lstm.ipynb) · **Next:** [05 · The article's advice, measured](05_the_articles_advice.ipynb)

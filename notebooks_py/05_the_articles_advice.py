@@ -16,17 +16,17 @@
 # # 05 · The article's advice, measured
 #
 # **The question.** The article ends its examples with advice: a lower learning rate, more layers and
-# units, "proper hyperparameter tuning (including learning rate, batch size and dropout)", a warning that
+# units, "proper hyperparameter tuning (including learning rate, batch size and [dropout](00_overview.ipynb#dropout))", a warning that
 # the LSTM "might still underperform if the sine wave's period is significantly long relative to the sequence
-# length", and "Overfitting remains a concern". Chapter [04](04_framing_the_problem.ipynb) framed the
-# problem so that every architecture learns the next value from a window of past values. Here each piece of
+# length", and "[Overfitting](00_overview.ipynb#overfitting) remains a concern". Chapter [04](04_framing_the_problem.ipynb) framed the
+# problem so that every architecture learns the next value from a [window](00_overview.ipynb#window) of past values. Here each piece of
 # advice is measured on that task, one knob at a time, against the base model and against what a forecaster
 # with no training scores ([linear extrapolation](00_overview.ipynb#linear-extrapolation) `2 s[n] − s[n−1]`).
 #
 # The data and the recipe are chapter 04's: one sine with `Δt = 0.1` (about 63 samples per cycle), split in
-# time (70 % fitted, 15 % validation, the last 15 % scored), standardised with the fitted part's mean and
-# spread, windows of `W = 20` past values; the recipe trains 880 mini-batch steps of 32 with Adam (one-cycle
-# to 0.01), clipping at 1 and early stopping on the validation windows.
+# time (70 % fitted, 15 % validation, the last 15 % scored), [standardised](00_overview.ipynb#standardisation) with the fitted part's mean and
+# spread, windows of `W = 20` past values; the recipe trains 880 mini-batch steps of 32 with [Adam](00_overview.ipynb#adam) ([one-cycle](00_overview.ipynb#one-cycle)
+# to 0.01), [clipping](00_overview.ipynb#gradient-clipping) at 1 and [early stopping](00_overview.ipynb#early-stopping) on the validation windows.
 
 # %%
 # %matplotlib inline
@@ -87,8 +87,8 @@ assert x_train.shape[0] + W == n_train
 # The article closes Example 3 with "proper hyperparameter tuning (including learning rate, batch size and
 # dropout) is crucial for convergence", recommends a deeper network, and lowers the learning rate to 0.001
 # ("lower learning rate often needed"). Each knob is changed **alone** on the recipe with the 10-unit LSTM;
-# dropout acts between stacked layers, so it is compared with 2 layers without dropout. 3 seeds each;
-# "learned" counts the seeds at least 2× below the stronger of persistence and linear extrapolation, and "x best
+# dropout acts between stacked layers, so it is compared with 2 layers without dropout. 3 [seeds](00_overview.ipynb#seed) each;
+# "learned" counts the seeds at least 2× below the stronger of [persistence](00_overview.ipynb#persistence) and linear extrapolation, and "x best
 # trivial" is how far below that baseline each row's median lies:
 
 # %%
@@ -132,7 +132,7 @@ assert knobs["2 layers, dropout 0.2"].learned == 1, "dropout 0.2: learned in 1 o
 # ## 2. "Underperforms when the period is long relative to the sequence length"?
 #
 # The article says the LSTM "might still underperform if the sine wave's period is significantly long
-# relative to the sequence length". For one-step prediction the sequence is the window, so the test is a
+# relative to the sequence length". For [one-step prediction](00_overview.ipynb#one-step-prediction) the sequence is the window, so the test is a
 # grid of window lengths `W` (2, 5, 20, 50 values) against the period (10, 20, 63, 200 samples), with the
 # recipe's 10-unit LSTM, 3 seeds per cell. A slow wave changes little per step, so persistence is hard to
 # beat by a large factor and linear extrapolation is very good; "learned" is judged against the stronger of
@@ -173,8 +173,8 @@ assert slow_linear_mse < 1e-9, "two values hold all the information, even for th
 # line, whatever the window. It is not missing information — the 2-coefficient regression predicts the slow
 # wave from 2 values to 2.9e-15 — but something the network fails to learn in this budget. (A likely reason,
 # not tested here: two neighbouring values of a slow wave differ by at most 0.031, and the network must read the
-# slope from that difference. [Chapter 08](08_sampling_rate_and_the_head.ipynb) finds the same for free runs
-# of a bare cell, and removes it with a head that predicts the curvature on top of the straight line.)
+# slope from that difference. [Chapter 08](08_sampling_rate_and_the_head.ipynb) finds the same for [free runs](00_overview.ipynb#free-running)
+# of a bare cell, and removes it with a [head](00_overview.ipynb#head) that predicts the curvature on top of the straight line.)
 #
 # The free-running side of the same question — forecasting many steps from a window — is
 # [chapter 07](07_forecasting_far_ahead.ipynb)'s.
@@ -201,8 +201,8 @@ assert noisy_repeat.min() > 0.1, "with noise no test window is a copy"
 # So a noise-free test score is a training score in disguise: a model that memorised the training windows
 # would pass it. Noise makes each window new. The next tables fit a short noisy series (300 samples, noise
 # 0.3; the recipe printed below: windows of 20, no clipping, constant rate, no early stopping) with LSTMs of
-# 2 to 128 units, and the same series without noise, and compare the error on the fitted part ("train MSE")
-# with the error on the later stretch. No predictor can expect to beat the *noise floor*, the noise's own
+# 2 to 128 units, and the same series without noise, and compare the error on the fitted part ("train [MSE](00_overview.ipynb#mse)")
+# with the error on the later stretch. No predictor can expect to beat the *[noise floor](00_overview.ipynb#noise-floor)*, the noise's own
 # variance on the scored stretch.
 
 # %%

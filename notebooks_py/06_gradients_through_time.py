@@ -15,7 +15,7 @@
 # %% [markdown]
 # # 06 · Gradients through time
 #
-# The article blames its examples' failure on the **vanishing gradient problem**. In its words:
+# The article blames its examples' failure on the **[vanishing gradient](00_overview.ipynb#vanishing-and-exploding-gradients) problem**. In its words:
 #
 # > "If the absolute value of these Jacobians is consistently less than 1 (as is often the case with
 # > sigmoid and tanh), the gradient shrinks exponentially as it propagates backward in time. [...] In the
@@ -23,7 +23,7 @@
 # > vanishing gradient prevents the network from effectively utilizing this information. Furthermore, the
 # > unbounded nature of the sine function's derivatives can also exacerbate the instability of gradient updates."
 #
-# Its remedies include "gradient clipping". We measure each statement and that remedy, a section
+# Its remedies include "[gradient clipping](00_overview.ipynb#gradient-clipping)". We measure each statement and that remedy, a section
 # each.
 #
 # **The words.** A recurrent network carries a [hidden state](00_overview.ipynb#hidden-state) `h_t` from step
@@ -354,8 +354,8 @@ assert one_step_error < 1e-6 and free32 < 1e-2 and free64 < 1e-11
 #
 # Two optimisers, 3 seeds each: Adam alone (400 full-batch epochs, lr 0.03), and the same followed by 10 steps
 # of [L-BFGS](00_overview.ipynb#l-bfgs) (lr 1, up to 20 iterations each with a line search), which converges
-# to many more digits than Adam on a full batch. We score one step ahead on test windows of a later stretch,
-# and a 1000-step free run from 10 values of that stretch, beside the trivial baselines (zero, persistence,
+# to many more digits than Adam on a full batch. We score one step ahead on test [windows](00_overview.ipynb#window) of a later stretch,
+# and a 1000-step free run from 10 values of that stretch, beside the trivial baselines (zero, [persistence](00_overview.ipynb#persistence),
 # [linear extrapolation](00_overview.ipynb#linear-extrapolation) and the 2-coefficient
 # [least-squares recurrence](00_overview.ipynb#least-squares-recurrence)). A model has
 # [learned](00_overview.ipynb#learned) when its [MSE](00_overview.ipynb#mse) is at least 2× below the best
@@ -496,7 +496,7 @@ print("Verdict: are sine's derivatives unbounded? No: every derivative is bounde
 #   clipped to 1.
 #
 # A run "blows up" when its loss becomes NaN or infinite or grows 1000-fold (training stops). Surviving runs
-# are judged on the test windows. Where the two arms of a seed differ, a sign test (`chance_of_at_least`)
+# are judged on the test windows. Where the two arms of a seed differ, a [sign test](00_overview.ipynb#sign-test) (`chance_of_at_least`)
 # gives how often chance alone would split the seeds at least this unevenly.
 
 # %%

@@ -15,12 +15,12 @@
 # %% [markdown]
 # # 07 · Forecasting far ahead
 #
-# **The question.** [Chapter 04](04_framing_the_problem.ipynb) showed that, given windows of past values,
+# **The question.** [Chapter 04](04_framing_the_problem.ipynb) showed that, given [windows](00_overview.ipynb#window) of past values,
 # a recurrent network predicts the *next* value of a sine very well. There every prediction was made from
-# true past values: **teacher forcing**. A forecast far ahead has no true past values: each prediction is
-# fed back as the next input — **free running** — so errors can compound. How far ahead does a trained
+# true past values: **[teacher forcing](00_overview.ipynb#teacher-forcing)**. A forecast far ahead has no true past values: each prediction is
+# fed back as the next input — **[free running](00_overview.ipynb#free-running)** — so errors can compound. How far ahead does a trained
 # network stay on the wave, and what does it do with frequencies, amplitudes and noise it never saw?
-# ([Chapter 08](08_sampling_rate_and_the_head.ipynb) asks whether the sampling rate matters.)
+# ([Chapter 08](08_sampling_rate_and_the_head.ipynb) asks whether the [sampling rate](00_overview.ipynb#sampling-rate) matters.)
 #
 # We use the task of PyTorch's official `time_sequence_prediction` example, implemented in
 # `sine_lab.bench`: 100 series `sin((n + shift)/20)`, `n = 0..999`, integer shift in `[-80, 80)`;
@@ -62,18 +62,18 @@ print(f"train {tuple(task.train.shape)}, test {tuple(task.test.shape)}, test shi
 # ## 1. The recipe and the forecasters, disclosed
 #
 # Four terms first.
-# - A **fixed residual of second order**: the network does not output the next value, nor its change,
+# - A **[fixed residual](00_overview.ipynb#fixed-residual) of second order**: the network does not output the next value, nor its change,
 #   but the wave's **curvature**, the second difference `s[n+1] − 2 s[n] + s[n−1]`:
 #   `output = 2 x[n] − x[n−1] + scale · head(h)`, where `h` is the cell's state, `head` a linear layer
 #   and `scale` the spread (standard deviation) of the second differences in the training series. The
 #   part `2 x[n] − x[n−1]` (continue in a straight line) is fixed, not learned. For a sine of `P` samples
 #   per radian the second difference is `−(2 − 2cos(1/P)) · s[n]`: proportional to the current value at
-#   every sampling rate, so the head has the same simple job on a fast wave as on a slow one. Every row
+#   every sampling rate, so the [head](00_overview.ipynb#head) has the same simple job on a fast wave as on a slow one. Every row
 #   named LSTM (or RNN, GRU) below is *that cell plus this head*: not a bare cell.
-# - A **scaled loss**: every stage minimises the MSE divided by `scale²` (`ScaledMSE`), the error in units
+# - A **[scaled loss](00_overview.ipynb#scaled-loss)**: every stage minimises the [MSE](00_overview.ipynb#mse) divided by `scale²` (`ScaledMSE`), the error in units
 #   of the second difference. Same minimum as the MSE; [chapter 08](08_sampling_rate_and_the_head.ipynb) measures why it matters.
-# - **One-cycle schedule**: Adam's learning rate rises to its peak and anneals to near zero over the run.
-#   **L-BFGS**: a quasi-Newton optimizer; from the last few gradients it estimates the curvature of the
+# - **[One-cycle](00_overview.ipynb#one-cycle) schedule**: [Adam](00_overview.ipynb#adam)'s learning rate rises to its peak and anneals to near zero over the run.
+#   **[L-BFGS](00_overview.ipynb#l-bfgs)**: a quasi-Newton optimizer; from the last few gradients it estimates the curvature of the
 #   loss and takes full-batch steps with a line search. It polishes a solution Adam has found.
 #
 # The recipe is `ForecastSettings()`, the benchmark's, the same for every cell and every period. Calling it
@@ -81,7 +81,7 @@ print(f"train {tuple(task.train.shape)}, test {tuple(task.test.shape)}, test shi
 # in the prose are read from there): stage 1, mini-batch Adam on the per-step error of *teacher-forced*
 # chunks (each prediction made from true past values) after a warm-up; stage 2, L-BFGS on a fixed batch of
 # the same chunks, validated one step ahead on the later stretch `n ≥ 800` of the training series; stage 3,
-# L-BFGS on the error of 200-step *free-running* forecasts from 200 observed values (a **rollout loss**:
+# L-BFGS on the error of 200-step *free-running* forecasts from 200 observed values (a **[rollout](00_overview.ipynb#rollout) loss**:
 # the loss of the model fed its own predictions), validated by free-running each training series from its
 # values before `n = 800` to its end. Validated stages stop after two scores without improvement and keep
 # the best weights, the starting ones included.
@@ -100,12 +100,12 @@ print(f"measured period {estimate_period(before_cut):.6f} samples/radian (label 
 # The forecasters:
 # - **LSTM + rollout loss**: a 32-unit LSTM with that head, trained by all three stages.
 # - **LSTM, teacher forcing only**: *the same run* stopped after stage 2, before the rollout stage (a
-#   callback keeps a copy of the model at the end of every stage; with the same seed this is exactly
+#   callback keeps a copy of the model at the end of every stage; with the same [seed](00_overview.ipynb#seed) this is exactly
 #   `fit` with `ForecastSettings(rollout=0)`, as a unit test checks). So the two rows of a seed differ by
 #   the rollout stage and nothing else.
 # - **Linear**: the 2-unit linear recurrence `s[n+1] = a s[n] + b s[n−1]` of Chapter 04, least-squares
 #   coefficients from the training series.
-# - Baselines: **zero** (predict the mean) and **persistence** (repeat the last observed value).
+# - Baselines: **zero** (predict the mean) and **[persistence](00_overview.ipynb#persistence)** (repeat the last observed value).
 #
 # Training is seeded, but which local optimum a network lands in depends on the seed, so each LSTM is
 # trained with three seeds.
@@ -222,7 +222,7 @@ assert mse_1000["linear (least squares)"] < 1e-6
 assert float(((generated["linear (least squares)"] - truth) ** 2).max()) < 1e-5, "linear stays tiny for 5000 steps"
 
 # %% [markdown]
-# Does the error grow with the horizon? The next figure shows each forecaster's squared error along the
+# Does the error grow with the [horizon](00_overview.ipynb#horizon)? The next figure shows each forecaster's squared error along the
 # 5000 steps, and the cell after it compares the last 1000 steps with the first 1000.
 
 # %%
@@ -284,7 +284,7 @@ assert max(rollout_1000) * 10 < max(tf_1000), "the rollout stage lifts the worst
 #
 # Now a different training set: many series at random phases with angular frequency `ω ∈ [0.7, 1.3]` and
 # amplitude `A ∈ [0.5, 1.5]` (`Δt = 0.05`), windows of 30 past values predicting the next; a 32-unit LSTM
-# *without* residual head, 8 epochs of mini-batch Adam (one-cycle to 0.01, clipping at 1), no L-BFGS and
+# *without* residual head, 8 epochs of mini-batch Adam (one-cycle to 0.01, [clipping](00_overview.ipynb#gradient-clipping) at 1), no L-BFGS and
 # no rollout stage — a quick, general model, not the benchmark's, and one seed: a spot check. We test it at frequencies and
 # amplitudes inside and outside those ranges, two ways:
 # - **one step ahead**, as a fraction of the error of persistence (repeating the last value). Dividing by
@@ -351,7 +351,7 @@ assert min(run for _, run in by_omega.values()) > 0.3, "no frequency free-runs b
 # training range (`ω = 1`) and gets worse with every step away from it, on both sides — at the *edges* of the
 # range it saw (0.7 and 1.3) already more than ×10 worse than at the centre; far outside (`ω = 0.3`, `ω = 3`)
 # it is worse than repeating the last value. Of the two amplitudes outside its range, 3 is worse than
-# persistence and 0.25 is not (printed above). Why it fails there (saturating `tanh` and gates on inputs it
+# persistence and 0.25 is not (printed above). Why it fails there ([saturating](00_overview.ipynb#saturation) `tanh` and [gates](00_overview.ipynb#gates) on inputs it
 # never saw is one hypothesis) is not measured here. Its free runs leave the wave at *every* frequency,
 # inside the range too (no point of the right panel below 0.3 of the signal power), so this model says
 # nothing about forecasting at new frequencies: one-step accuracy is not forecasting. The benchmark LSTMs

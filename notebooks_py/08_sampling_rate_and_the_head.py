@@ -17,13 +17,13 @@
 #
 # **The question.** The article says an LSTM "might still underperform if the sine wave's period is
 # significantly long relative to the sequence length". Chapter [07](07_forecasting_far_ahead.ipynb)'s
-# forecasters met their targets at one sampling rate, and each of them outputs
+# forecasters met their targets at one [sampling rate](00_overview.ipynb#sampling-rate), and each of them outputs
 # `2 x[n] − x[n−1] + scale · head(h)`: a fixed straight-line continuation of the last two inputs plus what
 # the cell adds. So two questions: across sampling rates, compared fairly, do cells fail at slow waves? And
 # how much of the result is the cell's, how much the fixed part's?
 #
 # **Fair comparisons.** The [sampling rate](00_overview.ipynb#sampling-rate) `P` counts samples per radian;
-# one cycle of the wave is `2πP` samples. The benchmark task of chapter 07 scores free runs of 1000 and 2000
+# one cycle of the wave is `2πP` samples. The benchmark task of chapter 07 scores [free runs](00_overview.ipynb#free-running) of 1000 and 2000
 # steps, which are 32 cycles at `P = 5` but 1.6 at `P = 100`: equal steps are unequal tasks. Here free runs
 # are also scored over **10 whole cycles** (314 steps at `P = 5`, 6,283 at `P = 100`).
 
@@ -58,10 +58,10 @@ torch.set_num_threads(1)
 # %% [markdown]
 # ## 1. Four rows, one grid
 #
-# Two stored sweeps of the benchmark, the same grid: periods 5, 20 and 100 samples per radian, seeds 0–2
+# Two stored sweeps of the benchmark, the same grid: periods 5, 20 and 100 samples per radian, [seeds](00_overview.ipynb#seed) 0–2
 # (each seed draws its own task and initialisation), RNN, LSTM and GRU of 32 units, every stage of chapter
-# 07's recipe (`ForecastSettings()`: Adam, L-BFGS, then L-BFGS on 200-step free runs, each validated).
-# They differ in one setting, what the head predicts:
+# 07's recipe (`ForecastSettings()`: [Adam](00_overview.ipynb#adam), [L-BFGS](00_overview.ipynb#l-bfgs), then L-BFGS on 200-step free runs, each validated).
+# They differ in one setting, what the [head](00_overview.ipynb#head) predicts:
 #
 # - **recipe**: the curvature, output `2 x[n] − x[n−1] + scale · head(h)` (`delta_order=2`, chapter 07's);
 # - **bare cell**: the next value itself, output `scale · head(h)`, `scale` the spread of the training
@@ -70,7 +70,7 @@ torch.set_num_threads(1)
 # Each sweep also scores two rows that need no training: the **residual only**, `2 x[n] − x[n−1]` with the
 # head at zero ([linear extrapolation](00_overview.ipynb#linear-extrapolation)), and the two-coefficient
 # [least-squares recurrence](00_overview.ipynb#least-squares-recurrence). A third sweep runs the kinds of
-# [chapter 10](10_beyond_the_article.ipynb) (attention, Transformer, LRU, each 32 wide) with the recipe's
+# [chapter 10](10_beyond_the_article.ipynb) (attention, Transformer, [LRU](00_overview.ipynb#lru), each 32 wide) with the recipe's
 # head on the same grid. The files record the commands:
 
 # %%
@@ -104,7 +104,7 @@ ax_free.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1));
 # %% [markdown]
 # ## 2. One step ahead, the fixed part does most of the work at slow waves
 #
-# The one-step target of the benchmark is an MSE of at most 1e-6. The residual alone, with no training,
+# The one-step target of the benchmark is an [MSE](00_overview.ipynb#mse) of at most 1e-6. The residual alone, with no training,
 # scores the wave's squared curvature, which shrinks as `1/P⁴`: 7.9e-4 at `P = 5`, 3.1e-6 at 20 and 5.0e-9 at
 # 100 (printed below). So at `P = 100` the fixed part alone meets the one-step target 200 times over, and
 # the one-step target says nothing about what a cell learned there. What the cell adds shows in the ratio:
@@ -170,7 +170,7 @@ assert recurrence[20.0] > 2 * row("lstm, recipe", 20.0)["free_run"], "P = 20: th
 # and minimised the raw MSE; at period 100 it missed the error targets. A control separates the two
 # changes, residual order (1 or 2) × loss (raw MSE or MSE in units of `scale`, `ScaledMSE`), at period 100
 # for 3 cells × 3 seeds with everything else equal (`scripts/residual_control.py`; its file records the
-# commands). "taught / zero head" is the loss after the teacher-forced stages as a fraction of the loss with
+# commands). "taught / zero head" is the loss after the [teacher-forced](00_overview.ipynb#teacher-forcing) stages as a fraction of the loss with
 # the head fixed at zero: near 1 means teacher forcing learned almost nothing.
 
 # %%
@@ -194,7 +194,7 @@ assert max(r.teacher_forced / r.zero_head_loss for r in grid(NEW)) < 1e-3, "scal
 
 # %% [markdown]
 # With the change as the head's target, no run met the targets at period 100, with either loss (0 of 9
-# each). With the curvature and the scaled loss every run did (9 of 9); with the curvature and the raw MSE,
+# each). With the curvature and the [scaled loss](00_overview.ipynb#scaled-loss) every run did (9 of 9); with the curvature and the raw MSE,
 # the teacher-forced stages left more than 0.3 of the zero head's loss in every run (the column above),
 # and the runs that met the targets owe it to the free-running stage.
 #
@@ -221,7 +221,7 @@ assert raw_gradient < adam_eps < scaled_gradient
 #
 # - **On equal cycles, the sampling rate decides for the bare cell, not for the recipe's.** Bare RNN, LSTM
 #   and GRU forecast 10 cycles of the fast wave (9 of 9 runs) and none of the slow one (0 of 9). With the
-#   fixed residual and a head that predicts the curvature, the same cells meet the target at every period
+#   [fixed residual](00_overview.ipynb#fixed-residual) and a head that predicts the curvature, the same cells meet the target at every period
 #   (9, 9 and 7 of 9). The article's long-period remark describes the bare cell; its remedy here is the form
 #   of the output, not more memory.
 # - **The fixed part is a control row of its own.** Alone, it meets the one-step target at `P = 100` and
@@ -241,7 +241,7 @@ assert raw_gradient < adam_eps < scaled_gradient
 #    [solution](solutions/08_sampling_rate_and_the_head.ipynb#exercise-1)
 # 2. Equal steps against equal cycles: from `recipe_sweep["runs"]`, print for each period the median
 #    1000-step free-run MSE of the recipe's LSTM and its median 10-cycle MSE. At which period do the two
-#    horizons differ most, and why? [solution](solutions/08_sampling_rate_and_the_head.ipynb#exercise-2)
+#    [horizons](00_overview.ipynb#horizon) differ most, and why? [solution](solutions/08_sampling_rate_and_the_head.ipynb#exercise-2)
 # 3. The one-step error of the residual alone is the wave's squared curvature. Predict it from `P` with
 #    `(2 − 2cos(1/P))² / 2` (the mean of `sin²` is 1/2) and compare with the table at each period.
 #    [solution](solutions/08_sampling_rate_and_the_head.ipynb#exercise-3)

@@ -25,10 +25,10 @@
 # 1. At what distance does a plain tanh RNN stop learning it — and is that the vanished gradient, too few
 #    training steps, or too small a model?
 # 2. Does the gradient at the start of training predict which runs learn?
-# 3. Do the article's remedies help: the LSTM's gates, GRUs, "different activation functions" and
-#    gradient clipping?
+# 3. Do the article's remedies help: the LSTM's [gates](00_overview.ipynb#gates), GRUs, "different activation functions" and
+#    [gradient clipping](00_overview.ipynb#gradient-clipping)?
 #
-# The full sweep (11 configurations × 5 distances × 5 seeds × 2 training budgets) takes longer than a
+# The full sweep (11 configurations × 5 distances × 5 [seeds](00_overview.ipynb#seed) × 2 training budgets) takes longer than a
 # notebook test should, so `scripts/memory_sweep.py` runs it and stores every run; this chapter reads the stored
 # runs, asserts what it says about them, and re-runs a few live.
 
@@ -97,7 +97,7 @@ plt.show()
 # %% [markdown]
 # ## 2. The yardstick: what a constant scores
 #
-# We score a model by its normalised error on 256 held-out sequences, **NMSE** = [MSE](00_overview.ipynb#mse)
+# We score a model by its normalised error on 256 held-out sequences, **[NMSE](00_overview.ipynb#nmse)** = [MSE](00_overview.ipynb#mse)
 # / variance of `a`. A model that ignores the burst can at best output a constant. The best constant is the
 # held-out set's own mean; the [zero predictor](00_overview.ipynb#zero-predictor) and the training set's mean
 # are constants a model that learned nothing could actually output:
@@ -431,7 +431,7 @@ assert (solved("rnn + clipping", 20), solved("rnn + clipping", 20, 200)) == (1, 
 #   initialisation: orthogonal `W_hh`.
 #
 # [Chapter 10](10_beyond_the_article.ipynb) runs this task with the article's last recommendation, attention
-# and Transformers, and with a linear recurrent unit.
+# and Transformers, and with a [linear recurrent unit](00_overview.ipynb#lru).
 #
 # ## Try this
 #

@@ -18,14 +18,14 @@
 # The article ends by recommending *attention mechanisms and Transformer networks* for long-range
 # dependencies. Every other claim of the article has been tested in chapters 01–09; this chapter tests
 # this one, on the same tasks, next to the article's recurrent cells (RNN, LSTM, GRU) and a model from
-# the research that revived recurrences since: the **Linear Recurrent Unit** (LRU; Orvieto et al. 2023,
+# the research that revived recurrences since: the **[Linear Recurrent Unit](00_overview.ipynb#lru)** (LRU; Orvieto et al. 2023,
 # *Resurrecting Recurrent Neural Networks for Long Sequences*).
 #
-# We measure, with 3 seeds per point where they all finished (the tables print seeds run, point by point):
+# We measure, with 3 [seeds](00_overview.ipynb#seed) per point where they all finished (the tables print seeds run, point by point):
 #
-# 1. **forecasting** the benchmark's sine (one-step and 1000-step free run), at period 20 and on a slow wave
+# 1. **forecasting** the benchmark's sine (one-step and 1000-step [free run](00_overview.ipynb#free-running)), at period 20 and on a slow wave
 #    (period 100), with today's forecasting recipe — after first measuring which of its two versions to use;
-# 2. **delayed recall** (chapter 09's task) at lags 20, 50, 100, 200 and, for the cheap LRU, 500 and 1000;
+# 2. **[delayed recall](00_overview.ipynb#delayed-recall)** (chapter 09's task) at lags 20, 50, 100, 200 and, for the cheap LRU, 500 and 1000;
 # 3. **why** each model solves a lag or not: where attention looks, the LRU's eigenvalue moduli, the recurrent
 #    cells' gradient at the lag;
 # 4. **cost**: parameters, training time, time per forecast step;
@@ -86,8 +86,8 @@ print("python -m sine_lab.bench ... --json sine_lab/studies/results/sweep_period
 # `(batch, seq, 1)`; `run(x, state)` returns per-step outputs and a state that a later call continues
 # from — so the same training loop, `forecast` and benchmark code run them all.
 #
-# - `rnn`, `lstm`, `gru`: PyTorch's cells, 32 units, linear head (the state is the hidden vector).
-# - `attention`: **one** causal self-attention layer (4 heads, width 32) over a window of past values, linear
+# - `rnn`, `lstm`, `gru`: PyTorch's cells, 32 units, linear [head](00_overview.ipynb#head) (the state is the hidden vector).
+# - `attention`: **one** causal self-attention layer (4 heads, width 32) over a [window](00_overview.ipynb#window) of past values, linear
 #   head — the smallest model that attends. Position enters as a learned bias per head and *distance*
 #   (relative position), started as ALiBi's recency slopes; its state caches the keys and values of the last
 #   steps its queries can see.
@@ -115,24 +115,24 @@ assert all(0.5 * sizes["lstm"] <= sizes[kind] <= 1.5 * sizes["lstm"]
 #
 # The benchmark task (`sine_lab.bench.make_task`): 97 training series `sin((n + shift)/period)`,
 # 3 test series; a model sees 999 values of a test series, then free-runs 1000 steps. The benchmark's
-# targets: one-step MSE ≤ 10⁻⁶ and 1000-step free-run MSE ≤ 10⁻⁴.
+# targets: one-step [MSE](00_overview.ipynb#mse) ≤ 10⁻⁶ and 1000-step free-run MSE ≤ 10⁻⁴.
 #
 # **The recipe, for every kind alike** (`sine_lab.forecasting.ForecastSettings`). The model's output is
 # `2 x[n] − x[n−1] + scale · head(h)`: a *fixed* second-order residual, so the trained part predicts only the
 # curvature of the wave, in units of `scale` (the spread of the training series' second differences). The rows
 # named `rnn`, `lstm` and `gru` are therefore *that cell plus this head*, not PyTorch's bare cell (chapter 07
 # introduces the residual head). The loss is the MSE in units of `scale²`: a period-100 wave's second
-# difference is `2 − 2cos(1/100) ≈ 10⁻⁴` times its value, so a raw MSE would be ~10⁻⁹, below even Adam's
+# difference is `2 − 2cos(1/100) ≈ 10⁻⁴` times its value, so a raw MSE would be ~10⁻⁹, below even [Adam](00_overview.ipynb#adam)'s
 # `eps` of 10⁻⁸. Stages: 150 mini-batch Adam steps (32 chunks of 120
-# steps, the first 40 only warm up the state; one-cycle learning rate up to 5·10⁻³, clipping at 1), then up to
-# 8 full-batch L-BFGS steps on 32 chunks, validated one step ahead on the later stretch `n ≥ 800` and stopped
-# after 2 steps without improvement. These two stages are teacher-forced (the model always sees true values).
+# steps, the first 40 only warm up the state; [one-cycle](00_overview.ipynb#one-cycle) learning rate up to 5·10⁻³, [clipping](00_overview.ipynb#gradient-clipping) at 1), then up to
+# 8 full-batch [L-BFGS](00_overview.ipynb#l-bfgs) steps on 32 chunks, validated one step ahead on the later stretch `n ≥ 800` and stopped
+# after 2 steps without improvement. These two stages are [teacher-forced](00_overview.ipynb#teacher-forcing) (the model always sees true values).
 # The benchmark adds a third: 6 L-BFGS steps on 200-step **free runs**, validated by free-running every
 # training series to `n = 2000`. We call the two versions `teacher` and `standard`.
 #
 # ### 2.1 Which recipe? Measured, not assumed
 #
-# Comparing like with like means one recipe for every kind. The rollout stage was costly for the window
+# Comparing like with like means one recipe for every kind. The [rollout](00_overview.ipynb#rollout) stage was costly for the window
 # models (when these runs were made, each generated step re-read the whole window), so we first measure what
 # it buys: below, the
 # `teacher` runs of `scripts/beyond_sweep.py` against the benchmark's own `standard` runs (same tasks,
@@ -297,7 +297,7 @@ assert spot.one_step_mse <= TARGETS["one_step_mse"] and spot.free_run_mse < 1e-2
 # ## 3. Delayed recall: which models hold a value for `k` steps?
 #
 # Chapter 09's task: a 5-step sine burst of amplitude `a ~ U(−1, 1)`, then `k` zeros; the model must output
-# `a` at the last step; a run succeeds if its held-out normalised error (NMSE) is below 0.1. **Recipe, for
+# `a` at the last step; a run succeeds if its held-out normalised error ([NMSE](00_overview.ipynb#nmse)) is below 0.1. **Recipe, for
 # every kind alike (chapter 09's):** 256 training sequences, Adam (learning rate 5·10⁻³, batches of 64) for
 # at most 50 epochs, stopping once the training loss is below 1 % of the variance; scored on 256 fresh
 # sequences. The window models get a window of the whole sequence (`5 + k` steps) — with a shorter one the
@@ -529,7 +529,7 @@ assert long_memory("lru") == (9, 9) and TASKS["recall, k = 1000"]("lru")[0] < 2
 # check each count the bullets use):
 #
 # - **Not needed to forecast this sine at periods 20 and 100** (the only periods run here for every kind).
-#   With the chapter's recipe (the fixed second-order head, the scaled loss, teacher forcing) the RNN, LSTM
+#   With the chapter's recipe (the fixed second-order head, the [scaled loss](00_overview.ipynb#scaled-loss), teacher forcing) the RNN, LSTM
 #   and GRU meet both of the benchmark's targets in every seed at both periods; so do attention and the LRU,
 #   and the Transformer misses the free-run target in one seed of three on the slow wave. A sine's next value
 #   depends on its last two ([chapter 06](06_gradients_through_time.ipynb)); what the slow wave needed was the

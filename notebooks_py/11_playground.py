@@ -17,13 +17,13 @@
 #
 # The earlier chapters answered the article's question by measuring. This one lets you *play*: pick a
 # preset or set the controls (the framing, the wave's samples per radian, noise, the training recipe, the
-# model's head and loss, the model kind, sizes, the forecast horizon), press **Train**, and watch the
-# loss, the prediction against the truth, the free-running forecast and how far back in time the
+# model's [head](00_overview.ipynb#head) and loss, the model kind, sizes, the forecast [horizon](00_overview.ipynb#horizon)), press **Train**, and watch the
+# loss, the prediction against the truth, the [free-running](00_overview.ipynb#free-running) forecast and how far back in time the
 # gradient reaches.
 #
 # The guided experiments below drive the playground exactly as you would with the mouse (setting
 # controls, choosing presets, pressing Train) and check each sentence with `assert`: this page says
-# nothing that its cells did not just measure. Every run here uses seed 0 (one seed: where a result
+# nothing that its cells did not just measure. Every run here uses [seed](00_overview.ipynb#seed) 0 (one seed: where a result
 # could depend on the seed, the text says so).
 
 # %%
@@ -45,16 +45,16 @@ torch.set_num_threads(1)
 #
 # - **preset** loads one of the series' key experiments and trains it in one click.
 # - **framing**: *forecasting recipe* (the default) trains with the recipe of
-#   [Chapter 07](07_forecasting_far_ahead.ipynb), sized down to train in seconds; *windows* feeds
-#   `window` past values and predicts the next one (full-batch Adam); *article* is the article's own
+#   [Chapter 07](07_forecasting_far_ahead.ipynb), sized down to train in seconds; *[windows](00_overview.ipynb#window)* feeds
+#   `window` past values and predicts the next one (full-batch [Adam](00_overview.ipynb#adam)); *article* is the article's own
 #   setup, `t = linspace(0, 10, 1000)` in, one number out, broadcast against all 1000 values of `sin t`.
 # - **samples/radian** sets how slowly the wave turns (20: one radian every 20 samples), **noise** adds
-#   Gaussian noise to the training values, **recipe** chooses teacher forcing only or with the rollout
+#   Gaussian noise to the training values, **recipe** chooses [teacher forcing](00_overview.ipynb#teacher-forcing) only or with the [rollout](00_overview.ipynb#rollout)
 #   stages, **forecast steps** how far the free run goes.
 # - **head** (recipe framing) sets what the model's head predicts on top of a fixed, unlearned residual:
 #   *2: predict the curvature* (the default), output = 2 x[n] − x[n−1] + scale × head, the second
 #   difference; or *1: predict the change*, output = x[n] + scale × head, the head the recipe used
-#   before. **loss in units of the head's scale** divides every stage's MSE by the square of that scale
+#   before. **loss in units of the head's scale** divides every stage's [MSE](00_overview.ipynb#mse) by the square of that scale
 #   (on by default; off, the raw MSE). The legend, the status line and the loss axis name both: a model
 #   called `rnn` here is the RNN cell *plus its head*.
 # - Controls a framing does not use are greyed out, and a line under them says which and why; a panel
@@ -75,8 +75,8 @@ playground
 # Press **Train** with the defaults. The recipe it runs is disclosed here (the `ForecastSettings` the
 # playground builds): a 16-unit RNN plus its head, which predicts the curvature (`delta_order=2`:
 # output = 2 x[n] − x[n−1] + scale × head, the scale being the spread of the second differences of the
-# training series), every loss in units of that scale (`scaled_loss=True`); Adam with a one-cycle
-# schedule on teacher-forced chunks, then L-BFGS (stopping when its validation stalls), then L-BFGS on
+# training series), every loss in units of that scale (`scaled_loss=True`); Adam with a [one-cycle](00_overview.ipynb#one-cycle)
+# schedule on teacher-forced chunks, then [L-BFGS](00_overview.ipynb#l-bfgs) (stopping when its validation stalls), then L-BFGS on
 # 100-step free runs, on 24 series of the wave at random phases. The free-running forecast of a held-out
 # series must stay on the wave over the 300 plotted steps: MSE at most 1e-3.
 
@@ -197,7 +197,7 @@ assert old_head.forecast_mse > 100 * slow.forecast_mse
 #
 # The second switch is the loss. At 80 samples per radian the curvature the head must predict is tiny,
 # and so are the raw MSE losses of the teacher-forced stages; the preset *the raw MSE on a slow wave*
-# turns the scaled loss off and keeps teacher forcing only. Then the cell sets the recipe control back
+# turns the [scaled loss](00_overview.ipynb#scaled-loss) off and keeps teacher forcing only. Then the cell sets the recipe control back
 # to *with rollout stages* and presses Train again.
 
 # %%
@@ -231,7 +231,7 @@ assert raw_teacher.one_step_mse < line_mse < 100 * raw_teacher.one_step_mse
 # ## Experiment 5: watch gradients vanish and explode as you scale the weights
 #
 # The explorer scales the recurrent weights of an untrained 16-unit `rnn` and fits how the gradient
-# norm `‖∂h_T/∂h_{T−k}‖` changes per step of lag: shrinking faster than ×0.9 per step is *vanishing*,
+# [norm](00_overview.ipynb#norm) `‖∂h_T/∂h_{T−k}‖` changes per step of lag: shrinking faster than ×0.9 per step is *vanishing*,
 # growing faster than ×1/0.9 *exploding* (the same per-step language as
 # [Chapter 06](06_gradients_through_time.ipynb)).
 
@@ -252,7 +252,7 @@ assert flows[30.0].regime == "vanishing" and flows[30.0].lag_norms[50] < 1e-3 an
 # %% [markdown]
 # At ×0.3 and ×1 the gradient at lag 50 is below 1e-10 of lag 1: vanishing. At ×5 it has grown more than
 # a thousandfold: exploding. At ×30 the gradient vanishes again (below 1e-3 at lag 50) although the spectral
-# radius is above 10 (the numbers are printed above): a large radius does not by itself make gradients explode (saturated tanh units pass almost no gradient;
+# radius is above 10 (the numbers are printed above): a large radius does not by itself make gradients explode ([saturated](00_overview.ipynb#saturation) tanh units pass almost no gradient;
 # Chapter 06 measures this).
 
 # %% [markdown]
@@ -273,7 +273,7 @@ playground.flow_scale.value = 1.0
 # - A slow wave (period 80) stays on the wave with the curvature head; the first-order head, which predicts
 #   the change, leaves it. With the raw MSE instead of the scaled loss, teacher forcing alone leaves it too,
 #   and the rollout stages bring it back (seed 0 each, spot checks).
-# - Vanishing and exploding gradients are easy to produce by scaling the recurrent weights.
+# - Vanishing and [exploding gradients](00_overview.ipynb#vanishing-and-exploding-gradients) are easy to produce by scaling the recurrent weights.
 #
 # ## Try this
 #
@@ -281,7 +281,7 @@ playground.flow_scale.value = 1.0
 #    cell) and train again. Which stays on the wave? One seed each is a spot check; compare with chapter 08's
 #    sweep. [solution](solutions/11_playground.ipynb#exercise-1)
 # 2. In the gradient-flow explorer (cell `rnn`), slide the scale from 0.5 to 8: at which scale does the reported
-#    regime stop being "vanishing", what is the spectral radius there, and where does it become "exploding"?
+#    regime stop being "vanishing", what is the [spectral radius](00_overview.ipynb#spectral-radius) there, and where does it become "exploding"?
 #    [solution](solutions/11_playground.ipynb#exercise-2)
 #
 # **Previous:** [10 · Beyond the article: attention, Transformers and the LRU](10_beyond_the_article.ipynb)

@@ -4,7 +4,8 @@
   the README's chapter table is its rendering.
 - Size: a chapter (or a solutions notebook) a reader can hold in mind: at most 40 cells and 2,500
   words of prose.
-- Words: readers never meet the project's internal words (issue numbers, "the old recipe", ...).
+- Words: readers never meet the project's internal words (issue numbers, "the old recipe", ...), and every
+  glossary term a chapter uses is linked to chapter 00's glossary at its first use.
 - Numbers: a result quoted in prose (``0.46``, ``2.9e-15``, ``5.4·10⁸``) is one a cell of the notebook
   prints (or, for a solution, one its chapter prints), to the digits quoted; the few numbers prose
   derives by arithmetic from a setting are listed, each with its derivation.
@@ -29,7 +30,16 @@ from pathlib import Path
 import nbformat
 import pytest
 
-from sine_lab.studies.contents import CHAPTERS, Chapter, chapter, chapter_table, navigation
+from sine_lab.studies.contents import (
+    CHAPTERS,
+    GLOSSARY,
+    Chapter,
+    chapter,
+    chapter_table,
+    glossary_link,
+    navigation,
+    unlinked_first_uses,
+)
 from sine_lab.studies.forecasting_study import cycles_table, kinds_table
 from sine_lab.studies.ledger import LEDGER, Claim, answer_list, ledger_table
 
@@ -210,6 +220,31 @@ def test_the_number_check_reads_both_notations_and_can_fail() -> None:
     printed = printed_numbers(notebook)
     assert [t for t, v, h in quoted_numbers(notebook) if not any(abs(p - v) <= h * 1.0001 for p in printed)] == [
         "3.1·10⁻⁹", "0.46"]  # 0.4651 rounds to 0.47: a prose 0.46 is not what the cell printed
+
+
+def test_the_glossary_defines_every_term_chapters_link_to() -> None:
+    overview = read(NOTEBOOKS / f"{chapter('00').stem}.ipynb")
+    headings = {m.group(1).strip() for cell in overview.cells if cell.cell_type == "markdown"
+                for m in re.finditer(r"^### (.+)$", cell.source, re.M)}
+    assert set(GLOSSARY) <= headings, f"terms without a glossary entry: {sorted(set(GLOSSARY) - headings)}"
+
+
+@pytest.mark.parametrize("chapter_", CHAPTERS[1:], ids=lambda c: c.stem)
+def test_a_glossary_term_is_linked_at_its_first_use(chapter_: Chapter) -> None:
+    notebook = read(NOTEBOOKS / f"{chapter_.stem}.ipynb")
+    unlinked = unlinked_first_uses([cell.source for cell in notebook.cells if cell.cell_type == "markdown"])
+    assert not unlinked, f"first uses not linked to the glossary: {unlinked}"
+
+
+def test_the_first_use_check_can_fail() -> None:
+    link = glossary_link("teacher forcing")
+    assert unlinked_first_uses([f"# Teacher forcing\n\nWe use [teacher forcing]({link}) here."]) == []
+    assert unlinked_first_uses(["> the article's teacher forcing", f"then [teacher forcing]({link})"]) == []
+    found = unlinked_first_uses(["Trained with teacher forcing.", f"Later [teacher forcing]({link})."])
+    assert [term for term, _ in found] == ["teacher forcing"]
+    assert [t for t, _ in unlinked_first_uses(["the `MSE` in code, then the MSE in prose"])] == ["mse"]
+    # A link whose text is another word still links the term: its address names the anchor.
+    assert unlinked_first_uses([f"it is run [free]({glossary_link('free running')}) afterwards"]) == []
 
 
 @pytest.mark.parametrize("path", sorted(NOTEBOOKS.rglob("*.ipynb")) + [README],

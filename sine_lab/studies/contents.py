@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CHAPTERS", "Chapter", "chapter", "chapter_table", "navigation"]
+__all__ = ["CHAPTERS", "GLOSSARY", "Chapter", "chapter", "chapter_table", "glossary_link", "navigation",
+           "unlinked_first_uses"]
 
 
 @dataclass(frozen=True)
@@ -94,3 +95,99 @@ def navigation(number: str) -> str:
         after = CHAPTERS[index + 1]
         links.append(f"**Next:** [{after.heading}]({after.stem}.ipynb)")
     return " · ".join(links)
+
+
+# The glossary of chapter 00 (its "### term" headings) and how prose writes each term. Chapters link a term
+# to the glossary at its first use. Left out: words the prose also uses in their everyday sense
+# ("learned", "attention"), where a link at the first use would point at the wrong meaning.
+GLOSSARY: dict[str, str] = {
+    "hidden state": r"hidden states?",
+    "head": r"heads?",
+    "gates": r"gates?",
+    "seed": r"seeds?",
+    "mse": r"(?-i:MSE)",
+    "nmse": r"(?-i:NMSE)",
+    "sign test": r"sign test",
+    "zero predictor": r"zero predictor",
+    "persistence": r"persistence",
+    "linear extrapolation": r"linear extrapolation",
+    "least-squares recurrence": r"least-squares recurrence",
+    "window": r"windows?",
+    "one-step prediction": r"one-step prediction",
+    "teacher forcing": r"teacher[- ]forc(?:ing|ed)",
+    "free running": r"free[- ]runn?(?:ing|s)?",
+    "autoregressive": r"autoregressive",
+    "rollout": r"rollouts?",
+    "horizon": r"horizons?",
+    "sampling rate": r"sampling rates?",
+    "noise floor": r"noise floor",
+    "standardisation": r"standardis(?:ation|ed|e|ing)",
+    "saturation": r"saturat(?:ion|es?|ed|ing)",
+    "vanishing and exploding gradients": r"(?:vanishing|exploding) gradients?",
+    "bptt": r"backpropagation through time|(?-i:BPTT)",
+    "jacobian": r"Jacobians?",
+    "spectral radius": r"spectral radi(?:us|i)",
+    "norm": r"norms?",
+    "gradient clipping": r"gradient clipping|clipping",
+    "dropout": r"dropout",
+    "overfitting": r"overfit(?:ting|s)?",
+    "adam": r"(?-i:Adam)",
+    "l-bfgs": r"(?-i:L-BFGS)",
+    "one-cycle": r"one-cycle",
+    "early stopping": r"early stopping",
+    "fixed residual": r"fixed residual",
+    "scaled loss": r"scaled loss",
+    "floquet multiplier": r"Floquet multipliers?",
+    "delayed recall": r"delayed recall",
+    "irnn": r"(?-i:IRNN)",
+    "orthogonal initialisation": r"orthogonal initiali[sz]ation",
+    "lru": r"(?-i:LRU)|linear recurrent unit",
+}
+
+
+def glossary_link(term: str) -> str:
+    """The target of a link to ``term`` in chapter 00's glossary, from a chapter in the same folder."""
+    return f"{chapter('00').stem}.ipynb#{term.replace(' ', '-')}"
+
+
+def unlinked_first_uses(markdown: list[str]) -> list[tuple[str, str]]:
+    """``(term, the words around it)`` for each glossary term whose first use in a chapter's prose
+    (``markdown``, its markdown cells in order) is not a link to the glossary, with no such link before it.
+
+    Prose here leaves out what is not the chapter's own running text: headings, quotations of the article
+    (lines starting with ``>``), code spans and the text of other links.
+    """
+    import re
+
+    text = "\n".join(markdown)
+    found = []
+    for term, pattern in GLOSSARY.items():
+        link = glossary_link(term)
+        for match in re.finditer(rf"(?<![\w`-])(?:{pattern})(?![\w`-])", text, re.I):
+            line_start = text.rfind("\n", 0, match.start()) + 1
+            line = text[line_start : text.find("\n", match.end()) % (len(text) + 1)]
+            before = text[line_start : match.start()]
+            if (line.startswith("#") or line.startswith(">") or before.count("`") % 2
+                    or _inside_link(text, match.start(), match.end())):
+                if _inside_link(text, match.start(), match.end(), target=link):
+                    break  # the first use is the link itself
+                continue
+            if link not in text[: match.start()]:
+                found.append((term, text[max(0, match.start() - 40) : match.end() + 30].replace("\n", " ")))
+            break
+    return found
+
+
+def _inside_link(text: str, start: int, end: int, *, target: str | None = None) -> bool:
+    """Whether ``text[start:end]`` lies inside a Markdown link, its text or its address (to ``target``, if
+    given)."""
+    address = text.rfind("](", 0, start)
+    if address != -1 and text.find(")", address, start) == -1 and "\n" not in text[address:start]:
+        return target is None or text.startswith(target, address + 2)
+    opening = text.rfind("[", 0, start)
+    if opening == -1 or text.rfind("]", opening, start) != -1:
+        return False
+    closing = text.find("](", end)
+    if closing == -1 or text.find("[", end, closing) != -1 or "\n\n" in text[opening:closing]:
+        return False
+    return target is None or text.startswith(target, closing + 2)
