@@ -26,4 +26,4 @@ __version__ = "0.1.0"
 
 # Importing these registers their model kinds, so MODEL_KINDS is complete whenever
 # any part of the package is imported (they import models, never the reverse).
-from . import attention, lru  # noqa: E402,F401
+from . import attention, lru, skip  # noqa: E402,F401

@@ -366,7 +366,13 @@ def forecast(model: nn.Module, context: Tensor, steps: int) -> Tensor:
         )
     value = outputs[:, -1:]
     predictions = [value]
-    for _ in range(steps - 1):
+    for step in range(1, steps):
+        if not bool(torch.isfinite(value).all()):
+            # The run has overflowed (a linear part can grow without bound): what follows is infinite too
+            # (so that every score counts it as missed), and feeding it back would only make the model
+            # refuse it as input.
+            predictions.append(torch.full((value.shape[0], steps - step, 1), math.inf, dtype=value.dtype))
+            break
         value, state = model.run(value, state)
         predictions.append(value)
     return torch.cat(predictions, dim=1).squeeze(-1)

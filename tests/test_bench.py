@@ -150,6 +150,7 @@ def test_run_misses_names_each_target_at_its_threshold():
     assert run_misses(_row(seconds=10.5, one=2e-6, f1000=2e-4, f2000=math.inf)) == [
         "time", "one-step", "free-run 1000", "free-run 2000"]
     assert run_misses({**_row(), "free_run_mse": {"10": 1.0}}) == [], "a horizon without a target is not judged"
+    assert run_misses(_row(one=math.nan, f1000=math.nan)) == ["one-step", "free-run 1000"], "NaN misses"
 
 
 def test_window_models_have_their_own_time_budget():

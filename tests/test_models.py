@@ -421,3 +421,14 @@ def test_recurrent_layer_says_what_it_found():
         recurrent_layer(torch.nn.LSTM(1, 2, bidirectional=True), "f")
     with pytest.raises(TypeError, match="init_orthogonal_recurrent needs a model with a recurrent layer"):
         init_orthogonal_recurrent(torch.nn.Linear(1, 1))
+
+
+def test_a_forecast_that_overflows_ends_in_infinity_instead_of_an_error():
+    # s[n+1] = 3 s[n] passes float32's largest value (3.4e38) after about 81 steps.
+    model = SequenceModel.linear_predictor([3.0])
+    with torch.no_grad():
+        generated = forecast(model, torch.ones(2, 1, 1), 200)
+    finite = torch.isfinite(generated[0])
+    first_overflow = int((~finite).nonzero()[0])
+    assert 75 < first_overflow < 90 and bool(finite[:first_overflow].all())
+    assert bool(torch.isinf(generated[:, first_overflow:]).all()), "everything after the overflow counts as infinite"

@@ -298,3 +298,24 @@ def test_a_benchmark_json_reads_back_as_standard_recipe_results(tmp_path, monkey
         beyond.load_bench("other")
     with pytest.raises(FileNotFoundError, match="no benchmark JSON named 'none'.*'b', 'other'"):
         beyond.load_bench("none")
+
+
+def test_a_learned_skip_starts_as_its_bare_cell_and_adds_its_taps():
+    from sine_lab.skip import LearnedSkip
+
+    x = torch.randn(3, 25, 1)
+    seed_everything(4)
+    skip = build_model("gru-skip", hidden_size=8, delta_scale=0.5)
+    seed_everything(4)
+    bare = build_model("gru", hidden_size=8, delta_scale=0.5, delta_order=0)
+    assert isinstance(skip, LearnedSkip) and torch.allclose(skip(x), bare(x)), "taps start at zero: the bare cell"
+    with torch.no_grad():
+        skip.taps.copy_(torch.tensor([2.0, -1.0]))
+    expected = bare.run(x)[0][:, 1:] + 2 * x[:, 1:] - x[:, :-1]  # from the second step, x[n-1] is known
+    assert torch.allclose(skip.run(x)[0][:, 1:], expected, atol=1e-6)
+    whole, _ = skip.run(x)
+    first, state = skip.run(x[:, :10])
+    rest, _ = skip.run(x[:, 10:], state)
+    assert torch.allclose(torch.cat([first, rest], dim=1), whole, atol=1e-6), "a continued run equals one long run"
+    with pytest.raises(ValueError, match=r"state must be \(the cell's state, the last 1 inputs"):
+        skip.run(x, (state[0], torch.zeros(3, 4, 1)))

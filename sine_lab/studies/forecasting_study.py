@@ -27,7 +27,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from ..arguments import check_choice, check_float, check_int, check_tensor
-from ..bench import format_sweep, make_task, run_misses, score, summarize
+from ..bench import RESIDUAL_ONLY, format_sweep, make_task, run_misses, score, summarize
 from ..callbacks import Callback
 from ..forecasting import ForecastSettings, Recipe, difference_spread, fit
 from ..models import eval_mode
@@ -68,6 +68,8 @@ CYCLES_PATH = RESULTS / "sweep_cycles.json"
 BARE_PATH = RESULTS / "sweep_bare.json"
 # The kinds beyond the article (attention, Transformer, LRU) with the recipe's head, on the same grid.
 KINDS_PATH = RESULTS / "sweep_kinds.json"
+# The bare cells beside a learned linear skip (sine_lab.skip), on the same grid.
+SKIP_PATH = RESULTS / "sweep_skip.json"
 CONTROL_PATH = RESULTS / "residual_control.json"
 # The cells of the control: a recurrent layer plus the linear head that run_control zeroes.
 CELLS = ("rnn", "lstm", "gru")
@@ -338,27 +340,28 @@ def gradient_rms(model: nn.Module, recipe: Recipe, series: Tensor, *, pairs: int
     return float(grads.pow(2).mean().sqrt())
 
 
-def head_rows(recipe: dict, bare: dict, *, others: dict | None = None, cycles: int = 10,
+def head_rows(recipe: dict, bare: dict, *, others: Sequence[dict] = (), cycles: int = 10,
               target: float = 1e-4) -> list[dict]:
     """What the cell adds to the fixed residual: per period, each cell bare and with the recipe's head, the
     residual alone and the 2-tap recurrence, from two sweeps of the same grid
-    (:data:`CYCLES_PATH`, :data:`BARE_PATH`); with ``others`` (a sweep of further kinds with the recipe's
-    head on the same periods, :data:`KINDS_PATH`), a row for each of its kinds too.
+    (:data:`CYCLES_PATH`, :data:`BARE_PATH`); with ``others`` (further sweeps of the same periods, e.g.
+    :data:`KINDS_PATH`, :data:`SKIP_PATH`), a row for each of their kinds too, named ``"{kind}, recipe"``
+    or ``"{kind}, bare cell"`` by the sweep's head.
 
     Returns:
         one dict per (period, row): ``{"row", "kind", "period", "seeds", "one_step" (median MSE),
         "free_run" (median MSE over ``cycles`` whole cycles), "steps" (steps in those cycles, median),
         "met" (runs whose free run over those cycles is at most ``target``)}``.
     """
-    sweeps = [recipe, bare] + ([others] if others is not None else [])
-    if any(cycles not in sweep.get("cycles", []) for sweep in sweeps):
+    if any(cycles not in sweep.get("cycles", []) for sweep in [recipe, bare, *others]):
         raise ValueError(f"every sweep must score free runs over {cycles} cycles (run them with --cycles {cycles})")
     if bare.get("delta_order") != 0 or recipe.get("delta_order") == 0:
         raise ValueError("bare must be a sweep with --delta-order 0, recipe one with the recipe's head")
-    if others is not None and (others.get("delta_order") == 0 or others["periods"] != recipe["periods"]):
-        raise ValueError(f"others must be a sweep with the recipe's head over the periods {recipe['periods']}, "
-                         f"got delta_order {others.get('delta_order')} and periods {others['periods']}")
-    extra = [(f"{k}, recipe", k, others) for k in others["cells"]] if others is not None else []
+    if any(other["periods"] != recipe["periods"] for other in others):
+        raise ValueError(f"others must be sweeps over the periods {recipe['periods']}, got "
+                         f"{[other['periods'] for other in others]}")
+    extra = [(f"{k}, {'bare cell' if other.get('delta_order') == 0 else 'recipe'}", k, other)
+             for other in others for k in other["cells"] if k != RESIDUAL_ONLY]  # the residual has its own row
     sources = ([(f"{c}, bare cell", c, bare) for c in CELLS] + [(f"{c}, recipe", c, recipe) for c in CELLS]
                + extra + [("residual only", "residual only", recipe), ("2-tap recurrence", "linear", recipe)])
     rows = []
@@ -391,6 +394,7 @@ def kinds_table() -> str:
 
 def cycles_table() -> str:
     """The README's rendering of the stored sweeps (:data:`CYCLES_PATH`, :data:`BARE_PATH`,
-    :data:`KINDS_PATH`) on equal cycles: :func:`format_head_rows` in a fenced block."""
-    rows = head_rows(load_sweep(CYCLES_PATH), load_sweep(BARE_PATH), others=load_sweep(KINDS_PATH))
+    :data:`KINDS_PATH`, :data:`SKIP_PATH`) on equal cycles: :func:`format_head_rows` in a fenced block."""
+    rows = head_rows(load_sweep(CYCLES_PATH), load_sweep(BARE_PATH),
+                     others=[load_sweep(KINDS_PATH), load_sweep(SKIP_PATH)])
     return "```\n" + format_head_rows(rows) + "\n```"
