@@ -284,7 +284,7 @@ def test_bench_functions_bad_input():
     with raises(ValueError, "cells must hold at least one value"):
         bench.run_sweep(cells=[])
     with raises(ValueError, "cells[1] must be one of 'rnn', 'lstm', 'gru', 'linear', 'irnn', 'attention', "
-                            "'transformer', 'lru'; got 'mamba'"):
+                            "'transformer', 'lru', 'rnn-skip', 'lstm-skip', 'gru-skip'; got 'mamba'"):
         bench.run_sweep(cells=["rnn", "mamba"])
     with raises(TypeError, "result must be the dict run_sweep returns (keys ['cells', 'horizons', 'periods', 'runs']), "
                            "got a dict with keys []"):
