@@ -48,6 +48,8 @@ class LayerCall:
             has not returned (it raised, or is still running).
         output: for a recurrent layer (``nn.RNN``, ``nn.LSTM``, ``nn.GRU``), its per-step
             output ``out``; else ``None``.
+        input: for a recurrent layer given a tensor, that tensor (what it reads, in its own layout, e.g. a slice
+            of x); else ``None``.
         state: for a recurrent layer, its final state: ``h_n``, or ``(h_n, c_n)`` for an LSTM.
     """
 
@@ -59,6 +61,7 @@ class LayerCall:
     output: Tensor | None = None
     state: object = None
     packed: bool = False
+    input: Tensor | None = None
 
     @property
     def recurrent(self) -> bool:
@@ -122,6 +125,8 @@ def trace_forward(model: nn.Module, x: Tensor) -> Trace:
             packed = bool(args) and isinstance(args[0], PackedSequence)
             shape = _padded_shape(args[0], module) if packed else first_tensor_shape(args[0]) if args else None
             call = LayerCall(name, module, name.count(".") + 1, shape if shape is not None else (), packed=packed)
+            if call.recurrent and isinstance(args[0], Tensor):
+                call.input = args[0]
             trace.calls.append(call)
             open_calls.setdefault(id(module), []).append(call)
         return record

@@ -1319,3 +1319,362 @@ def mlm_airline_passengers_in_hundreds() -> Setup:
     x, _ = _airline_windows(standardise=True)
     _, y = _airline_windows(standardise=False)
     return HeadOnEveryStep(nn.LSTM(1, 50, batch_first=True)), x, y / 100
+
+
+# --- real cases of issue 20: positions, seq2seq layouts, packed tokens, attention reshapes, loops and splits ----
+
+
+class SinusoidalPositions(nn.Module):
+    """A sinusoidal encoding computed on the fly for (batch, seq, d_model), with positions counted along
+    ``axis``: 1 (the sequence, right) or 0 (the batch: every step of a sample gets its sample's number)."""
+
+    def __init__(self, d_model: int, axis: int):
+        super().__init__()
+        self.d_model, self.axis = d_model, axis
+
+    def forward(self, x):
+        pos = torch.arange(x.size(self.axis), dtype=torch.float32).unsqueeze(1)
+        div_term = torch.exp(torch.arange(0, self.d_model, 2) * (-math.log(10000.0) / self.d_model))
+        pe = torch.zeros(x.size(self.axis), self.d_model)
+        pe[:, 0::2], pe[:, 1::2] = torch.sin(pos * div_term), torch.cos(pos * div_term)
+        return x + (pe.unsqueeze(1) if self.axis == 0 else pe.unsqueeze(0))
+
+
+class TokenClassifierWithPositions(nn.Module):
+    """Token ids (batch, seq) -> nn.Embedding -> positions -> a batch-first Transformer layer -> mean -> logits."""
+
+    def __init__(self, axis: int, vocabulary: int = 20, d_model: int = 16):
+        super().__init__()
+        self.embedding = nn.Embedding(vocabulary, d_model)
+        self.positions = SinusoidalPositions(d_model, axis)
+        self.encoder = nn.TransformerEncoderLayer(d_model, nhead=2, dim_feedforward=32, dropout=0.0,
+                                                  batch_first=True)
+        self.head = nn.Linear(d_model, 3)
+
+    def forward(self, tokens):
+        return self.head(self.encoder(self.positions(self.embedding(tokens))).mean(dim=1))
+
+
+@buggy("sample_position_used")
+def cmu_l3_positions_counted_along_the_batch() -> Setup:
+    """Source: https://github.com/cmu-l3/anlp-fall2025-code/issues/1 ("positional encoding fix for
+    05_transformers?"). The course code builds pos = torch.arange(x.size(0)).unsqueeze(1) for a (batch, seq,
+    d_model) input. Diagnosis (issue, fixed by the maintainer: "Oops, good catch"): "after broadcasting, all
+    tokens in the same sequence get the SAME positional encoding"; it should be torch.arange(x.size(1)).
+    Token ids and class targets, as a course's classifier would have them."""
+    torch.manual_seed(0)
+    tokens, labels = _token_batch()
+    return TokenClassifierWithPositions(axis=0), tokens.T.contiguous(), labels, nn.CrossEntropyLoss()
+
+
+@correct(probe_steps=10, not_trained_here="class targets with CrossEntropyLoss: the collection's training bar is "
+         "an MSE")
+def cmu_l3_positions_counted_along_the_sequence() -> Setup:
+    """The maintainer's fix, torch.arange(x.size(1)).unsqueeze(0): one position per step, the same for every
+    sample (same source). int64 ids, CrossEntropyLoss on int64 classes, and the probe runs on them."""
+    torch.manual_seed(0)
+    tokens, labels = _token_batch()
+    return TokenClassifierWithPositions(axis=1), tokens.T.contiguous(), labels, nn.CrossEntropyLoss()
+
+
+class SimpleLSTMSeq2Seq(nn.Module):
+    """fairseq's "Simple LSTM" tutorial model for a series: an encoder LSTM reads the source window, a decoder
+    LSTM starts from its final state and reads the decoder inputs (the previous true values). x is the
+    batch-first (batch, source + horizon, 1) the training loop builds; forward slices it batch-first."""
+
+    def __init__(self, batch_first: bool, source: int = 16):
+        super().__init__()
+        self.source = source
+        self.encoder = nn.LSTM(1, 16, batch_first=batch_first)
+        self.decoder = nn.LSTM(1, 16, batch_first=batch_first)
+        self.output_projection = nn.Linear(16, 1)
+
+    def forward(self, x):
+        _outputs, final_state = self.encoder(x[:, : self.source])
+        out, _ = self.decoder(x[:, self.source :], final_state)
+        return self.output_projection(out)
+
+
+def _teacher_forced_windows(count: int = 48, source: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
+    """Shuffled (count, 2 * source, 1) inputs: a source window, then the decoder's inputs (the last observed
+    value, then the target up to its second-to-last step); the target is the next ``source`` values."""
+    chunks = sine(400).unfold(0, 2 * source, 1)
+    chunks = chunks[torch.randperm(chunks.shape[0], generator=torch.Generator().manual_seed(0))[:count]]
+    past, future = chunks[:, :source], chunks[:, source:]
+    decoder_in = torch.cat([past[:, -1:], future[:, :-1]], dim=1)
+    return torch.cat([past, decoder_in], dim=1).unsqueeze(-1), future.unsqueeze(-1)
+
+
+@buggy("layout_mismatch")
+def fairseq_simple_lstm_without_batch_first() -> Setup:
+    """Source: https://github.com/facebookresearch/fairseq/issues/2449 ("A mistake in the documentation:
+    'Tutorial Simple LSTM'"): "the 'lstm' layer in 'SimpleEncoder' should set 'batch_first' True, right?"
+    Diagnosis (maintainer): "I think you're right", fixed in the tutorial. Here both LSTMs keep the default
+    on batch-first data and source and horizon have the same length, so every shape fits; only the values show
+    the swap: the target continues each sample along axis 1, the axis the layers read as the batch."""
+    torch.manual_seed(0)
+    x, y = _teacher_forced_windows()
+    return SimpleLSTMSeq2Seq(batch_first=False), x, y
+
+
+@correct()
+def fairseq_simple_lstm_with_batch_first() -> Setup:
+    """The tutorial's fix, batch_first=True on both layers (same source)."""
+    torch.manual_seed(0)
+    x, y = _teacher_forced_windows()
+    return SimpleLSTMSeq2Seq(batch_first=True), x, y
+
+
+class PackedTokenClassifier(nn.Module):
+    """bentrevett/pytorch-sentiment-analysis's packed RNN, small: ids (batch, seq) with 0 as padding, lengths
+    from the padding, nn.Embedding, pack_padded_sequence(batch_first=True), an nn.LSTM, logits from the final
+    hidden state, or (``read_padded_last_step``) from the unpacked output's last step."""
+
+    def __init__(self, batch_first: bool = True, read_padded_last_step: bool = False):
+        super().__init__()
+        self.embedding = nn.Embedding(20, 8, padding_idx=0)
+        self.rnn = nn.LSTM(8, 16, batch_first=batch_first)
+        self.fc = nn.Linear(16, 3)
+        self.read_padded_last_step = read_padded_last_step
+
+    def forward(self, text):
+        lengths = (text != 0).sum(dim=1)
+        packed = nn.utils.rnn.pack_padded_sequence(self.embedding(text), lengths, batch_first=True,
+                                                   enforce_sorted=False)
+        packed_output, (hidden, _) = self.rnn(packed)
+        if self.read_padded_last_step:
+            output, _ = nn.utils.rnn.pad_packed_sequence(packed_output, batch_first=True)
+            return self.fc(output[:, -1])
+        return self.fc(hidden[-1])
+
+
+def _padded_tokens(batch: int = 32, longest: int = 12) -> tuple[torch.Tensor, torch.Tensor]:
+    """Ids 1..19 right-padded with 0 to (batch, longest), lengths 4 to ``longest``; the class is the first id
+    mod 3."""
+    tokens, _ = _token_batch(batch, longest)
+    tokens = tokens.T % 19 + 1
+    lengths = 4 + torch.arange(batch) % (longest - 3)
+    tokens[torch.arange(longest) >= lengths.unsqueeze(1)] = 0
+    return tokens.contiguous(), tokens[:, 0] % 3
+
+
+@correct(probe_steps=10, not_trained_here="class targets with CrossEntropyLoss: the collection's training bar is "
+         "an MSE")
+def bentrevett_packed_sentiment_from_the_final_hidden_state() -> Setup:
+    """Source: https://github.com/bentrevett/pytorch-sentiment-analysis/issues/86 ("what's the impact of not
+    using packed_padded_sequence()?"). Diagnosis (maintainer, quoting the tutorial): "Without packed padded
+    sequences, hidden and cell are tensors from the last element in the sequence, which will most probably be a
+    pad token, however when using packed padded sequences they are both from the last non-padded element".
+    The tutorial's way: int64 ids, packing, hidden of the packed call, CrossEntropyLoss; the probe runs."""
+    torch.manual_seed(0)
+    tokens, labels = _padded_tokens()
+    return PackedTokenClassifier(), tokens, labels, nn.CrossEntropyLoss()
+
+
+@buggy("samples_ignored")
+def bentrevett_packed_sentiment_read_at_the_last_padded_step() -> Setup:
+    """The mistake the same thread warns of, with packing kept: the output is unpacked and read at its last
+    step, which for every sequence shorter than the longest is padding (zeros), the "pad token" of the
+    diagnosis (same source). No gradient reaches integer ids, so the doctor exchanges the samples' inputs."""
+    torch.manual_seed(0)
+    tokens, labels = _padded_tokens()
+    return PackedTokenClassifier(read_padded_last_step=True), tokens, labels, nn.CrossEntropyLoss()
+
+
+@correct(not_trained_here="class targets with CrossEntropyLoss: the collection's training bar is an MSE")
+def fairseq_packed_encoder_without_batch_first() -> Setup:
+    """fairseq's tutorial encoder as first published (same source as fairseq_simple_lstm_without_batch_first):
+    the ids are packed with pack_padded_sequence(..., batch_first=True) and only the final hidden state is
+    used, so the LSTM's own batch_first never applies: a packed input has no layout. Correct as it stands; the
+    doctor must read the packed batch, not the layer's flag."""
+    torch.manual_seed(0)
+    tokens, labels = _padded_tokens()
+    return PackedTokenClassifier(batch_first=False), tokens, labels, nn.CrossEntropyLoss()
+
+
+class TokenLearnerAttention(nn.Module):
+    """rish-16/tokenlearner-pytorch's use of nn.MultiheadAttention (sequence-first) on batch-first tokens
+    (batch, tokens, channels): turned to (tokens, batch, channels) with view, or with transpose."""
+
+    def __init__(self, transpose: bool, channels: int = 8):
+        super().__init__()
+        self.embed = nn.Linear(1, channels)
+        self.mhsa = nn.MultiheadAttention(channels, num_heads=1)
+        self.head = nn.Linear(channels, 1)
+        self.transpose = transpose
+
+    def forward(self, x):
+        y = self.embed(x)
+        batch, tokens, channels = y.shape
+        y = y.transpose(0, 1) if self.transpose else y.view(tokens, batch, channels)
+        y, _ = self.mhsa(y, y, y)  # ignore attn weights
+        y = y.transpose(0, 1) if self.transpose else y.view(batch, tokens, channels)
+        return self.head(y[:, -1])
+
+
+@buggy("samples_mixed")
+def tokenlearner_view_into_sequence_first_attention() -> Setup:
+    """Source: https://github.com/rish-16/tokenlearner-pytorch/issues/1 ("y = y.view(8, 512, 3) is wrong").
+    The example turns (8, 512, 3) into the (512, 8, 3) nn.MultiheadAttention wants with view, and back.
+    Diagnosis (issue, accepted by the author: "Thanks for the catch!"): it should be y.transpose(0, 1); view
+    regroups the numbers, so each "sequence" attention reads is stitched from several samples."""
+    torch.manual_seed(0)
+    x, y = _shuffled_windows(32, 20)
+    return TokenLearnerAttention(transpose=False), x, y
+
+
+@correct(not_trained_here="an attention layer on 32 windows learns slower than the collection's 40 epochs")
+def tokenlearner_transpose_into_sequence_first_attention() -> Setup:
+    """The issue's fix, y.transpose(0, 1) before and after the attention (same source)."""
+    torch.manual_seed(0)
+    x, y = _shuffled_windows(32, 20)
+    return TokenLearnerAttention(transpose=True), x, y
+
+
+class HandWrittenHeads(nn.Module):
+    """A two-head self-attention over windows, splitting and merging the heads like FuxiCTR's
+    MultiHeadSelfAttention: ``split`` is "view" (query.view(batch * heads, -1, head_dim), the bug) or
+    "transpose" (view(batch, seq, heads, head_dim).transpose(1, 2), the fix); ``merge`` is "permute" (back
+    with a transpose before the reshape) or "reshape" (without it, transformer-from-scratch's bug)."""
+
+    def __init__(self, split: str, merge: str, d_model: int = 8, heads: int = 2):
+        super().__init__()
+        self.split, self.merge, self.heads = split, merge, heads
+        self.embed = nn.Linear(1, d_model)
+        self.qkv = nn.Linear(d_model, 3 * d_model)
+        self.head = nn.Linear(d_model, 1)
+
+    def forward(self, x):
+        batch, length, _ = x.shape
+        query, key, value = self.qkv(self.embed(x)).chunk(3, dim=-1)
+        if self.split == "view":
+            split = [t.reshape(batch, self.heads, length, -1) for t in (query, key, value)]
+        else:
+            split = [t.reshape(batch, length, self.heads, -1).transpose(1, 2) for t in (query, key, value)]
+        scores = split[0] @ split[1].transpose(-1, -2) / math.sqrt(split[0].shape[-1])
+        attended = torch.softmax(scores, dim=-1) @ split[2]  # (batch, heads, length, head_dim)
+        if self.merge == "permute":
+            attended = attended.transpose(1, 2)
+        return self.head(attended.reshape(batch, length, -1)[:, -1])
+
+
+_SCRAMBLE_LIMIT = ("the reshape regroups positions and heads inside each sample: it mixes no samples, changes no "
+                   "shape and keeps every value; the doctor compares samples, layouts and shapes, and nothing "
+                   "in one sample's numbers says which order its positions should have")
+
+
+@limit(set(), _SCRAMBLE_LIMIT)
+def fuxictr_heads_split_by_view() -> Setup:
+    """Source: https://github.com/reczoo/FuxiCTR/issues/30 ("MultiHeadAttention bug when num_heads is greater
+    than 1"): query.view(batch_size * self.num_heads, -1, self.attention_dim) splits the heads without a
+    transpose. Diagnosis (issue, fixed by the maintainers): view(batch, seq_len, heads, dim).transpose(1, 2)."""
+    torch.manual_seed(0)
+    x, y = _shuffled_windows(32, 20)
+    return HandWrittenHeads(split="view", merge="permute"), x, y
+
+
+@correct(not_trained_here="an attention layer on 32 windows learns slower than the collection's 40 epochs")
+def fuxictr_heads_split_with_a_transpose() -> Setup:
+    """The issue's fix: view(batch, seq, heads, head_dim).transpose(1, 2) (same source)."""
+    torch.manual_seed(0)
+    x, y = _shuffled_windows(32, 20)
+    return HandWrittenHeads(split="transpose", merge="permute"), x, y
+
+
+@limit(set(), _SCRAMBLE_LIMIT)
+def transformer_from_scratch_heads_merged_without_a_permute() -> Setup:
+    """Source: https://github.com/jsbaan/transformer-from-scratch/pull/6 ("Fix several bugs, one critical").
+    After attention the values are (batch, heads, seq_len, qkv_dim) and are reshaped to (batch, seq_len, -1)
+    without permute(0, 2, 1, 3). Diagnosis (the author): "PyTorch's row-major reshape mixes chunks from
+    different sequence positions into the same token's output embedding"; the copy task hid it."""
+    torch.manual_seed(0)
+    x, y = _shuffled_windows(32, 20)
+    return HandWrittenHeads(split="transpose", merge="reshape"), x, y
+
+
+@limit(set(), "the statistics of a scaler fitted before the split leave no trace in the training windows: the doctor "
+       "receives scaled windows that look exactly like windows scaled with the training part's own statistics")
+def stock_prediction_scaler_fitted_on_train_and_test() -> Setup:
+    """Source: https://github.com/huseinzol05/Stock-Prediction-Models/issues/126 ("Data Leakage: Must not use
+    test data when fitting MinMaxScaler()"). The notebooks apply fit_transform to the whole series, test part
+    included, then split. Diagnosis (issue): the training data then carry the test data's range; fit the
+    scaler on the training part and only transform the test part."""
+    torch.manual_seed(0)
+    series = 100 + 20 * sine(300, 0.05) + torch.linspace(0, 40, 300)  # a price with a trend
+    scaled = (series - series.min()) / (series.max() - series.min())
+    xs, ys = windows(scaled[:200], 20)  # the training part, cut after scaling
+    return LastStepLSTM(), xs.unsqueeze(-1), ys.unsqueeze(1)
+
+
+class TutorialLSTMTagger(nn.Module):
+    """The PyTorch sequence-models tutorial's LSTMTagger (pytorch/tutorials, beginner_source/nlp), with the
+    state kept on the model as in the 2017 version: forward starts from self.hidden and stores the new state,
+    undetached; the training loop calls model.hidden = model.init_hidden() before every sentence."""
+
+    def __init__(self, vocabulary: int = 20, embedding: int = 8, hidden: int = 16, tags: int = 3):
+        super().__init__()
+        self.hidden_dim = hidden
+        self.word_embeddings = nn.Embedding(vocabulary, embedding)
+        self.lstm = nn.LSTM(embedding, hidden)
+        self.hidden2tag = nn.Linear(hidden, tags)
+        self.hidden = self.init_hidden()
+
+    def init_hidden(self):
+        return torch.zeros(1, 1, self.hidden_dim), torch.zeros(1, 1, self.hidden_dim)
+
+    def forward(self, sentence):
+        embeds = self.word_embeddings(sentence)
+        lstm_out, self.hidden = self.lstm(embeds.view(len(sentence), 1, -1), self.hidden)
+        tag_space = self.hidden2tag(lstm_out.view(len(sentence), -1))
+        return torch.log_softmax(tag_space, dim=1)
+
+
+@correct(not_trained_here="its own loop resets model.hidden before every sentence; the collection's plain loop "
+         "does not, so the second step would run into the first step's freed graph")
+def pytorch_tutorial_tagger_state_reset_by_the_loop() -> Setup:
+    """Source: https://github.com/pytorch/tutorials/issues/55 ("unused hidden variables of LSTM on
+    deep_learning_nlp_tutorial.py examples"). Diagnosis (thread and the fix in pytorch/tutorials#95): the
+    tutorial's loop sets model.hidden = model.init_hidden() before each sentence ("we need to clear out the
+    hidden state of the LSTM, detaching it from its history on the last instance"), and forward must pass
+    self.hidden to the LSTM. One sentence of int64 ids, one int64 tag per word, NLLLoss on log_softmax. The
+    doctor cannot see the loop: information only, "cannot tell"."""
+    torch.manual_seed(0)
+    tokens, _ = _token_batch(batch=1, steps=12)
+    sentence = tokens[:, 0]
+    return TutorialLSTMTagger(), sentence, sentence % 3, nn.NLLLoss()
+
+
+class PooledAttention(nn.Module):
+    """A self-attention over embedded windows and a head on the last position: nn.MultiheadAttention with or
+    without batch_first on batch-first data."""
+
+    def __init__(self, batch_first: bool, d_model: int = 16):
+        super().__init__()
+        self.embed = nn.Linear(1, d_model)
+        self.attention = nn.MultiheadAttention(d_model, num_heads=2, batch_first=batch_first)
+        self.head = nn.Linear(d_model, 1)
+
+    def forward(self, x):
+        h = self.embed(x)
+        attended, _ = self.attention(h, h, h)
+        return self.head(attended[:, -1])
+
+
+@buggy("samples_mixed")
+def pytorch_122959_attention_without_batch_first() -> Setup:
+    """Source: https://github.com/pytorch/pytorch/issues/122959 ("RuntimeError with PyTorch's
+    MultiheadAttention: How to resolve shape mismatch?"). Diagnosis (a reader's resolution in the thread):
+    "The issue was just that I forgot to set batch_first=True". With self-attention the shapes fit and nothing
+    raises: attention runs across the batch. The message must name the attention layer, not a recurrent one."""
+    torch.manual_seed(0)
+    x, y = _shuffled_windows(32, 20)
+    return PooledAttention(batch_first=False), x, y
+
+
+@correct(not_trained_here="an attention layer on 32 windows learns slower than the collection's 40 epochs")
+def pytorch_122959_attention_with_batch_first() -> Setup:
+    """The thread's fix, batch_first=True: attention runs along each window's steps, one sample at a time (same
+    source)."""
+    torch.manual_seed(0)
+    x, y = _shuffled_windows(32, 20)
+    return PooledAttention(batch_first=True), x, y

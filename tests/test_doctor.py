@@ -394,6 +394,132 @@ def test_unscaled_input_cites_the_measurement():
     assert finding.code == "unscaled_input" and "scripts/doctor_scaling.py" in finding.message
 
 
+# --- the classes of issue 20, beyond the collection ------------------------------------------------------------
+
+
+RECURRENT_WORDS = ("recurrent", "h_n", "hidden state")
+
+
+def test_no_message_on_a_model_without_recurrent_layers_speaks_of_one():
+    attention_only = [setup for setup in ALL_SETUPS
+                      if not any(isinstance(m, nn.RNNBase) for m in setup()[0].modules())]
+    assert len(attention_only) >= 10
+    for setup in attention_only:
+        for finding in run(setup):
+            text = finding.message + finding.evidence + finding.fix
+            assert not any(word in text for word in RECURRENT_WORDS), (setup.__name__, str(finding))
+
+
+def test_the_attention_model_that_ignores_its_input_is_told_so_in_attention_terms():
+    model, x, y = zoo.pytorch_122959_attention_with_batch_first()
+
+    class Ignores(type(model)):
+        def forward(self, x):
+            return super().forward(torch.zeros_like(x))
+
+    torch.manual_seed(0)
+    (finding,) = check_setup(Ignores(batch_first=True), x, y)
+    assert finding.code == "input_ignored" and "encoder's output at the last position" in finding.fix
+
+
+def _token_model_failing_for_another_reason():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = nn.Embedding(20, 8)
+            self.lstm = nn.LSTM(8, 16, batch_first=True)
+            self.fc = nn.Linear(16, 1)
+
+        def forward(self, tokens):
+            out, _ = self.lstm(self.embedding(tokens).transpose(1, 2))  # (batch, 8, seq): input_size wrong
+            return self.fc(out[:, -1])
+
+    tokens, _ = zoo._token_batch()
+    return Net(), tokens.T.contiguous(), torch.zeros(tokens.shape[1], 1)
+
+
+def test_a_failing_token_model_gets_no_dtype_fix_that_would_make_its_embedding_raise():
+    torch.manual_seed(0)
+    model, tokens, y = _token_model_failing_for_another_reason()
+    report = check_setup(model, tokens, y)
+    assert "dtype_mismatch" not in report.codes and {"input_size_mismatch", "forward_error"} <= set(report.codes)
+    with pytest.raises(RuntimeError, match="indices"):
+        model.embedding(tokens.to(torch.float32))  # the fix dtype_mismatch used to give
+
+
+def test_a_position_table_shorter_than_the_batch_is_found_on_the_samples_it_can_take():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding, self.positions = nn.Embedding(20, 8), nn.Embedding(40, 8)
+            self.lstm, self.fc = nn.LSTM(8, 16, batch_first=True), nn.Linear(16, 1)
+
+        def forward(self, tokens):
+            h = self.embedding(tokens) + self.positions(torch.arange(tokens.size(0))).unsqueeze(1)
+            out, _ = self.lstm(h)
+            return self.fc(out[:, -1])
+
+    torch.manual_seed(0)
+    tokens, labels = zoo._token_batch(batch=64)
+    report = check_setup(Net(), tokens.T.contiguous(), labels.float().unsqueeze(1))
+    assert set(report.codes) == {"forward_error", "sample_position_used"}
+    assert "runs on the first 32 samples (axis 0 of x) but not on all 64" in report[0].fix
+    (position,) = [f for f in report if f.code == "sample_position_used"]
+    assert "measured on the first 32" in position.evidence
+
+
+def _noisy_square_batch():
+    """20 shuffled windows of 20 steps of a noisy sine: too rough along time for the smoothness evidence."""
+    torch.manual_seed(0)
+    series = zoo.sine(400) + 0.3 * torch.randn(400)
+    xs, ys = zoo.windows(series, 20)
+    order = torch.randperm(xs.shape[0], generator=torch.Generator().manual_seed(1))[:20]
+    return xs[order].unsqueeze(-1), ys[order].unsqueeze(1)
+
+
+def test_a_square_batch_of_a_noisy_series_is_judged_by_what_the_target_continues():
+    x, y = _noisy_square_batch()
+    torch.manual_seed(0)
+    report = check_setup(zoo.LastStepLSTM(batch_first=False), x, y)
+    assert report.codes == ["layout_mismatch"]
+    assert "the target continues each sample's input along axis 1, not along axis 0" in report[0].message
+    torch.manual_seed(0)
+    assert check_setup(zoo.LastStepLSTM(batch_first=True), x, y).ok
+    torch.manual_seed(0)  # the same data in the layer's own layout is right too
+    assert check_setup(zoo.LastStepLSTM(batch_first=False), x.transpose(0, 1).contiguous(), y).ok
+
+
+def test_a_state_kept_on_the_model_and_reset_by_the_loop_is_not_asserted_to_carry_over():
+    class Stateful(zoo.LastStepLSTM):
+        def __init__(self):
+            super().__init__()
+            self.hidden = None
+
+        def forward(self, x):
+            out, hidden = self.lstm(x, self.hidden)
+            self.hidden = tuple(h.detach() for h in hidden)
+            return self.fc(out[:, -1])
+
+    torch.manual_seed(0)
+    xs, ys = zoo.windows(zoo.sine(), 20)
+    # Read at the last of 20 steps, the carried state changes the prediction by rounding only.
+    assert check_setup(Stateful(), xs.unsqueeze(-1), ys.unsqueeze(1)).codes == []
+    (finding,) = [f for f in run(zoo.fastbook_stateful_rnn_on_shuffled_windows) if f.code == "state_carried_over"]
+    assert "cannot tell whether the loop resets that state" in finding.message
+
+
+def test_class_indices_of_the_wrong_integer_dtype_are_told_to_become_int64():
+    model, tokens, labels, loss_fn = zoo.jiangqy_token_lstm_classifier()
+    (finding,) = check_setup(model, tokens, labels.int(), loss_fn)
+    assert finding.code == "loss_error" and "y = y.long()" in finding.fix
+
+
+def test_a_packed_sequence_as_x_is_refused_with_what_to_pass_instead():
+    packed = nn.utils.rnn.pack_padded_sequence(torch.randn(4, 5, 1), torch.tensor([5, 4, 3, 2]), batch_first=True)
+    with pytest.raises(TypeError, match="got a PackedSequence: pass the padded batch"):
+        check_setup(nn.LSTM(1, 4), packed, torch.zeros(4, 1))
+
+
 # --- the command line -----------------------------------------------------------------------------------
 
 SETUPS_FILE = '''
@@ -489,6 +615,14 @@ def test_command_line_doctor_on_a_case_of_the_collection(capsys):
     ("attention_is_all_you_need_decoder_fed_the_unshifted_target", 0, "[warning] target_in_input"),
     ("jiangqy_token_lstm_classifier", 0, "0 errors, 0 warnings, 0 info"),
     ("csdn_state_carried_across_batches_without_detach", 0, "[info] state_not_detached"),
+    ("cmu_l3_positions_counted_along_the_batch", 1, "[error] sample_position_used"),
+    ("fairseq_simple_lstm_without_batch_first", 1, "[error] layout_mismatch"),
+    ("bentrevett_packed_sentiment_read_at_the_last_padded_step", 1, "[error] samples_ignored"),
+    ("bentrevett_packed_sentiment_from_the_final_hidden_state", 0, "0 errors, 0 warnings, 0 info"),
+    ("tokenlearner_view_into_sequence_first_attention", 1, "[error] samples_mixed"),
+    ("pytorch_122959_attention_without_batch_first", 1, "nn.MultiheadAttention 'attention' (batch_first=False)"),
+    ("pytorch_tutorial_tagger_state_reset_by_the_loop", 0, "cannot tell"),
+    ("fuxictr_heads_split_by_view", 0, "0 errors, 0 warnings, 0 info"),
 ])
 def test_command_line_doctor_on_every_new_class(capsys, case, status, code):
     from pathlib import Path

@@ -47,10 +47,12 @@ def _layer(call: LayerCall) -> str:
        "the forward pass fails on the input's dtype (e.g. float64 or int64 into float32 layers)", needs="trace")
 def _dtype_mismatch(setup: Setup) -> list[Issue]:
     # Only the input matters: the loss promotes an integer or float64 target by itself. And only when the
-    # forward pass fails: integer token ids into nn.Embedding, or a model that converts x itself, are right.
+    # forward pass fails and the conversion it advises makes it run: integer token ids into nn.Embedding are
+    # right, and a model that fails for another reason would fail on converted ids too (an Embedding raises).
     param = next((p for p in setup.model.parameters() if p.is_floating_point()), None)
     expected = param.dtype if param is not None else torch.get_default_dtype()
-    if setup.x.dtype == expected or setup.trace.error is None:
+    if setup.x.dtype == expected or setup.trace.error is None or isinstance(setup.call(setup.x.to(expected)),
+                                                                           Exception):
         return []
     return [Issue(
         f"The input's dtype does not match the model's {expected} parameters: PyTorch layers need "
@@ -339,7 +341,7 @@ def _layout_mismatch(setup: Setup) -> list[Issue]:
         per_step_targets = y.dim() >= 2 and shape_of(y)[:2] == shape[:2]
         by_shape = (batch > 1 and shape[0] != shape[1] and not per_step_targets and y.dim() >= 1
                     and y.shape[0] == seq)
-        smoothness = _smoothness(setup, call)
+        smoothness = None if by_shape else _continuation(setup, call) or _smoothness(setup, call)
         if not by_shape and smoothness is None:
             continue
         meant = "(batch, seq, feature)" if not module.batch_first else "(seq, batch, feature)"
@@ -354,11 +356,7 @@ def _layout_mismatch(setup: Setup) -> list[Issue]:
             why = f"the target has {y.shape[0]} samples, matching the other axis"
             evidence = f"input to the layer {shape}, target {shape_of(y)}"
         else:
-            time_axis, other_axis, along_time, along_other = smoothness
-            why = (f"the data change smoothly along axis {other_axis} and jump along axis {time_axis}, the one it "
-                   "reads as time")
-            evidence = (f"input to the layer {shape}: mean step {along_other:.2f} of the values' spread along axis "
-                        f"{other_axis}, {along_time:.2f} along axis {time_axis}")
+            why, evidence = smoothness
         issues.append(Issue(
             f"{_layer(call)} reads its input {shape} as {read}: a batch of {batch} sequences of {seq} steps. "
             f"But {why}, so {meant} was meant: the hidden state runs across your samples.",
@@ -374,23 +372,92 @@ def _layout_mismatch(setup: Setup) -> list[Issue]:
 # axes are swapped. It needs no shapes, so it works for a square input (batch = window length) too.
 SMOOTH, JUMPY = 0.3, 4.0
 
+# The target's evidence is sharper than the input's roughness (it compares each sample with its own target, not
+# neighbouring samples, so noise on the series does not blur it): along the time axis the target must follow the
+# input's last step within FOLLOWS of the values' spread, and CLEARER times closer than along the other axis.
+# Between two unrelated values the mean gap is about 1.1 spreads.
+FOLLOWS, CLEARER = 0.5, 2.5
 
-def _smoothness(setup: Setup, call: LayerCall) -> tuple[int, int, float, float] | None:
-    """(time axis, other axis, mean |step| along each, in units of the values' spread) when the layer's time
-    axis is far rougher than its batch axis; ``None`` otherwise or when the layer does not read x as it is."""
-    x = setup.x
-    if call.input_shape != shape_of(x) or x.dim() != 3 or not x.is_floating_point() or not setup.finite_x:
+
+def _read(setup: Setup, call: LayerCall) -> tuple[Tensor, float] | None:
+    """What the layer reads, as float64, and its standard deviation, when it is values of x (x itself, or a slice
+    of it: values of the series, which the data's evidence is about, not features computed from them) in a 3-D,
+    finite, varied tensor of at least 3 steps and 3 samples; else ``None``."""
+    read = call.input
+    if read is None or read.dim() != 3 or not read.is_floating_point() or min(read.shape[:2]) < 3:
         return None
-    spread = float(x.double().std())
-    if spread == 0 or min(x.shape[:2]) < 3:
+    read = read.detach().double()
+    if not (setup.finite_x and bool(torch.isin(read.flatten()[:256], setup.x.detach().double()).all())):
         return None
+    spread = float(read.std())
+    return (read, spread) if spread > 0 else None
+
+
+def _smoothness(setup: Setup, call: LayerCall) -> tuple[str, str] | None:
+    """(why, evidence) when what the layer reads is far rougher along its time axis than along its batch axis;
+    ``None`` otherwise."""
+    read = _read(setup, call)
+    if read is None:
+        return None
+    values, spread = read
     time_axis = 1 if call.module.batch_first else 0
     other_axis = 1 - time_axis
-    along_time, along_other = (float(x.double().diff(dim=axis).abs().mean()) / spread
+    along_time, along_other = (float(values.diff(dim=axis).abs().mean()) / spread
                                for axis in (time_axis, other_axis))
-    if along_other < SMOOTH and along_time > JUMPY * along_other:
-        return time_axis, other_axis, along_time, along_other
-    return None
+    if not (along_other < SMOOTH and along_time > JUMPY * along_other):
+        return None
+    return (f"the data change smoothly along axis {other_axis} and jump along axis {time_axis}, the one it reads "
+            "as time",
+            f"input to the layer {call.input_shape}: mean step {along_other:.2f} of the values' spread along axis "
+            f"{other_axis}, {along_time:.2f} along axis {time_axis}")
+
+
+def _continuation(setup: Setup, call: LayerCall) -> tuple[str, str] | None:
+    """(why, evidence) when the target says which axis of x is time and the layer reads the other one.
+
+    Where shapes cannot tell (a batch as long as the window, or a target laid out like the input), the values
+    can: a forecast's first value follows the input's last step along the time axis, and a per-step target is
+    the input shifted by one step along it. Both are measured along each axis of what the layer reads (values of
+    x, (samples, time, features) in one of the two layouts), as the mean gap in units of the values' spread (the
+    best over the features, one of which may be the target's); the axis whose gap is within FOLLOWS of the
+    spread and CLEARER times smaller than the other's is time. A target equal to the input (an autoencoder) says
+    nothing about time, nor does a sliding-window batch as long as its windows, which reads the same either way.
+    """
+    read, y = _read(setup, call), setup.y
+    if read is None or not y.is_floating_point() or y.dim() < 1 or not bool(torch.isfinite(y).all()):
+        return None
+    x, spread = read
+    if y.shape == x.shape and bool((y == x).all()):
+        return None
+    gaps = [_gap_along(x, y.double(), time_axis) for time_axis in (0, 1)]
+    if None in gaps:
+        return None
+    read = 1 if call.module.batch_first else 0
+    (gap_time, how), (gap_read, _) = gaps[1 - read], gaps[read]
+    if not (gap_time / spread < FOLLOWS and gap_read > CLEARER * gap_time):
+        return None
+    return (f"the target {how} along axis {1 - read}, not along axis {read}, the one it reads as time",
+            f"input to the layer {call.input_shape}, target {shape_of(y)}: mean gap {gap_time / spread:.2f} of the "
+            f"values' spread along axis {1 - read}, {gap_read / spread:.2f} along axis {read}")
+
+
+def _gap_along(x: Tensor, y: Tensor, time_axis: int) -> tuple[float, str] | None:
+    """How far the target is from continuing x (samples, time, features) read with time on ``time_axis`` of x:
+    (the smaller mean gap, what it measured); ``None`` when y's shape does not fit that reading."""
+    samples, steps = x.shape[1 - time_axis], x.shape[time_axis]
+    last = x.select(time_axis, -1)  # (samples, features)
+    if y.dim() >= 2 and y.shape[:2] == x.shape[:2]:
+        # Laid out like x: its first step per sample, and the whole of it against x shifted by one step.
+        first = y.select(time_axis, 0).reshape(samples, -1)[:, :1]
+        shifted = min(float((y.narrow(time_axis, 0, steps - 1)[..., :1] - x.narrow(time_axis, 1, steps - 1)[
+            ..., feature : feature + 1]).abs().mean()) for feature in range(x.shape[-1]))
+    elif y.shape[0] == samples:
+        first, shifted = y.reshape(samples, -1)[:, :1], math.inf
+    else:
+        return None
+    follows = float((first - last).abs().mean(0).min())
+    return (follows, "continues each sample's input") if follows <= shifted else (
+        shifted, "is each sample's input shifted by one step")
 
 
 # --- checks on the forward pass and the loss ------------------------------------------------------------
@@ -408,6 +475,12 @@ def _forward_error(setup: Setup) -> list[Issue]:
                "(batch, seq, feature).")
     elif "input_size" in str(error) or "input.size(-1)" in str(error):
         fix = "The recurrent layer's input_size does not match the last axis of its input; see input_size_mismatch."
+    elif setup.smaller_batch is not None:
+        axis, smaller = setup.smaller_batch
+        fix = (f"The forward pass runs on the first {smaller.x.shape[axis]} samples (axis {axis} of x) but not on "
+               f"all {setup.x.shape[axis]}: something in forward() is sized or indexed by the batch, e.g. a "
+               "position table indexed with torch.arange(x.size(0)) that is shorter than the batch, or a state "
+               "built for a fixed batch size. Size it by the sequence axis, or by x.size(0) on every call.")
     else:
         fix = "Run sine_lab.diagnostics.trace_shapes(model, x, y) to see the shape entering and leaving each layer."
     return [Issue("The forward pass raised, so this setup cannot train at all.",
@@ -491,9 +564,11 @@ def _loss_error(setup: Setup) -> list[Issue]:
     error = setup.loss.error
     if error is None or any(_judged(c)[0] is None for c in setup.loss.comparisons):
         return []  # no error, or shape_mismatch explains it
+    class_dtype = setup.class_targets and setup.y.dtype != torch.int64 and "Long" in str(error)
     return [Issue("The loss function raised on (prediction, target).",
                   evidence=f"{type(error).__name__}: {error}",
-                  fix="Check the loss's expected shapes and dtypes against the prediction and target.")]
+                  fix=f"Class indices for this loss must be int64: y = y.long() (y is {setup.y.dtype})."
+                  if class_dtype else "Check the loss's expected shapes and dtypes against the prediction and target.")]
 
 
 @check("nonfinite_loss", "error", "the loss is NaN or inf (at the first step or during the probe)",
@@ -531,8 +606,10 @@ def _input_ignored(setup: Setup) -> list[Issue]:
         "The prediction does not depend on the input at all: whatever x holds, the output is the same, so "
         "the model can only learn the mean of the targets.",
         evidence="d(prediction)/dx is zero for every element of x",
-        fix="Check forward(): the returned value must come from the layer's output on x "
-        "(e.g. out[:, -1] or the returned h_n), not from an initial state or a constant.",
+        fix="Check forward(): the returned value must come from the layers' output on x "
+        + ("(e.g. out[:, -1] or the returned h_n), not from an initial state or a constant." if setup.recurrent else
+           "(e.g. the encoder's output at the last position), not from a constant or a tensor built inside "
+           "forward()."),
     )]
 
 
@@ -601,8 +678,8 @@ def _mixed_without_gradients(setup: Setup) -> list[Issue]:
     x_axis = setup.sample_axes[0]
     return [Issue(
         "The predictions for other samples change when only the first sample's input changes: the model mixes "
-        "samples (attention or a recurrent layer running across the batch axis, or a reshape where a transpose "
-        "was meant), so information leaks between samples.",
+        f"samples ({_across_the_batch(setup)} running across the batch axis, or a reshape where a transpose was "
+        "meant), so information leaks between samples.",
         evidence=f"x {shape_of(setup.x)} has its samples on axis {x_axis} ({_sample_axis_source(setup)}); with "
         f"sample 0's input replaced by sample 1's, the predictions for samples 2 and later move by up to "
         f"{changed:.3g}",
@@ -620,6 +697,13 @@ def _layout_fix(setup: Setup) -> str:
                "read (seq, batch, feature) by default." if setup.layouts else "."))
 
 
+def _across_the_batch(setup: Setup) -> str:
+    """What in this model can run across the batch axis: its layers that choose a layout, else attention."""
+    kinds = {"recurrent layer" if isinstance(m, torch.nn.RNNBase) else "attention"
+             for m in setup.model.modules() if isinstance(getattr(m, "batch_first", None), bool)}
+    return " or ".join(sorted(kinds)) or "attention or a recurrent layer"
+
+
 def _sample_axis_source(setup: Setup) -> str:
     if setup.trace.recurrent_calls:
         return "from the recurrent layer's batch_first and the data's shapes"
@@ -631,10 +715,22 @@ def _sample_axis_source(setup: Setup) -> str:
 def _samples_ignored(setup: Setup) -> list[Issue]:
     """Per sample: is d(prediction)/d(x[sample]) zero? One backward pass gives it for every sample."""
     axes, grad = setup.sample_axes, setup.input_gradient
-    if axes is None or grad is None or not bool((grad != 0).any()):
-        return []  # unclear samples, or input_ignored reports a prediction that ignores all of x
+    if axes is None:
+        return []
     x_axis = axes[0]
-    used = grad.movedim(x_axis, 0).flatten(1).ne(0).any(1)
+    if grad is not None:
+        if not bool((grad != 0).any()):
+            return []  # input_ignored reports a prediction that ignores all of x
+        used = grad.movedim(x_axis, 0).flatten(1).ne(0).any(1)
+        how = "d(prediction)/dx is zero on every element of"
+    else:  # integer inputs (token ids): no gradient reaches them, so exchange the samples' inputs instead
+        if setup.exchanged is None:
+            return []
+        moved, differs = setup.exchanged
+        used = ~differs | (moved > _TOLERANCE * (float(setup.prediction.detach().abs().max()) + 1e-12))
+        if not bool(used.any()):
+            return []  # nothing depends on the input: input_ignored's case
+        how = "with each sample's input replaced by the previous sample's, the prediction stays the same for"
     ignored = (~used).nonzero().flatten().tolist()
     if not ignored:
         return []
@@ -645,7 +741,7 @@ def _samples_ignored(setup: Setup) -> list[Issue]:
         + (" The recurrent layer reads a packed batch: reading the padded output at the last step "
            "(out[:, -1] after pad_packed_sequence) gives the padding, zeros, for every sequence shorter than "
            "the longest." if packed else ""),
-        evidence=f"d(prediction)/dx is zero on every element of samples {ignored[:8]}"
+        evidence=f"{how} samples {ignored[:8]}"
         f"{' ...' if len(ignored) > 8 else ''} (axis {x_axis} of x {shape_of(setup.x)})",
         fix=("Take each sequence's last valid step: h_n[-1] from the packed call, or "
              "out[torch.arange(batch), lengths - 1] from the padded output." if packed else
@@ -656,14 +752,29 @@ def _samples_ignored(setup: Setup) -> list[Issue]:
 
 @check("sample_position_used", "error",
        "a sample's prediction depends on where it stands in the batch, e.g. a position embedding indexed by the "
-       "batch axis", needs="prediction")
+       "batch axis", needs="trace")
 def _sample_position_used(setup: Setup) -> list[Issue]:
+    """Judged on the setup, or, when the forward pass fails on the whole batch but runs on its first samples
+    (a position table shorter than the batch), on those."""
+    if setup.ready("prediction"):
+        return _position_used(setup, "")
+    if setup.trace.error is None or setup.smaller_batch is None:
+        return []
+    axis, smaller = setup.smaller_batch
+    if not smaller.ready("prediction"):
+        return []
+    return _position_used(smaller, f"; with all {setup.x.shape[axis]} samples the forward pass raises "
+                          f"{type(setup.trace.error).__name__}, so this was measured on the first "
+                          f"{smaller.x.shape[axis]}")
+
+
+def _position_used(setup: Setup, note: str) -> list[Issue]:
     changed = setup.reordered
     if not _moved(setup, changed):
         return []
     if _mixing(setup):
         return []  # samples_mixed explains it: the samples see each other
-    x_axis, prediction_axis = setup.sample_axes
+    x_axis = setup.sample_axes[0]
     return [Issue(
         "A sample's prediction changes when the same samples come in another order, although no sample's "
         "prediction reads another sample's input: the model uses each sample's position in the batch. A "
@@ -671,7 +782,7 @@ def _sample_position_used(setup: Setup) -> list[Issue]:
         "(batch, seq) input) does this; so does anything sized or indexed by the batch where the sequence "
         "was meant.",
         evidence=f"model(x reversed along axis {x_axis}), reversed back, differs from model(x) by up to "
-        f"{changed:.3g}",
+        f"{changed:.3g}{note}",
         fix="Index positions along the time axis: torch.arange(x.size(1)) for a (batch, seq) input (or use "
         "batch_first consistently), so that every sample gets the same positions.",
     )]
@@ -764,22 +875,25 @@ def _state_not_detached(setup: Setup) -> list[Issue]:
        "series", needs="loss")
 def _state_carried_over(setup: Setup) -> list[Issue]:
     state = setup.state
-    if state.second_call_error is not None or not state.attributes or state.changed == 0:
-        return []
+    if state.second_call_error is not None or not state.attributes or not _moved(setup, state.changed):
+        return []  # no state kept, or one whose effect on the prediction is rounding
     where = ", ".join(f"model.{name}" for name in state.attributes)
     windows = setup.windows
     return [Issue(
-        f"forward() keeps its final hidden state in {where} and the next call starts from it: the same x gives a "
-        "different prediction the second time. That is right only when each batch continues the sequences of "
-        "the previous one (stateful training, truncated BPTT over one long series). "
-        + ("Here the samples are sliding windows of one series, which training shuffles: each batch then starts "
-           "from the state of unrelated windows." if windows else
+        f"forward() keeps its final hidden state in {where}, and a call that follows another starts from it: the "
+        "same x gives a different prediction the second time. The doctor cannot see the training loop, so it "
+        "cannot tell whether the loop resets that state before every batch (then this is fine). If it does not, "
+        "this is right only when each batch continues the sequences of the previous one (stateful training, "
+        "truncated BPTT over one long series). "
+        + ("Here the samples are sliding windows of one series, which training usually shuffles: a batch would "
+           "then start from the state of unrelated windows." if windows else
            "Make sure batches are consecutive chunks and are not shuffled."),
         evidence=f"model(x) called twice from the same random state: the predictions differ by up to "
         f"{state.changed:.3g}; forward() replaced {where}"
         + ("; x's samples are sliding windows (sample i+1 is sample i shifted by one)" if windows else ""),
-        fix="For unrelated sequences start every call from zeros (pass no state to the layer); keep a state "
-        "only across consecutive chunks, detached, and reset it at the start of every epoch.",
+        fix="For unrelated sequences reset the state before every batch, or start every call from zeros (pass no "
+        "state to the layer); keep a state only across consecutive chunks, detached, and reset it at the start "
+        "of every epoch.",
         severity=None if windows else "info",
     )]
 

@@ -228,18 +228,60 @@ class Setup:
             prediction_axis] - 2)
         return float(others.abs().max())
 
-    def _called_on(self, x: Tensor) -> Tensor | None:
-        """``model(x)`` in eval mode, leaving the model as it was; ``None`` if it fails or changes shape."""
+    @cached_property
+    def exchanged(self) -> tuple[Tensor, Tensor] | None:
+        """Per sample: the largest change of its prediction when every sample's input is replaced by the
+        previous sample's (x rolled by one along the sample axis), and whether its input changed at all. Needs no
+        gradient, so it works for integer inputs; ``None`` when the sample axes are unclear or the call fails."""
+        axes = self.sample_axes
+        if axes is None:
+            return None
+        x_axis, prediction_axis = axes
+        rolled = self.x.roll(1, x_axis)
+        changed = self._called_on(rolled)
+        if changed is None:
+            return None
+        moved = (changed.double() - self.prediction.detach().double()).abs().movedim(prediction_axis, 0)
+        differs = (rolled != self.x).movedim(x_axis, 0).flatten(1).any(1)
+        return moved.flatten(1).amax(1), differs
+
+    def call(self, x: Tensor) -> object:
+        """``model(x)`` in eval mode without gradients, leaving the model as it was: the output, or the
+        exception the call raised (the forward pass is reported by its own checks)."""
         with _attributes_kept(self.model), eval_mode(self.model), torch.random.fork_rng(), torch.no_grad(), \
                 warnings.catch_warnings():
             warnings.simplefilter("ignore")
             try:
-                prediction = self.model(x)
-            except Exception:  # the forward pass is reported by its own checks
-                return None
+                return self.model(x)
+            except Exception as raised:
+                return raised
+
+    def _called_on(self, x: Tensor) -> Tensor | None:
+        """``model(x)`` as :meth:`call` makes it; ``None`` if it fails or changes shape."""
+        prediction = self.call(x)
         if not isinstance(prediction, Tensor) or prediction.shape != self.prediction.shape:
             return None
         return prediction
+
+    @cached_property
+    def smaller_batch(self) -> tuple[int, Setup] | None:
+        """When the forward pass fails on x: (sample axis of x, the same setup on the first samples along it)
+        for the largest leading part, halving down to 4 samples, on which it runs; ``None`` if there is none.
+        A model that runs on fewer samples but not on all has something sized or indexed by the batch."""
+        if self.trace.error is None or self.y.dim() < 1:
+            return None
+        count = self.y.shape[0]  # the target is indexed by sample
+        axes = [axis for axis in range(self.x.dim()) if self.x.shape[axis] == count]
+        if count < 8 or not axes:
+            return None
+        axis, size = axes[0], count // 2
+        while size >= 4:
+            if isinstance(self.call(self.x.narrow(axis, 0, size)), Tensor):
+                smaller = Setup(self.model, self.x.narrow(axis, 0, size), self.y.narrow(0, 0, size), self.loss_fn,
+                                0, self.probe_lr)
+                return axis, smaller
+            size //= 2
+        return None
 
     @cached_property
     def reordered(self) -> float | None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import torch.nn as nn
 from torch import Tensor
+from torch.nn.utils.rnn import PackedSequence
 
 from ..arguments import check_float, check_int, check_tensor
 from .context import NEEDS, Setup
@@ -98,7 +99,8 @@ def check_setup(
 
     Args:
         model: the model, as it would be trained.
-        x: the input exactly as it would be passed to ``model``, any shape.
+        x: the input exactly as it would be passed to ``model``: a tensor of any shape and dtype (a
+            ``PackedSequence`` is refused: pass the padded batch and pack it inside ``forward``).
         y: the target exactly as it would be passed to ``loss_fn``.
         loss_fn: ``loss_fn(prediction, y)``; defaults to ``nn.MSELoss()``.
         probe_steps: Adam steps of the optional training probe (0: no probe).
@@ -111,6 +113,9 @@ def check_setup(
     """
     if not isinstance(model, nn.Module):
         raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if isinstance(x, PackedSequence):
+        raise TypeError("x must be a torch.Tensor, got a PackedSequence: pass the padded batch (and pack it inside "
+                        "forward(), with lengths computed there or from a mask), so the doctor can index its samples")
     check_tensor("x", x, floating=False, finite=False)
     check_tensor("y", y, floating=False, finite=False)
     for name, value in (("x", x), ("y", y)):
