@@ -1,5 +1,6 @@
 """Rewrite the README's generated blocks (the answer in plain words, the chapter table, the ledger of the
-article's claims, the benchmark's table on equal cycles and its table of the kinds beyond the article)
+article's claims, the benchmark's sweep over sampling rates, its table on equal cycles and its table of the kinds
+beyond the article)
 from their one source: ``sine_lab.studies.contents``, ``sine_lab.studies.ledger`` and the stored sweeps.
 
 Usage: ``.venv/bin/python scripts/render_contents.py`` (``--check`` only reports whether the README
@@ -13,8 +14,9 @@ import re
 import sys
 from pathlib import Path
 
+from sine_lab.bench import format_sweep
 from sine_lab.studies.contents import chapter_table
-from sine_lab.studies.forecasting_study import cycles_table, kinds_table
+from sine_lab.studies.forecasting_study import SWEEP_PATH, cycles_table, kinds_table, load_sweep
 from sine_lab.studies.ledger import answer_list, ledger_table
 
 README = Path(__file__).resolve().parent.parent / "README.md"
@@ -22,6 +24,7 @@ BLOCKS = {
     "answer": lambda: answer_list("notebooks/"),
     "chapters": lambda: chapter_table("notebooks/"),
     "ledger": lambda: ledger_table("notebooks/"),
+    "periods": lambda: "```\n" + format_sweep(load_sweep(SWEEP_PATH)) + "\n```",
     "cycles": lambda: cycles_table(),
     "kinds": lambda: kinds_table(),
 }
