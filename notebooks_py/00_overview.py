@@ -187,8 +187,22 @@ Markdown(answer_list(""))
 # The matrix of derivatives of one vector with respect to another, here `∂h_t/∂h_{t−1}`: how a small change
 # in the state at one step changes the next.
 #
+# ### eigenvalue
+# A number `λ` with `W v = λ v` for some vector `v ≠ 0` (an *eigenvector*): along `v`, multiplying by `W`
+# only scales by `λ`. `W = [[0.5, 0], [0, 2]]` has eigenvalues 0.5 and 2: multiplying again and again
+# shrinks the first axis and stretches the second. Eigenvalues can be complex: a rotation by the angle `θ`
+# has eigenvalues `e^{±iθ}`, of modulus `|λ| = 1`: it turns vectors without changing their length.
+#
+# ### singular value
+# The largest singular value `σ_max(W)` is the most `W` stretches any vector, `max ‖W v‖ / ‖v‖`. It is never
+# below the spectral radius, and can be far above it: `[[0.9, 3], [0, 0.9]]` has both eigenvalues `0.9` but
+# stretches some vectors more than threefold ([chapter 06](06_gradients_through_time.ipynb), section 2).
+#
+# ### sigmoid
+# `σ(z) = 1 / (1 + e^{−z})`, a smooth step from 0 to 1; [gates](#gates) use it as a soft switch.
+#
 # ### spectral radius
-# The largest absolute value among a square matrix's eigenvalues, `ρ(W)`. Multiplying by `W` again and
+# The largest absolute value among a square matrix's [eigenvalues](#eigenvalue), `ρ(W)`. Multiplying by `W` again and
 # again shrinks vectors in the long run when `ρ < 1` and grows them when `ρ > 1`.
 #
 # ### norm

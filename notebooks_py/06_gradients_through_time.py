@@ -96,7 +96,7 @@ plt.show()
 # training with the article's optimiser ([Adam](00_overview.ipynb#adam), lr 0.01) for 60 of its 1000
 # epochs, enough to reach the loss floor (asserted below). `fit_decay_rate` fits the factor by which it
 # shrinks per step back (a straight line through `log ‖·‖` against the lag, lags 0–60). Training computes in
-# float32: the figure shades the region below its precision instead of drawing it as data.
+# float32: the figure shades the region below its smallest normal number instead of drawing it as data.
 # [Seed](00_overview.ipynb#seed) 0 runs live; stored runs repeat it for seeds 0–4.
 
 # %%
@@ -108,7 +108,7 @@ for ax, (example, run) in zip(axes, live.items(), strict=True):
         resolved = curve >= FLOAT32_TINY  # below it float32 rounds coarsely, then to exactly 0
         ax.semilogy(lags[resolved], curve[resolved], style, color=colour(example), label=label)
     ax.axhspan(1e-45, FLOAT32_TINY, color=colour("underflow"))
-    ax.text(50, 1e-42, "below float32's precision (1.2e-38): rounded, then exactly 0", ha="center", fontsize=8)
+    ax.text(50, 1e-42, "below float32's smallest normal number (1.2e-38): rounded, then exactly 0", ha="center", fontsize=8)
     ax.set(xlim=(0, 99), ylim=(1e-45, 10), xlabel="lag T − t (steps back from the last step)",
            title=NAMES[example])
     ax.legend(loc="upper right")
@@ -163,7 +163,7 @@ print(f"  Example 3: no gradient is ever computed; the forward pass raises {type
 # the raw `t` and the same `t` after [standardisation](00_overview.ipynb#standardisation) (mean 0, standard
 # deviation 1), 3 seeds. We print the decay factor per step, the mean tanh slope `1 − h²` over the fitted
 # steps (1 = linear, 0 = saturated) and, for the RNN, the [spectral radius](00_overview.ipynb#spectral-radius)
-# `ρ(W_hh)`: the largest absolute eigenvalue, which sets how fast repeated multiplication by `W_hh` shrinks
+# `ρ(W_hh)`: the largest absolute [eigenvalue](00_overview.ipynb#eigenvalue), which sets how fast repeated multiplication by `W_hh` shrinks
 # a vector.
 
 # %%
@@ -201,11 +201,16 @@ assert off_rho < 0.07, "RNN, standardised: decay within 0.07 of ρ(W_hh) per ste
 # %% [markdown]
 # ## 2. "If the absolute value of these Jacobians is consistently less than 1": what sets the decay
 #
-# Since `0 < 1 − h_t² ≤ 1`, every step Jacobian of a tanh RNN has norm at most `σ_max(W_hh) = ‖W_hh‖`, the
-# most `W_hh` stretches any vector (its largest singular value), so `‖∂h_T/∂h_{T−k}‖ ≤ σ_max^k` (Pascanu,
-# Mikolov & Bengio 2013). So `σ_max < 1`
-# is *enough* for vanishing. The spectral radius `ρ ≤ σ_max` sets the long-run rate of a *linear*
-# recurrence, but is not a bound. `radius_sweep` tests both, and the tanh slope: it rescales a 32-unit tanh
+# *In short: the fading per step is about `ρ(W_hh)` × the mean tanh slope. Optional: the story goes on in
+# section 3.*
+#
+# Two numbers say how `W_hh` scales vectors: `σ_max(W_hh) = ‖W_hh‖`, the most it stretches any vector (its
+# largest [singular value](00_overview.ipynb#singular-value)), and the spectral radius `ρ`, the rate at which
+# multiplying by it again and again shrinks or grows vectors in the long run; `ρ ≤ σ_max`. Since
+# `0 < 1 − h_t² ≤ 1`, every step Jacobian of a tanh RNN stretches by at most `σ_max`, so
+# `‖∂h_T/∂h_{T−k}‖ ≤ σ_max^k` (the bound of Pascanu, Mikolov & Bengio 2013): `σ_max < 1` is *enough* for
+# vanishing. `ρ` is not a bound (an example follows the sweep), but sets the long-run rate of a *linear*
+# recurrence. `radius_sweep` tests both, and the tanh slope: it rescales a 32-unit tanh
 # RNN's `W_hh` to several spectral radii (seeds 0–2) and feeds it 4 stretches of 100 values of a sine sampled
 # every 0.5 (2 samples per radian, the [sampling rate](00_overview.ipynb#sampling-rate) used from here on).
 
@@ -257,8 +262,7 @@ print(f"at ρ = 0.95: factor per step {min(r.factor for r in below_one):.2f} to 
 #
 # The rule is a description, not a law: on the article's raw time input (section 1's control; mean slope
 # 0.33–0.46) `ρ` × mean slope misses the measured factor by ×0.64 to ×1.67, on the standardised one it holds
-# within 10 %. (A guess, not measured: a mean slope stands in for a product of slopes that vary from step to
-# step, and heavy saturation spreads them.)
+# within 10 %.
 #
 # A control for the slope: with zero input and zero biases the state stays at `h = 0`, where tanh's slope is
 # exactly 1. If saturation holds the growth back, the factor per step must then be `ρ` itself.
@@ -347,13 +351,16 @@ assert one_step_error < 1e-6 and free32 < 1e-2 and free64 < 1e-11
 
 # %% [markdown]
 # Can gradient descent *learn* this? We train a fresh 2-unit linear `SequenceModel` to predict the next value
-# at every step of 20-step stretches of the wave sampled every 0.5 (`PerStep` scores the outputs from the
-# third step on). If it learns the recurrence, its closed loop (output fed back as input) rotates the state
-# by `ωΔt` per step: eigenvalues `e^{±iωΔt}`, of modulus exactly 1. A modulus `|λ| = 1 + ε` multiplies the
-# amplitude by about `e^{εn}` after `n` free-running steps.
+# at every step of 20-step stretches of the wave sampled every 0.5 (its outputs are scored from the third
+# step on). Fed its own output, the model is one 2×2 linear map applied per step (its *closed loop*). If it
+# learns the recurrence, that map turns the state by the angle `ωΔt` per step, like a rotation: its
+# [eigenvalues](00_overview.ipynb#eigenvalue) are `e^{±iωΔt}`, of modulus exactly 1, so the amplitude neither
+# grows nor shrinks. A modulus
+# `|λ| = 1 + ε` multiplies the amplitude by about `e^{εn}` after `n` free-running steps.
 #
 # Two optimisers, 3 seeds each: Adam alone (400 full-batch epochs, lr 0.03), and the same followed by 10 steps
-# of [L-BFGS](00_overview.ipynb#l-bfgs) (lr 1, up to 20 iterations each with a line search), which converges
+# of [L-BFGS](00_overview.ipynb#l-bfgs) (lr 1, up to 20 iterations each, with a *line search*: each tries
+# several step lengths along its direction), which converges
 # to many more digits than Adam on a full batch. We score one step ahead on test [windows](00_overview.ipynb#window) of a later stretch,
 # and a 1000-step free run from 10 values of that stretch, beside the trivial baselines (zero, [persistence](00_overview.ipynb#persistence),
 # [linear extrapolation](00_overview.ipynb#linear-extrapolation) and the 2-coefficient
@@ -485,15 +492,13 @@ print("Verdict: are sine's derivatives unbounded? No: every derivative is bounde
 # ## 5. "Gradient clipping": where it helps
 #
 # [Gradient clipping](00_overview.ipynb#gradient-clipping) rescales the gradient when its norm exceeds a
-# threshold. It can only make a gradient *smaller*, so it cannot revive a vanished one. It is meant for
-# **exploding** gradients. `scripts/gradients_seeds.py` puts a 32-unit tanh RNN there by rescaling its
+# threshold. It can only make a gradient *smaller*: it is meant for **exploding** gradients. `scripts/gradients_seeds.py` puts a 32-unit tanh RNN there by rescaling its
 # initial `W_hh`, and trains it on the windows of section 3 (full batch, 150 epochs, seeds 0–19), without and
 # with clipping the total gradient norm:
 #
 # - plain gradient descent (SGD, lr 0.05) at `ρ = 3`, where one huge gradient makes one huge step; clipped to
 #   1 and to 10;
-# - Adam (lr 0.01) at `ρ = 1.5`, whose steps are divided by a running estimate of the gradient's size;
-#   clipped to 1.
+# - Adam (lr 0.01) at `ρ = 1.5`; clipped to 1.
 #
 # A run "blows up" when its loss becomes NaN or infinite or grows 1000-fold (training stops). Surviving runs
 # are judged on the test windows. Where the two arms of a seed differ, a [sign test](00_overview.ipynb#sign-test) (`chance_of_at_least`)
@@ -542,8 +547,8 @@ print(f"Adam: clipping lowered the test MSE in {adam_lower.only_first} of {len(r
 # (gradient norms up to 7e6), none with it at either threshold; a split that uneven comes by chance about 1
 # time in 1000. The threshold sets the price, since a clipped step is at most lr × threshold long: clipped
 # to 1, only 1 of 20 runs had learned after 150 epochs, against all 10 unclipped runs that survived; clipped
-# to 10, 9 of 20 learned and 3 ended worse than predicting zero (5 seeds learned only with clipping, 6 only
-# without: no difference beyond chance; against clipping to 1, 8 seeds learned only at 10 and none only at 1).
+# to 10, 9 of 20 learned and 3 ended worse than predicting zero: no difference from no clipping beyond
+# chance, but more than clipped to 1 (counts printed above).
 # With Adam every run learned, clipped or not. Clipping lowered the test error in 14 of 20 seeds, a count
 # chance reaches 6 % of the time, and the ratio ranged from 1/200 to 300×: an effect 20 seeds cannot tell
 # from chance. Clipping is insurance against explosions; against a vanishing gradient
@@ -575,18 +580,15 @@ print("Verdict: clipping prevents blow-ups (SGD, 20 seeds) but did not make more
 # - **A sine needs two past values, not many.** Adam with an L-BFGS polish learns the 2-unit recurrence (3 of
 #   3 seeds); RNN, LSTM and GRU learn the next value (9 of 9) while their Jacobians shrink with the lag.
 # - **Sine's derivatives are bounded**, by `ω^n`.
-# - **Clipping is for explosions.** With SGD it stopped every blow-up but no more runs learned; with Adam its
-#   effect was not beyond chance.
+# - **Clipping is for explosions.** With SGD it stopped every blow-up, but no more runs learned.
 #
-# When *does* vanishing matter? When the answer truly lies many steps back:
-# [chapter 09](09_when_memory_matters.ipynb) builds such a task and measures the remedies.
+# When does vanishing matter? When the answer lies many steps back: [chapter 09](09_when_memory_matters.ipynb).
 #
 # ## Try this
 #
 # 1. In the control of section 1, add the time scaled to `[0, 1]` (`x_article / 10`) as a third input to
-#    `input_scale_control` for Example 1, seeds 0–2. Predict first: is the mean tanh slope closer to 1 than on
-#    the raw `t`, and the decay per step closer to `ρ(W_hh)`? Right if both hold in every seed; a failing
-#    `assert` would mean the slope does not couple the input to the decay.
+#    `input_scale_control` for Example 1, seeds 0–2. Is the mean tanh slope closer to 1 than on the raw `t`,
+#    and the decay per step closer to `ρ(W_hh)`? Right if both hold in every seed.
 #    [solution](solutions/06_gradients_through_time.ipynb#exercise-1)
 # 2. Run `radius_sweep` of section 2 on the wave with amplitude 3 (`3 * wave[:400]`). Predict: is the mean
 #    tanh slope lower or higher, and does the factor per step still follow `ρ` × mean slope within 13 %? If

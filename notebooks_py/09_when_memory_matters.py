@@ -123,17 +123,23 @@ training_mean = {seed: constants[seed]["training mean"] for seed in SEEDS}
 # It plays two roles at once: it says how much the last state still depends on the burst (the memory the
 # model starts with), and every gradient from the answer back to the burst is multiplied by it (the path of
 # [backpropagation through time](00_overview.ipynb#bptt)). For an LSTM the state is `(h, c)`; we report the
-# `h` block. The configurations (for a tanh RNN, `h_t = tanh(W_ih x_t + W_hh h_{t−1} + b)`):
+# `h` block. The configurations, all 16 units wide (for a tanh RNN, `h_t = tanh(W_ih x_t + W_hh h_{t−1} + b)`):
 #
-# - a tanh RNN with PyTorch's initialisation, and with `W_hh` drawn as a random orthogonal matrix
-#   ([orthogonal initialisation](00_overview.ipynb#orthogonal-initialisation): all singular values 1);
-# - the [IRNN](00_overview.ipynb#irnn), a ReLU RNN with `W_hh = I` and zero biases; and, from the same drawn
-#   `W_ih` and zero biases, one change at a time: `W_hh` drawn as PyTorch draws it, tanh instead of ReLU, or
-#   both;
-# - the LSTM and GRU with PyTorch's initialisation, and the LSTM with a **forget-gate bias** of 1. An LSTM's
-#   forget gate (see [gates](00_overview.ipynb#gates)) multiplies its cell state at every step; with PyTorch's
-#   biases near 0 it starts near 0.5, so the cell state roughly halves each step; a bias of 1 starts it near
-#   σ(1) ≈ 0.73 (σ is the sigmoid).
+# | name | cell | what differs from PyTorch's default start |
+# |---|---|---|
+# | `rnn` | tanh RNN | nothing |
+# | `rnn + orthogonal` | tanh RNN | `W_hh` random [orthogonal](00_overview.ipynb#orthogonal-initialisation) (keeps lengths) |
+# | `irnn: relu, W_hh = I` | ReLU RNN | `W_hh = I`, biases 0 (the [IRNN](00_overview.ipynb#irnn)) |
+# | `relu, W_hh default` | ReLU RNN | biases 0 |
+# | `tanh, W_hh = I` | tanh RNN | `W_hh = I`, biases 0 |
+# | `tanh, W_hh default` | tanh RNN | biases 0 |
+# | `lstm`, `gru` | LSTM, GRU | nothing |
+# | `lstm + forget bias 1` | LSTM | forget-gate bias 1 |
+#
+# The four middle rows are a 2 × 2 design, activation × start of `W_hh`, from the same drawn `W_ih`. An LSTM's forget
+# gate (see [gates](00_overview.ipynb#gates)) multiplies its cell state at every step; PyTorch draws its bias
+# near 0, so the gate starts near 0.5 and the cell state roughly halves each step; a bias of 1 starts it
+# near σ(1) ≈ 0.73 (σ is the [sigmoid](00_overview.ipynb#sigmoid)).
 #
 # Two more configurations start from the plain RNN's exact weights and train it differently: with **gradient
 # clipping** (the gradient rescaled whenever its norm exceeds 1), and with **truncated BPTT** (the gradient
@@ -260,7 +266,8 @@ assert solved("rnn + orthogonal", 200, 200) == 4
 #
 # - **not the number of training steps**: 4× the epochs solve none of the 15 (and at `k = 20` they turned 2 of
 #   5 into 5 of 5, so this control does detect a budget problem where there is one);
-# - **not the size of the model**: the same 16-unit RNN from an orthogonal `W_hh` solves `k = 50` in 5 of 5
+# - **not the size of the model**: a model of the same size, the same 16-unit RNN with one change, an
+#   orthogonal `W_hh` at the start, solves `k = 50` in 5 of 5
 #   within 50 epochs, and with 200 epochs `k = 100` in 5 of 5 and `k = 200` in 4 of 5.
 #
 # The orthogonal start differs from the default in `W_hh` only, and what that changes at the start is the
@@ -417,8 +424,7 @@ assert (solved("rnn + clipping", 20), solved("rnn + clipping", 20, 200)) == (1, 
 #
 # - **Long memory is hard for a plain tanh RNN with PyTorch's initialisation.** On delayed recall it fails from
 #   `k = 50` in all 15 runs, each no better than a constant. Not for lack of training steps (4× the epochs solved
-#   none) nor of size (the same model from an orthogonal `W_hh` solves `k = 50` in 5 of 5 within 50 epochs and,
-#   within 200, `k = 100` in 5 of 5 and `k = 200` in 4 of 5). The article's "long-range dependencies" are real
+#   none) nor of size (the same model from an orthogonal `W_hh` reaches `k = 200` in 4 of 5, section 5). The article's "long-range dependencies" are real
 #   here; a sine's next value has none ([Chapter 06](06_gradients_through_time.ipynb)).
 # - **The gradient at the start is a strong hint, not a verdict.** No run that started below 10⁻⁶ succeeded
 #   within 50 epochs, 6 of 109 did within 200. The IRNN starts at 1 and still fails 3 of 5 at `k = 50`, most
@@ -444,7 +450,7 @@ assert (solved("rnn + clipping", 20), solved("rnn + clipping", 20, 200)) == (1, 
 # 2. Give the LSTM a forget-gate bias of 0, 1, 2 and 3 (`init_forget_gate_bias(model, value)` from
 #    `sine_lab.models`, on `MEMORY_CONFIGS["lstm"].build(16)` after `seed_everything(0)`) and measure, on
 #    `x_probe`, `‖∂h_T/∂h_{T−k}‖` at lag 50 before training. You are right if it grows with the bias; a failing
-#    `assert` means it did not. [solution](solutions/09_when_memory_matters.ipynb#exercise-2)
+#    `assert` means it did not. (Bias 0 is not PyTorch's default: PyTorch draws biases at random near 0.) [solution](solutions/09_when_memory_matters.ipynb#exercise-2)
 # 3. Add a configuration, a GRU with an orthogonal `W_hh`
 #    (`MemoryConfig("gru + orthogonal", "gru", init_orthogonal_recurrent)`), and run it with
 #    `run_memory_trial` at `k = 50` for seed 1. Does it succeed where the GRU solved 0 of 5 within 50 epochs?
