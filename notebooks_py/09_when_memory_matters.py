@@ -59,6 +59,7 @@ from sine_lab.studies.delayed_recall import (
     success_counts,
     train_memory_model,
 )
+from sine_lab.studies.gradients import paired_count
 from sine_lab.training import seed_everything
 
 torch.set_num_threads(1)  # one thread: the same floating-point results on machines with any number of cores
@@ -197,6 +198,10 @@ assert min(gains["lstm + forget bias 1", "lstm", 20]) > 50, "forget bias 1: 50x 
 # %%
 sweep = load_sweep()
 print("made by:", sweep.command, f"({sweep.settings['cpu_seconds']} CPU s)")
+steps_per_epoch = sweep.settings["train_sequences"] // sweep.settings["batch_size"]
+print(f"{sweep.settings['train_sequences']} training sequences in batches of {sweep.settings['batch_size']}: "
+      f"{steps_per_epoch} Adam steps per epoch, lr {sweep.settings['lr']:g}; budgets of "
+      + " and ".join(f"{b} epochs ({b * steps_per_epoch} steps)" for b in sweep.settings["budgets"]))
 runs = {budget: at_budget(sweep.results, budget) for budget in sweep.settings["budgets"]}
 counts = {budget: success_counts(runs[budget]) for budget in runs}
 for budget in runs:
@@ -264,8 +269,8 @@ assert solved("rnn + orthogonal", 200, 200) == 4
 # The plain RNN solves `k = 5` in every seed, `k = 20` in 2 of 5 within 50 epochs and 5 of 5 within 200. From
 # `k = 50` on it fails in all 15 runs at both budgets, each within 0.01 of a constant's NMSE. What it is not:
 #
-# - **not the number of training steps**: 4× the epochs solve none of the 15 (and at `k = 20` they turned 2 of
-#   5 into 5 of 5, so this control does detect a budget problem where there is one);
+# - **not fixed by 4× the training steps**: 800 Adam steps instead of 200 solve none of the 15 (and at `k = 20`
+#   they turned 2 of 5 into 5 of 5, so the control can detect a budget problem; longer budgets were not tried);
 # - **not the size of the model**: a model of the same size, the same 16-unit RNN with one change, an
 #   orthogonal `W_hh` at the start, solves `k = 50` in 5 of 5
 #   within 50 epochs, and with 200 epochs `k = 100` in 5 of 5 and `k = 200` in 4 of 5.
@@ -289,6 +294,7 @@ for name, budgets in (("rnn", (50, 200)), ("rnn + orthogonal", (50,))):
               f"epochs, {'succeeds' if live.success else 'fails'} (stored run: "
               f"{'succeeds' if twin.success else 'fails'})")
         assert live.success == twin.success == (name == "rnn + orthogonal")
+        assert abs(live.test_nmse - twin.test_nmse) < 0.01, "the live run reproduces the stored one"
 
 # %% [markdown]
 # ## 6. Does the starting gradient decide?
@@ -313,13 +319,28 @@ for budget in runs:
 successes = [r for r in untruncated[200] if r.success]
 print(f"after training, every success has ‖∂h_T/∂h_(T−k)‖ ≥ {min(r.final_jacobian_norm for r in successes):.3f}")
 lucky = sum(r.success for r in tiny[200])
+# The same counts lag by lag: the lag decides most outcomes, so pooled counts could hide it.
+per_lag = {}
+for lag in sorted({r.lag for r in untruncated[200]}):
+    at_lag = [r for r in untruncated[200] if r.lag == lag]
+    vanished_at = [r.success for r in at_lag if r.jacobian_norm < 1e-6]
+    open_at = [r.success for r in at_lag if r.jacobian_norm >= 1e-6]
+    per_lag[lag] = (sum(vanished_at), len(vanished_at), sum(open_at), len(open_at))
+    print(f"    k = {lag:3d}: started below 1e-6 {sum(vanished_at):2d} of {len(vanished_at):2d} succeeded, "
+          f"the others {sum(open_at):2d} of {len(open_at):2d}")
 assert not any(r.success for r in tiny[50]) and 0 < lucky < len(tiny[200]) / 10
 assert (lucky, len(tiny[200])) == (6, 109)
+rate = {lag: (v / nv if nv else 0.0, o / no) for lag, (v, nv, o, no) in per_lag.items()}
+assert all(rate[lag][0] < rate[lag][1] / 2 for lag in (20, 50, 100)), "k = 20-100: a vanished start succeeds less"
+assert rate[200][0] > rate[200][1] / 2, "k = 200: the hint does not hold"
 assert min(r.final_jacobian_norm for r in successes) > 1e-2
 
 # %% [markdown]
-# **A vanished start is a strong hint of failure, not a verdict.** Within 50 epochs none of the 109 runs that
-# started below 10⁻⁶ succeeded; within 200, 6 did, one from 3·10⁻¹². After training every success carries the
+# **At lags 20 to 100 a vanished start is a strong hint of failure, not a verdict.** Within 50 epochs none of
+# the 109 runs that started below 10⁻⁶ succeeded; within 200, 6 did, one from 3·10⁻¹². The lag decides much
+# of this, so lag by lag (200 epochs): a start below 10⁻⁶ succeeded in 2 of 5 at `k = 20`, 1 of 30 at 50 and
+# 0 of 35 at 100, against 38 of 45, 7 of 20 and 6 of 15 for the other starts; at `k = 200` the hint fails
+# (3 of 39 against 1 of 11). After training every success carries the
 # burst to the answer with a Jacobian of at least 0.015. Recalling `a` requires that, so it describes a success
 # rather than explaining it.
 #
@@ -377,10 +398,11 @@ assert solved("gru", 20) == 5 and (solved("gru", 50), solved("gru", 50, 200)) ==
 
 # %% [markdown]
 # **Gates.** The article: *"LSTMs mitigate the vanishing gradient problem to some extent through their gating
-# mechanisms"*. Under the one recipe every configuration shares (16 units, Adam at 5·10⁻³), PyTorch's LSTM did
-# worse than the plain tanh RNN (0 and 1 of 5 at `k = 20`, against 2 and 5). We did not tune the learning rate or
-# the size per cell, so this shows that the gates alone did not help under this recipe, not that an LSTM cannot
-# do better; why it is slower we did not measure (a hypothesis: it must first learn to open its forget gate). A forget-gate bias of 1 makes it solve `k = 20` in 5 of 5 at either budget, and `k = 50` in none
+# mechanisms"*. Under the one recipe every configuration shares (16 units, Adam at 5·10⁻³), PyTorch's LSTM was
+# no better than the plain tanh RNN and slower to succeed (0 and 1 of 5 at `k = 20` within 50 and 200 epochs,
+# against 2 and 5; with 5 seeds that split is not beyond chance, printed below). Learning rate and size
+# were not tuned per cell: the gates did not help under this recipe, which does not show an LSTM cannot do
+# better. A forget-gate bias of 1 makes it solve `k = 20` in 5 of 5 at either budget, and `k = 50` in none
 # (4 of 5 got part of the way, NMSE 0.24–0.30). The **GRU** solves `k = 20` in 5 of 5 and `k = 50` in 0 of 5
 # (1 of 5 with 200 epochs). No gated cell here reached what an orthogonal start gives the plain RNN.
 #
@@ -390,8 +412,9 @@ assert solved("gru", 20) == 5 and (solved("gru", 50), solved("gru", 50, 200)) ==
 # within 50 epochs, 5 of 5 within 200) and nothing from `k = 50`, at either budget.
 #
 # **Truncated BPTT** back-propagates through the last 10 steps only, so from `k = 10` on no gradient at all
-# reaches the burst: the limit case of a vanished gradient. It solves `k = 5` in 5 of 5 and nothing beyond, with
-# either budget; each of its failures scores within 0.01 of a constant's NMSE (asserted below).
+# reaches the burst: the limit case of a vanished gradient. It solves `k = 5` in 5 of 5 (there a sequence is
+# 10 steps long, within the truncation: those runs are the plain RNN's) and nothing beyond, with either
+# budget; each failure scores within 0.01 of a constant's NMSE.
 #
 # **Different activation functions.** The IRNN changes two things at once against a tanh RNN: ReLU for tanh,
 # and the identity start. The four configurations below share one drawn `W_ih` and zero biases, so each pair
@@ -404,6 +427,16 @@ for budget in runs:
     print(format_success_table([r for r in runs[budget] if r.config in factorial]))
 identity_tanh = [r for r in lag_runs("tanh, W_hh = I", 50) if r.test_nmse < training_mean[r.seed] / MARGIN]
 print("tanh, W_hh = I at k = 50, 200 epochs: NMSE", ", ".join(f"{r.test_nmse:.2f}" for r in identity_tanh))
+# The same two at k = 50 under the series' looser rule (NMSE at least MARGIN x below the constant's).
+loose = {name: sum(r.test_nmse < training_mean[r.seed] / MARGIN for r in lag_runs(name, 50)) for name in (irnn, "tanh, W_hh = I")}
+print("k = 50, 200 epochs, at least 2× below the constant: " + ", ".join(f"{n} {c} of 5" for n, c in loose.items()))
+# The LSTM against the plain RNN at k = 20, seed by seed (a sign test: how often chance splits seeds this unevenly).
+by_seed = {name: [r.success for r in sorted(lag_runs(name, 20), key=lambda r: r.seed)] for name in ("rnn", "lstm")}
+lstm_vs_rnn = paired_count(by_seed["rnn"], by_seed["lstm"])
+print(f"k = 20, 200 epochs: only the RNN succeeds in {lstm_vs_rnn.only_first} seeds, only the LSTM in "
+      f"{lstm_vs_rnn.only_second} (chance {lstm_vs_rnn.chance:.2f})")
+assert loose[irnn] < loose["tanh, W_hh = I"], "under the looser rule the order at k = 50 reverses"
+assert lstm_vs_rnn.chance > 0.05, "the LSTM-RNN split at k = 20 is not beyond chance"
 assert solved(irnn, 20) == solved("tanh, W_hh = I", 20) == 5
 assert solved("relu, W_hh default", 20, 200) == 0 and (solved("tanh, W_hh default", 20),
                                                          solved("tanh, W_hh default", 20, 200)) == (2, 4)
@@ -422,19 +455,14 @@ assert (solved("rnn + clipping", 20), solved("rnn + clipping", 20, 200)) == (1, 
 #
 # ## What we learned
 #
-# - **Long memory is hard for a plain tanh RNN with PyTorch's initialisation.** On delayed recall it fails from
-#   `k = 50` in all 15 runs, each no better than a constant. Not for lack of training steps (4× the epochs solved
-#   none) nor of size (the same model from an orthogonal `W_hh` reaches `k = 200` in 4 of 5, section 5). The article's "long-range dependencies" are real
-#   here; a sine's next value has none ([Chapter 06](06_gradients_through_time.ipynb)).
-# - **The gradient at the start is a strong hint, not a verdict.** No run that started below 10⁻⁶ succeeded
-#   within 50 epochs, 6 of 109 did within 200. The IRNN starts at 1 and still fails 3 of 5 at `k = 50`, most
-#   of its failures with the path to the burst cut during training.
-# - **The article's remedies, on this task** (5 seeds each, one shared recipe, no per-cell tuning): PyTorch's
-#   LSTM did worse than the tanh RNN; a
-#   forget-gate bias of 1 and the GRU solve `k = 20` in 5 of 5 and `k = 50` in at most 1 of 5; ReLU instead of
-#   tanh did not help, an
-#   identity start did; clipping and truncated BPTT did not extend memory. What reached furthest was an
-#   initialisation: orthogonal `W_hh`.
+# - **Long memory is hard for a plain tanh RNN with PyTorch's start**: from `k = 50` it fails in 15 of 15 runs,
+#   under one shared recipe (16 units, Adam at 5·10⁻³). 4× the steps did not fix it; an orthogonal `W_hh` did.
+#   A sine's next value needs no such memory ([chapter 06](06_gradients_through_time.ipynb)).
+# - **The gradient at the start is a hint, not a verdict**: at `k = 20` to 100 a vanished start rarely
+#   succeeds, at 200 it does no worse; the IRNN starts at 1 and still fails 3 of 5 at `k = 50`.
+# - **The article's remedies**: PyTorch's LSTM was no better than the tanh RNN; a forget-gate bias of 1 and the
+#   GRU reach `k = 20`, not 50; clipping and truncated BPTT did not extend memory. An initialisation,
+#   orthogonal `W_hh`, reached furthest.
 #
 # [Chapter 10](10_beyond_the_article.ipynb) runs this task with the article's last recommendation, attention
 # and Transformers, and with a [linear recurrent unit](00_overview.ipynb#lru).

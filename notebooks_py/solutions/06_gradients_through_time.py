@@ -146,7 +146,7 @@ for _ in range(4):
 residual = fast[2:] - (2 * math.cos(3 * dt) * fast[1:-1] - fast[:-2])
 print(f"max |4th derivative| (finite differences) = {float(derivative.abs().max()):.2f}; 3^4 = {3**4}")
 print(f"max |s[n+1] − (2cos(3Δt)s[n] − s[n−1])| = {float(residual.abs().max()):.1e}")
-assert abs(float(derivative.abs().max()) / 3**4 - 1) < 0.01
+assert abs(float(derivative.abs().max()) / 3**4 - 1) < 0.001
 assert float(residual.abs().max()) < 1e-13
 
 # %% [markdown]

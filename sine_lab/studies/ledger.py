@@ -76,7 +76,7 @@ LEDGER: tuple[Claim, ...] = (
           "False: the n-th derivative of sin(ωt) is bounded by ω^n",
           "checked on the sampled series the examples use", "06", _DERIVATIVES),
     Claim("LSTMs mitigate the vanishing gradient problem to some extent through their gating mechanisms",
-          "Not by default: under one shared recipe PyTorch's LSTM did worse than the tanh RNN on delayed "
+          "Not by default: under one shared recipe PyTorch's LSTM was no better than the tanh RNN on delayed "
           "recall; a forget-gate bias of 1 holds a value for 20 steps, not 50",
           "16 units, Adam 5e-3, 5 seeds, no per-cell tuning; k = 20: LSTM 0 of 5 (1 of 5 with 4x the epochs), "
           "tanh RNN 2 of 5, forget bias 1 5 of 5; k = 50: forget bias 1 0 of 5",
@@ -154,8 +154,8 @@ ANSWER: tuple[Point, ...] = (
           "so regular that formulas with no training predict it well too, so every model is judged against them.",
           ("01", "04")),
     Point("A sine needs two past values, not many.",
-          "Each sample is a fixed linear combination of the two before it. Cells whose gradients fade within a few "
-          "steps still learn to predict the next value. Fading matters where the answer lies many steps back: "
+          "Each sample is a fixed linear combination of the two before it. Cells whose gradients shrink with every "
+          "step back (×0.74 to ×0.90 per step) still learn to predict the next value. Fading matters where the answer lies many steps back: "
           "asked to recall a value 50 or more steps back, a plain tanh RNN fails in 15 of 15 runs.",
           ("06", "09")),
     Point("Forecasting far ahead on the model's own predictions is the hard part.",
