@@ -192,10 +192,11 @@ def test_format_sweep_prints_one_line_per_cell_and_period_with_its_verdict():
 
 def test_main_writes_json_and_prints_the_table(tmp_path, capsys, monkeypatch):
 
-    monkeypatch.setattr(cli, "_recipe", lambda order: replace(TINY, delta_order=order))
+    monkeypatch.setattr(cli, "_recipe", lambda order, reference: replace(TINY, delta_order=order,
+                                                                         reference_period=reference))
     path = tmp_path / "out.json"
     argv = ["--cells", "linear,rnn", "--horizons", "10,20", "--periods", "5,7", "--seeds", "0-1", "--json", str(path),
-            "--cycles", "1", "--delta-order", "0"]
+            "--cycles", "1", "--delta-order", "0", "--reference-period", "5"]
     assert main(argv) == 0
     written = json.loads(path.read_text())
     assert written["command"] == "python -m sine_lab.bench " + " ".join(argv), "the file says how it was made"
@@ -264,6 +265,8 @@ def test_the_residual_alone_is_linear_extrapolation_and_the_bare_cell_adds_nothi
         (["--delta-order", "3"], "between 0 and 2"),
         (["--cycles", "0"], "between 1 and 20"),
         (["--cycles", "21"], "between 1 and 20"),
+        (["--reference-period", "2"], "between 5"),
+        (["--reference-period", "5,20"], "expected one value"),
     ],
 )
 def test_main_rejects_bad_arguments_with_exit_code_2(argv, text, capsys):

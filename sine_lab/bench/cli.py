@@ -98,15 +98,20 @@ def _parser() -> argparse.ArgumentParser:
                         help="what the head predicts on top of the fixed residual: 2 the curvature, output "
                         "2x[n] - x[n-1] + scale·head (the recipe's default); 1 the change, x[n] + scale·head; "
                         "0 the value itself, scale·head (the bare cell, nothing fixed added)")
+    parser.add_argument("--reference-period", type=_one(_list_of(float, *PERIOD_RANGE)), default=None, metavar="P",
+                        help="count the recipe's warm-up (40 steps) at P samples per radian and stretch it, and the "
+                        "chunks with it, for slower waves, so that a slow wave's state is set up from the same part "
+                        "of a cycle (ForecastSettings.reference_period; default: the same lengths in steps at "
+                        "every period)")
     parser.add_argument("--threads", type=_one(_list_of(int, 1, 256)), default=1, help="torch threads (default 1)")
     parser.add_argument("--json", metavar="PATH", help="also write every run and the summary as JSON to PATH "
                         "(checked before any training: a path that cannot be written stops the command)")
     return parser
 
 
-def _recipe(delta_order: int) -> ForecastSettings:
-    """The standard recipe with the head asked for (a seam the tests shrink)."""
-    return ForecastSettings(delta_order=delta_order)
+def _recipe(delta_order: int, reference_period: float | None) -> ForecastSettings:
+    """The standard recipe with the head and the length rule asked for (a seam the tests shrink)."""
+    return ForecastSettings(delta_order=delta_order, reference_period=reference_period)
 
 
 def _check_writable(path: str) -> str | None:
@@ -140,7 +145,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     result = run_sweep(periods=args.periods, seeds=args.seeds, cells=args.cells, horizons=args.horizons,
                        cycles=args.cycles, threads=args.threads, report=progress,
-                       recipe=_recipe(args.delta_order))
+                       recipe=_recipe(args.delta_order, args.reference_period))
     result = {"command": command, **result}
     print(format_sweep(result))
     if args.json:
