@@ -308,8 +308,7 @@ assert present == [c.stem for c in CHAPTERS], f"the folder and the map disagree:
 # The package every chapter uses holds the article's three examples: the model classes verbatim (only
 # renamed) and their optimiser settings.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 from sine_lab.studies.article import EXAMPLES
 
 for example in EXAMPLES.values():

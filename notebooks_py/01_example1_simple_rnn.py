@@ -51,8 +51,7 @@ torch.set_num_threads(1)  # one thread: the same floating-point results on machi
 # `EXAMPLES[1]` holds its settings ([Adam](00_overview.ipynb#adam)'s learning rate, epochs), and `article_data()` returns
 # the article's `x = torch.linspace(0, 10, 1000).reshape(-1, 1)` and `y = torch.sin(x)`.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(example_source(1))
 x, y = article_data()
 print("shape of x", tuple(x.shape), "and of y", tuple(y.shape))
@@ -65,8 +64,7 @@ print(f"optimizer: Adam, lr={example.lr}, epochs={example.epochs}")
 # `trace_shapes(model, x, y)` runs one forward pass with hooks on each submodule and reports the shape
 # going in and out, then what `nn.MSELoss` does with the prediction and the target.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 seed_everything(0)
 model = example.build()
 steps = trace_shapes(model, x, y)
@@ -97,8 +95,7 @@ assert loss_row.input_shape == (1,) and loss_row.output_shape == (1000, 1)
 # So whatever its architecture and however well gradients flow, **its best possible output is
 # `mean(y)` and its loss cannot go below `var(y)`** (the population variance). For our data:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 mean_y = y.mean().item()
 var_y = y.var(unbiased=False).item()
 print(f"mean(y) = {mean_y:.4f}, var(y) = {var_y:.4f}")

@@ -47,8 +47,7 @@ torch.set_num_threads(1)  # one thread: the same floating-point results on machi
 # Example 1's data and loop, "adjusting model and possibly learning rate" — it names no new rate, so
 # `EXAMPLES[2]` keeps Example 1's [Adam](00_overview.ipynb#adam) with `lr=0.01` and 1000 epochs.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(example_source(2))
 x, y = article_data()
 example = EXAMPLES[2]
@@ -61,8 +60,7 @@ print(f"x: {tuple(x.shape)}, y: {tuple(y.shape)}; Adam lr={example.lr}, epochs={
 # did; `out[-1]` is the last step's [hidden state](00_overview.ipynb#hidden-state) `(10,)`, and the model returns one number that
 # `MSELoss` broadcasts against the 1000 targets. So the best it can do is again `mean(y)`, with loss `var(y)`.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 seed_everything(0)
 model = example.build()
 steps = trace_shapes(model, x, y)

@@ -40,8 +40,7 @@ torch.set_num_threads(1)  # one thread: the same floating-point results on machi
 # %% [markdown]
 # ## 1. What changed: layers, units, `batch_first`, the last-step index, the learning rate
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 print(example_source(3))
 x, y = article_data()
 example = EXAMPLES[3]
@@ -54,8 +53,7 @@ print(f"x: {tuple(x.shape)}, y: {tuple(y.shape)}; Adam lr={example.lr}, epochs={
 # input is still **2-D**, and PyTorch reads any 2-D input as one unbatched sequence `(L, H_in)`, whatever
 # `batch_first` says. So `out` is 2-D, `(1000, 50)` — and `out[:, -1, :]` asks for three indices.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 seed_everything(0)
 model = example.build()
 steps = trace_shapes(model, x, y)
@@ -72,8 +70,7 @@ assert steps[-1].stage == "forward pass raised" and steps[-1].note.startswith("I
 # The article's loop with the article's settings. The next cell raises on purpose; the notebook's test
 # run expects it to, and the rest of the chapter continues after it.
 
-# %%
-# NBVAL_RAISES_EXCEPTION
+# %% tags=["raises-exception"]
 train(model, x, y, epochs=example.epochs, lr=example.lr, callbacks=[PrintLoss(every=100)])
 
 # %% [markdown]
@@ -99,8 +96,7 @@ report
 # has shape `(1, 1000, 1)` — a batch of one sequence of 1000 steps — and `batch_first=True` now applies.
 # Nothing else changes: not the model, not the target, not the loop.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 x_batched = x.unsqueeze(0)
 fixed_steps = trace_shapes(model, x_batched, y)
 print(format_trace(fixed_steps))

@@ -57,8 +57,7 @@ torch.set_num_threads(1)  # these models are small: one thread is fastest
 # back* into the part before it (those are past values, known at prediction time); its target is always
 # inside its own part.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 DT, W = 0.1, 20
 t, s = sine_series(1000, step=DT)
 train_part, val_part, test_part = time_split(s, train=0.7, validation=0.15)

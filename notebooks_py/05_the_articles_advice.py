@@ -59,8 +59,7 @@ assert all(row.seeds == 3 for rows in tables.values() for row in rows), "3 seeds
 # back* into the part before it (those are past values, known at prediction time); its target is always
 # inside its own part.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 DT, W = 0.1, 20
 t, s = sine_series(1000, step=DT)
 train_part, val_part, test_part = time_split(s, train=0.7, validation=0.15)
@@ -185,8 +184,7 @@ assert slow_linear_mse < 1e-9, "two values hold all the information, even for th
 # it: a periodic wave repeats, so every test window is (nearly) a copy of a training window. The distance
 # from each test window (20 inputs and the target) to its nearest training window measures how near:
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 repeat = nearest_window_distance(s, W, n_train, first_test)
 print(f"RMS distance of each test window to its nearest training window: at most {repeat.max():.1e}")
 noisy_t, noisy_s = sine_series(1000, step=DT, noise=0.3)

@@ -72,8 +72,7 @@ torch.set_num_threads(1)  # one thread: the same floating-point results on machi
 # zeros, the **lag**. The model reads the whole sequence and must output `a` at the last step. Nothing after
 # the burst says anything about `a`, so the model has to carry it in its hidden state for `k` steps.
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 x_demo, y_demo = delayed_recall(16, lag=20, seed=0)
 print("x:", tuple(x_demo.shape), " y:", tuple(y_demo.shape))
 assert torch.equal(x_demo[:, 5:], torch.zeros(16, 20, 1))  # silence after the burst
