@@ -195,8 +195,10 @@ plt.tight_layout()
 #    `x.unsqueeze(0)` `(1, 1000, 1)`? Print the shapes of `out` and `h_n` for each and say how many sequences of
 #    how many steps each is. You are right if your counts match the shapes.
 #    [solution](solutions/02_example2_lstm.ipynb#exercise-1)
-# 2. Fed `x.unsqueeze(0)`, 1000 sequences of one step each, can the forget gate matter? Change its weights (rows
-#    4–7 of `weight_hh_l0` and `bias_ih_l0`: PyTorch orders the gates input, forget, cell, output) and compare the
-#    outputs before and after. [solution](solutions/02_example2_lstm.ipynb#exercise-2)
+# 2. Fed `x.unsqueeze(0)`, 1000 sequences of one step each, can the forget gate matter? Change its weights and
+#    compare the outputs before and after. PyTorch stacks the four gates' rows in the order input, forget,
+#    cell, output, so for `H` units the forget gate is rows `H` to `2H − 1` of `weight_hh_l0` and `bias_ih_l0`
+#    (rows 10–19 for this chapter's 10 units). You are right if you can say why the outputs do or do not
+#    change. [solution](solutions/02_example2_lstm.ipynb#exercise-2)
 #
 # **Previous:** [01 · Example 1: the simple RNN, run as written](01_example1_simple_rnn.ipynb) · **Next:** [03 · Example 3: the deep LSTM, run as written](03_example3_deep_lstm.ipynb)

@@ -19,7 +19,7 @@
 # units, "proper hyperparameter tuning (including learning rate, batch size and [dropout](00_overview.ipynb#dropout))", a warning that
 # the LSTM "might still underperform if the sine wave's period is significantly long relative to the sequence
 # length", and "[Overfitting](00_overview.ipynb#overfitting) remains a concern". Chapter [04](04_framing_the_problem.ipynb) framed the
-# problem so that every architecture learns the next value from a [window](00_overview.ipynb#window) of past values. Here each piece of
+# problem so that the networks predict the next value from a [window](00_overview.ipynb#window) of past values. Here each piece of
 # advice is measured on that task, one knob at a time, against the base model and against what a forecaster
 # with no training scores ([linear extrapolation](00_overview.ipynb#linear-extrapolation) `2 s[n] − s[n−1]`).
 #
@@ -133,7 +133,8 @@ assert knobs["2 layers, dropout 0.2"].learned == 1, "dropout 0.2: learned in 1 o
 # The article says the LSTM "might still underperform if the sine wave's period is significantly long
 # relative to the sequence length". For [one-step prediction](00_overview.ipynb#one-step-prediction) the sequence is the window, so the test is a
 # grid of window lengths `W` (2, 5, 20, 50 values) against the period (10, 20, 63, 200 samples), with the
-# recipe's 10-unit LSTM, 3 seeds per cell. A slow wave changes little per step, so persistence is hard to
+# recipe's 10-unit LSTM, 3 seeds per cell. (This section counts samples per *period*, `2π` times the samples
+# per radian the rest of the series uses: 63 per period is chapter 04's 10 per radian.) A slow wave changes little per step, so persistence is hard to
 # beat by a large factor and linear extrapolation is very good; "learned" is judged against the stronger of
 # the two, as everywhere:
 
@@ -225,7 +226,8 @@ assert clean_errors == sorted(clean_errors, reverse=True), "without noise, the l
 
 # %% [markdown]
 # With noise, the 2-unit LSTM fits the fitted part to 8.9e-2 and the later stretch to 7.2e-2, 1.3 times the
-# noise floor of 5.5e-2: its error is mostly the noise. The 32-unit LSTM fits the fitted part to 9.6e-3, 9 times
+# noise floor of 5.5e-2 (the variance of the noise actually drawn on the scored stretch, below its nominal
+# 0.3² = 0.09 by chance): its error is mostly the noise. The 32-unit LSTM fits the fitted part to 9.6e-3, 9 times
 # below the noise variance 0.3² = 0.09, so it has learned the noise of those particular samples, and its error
 # on the later stretch rises to 0.16, twice the small model's; 128 units fit the fitted part to 2.5e-5 and
 # score 0.13 later. That is overfitting, and only noisy data shows it: without noise the same four sizes score
@@ -252,7 +254,8 @@ assert clean_errors == sorted(clean_errors, reverse=True), "without noise, the l
 #    and 0.03. You are right if the closest distance grows with the noise and passes 0.01 by noise 0.03.
 #    [solution](solutions/05_the_articles_advice.ipynb#exercise-1)
 # 2. Section 2's regression predicts the slow wave from two values. Add noise 0.01 and fit it at 20 and at 200
-#    samples per period: which one's test error rises more above the noise floor, and why?
+#    samples per period: which one's test error rises more above the noise floor, and why? You are right if
+#    your reason predicts both ratios to the noise floor.
 #    [solution](solutions/05_the_articles_advice.ipynb#exercise-2)
 #
 # **Previous:** [04 · Framing the problem: past values, not time](04_framing_the_problem.ipynb) · **Next:** [06 · Gradients through time](06_gradients_through_time.ipynb)

@@ -58,12 +58,20 @@ assert lstm(x.unsqueeze(0))[1][0].shape == (1, 1000, 4), "(1, 1000, 1): 1000 seq
 
 # %%
 torch.manual_seed(0)
-lstm = nn.LSTM(1, 4)
+hidden = 10  # the chapter's model
+lstm = nn.LSTM(1, hidden)
 one_step_each = x.unsqueeze(0)
 before = lstm(one_step_each)[0].detach().clone()
+forget, input_gate = slice(hidden, 2 * hidden), slice(0, hidden)  # gates stacked input, forget, cell, output
 with torch.no_grad():
-    lstm.weight_hh_l0[4:8].add_(5.0)  # PyTorch orders the gates input, forget, cell, output
-    lstm.bias_ih_l0[4:8].add_(5.0)
+    lstm.weight_hh_l0[forget].add_(5.0)
+    lstm.bias_ih_l0[forget].add_(5.0)
 after = lstm(one_step_each)[0].detach()
-print(f"largest change of any output: {float((after - before).abs().max()):.1e}")
+print(f"forget gate changed: largest change of any output {float((after - before).abs().max()):.1e}")
 assert torch.equal(after, before), "with no past, the forget gate changes nothing"
+# A control: the same change to the input gate's rows does change the outputs, so the test can fail.
+with torch.no_grad():
+    lstm.bias_ih_l0[input_gate].add_(5.0)
+changed = lstm(one_step_each)[0].detach()
+print(f"input gate changed:  largest change of any output {float((changed - before).abs().max()):.1e}")
+assert float((changed - before).abs().max()) > 1e-2, "the input gate acts even without a past"

@@ -34,7 +34,7 @@ torch.set_num_threads(1)
 # **How little noise makes a test window new?**
 # ([back to the exercise](../05_the_articles_advice.ipynb#try-this))
 #
-# Section 7 found every noise-free test window within 7.5e-4 RMS of a training window, and none within 0.1
+# Section 3 of the chapter found every noise-free test window within 7.5e-4 RMS of a training window, and none within 0.1
 # with noise 0.3. The nearest-window distance grows with the noise; here is where it crosses 0.01:
 
 # %%
@@ -53,7 +53,8 @@ assert all(a < b for a, b in zip(values, values[1:], strict=False)), "it grows w
 # **Two values of a slow wave, with a little noise**
 # ([back to the exercise](../05_the_articles_advice.ipynb#try-this))
 #
-# Section 6: two values hold all the information about the next one, even at 200 samples per period. A
+# Section 2 of the chapter: two values hold all the information about the next one, even at 200 samples per
+# period. A
 # guess: with noise the slow wave suffers more, since its slope must be read from neighbours that differ by
 # about `2π/200 ≈ 0.03`. The measurement says otherwise: both land at a few times the noise floor, within a
 # factor of 2 of each other (one noise draw each: a spot check).
@@ -69,3 +70,19 @@ for per_period in (20, 200):
           f"x{ratios[per_period]:.1f} the noise floor")
 assert all(2 < r < 8 for r in ratios.values()), "a few times the noise floor at either rate"
 assert max(ratios.values()) < 2 * min(ratios.values()), "the slow wave is not hurt more than twice as much"
+
+# %% [markdown]
+# **Why.** The prediction `a₁ s[n] + a₂ s[n−1]` adds the noise of both inputs, weighted by the coefficients,
+# to the noise of the target: an expected error of about `(a₁² + a₂² + 1) σ²`, set by the coefficients, not
+# by the period. Noisy inputs also pull least-squares coefficients towards 0 (at 200 samples per period far
+# from the noise-free `2cos ω` and `−1`), which passes less noise on. The fitted coefficients predict each
+# rate's error:
+
+# %%
+for per_period in (20, 200):
+    _, s = sine_series(1000, step=2 * math.pi / per_period, noise=0.01)
+    a = fit_autoregressive(s[:700], order=2)
+    predicted = float(a[0] ** 2 + a[1] ** 2 + 1)
+    print(f"{per_period} samples per period: coefficients {float(a[0]):.3f}, {float(a[1]):.3f}; "
+          f"predicted x{predicted:.1f} the noise floor, measured x{ratios[per_period]:.1f}")
+    assert abs(ratios[per_period] / predicted - 1) < 0.3, "the coefficients predict the error within 30 %"

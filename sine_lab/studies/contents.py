@@ -49,7 +49,7 @@ CHAPTERS: tuple[Chapter, ...] = (
     Chapter("03", "example3_deep_lstm", "Example 3: the deep LSTM, run as written",
             "it raises `IndexError`; made to run, 51,451 parameters learn `mean(y)` too"),
     Chapter("04", "framing_the_problem", "Framing the problem: past values, not time",
-            "past values instead of time: every architecture learns the next value"),
+            "past values instead of time: the networks predict the next value, the LSTMs far better than a straight line"),
     Chapter("05", "the_articles_advice", "The article's advice, measured",
             "learning rate, batch size, depth and dropout one at a time; long periods; overfitting needs noise"),
     Chapter("06", "gradients_through_time", "Gradients through time",
