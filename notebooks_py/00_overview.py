@@ -23,8 +23,8 @@
 #
 # It illustrates the claim with three PyTorch examples, all fed `x = torch.linspace(0, 10, 1000).reshape(-1, 1)`
 # with target `y = torch.sin(x)`: a simple `nn.RNN`, an `nn.LSTM`, and a 3-layer `nn.LSTM`. This series
-# **runs those examples exactly as written and measures** what happens. Every claim a chapter makes is an
-# `assert` in one of its cells, so the chapters are also the test suite.
+# **runs those examples exactly as written and measures** what happens. The chapters' findings are `assert`s
+# in their cells, so the chapters are also the test suite.
 #
 # This chapter holds what the others assume: the answer in plain words, a primer on recurrent networks, a
 # glossary the chapters link to, the ledger of the article's claims and the map of the series.
@@ -110,8 +110,9 @@ Markdown(answer_list(""))
 # 0 for a perfect one.
 #
 # ### sign test
-# How often chance alone would split paired seeds at least as unevenly as observed (e.g. one arm better in
-# 4 of 5 seeds happens by chance with probability 6/32 ≈ 0.19); below 5 % counts as beyond chance.
+# How often chance alone would split paired seeds at least as unevenly as observed, either way (e.g. one arm
+# better in 4 or more of 5 seeds, whichever arm, happens by chance with probability 12/32 ≈ 0.38); below 5 %
+# counts as beyond chance.
 #
 # ### zero predictor
 # Always predicts 0, the average of a sine over whole cycles. Its MSE is the wave's mean square (0.5 for

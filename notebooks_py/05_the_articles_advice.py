@@ -115,14 +115,16 @@ assert knobs["2 layers, dropout 0.2"].learned == 1, "dropout 0.2: learned in 1 o
 # %% [markdown]
 # Measured with 3 seeds (medians; the numbers are printed above):
 #
-# - **Learning rate.** The article's "lower learning rate" of 0.001 is more than 30 times worse than the
-#   base in these 880 steps, and its median error is above linear extrapolation's, which needs no training
+# - **Learning rate.** For this 10-unit LSTM the article's "lower learning rate" of 0.001 is more than 30
+#   times worse than the base in these 880 steps (the article gave the advice for its 3-layer, 50-unit model,
+#   not measured here); whether it catches up with more steps is not measured either, and its median error is above linear extrapolation's, which needs no training
 #   (0 of 3 seeds learned). A rate of 0.1 is within 5× of the base. Within the recipe's clipping and one-cycle
 #   warm-up, the rate is forgiving upwards and costly downwards.
 # - **Batch size.** Batches of 8 and the full batch are within 5× of batches of 32, at the same number of steps
-#   (a full-batch step costs some 20 times more computation).
+#   (a full-batch step processes every training window, not 32 of them).
 # - **Depth.** Two layers of 10 units lower the median 4× to 6× (5.3×), three layers stay within 5× of one
-#   layer (2.2×). Depth helps a little, but one layer already learns, more than 10× below the best trivial
+#   layer (2.2×); the 2-layer model also has more weights than the 1-layer one, and this row does not separate
+#   depth from size. Depth helps a little, but one layer already learns, more than 10× below the best trivial
 #   baseline (14×): depth is not what the article's examples lacked.
 # - **Dropout.** 0.5 between 2 layers is more than 10 times worse than the same 2 layers without it, and no
 #   seed learns; with 0.2, 1 of 3 seeds learns. Dropout fights overfitting, and a noise-free wave gives
@@ -199,7 +201,7 @@ assert noisy_repeat.min() > 0.1, "with noise no test window is a copy"
 # %% [markdown]
 # So a noise-free test score is a training score in disguise: a model that memorised the training windows
 # would pass it. Noise makes each window new. The next tables fit a short noisy series (300 samples, noise
-# 0.3; the recipe printed below: windows of 20, no clipping, constant rate, no early stopping) with LSTMs of
+# 0.3, one draw of the noise: the 3 seeds vary only the initialisation; the recipe printed below: windows of 20, no clipping, constant rate, no early stopping) with LSTMs of
 # 2 to 128 units, and the same series without noise, and compare the error on the fitted part ("train [MSE](00_overview.ipynb#mse)")
 # with the error on the later stretch. No predictor can expect to beat the *[noise floor](00_overview.ipynb#noise-floor)*, the noise's own
 # variance on the scored stretch.

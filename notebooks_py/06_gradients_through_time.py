@@ -107,7 +107,8 @@ for ax, (example, run) in zip(axes, live.items(), strict=True):
         resolved = curve >= FLOAT32_TINY  # below it float32 rounds coarsely, then to exactly 0
         ax.semilogy(lags[resolved], curve[resolved], style, color=colour(example), label=label)
     ax.axhspan(1e-45, FLOAT32_TINY, color=colour("underflow"))
-    ax.text(50, 1e-42, "below float32's smallest normal number (1.2e-38): rounded, then exactly 0", ha="center", fontsize=8)
+    ax.text(50, 1e-42, "below float32's smallest normal number (1.2e-38): rounded, then exactly 0", ha="center",
+            fontsize=8)
     ax.set(xlim=(0, 99), ylim=(1e-45, 10), xlabel="lag T − t (steps back from the last step)",
            title=NAMES[example])
     ax.legend(loc="upper right")
@@ -548,18 +549,18 @@ for clipped in (sgd_clipped, sgd_loose):
 print(f"SGD, clipped to 10 against clipped to 1: learned only at 10 in {threshold.only_first} seeds, only at 1 in "
       f"{threshold.only_second} (chance {threshold.chance:.3f})")
 print(f"Adam: clipping lowered the test MSE in {adam_lower.only_first} of {len(ratios)} seeds and raised it in "
-      f"{adam_lower.only_second} (chance of {adam_lower.only_first} or more: {adam_lower.chance:.3f}); "
+      f"{adam_lower.only_second} (chance of a split this uneven: {adam_lower.chance:.3f}); "
       f"clipped / unclipped from {min(ratios):.3f} to {max(ratios):.0f}")
 
 # %% [markdown]
 # With plain gradient descent at `ρ = 3`, clipping does its intended job: 10 of 20 runs blew up without it
-# (gradient norms up to 7e6), none with it at either threshold; a split that uneven comes by chance about 1
-# time in 1000. The threshold sets the price, since a clipped step is at most lr × threshold long: clipped
+# (gradient norms up to 7e6), none with it at either threshold; a split that uneven comes by chance about 2
+# times in 1000. The threshold sets the price (a clipped step is at most lr × threshold long): clipped
 # to 1, only 1 of 20 runs had learned after 150 epochs, against all 10 unclipped runs that survived; clipped
 # to 10, 9 of 20 learned and 3 ended worse than predicting zero: no difference from no clipping beyond
 # chance, but more than clipped to 1 (counts printed above).
 # With Adam every run learned, clipped or not. Clipping lowered the test error in 14 of 20 seeds, a count
-# chance reaches 6 % of the time, and the ratio ranged from 1/200 to 300×: an effect 20 seeds cannot tell
+# chance reaches 12 % of the time (either way), and the ratio ranged from 1/200 to 300×: an effect 20 seeds cannot tell
 # from chance. Clipping is insurance against explosions; against a vanishing gradient
 # [chapter 09](09_when_memory_matters.ipynb) finds it no help.
 

@@ -427,7 +427,8 @@ for budget in runs:
 identity_tanh = [r for r in lag_runs("tanh, W_hh = I", 50) if r.test_nmse < training_mean[r.seed] / MARGIN]
 print("tanh, W_hh = I at k = 50, 200 epochs: NMSE", ", ".join(f"{r.test_nmse:.2f}" for r in identity_tanh))
 # The same two at k = 50 under the series' looser rule (NMSE at least MARGIN x below the constant's).
-loose = {name: sum(r.test_nmse < training_mean[r.seed] / MARGIN for r in lag_runs(name, 50)) for name in (irnn, "tanh, W_hh = I")}
+loose = {name: sum(r.test_nmse < training_mean[r.seed] / MARGIN for r in lag_runs(name, 50))
+         for name in (irnn, "tanh, W_hh = I")}
 print("k = 50, 200 epochs, at least 2× below the constant: " + ", ".join(f"{n} {c} of 5" for n, c in loose.items()))
 # The LSTM against the plain RNN at k = 20, seed by seed (a sign test: how often chance splits seeds this unevenly).
 by_seed = {name: [r.success for r in sorted(lag_runs(name, 20), key=lambda r: r.seed)] for name in ("rnn", "lstm")}

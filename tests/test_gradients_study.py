@@ -150,8 +150,10 @@ def test_the_chance_of_a_count_is_the_binomial_tail():
 
 def test_a_paired_count_compares_seed_by_seed():
     count = paired_count([True, True, False, True], [False, True, False, False])
-    assert (count.only_first, count.only_second) == (2, 0) and count.chance == pytest.approx(1 / 4)
-    assert paired_count([False, True], [True, False]).chance == pytest.approx(3 / 4)
+    # Two-sided: 2 of 2 either way happens 2 times in 4.
+    assert (count.only_first, count.only_second) == (2, 0) and count.chance == pytest.approx(1 / 2)
+    assert paired_count([False, True], [True, False]).chance == 1.0, "an even split: capped at 1"
+    assert paired_count([True] * 5, [False] * 5).chance == pytest.approx(2 / 32)
     assert paired_count([True], [True]).chance == 1.0, "no seed differs: nothing to test"
     with pytest.raises(ValueError):
         paired_count([True, False], [True])

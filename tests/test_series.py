@@ -162,7 +162,7 @@ QUOTED = re.compile(r"(?<![\w.])(\d\.(\d+))(?:e|·10|×10)([-−⁻]?[\d⁰¹²�
 DECIMAL = re.compile(r"(?<![\w.·^])(\d+\.(\d+))(?![\w.]|·10|×10|e[-\d])")
 # Numbers the prose derives from a setting by arithmetic rather than quoting a cell: (notebook, number): how.
 DERIVED = {
-    ("00_overview.ipynb", "0.19"): "6/32, the chance of the sign test's example",
+    ("00_overview.ipynb", "0.38"): "12/32, the two-sided chance of the sign test's example",
     ("05_the_articles_advice.ipynb", "0.003"): "an exercise's noise setting",
     ("08_sampling_rate_and_the_head.ipynb", "1.6"): "1000 steps / (2π · 100 samples per cycle)",
     ("09_when_memory_matters.ipynb", "0.73"): "σ(1), the forget gate's start with bias 1",

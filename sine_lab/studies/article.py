@@ -437,30 +437,31 @@ def format_controls(fits: Sequence[PerStepFit | StoredFit]) -> str:
 def summarise_controls(fits: Sequence[PerStepFit | StoredFit]) -> str:
     """One line per feed: how many seeds beat each baseline after ``t = 10``, and the error ranges.
 
-    The ratio of the error after ``t = 10`` to the error on the held-out stretch inside
-    ``[0, 10]`` says how much worse the model does outside its training range than on
-    unfitted times inside it.
+    "Beats" is the series' rule (:data:`~sine_lab.baselines.MARGIN`): at least that many times below the
+    baseline's MSE. The ratio of the error after ``t = 10`` to the error on the held-out stretch inside
+    ``[0, 10]`` says how much worse the model does outside its training range than on unfitted times inside it.
     """
     lines = []
+    margin = baselines.MARGIN
     for feed in dict.fromkeys(f.feed for f in fits):
         mine = [f for f in fits if f.feed == feed]
         n = len(mine)
-        zero = sum(f.unseen_mse < f.zero_mse for f in mine)
-        repeat = sum(f.unseen_mse < f.repeat_mse for f in mine)
-        extrapolate = sum(f.unseen_mse < f.extrapolation_mse for f in mine)
+        zero = sum(margin * f.unseen_mse <= f.zero_mse for f in mine)
+        repeat = sum(margin * f.unseen_mse <= f.repeat_mse for f in mine)
+        extrapolate = sum(margin * f.unseen_mse <= f.extrapolation_mse for f in mine)
         inside = _span([f.held_out_mse for f in mine], ".1e")
         after = _span([f.unseen_mse for f in mine], ".1e")
         ratios = _span([f.unseen_mse / f.held_out_mse for f in mine], ".3g")
         first = _span([f.first_radian_mse / f.held_out_mse for f in mine], ".3g")
         line = (f"fed {feed}: held-out MSE {inside}, after t = 10 {after} (x{ratios}; first radian after x{first}); "
-                f"beats predicting 0 after t = 10 in {zero} of {n} seeds, repeating the previous value in {repeat} "
-                f"of {n}, linear extrapolation in {extrapolate} of {n}")
+                f"at least {margin:g}x below predicting 0 after t = 10 in {zero} of {n} seeds, below repeating the "
+                f"previous value in {repeat} of {n}, below linear extrapolation in {extrapolate} of {n}")
         free = [f for f in mine if not math.isnan(f.free_run_mse)]
         if free:
-            line += (f"; free running after t = 10: {_span([f.free_run_mse for f in free], '.1e')}, below predicting 0 "
-                     f"in {sum(f.free_run_mse < f.zero_mse for f in free)} of {len(free)}, below the least-squares "
-                     f"recurrence's free run in {sum(f.free_run_mse < f.recurrence_free_run_mse for f in free)} "
-                     f"of {len(free)}")
+            line += (f"; free running after t = 10: {_span([f.free_run_mse for f in free], '.1e')}, at least "
+                     f"{margin:g}x below predicting 0 in {sum(margin * f.free_run_mse <= f.zero_mse for f in free)} of "
+                     f"{len(free)}, below the least-squares recurrence's free run in "
+                     f"{sum(margin * f.free_run_mse <= f.recurrence_free_run_mse for f in free)} of {len(free)}")
         lines.append(line)
     return "\n".join(lines)
 

@@ -43,13 +43,16 @@ CHAPTERS: tuple[Chapter, ...] = (
             "the answer in plain words, a primer and glossary, the ledger of the article's claims",
             exercises=False),
     Chapter("01", "example1_simple_rnn", "Example 1: the simple RNN, run as written",
-            "it learns `mean(y)`; fed time it fails after t = 10, and controls show why"),
+            "it learns `mean(y)`; fed time it fails after t = 10; fed the previous value it predicts one step, "
+            "not the wave"),
     Chapter("02", "example2_lstm", "Example 2: the LSTM, run as written",
             "gates change nothing: the same bug, the same mean"),
     Chapter("03", "example3_deep_lstm", "Example 3: the deep LSTM, run as written",
-            "it raises `IndexError`; made to run, 51,451 parameters learn `mean(y)` too"),
+            "it raises `IndexError`; made to run one way, 51,451 parameters learn `mean(y)` too; the other way, "
+            "a lookup of time"),
     Chapter("04", "framing_the_problem", "Framing the problem: past values, not time",
-            "past values instead of time: the networks predict the next value, the LSTMs far better than a straight line"),
+            "past values instead of time: the networks predict the next value, the LSTMs far better than a "
+            "straight line"),
     Chapter("05", "the_articles_advice", "The article's advice, measured",
             "learning rate, batch size, depth and dropout one at a time; long periods; overfitting needs noise"),
     Chapter("06", "gradients_through_time", "Gradients through time",

@@ -565,8 +565,9 @@ class PairedCount:
     Attributes:
         only_first: seeds where the outcome holds in the first arm only.
         only_second: seeds where it holds in the second arm only.
-        chance: how often chance alone splits ``only_first + only_second`` seeds at least this unevenly
-            (the one-sided sign test towards the larger side; 1 when no seed differs).
+        chance: how often chance alone splits ``only_first + only_second`` seeds at least this unevenly,
+            either way (the two-sided sign test: which side is larger is seen only after the runs; 1 when no
+            seed differs).
     """
 
     only_first: int
@@ -582,7 +583,7 @@ def paired_count(first: Iterable[bool], second: Iterable[bool]) -> PairedCount:
     only_first = sum(a and not b for a, b in pairs)
     only_second = sum(b and not a for a, b in pairs)
     differing = only_first + only_second
-    chance = chance_of_at_least(max(only_first, only_second), differing) if differing else 1.0
+    chance = min(1.0, 2 * chance_of_at_least(max(only_first, only_second), differing)) if differing else 1.0
     return PairedCount(only_first, only_second, chance)
 
 
