@@ -157,11 +157,11 @@ assert abs(history.final_loss - var_y) < 1e-5, "the final loss is var(y), the be
 
 
 # %% [markdown]
-# One more piece of evidence that the loss never sees the *shape* of the sine: shuffle the 1000 targets
-# into a random order and train the same model from the same initialisation. If the RNN were learning
-# anything about how `sin` varies with `t`, shuffling would change the losses. The loss
-# $\frac1N\sum_i (c - y_i)^2$ does not depend on the order, so the curves agree to float rounding
-# (we compare the first 100 epochs; the broadcasting warning appears again, once).
+# A demonstration (true by construction, not new evidence) that the loss never sees the *shape* of the sine:
+# shuffle the 1000 targets into a random order and train the same model from the same initialisation. The
+# broadcast loss $\frac1N\sum_i (c - y_i)^2$ does not depend on the order, so the curves agree to float
+# rounding (we compare the first 100 epochs; the broadcasting warning appears again, once). A model that
+# used how `sin` varies with `t` would give different losses.
 
 # %%
 def first_losses(target, epochs=100):
