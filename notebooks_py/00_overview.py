@@ -236,6 +236,10 @@ Markdown(answer_list(""))
 # Scoring held-out data during training and keeping the weights that scored best, stopping when the score
 # has not improved for a while (the *patience*).
 #
+# ### bare cell
+# A recurrent cell whose [head](#head) outputs the next value itself, with no [fixed residual](#fixed-residual)
+# added: what `nn.RNN` plus `nn.Linear` gives.
+#
 # ### fixed residual
 # An unlearned part of a model's output that the head's output is added to: `x[n]` (the head predicts the
 # change) or `2x[n] − x[n−1]` (the head predicts the curvature). Alone, it is persistence or linear

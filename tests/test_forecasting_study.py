@@ -8,7 +8,7 @@ import torch
 
 from sine_lab.bench import make_task, run_sweep
 from sine_lab.forecasting import ForecastSettings, fit
-from sine_lab.objectives import ScaledMSE
+from sine_lab.models import forecast
 from sine_lab.studies.forecasting_study import (
     NEW,
     OLD,
@@ -16,15 +16,21 @@ from sine_lab.studies.forecasting_study import (
     AfterEachStage,
     ControlRun,
     Variant,
+    control_summary,
     describe_recipe,
     difference_spread,
     error_misses,
+    format_by_period,
+    format_commands,
     format_control,
+    format_control_summary,
     gradient_rms,
     load_control,
     load_sweep,
+    recurrence_forecast,
     run_control,
     save_control,
+    sine_fit_forecast,
     sweep_run,
     teacher_forced_loss,
 )
@@ -155,18 +161,111 @@ def test_sweep_file_reading(tmp_path):
         load_sweep(path)
 
 
-def test_describe_recipe_lists_every_stage_with_its_criterion():
+def test_describe_recipe_lists_every_stage_in_plain_words():
     task = make_task(100.0)
     recipe = ForecastSettings()(task.train)
     lines = describe_recipe(recipe).splitlines()
     assert len(lines) == 1 + len(recipe.stages) + 1
-    assert "hidden_size=32" in lines[0] and "delta_order=2" in lines[0]
-    assert lines[1].startswith("stage 1: adam 150 steps; lr 0.005 onecycle; batch 32")
-    assert repr(ScaledMSE(recipe.model["delta_scale"])) in lines[1]
-    assert "lbfgs" in lines[2] and "patience 2" in lines[2] and "Rollout(steps=200)" in lines[3]
-    assert "MSE" in describe_recipe(ForecastSettings(scaled_loss=False)(task.train)).splitlines()[1]
+    assert "32-unit cell" in lines[0] and "2x[n] − x[n−1] + " in lines[0] and "curvature" in lines[0]
+    assert f"{recipe.model['delta_scale']:.3g} · head" in lines[0]
+    assert lines[1].startswith("stage 1: Adam, 150 steps; lr up to 0.005 (one-cycle); gradient norm clipped at 1")
+    assert f"loss MSE / {recipe.model['delta_scale']:.3g}²" in lines[1] and "40-step warm-up" in lines[1]
+    assert "L-BFGS, at most 8 steps" in lines[2] and "patience 2" in lines[2]
+    assert "free runs of 200 steps" in lines[3] and "scores infinity" in lines[3]
+    # No object reprs for a reader to decode.
+    assert not any(word in describe_recipe(recipe) for word in ("PerStep", "Rollout(", "ScaledMSE", "sampled"))
+    assert "loss MSE;" in describe_recipe(ForecastSettings(scaled_loss=False)(task.train)).splitlines()[2]
+    assert "the next value itself" in describe_recipe(ForecastSettings(delta_order=0)(task.train))
+    # With the series, every stage's pairs are counted: what each stage trains on and stops on.
+    counted = describe_recipe(recipe, task.train).splitlines()
+    x, _ = recipe.stages[0].data(task.train[:, :800])
+    assert f"batches of 32 from 4800 of the {x.shape[0]} chunks of 120 values" in counted[1]
+    assert "on 97 free runs of 200 steps from each series' first 800 values" in counted[3]
     with pytest.raises(TypeError, match="Recipe"):
         describe_recipe(ForecastSettings())
+
+
+def test_sine_fit_forecast_continues_a_sine_and_averages_out_noise():
+    period, width, steps = 20.0, 999, 1000
+    n = torch.arange(width + steps, dtype=torch.float64)
+    phases = torch.tensor([[0.3], [-1.2], [2.0]], dtype=torch.float64)
+    waves = 0.7 * torch.sin(n / period + phases)
+    forecast = sine_fit_forecast(waves[:, :width], period, steps)
+    assert forecast.shape == (3, steps) and forecast.dtype == torch.float64
+    assert torch.allclose(forecast, waves[:, width:], atol=1e-10), "exact on a noise-free sine of the given rate"
+    noisy = (waves[:, :width] + 0.1 * torch.randn(3, width, generator=torch.Generator().manual_seed(0))).float()
+    error = float(((sine_fit_forecast(noisy, period, steps).double() - waves[:, width:]) ** 2).mean())
+    # Two fitted numbers from 999 values: the noise's variance (0.01) shrinks by about 2/999.
+    assert error < 0.01 * 10 * 2 / width
+    with pytest.raises(ValueError, match="period"):
+        sine_fit_forecast(noisy, 0.0, steps)
+    with pytest.raises(ValueError, match="at least 2"):
+        sine_fit_forecast(noisy[:, :1], period, steps)
+
+
+def test_recurrence_forecast_is_exact_with_exact_coefficients_and_matches_the_model():
+    period, width = 20.0, 999
+    n = torch.arange(width + 2000, dtype=torch.float64)
+    wave = torch.sin(n / period + torch.tensor([[0.4], [-2.0]], dtype=torch.float64))
+    exact = recurrence_forecast(wave[:, :width], (2 * math.cos(1 / period), -1.0), 2000)
+    assert exact.dtype == torch.float64 and torch.allclose(exact, wave[:, width:], atol=1e-11)
+    # In float32 arithmetic it is the least-squares model's own free run.
+    task = make_task(period)
+    linear, _ = fit("linear", task.train, ForecastSettings(), seed=0)
+    coefficients = linear.head.weight.detach().flatten().tolist()
+    with torch.no_grad():
+        by_model = forecast(linear, task.test[:, :width, None], 50)
+    by_hand = recurrence_forecast(task.test[:, :width], coefficients, 50, dtype=torch.float32)
+    assert torch.allclose(by_hand, by_model, atol=1e-6)
+    # One pair per series: each row follows its own recurrence.
+    per_row = recurrence_forecast(wave[:, :width], torch.tensor([[2 * math.cos(1 / period), -1.0], [0.0, 0.0]]), 3)
+    assert torch.allclose(per_row[0], exact[0, :3]) and not per_row[1].any()
+    with pytest.raises(ValueError, match="pair"):
+        recurrence_forecast(wave, (1.0,), 5)
+    with pytest.raises(ValueError, match="at least 2"):
+        recurrence_forecast(wave[:, :1], (2.0, -1.0), 5)
+
+
+def test_format_by_period_pivots_the_rows_it_is_given():
+    from sine_lab.studies.forecasting_study import BARE_PATH, CYCLES_PATH, head_rows
+
+    rows = head_rows(load_sweep(CYCLES_PATH), load_sweep(BARE_PATH))
+    names = ["lstm, bare cell", "2-tap recurrence"]
+    table = format_by_period(rows, names).splitlines()
+    assert len(table) == 2 + len(names) and "P = 100" in table[0] and "steps)" in table[1]
+    for line, name in zip(table[2:], names, strict=True):
+        assert line.startswith(name)
+        for r in (r for r in rows if r["row"] == name):
+            assert f"{r['met']}/{r['seeds']}" in line and f"{r['free_run']:.1e}" in line
+    one = format_by_period(rows, names, value="one_step").splitlines()
+    assert len(one) == 1 + len(names) and "/" not in one[1]
+    with pytest.raises(ValueError, match="no rows named"):
+        format_by_period(rows, ["lstm, bare"])
+    with pytest.raises(ValueError, match="value"):
+        format_by_period(rows, names, value="cycles")
+
+
+def test_format_commands_names_the_shared_options_once():
+    commands = ["python -m sine_lab.bench --periods 5,20 --seeds 0-2 --cells rnn --json a.json",
+                "python -m sine_lab.bench --periods 5,20 --seeds 0-2 --cells lstm --delta-order 0 --json b.json"]
+    lines = format_commands(commands).splitlines()
+    assert lines[0] == "python -m sine_lab.bench --periods 5,20 --seeds 0-2, and each sweep:"
+    assert lines[1:] == ["  --cells rnn --json a.json", "  --cells lstm --delta-order 0 --json b.json"]
+    assert format_commands(["python a.py --x 1", "python b.py --x 1"]) == "python a.py --x 1\npython b.py --x 1"
+
+
+def test_control_summary_counts_each_variant_over_its_cells_and_seeds():
+    _, runs = load_control()
+    runs = [r for r in runs if r.period == 100.0]
+    summary = control_summary(runs)
+    assert [row["variant"] for row in summary] == list(VARIANTS)
+    for row in summary:
+        group = [r for r in runs if r.variant == row["variant"]]
+        assert row["runs"] == len(group) and row["met"] == sum(r.met for r in group)
+        assert row["taught"] == (min(r.teacher_forced / r.zero_head_loss for r in group),
+                                 max(r.teacher_forced / r.zero_head_loss for r in group))
+    lines = format_control_summary(runs).splitlines()
+    assert len(lines) == 2 + len(VARIANTS) and lines[2].startswith(VARIANTS[0].label)
 
 
 def test_gradient_rms_of_the_scaled_loss_is_the_raw_one_over_scale_squared():

@@ -31,13 +31,17 @@ rows = head_rows(recipe_sweep, bare_sweep)
 # ## Exercise 1
 # **The worst trained row at the slowest wave**
 # ([back to the exercise](../08_sampling_rate_and_the_head.ipynb#try-this))
+#
+# `head_rows` of the first two sweeps alone holds exactly the six RNN, LSTM and GRU rows (bare cell and
+# recipe) beside the residual and the recurrence; the kinds are `"rnn"`, `"lstm"` and `"gru"`.
 
 # %%
 trained = [r for r in rows if r["period"] == 100.0 and r["kind"] in ("rnn", "lstm", "gru")]
 worst = max(trained, key=lambda r: r["free_run"])
 print(f"worst at P = 100: {worst['row']}, median 10-cycle MSE {worst['free_run']:.2f}, "
       f"x{worst['free_run'] / 1e-4:.0f} the target")
-assert "bare cell" in worst["row"] and worst["free_run"] > 1e3 * 1e-4
+assert len(trained) == 6 and worst["free_run"] == max(r["free_run"] for r in trained)
+assert "bare cell" in worst["row"] and worst["free_run"] > 1e3 * 1e-4, "a bare cell, more than x1000 off"
 
 # %% [markdown]
 # ## Exercise 2
@@ -64,8 +68,11 @@ assert ratio[100.0] > 10 and ratio[100.0] == max(ratio.values()), "the slow wave
 # **The residual's one-step error, predicted**
 # ([back to the exercise](../08_sampling_rate_and_the_head.ipynb#try-this))
 #
-# For `s[n] = sin(n/P + φ)` the curvature is `s[n+1] − 2s[n] + s[n−1] = −(2 − 2cos(1/P)) s[n]`, and the
-# mean of `s²` over whole cycles is 1/2.
+# With `u = n/P + φ` and `v = 1/P`, the hint gives
+# `s[n+1] + s[n−1] = sin(u + v) + sin(u − v) = 2 sin u cos v = 2cos(1/P) s[n]`. Subtract `2 s[n]`: the curvature is `s[n+1] − 2s[n] + s[n−1] = −(2 − 2cos(1/P)) s[n]`,
+# the current value times a constant. The residual alone predicts `2 s[n] − s[n−1]`, so its error is that
+# curvature, and its mean square is `(2 − 2cos(1/P))²` times the mean of `s²`, which over whole cycles is
+# 1/2.
 
 # %%
 for period in recipe_sweep["periods"]:

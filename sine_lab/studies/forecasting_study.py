@@ -15,6 +15,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import shlex
 import statistics
 import time
 from collections.abc import Callable, Iterable, Sequence
@@ -29,8 +30,9 @@ from torch import Tensor
 from ..arguments import check_choice, check_float, check_int, check_tensor
 from ..bench import RESIDUAL_ONLY, format_sweep, make_task, run_misses, score, summarize
 from ..callbacks import Callback
-from ..forecasting import ForecastSettings, Recipe, difference_spread, fit
+from ..forecasting import ForecastSettings, Recipe, StableRollout, difference_spread, fit
 from ..models import eval_mode
+from ..objectives import PerStep, Rollout, ScaledMSE
 
 __all__ = [
     "CELLS",
@@ -44,10 +46,14 @@ __all__ = [
     "AfterEachStage",
     "ControlRun",
     "Variant",
+    "control_summary",
     "describe_recipe",
     "difference_spread",  # the recipe's own scale (sine_lab.forecasting), re-exported for the chapter
     "error_misses",
+    "format_by_period",
+    "format_commands",
     "format_control",
+    "format_control_summary",
     "cycles_table",
     "format_head_rows",
     "gradient_rms",
@@ -55,7 +61,9 @@ __all__ = [
     "load_control",
     "load_sweep",
     "run_control",
+    "recurrence_forecast",
     "save_control",
+    "sine_fit_forecast",
     "sweep_run",
     "teacher_forced_loss",
 ]
@@ -66,6 +74,8 @@ SWEEP_PATH = RESULTS / "sweep_periods.json"
 # (its second-order head) and the bare cell (delta_order=0), each with the residual-only row.
 CYCLES_PATH = RESULTS / "sweep_cycles.json"
 BARE_PATH = RESULTS / "sweep_bare.json"
+# The bare cells at period 100 with the warm-up and chunks stretched for the slow wave (--reference-period 20).
+STRETCHED_PATH = RESULTS / "sweep_bare_stretched.json"
 # The kinds beyond the article (attention, Transformer, LRU) with the recipe's head, on the same grid.
 KINDS_PATH = RESULTS / "sweep_kinds.json"
 # The bare cells beside a learned linear skip (sine_lab.skip), on the same grid.
@@ -272,28 +282,117 @@ def sweep_run(result: dict, cell: str, period: float, seed: int) -> dict:
 # ------------------------------------------------------------------ tables
 
 
-def describe_recipe(recipe: Recipe) -> str:
-    """A recipe in plain lines: the model's settings, then one line per stage (optimizer,
-    steps, learning rate and schedule, batch, clipping, objective, criterion, validation)."""
+_OPTIMIZERS = {"adam": "Adam", "lbfgs": "L-BFGS"}
+_SCHEDULES = {"onecycle": "one-cycle", "cosine": "cosine"}
+_OUTPUTS = {0: "scale · head(state), the next value itself",
+            1: "x[n] + scale · head(state), the head predicting the change",
+            2: "2x[n] − x[n−1] + scale · head(state), the head predicting the curvature"}
+
+
+def _loss_words(loss_fn: Any) -> str:
+    if loss_fn is None:
+        return "MSE"
+    if isinstance(loss_fn, ScaledMSE):
+        return f"MSE / {loss_fn.scale:.3g}²"
+    return repr(loss_fn)
+
+
+def _pairs_words(objective: Any, x: Tensor | None, used: int | None) -> str:
+    """What a stage trains or stops on, in words: its pairs (counted when ``x`` is given) and what is scored."""
+    count = "" if x is None else (f"{used} of the {x.shape[0]} " if used is not None and used < x.shape[0]
+                                  else f"{x.shape[0]} ")
+    if isinstance(objective, StableRollout):
+        start = "" if x is None else f" from each series' first {x.shape[1]} values"
+        return (f"{count}free runs of {objective.steps} steps{start} (a run leaving ±{objective.bound:.3g} "
+                f"within {objective.checked} steps scores infinity)")
+    if isinstance(objective, Rollout):
+        start = "" if x is None else f", each from {x.shape[1]} true values"
+        return f"{count}free runs of {objective.steps} steps{start}"
+    if isinstance(objective, PerStep):
+        length = "" if x is None else f" of {x.shape[1]} values"
+        return (f"{count}chunks{length}, each prediction from true values, scored after a "
+                f"{objective.warmup}-step warm-up")
+    return f"{count}pairs, {objective!r}"
+
+
+def describe_recipe(recipe: Recipe, series: Tensor | None = None) -> str:
+    """A recipe in plain words, one line for the model and one per stage: optimizer, steps, learning rate,
+    clipping, what it trains on and its loss, and where it stops early. With the training ``series``
+    ``(n_series, T)``, the stages' pairs are counted too."""
     if not isinstance(recipe, Recipe):
         raise TypeError(f"recipe must be a Recipe, got {type(recipe).__name__}")
-    model = ", ".join(f"{k}={v:.3g}" if isinstance(v, float) else f"{k}={v}" for k, v in recipe.model.items())
-    lines = [f"model: {model}; fitting uses n < {recipe.validation_start}, validation may score n >= it"]
+    cut = recipe.validation_start
+    if series is not None:
+        check_tensor("series", series, ndim=2, layout="(n_series, T)")
+    model = recipe.model
+    output = _OUTPUTS.get(model.get("delta_order"), f"delta_order={model.get('delta_order')}")
+    if model.get("delta_scale") is not None:
+        output = output.replace("scale", f"{model['delta_scale']:.3g}", 1)
+    lines = [f"model: a {model.get('hidden_size')}-unit cell, output {output}; "
+             f"training fits n < {cut}, early stopping scores n >= {cut}"]
     for number, stage in enumerate(recipe.stages, 1):
+        x = None if series is None or stage.data is None else stage.data(series[:, :cut])[0]
+        stops = stage.validation is not None and stage.validation.patience is not None
         length = f"{stage.steps} steps" if stage.steps is not None else f"{stage.epochs} epochs"
-        parts = [f"{stage.optimizer} {length}", f"lr {stage.lr:g}" + (f" {stage.schedule}" if stage.schedule else ""),
-                 f"batch {stage.batch_size}" if stage.batch_size else "full batch",
-                 f"on {stage.sample} sampled pairs" if stage.sample else "on every pair"]
+        parts = [f"{_OPTIMIZERS.get(stage.optimizer, stage.optimizer)}, {'at most ' if stops else ''}{length}",
+                 f"lr up to {stage.lr:g} ({_SCHEDULES.get(stage.schedule, stage.schedule)})" if stage.schedule
+                 else f"lr {stage.lr:g}"]
         if stage.clip is not None:
-            parts.append(f"clip {stage.clip:g}")
-        parts.append(f"{stage.objective!r}, loss {stage.loss_fn!r}" if stage.loss_fn else f"{stage.objective!r}, MSE")
+            parts.append(f"gradient norm clipped at {stage.clip:g}")
+        pairs = _pairs_words(stage.objective, x, stage.sample)
+        parts.append(f"batches of {stage.batch_size} from {pairs}" if stage.batch_size else f"all at once: {pairs}")
+        parts.append(f"loss {_loss_words(stage.loss_fn)}")
         if stage.validation is not None:
             scored_by = stage.validation.objective or stage.objective
-            parts.append(f"validated by {scored_by!r}, patience {stage.validation.patience}")
+            x_val = None if series is None else stage.validation.data(series)[0]
+            patience = stage.validation.patience
+            parts.append(("stops early" if patience is not None else "keeps the best weights")
+                         + (f" (patience {patience})" if patience is not None else "")
+                         + f" on {_pairs_words(scored_by, x_val, None)}")
         lines.append(f"stage {number}: " + "; ".join(parts))
     if recipe.closed_form:
-        lines.append(f"closed form (no stages) for: {', '.join(recipe.closed_form)}")
+        lines.append(f"no stages, solved by least squares: {', '.join(recipe.closed_form)}")
     return "\n".join(lines)
+
+
+def recurrence_forecast(context: Tensor, coefficients: Sequence[float] | Tensor, steps: int, *,
+                        dtype: torch.dtype = torch.float64) -> Tensor:
+    """Free-run ``s[n+1] = a s[n] + b s[n-1]`` from the last two values of each row of ``context``
+    ``(n_series, W)`` for ``steps`` values ``(n_series, steps)``, in ``dtype`` arithmetic (default float64,
+    to separate the coefficients' precision from the arithmetic's). ``coefficients``: the pair ``(a, b)``
+    (newest first) for every row, or one pair per row ``(n_series, 2)``."""
+    check_tensor("context", context, ndim=2, layout="(n_series, W)", floating=True, finite=True)
+    steps = check_int("steps", steps, minimum=1)
+    pairs = torch.as_tensor(coefficients, dtype=dtype)
+    if pairs.shape not in ((2,), (context.shape[0], 2)):
+        raise ValueError(f"coefficients must be the pair (a, b) or one pair per series ({context.shape[0]}, 2), "
+                         f"got shape {tuple(pairs.shape)}")
+    if context.shape[1] < 2:
+        raise ValueError(f"context must hold at least 2 values per series, got {context.shape[1]}")
+    a, b = pairs[..., 0], pairs[..., 1]
+    older, newer = context[:, -2].to(dtype), context[:, -1].to(dtype)
+    out = []
+    for _ in range(steps):
+        older, newer = newer, a * newer + b * older
+        out.append(newer)
+    return torch.stack(out, dim=1)
+
+
+def sine_fit_forecast(context: Tensor, period: float, steps: int) -> Tensor:
+    """Fit ``A sin(n/period) + B cos(n/period)`` by least squares to each row of ``context`` ``(n_series, W)``
+    (``n = 0 .. W-1``; the wave's rate, in samples per radian, given) and continue it for ``steps`` values
+    ``(n_series, steps)``: a forecaster that uses every observed value, not only the last two. Solved in
+    float64, returned in ``context``'s dtype."""
+    check_tensor("context", context, ndim=2, layout="(n_series, W)", floating=True, finite=True)
+    period = check_float("period", period, minimum=0.0, exclusive_minimum=True)
+    steps = check_int("steps", steps, minimum=1)
+    width = context.shape[1]
+    if width < 2:
+        raise ValueError(f"context must hold at least 2 values per series to fit a sine, got {width}")
+    n = torch.arange(width + steps, dtype=torch.float64) / period
+    basis = torch.stack([torch.sin(n), torch.cos(n)], dim=1)
+    coefficients = torch.linalg.lstsq(basis[:width], context.double().T).solution  # (2, n_series)
+    return (basis[width:] @ coefficients).T.to(context.dtype)
 
 
 def _median(values: Sequence[float]) -> float:
@@ -317,6 +416,37 @@ def format_control(runs: Sequence[ControlRun]) -> str:
         lines.append(f"{period:>6g} {cell:<5} {VARIANTS[index].label:<21}{sum(r.met for r in group):>3}/{len(group)}"
                      f"{one[-1]:>15.1e} /{_median(one):>8.1e}{free[-1]:>20.1e} /{_median(free):>8.1e}"
                      f"{ratio:>22.2g}{_median([r.cpu_seconds for r in group]):>8.1f}")
+    return "\n".join(lines)
+
+
+def control_summary(runs: Sequence[ControlRun]) -> list[dict]:
+    """One dict per variant present in ``runs`` (in :data:`VARIANTS`' order), over all its cells and seeds:
+    ``{"variant", "runs", "met", "taught" (min, max), "after_rollout" (min, max), "free_run_1000" (median)}``,
+    where ``taught`` is the raw teacher-forced loss after the teacher-forcing stages as a fraction of the
+    head-at-zero loss, and ``after_rollout`` the same fraction after the last stage."""
+    summary = []
+    for variant in VARIANTS:
+        group = [r for r in runs if r.variant == variant]
+        if not group:
+            continue
+        taught = [r.teacher_forced / r.zero_head_loss for r in group]
+        after = [r.stage_losses[-1] / r.zero_head_loss for r in group]
+        summary.append({"variant": variant, "runs": len(group), "met": sum(r.met for r in group),
+                        "taught": (min(taught), max(taught)), "after_rollout": (min(after), max(after)),
+                        "free_run_1000": _median([r.free_run_mse["1000"] for r in group])})
+    return summary
+
+
+def format_control_summary(runs: Sequence[ControlRun]) -> str:
+    """:func:`control_summary` as a text table, one line per variant."""
+    lines = [f"{'variant':<21}{'runs meeting':>14}{'taught / zero head':>22}{'after free-run stage':>24}"
+             f"{'1000-step MSE':>16}",
+             f"{'':<21}{'every target':>14}{'(min to max)':>22}{'(min to max)':>24}{'(median)':>16}"]
+    for row in control_summary(runs):
+        taught, after = row["taught"], row["after_rollout"]
+        lines.append(f"{row['variant'].label:<21}{str(row['met']) + ' of ' + str(row['runs']):>14}"
+                     f"{f'{taught[0]:.2g} to {taught[1]:.2g}':>22}{f'{after[0]:.2g} to {after[1]:.2g}':>24}"
+                     f"{row['free_run_1000']:>16.1e}")
     return "\n".join(lines)
 
 
@@ -383,6 +513,66 @@ def format_head_rows(rows: Sequence[dict], *, cycles: int = 10, target: float = 
     for row in rows:
         lines.append(f"{row['period']:>6g}  {row['row']:<22}{row['one_step']:>14.1e}{row['free_run']:>16.1e}"
                      f"{str(row['met']) + ' of ' + str(row['seeds']):>15}")
+    return "\n".join(lines)
+
+
+def format_by_period(rows: Sequence[dict], names: Sequence[str], *, value: str = "free_run",
+                     target: float | None = 1e-4) -> str:
+    """:func:`head_rows` pivoted: one line per row name in ``names``, one column per period (samples per
+    radian ``P``), each cell the median ``value`` (``"one_step"`` or ``"free_run"``) and, for
+    ``"free_run"`` with a ``target``, how many runs met it (``"3/3 1.2e-08"``)."""
+    if value not in ("one_step", "free_run"):
+        raise ValueError(f"value must be 'one_step' or 'free_run', got {value!r}")
+    periods = sorted({r["period"] for r in rows})
+    by_key = {(r["row"], r["period"]): r for r in rows}
+    missing = [name for name in names if not any((name, p) in by_key for p in periods)]
+    if missing:
+        raise ValueError(f"no rows named {missing}; rows: {sorted({r['row'] for r in rows})}")
+    counted = value == "free_run" and target is not None
+    width = 16 if counted else 11
+    header = f"{'':<22}" + "".join(f"{f'P = {p:g}':>{width}}" for p in periods)
+    if counted:
+        steps = "".join(f"{'(' + format(by_key[(names[0], p)]['steps'], '.0f') + ' steps)':>{width}}"
+                        for p in periods)
+        header += f"\n{'':<22}{steps}"
+    lines = [header]
+    for name in names:
+        cells = []
+        for period in periods:
+            row = by_key.get((name, period))
+            if row is None:
+                cells.append(f"{'-':>{width}}")
+            elif counted:
+                cells.append(f"{str(row['met']) + '/' + str(row['seeds']):>6}{row[value]:>{width - 6}.1e}")
+            else:
+                cells.append(f"{row[value]:>{width}.1e}")
+        lines.append(f"{name:<22}" + "".join(cells))
+    return "\n".join(lines)
+
+
+def format_commands(commands: Sequence[str]) -> str:
+    """Several command lines that share most of their options, compactly: the shared part once, then
+    what each adds (options given the same value in every command are shared)."""
+    parsed = []
+    for command in commands:
+        words = shlex.split(command)
+        start = next((i for i, w in enumerate(words) if w.startswith("--")), len(words))
+        options, i = [], start
+        while i < len(words):
+            takes_value = i + 1 < len(words) and not words[i + 1].startswith("--")
+            options.append((words[i], words[i + 1] if takes_value else None))
+            i += 2 if takes_value else 1
+        parsed.append((" ".join(words[:start]), options))
+    programs = {program for program, _ in parsed}
+    if len(programs) != 1:
+        return "\n".join(commands)
+    shared = [o for o in parsed[0][1] if all(o in options for _, options in parsed)]
+
+    def text(options: Sequence[tuple[str, str | None]]) -> str:
+        return " ".join(flag if value is None else f"{flag} {value}" for flag, value in options)
+
+    lines = [f"{programs.pop()} {text(shared)}, and each sweep:"]
+    lines += [f"  {text([o for o in options if o not in shared])}" for _, options in parsed]
     return "\n".join(lines)
 
 
