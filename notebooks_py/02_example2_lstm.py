@@ -122,7 +122,7 @@ report.codes
 # ## 4. Do gates change the time-input verdict?
 #
 # Chapter 01, section 7, fixed the shapes (one output per step) and found that an RNN fed the time `t`
-# does not carry on after `t = 10`, while the same RNN fed the true previous value predicts one step at a time
+# does not carry on after `t = 10`, while the same RNN fed the true previous value does about as well as copying it
 # (though it does not generate the wave). Is that a weakness of the plain RNN that gates repair? The same
 # controls with a 10-unit LSTM (Adam `lr=0.01`, 1000 full-batch epochs on `t ∈ [0, 10]`, targets for
 # `t ∈ [4, 5]` held out of the loss), for three [seeds](00_overview.ipynb#seed), run live:
@@ -156,7 +156,7 @@ assert all(f.first_radian_mse > 3 * f.held_out_mse for f in time_fits), "the fir
 assert min(f.first_radian_mse / f.held_out_mse for f in time_fits) < 10, "one seed under chapter 01's 10x"
 # Fed the previous value, every seed: one step ahead, beats copying that value after t = 10, and predicting 0
 # by far, yet is over 100x worse than linear extrapolation; free running, worse than predicting 0.
-assert all(f.unseen_mse < f.repeat_mse for f in value_fits)
+assert all(2 * f.unseen_mse <= f.repeat_mse for f in value_fits), "at least 2x below copying the input, 3 of 3"
 assert all(f.unseen_mse < 1e-3 * f.zero_mse for f in value_fits)
 assert all(f.unseen_mse > 100 * f.extrapolation_mse for f in value_fits)
 assert all(f.free_run_mse > f.zero_mse and f.recurrence_free_run_mse < 1e-6 for f in value_fits)
@@ -186,8 +186,9 @@ plt.tight_layout()
 # - The LSTM's gating — the article's remedy for vanishing gradients — makes no difference, because the
 #   failure had nothing to do with gradients.
 # - With one output per step, the LSTM fed time fits `[0, 10]`, including an unfitted stretch inside it, and
-# fails after `t = 10` in 3 of 3 seeds. Fed the true previous value it predicts one step after `t = 10`
-# (3 of 3, below repeating that value, though over 100× above linear extrapolation), but fed its own outputs it
+# fails after `t = 10` in 3 of 3 seeds. Fed the true previous value, its one-step error after `t = 10` is at
+# least 2× below repeating that value (3 of 3, over the whole stretch after `t = 10`), though over 100× above
+# linear extrapolation, but fed its own outputs it
 # leaves the wave (3 of 3). As for the RNN (Chapter 01), a clock input fails where it leaves its training
 # range, which a clock always does (these controls do not separate the two); generating the wave is a
 # separate problem (Chapter 07).

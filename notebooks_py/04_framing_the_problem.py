@@ -118,7 +118,7 @@ for seed in range(3):
         plain_mse[seed] = float(((scaler.inverse(plain(x_test))[:, 0] - s[first_test:]) ** 2).mean())
     print(f"seed {seed}: one-step test MSE {plain_mse[seed]:.1e}, "
           f"{extrapolation_mse / plain_mse[seed]:.0f}x below linear extrapolation ({extrapolation_mse:.1e})")
-assert all(mse < extrapolation_mse / 20 for mse in plain_mse.values()), "3 of 3 seeds: 20x or more below it"
+assert all(mse < extrapolation_mse / 2 for mse in plain_mse.values()), "3 of 3 seeds: beyond 2x below it"
 
 # %% [markdown]
 # In 3 of 3 seeds this plain loop learns the next value, 20× to 66× below
@@ -246,8 +246,8 @@ print(f"2-coefficient linear regression, one-step test MSE {linear_mse:.2e} "
 
 # %%
 assert torch.allclose(coefficients, exact, atol=1e-4)
-assert linear_mse < 1e-12
-assert best_network / linear_mse > 1e6, "the linear regression beats every recurrent network by far"
+assert linear_mse < 1e-14, "the regression is exact to float32 rounding"
+assert best_network / linear_mse > 1e8, "the linear regression beats every recurrent network by far"
 
 # %% [markdown]
 # The regression recovers the recurrence to four decimals and predicts the unseen stretch to float32 rounding
@@ -301,9 +301,10 @@ assert without["- one-cycle schedule"].learned == 3 and without["- clipping at 1
 # Read from the two tables (3 seeds each; "learned" = at least twice below the stronger of persistence and
 # linear extrapolation):
 #
-# - **Past values instead of time is the change that matters.** Time as the input learns on 0 of 3 seeds,
-#   even scored on data it was fitted to. Windows of 20 past values, with the article's plain training
-#   otherwise unchanged, learn on 3 of 3, more than 5 times below the trivial baseline.
+# - **Past values instead of time is the change that matters.** Time as the input (`t` up to 100 here, 16
+#   cycles) beats the baselines on 0 of 3 seeds and does not even fit its training stretch (train MSE 0.455,
+#   unlike chapter 01's fit of `[0, 10]`). Windows of 20 past values, with the article's plain training
+#   otherwise unchanged, beat linear extrapolation on 3 of 3, more than 5 times.
 # - **The rest of the recipe does not help here.** Adding the time-ordered split leaves the score where it
 #   was (it changes *what* is scored, not how well); standardisation, mini-batches, clipping, the one-cycle
 #   schedule and early stopping, added one at a time, end at 1.2 times below the trivial baseline, learned on
@@ -314,15 +315,11 @@ assert without["- one-cycle schedule"].learned == 3 and without["- clipping at 1
 #   interact and some hurt; the input is what matters. (Equal steps are not equal passes over the data: 880
 #   steps in batches of 32 are 40 epochs, full-batch steps 880.)
 #
-# Chapter 01's per-step RNN fed only the previous value (no windows), under the article's training, predicted
-# the next value far better than predicting 0 but not better than a straight line; here windows of 20 values
-# with the same training learn.
-#
 # ## What we learned
 #
-# - **Past values instead of time.** With the article's own training, 20 past values learn the next value on
-#   3 of 3 seeds, time on 0 of 3; for the RNN the other changes of a typical recipe were not needed, and some
-#   hurt.
+# - **Past values instead of time.** With the article's own training, 20 past values beat linear extrapolation
+#   on 3 of 3 seeds, time on 0 of 3; for the RNN the other changes of a typical recipe were not needed, and
+#   some hurt. On this noise-free wave the yardstick cannot tell capture from memory: a lookup passes it too.
 # - **"Learned" needs the right yardstick.** On a finely sampled sine, linear extrapolation, with no
 #   training, is about 100 times better than persistence. Judged against it, the LSTM and the 3-layer LSTM
 #   learned (seed 0); the 10-unit RNN with the full recipe did not clearly beat it.

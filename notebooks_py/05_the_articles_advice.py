@@ -99,13 +99,14 @@ print(", ".join(f"base median / {name}: {base.median_mse / knobs[name].median_ms
                 for name in ("2 layers", "3 layers")))
 
 # %%
-assert knobs["lr 0.001"].median_mse > 30 * base.median_mse, "the article's lower rate is far worse in 880 steps"
-assert knobs["2 layers, dropout 0.5"].median_mse > 10 * knobs["2 layers"].median_mse, "dropout hurts 2 layers"
+assert knobs["lr 0.001"].median_mse > 100 * base.median_mse, "the article's lower rate is far worse in 880 steps"
+assert knobs["2 layers, dropout 0.5"].median_mse > 100 * knobs["2 layers"].median_mse, "dropout hurts 2 layers"
 for name in ("lr 0.1", "batches of 8", "full batch", "3 layers"):
     assert base.median_mse / 5 < knobs[name].median_mse < 5 * base.median_mse, f"{name}: within 5x of the base"
 for name in ("lr 0.1", "batches of 8", "full batch", "2 layers", "3 layers"):
     assert knobs[name].learned == knobs[name].seeds, f"{name}: learned in every seed"
 assert base.median_mse / 6 < knobs["2 layers"].median_mse < base.median_mse / 4, "2 layers: 4x to 6x lower"
+assert knobs["2 layers"].worst_mse > base.median_mse, "but the seeds overlap: the worst 2-layer seed is above"
 assert base.baseline_factor > 10, "one layer already learns, more than 10x below the best trivial baseline"
 assert base.learned == base.seeds, "the base model learned: more than 2x below extrapolation on every seed"
 for name in ("lr 0.001", "2 layers, dropout 0.5"):
@@ -115,20 +116,20 @@ assert knobs["2 layers, dropout 0.2"].learned == 1, "dropout 0.2: learned in 1 o
 # %% [markdown]
 # Measured with 3 seeds (medians; the numbers are printed above):
 #
-# - **Learning rate.** For this 10-unit LSTM the article's "lower learning rate" of 0.001 is more than 30
-#   times worse than the base in these 880 steps (the article gave the advice for its 3-layer, 50-unit model,
-#   not measured here); whether it catches up with more steps is not measured either, and its median error is above linear extrapolation's, which needs no training
-#   (0 of 3 seeds learned). A rate of 0.1 is within 5× of the base. Within the recipe's clipping and one-cycle
+# - **Learning rate.** For this 10-unit LSTM, inside the recipe's one-cycle schedule, the article's "lower
+#   learning rate" of 0.001 is more than 100 times worse than the base in these 880 steps, its median above
+#   linear extrapolation's (0 of 3 seeds learned). The article gave the advice for its 3-layer, 50-unit model
+#   at a constant rate; that, and more steps, were not measured here. A rate of 0.1 is within 5× of the base. Within the recipe's clipping and one-cycle
 #   warm-up, the rate is forgiving upwards and costly downwards.
 # - **Batch size.** Batches of 8 and the full batch are within 5× of batches of 32, at the same number of steps
 #   (a full-batch step processes every training window, not 32 of them).
 # - **Depth.** Two layers of 10 units lower the median 4× to 6× (5.3×), three layers stay within 5× of one
-#   layer (2.2×); the 2-layer model also has more weights than the 1-layer one, and this row does not separate
-#   depth from size. Depth helps a little, but one layer already learns, more than 10× below the best trivial
+#   layer (2.2×); but the seeds overlap (the table's best and worst), and the 2-layer model also has more
+#   weights, so 3 seeds show no clear effect of depth. One layer already learns, more than 10× below the best trivial
 #   baseline (14×): depth is not what the article's examples lacked.
-# - **Dropout.** 0.5 between 2 layers is more than 10 times worse than the same 2 layers without it, and no
+# - **Dropout.** 0.5 between 2 layers is more than 100 times worse than the same 2 layers without it, and no
 #   seed learns; with 0.2, 1 of 3 seeds learns. Dropout fights overfitting, and a noise-free wave gives
-#   nothing to overfit (section 3).
+#   nothing to overfit (section 3); why it hurts this much was not measured.
 #
 # ## 2. "Underperforms when the period is long relative to the sequence length"?
 #
@@ -169,7 +170,7 @@ assert slow_linear_mse < 1e-9, "two values hold all the information, even for th
 # At 10 and 20 samples per period every window learns on every seed, 2 values included. At 63 samples per
 # period (the chapter's wave) only the windows of 20 and 50 values learn. At 200 samples per period no window
 # does (0 of 3 seeds each): the 2-value window is *worse* than repeating the last value, and the longer
-# windows, although far below persistence, stay above linear extrapolation, which on so slow a wave is about a
+# windows of 20 and 50, although far below persistence, stay above linear extrapolation, which on so slow a wave is about a
 # thousand times better than persistence. So, for one-step prediction with the recipe's 10-unit LSTM and 880
 # steps, the article's remark holds in this form: the slower the wave, the less the network adds to a straight
 # line, whatever the window. It is not missing information — the 2-coefficient regression predicts the slow

@@ -169,7 +169,7 @@ DERIVED = {
     ("10_beyond_the_article.ipynb", "0.82"): "0.999^200, the slowest mode's memory over 200 steps",
     ("11_playground.ipynb", "0.9"): "the threshold the playground's verdict uses",
     ("11_playground.ipynb", "0.5"): "an exercise's slider setting",
-    ("solutions/06_gradients_through_time.ipynb", "5.8"): "the printed chance 0.058, as a percentage",
+    ("solutions/06_gradients_through_time.ipynb", "11.5"): "the printed chance 0.115, as a percentage",
 }
 PRINTED = re.compile(r"\d+(?:\.\d*)?(?:e[-+]?\d+)?")
 _SUPERSCRIPTS = str.maketrans("⁻⁰¹²³⁴⁵⁶⁷⁸⁹−", "-0123456789-")

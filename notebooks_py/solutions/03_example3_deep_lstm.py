@@ -37,7 +37,7 @@ model = EXAMPLES[3].build()
 # The model is built with `batch_first=True`, so a 3-D input is `(batch, seq, features)`. `x.unsqueeze(0)`
 # is one sequence of 1000 steps: one prediction, broadcast against 1000 targets, as in Examples 1 and 2.
 # `x.unsqueeze(1)` is 1000 sequences of one step: one prediction per time, each from that time alone — the
-# reading the article evidently meant, and still a lookup from time to value.
+# chapter's "another possible reading", and still a lookup from time to value.
 
 # %%
 with torch.no_grad():

@@ -43,13 +43,13 @@ CHAPTERS: tuple[Chapter, ...] = (
             "the answer in plain words, a primer and glossary, the ledger of the article's claims",
             exercises=False),
     Chapter("01", "example1_simple_rnn", "Example 1: the simple RNN, run as written",
-            "it learns `mean(y)`; fed time it fails after t = 10; fed the previous value it predicts one step, "
-            "not the wave"),
+            "it learns `mean(y)`; fed time it fails after t = 10; fed the previous value it does about as well as "
+            "copying it"),
     Chapter("02", "example2_lstm", "Example 2: the LSTM, run as written",
             "gates change nothing: the same bug, the same mean"),
     Chapter("03", "example3_deep_lstm", "Example 3: the deep LSTM, run as written",
             "it raises `IndexError`; made to run one way, 51,451 parameters learn `mean(y)` too; the other way, "
-            "a lookup of time"),
+            "a lookup of time (one seed)"),
     Chapter("04", "framing_the_problem", "Framing the problem: past values, not time",
             "past values instead of time: the networks predict the next value, the LSTMs far better than a "
             "straight line"),
