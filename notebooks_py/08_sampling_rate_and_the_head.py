@@ -171,7 +171,8 @@ assert min(behind.values()) > 5, "one step ahead the recurrence beats every trai
 #   mixed here. The recipe's training lengths are fixed in *steps* (chunks of 120 values, free runs of
 #   200), so at `P = 100` a training chunk is under a fifth of a cycle (printed below): "a period long
 #   relative to the sequence length", the article's own words. A control: the same bare cells at `P = 100`
-#   with the warm-up stretched 5× (and the chunks with it; the free-run stage's lengths unchanged) still meet
+#   with the warm-up stretched 5× (the chunks grow by as much, to 280 values; the free-run stage's lengths
+#   unchanged) still meet
 #   the target in 0 of 9 runs (printed below). A longer warm-up does not rescue the bare cell; chunks of
 #   whole cycles were not tried.
 # - **With the recipe's head the same cells, on the same short chunks, meet the target in 9, 9 and 7 of 9

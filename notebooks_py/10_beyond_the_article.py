@@ -21,63 +21,48 @@
 # the research that revived recurrences since: the **[Linear Recurrent Unit](00_overview.ipynb#lru)** (LRU; Orvieto et al. 2023,
 # *Resurrecting Recurrent Neural Networks for Long Sequences*).
 #
-# We measure, with 3 [seeds](00_overview.ipynb#seed) per point where they all finished (the tables print seeds run, point by point):
+# We measure, with 3 [seeds](00_overview.ipynb#seed) per point (the tables print the seeds run, point by point):
 #
-# 1. **forecasting** the benchmark's sine (one-step and 1000-step [free run](00_overview.ipynb#free-running)), at period 20 and on a slow wave
-#    (period 100), with today's forecasting recipe — after first measuring which of its two versions to use;
+# 1. **forecasting** the benchmark's sine at 5, 20 and 100 samples per radian, one step ahead and
+#    [free running](00_overview.ipynb#free-running) over 10 whole cycles, against trivial baselines that need no training loop;
 # 2. **[delayed recall](00_overview.ipynb#delayed-recall)** (chapter 09's task) at lags 20, 50, 100, 200 and, for the cheap LRU, 500 and 1000;
 # 3. **why** each model solves a lag or not: where attention looks, the LRU's eigenvalue moduli, the recurrent
 #    cells' gradient at the lag;
 # 4. **cost**: parameters, training time, time per forecast step;
 #
 # and end with a table of counts. The full sweeps take longer than CI allows, so `scripts/beyond_sweep.py`
-# and the benchmark (`python -m sine_lab.bench`) run them and this chapter reads what they wrote; a few of
-# their runs are repeated live below, with the same functions, as spot checks of what the verdicts rest on.
+# and the benchmark (`python -m sine_lab.bench`) run them and this chapter reads what they wrote; a few runs
+# are repeated live as spot checks.
 
 # %%
 # %matplotlib inline
 import matplotlib.pyplot as plt
 import torch
 
-from sine_lab.bench import FREE_RUN_TARGETS, OBSERVED, TARGETS, make_task
+from sine_lab.baselines import MARGIN
+from sine_lab.bench import FREE_RUN_TARGETS, OBSERVED, TARGETS, cycle_steps, make_task
 from sine_lab.data import delayed_recall
 from sine_lab.models import MODEL_KINDS, build_model
 from sine_lab.plots import colour
-from sine_lab.studies.beyond import (
-    BURST,
-    FORECAST_HIDDEN,
-    FORECAST_RECIPE,
-    KINDS,
-    RECIPES,
-    burst_attention,
-    forecast_step_seconds,
-    load_bench,
-    load_sweep,
-    plot_recall,
-    recall_model,
-    run_forecast_trial,
-    run_recall_trial,
-    solved_counts,
-)
+from sine_lab.studies import beyond
+from sine_lab.studies.beyond import KINDS, load_bench, load_sweep, solved_counts
 from sine_lab.training import seed_everything
 
 # One thread: faster for these small models on a shared machine; results do not depend on it.
 torch.set_num_threads(1)
-# The sweeps ran as several commands; each wrote the log named here (commands printed).
-recall_sweep = load_sweep("beyond_recall_a", "beyond_recall_att200_s1", "beyond_recall_att200_s2", "beyond_recall_b",
-                          "beyond_recall_lru", "beyond_recall_lru_1000")
-forecast_sweep = load_sweep("beyond_forecast_teacher")
-# The benchmark's own runs (its recipe, with the rollout stage) at this chapter's periods and seeds: the
-# recurrent cells from the sweep over sampling rates, attention and the LRU from their benchmark rows. The
-# benchmark builds its Transformer 32 wide, four times this chapter's size: kept apart, not compared.
-bench_runs = [r for r in load_bench("sweep_periods") + load_bench("sweep_beyond")
-              if r.kind in KINDS and r.period in (20.0, 100.0) and r.seed in (0, 1, 2)]
-benchmark_runs = [r for r in bench_runs if r.kind != "transformer"]
-large_transformer = [r for r in bench_runs if r.kind == "transformer"]
-print("\n".join(recall_sweep.commands + forecast_sweep.commands))
-print("python -m sine_lab.bench ... --json sine_lab/studies/results/sweep_periods.json, sweep_beyond.json "
-      "(commands and tables in the .txt files next to them)")
-
+CELLS, NEW = ("rnn", "lstm", "gru"), ("attention", "transformer", "lru")
+PERIODS, SEEDS = (5.0, 20.0, 100.0), (0, 1, 2)
+RECALL_LOGS = ("beyond_recall_a", "beyond_recall_att200_s1", "beyond_recall_att200_s2", "beyond_recall_b",
+               "beyond_recall_lru", "beyond_recall_lru_1000")
+recall_runs = load_sweep(*RECALL_LOGS).recall
+teacher_sweep = load_sweep("beyond_forecast_teacher")
+# The benchmark's sweeps: the cells and the baseline rows from one, the three newer kinds from the other.
+standard = [r for r in load_bench("sweep_periods") if r.kind in CELLS + tuple(beyond.BASELINE_ROWS)]
+standard += [r for r in load_bench("sweep_kinds") if r.kind in NEW]
+standard = [r for r in standard if r.period in PERIODS and r.seed in SEEDS]
+print(f"delayed recall: {len(recall_runs)} runs of scripts/beyond_sweep.py, from {len(RECALL_LOGS)} logs")
+print("forecasting:", beyond.bench_header("sweep_periods"), beyond.bench_header("sweep_kinds"),
+      *teacher_sweep.commands, sep="\n  ")
 
 # %% [markdown]
 # ## 1. The contenders
@@ -86,7 +71,7 @@ print("python -m sine_lab.bench ... --json sine_lab/studies/results/sweep_period
 # `(batch, seq, 1)`; `run(x, state)` returns per-step outputs and a state that a later call continues
 # from — so the same training loop, `forecast` and benchmark code run them all.
 #
-# - `rnn`, `lstm`, `gru`: PyTorch's cells, 32 units, linear [head](00_overview.ipynb#head) (the state is the hidden vector).
+# - `rnn`, `lstm`, `gru`: PyTorch's cells, 32 units, linear [head](00_overview.ipynb#head).
 # - `attention`: **one** causal self-attention layer (4 heads, width 32) over a [window](00_overview.ipynb#window) of past values, linear
 #   head — the smallest model that attends. Position enters as a learned bias per head and *distance*
 #   (relative position), started as ALiBi's recency slopes; its state caches the keys and values of the last
@@ -96,280 +81,282 @@ print("python -m sine_lab.bench ... --json sine_lab/studies/results/sweep_period
 # - `lru`: 32 complex modes `s_t = λ ⊙ s_{t−1} + γ ⊙ B x_t` with `|λ| = exp(−exp(ν))` (always < 1), started on
 #   the ring `0.9 ≤ |λ| ≤ 0.999`, then `Re(C s_t) + D x_t` and a 2-layer GELU readout.
 #
-# Sizes are matched to the 32-unit LSTM (±50 %); the window models' position biases grow with their window.
-# For forecasting, every kind gets the same fixed output residual (section 2); it adds no parameters.
+# Sizes are matched to the 32-unit LSTM (±50 %) except the RNN's, about a quarter of it; the window models'
+# position biases grow with their window. The benchmark's sweeps build every kind 32 wide, so *their*
+# Transformer, used in the forecasting tables, is about four times the LSTM's size (printed below).
 
-# %%
-# NBVAL_CHECK_OUTPUT
+# %% tags=["nbval-check-output"]
 def parameters(model):
     return sum(p.numel() for p in model.parameters())
 
-sizes = {kind: parameters(build_model(kind, hidden_size=FORECAST_HIDDEN.get(kind, 32))) for kind in KINDS}
+sizes = {kind: parameters(build_model(kind, hidden_size=beyond.FORECAST_HIDDEN.get(kind, 32))) for kind in KINDS}
 for kind in KINDS:
     print(f"{kind:12s} {sizes[kind]:6,d} parameters   {MODEL_KINDS[kind].summary}")
-assert all(0.5 * sizes["lstm"] <= sizes[kind] <= 1.5 * sizes["lstm"]
-           for kind in ("gru", "attention", "transformer", "lru"))
+bench_transformer = next(r.parameters for r in standard if r.kind == "transformer")
+print(f"the benchmark's Transformer (width 32): {bench_transformer:,d} parameters")
+assert all(0.5 * sizes["lstm"] <= sizes[kind] <= 1.5 * sizes["lstm"] for kind in ("gru",) + NEW)
+assert sizes["rnn"] < 0.3 * sizes["lstm"] and bench_transformer > 3.5 * sizes["lstm"]
 
 # %% [markdown]
 # ## 2. Forecasting the benchmark's sine
 #
 # The benchmark task (`sine_lab.bench.make_task`): 97 training series `sin((n + shift)/period)`,
-# 3 test series; a model sees 999 values of a test series, then free-runs 1000 steps. The benchmark's
-# targets: one-step [MSE](00_overview.ipynb#mse) ≤ 10⁻⁶ and 1000-step free-run MSE ≤ 10⁻⁴.
+# 3 test series; a model sees 999 values of a test series, then runs free. A cycle lasts `2πP` samples at `P`
+# samples per radian, so the free run is scored over **10 whole cycles** (314, 1257 and 6283 steps at periods 5,
+# 20 and 100), not equal steps. The targets: one-step [MSE](00_overview.ipynb#mse) ≤ 10⁻⁶ and free-run MSE ≤ 10⁻⁴.
 #
-# **The recipe, for every kind alike** (`sine_lab.forecasting.ForecastSettings`). The model's output is
-# `2 x[n] − x[n−1] + scale · head(h)`: a *fixed* second-order residual, so the trained part predicts only the
+# **The recipe, for every kind alike** (the benchmark's, `sine_lab.forecasting.ForecastSettings`). The model's
+# output is `2 x[n] − x[n−1] + scale · head(h)`: a [fixed residual](00_overview.ipynb#fixed-residual), so the trained part predicts only the
 # curvature of the wave, in units of `scale` (the spread of the training series' second differences). The rows
-# named `rnn`, `lstm` and `gru` are therefore *that cell plus this head*, not PyTorch's bare cell (chapter 07
-# introduces the residual head). The loss is the MSE in units of `scale²`: a period-100 wave's second
-# difference is `2 − 2cos(1/100) ≈ 10⁻⁴` times its value, so a raw MSE would be ~10⁻⁹, below even [Adam](00_overview.ipynb#adam)'s
-# `eps` of 10⁻⁸. Stages: 150 mini-batch Adam steps (32 chunks of 120
-# steps, the first 40 only warm up the state; [one-cycle](00_overview.ipynb#one-cycle) learning rate up to 5·10⁻³, [clipping](00_overview.ipynb#gradient-clipping) at 1), then up to
-# 8 full-batch [L-BFGS](00_overview.ipynb#l-bfgs) steps on 32 chunks, validated one step ahead on the later stretch `n ≥ 800` and stopped
-# after 2 steps without improvement. These two stages are [teacher-forced](00_overview.ipynb#teacher-forcing) (the model always sees true values).
-# The benchmark adds a third: 6 L-BFGS steps on 200-step **free runs**, validated by free-running every
-# training series to `n = 2000`. We call the two versions `teacher` and `standard`.
+# named `rnn`, `lstm` and `gru` are therefore *that cell plus this head*, not PyTorch's bare cell. The loss is the
+# MSE in units of `scale²` (the [scaled loss](00_overview.ipynb#scaled-loss); chapter 08 measures what it and the head change). Stages:
+# 150 mini-batch [Adam](00_overview.ipynb#adam) steps (32 chunks of 120 steps, the first 40 only warm up the state; [one-cycle](00_overview.ipynb#one-cycle)
+# learning rate up to 5·10⁻³, [clipping](00_overview.ipynb#gradient-clipping) at 1), then up to 8 full-batch [L-BFGS](00_overview.ipynb#l-bfgs) steps, validated one step
+# ahead on `n ≥ 800`; both [teacher-forced](00_overview.ipynb#teacher-forcing). Then the [rollout](00_overview.ipynb#rollout) stage: 6 L-BFGS steps on 200-step free
+# runs, validated by free-running every training series to `n = 2000`.
 #
-# ### 2.1 Which recipe? Measured, not assumed
+# **The baselines**, scored by the same benchmark on the same tasks: the [least-squares recurrence](00_overview.ipynb#least-squares-recurrence)
+# `a x[n] + b x[n−1]` fitted to the training series (the "2-tap", no training loop), the fixed residual alone
+# `2 x[n] − x[n−1]` ([linear extrapolation](00_overview.ipynb#linear-extrapolation)), the [zero predictor](00_overview.ipynb#zero-predictor) and [persistence](00_overview.ipynb#persistence)
+# (repeat the last value). A run **beats** a baseline where its MSE is at least 2× lower (`sine_lab.baselines.MARGIN`).
 #
-# Comparing like with like means one recipe for every kind. The [rollout](00_overview.ipynb#rollout) stage was costly for the window
-# models (when these runs were made, each generated step re-read the whole window), so we first measure what
-# it buys: below, the
-# `teacher` runs of `scripts/beyond_sweep.py` against the benchmark's own `standard` runs (same tasks,
-# seeds, sizes and code). The window models' `standard` runs are expensive, so they were run for seed 0
-# only (the table counts the runs); the benchmark's Transformer is four times this chapter's size, so it
-# has no `standard` row here (it is printed apart below).
+# ### 2.1 Every kind against the baselines, over 10 cycles
 
 # %%
-def runs(kind, period, recipe=FORECAST_RECIPE):
-    return [f for f in forecast_sweep.forecast + benchmark_runs
-            if f.kind == kind and f.period == period and f.recipe == recipe]
+def rows(kind, period, source=standard):
+    return sorted((r for r in source if r.kind == kind and r.period == period), key=lambda r: r.seed)
 
-def meets_targets(f):
-    return f.one_step_mse <= TARGETS["one_step_mse"] and f.free_run_mse <= FREE_RUN_TARGETS[1000]
+def ten(r):
+    return r.free_run_cycles["10"]
 
 def median(values):
     return float(torch.tensor(values, dtype=torch.float64).median())
 
-PERIODS = (20.0, 100.0)
-print(f"{'':19s}{'teacher forcing only':^33s}{'standard (+ rollout stage)':^33s}")
-print(f"{'kind':12s}{'period':>7s}" + f"{'met':>7s}{'worst free run':>15s}{'CPU s':>11s}" * 2)
+def meets(one_step, free_run):
+    return one_step <= TARGETS["one_step_mse"] and free_run <= FREE_RUN_TARGETS[1000]
+
+two_tap = {(r.period, r.seed): r for r in standard if r.kind == "linear"}
+beats = {}  # (kind, period) -> [two-tap's 10-cycle MSE / the run's, per seed]
 for period in PERIODS:
+    print(f"period {period:g}: 10 cycles = {cycle_steps(10, period)} steps        one-step MSE"
+          "         free run, 10 cycles    met  beats 2-tap")
+    print(f"{'':46s}{'median':>9s}{'worst':>9s}{'median':>12s}{'worst':>10s}")
     for kind in KINDS:
-        columns = ""
-        for recipe in ("teacher", "standard"):
-            r = runs(kind, period, recipe)
-            columns += (f"{sum(map(meets_targets, r)):3d}/{len(r):<3d}{max(f.free_run_mse for f in r):15.1e}"
-                        f"{median([f.cpu_seconds for f in r]):11.1f}" if r else f"{'not run':>33s}")
-        print(f"{kind:12s}{period:7g}{columns}")
-print("met = runs meeting both error targets; CPU s = median training CPU seconds, one process")
+        r = rows(kind, period)
+        beats[kind, period] = [ten(two_tap[period, f.seed]) / ten(f) for f in r]
+        met = sum(meets(f.one_step_mse, ten(f)) for f in r)
+        print(f"  {kind:42s}{median([f.one_step_mse for f in r]):9.1e}{max(f.one_step_mse for f in r):9.1e}"
+              f"{median([ten(f) for f in r]):12.2e}{max(map(ten, r)):10.2e}{met:4d}/{len(r)}"
+              f"{sum(b >= MARGIN for b in beats[kind, period]):6d}/{len(r)}")
+    trivial = [beyond.trivial_free_run_mse(make_task(period, seed=s), cycle_steps(10, period)) for s in SEEDS]
+    for kind, label in [("linear", "2-tap recurrence (baseline)"), ("residual only", "2 x[n] - x[n-1] (baseline)")]:
+        r = rows(kind, period)
+        print(f"  {label:42s}{median([f.one_step_mse for f in r]):9.1e}{max(f.one_step_mse for f in r):9.1e}"
+              f"{median([ten(f) for f in r]):12.2e}{max(map(ten, r)):10.2e}")
+    for name in ("zero", "persistence"):
+        print(f"  {name + ' (baseline)':42s}{'':18s}{median([t[name] for t in trivial]):12.2e}"
+              f"{max(t[name] for t in trivial):10.2e}")
+print(f"met: one-step MSE <= {TARGETS['one_step_mse']:g} and 10-cycle free-run MSE <= {FREE_RUN_TARGETS[1000]:g}; "
+      f"beats 2-tap: 10-cycle MSE at least {MARGIN:g}x below the 2-tap recurrence's on the same task")
 
 # %%
-# Like with like: the seeds both recipes ran, per kind and period.
-paired = {}
-for period in PERIODS:
-    for kind in KINDS:
-        seeds = {f.seed for f in runs(kind, period, "standard")}
-        if seeds:
-            paired[kind, period] = {recipe: [f for f in runs(kind, period, recipe) if f.seed in seeds]
-                                    for recipe in RECIPES}
-met_paired = {key: {recipe: sum(map(meets_targets, rows)) for recipe, rows in pair.items()}
-              for key, pair in paired.items()}
-cost = {key: median([f.cpu_seconds for f in pair["standard"]]) / median([f.cpu_seconds for f in pair["teacher"]])
-        for key, pair in paired.items()}
-rescued = sum(m["standard"] - m["teacher"] for m in met_paired.values())
-print(f"{sum(len(p['teacher']) for p in paired.values())} paired runs; the rollout stage changes the number "
-      f"meeting both targets by {rescued:+d}")
-for (kind, period), ratio in cost.items():
-    teacher, standard = met_paired[kind, period]["teacher"], met_paired[kind, period]["standard"]
-    print(f"  {kind:12s} period {period:3g}: met {teacher} -> {standard} of {len(paired[kind, period]['teacher'])}; "
-          f"training CPU x{ratio:.1f}")
-# The rule: the cheaper recipe, unless the other meets the targets in more of the paired runs.
-chosen = "standard" if rescued > 0 else "teacher"
-print(f"chosen: {chosen!r}; the chapter uses FORECAST_RECIPE = {FORECAST_RECIPE!r}")
-assert chosen == FORECAST_RECIPE
-# The rollout stage changes no paired run's verdict, and it costs more CPU time for every kind at both periods.
-assert all(m["teacher"] == m["standard"] for m in met_paired.values())
-print(f"the rollout stage multiplies the training CPU time by {min(cost.values()):.1f} to {max(cost.values()):.1f}")
-assert min(cost.values()) > 1.4
-for r in large_transformer:
-    print(f"(the benchmark's Transformer, d_model 32, {r.parameters:,d} parameters, recipe {r.recipe!r}, period "
-          f"{r.period:g}, seed {r.seed}: one-step {r.one_step_mse:.1e}, free run {r.free_run_mse:.1e}, "
-          f"{r.cpu_seconds:.0f} CPU s)")
-
-# %% [markdown]
-# **The measurement decides: teacher forcing only.** On the 22 paired runs (the recurrent cells in 3 seeds,
-# attention and the LRU in seed 0, each at both periods) the rollout stage changes no run's verdict: every one
-# meets both targets with it and without it. It does push some free-run errors further below the target (the
-# LSTM's worst at period 20 from 1.5·10⁻⁷ to 1.8·10⁻⁹; attention's not at all), which the targets do not ask
-# for, and it multiplied the training CPU time by 1.5 to 7.2 (attention ×5–7: each generated step then re-read
-# its window; the window models now keep a key/value cache, measured in the benchmark's section of the README). So this chapter trains every kind with `teacher`. What this rests on, and what it does not show:
-# the window models' side of the comparison is one seed; the Transformer at this chapter's size was never
-# trained with the rollout stage (the benchmark's four times larger one, printed above, took 239 and 661 CPU s
-# for its two runs and met both error targets); whether other periods need the stage (the benchmark's LSTM
-# misses at period 5 even with it) is not measured here; and the two recipes' CPU times were taken at
-# different loads (the cells' `standard` runs on an idle machine, everything else on a shared one), so the
-# ratios are rough.
-
-# %% [markdown]
-# ### 2.2 Every kind on the chapter's recipe, at period 20 and on the slow wave
-#
-# `FORECAST_RECIPE` above, 3 seeds per kind and period; one-step MSE is teacher-forced on the 3 test series,
-# the free run generates 1000 values after 999 observed ones.
-
-# %%
-print(f"recipe {FORECAST_RECIPE!r}")
-print(f"{'kind':12s}{'period':>7s}{'seeds':>6s}"
-      f"{'one-step MSE (median, worst)':>30s}{'free-run MSE (median, worst)':>30s}")
-for period in PERIODS:
-    for kind in KINDS:
-        r = runs(kind, period)
-        one, free = [f.one_step_mse for f in r], [f.free_run_mse for f in r]
-        print(f"{kind:12s}{period:7g}{len(r):6d}{median(one):15.2e}{max(one):15.2e}{median(free):15.2e}{max(free):15.2e}")
-
-# %%
-fig, axes = plt.subplots(1, 2, figsize=(13, 4.2), sharey=True)
-for ax, metric, label in [(axes[0], "one_step_mse", "one-step MSE (teacher forced)"),
-                          (axes[1], "free_run_mse", "1000-step free-run MSE")]:
-    for offset, period, marker in [(-0.15, 20.0, "o"), (0.15, 100.0, "s")]:
-        for i, kind in enumerate(KINDS):
-            values = [getattr(f, metric) for f in runs(kind, period)]
-            ax.scatter([i + offset] * len(values), values, color=colour(kind), marker=marker,
-                       label=f"period {period:g} samples per radian" if i == 0 else None, s=25)
-    target = TARGETS["one_step_mse"] if metric == "one_step_mse" else FREE_RUN_TARGETS[1000]
-    ax.axhline(target, color=colour("reference"), linestyle=":", label="benchmark target")
-    ax.set(xticks=range(len(KINDS)), xticklabels=KINDS, yscale="log", ylabel=label + " (squared units of the wave)",
-           title=label + ", each dot a seed")
-axes[1].legend(loc="upper left", bbox_to_anchor=(1.01, 1))
-fig.suptitle(f"Forecasting the benchmark sine, recipe {FORECAST_RECIPE!r} for every kind: "
-             "35 of 36 runs meet both targets")
-fig.tight_layout()
+fig, axes = plt.subplots(1, 3, figsize=(14, 4.9))
+for ax, period in zip(axes, PERIODS, strict=True):
+    for i, kind in enumerate(KINDS):
+        values = [ten(f) for f in rows(kind, period)]
+        ax.scatter([i + 0.14 * (s - 1) for s in range(len(values))], values, color=colour(kind), s=28,
+                   label=kind if period == PERIODS[0] else None)
+    ax.axhline(median([ten(f) for f in rows("linear", period)]), color=colour("linear"), linewidth=1.5,
+               label="2-tap recurrence (median of 3 tasks)" if period == PERIODS[0] else None)
+    ax.axhline(FREE_RUN_TARGETS[1000], color=colour("reference"), linestyle=":",
+               label="target" if period == PERIODS[0] else None)
+    ax.set(xticks=range(len(KINDS)), xticklabels=KINDS, yscale="log",
+           ylabel="free-run MSE over 10 cycles (wave units²)",
+           title=f"{period:g} samples per radian ({cycle_steps(10, period)} steps)")
+    ax.tick_params(axis="x", labelrotation=30)
+fig.legend(loc="lower center", ncol=len(KINDS) + 2, fontsize=9)
+fig.suptitle("Free running 10 cycles, each dot a seed: every kind near or above the 2-tap recurrence, "
+             "except attention on the slow wave")
+fig.tight_layout(rect=(0, 0.06, 1, 1))
 plt.show()
 
 # %%
-forecast_runs = [f for f in forecast_sweep.forecast if f.recipe == FORECAST_RECIPE]
-free = {period: {kind: median([f.free_run_mse for f in runs(kind, period)]) for kind in KINDS} for period in PERIODS}
-misses = [(f.kind, f.period, f.seed, f"{f.free_run_mse:.1e}") for f in forecast_runs if not meets_targets(f)]
-print("runs missing a target (kind, period, seed, free-run MSE):", misses)
-# One step ahead, every kind in every run meets the benchmark's target, at both periods.
-assert len(forecast_runs) == 36 and all(f.one_step_mse <= TARGETS["one_step_mse"] for f in forecast_runs)
-# Free running, 35 of 36 runs meet it; the miss is one Transformer seed on the slow wave.
-assert [(kind, period) for kind, period, *_ in misses] == [("transformer", 100.0)]
-# On the slow wave the attention layer's median free-run error is over 100x below every other kind's.
-others = min(v for kind, v in free[100.0].items() if kind != "attention")
-print(f"period 100: attention's median free-run MSE {free[100.0]['attention']:.1e}, "
-      f"the next best kind's {others:.1e} ({others / free[100.0]['attention']:.0f}x)")
-assert free[100.0]["attention"] * 100 < others
-# At period 20 it is not ahead: the plain RNN's median is lower.
-assert free[20.0]["rnn"] < free[20.0]["attention"]
+trained = [r for r in standard if r.kind in KINDS]
+misses = sorted((r.kind, r.period, r.seed, ten(r)) for r in trained if not meets(r.one_step_mse, ten(r)))
+print("runs missing a target (kind, period, seed, 10-cycle MSE):", [(k, p, s, f"{m:.4g}") for k, p, s, m in misses])
+one_step_factor = max(two_tap[r.period, r.seed].one_step_mse / r.one_step_mse for r in trained)
+print(f"one step ahead, the best run's MSE is {one_step_factor:.2f}x below the 2-tap recurrence's on its task")
+print("attention at period 100 beats the 2-tap by", ", ".join(f"{b:.0f}x" for b in beats["attention", 100.0]))
+every_seed = sorted(key for key, factors in beats.items() if all(b >= MARGIN for b in factors))
+factors = [b for key in beats for b in beats[key]]
+print(f"over 10 cycles {sum(b >= MARGIN for b in factors)} of {len(factors)} runs beat the 2-tap; "
+      f"{sum(b < 1 for b in factors)} have a larger MSE than it (up to {1 / min(factors):.0f}x)")
+# Every run meets the one-step target; over 10 cycles two cell runs on the slow wave miss the free-run target.
+# The 2-tap recurrence meets both targets on every task.
+assert all(r.one_step_mse <= TARGETS["one_step_mse"] for r in trained)
+assert all(meets(r.one_step_mse, ten(r)) for r in two_tap.values())
+assert [(k, p, s) for k, p, s, _ in misses] == [("gru", 100.0, 1), ("rnn", 100.0, 2)]
+# One step ahead no kind beats the 2-tap recurrence; over 10 cycles only attention, only on the slow wave,
+# in every seed, by more than 50x; at period 5 no run of any kind beats it.
+assert one_step_factor < MARGIN
+assert every_seed == [("attention", 100.0)] and min(beats["attention", 100.0]) > 50
+assert not any(b >= MARGIN for kind in KINDS for b in beats[kind, 5.0])
+print("kinds beating the 2-tap at period 20, seeds of 3:",
+      {kind: sum(b >= MARGIN for b in beats[kind, 20.0]) for kind in KINDS})
 
 # %% [markdown]
-# **What the table and figure show.** With the chapter's recipe every kind predicts one step ahead far below
-# the target in every run (the worst, attention at period 20, 2.4·10⁻¹¹ against 10⁻⁶). Free running, 35 of the
-# 36 runs stay within 10⁻⁴ over 1000 steps, at period 20 and on the slow wave alike; the one miss is the
-# Transformer's seed 0 at period 100 (2.2·10⁻⁴, about twice the target). So on this task the article's cells
-# need no attention: with the second-order head, the RNN, LSTM and GRU meet both targets in every seed at
-# both periods (with a first-order head and the raw loss, none of 9 cell runs met the targets at period 100:
-# [chapter 08](08_sampling_rate_and_the_head.ipynb), section 4). Attention is not useless here, though: on the slow wave the single
-# attention layer's median free-run error, 3.45·10⁻⁹, is over 100× below every other kind's (322× below the
-# next best, the LRU's 1.1·10⁻⁶). At period 20 it has no such lead: the plain RNN's median, 8.5·10⁻⁹, is
-# below its 5.4·10⁻⁷. Why the slow wave suits it is a guess we have not tested (Try this, 3).
+# **What the table and figure show.** Every kind meets both targets in every run but two: on the slow wave
+# the GRU's seed 1 (1.61·10⁻⁴) and the RNN's seed 2 (1.004·10⁻⁴, a miss by less than 1 %) leave the target
+# over 10 cycles. Attention, the Transformer and the LRU meet both in 27 of 27 runs. But the targets are also
+# met by a formula: the 2-tap recurrence, fitted by least squares with no training loop, meets them on every
+# task, and few trained runs do clearly better. One step ahead no run beats it (the best is 1.48× below it).
+# Over 10 cycles 10 of 54 runs beat it and 38 have a larger MSE than it (the worst, the LSTM's seed 0 at
+# period 5, 62472× larger). Only one kind beats it in every seed: **attention, on the slow wave**, by 75×, 121× and 361×; there the (benchmark's, larger)
+# Transformer beats it in 1 of 3 seeds and the LRU and the cells in none. At period 20 five kinds beat it in 1
+# or 2 seeds of 3; at period 5 no run does. The fixed residual alone, zero and persistence are far behind
+# every model.
 
 # %% [markdown]
-# ### A spot check: one stored forecasting run, repeated here
+# ### 2.2 Without the rollout stage, over 1000 steps
 #
-# The Transformer's missed run on the slow wave, re-run with the same function and seed. Rounding differs
-# between CPUs, and a trained model and its free run can differ by more than the last digits (on one machine
-# this re-run's one-step error came out more than ten times the stored one). So the check is what the
-# chapter's verdict rests on: the run predicts one step below the target and free-runs on the wave (MSE below
-# 10⁻²), whether or not it meets the 10⁻⁴ target this time.
+# The same kinds were also trained with the teacher-forced stages only (`teacher`; the chapter's 16-wide
+# Transformer among them), and scored over 1000 steps only: 8.0 cycles at period 20, but 1.6 at period 100.
+# Beside them, the benchmark's runs and the 2-tap recurrence over the same 1000 steps.
 
 # %%
-SPOT_KIND, SPOT_PERIOD = "transformer", 100.0
-spot_model, spot = run_forecast_trial(SPOT_KIND, SPOT_PERIOD, 0)
-stored = next(f for f in forecast_runs if (f.kind, f.period, f.seed) == (SPOT_KIND, SPOT_PERIOD, 0))
-print(f"{SPOT_KIND}, period {SPOT_PERIOD:g}, seed 0, recipe {spot.recipe!r}: "
-      f"one-step {spot.one_step_mse:.2e} (stored {stored.one_step_mse:.2e}), "
-      f"free run {spot.free_run_mse:.2e} (stored {stored.free_run_mse:.2e})")
-assert spot.one_step_mse <= TARGETS["one_step_mse"] and spot.free_run_mse < 1e-2
+teacher = teacher_sweep.forecast
+print("1000 steps are " + ", ".join(f"{1000 / (2 * torch.pi * p):.1f} cycles at period {p:g}" for p in (20, 100)))
+print(f"{'kind':12s}{'period':>7s}   teacher: met  beats 2-tap   standard: met  beats 2-tap   (1000 steps)")
+beats_1000 = {}
+for period in (20.0, 100.0):
+    for kind in KINDS:
+        columns = ""
+        for recipe, source in (("teacher", teacher), ("standard", standard)):
+            r = rows(kind, period, source)
+            beats_1000[recipe, kind, period] = sum(
+                two_tap[period, f.seed].free_run_mse >= MARGIN * f.free_run_mse for f in r)
+            met = sum(meets(f.one_step_mse, f.free_run_mse) for f in r)
+            columns += f"{met:13d}/{len(r)}{beats_1000[recipe, kind, period]:12d}/{len(r)}"
+        print(f"{kind:12s}{period:7g}{columns}")
+teacher_misses = [(f.kind, f.period, f.seed, f.free_run_mse) for f in teacher
+                  if not meets(f.one_step_mse, f.free_run_mse)]
+print("teacher runs missing a target:", teacher_misses)
+print("(the standard rows' Transformer is the benchmark's, width 32)")
+# Without the rollout stage one run of 36 misses; against the 2-tap the picture is the same with either recipe.
+assert [(k, p, s) for k, p, s, _ in teacher_misses] == [("transformer", 100.0, 0)]
+for recipe in ("teacher", "standard"):
+    assert [(k, p) for (r, k, p), n in beats_1000.items() if r == recipe and n == 3] == [("attention", 100.0)]
+
+# %% [markdown]
+# Without the rollout stage, 35 of 36 runs meet both targets over 1000 steps; the miss is the Transformer's
+# seed 0 on the slow wave (2.17·10⁻⁴). Against the 2-tap recurrence the two recipes agree: attention beats it
+# in 3 of 3 seeds on the slow wave, and no other kind beats it in every seed at either period. So attention's lead on
+# the slow wave does not hang on the rollout stage. Why the slow wave suits it is not tested here; one
+# difference is that its head also sees each input directly (`head(e_t + a_t)`, a linear path the cells lack).
+
+# %% [markdown]
+# ### 2.3 A spot check: attention on the slow wave, re-run here
+#
+# Attention's seed 0 at period 100 with the teacher-forced stages only (the cheaper recipe of 2.2), trained again
+# and now scored over 10 cycles too. A free run magnifies rounding, so the check is the verdict, not the digits:
+# it beats the 2-tap over 1000 steps and over 10 cycles.
+
+# %%
+spot_model, spot = beyond.run_forecast_trial("attention", 100.0, 0, "teacher")
+stored_spot = rows("attention", 100.0, teacher)[0]
+spot_factors = {"1000 steps": two_tap[100.0, 0].free_run_mse / spot.free_run_mse,
+                "10 cycles": ten(two_tap[100.0, 0]) / spot.free_run_cycles["10"]}
+print(f"attention, period 100, seed 0, teacher: one-step {spot.one_step_mse:.2e} "
+      f"(stored {stored_spot.one_step_mse:.2e}), "
+      f"1000 steps {spot.free_run_mse:.2e} (stored {stored_spot.free_run_mse:.2e}), "
+      f"10 cycles {spot.free_run_cycles['10']:.2e} (not stored)")
+print("below the 2-tap recurrence by " + ", ".join(f"{v:.0f}x over {k}" for k, v in spot_factors.items()))
+assert spot.one_step_mse <= TARGETS["one_step_mse"] and min(spot_factors.values()) >= MARGIN
 
 # %% [markdown]
 # ## 3. Delayed recall: which models hold a value for `k` steps?
 #
 # Chapter 09's task: a 5-step sine burst of amplitude `a ~ U(−1, 1)`, then `k` zeros; the model must output
-# `a` at the last step; a run succeeds if its held-out normalised error ([NMSE](00_overview.ipynb#nmse)) is below 0.1. **Recipe, for
-# every kind alike (chapter 09's):** 256 training sequences, Adam (learning rate 5·10⁻³, batches of 64) for
-# at most 50 epochs, stopping once the training loss is below 1 % of the variance; scored on 256 fresh
-# sequences. The window models get a window of the whole sequence (`5 + k` steps) — with a shorter one the
-# burst would simply be out of sight. The recurrent cells have 32 units, the LRU its defaults.
+# `a` at the last step; a run succeeds if its held-out normalised error ([NMSE](00_overview.ipynb#nmse)) is below 0.1 (a constant
+# answer scores about 1). **Recipe, for every kind alike (chapter 09's):** 256 training sequences, Adam
+# (learning rate 5·10⁻³, batches of 64) for at most 50 epochs, stopping once the training loss is below 1 % of
+# the variance; scored on 256 fresh sequences. The window models get a window of the whole sequence (`5 + k`
+# steps) — with a shorter one the burst would simply be out of sight. The recurrent cells have 32 units, the
+# LRU its defaults.
 
 # %%
-recall_runs = recall_sweep.recall
 counts = solved_counts(recall_runs)
 LAGS = sorted({r.lag for r in recall_runs})
 print("seeds solved of seeds run" + " " * 3 + "".join(f"{'k=' + str(lag):>8s}" for lag in LAGS))
 for kind in KINDS:
     cells = (f"{counts[kind][lag][0]:d}/{counts[kind][lag][1]:d}" if lag in counts[kind] else "–" for lag in LAGS)
     print(f"{kind:28s}" + "".join(f"{cell:>8s}" for cell in cells))
-figure = plot_recall(recall_runs, title="Delayed recall: the recurrent cells fail from k = 50; "
-                                        "attention, the Transformer and the LRU succeed in most seeds")
+figure = beyond.plot_recall(recall_runs, title="Delayed recall: the recurrent cells fail from k = 50; "
+                                               "attention, the Transformer and the LRU succeed in most seeds")
 plt.show()
 
 # %%
-CELLS, NEW = ("rnn", "lstm", "gru"), ("attention", "transformer", "lru")
-def solved_at(kind, lag):
-    return counts[kind][lag][0]
-# The article's cells: the RNN and GRU solve k = 20 in every seed, PyTorch's default LSTM in none (chapter 09's
-# finding), and from k = 50 on no seed of any cell succeeds.
-assert counts["rnn"][20] == counts["gru"][20] == (3, 3) and counts["lstm"][20] == (0, 3)
-assert all(solved_at(cell, lag) == 0 for cell in CELLS for lag in counts[cell] if lag >= 50)
-# The recommendation and the LRU: at least two thirds of the seeds run, at every lag up to k = 200 (the LRU
-# also at 500); at k = 1000 the LRU solves one seed of three.
-assert all(s >= 2 * n / 3 for kind in NEW for lag, (s, n) in counts[kind].items() if lag <= 500)
-assert max(counts["attention"]) == max(counts["transformer"]) == 200 and counts["lru"][1000] == (1, 3)
-print("seeds run per point, where fewer than 3:",
-      {(k, lag): n for k in NEW for lag, (s, n) in counts[k].items() if n < 3})
-failures = [(r.kind, r.lag, r.seed, round(r.test_nmse, 3)) for r in recall_runs if r.kind in NEW and not r.success]
-print("runs of attention / transformer / LRU that missed (kind, k, seed, NMSE):", failures)
+# The counts the text quotes, point by point (k: solved, run).
+assert counts["rnn"] == counts["gru"] == {20: (3, 3), 50: (0, 3), 100: (0, 3), 200: (0, 3)}
+assert counts["lstm"] == {20: (0, 3), 50: (0, 3), 100: (0, 3), 200: (0, 3)}
+assert counts["attention"] == {20: (3, 3), 50: (2, 3), 100: (3, 3), 200: (2, 3)}
+assert counts["transformer"] == {20: (3, 3), 50: (3, 3), 100: (3, 3), 200: (2, 2)}
+assert counts["lru"] == {20: (3, 3), 50: (3, 3), 100: (3, 3), 200: (3, 3), 500: (2, 3), 1000: (1, 3)}
+failures = [(r.kind, r.lag, r.seed, round(r.test_nmse, 3), r.epochs) for r in recall_runs
+            if r.kind in NEW and not r.success]
+print("runs of attention / transformer / LRU that missed (kind, k, seed, NMSE, epochs run of at most 50):", failures)
+assert all(epochs == 50 for kind, _, _, _, epochs in failures if kind == "attention")
 
 # %% [markdown]
+# From k = 50 on, no seed of the article's cells succeeds (0 of 27 runs); PyTorch's default LSTM fails even
+# at k = 20. Attention solves 7 of its 9 runs from k = 50 to 200, the Transformer all 8 it
+# ran (2 of 2 at k = 200, where the third seed was not run), the LRU 9 of 9, then 2 of 3 at k = 500 and 1 of 3
+# at k = 1000. Both of attention's misses ran into the 50-epoch cap, so they may be a limit of the budget
+# rather than of attention; a longer budget was not tried.
+#
 # ### A spot check, and the trained models we look inside next
 
 # %%
 spot_recall = {}
-for kind, lag in [("rnn", 50), ("attention", 100), ("lru", 200)]:
-    model, result = run_recall_trial(kind, lag, 0)
-    stored = next(r for r in recall_runs if (r.kind, r.lag, r.seed) == (kind, lag, 0))
+for kind, lag in [("rnn", 50), ("attention", 100), ("lru", 100)]:
+    model, result = beyond.run_recall_trial(kind, lag, 0)
+    stored_recall = next(r for r in recall_runs if (r.kind, r.lag, r.seed) == (kind, lag, 0))
     spot_recall[kind] = (model, result)
-    print(f"{kind:10s} k = {lag:3d}, seed 0: NMSE {result.test_nmse:.4f} (stored {stored.test_nmse:.4f}), "
-          f"{'solved' if result.success else 'failed'} (stored: {'solved' if stored.success else 'failed'})")
-    assert result.success == stored.success
+    print(f"{kind:10s} k = {lag:3d}, seed 0: NMSE {result.test_nmse:.4f} (stored {stored_recall.test_nmse:.4f}), "
+          f"{'solved' if result.success else 'failed'} (stored: {'solved' if stored_recall.success else 'failed'})")
+    assert result.success == stored_recall.success
 
 # %% [markdown]
 # ## 4. Why: the evidence inside the models
 #
 # **Attention reads the burst directly.** The last step's query scores every step of its window; a
 # value `k` steps back is one hop away whatever `k` is, so no gradient has to survive `k` multiplications.
-# Below, where the trained attention layer looks from the last step (k = 100), per head.
+# Below, where the trained attention layer looks from the last step (k = 100), per head: two of its four
+# heads give the 5 burst steps over 5× their uniform share, the other two do not.
 
 # %%
 attention_model, attention_result = spot_recall["attention"]
-x_look, y_look = delayed_recall(256, 100, seed=10_000)
+x_look, _ = delayed_recall(256, 100, seed=10_000)
 (weights,) = attention_model.attention_weights(x_look)
 last = weights[:, :, -1, :].mean(0)  # (heads, seq): mean over held-out sequences
+on_burst = last[:, :beyond.BURST].sum(-1)  # each head's share of attention on the burst
+uniform = beyond.BURST / x_look.shape[1]
+looking = [head for head in range(len(on_burst)) if on_burst[head] > 5 * uniform]
 fig, ax = plt.subplots(figsize=(10, 3.8))
-for head in range(last.shape[0]):
-    ax.plot(last[head], label=f"head {head}")
-ax.axvspan(-0.5, BURST - 0.5, color=colour("highlight"), alpha=0.4, label="the burst (steps 0–4)")
+for head, style in zip(range(last.shape[0]), ["-", "--", ":", "-."], strict=True):
+    ax.plot(last[head], color=colour("attention"), linestyle=style, linewidth=2.5 if head in looking else 1,
+            label=f"head {head}: {float(on_burst[head]):.2g} on the burst")
+ax.axvspan(-0.5, beyond.BURST - 0.5, color=colour("highlight"), alpha=0.4, label="the burst (steps 0–4)")
 ax.axhline(1 / x_look.shape[1], color=colour("reference"), linestyle="--", linewidth=1, label="uniform attention")
 ax.set(xlabel="key step (0 = first input; the query is the last step, 104)",
-       ylabel="attention weight (mean over sequences)",
-       yscale="log", title="From the answer step, the trained attention layer looks at the burst, 100 steps back")
+       ylabel="attention weight (mean over sequences)", yscale="log",
+       title=f"From the answer step, {len(looking)} of the 4 heads (thick) look at the burst, 100 steps back")
 ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1))
 fig.tight_layout()
 plt.show()
-burst_ratio = burst_attention(attention_model, x_look)
-print(f"most attentive head: {burst_ratio:.1f}x the uniform share of attention on the 5 burst steps")
+burst_ratio = beyond.burst_attention(attention_model, x_look)
+print("share of attention on the 5 burst steps, by head: " + ", ".join(f"{float(v):.2g}" for v in on_burst)
+      + f" (uniform {uniform:.3f}); the most attentive head: {burst_ratio:.1f}x the uniform share")
 
 # %%
 for kind in ("attention", "transformer"):
@@ -377,177 +364,198 @@ for kind in ("attention", "transformer"):
     print(f"{kind}: over its {len(ratios)} runs of the sweep, the most attentive head gives the burst "
           f"{min(ratios):.1f}x to {max(ratios):.1f}x its uniform share")
 attention_ratios = [r.evidence["burst_attention"] for r in recall_runs if r.kind == "attention"]
-assert attention_result.success and burst_ratio > 3
+assert attention_result.success and burst_ratio > 3 and len(looking) == 2
 assert min(attention_ratios) > 2
 
 # %% [markdown]
-# **The LRU keeps the burst because its eigenvalues sit next to the unit circle.** A mode with modulus
+# **The LRU's memory fades slowly, and that alone does not pick the seeds that succeed.** A mode of modulus
 # `|λ|` keeps `|λ|^k` of a value after `k` steps, and the gradient back to it is scaled by the same factor
-# (the recurrence is linear and diagonal). Started on the ring 0.9–0.999, the best-kept mode holds
-# `0.999^k` — 0.82 at k = 200 — so nothing vanishes, and training leaves the moduli near 1. The memory still
-# fades, only slower: at k = 1000 the best-kept mode starts with less than a tenth of the burst in every seed
-# (from 0.004; 0.035 to 0.104 after training, printed below), and the LRU solves that lag in one seed of three.
+# (the recurrence is linear and diagonal). Below, an LRU before and after training at k = 100, then what the
+# best-kept mode holds at each lag of the sweep.
 
 # %%
 lru_model, lru_result = spot_recall["lru"]
 seed_everything(0)
-lru_initial = recall_model("lru", 200)
+lru_initial = beyond.recall_model("lru", 100)
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
 circle = torch.linspace(0, 2 * torch.pi, 400)
 axes[0].plot(torch.cos(circle), torch.sin(circle), color=colour("reference"), linewidth=1, label="unit circle")
-for model, label in [(lru_initial, "at initialisation"), (lru_model, "after training (k = 200)")]:
+looks = [(lru_initial, "at initialisation", {"facecolors": "none", "edgecolors": colour("reference")}),
+         (lru_model, "after training (k = 100)", {"color": colour("lru")})]
+for model, label, style in looks:
     eig = model.eigenvalues()
-    axes[0].scatter(eig.real, eig.imag, s=14, label=label)
+    axes[0].scatter(eig.real, eig.imag, s=16, label=label, **style)
 axes[0].set(xlabel="Re λ", ylabel="Im λ", aspect="equal", title="LRU eigenvalues stay just inside the unit circle")
 axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
 lags = torch.arange(0, 1001)
-for model, label in [(lru_initial, "at initialisation"), (lru_model, "after training (k = 200)")]:
-    axes[1].semilogy(lags, [model.memory_at_lag(int(k)) for k in lags], label=label)
+for (model, label, _), line in zip(looks, [{"color": colour("reference"), "linestyle": "--"},
+                                           {"color": colour("lru")}], strict=True):
+    axes[1].semilogy(lags, [model.memory_at_lag(int(k)) for k in lags], label=label, **line)
 axes[1].set(xlabel="lag k (steps)", ylabel="max |λ|^k (kept fraction, gradient scale)",
             title="What the best-kept mode still holds after k steps")
 axes[1].legend(loc="lower left")
 fig.tight_layout()
 plt.show()
-print(f"largest modulus: {float(lru_initial.eigenvalue_moduli().max()):.4f} at initialisation, "
-      f"{float(lru_model.eigenvalue_moduli().max()):.4f} after training; "
-      f"kept after 200 steps: {lru_model.memory_at_lag(200):.3f}")
+print(f"largest modulus |λ|: {float(lru_initial.eigenvalue_moduli().max()):.4f} at initialisation, "
+      f"{float(lru_model.eigenvalue_moduli().max()):.4f} after training")
 
 # %%
 lru_runs = [r for r in recall_runs if r.kind == "lru"]
-kept = {r.lag: [] for r in lru_runs}
+print("LRU run         held-out NMSE  epochs  best-kept mode holds: at initialisation  after training")
 for r in lru_runs:
-    kept[r.lag].append(r.evidence["memory_after"])
-for lag, values in kept.items():
-    print(f"LRU, k = {lag:4d}: best-kept mode holds {min(values):.3f} to {max(values):.3f} of the burst after training "
-          f"(at initialisation {min(r.evidence['gradient_at_lag'] for r in lru_runs if r.lag == lag):.3f} or more)")
-assert lru_result.success and lru_model.memory_at_lag(200) > 0.1
-assert all(r.evidence["gradient_at_lag"] < 0.1 for r in lru_runs if r.lag == 1000)
-assert float(lru_model.eigenvalue_moduli().max()) < 1.0
-assert all(r.evidence["gradient_at_lag"] > 1e-3 and r.evidence["memory_after"] > 1e-3 for r in lru_runs)
+    print(f"k = {r.lag:4d}, seed {r.seed}{r.test_nmse:14.4f}{r.epochs:8d}{r.evidence['gradient_at_lag']:25.4f}"
+          f"{r.evidence['memory_after']:16.4f}")
+cell_runs = [r for r in recall_runs if r.kind in CELLS]
+memory = {lag: sorted((r.evidence["memory_after"], r.success, r.seed) for r in lru_runs if r.lag == lag)
+          for lag in (500, 1000)}
+# At k = 1000 the one success keeps the least, the run keeping most fails outright; at k = 500 the failure
+# keeps the most: after training, how much a mode keeps does not rank the seeds.
+assert memory[1000][0][1] and not memory[1000][-1][1] and not memory[500][-1][1]
+overfit = next(r for r in lru_runs if (r.lag, r.seed) == (1000, 0))
+assert overfit.epochs < 50 and not overfit.success  # stopped on a training loss below 1 % of the variance
+# Every LRU run keeps more than 3 % of the burst after training; every cell run from k = 50 starts with a
+# gradient to it below 1e-8.
+assert min(r.evidence["memory_after"] for r in lru_runs) > 0.03
+assert max(r.evidence["gradient_at_lag"] for r in cell_runs if r.lag >= 50) < 1e-8
 
 # %% [markdown]
-# **The recurrent cells fail where their gradient to the burst has vanished** — chapter 09's finding,
+# At k = 200 the best-kept mode holds 0.335 to 0.570 of the burst at initialisation and 0.428 to 0.642 after
+# training: a third or more survives the 200 steps. What it keeps does not rank the seeds at the longest lags:
+# at k = 1000 the one solved run keeps the least (0.0355) and the run that keeps most (0.1040) fails outright
+# (NMSE 0.9990); at k = 500 the failed run keeps the most (0.4630). And at k = 1000 seed 0 stopped after 23
+# epochs on a training loss below 1 % of the variance, yet scores 0.1518 on fresh sequences: it fitted its 256
+# training sequences without generalising. Every LRU run keeps more than 3 % of the burst after training, at
+# every lag; which seed then learns the task is not decided by how much it keeps.
+#
+# **The recurrent cells fail at the lags where their gradient to the burst has vanished** — chapter 09's finding,
 # here with 32 units: `‖∂h_T/∂h_{T−k}‖` at initialisation, for every cell run of the sweep.
 
 # %%
-cell_runs = [r for r in recall_runs if r.kind in CELLS]
-vanished = [r for r in cell_runs if r.evidence["gradient_at_lag"] < 1e-6]
-print(f"{len(vanished)} of {len(cell_runs)} cell runs started with ‖∂h_T/∂h_(T−k)‖ < 1e-6; "
-      f"{sum(r.success for r in vanished)} of them succeeded")
 for lag in LAGS:
-    norms = [r.evidence["gradient_at_lag"] for r in cell_runs if r.lag == lag]
-    if norms:
-        print(f"k = {lag:4d}: cells' ‖∂h_T/∂h_(T−k)‖ at initialisation {min(norms):.1e} to {max(norms):.1e}")
-assert vanished and not any(r.success for r in vanished)
-assert all(r.evidence["gradient_at_lag"] < 1e-6 for r in cell_runs if r.lag >= 50)
+    at_lag = [r for r in cell_runs if r.lag == lag]
+    if at_lag:
+        print(f"k = {lag:4d}: " + "; ".join(f"{r.kind} {r.seed} {r.evidence['gradient_at_lag']:.3g} "
+                                            f"{'solved' if r.success else 'failed'}" for r in at_lag))
+at_20 = [r for r in cell_runs if r.lag == 20]
+# Within k = 20 the gradient does not separate the outcomes: every failed run started with a larger
+# gradient than the weakest run that solved it.
+assert min(r.evidence["gradient_at_lag"] for r in at_20 if not r.success) > min(
+    r.evidence["gradient_at_lag"] for r in at_20 if r.success)
+assert min(r.evidence["gradient_at_lag"] for r in at_20) > 1e-5
 
-
+# %% [markdown]
+# Every cell run from k = 50 on starts with a [norm](00_overview.ipynb#norm) below 10⁻⁸ and fails; at k = 20 every one starts above
+# 10⁻⁵. Gradient and lag move together here, so these runs do not tell whether the [vanishing gradient](00_overview.ipynb#vanishing-and-exploding-gradients)
+# or something else that grows with the lag defeats the cells. Within one lag the gradient decides nothing:
+# at k = 20 the three LSTMs start with 4.74·10⁻⁵ to 7.24·10⁻⁵ and fail, while the RNN's seed 1 starts with
+# 3.05·10⁻⁵ and succeeds.
 
 # %% [markdown]
 # ## 5. Cost
 #
-# Parameters, training time and time per forecast step (CPU seconds of one process with one torch thread,
-# so they compare across kinds although other jobs shared the machine — provisional; the sweep's
-# are stored, the per-step times below are also measured live on untrained models).
+# Parameters; training CPU seconds (one process, one torch thread) and epochs, from the stored runs (the
+# benchmark's load averages are printed at the top; the recall logs were taken on a shared machine); and CPU
+# milliseconds per forecast step, measured here on untrained models.
 
 # %%
-def stored_median(kind, field, **where):
-    rows = [r for r in (recall_runs if "lag" in where else forecast_runs)
-            if r.kind == kind and all(getattr(r, k) == v for k, v in where.items())]
-    return median([getattr(r, field) for r in rows]) if rows else float("nan")
+def stored(kind, field, **where):
+    source = recall_runs if "lag" in where else standard
+    values = [getattr(r, field) for r in source if r.kind == kind and all(getattr(r, k) == v for k, v in where.items())]
+    return median(values) if values else float("nan")
 
 context = make_task(20.0, seed=0).test[:, :OBSERVED, None]
 live_ms = {}
 for kind in KINDS:
     seed_everything(0)
-    live_ms[kind] = 1e3 * forecast_step_seconds(build_model(kind, hidden_size=FORECAST_HIDDEN.get(kind, 32)),
-                                                context, 300)
-print(f"{'kind':12s}{'params':>8s}{'train CPU s':>15s}{'train CPU s':>15s}{'train CPU s':>15s}{'train CPU s':>15s}"
-      f"{'ms/step':>9s}{'ms/step':>9s}")
-print(f"{'':12s}{'':8s}{'forecast p20':>15s}{'forecast p100':>15s}{'recall k=20':>15s}{'recall k=200':>15s}"
-      f"{'stored':>9s}{'live':>9s}")
+    live_ms[kind] = 1e3 * beyond.forecast_step_seconds(
+        build_model(kind, hidden_size=beyond.FORECAST_HIDDEN.get(kind, 32)), context, 200)
+print(f"{'':20s}{'forecast: train CPU s':>24s}{'recall: train CPU s (epochs)':>32s}{'forecast':>10s}")
+print(f"{'kind':12s}{'params':>8s}{'p20':>12s}{'p100':>12s}{'k=20':>16s}{'k=200':>16s}{'ms/step':>10s}")
 for kind in KINDS:
-    print(f"{kind:12s}{sizes[kind]:8,d}{stored_median(kind, 'cpu_seconds', period=20.0):15.1f}"
-          f"{stored_median(kind, 'cpu_seconds', period=100.0):15.1f}"
-          f"{stored_median(kind, 'cpu_seconds', lag=20):15.1f}{stored_median(kind, 'cpu_seconds', lag=200):15.1f}"
-          f"{stored_median(kind, 'step_ms', period=20.0):9.3f}{live_ms[kind]:9.3f}")
-
-# %%
-# The stored runs were timed when each forecast step of a window model re-read its whole window; now a step
-# attends from one new query to the cached keys (the Transformer: 2 layers, up to 31 keys each), measured
-# live in the last column. A recurrent cell or the LRU updates one state vector, and still costs less.
-assert stored_median("transformer", "step_ms", period=20.0) > 3 * stored_median("lstm", "step_ms", period=20.0)
-assert live_ms["transformer"] > 2 * live_ms["lstm"]
-# Training on long sequences: attention's cost grows with the square of the window; the LRU's (an FFT) barely.
-assert stored_median("lru", "cpu_seconds", lag=200) < stored_median("transformer", "cpu_seconds", lag=200) / 3
-assert stored_median("lru", "cpu_seconds", lag=200) < stored_median("attention", "cpu_seconds", lag=200) / 3
-# Forecasting: the Transformer is the slowest kind to train, at both periods.
-assert all(max(KINDS, key=lambda k: stored_median(k, "cpu_seconds", period=p)) == "transformer" for p in PERIODS)
+    recall = "".join(f"{stored(kind, 'cpu_seconds', lag=k):10.1f} ({stored(kind, 'epochs', lag=k):3.0f})"
+                     for k in (20, 200))
+    print(f"{kind:12s}{sizes[kind]:8,d}{stored(kind, 'cpu_seconds', period=20.0):12.1f}"
+          f"{stored(kind, 'cpu_seconds', period=100.0):12.1f}{recall}{live_ms[kind]:10.3f}")
+print("(forecasting's Transformer is the benchmark's, width 32)")
+# Per forecast step, each window model costs more than every cell and the LRU.
+assert min(live_ms["attention"], live_ms["transformer"]) > max(live_ms[kind] for kind in CELLS + ("lru",))
+per_epoch = {kind: median([r.cpu_seconds / r.epochs for r in recall_runs if r.kind == kind and r.lag == 200])
+             for kind in NEW}
+print("recall at k = 200, median CPU s per epoch:", ", ".join(f"{k} {v:.2f}" for k, v in per_epoch.items()))
+# At k = 200 the LRU's total is under a third of each window model's: fewer epochs, and cheaper ones.
+assert all(stored("lru", "cpu_seconds", lag=200) < stored(kind, "cpu_seconds", lag=200) / 3 for kind in NEW[:2])
+assert all(stored("lru", "epochs", lag=200) < stored(kind, "epochs", lag=200) for kind in NEW[:2])
+assert all(per_epoch["lru"] < per_epoch[kind] / 2 for kind in NEW[:2])
 
 # %% [markdown]
+# Totals count epochs too: a recall run stops once its training loss is below 1 % of the variance. The next
+# cell times one Adam step on 8 sequences of 105 and of 405 steps (k = 100 and 400; best of 3, one thread).
+
+# %%
+growth = {}
+for kind in KINDS:
+    short, long = (beyond.training_step_seconds(kind, lag, batch=8) for lag in (100, 400))
+    growth[kind] = torch.log(torch.tensor(long / short)).item() / torch.log(torch.tensor(405 / 105)).item()
+    print(f"{kind:12s} {1e3 * short:7.1f} ms at 105 steps, {1e3 * long:7.1f} ms at 405: "
+          f"time ~ length^{growth[kind]:.1f}")
+# Attention over the whole sequence grows closer to the square (exponent 2) than to linearly (1); the cells
+# and the LRU closer to linearly.
+assert min(growth["attention"], growth["transformer"]) > 1.5 > max(growth[kind] for kind in CELLS + ("lru",))
+
+# %% [markdown]
+# One training step of the window models grows about as the square of the sequence (each step attends to every
+# earlier one), the cells' and the LRU's about linearly (exponents printed above; timings on a shared machine
+# vary). At k = 200 the LRU's runs took 4.1 CPU s against the Transformer's 24.4 and attention's 59.8 (medians):
+# fewer epochs, and each under half a window model's (printed above). Forecasting one step at a time, each
+# window model costs more per step than every cell and the LRU, which update one state vector.
+#
 # ## 6. Verdict: where the article's recommendation is right, and where it is not needed
 
 # %%
 def forecast_met(period):
-    return lambda kind: (sum(map(meets_targets, runs(kind, period))), len(runs(kind, period)))
+    return lambda kind: (sum(meets(f.one_step_mse, ten(f)) for f in rows(kind, period)), len(rows(kind, period)))
+
+def beats_2tap(period):
+    return lambda kind: (sum(b >= MARGIN for b in beats[kind, period]), len(beats[kind, period]))
 
 def recall_met(low, high):
     def met(kind):
-        rows = [r for r in recall_runs if r.kind == kind and low <= r.lag <= high]
-        return (sum(r.success for r in rows), len(rows))
+        found = [r for r in recall_runs if r.kind == kind and low <= r.lag <= high]
+        return (sum(r.success for r in found), len(found))
     return met
 
-TASKS = {f"forecast, period {period:g}": forecast_met(period) for period in PERIODS}
-TASKS["recall, k = 20"] = recall_met(20, 20)
-TASKS["recall, k = 50 to 200"] = recall_met(50, 200)
-TASKS["recall, k = 500"] = recall_met(500, 500)
-TASKS["recall, k = 1000"] = recall_met(1000, 1000)
-
+TASKS = {f"forecast p{p:g}: targets met": forecast_met(p) for p in PERIODS}
+TASKS |= {f"forecast p{p:g}: beats 2-tap": beats_2tap(p) for p in PERIODS}
+TASKS |= {"recall, k = 20": recall_met(20, 20), "recall, k = 50 to 200": recall_met(50, 200),
+          "recall, k = 500": recall_met(500, 500), "recall, k = 1000": recall_met(1000, 1000)}
 print(f"{'task (seeds meeting it / run)':30s}" + "".join(f"{kind:>12s}" for kind in KINDS))
 for task, met in TASKS.items():
     cells = (f"{met(kind)[0]:d}/{met(kind)[1]:d}" if met(kind)[1] else "–" for kind in KINDS)
     print(f"{task:30s}" + "".join(f"{cell:>12s}" for cell in cells))
-print(f"forecast: one-step MSE <= {TARGETS['one_step_mse']:g} and 1000-step free-run MSE <= "
-      f"{FREE_RUN_TARGETS[1000]:g}, recipe {FORECAST_RECIPE!r}; recall: held-out NMSE < 0.1")
-
-
-def every(met, kind) -> bool:
-    solved, run = met(kind)
-    return run > 0 and solved == run
-
-
+print("forecast: over 10 cycles, the benchmark's recipe; recall: held-out NMSE < 0.1")
 long_memory = TASKS["recall, k = 50 to 200"]
-assert all(every(TASKS[f"forecast, period {p:g}"], cell) for p in PERIODS for cell in CELLS)
-assert every(TASKS["recall, k = 20"], "rnn") and every(TASKS["recall, k = 20"], "gru")
-assert all(long_memory(cell)[0] == 0 for cell in CELLS), "the article's cells: no seed from k = 50"
-assert all(long_memory(kind)[0] >= 2 * long_memory(kind)[1] / 3 for kind in ("attention", "transformer", "lru"))
-assert long_memory("lru") == (9, 9) and TASKS["recall, k = 1000"]("lru")[0] < 2
+assert sum(TASKS[f"forecast p{p:g}: targets met"](k)[0] for p in PERIODS for k in CELLS) == 25
+assert sum(TASKS[f"forecast p{p:g}: targets met"](k)[0] for p in PERIODS for k in NEW) == 27
+assert [long_memory(k) for k in KINDS] == [(0, 9), (0, 9), (0, 9), (7, 9), (8, 8), (9, 9)]
 
 # %% [markdown]
 # **Where the article's recommendation is right, and where it is not needed** (from the table above; each
-# entry counts seeds meeting the task over seeds run, over all lags of the row for recall; the asserts above
-# check each count the bullets use):
+# entry counts seeds meeting the task over seeds run):
 #
-# - **Not needed to forecast this sine at periods 20 and 100** (the only periods run here for every kind).
-#   With the chapter's recipe (the fixed second-order head, the [scaled loss](00_overview.ipynb#scaled-loss), teacher forcing) the RNN, LSTM
-#   and GRU meet both of the benchmark's targets in every seed at both periods; so do attention and the LRU,
-#   and the Transformer misses the free-run target in one seed of three on the slow wave. A sine's next value
-#   depends on its last two ([chapter 06](06_gradients_through_time.ipynb)); what the slow wave needed was the
-#   head's form and the loss's units ([chapter 08](08_sampling_rate_and_the_head.ipynb)), not attention.
-#   Attention's lead on the slow wave is accuracy beyond the target (a median free-run error over 100× lower
-#   than every other kind's). Its head also sees each input directly (`head(e_t + a_t)`, a linear path from
-#   the input that the cells lack); whether that path explains the lead is not tested here.
+# - **Not needed to forecast this sine, and mostly not better than a formula.** With the benchmark's recipe the
+#   RNN, LSTM and GRU meet both targets over 10 cycles in 25 of 27 runs (both misses on the slow wave),
+#   attention, the Transformer and the LRU in 27 of 27. A 2-tap recurrence fitted by least squares meets them
+#   too, and no run beats it one step ahead. Free running, only attention beats it in every seed, and only on
+#   the slow wave; elsewhere every kind beats it in at most 2 seeds of 3. A sine's next value depends on its last
+#   two ([chapter 06](06_gradients_through_time.ipynb)); what the slow wave needed from the cells was the head's form and the loss's
+#   units ([chapter 08](08_sampling_rate_and_the_head.ipynb)), not attention.
 # - **Not needed for short memory.** Recall at k = 20 is solved by the plain RNN and the GRU in every seed.
-# - **Right for long memory — but not the only answer.** From k = 50 to 200 no seed of any of the article's
-#   cells succeeds, while attention (7 of 9 runs) and the Transformer (8 of 8 that finished) solve it: the
-#   burst is one attention hop away whatever the lag. The LRU solves the same lags in 9 of 9 runs at a fraction
-#   of the training cost (4 CPU s at k = 200 against the Transformer's 24 and attention's 60), because a linear
-#   recurrence with eigenvalues near the unit circle forgets slowly and its gradient does not vanish; it also
-#   solves k = 500 in 2 of 3 seeds, but k = 1000 in only 1 of 3, where even its best mode keeps under a tenth
-#   of the burst at initialisation (attention was not run at these lags). Recurrence itself is not the
-#   problem: the LRU's linear recurrence holds the value, and chapter 09 showed that an orthogonal start lets
-#   the nonlinear tanh RNN solve k = 100, so it is how the default cells start, not their nonlinearity alone,
-#   that fails here.
+# - **Right for long memory — but not the only answer.** From k = 50 to 200 no run of the article's cells
+#   succeeds, while attention (7 of 9) and the Transformer (8 of 8 run) do: the burst is one attention hop
+#   away whatever the lag. The LRU solves the same lags in 9 of 9 runs in less training time (section 5), and
+#   k = 500 in 2 of 3 seeds, k = 1000 in 1 of 3 (the window models were not run there). Whether the cells fail for
+#   their start or their nonlinearity is not tested here: chapter 09 made a 16-unit tanh RNN solve k = 100 with
+#   an [orthogonal initialisation](00_overview.ipynb#orthogonal-initialisation) and 200 epochs, a larger budget than this chapter's 50.
 
 # %% [markdown]
 # ## Try this

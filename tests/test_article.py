@@ -16,6 +16,8 @@ from sine_lab.studies.article import (
     fit_per_step,
     format_controls,
     input_controls,
+    load_controls,
+    save_controls,
     source_without_docstring,
     summarise_controls,
 )
@@ -153,6 +155,23 @@ def test_fit_per_step_rejects_bad_input_clearly():
         fit_per_step("rnn", hidden_size=2, lr=0.1, epochs=1, held_out=4.0)
     with pytest.raises(ValueError, match="held_out end must be <= 10.0"):
         fit_per_step("rnn", hidden_size=2, lr=0.1, epochs=1, held_out=(4.0, 15.0))
+
+
+def test_stored_controls_keep_scores_and_the_drawn_seed_s_series(tmp_path):
+    fits = input_controls("gru", hidden_size=2, lr=0.01, epochs=1, seeds=[0, 1], feeds=["time", "previous value"])
+    path = tmp_path / "controls.json"
+    save_controls(fits, path, command="python scripts/article_controls.py --seeds 0 1")
+    command, stored = load_controls(path)
+    assert command.startswith("python scripts/article_controls.py")
+    for fit, back in zip(fits, stored, strict=True):
+        assert (back.feed, back.seed) == (fit.feed, fit.seed)
+        assert back.unseen_mse == pytest.approx(fit.unseen_mse)
+        drawn = fit.seed == 0
+        assert (back.prediction is not None) == drawn
+        # The value-fed fit's free run is kept for the drawn seed, so a chapter can draw it.
+        assert (back.free_run is not None) == (drawn and fit.free_run is not None)
+        if back.free_run is not None:
+            assert torch.allclose(back.free_run, fit.free_run)
 
 
 def test_summarise_controls_counts_seeds_against_every_baseline():

@@ -256,18 +256,19 @@ def test_sweep_logs_read_back_what_the_script_printed(tmp_path, monkeypatch):
     recall = beyond.RecallResult("lru", 20, 1, 0.01234, 8, 0.31, 3329, {"gradient_at_lag": 0.75, "memory_after": 0.8})
     failed = beyond.RecallResult("rnn", 50, 0, 1.0189, 50, 1.0, 1153, {"gradient_at_lag": 4.89e-11})
     fit = beyond.ForecastResult("attention", 20.0, 2, "standard", 1.2e-9, 5.4e-7, 6.5, 0.352, 4449)
+    cycled = replace(fit, seed=3, free_run_cycles={"1": 2.5e-9, "10": 7.25e-8})
     lines = ["# python scripts/beyond_sweep.py --name s", *map(beyond.format_recall, (recall, failed)),
-             beyond.format_forecast(fit)]
+             beyond.format_forecast(fit), beyond.format_forecast(cycled)]
     (tmp_path / "s.log").write_text("\n".join(lines) + "\n")
     sweep = beyond.load_sweep("s")
     assert sweep.commands == ["python scripts/beyond_sweep.py --name s"]
     assert sweep.recall == [replace(recall, test_nmse=0.0123, cpu_seconds=0.3), failed]  # to the printed digits
     assert [r.success for r in sweep.recall] == [True, False]
-    assert sweep.forecast == [fit]
+    assert sweep.forecast == [fit, cycled]  # free runs over whole cycles read back where the line has them
     (tmp_path / "bad.log").write_text(lines[1].replace("(ok)", "(fail)") + "\n")
     with pytest.raises(ValueError, match="verdict disagrees with the NMSE"):
         beyond.load_sweep("bad")
-    (tmp_path / "unknown.log").write_text(lines[-1].replace("recipe standard", "recipe rollout") + "\n")
+    (tmp_path / "unknown.log").write_text(lines[3].replace("recipe standard", "recipe rollout") + "\n")
     with pytest.raises(ValueError, match="unknown recipe 'rollout'.*expected one of \\['standard', 'teacher'\\]"):
         beyond.load_sweep("unknown")
     (tmp_path / "odd.log").write_text("Epoch 1, loss 0.3\n")
@@ -293,10 +294,19 @@ def test_a_benchmark_json_reads_back_as_standard_recipe_results(tmp_path, monkey
     assert math.isnan(result.step_ms)
     # The benchmark builds the Transformer at the recipe's width, four times the chapter's size.
     assert result.parameters == built("transformer", hidden_size=width).parameter_count() > 15_000
+    # Baseline rows are kept under their names, with their coefficient counts; cycles are read where stored.
+    cycles = {"free_run_cycles": {"1": 1e-10, "10": 5e-9}, "cycle_steps": {"1": 628, "10": 6283}}
+    rows = [{**row, "cell": "linear", "cpu_seconds": 0.0, **cycles}, {**row, "cell": "residual only", **cycles}]
+    (tmp_path / "c.json").write_text(json.dumps({"command": "python -m sine_lab.bench --cycles 1,10",
+                                                 "load_average": [0.5, 1.25], "runs": rows}))
+    linear, residual = beyond.load_bench("c")
+    assert (linear.kind, linear.parameters, residual.kind, residual.parameters) == ("linear", 2, "residual only", 0)
+    assert linear.free_run_cycles == {"1": 1e-10, "10": 5e-9} and result.free_run_cycles == {}
+    assert beyond.bench_header("c") == "python -m sine_lab.bench --cycles 1,10  (load average 0.5 before, 1.25 after)"
     (tmp_path / "other.json").write_text(json.dumps({"cells": []}))
     with pytest.raises(ValueError, match="not a benchmark sweep's JSON"):
         beyond.load_bench("other")
-    with pytest.raises(FileNotFoundError, match="no benchmark JSON named 'none'.*'b', 'other'"):
+    with pytest.raises(FileNotFoundError, match="no benchmark JSON named 'none'.*'b', 'c', 'other'"):
         beyond.load_bench("none")
 
 
@@ -319,3 +329,55 @@ def test_a_learned_skip_starts_as_its_bare_cell_and_adds_its_taps():
     assert torch.allclose(torch.cat([first, rest], dim=1), whole, atol=1e-6), "a continued run equals one long run"
     with pytest.raises(ValueError, match=r"state must be \(the cell's state, the last 1 inputs"):
         skip.run(x, (state[0], torch.zeros(3, 4, 1)))
+
+
+def test_trivial_free_runs_are_scored_as_the_benchmark_scores_a_model():
+    from sine_lab.bench import OBSERVED, make_task, score
+    from sine_lab.models import SequenceModel
+    from sine_lab.studies.beyond import trivial_free_run_mse
+
+    task = make_task(20.0, seed=1)
+    trivial = trivial_free_run_mse(task, 300)
+    # Persistence is a 1-tap recurrence with coefficient 1: the benchmark's own scoring of it agrees.
+    persistence = SequenceModel.linear_predictor(torch.tensor([1.0])).eval()
+    scored = score(persistence, task, warmup=40, horizons=(300,))["free_run_mse"]["300"]
+    assert trivial["persistence"] == pytest.approx(scored, rel=1e-5)
+    assert trivial["zero"] == pytest.approx(float((task.continuation(300).double() ** 2).mean()))
+    assert task.test.shape[1] > OBSERVED
+    with pytest.raises(TypeError, match="sine_lab.bench.Task"):
+        trivial_free_run_mse(task.test, 10)
+
+
+def test_a_training_step_is_timed_on_the_recall_model():
+    from sine_lab.studies.beyond import training_step_seconds
+
+    seconds = training_step_seconds("lru", 10, batch=2, repeats=1)
+    assert 0 < seconds < 10
+    with pytest.raises(ValueError, match="lag"):
+        training_step_seconds("lru", 0)
+    with pytest.raises(ValueError, match="kind"):
+        training_step_seconds("mlp", 10)
+
+
+def test_plot_recall_draws_each_kind_in_its_colour_and_hides_no_point():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import to_rgba
+
+    from sine_lab.plots import colour
+    from sine_lab.studies.beyond import RecallResult, plot_recall
+
+    results = [RecallResult(kind, lag, seed, 1.0 if lag > 20 else 0.01, 50, 1.0, 100)
+               for kind in ("rnn", "gru") for lag in (20, 50) for seed in (0, 1)]  # equal values for both kinds
+    fig = plot_recall(results, title="two kinds with the same results", kinds=("rnn", "gru", "lstm"))
+    left = fig.axes[0]
+    points = {c.get_label(): c for c in left.collections}
+    assert sorted(points) == ["gru", "rnn"]  # a kind without results is left out
+    for kind, collection in points.items():
+        assert tuple(collection.get_facecolor()[0]) == to_rgba(colour(kind))
+    rnn, gru = (points[kind].get_offsets() for kind in ("rnn", "gru"))
+    assert (rnn[:, 1] == gru[:, 1]).all() and (rnn[:, 0] != gru[:, 0]).all(), "side by side, not on top"
+    assert "success threshold (NMSE 0.1)" in [t.get_text() for t in fig.legends[0].get_texts()]
+    plt.close(fig)

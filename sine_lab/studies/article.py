@@ -363,7 +363,8 @@ _SCORES = ("fit_mse", "held_out_mse", "first_radian_mse", "unseen_mse", "zero_ms
 class StoredFit:
     """A :class:`PerStepFit` read back from :data:`CONTROLS_PATH`: its scores, without the model.
 
-    ``t``, ``truth`` and ``prediction`` ``(N, 1)`` are kept for one seed per feed (``None`` otherwise).
+    ``t``, ``truth`` and ``prediction`` ``(N, 1)`` are kept for one seed per feed (``None`` otherwise), and
+    for a fit that free-ran, ``free_run`` ``(N - 1000, 1)``, its values after ``t = 10``.
     """
 
     feed: str
@@ -381,6 +382,7 @@ class StoredFit:
     t: Tensor | None = None
     truth: Tensor | None = None
     prediction: Tensor | None = None
+    free_run: Tensor | None = None
 
 
 def save_controls(fits: Sequence[PerStepFit], path: Path | str = CONTROLS_PATH, *, command: str,
@@ -395,6 +397,8 @@ def save_controls(fits: Sequence[PerStepFit], path: Path | str = CONTROLS_PATH, 
         record |= {name: number(getattr(fit, name)) for name in _SCORES}
         if fit.seed == series_of_seed:
             record |= {name: getattr(fit, name)[:, 0].tolist() for name in ("t", "truth", "prediction")}
+            if fit.free_run is not None:
+                record["free_run"] = fit.free_run[:, 0].tolist()
         records.append(record)
     Path(path).write_text(json.dumps({"command": command, "fits": records}, indent=1) + "\n", encoding="utf-8")
 
@@ -405,7 +409,7 @@ def load_controls(path: Path | str = CONTROLS_PATH) -> tuple[str, list[StoredFit
     fits = []
     for record in data["fits"]:
         series = {name: torch.tensor(record[name])[:, None] if name in record else None
-                  for name in ("t", "truth", "prediction")}
+                  for name in ("t", "truth", "prediction", "free_run")}
         scores = {name: math.nan if record[name] is None else record[name] for name in _SCORES}
         held_out = tuple(record["held_out"]) if record["held_out"] else None
         fits.append(StoredFit(record["feed"], record["seed"], held_out, **scores, **series))

@@ -3,7 +3,8 @@ the recurrent cells and a linear recurrent unit, on the benchmark's forecasting 
 and on chapter 09's delayed recall.
 
 ``scripts/beyond_sweep.py`` runs the full sweep (more seeds, lags and periods than CI
-affords) and writes the JSON the chapter reads; the chapter re-runs a few of the same
+affords) and writes the logs the chapter reads (beside the benchmark's sweeps, JSON written by
+``python -m sine_lab.bench``); the chapter re-runs a few of the same
 trials live with the same functions, so the stored numbers are checked each time.
 """
 
@@ -25,11 +26,11 @@ from torch import Tensor
 
 from ..arguments import check_choice, check_float, check_int
 from ..attention import WindowModel
-from ..bench import OBSERVED, make_task, score
+from ..bench import OBSERVED, RESIDUAL_ONLY, Task, make_task, score
 from ..callbacks import OnEpochEnd
 from ..data import delayed_recall
 from ..diagnostics import jacobian_norms_vs_lag
-from ..forecasting import ForecastSettings, fit
+from ..forecasting import ForecastSettings, estimate_period, fit
 from ..lru import LinearRecurrentUnit
 from ..models import MODEL_KINDS, SequenceModel, build_model, forecast
 from ..plots import colour
@@ -37,7 +38,9 @@ from ..training import seed_everything, train
 from .delayed_recall import SUCCESS_NMSE
 
 __all__ = [
+    "BASELINE_ROWS",
     "BURST",
+    "CYCLES",
     "FORECAST_HIDDEN",
     "FORECAST_RECIPE",
     "KINDS",
@@ -47,6 +50,7 @@ __all__ = [
     "Sweep",
     "format_forecast",
     "format_recall",
+    "bench_header",
     "load_bench",
     "load_sweep",
     "ForecastResult",
@@ -57,6 +61,8 @@ __all__ = [
     "run_recall_trial",
     "solved_counts",
     "plot_recall",
+    "training_step_seconds",
+    "trivial_free_run_mse",
 ]
 
 # The kinds compared: the article's recurrent cells, its recommendation, and the LRU.
@@ -69,15 +75,23 @@ RESULTS = Path(__file__).with_name("results")
 # (parameters: rnn 1,153; gru 3,393; lstm 4,513; lru 3,329; attention and
 # transformer about 4,500 plus their position biases, which grow with the window).
 CELL_HIDDEN = 32
-# The forecasting recipes compared (sine_lab.forecasting.ForecastSettings; both with the
+# The forecasting recipes (sine_lab.forecasting.ForecastSettings; both with the
 # second-order residual and the loss in units of its scale): "standard" is the
 # benchmark's (teacher forcing, then a 200-step rollout stage); "teacher" stops after
 # the teacher-forced stages. FORECAST_RECIPE names the one the chapter compares every
-# kind with (chosen by measurement in the chapter). The Transformer keeps d_model 16,
-# its comparable size.
+# kind with (the benchmark's, whose sweeps it reads); the chapter sets "teacher" beside
+# it. run_forecast_trial builds the Transformer with d_model 16, its comparable size
+# (the benchmark's sweeps build it 32 wide).
 RECIPES = {"teacher": ForecastSettings(rollout=0), "standard": ForecastSettings()}
-FORECAST_RECIPE = "teacher"
+FORECAST_RECIPE = "standard"
 FORECAST_HIDDEN = {"transformer": 16}
+# Free runs are also scored over whole cycles (sine_lab.bench.score), so that sampling rates compare on
+# equal cycles rather than equal steps: 1 and 10 cycles, as the benchmark's sweeps store them.
+CYCLES = (1, 10)
+# Rows of a benchmark sweep that are trivial baselines, not trained kinds: the least-squares 2-tap
+# recurrence (the benchmark's closed-form "linear" kind; 2 fitted coefficients) and the recipe's fixed
+# part alone, 2 x[n] - x[n-1] (no parameters). load_bench keeps them, with these parameter counts.
+BASELINE_ROWS = {"linear": 2, RESIDUAL_ONLY: 0}
 
 
 def recall_model(kind: str, lag: int) -> nn.Module:
@@ -196,13 +210,16 @@ class ForecastResult:
     """One model trained on the benchmark task with a recipe of ``RECIPES``, scored as the benchmark scores.
 
     Attributes:
-        kind, period, seed: what was trained on which task draw.
+        kind, period, seed: what was trained on which task draw (for a benchmark sweep's baseline
+            rows, the names of ``BASELINE_ROWS``).
         recipe: the name of the recipe in ``RECIPES``.
         one_step_mse: teacher-forced one-step MSE on the test series.
         free_run_mse: MSE of the 1000-step free run after 999 observed values.
         cpu_seconds: process CPU time of the training.
-        step_ms: CPU milliseconds per generated value in that free run (batch of 3).
-        parameters: trainable parameters.
+        step_ms: CPU milliseconds per generated value in that free run (batch of 3; nan if not timed).
+        parameters: trainable parameters (a baseline row: its fitted coefficients).
+        free_run_cycles: MSE of the same free run over its first ``c`` whole cycles, ``{"<c>": mse}``
+            for ``c`` in ``CYCLES`` (empty where the run was scored in steps only).
     """
 
     kind: str
@@ -214,6 +231,7 @@ class ForecastResult:
     cpu_seconds: float
     step_ms: float
     parameters: int
+    free_run_cycles: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
         """The fields, for JSON."""
@@ -224,7 +242,9 @@ def run_forecast_trial(
     kind: str, period: float, seed: int, recipe: str = FORECAST_RECIPE,
 ) -> tuple[nn.Module, ForecastResult]:
     """:func:`~sine_lab.forecasting.fit` on the benchmark task, scored as the benchmark
-    does; returns the trained model and its scores.
+    does (over 1000 steps and over ``CYCLES`` whole cycles, the cycles counted with the
+    period measured in the training series before the recipe's cut); returns the
+    trained model and its scores.
 
     Args:
         recipe: a name in ``RECIPES``, built with the kind's comparable width
@@ -234,14 +254,52 @@ def run_forecast_trial(
     recipe = check_choice("recipe", recipe, tuple(RECIPES))
     settings = replace(RECIPES[recipe], hidden_size=FORECAST_HIDDEN.get(kind, RECIPES[recipe].hidden_size))
     task = make_task(period, seed=seed)
+    measured = estimate_period(task.train[:, : settings.validation_start])
     start = time.process_time()
     model, _ = fit(kind, task.train, settings, seed=seed)
     seconds = time.process_time() - start
-    scores = score(model, task, warmup=settings.for_period(task.period).warmup, horizons=(1000,))
+    scores = score(model, task, warmup=settings.for_period(task.period).warmup, horizons=(1000,), cycles=CYCLES,
+                   period=measured)
     return model, ForecastResult(
         kind, task.period, seed, recipe, scores["one_step_mse"], scores["free_run_mse"]["1000"], round(seconds, 2),
         round(1e3 * forecast_step_seconds(model, task.test[:, :OBSERVED, None], 1000), 4), _parameters(model),
+        dict(scores["free_run_cycles"]),
     )
+
+
+def trivial_free_run_mse(task: Task, steps: int) -> dict[str, float]:
+    """The free-running MSE of the two baselines that need neither fitting nor feedback, scored as
+    :func:`~sine_lab.bench.score` scores a model over its first ``steps`` generated values
+    (``n = 1000 ..``): ``zero`` (predicts 0) and ``persistence`` (repeats the last observed
+    value, ``n = 998``). Their one-step and 2-tap cousins are rows of the benchmark's sweeps."""
+    if not isinstance(task, Task):
+        raise TypeError(f"task must be a sine_lab.bench.Task, got {type(task).__name__}")
+    steps = check_int("steps", steps, minimum=1)
+    truth = task.continuation(steps).double()
+    last = task.test[:, OBSERVED - 1 : OBSERVED].double()
+    return {"zero": float((truth**2).mean()), "persistence": float(((truth - last) ** 2).mean())}
+
+
+def training_step_seconds(kind: str, lag: int, *, batch: int = 16, repeats: int = 3, seed: int = 0) -> float:
+    """CPU seconds of one Adam step (forward, backward, update) of :func:`recall_model` on a
+    batch of delayed-recall sequences of ``BURST + lag`` steps: the best of ``repeats`` after one
+    untimed step. One step, not an epoch, so the epochs a run takes to stop do not enter."""
+    lag = check_int("lag", lag, minimum=1)
+    batch = check_int("batch", batch, minimum=1)
+    repeats = check_int("repeats", repeats, minimum=1)
+    x, y = delayed_recall(batch, lag, burst_length=BURST, seed=seed)
+    seed_everything(seed)
+    model = recall_model(kind, lag)
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
+    best = math.inf
+    for attempt in range(repeats + 1):
+        start = time.process_time()
+        optimizer.zero_grad()
+        nn.functional.mse_loss(model(x), y).backward()
+        optimizer.step()
+        if attempt:
+            best = min(best, time.process_time() - start)
+    return best
 
 
 def forecast_step_seconds(model: nn.Module, context: Tensor, steps: int) -> float:
@@ -268,9 +326,11 @@ def format_recall(result: RecallResult) -> str:
 
 def format_forecast(result: ForecastResult) -> str:
     """One line of the sweep's log, as :func:`load_sweep` reads it back."""
+    cycles = "".join(f", {c} cycles {v:.3g}" for c, v in result.free_run_cycles.items())
     return (f"forecast {result.kind:12s} period {result.period:g} seed {result.seed} recipe {result.recipe}: "
             f"one-step {result.one_step_mse:.3g}, "
-            f"free run {result.free_run_mse:.3g}, {result.cpu_seconds:.1f} CPU s, {result.step_ms:.3f} ms/step")
+            f"free run {result.free_run_mse:.3g}, {result.cpu_seconds:.1f} CPU s, {result.step_ms:.3f} ms/step"
+            f"{cycles}")
 
 
 _NUMBER = r"[-+0-9.e]+|inf|nan"
@@ -280,7 +340,9 @@ _RECALL_LINE = re.compile(
 _FORECAST_LINE = re.compile(
     rf"forecast (?P<kind>\S+) +period (?P<period>{_NUMBER}) seed (?P<seed>\d+) recipe (?P<recipe>\S+): "
     rf"one-step (?P<one>{_NUMBER}), "
-    rf"free run (?P<free>{_NUMBER}), (?P<cpu>{_NUMBER}) CPU s, (?P<step_ms>{_NUMBER}) ms/step")
+    rf"free run (?P<free>{_NUMBER}), (?P<cpu>{_NUMBER}) CPU s, (?P<step_ms>{_NUMBER}) ms/step"
+    rf"(?P<cycles>(?:, \d+ cycles (?:{_NUMBER}))*)")
+_CYCLES = re.compile(rf", (\d+) cycles ({_NUMBER})")
 
 
 @dataclass(frozen=True)
@@ -330,18 +392,14 @@ def load_sweep(*names: str) -> Sweep:
                     kind, float(match["period"]), int(match["seed"]), match["recipe"], float(match["one"]),
                     float(match["free"]),
                     float(match["cpu"]), float(match["step_ms"]),
-                    _parameters(build_model(kind, hidden_size=FORECAST_HIDDEN.get(kind, 32)))))
+                    _parameters(build_model(kind, hidden_size=FORECAST_HIDDEN.get(kind, 32))),
+                    {c: float(v) for c, v in _CYCLES.findall(match["cycles"])}))
             elif line.strip():
                 raise ValueError(f"{path.name}: not a line the sweep writes: {line!r}")
     return Sweep(commands, recall, forecasting)
 
 
-def load_bench(name: str) -> list[ForecastResult]:
-    """The runs of a benchmark sweep, ``RESULTS / f"{name}.json"`` as written by
-    ``python -m sine_lab.bench --json``, as results of the ``"standard"`` recipe (the
-    benchmark's). The benchmark builds every kind with the recipe's 32 units (so its
-    Transformer has ``d_model`` 32, not this chapter's 16) and does not time forecast
-    steps (``step_ms`` is nan); its 1000-step free-run MSE is the same score."""
+def _bench_json(name: str) -> dict:
     path = RESULTS / f"{name}.json"
     if not path.is_file():
         raise FileNotFoundError(f"no benchmark JSON named {name!r} in {RESULTS.name}; run python -m sine_lab.bench "
@@ -349,11 +407,35 @@ def load_bench(name: str) -> list[ForecastResult]:
     result = json.loads(path.read_text())
     if not isinstance(result, dict) or "runs" not in result:
         raise ValueError(f"{path.name} is not a benchmark sweep's JSON (no 'runs')")
+    return result
+
+
+def load_bench(name: str) -> list[ForecastResult]:
+    """The runs of a benchmark sweep, ``RESULTS / f"{name}.json"`` as written by
+    ``python -m sine_lab.bench --json``, as results of the ``"standard"`` recipe (the
+    benchmark's), with their free runs over whole cycles where the sweep scored them.
+
+    The benchmark builds every kind with the recipe's 32 units (so its Transformer has
+    ``d_model`` 32, not this chapter's 16) and does not time forecast steps (``step_ms`` is
+    nan). A sweep's baseline rows (``BASELINE_ROWS``: the 2-tap recurrence ``"linear"`` and
+    ``"residual only"``) are kept under those names, with their coefficient counts as
+    ``parameters``; they are not trained kinds, so a caller comparing kinds filters them."""
+    result = _bench_json(name)
     width = RECIPES["standard"].hidden_size
-    sizes = {kind: _parameters(build_model(kind, hidden_size=width)) for kind in {r["cell"] for r in result["runs"]}}
+    sizes = {kind: BASELINE_ROWS[kind] if kind in BASELINE_ROWS else _parameters(build_model(kind, hidden_size=width))
+             for kind in {r["cell"] for r in result["runs"]}}
     return [ForecastResult(r["cell"], float(r["period"]), int(r["seed"]), "standard", float(r["one_step_mse"]),
-                           float(r["free_run_mse"]["1000"]), float(r["cpu_seconds"]), math.nan, sizes[r["cell"]])
+                           float(r["free_run_mse"]["1000"]), float(r["cpu_seconds"]), math.nan, sizes[r["cell"]],
+                           {c: float(v) for c, v in r.get("free_run_cycles", {}).items()})
             for r in result["runs"]]
+
+
+def bench_header(name: str) -> str:
+    """What made a benchmark sweep and under what load: its ``command`` and the machine's 1-minute
+    load average before and after it, as one line."""
+    result = _bench_json(name)
+    before, after = result.get("load_average", [math.nan, math.nan])
+    return f"{result.get('command', '(no command stored)')}  (load average {before:g} before, {after:g} after)"
 
 
 def _parameters(model: nn.Module) -> int:
@@ -361,23 +443,34 @@ def _parameters(model: nn.Module) -> int:
 
 
 def plot_recall(results: Sequence[RecallResult], *, title: str, kinds: Sequence[str] = KINDS) -> Figure:
-    """Success count over seeds and median held-out NMSE against the lag, one line per kind."""
+    """Success count over seeds and median held-out NMSE at each lag, one marker per kind in its
+    colour (:func:`~sine_lab.plots.colour`). The lags are categories, and each kind's markers sit
+    side by side within a lag, in the order of ``kinds``, so that equal values hide nothing; the
+    legend, outside the axes, names the success threshold too."""
     counts = solved_counts(results)
-    fig, axes = plt.subplots(1, 2, figsize=(12, 4.2))
-    for kind in kinds:
-        if kind not in counts:
-            continue
-        lags = list(counts[kind])
-        line, = axes[0].plot(lags, [s / n for s, n in counts[kind].values()], "o-", label=kind)
+    shown = [kind for kind in kinds if kind in counts]
+    lags = sorted({lag for kind in shown for lag in counts[kind]})
+    markers = "osD^vP*X"
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.6))
+    for index, kind in enumerate(shown):
+        offset = 0.12 * (index - (len(shown) - 1) / 2)
+        where = [lags.index(lag) + offset for lag in counts[kind]]
+        style = {"color": colour(kind), "marker": markers[index % len(markers)], "s": 30, "label": kind}
+        axes[0].scatter(where, [s / n for s, n in counts[kind].values()], **style)
         medians = [float(torch.tensor([r.test_nmse for r in results if r.kind == kind and r.lag == lag]).median())
-                   for lag in lags]
-        axes[1].plot(lags, medians, "o-", color=line.get_color())
-    axes[0].set(ylabel="fraction of seeds solved (held-out NMSE < 0.1)", ylim=(-0.05, 1.05))
-    axes[1].set(ylabel="median held-out NMSE (1 = knows nothing)", yscale="log")
-    axes[1].axhline(SUCCESS_NMSE, linestyle="--", color=colour("reference"), linewidth=1, label="success threshold")
+                   for lag in counts[kind]]
+        axes[1].scatter(where, medians, **style)
+    axes[0].set(ylabel="fraction of seeds solved (held-out NMSE < 0.1)", ylim=(-0.05, 1.05),
+                title="Seeds solved, by lag")
+    axes[1].set(ylabel="median held-out NMSE (1 = knows nothing)", yscale="log", title="Median error, by lag")
+    axes[1].axhline(SUCCESS_NMSE, linestyle="--", color=colour("reference"), linewidth=1,
+                    label=f"success threshold (NMSE {SUCCESS_NMSE:g})")
     for ax in axes:
-        ax.set(xlabel="lag (silent steps)", xscale="log")
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="center right", fontsize=9)
+        ax.set(xlabel="lag k (silent steps between the burst and the answer)", xticks=range(len(lags)),
+               xticklabels=[str(lag) for lag in lags])
+        for boundary in range(1, len(lags)):
+            ax.axvline(boundary - 0.5, color=colour("fit"), linewidth=0.8)
+    fig.legend(*axes[1].get_legend_handles_labels(), loc="lower center", ncol=len(shown) + 1, fontsize=9)
     fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0, 0.88, 1))
+    fig.tight_layout(rect=(0, 0.07, 1, 1))
     return fig
