@@ -286,7 +286,11 @@ fig, axes = plt.subplots(1, len(drawn), figsize=(5 * len(drawn), 4), sharey=True
 for ax, fit in zip(axes, drawn, strict=True):
     ax.axvspan(*fit.held_out, color=colour("validation"), alpha=0.5, label="held out inside [0, 10]")
     ax.axvspan(10, 20, color=colour("unseen"), alpha=0.5, label="after t = 10: not trained on")
-    plot_prediction(fit.t, fit.truth, {f"RNN fed {fit.feed}": fit.prediction}, ax=ax,
+    lines = {f"RNN fed {fit.feed}": fit.prediction}
+    if fit.free_run is not None:  # the value-fed model: one step ahead it lies under the truth; show its free run
+        lines = {"RNN fed the true previous value, under the truth": fit.prediction,
+                 "RNN fed its own outputs after t = 10": torch.cat([torch.full((1000, 1), math.nan), fit.free_run])}
+    plot_prediction(fit.t, fit.truth, lines, ax=ax,
                     title=f"RNN fed {fit.feed} (seed {fit.seed})\nMSE {fit.held_out_mse:.1e} held out, "
                           f"{fit.unseen_mse:.1e} after t = 10"
                           + ("" if math.isnan(fit.free_run_mse)
