@@ -221,6 +221,9 @@ Markdown(answer_list(""))
 # ### overfitting
 # Fitting the training data's accidents (such as noise) so well that error on new data grows.
 #
+# ### epoch
+# One pass of training over all the training data (in mini-batches, several steps).
+#
 # ### adam
 # The optimizer most of the series uses: gradient descent with a step size adapted per weight from running
 # averages of the gradient and of its square.

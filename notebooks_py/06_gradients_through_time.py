@@ -610,7 +610,7 @@ print("Verdict: clipping prevents blow-ups (SGD, 20 seeds) but did not make more
 # 4. In section 4, take `torch.sin(3 * t64)`: how large is its 4th derivative, and does the two-step identity
 #    hold with `2cos(3Δt)`? Right answers: about `3^4 = 81`, and to about 1e-14.
 #    [solution](solutions/06_gradients_through_time.ipynb#exercise-4)
-# 5. With `chance_of_at_least`, find how many of the 20 Adam seeds clipping would have had to improve for
-#    chance to give that count under 5 % of the time. Right if one fewer gives 5 % or more. [solution](solutions/06_gradients_through_time.ipynb#exercise-5)
+# 5. With `chance_of_at_least` (one-sided: double it for the chapter's two-sided test), find how many of the 20
+#    Adam seeds clipping must improve for a chance under 5 %. Right if one fewer gives 5 % or more. [solution](solutions/06_gradients_through_time.ipynb#exercise-5)
 #
 # **Previous:** [05 · The article's advice, measured](05_the_articles_advice.ipynb) · **Next:** [07 · Forecasting far ahead](07_forecasting_far_ahead.ipynb)

@@ -88,7 +88,8 @@ torch.set_num_threads(1)
 # trained with the cell (kinds `rnn-skip`, `lstm-skip`, `gru-skip`). The recipe's fixed part is the same
 # sum with `a₁ = 2` and `a₂ = −1` set by hand.
 #
-# The commands that made the four stored files, their shared options once:
+# The commands that made the four stored files, their shared options once (`--cycles 1,10` scores free runs
+# over whole cycles, `--delta-order 0` trains the bare cell):
 
 # %%
 recipe_sweep, bare_sweep = load_sweep(CYCLES_PATH), load_sweep(BARE_PATH)

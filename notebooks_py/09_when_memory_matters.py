@@ -483,7 +483,8 @@ assert (solved("rnn + clipping", 20), solved("rnn + clipping", 20, 200)) == (1, 
 #    `x_probe`, `‖∂h_T/∂h_{T−k}‖` at lag 50 before training. You are right if it grows with the bias; a failing
 #    `assert` means it did not. (Bias 0 is not PyTorch's default: PyTorch draws biases at random near 0.) [solution](solutions/09_when_memory_matters.ipynb#exercise-2)
 # 3. Add a configuration, a GRU with an orthogonal `W_hh`
-#    (`MemoryConfig("gru + orthogonal", "gru", init_orthogonal_recurrent)`), and run it with
+#    (`MemoryConfig("gru + orthogonal", "gru", init_orthogonal_recurrent)`, from `sine_lab.studies.delayed_recall`
+#    and `sine_lab.models`), and run it with
 #    `run_memory_trial` at `k = 50` for seed 1. Does it succeed where the GRU solved 0 of 5 within 50 epochs?
 #    Compare its starting `‖∂h_T/∂h_{T−k}‖` with the GRU's. One seed is a spot check: say so in your answer.
 #    [solution](solutions/09_when_memory_matters.ipynb#exercise-3)
