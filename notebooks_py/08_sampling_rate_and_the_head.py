@@ -67,8 +67,8 @@ torch.set_num_threads(1)
 # Each sweep trains on chapter 07's task at `P` = 5, 20 and 100, with [seeds](00_overview.ipynb#seed) 0–2
 # (each seed draws its own task and initialisation), cells of 32 units and every stage of chapter 07's
 # recipe ([Adam](00_overview.ipynb#adam), [L-BFGS](00_overview.ipynb#l-bfgs), then L-BFGS on 200-step free
-# runs). The first two sweeps train RNN, LSTM and GRU and differ in one setting, what the
-# [head](00_overview.ipynb#head) predicts:
+# runs). The first two sweeps train RNN, LSTM and GRU and differ in what the [head](00_overview.ipynb#head)
+# predicts (and with it whether a fixed part is added, and the units of the loss):
 #
 # - **recipe**: the curvature, output `2 x[n] − x[n−1] + scale · head(h)` (chapter 07's);
 # - **bare cell**: the next value itself, output `scale · head(h)`, `scale` the spread of the training
@@ -167,7 +167,8 @@ assert min(behind.values()) > 5, "one step ahead the recurrence beats every trai
 # and median):
 #
 # - **The bare cells get worse as the wave gets slower**: 9 of 9 runs within the target at `P = 5`, 3 of 9
-#   at `P = 20`, 0 of 9 at `P = 100`, where their median errors are 0.3 to 0.9: no forecast at all. For a
+#   at `P = 20`, 0 of 9 at `P = 100`, where their median errors are 0.3 to 0.9, at or near the zero
+#   predictor's 0.5. For a
 #   bare cell trained with this recipe the article's remark holds: a slow wave is harder. Two causes are
 #   mixed here. The recipe's training lengths are fixed in *steps* (chunks of 120 values, free runs of
 #   200), so at `P = 100` a training chunk is under a fifth of a cycle (printed below): "a period long
@@ -325,7 +326,8 @@ assert raw_gradient < adam_eps < scaled_gradient
 # %% [markdown]
 # ## What we learned
 #
-# - **On equal cycles, the sampling rate decides for the bare cell, not for the recipe's.** Bare RNN, LSTM
+# - **On equal cycles, bare cells trained on chunks fixed in steps fail on slow waves; the recipe's cells
+#   mostly do not** (sampling rate and chunk length in cycles are not separated). Bare RNN, LSTM
 #   and GRU forecast 10 cycles of the fast wave (9 of 9 runs) and none of the slow one (0 of 9). With the
 #   [fixed residual](00_overview.ipynb#fixed-residual) and a head that predicts the curvature, the same cells
 #   meet the target at every `P` in most runs (9, 9 and 7 of 9). The article's long-period remark describes
