@@ -186,7 +186,8 @@ assert min(behind.values()) > 5, "one step ahead the recurrence beats every trai
 #   every `P`.
 # - **The 2-tap recurrence**, with no training, meets the target in 3 of 3 at every `P`, and its median is
 #   below the recipe cells' in 8 of the 9 pairs of cell and `P`; only the LSTM at `P = 20` is below it
-#   (×4.54; the ratios are printed below). It is the row to beat.
+#   (×4.54; the ratios are printed below). It is the row to beat, though in float32, where its error is the
+#   rounding of its coefficient ([chapter 07](07_forecasting_far_ahead.ipynb)).
 
 # %%
 print("free runs over 10 cycles: runs within 1e-4 of 3, median MSE of 3 seeds")

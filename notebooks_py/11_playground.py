@@ -199,8 +199,9 @@ assert old_head.forecast_mse > 100 * slow.forecast_mse
 # With the curvature head the slow wave stays on the wave, with the very settings printed for period 20.
 # The change head, on the same wave with the same recipe, leaves it: above the 1e-3 target and more than a
 # hundred times the curvature head's error (the numbers are printed above; how many times varies between
-# machines), and the playground's status line says "leaves the wave". What the slow wave needed was the
-# head, not longer warm-ups (seed 0, a spot check; chapter 08 has the sweep). For a sine the curvature is `-(2 - 2 cos(1/P))` times the current value, at
+# machines), and the playground's status line says "leaves the wave". What the slow wave needed here was the
+# head (which also changes the loss's scale; longer warm-ups were not tried here; seed 0, a spot check;
+# chapter 08 has the sweep). For a sine the curvature is `-(2 - 2 cos(1/P))` times the current value, at
 # every period and every point of the wave: the curvature head only has to learn a small correction
 # to the straight line through the last two values, where the change head must learn the slope.
 #
