@@ -185,9 +185,9 @@ assert min(behind.values()) > 5, "one step ahead the recurrence beats every trai
 #   what forecasts; it is what lets the cell learn a small correction of the same form at
 #   every `P`.
 # - **The 2-tap recurrence**, with no training, meets the target in 3 of 3 at every `P`, and its median is
-#   below the recipe cells' in 8 of the 9 pairs of cell and `P`; only the LSTM at `P = 20` is below it
-#   (×4.54; the ratios are printed below). It is the row to beat, though in float32, where its error is the
-#   rounding of its coefficient ([chapter 07](07_forecasting_far_ahead.ipynb)).
+#   below the recipe cells' in 9 of the 9 pairs of cell and `P` (the ratios are printed below). It is the row
+#   to beat (held, like the recipe's heads, as a small correction to the straight line, so float32 keeps its
+#   frequency).
 
 # %%
 print("free runs over 10 cycles: runs within 1e-4 of 3, median MSE of 3 seeds")
@@ -198,7 +198,7 @@ recurrence = {p: row("2-tap recurrence", p)["free_run"] for p in periods}
 print("runs within the target, of 9: bare cells", bare_met, "recipe", recipe_met)
 for p in periods:
     print(f"P = {p:g}: the recurrence's median / each recipe cell's: " + ", ".join(
-        f"{c} x{recurrence[p] / row(f'{c}, recipe', p)['free_run']:.2f}" for c in CELLS))
+        f"{c} x{recurrence[p] / row(f'{c}, recipe', p)['free_run']:.1e}" for c in CELLS))
 settings = ForecastSettings()
 print("training lengths in cycles (fixed in steps): " + ", ".join(
     f"P = {p:g}: chunk {settings.chunk / (2 * math.pi * p):.2f}, free run {settings.rollout / (2 * math.pi * p):.2f}"
@@ -231,7 +231,7 @@ below = {(c, p) for c in CELLS for p in periods if row(f"{c}, recipe", p)["free_
 pairs = len(CELLS) * len(periods)
 print(f"the recurrence's median is the lower in {pairs - len(below)} of {pairs} pairs of recipe cell and P; "
       f"the cell's in {sorted(below)}")
-assert below == {("lstm", 20.0)}, f"only the LSTM at P = 20 is below the recurrence: {below}"
+assert not below, f"every recipe cell's median is above the recurrence's: {below}"
 
 # %% [markdown]
 # ### Other kinds, and the learned skip
@@ -337,8 +337,7 @@ assert raw_gradient < adam_eps < scaled_gradient
 # - **The fixed part is a control row of its own.** Alone, it meets the one-step target at `P = 100` and
 #   never forecasts. One-step targets at slow waves say little; free runs over whole cycles do. A skip that
 #   has to learn the same two weights from zero does not help the bare cells.
-# - **The two-coefficient recurrence is the row to beat**, with no training, and no cell beats it at every
-#   `P`.
+# - **The two-coefficient recurrence is the row to beat**, with no training, and no cell beats it at any `P`.
 # - **The head's target matters, and the loss's units decide where the head learns** (§4): with the change
 #   as the head's target nothing met the targets at `P = 100`; with the curvature and the scaled loss,
 #   teacher forcing learned and every run met them; with the raw MSE the runs learned only in the

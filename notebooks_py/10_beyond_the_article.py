@@ -175,8 +175,7 @@ for ax, period in zip(axes, PERIODS, strict=True):
            title=f"{period:g} samples per radian ({cycle_steps(10, period)} steps)")
     ax.tick_params(axis="x", labelrotation=30)
 fig.legend(loc="lower center", ncol=len(KINDS) + 2, fontsize=9)
-fig.suptitle("Free running 10 cycles, each dot a seed: every kind near or above the 2-tap recurrence, "
-             "except attention on the slow wave")
+fig.suptitle("Free running 10 cycles, each dot a seed: every run of every kind above the 2-tap recurrence")
 fig.tight_layout(rect=(0, 0.06, 1, 1))
 plt.show()
 
@@ -186,37 +185,29 @@ misses = sorted((r.kind, r.period, r.seed, ten(r)) for r in trained if not meets
 print("runs missing a target (kind, period, seed, 10-cycle MSE):", [(k, p, s, f"{m:.4g}") for k, p, s, m in misses])
 one_step_factor = max(two_tap[r.period, r.seed].one_step_mse / r.one_step_mse for r in trained)
 print(f"one step ahead, the best run's MSE is {one_step_factor:.2f}x below the 2-tap recurrence's on its task")
-print("attention at period 100 beats the 2-tap by", ", ".join(f"{b:.0f}x" for b in beats["attention", 100.0]))
-every_seed = sorted(key for key, factors in beats.items() if all(b >= MARGIN for b in factors))
 factors = [b for key in beats for b in beats[key]]
 print(f"over 10 cycles {sum(b >= MARGIN for b in factors)} of {len(factors)} runs beat the 2-tap; "
-      f"{sum(b < 1 for b in factors)} have a larger MSE than it (up to {1 / min(factors):.0f}x)")
+      f"{sum(b < 1 for b in factors)} have a larger MSE than it, "
+      f"from {1 / max(factors):.1f}x to {1 / min(factors):.0f}x")
 # Every run meets the one-step target; over 10 cycles two cell runs on the slow wave miss the free-run target.
 # The 2-tap recurrence meets both targets on every task.
 assert all(r.one_step_mse <= TARGETS["one_step_mse"] for r in trained)
 assert all(meets(r.one_step_mse, ten(r)) for r in two_tap.values())
 assert [(k, p, s) for k, p, s, _ in misses] == [("gru", 100.0, 1), ("rnn", 100.0, 2)]
-# One step ahead no kind beats the 2-tap recurrence; over 10 cycles only attention, only on the slow wave,
-# in every seed, by more than 50x; at period 5 no run of any kind beats it.
+# One step ahead no kind beats the 2-tap recurrence; over 10 cycles every run of every kind is above it, by
+# more than 5x.
 assert one_step_factor < MARGIN
-assert every_seed == [("attention", 100.0)] and min(beats["attention", 100.0]) > 50
-assert not any(b >= MARGIN for kind in KINDS for b in beats[kind, 5.0])
-print("kinds beating the 2-tap at period 20, seeds of 3:",
-      {kind: sum(b >= MARGIN for b in beats[kind, 20.0]) for kind in KINDS})
+assert max(factors) < 1 / 5, "over 10 cycles the 2-tap recurrence is more than 5x below every run"
 
 # %% [markdown]
 # **What the table and figure show.** Every kind meets both targets in every run but two: on the slow wave
 # the GRU's seed 1 (1.61·10⁻⁴) and the RNN's seed 2 (1.004·10⁻⁴, a miss by less than 1 %) leave the target
 # over 10 cycles. Attention, the Transformer and the LRU meet both in 27 of 27 runs. But the targets are also
-# met by a formula: the 2-tap recurrence, fitted by least squares with no training loop, meets them on every
-# task, and few trained runs do clearly better. One step ahead no run beats it (the best is 1.48× below it).
-# Over 10 cycles 10 of 54 runs beat it and 38 have a larger MSE than it (the worst, the LSTM's seed 0 at
-# period 5, 62472× larger). Only one kind beats it in every seed: **attention, on the slow wave**, by 75×, 121× and 361×; there the (benchmark's, larger)
-# Transformer beats it in 1 of 3 seeds and the LRU and the cells in none. At period 20 five kinds beat it in 1
-# or 2 seeds of 3; at period 5 no run does. The fixed residual alone, zero and persistence are far behind
-# every model. A caveat on every "beats": the recurrence runs in float32, and its free run drifts by the
-# rounding of its coefficient ([chapter 07](07_forecasting_far_ahead.ipynb)); a run ahead of it is ahead of
-# that rounding, not of the rule.
+# met by a formula: the 2-tap recurrence, fitted by least squares with no training loop (and held, like the
+# models' heads, as a small correction to the straight line `2x[n] − x[n−1]`, so float32 does not round away
+# its frequency), meets them on every task, and **no trained run beats it**: one step ahead none is 2×
+# below it (printed above), and over 10 cycles every run of every kind has a larger MSE than it (printed
+# above). The fixed residual alone, zero and persistence are far behind every model.
 
 # %% [markdown]
 # ### 2.2 Without the rollout stage, over 1000 steps
@@ -246,22 +237,19 @@ print("teacher runs missing a target:", teacher_misses)
 print("(the standard rows' Transformer is the benchmark's, width 32)")
 # Without the rollout stage one run of 36 misses; against the 2-tap the picture is the same with either recipe.
 assert [(k, p, s) for k, p, s, _ in teacher_misses] == [("transformer", 100.0, 0)]
-for recipe in ("teacher", "standard"):
-    assert [(k, p) for (r, k, p), n in beats_1000.items() if r == recipe and n == 3] == [("attention", 100.0)]
+assert not any(beats_1000.values()), "over 1000 steps no run of either recipe beats the 2-tap recurrence"
 
 # %% [markdown]
 # Without the rollout stage, 35 of 36 runs meet both targets over 1000 steps; the miss is the Transformer's
-# seed 0 on the slow wave (2.17·10⁻⁴). Against the 2-tap recurrence the two recipes agree: attention beats it
-# in 3 of 3 seeds on the slow wave, and no other kind beats it in every seed at either period. So attention's lead on
-# the slow wave does not hang on the rollout stage. Why the slow wave suits it is not tested here; one
-# difference is that its head also sees each input directly (`head(e_t + a_t)`, a linear path the cells lack).
+# seed 0 on the slow wave (2.17·10⁻⁴). Against the 2-tap recurrence the two recipes agree: no run of either
+# beats it, at either period.
 
 # %% [markdown]
 # ### 2.3 A spot check: attention on the slow wave, re-run here
 #
 # Attention's seed 0 at period 100 with the teacher-forced stages only (the cheaper recipe of 2.2), trained again
-# and now scored over 10 cycles too. A free run magnifies rounding, so the check is the verdict, not the digits:
-# it beats the 2-tap over 1000 steps and over 10 cycles.
+# and now scored over 10 cycles too: the best kind on the slow wave. A free run magnifies rounding, so the check
+# is the verdict, not the digits: it meets the targets and stays above the 2-tap over 1000 steps and 10 cycles.
 
 # %%
 spot_model, spot = beyond.run_forecast_trial("attention", 100.0, 0, "teacher")
@@ -272,8 +260,9 @@ print(f"attention, period 100, seed 0, teacher: one-step {spot.one_step_mse:.2e}
       f"(stored {stored_spot.one_step_mse:.2e}), "
       f"1000 steps {spot.free_run_mse:.2e} (stored {stored_spot.free_run_mse:.2e}), "
       f"10 cycles {spot.free_run_cycles['10']:.2e} (not stored)")
-print("below the 2-tap recurrence by " + ", ".join(f"{v:.0f}x over {k}" for k, v in spot_factors.items()))
-assert spot.one_step_mse <= TARGETS["one_step_mse"] and min(spot_factors.values()) >= MARGIN
+print("the 2-tap recurrence is below it by " + ", ".join(f"{1 / v:.1f}x over {k}" for k, v in spot_factors.items()))
+assert spot.one_step_mse <= TARGETS["one_step_mse"] and meets(spot.one_step_mse, spot.free_run_cycles["10"])
+assert max(spot_factors.values()) < 1, "the 2-tap recurrence stays ahead of the live run"
 
 # %% [markdown]
 # ## 3. Delayed recall: which models hold a value for `k` steps?
@@ -547,8 +536,7 @@ assert [long_memory(k) for k in KINDS] == [(0, 9), (0, 9), (0, 9), (7, 9), (8, 8
 # - **Not needed to forecast this sine, and mostly not better than a formula.** With the benchmark's recipe the
 #   RNN, LSTM and GRU meet both targets over 10 cycles in 25 of 27 runs (both misses on the slow wave),
 #   attention, the Transformer and the LRU in 27 of 27. A 2-tap recurrence fitted by least squares meets them
-#   too, and no run beats it one step ahead. Free running, only attention beats it in every seed (its float32
-#   form, whose error is the rounding of its coefficient), and only on the slow wave; elsewhere every kind beats it in at most 2 seeds of 3. A sine's next value depends on its last
+#   too, and no run beats it, one step ahead or free running. A sine's next value depends on its last
 #   two ([chapter 06](06_gradients_through_time.ipynb)); what the slow wave needed from the cells was the head's form and the loss's
 #   units ([chapter 08](08_sampling_rate_and_the_head.ipynb)), not attention.
 # - **Not needed for short memory.** Recall at k = 20 is solved by the plain RNN and the GRU in every seed.

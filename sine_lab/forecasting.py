@@ -215,10 +215,15 @@ class Recipe:
 
 
 def least_squares_predictor(order: int = 2) -> ClosedForm:
-    """The closed-form rule for a linear recurrence: least-squares autoregression
-    of ``order`` (:func:`~sine_lab.training.fit_autoregressive`) as a model."""
-    order = check_int("order", order, minimum=1)
-    return lambda series: SequenceModel.linear_predictor(fit_autoregressive(series, order))
+    """The closed-form rule for a linear recurrence: least-squares autoregression of ``order`` >= 2
+    (:func:`~sine_lab.training.fit_autoregressive`, in float64) as a model that holds its correction to linear
+    extrapolation (:meth:`~sine_lab.models.SequenceModel.linear_correction`), so that float32 rounds the
+    small corrections, as the trained models' heads do, not the coefficients themselves."""
+    order = check_int("order", order, minimum=2)
+    extrapolation = torch.zeros(order, dtype=torch.float64)
+    extrapolation[:2] = torch.tensor([2.0, -1.0], dtype=torch.float64)
+    return lambda series: SequenceModel.linear_correction(
+        fit_autoregressive(series, order, dtype=torch.float64) - extrapolation)
 
 
 def fit(kind: str, series: Tensor, recipe: Recipe | Callable[[Tensor], Recipe], *,

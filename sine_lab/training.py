@@ -313,7 +313,7 @@ class _DistinctWarnings:
             warnings.warn_explicit(w.message, w.category, w.filename, w.lineno)
 
 
-def fit_autoregressive(series: Tensor, order: int = 2) -> Tensor:
+def fit_autoregressive(series: Tensor, order: int = 2, *, dtype: torch.dtype = torch.float32) -> Tensor:
     """Least-squares linear regression of each value on the ``order`` before it.
 
     Fits ``s[n+1] ≈ a_0 s[n] + a_1 s[n-1] + … + a_{order-1} s[n-order+1]`` over every
@@ -325,11 +325,12 @@ def fit_autoregressive(series: Tensor, order: int = 2) -> Tensor:
         order: number of past values used, >= 1.
 
     Returns:
-        the coefficients ``(order,)``, newest sample first, float32 (solved in float64);
+        the coefficients ``(order,)``, newest sample first, in ``dtype`` (solved in float64; ask for float64
+        when their rounding matters, e.g. to hold them as a correction to linear extrapolation);
         :meth:`~sine_lab.models.SequenceModel.linear_predictor` turns them into a model.
     """
     order = check_int("order", order, minimum=1)
     inputs, targets = make_windows(series, order)
     design = inputs[..., 0].flip(1).double()
     solution = torch.linalg.lstsq(design, targets.double()).solution
-    return solution[:, 0].float()
+    return solution[:, 0].to(dtype)

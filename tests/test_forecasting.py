@@ -114,10 +114,25 @@ def test_a_closed_form_kind_skips_the_stages():
     series = _waves(period=12.0)
     model, histories = fit("linear", series, TINY)
     assert histories == []
-    assert torch.allclose(model.head.weight, torch.tensor([[2 * math.cos(1 / 12), -1.0]]), atol=1e-4)
+    # Held as the correction to linear extrapolation: (2cos(1/12) - 2, -1 + 1), in float32 without losing the
+    # digits that a coefficient near 2 would lose.
+    assert model.delta_order == 2 and model.delta_scale == 1.0
+    assert torch.allclose(model.head.weight.double(), torch.tensor([[2 * math.cos(1 / 12) - 2, 0.0]],
+                                                                   dtype=torch.float64), atol=1e-6)
     exact = least_squares_predictor(2)(series)
     with torch.no_grad():
         assert torch.allclose(forecast(exact, series[:, :50, None], 20), series[:, 50:70], atol=1e-3)
+
+
+def test_the_least_squares_recurrence_free_runs_a_slow_wave_to_float32_rounding():
+    # At 100 samples per radian a coefficient near 2 stored in float32 drifts the frequency by ~1e-6 rad per
+    # step; the correction form keeps the free run at the arithmetic's rounding for 10 cycles.
+    n = torch.arange(8000, dtype=torch.float64)
+    series = torch.sin(n[None, :] / 100.0 + torch.tensor([[0.0], [1.0], [2.0]], dtype=torch.float64)).float()
+    model = least_squares_predictor(2)(series[:, :800])
+    with torch.no_grad():
+        run = forecast(model, series[:, :1000, None], 6283)
+    assert float(((run.double() - series[:, 1000:7283].double()) ** 2).mean()) < 1e-7
 
 
 @pytest.mark.parametrize("period", [5.0, 7.0, 13.0, 35.0, 70.0, 100.0])
