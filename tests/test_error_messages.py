@@ -301,8 +301,10 @@ def test_forecasting_bad_input():
         forecasting.fit("rnn", series, forecasting.ForecastSettings(chunk=60))
     with raises(ValueError, "chunk must be >= 12, got 11"):
         forecasting.teacher_forcing_pairs(series, chunk=11, warmup=10, stride=1)
-    with raises(ValueError, "order must be >= 1, got 0"):
-        forecasting.least_squares_predictor(0)
+    with raises(ValueError, "order must be >= 2, got 1"):
+        forecasting.least_squares_predictor(1)
+    with raises(ValueError, "linear_correction needs at least 2 corrections"):
+        SequenceModel.linear_correction(torch.zeros(1))
     with raises(ValueError, "bound must be > 0.0, got 0.0"):
         forecasting.StableRollout(5, bound=0.0, checked=10)
     with raises(ValueError, "lead must be >= 0, got -1"):
