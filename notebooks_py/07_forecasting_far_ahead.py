@@ -218,7 +218,7 @@ print("the recurrence's 1000-step MSE: as held, " + f"{mse_1000['linear (least s
 #
 # The recurrence is held as its small correction to the straight line `2x[n] − x[n−1]`, as the LSTMs' heads
 # are, so float32 rounds the correction, not a coefficient near 2 (the last line above): its pair in float64
-# forecasts to 2.2e-13, and with `a` rounded to float32 it would drift to 5.5e-09, worse than some LSTMs.
+# forecasts to 2.2e-13, and with `a` rounded to float32 it would drift to 5.5e-09, worse than one LSTM run.
 #
 # In the picture above the errors are far below the line width; the lower panel shows how far apart they
 # still are: over the last 100 of the 1000 steps the free-running error is more than ×100 the
@@ -474,7 +474,7 @@ ax_worst.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1));
 assert all(f < 1.25 for f in median_factors.values()), f"an LSTM's median x1.25 below: {median_factors}"
 assert min(worst_ratio.values()) > 1 and worst_ratio[0.1] > 3, f"every LSTM's worst forecast is worse: {worst_ratio}"
 for name in forecasters:
-    assert worse_than_zero[name][0.01] <= 1 and worse_than_zero[name][0.03] > 0, name
+    assert worse_than_zero[name][0.01] <= 1 and 5 <= worse_than_zero[name][0.03] <= 9, name
     assert float(per_forecast[name][0.1].median()) > float(zero_mse.max()), f"{name}: median worse than zero"
 assert all(float(e.max()) < FREE_RUN_TARGETS[1000] for e in per_forecast["sine fit"].values()), "fit within target"
 

@@ -119,7 +119,7 @@ ax_one.axhline(1e-6, color=colour("reference"), linestyle=":", label="target: on
 ax_free.axhline(1e-4, color=colour("reference"), linestyle=":")
 ax_one.set(xscale="log", yscale="log", xlabel="samples per radian P (larger: slower wave)",
            ylabel="one-step MSE (median of 3)",
-           title="One step: the residual alone meets the target\nat P = 100; every trained row is below it")
+           title="One step: the residual alone meets the target\nat P = 100; every trained row is below the target")
 ax_free.set(xscale="log", yscale="log", xlabel="samples per radian P (larger: slower wave)",
             ylabel="free-run MSE over 10 cycles (median of 3)",
             title="Free running over 10 cycles (medians): at P = 100 the bare\ncells meet the target in 0 of 9 runs, "
@@ -167,7 +167,7 @@ assert min(behind.values()) > 5, "one step ahead the recurrence beats every trai
 # and median):
 #
 # - **The bare cells get worse as the wave gets slower**: 9 of 9 runs within the target at `P = 5`, 3 of 9
-#   at `P = 20`, 0 of 9 at `P = 100`, where their median errors are 0.3 to 0.9, at or near the zero
+#   at `P = 20`, 0 of 9 at `P = 100`, where their median errors are 0.3 to 0.9, of the order of the zero
 #   predictor's 0.5. For a
 #   bare cell trained with this recipe the article's remark holds: a slow wave is harder. Two causes are
 #   mixed here. The recipe's training lengths are fixed in *steps* (chunks of 120 values, free runs of

@@ -533,12 +533,13 @@ assert [long_memory(k) for k in KINDS] == [(0, 9), (0, 9), (0, 9), (7, 9), (8, 8
 # **Where the article's recommendation is right, and where it is not needed** (from the table above; each
 # entry counts seeds meeting the task over seeds run):
 #
-# - **Not needed to forecast this sine, and mostly not better than a formula.** With the benchmark's recipe the
+# - **Not needed to forecast this sine, and never better than a formula (0 of 54 runs).** With the benchmark's recipe the
 #   RNN, LSTM and GRU meet both targets over 10 cycles in 25 of 27 runs (both misses on the slow wave),
 #   attention, the Transformer and the LRU in 27 of 27. A 2-tap recurrence fitted by least squares meets them
 #   too, and no run beats it, one step ahead or free running. A sine's next value depends on its last
-#   two ([chapter 06](06_gradients_through_time.ipynb)); what the slow wave needed from the cells was the head's form and the loss's
-#   units ([chapter 08](08_sampling_rate_and_the_head.ipynb)), not attention.
+#   two ([chapter 06](06_gradients_through_time.ipynb)); what the slow wave needed from the cells was the
+#   head's form ([chapter 08](08_sampling_rate_and_the_head.ipynb): the change as target 0 of 9, the curvature
+#   7 to 9 of 9), not attention.
 # - **Not needed for short memory.** Recall at k = 20 is solved by the plain RNN and the GRU in every seed.
 # - **Right for long memory — but not the only answer.** From k = 50 to 200 no run of the article's cells
 #   succeeds, while attention (7 of 9) and the Transformer (8 of 8 run) do: the burst is one attention hop
