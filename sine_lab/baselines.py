@@ -28,7 +28,8 @@ from torch import Tensor
 from .arguments import check_choice, check_int, check_tensor
 from .training import fit_autoregressive
 
-__all__ = ["BASELINES", "MARGIN", "PARAMETER_FREE", "Judgement", "free_run", "judge", "next_value", "one_step"]
+__all__ = ["BASELINES", "MARGIN", "PARAMETER_FREE", "Judgement", "free_run", "judge", "next_value", "one_step",
+           "recurrence_run"]
 
 PARAMETER_FREE = ("zero", "persistence", "extrapolation")
 BASELINES = (*PARAMETER_FREE, "recurrence")
@@ -112,17 +113,30 @@ def free_run(context: Tensor, horizon: int, *, fitted_on: Tensor | None = None,
     runs = {}
     for name in names:
         coefficients = _coefficients(fitted_on, check_choice("name", name, BASELINES))
+        if name == "recurrence":
+            runs[name] = recurrence_run(window, coefficients, horizon)
+            continue
         last, before = window[:, -1:], window[:, -2:-1]
         generated = []
         for _ in range(horizon):
-            if name == "recurrence":
-                following = coefficients[0] * last + coefficients[1] * before
-            else:
-                following = next_value(torch.cat([before, last], dim=1), name)
+            following = next_value(torch.cat([before, last], dim=1), name)
             generated.append(following)
             before, last = last, following
         runs[name] = torch.cat(generated, dim=1)
     return runs
+
+
+def recurrence_run(context: Tensor, coefficients: Tensor, horizon: int) -> Tensor:
+    """Free-run ``s[n+1] = a s[n] + b s[n-1]`` from the last two values of each row of ``context`` ``(n, W)``
+    for ``horizon`` values ``(n, horizon)``, in the arithmetic of ``context`` and ``coefficients``:
+    the pair ``(a, b)`` for every row ``(2,)``, or one pair per row ``(n, 2)``."""
+    a, b = coefficients[..., 0:1], coefficients[..., 1:2]  # (1,) or (n, 1): broadcast over the rows
+    before, last = context[:, -2:-1], context[:, -1:]
+    generated = []
+    for _ in range(horizon):
+        before, last = last, a * last + b * before
+        generated.append(last)
+    return torch.cat(generated, dim=1)
 
 
 @dataclass(frozen=True)

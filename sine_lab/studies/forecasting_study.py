@@ -28,6 +28,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from ..arguments import check_choice, check_float, check_int, check_tensor
+from ..baselines import recurrence_run
 from ..bench import RESIDUAL_ONLY, format_sweep, make_task, run_misses, score, summarize
 from ..callbacks import Callback
 from ..forecasting import ForecastSettings, Recipe, StableRollout, difference_spread, fit
@@ -369,13 +370,7 @@ def recurrence_forecast(context: Tensor, coefficients: Sequence[float] | Tensor,
                          f"got shape {tuple(pairs.shape)}")
     if context.shape[1] < 2:
         raise ValueError(f"context must hold at least 2 values per series, got {context.shape[1]}")
-    a, b = pairs[..., 0], pairs[..., 1]
-    older, newer = context[:, -2].to(dtype), context[:, -1].to(dtype)
-    out = []
-    for _ in range(steps):
-        older, newer = newer, a * newer + b * older
-        out.append(newer)
-    return torch.stack(out, dim=1)
+    return recurrence_run(context.to(dtype), pairs, steps)
 
 
 def sine_fit_forecast(context: Tensor, period: float, steps: int) -> Tensor:
