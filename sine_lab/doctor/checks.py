@@ -147,7 +147,9 @@ _MEASURED = ("scripts/doctor_scaling.py, stored in sine_lab/studies/results/doct
              "airline-like series of values 100-611, 3 seeds; test RMSE in passengers")
 
 
-def _unscaled(name: str, value: Tensor, why: str, fix: str, limit: float, severity: str | None = None) -> list[Issue]:
+def _unscaled(name: str, value: Tensor, why: str, fix: str, limit: float,
+              warn_above: float | None = None) -> list[Issue]:
+    # Beyond ``limit`` a finding; with ``warn_above``, only a note up to that magnitude.
     if not value.is_floating_point() or not bool(torch.isfinite(value).all()):
         return []
     largest = float(value.abs().max())
@@ -159,14 +161,13 @@ def _unscaled(name: str, value: Tensor, why: str, fix: str, limit: float, severi
         evidence=f"{name} {shape_of(value)} ranges over [{float(value.min()):.4g}, {float(value.max()):.4g}], "
         f"mean {float(value.double().mean()):.4g}, std {spread:.4g}",
         fix=fix,
-        severity=severity,
+        severity="info" if warn_above is not None and largest <= warn_above else None,
     )]
 
 
 @check("unscaled_input", "warning", f"input values beyond ±{INPUT_LIMIT:g}, where training measurably starts "
                                     f"slower (noted from ±{SCALE_LIMIT:g}, where tanh/sigmoid units can saturate)")
 def _unscaled_input(setup: Setup) -> list[Issue]:
-    largest = float(setup.x.abs().max()) if setup.x.is_floating_point() and setup.x.numel() else 0.0
     return _unscaled(
         "x", setup.x,
         "tanh and sigmoid units can saturate there, which slows the start of training. Measured "
@@ -175,7 +176,7 @@ def _unscaled_input(setup: Setup) -> list[Issue]:
         f"after 25 epochs and caught up by 800; so inputs up to {INPUT_LIMIT:g} are a note, not a warning.",
         "Standardise with the training split's statistics: x = (x - mean) / std.",
         SCALE_LIMIT,
-        severity=None if largest > INPUT_LIMIT else "info",
+        warn_above=INPUT_LIMIT,
     )
 
 
