@@ -184,7 +184,8 @@ trained = [r for r in standard if r.kind in KINDS]
 misses = sorted((r.kind, r.period, r.seed, ten(r)) for r in trained if not meets(r.one_step_mse, ten(r)))
 print("runs missing a target (kind, period, seed, 10-cycle MSE):", [(k, p, s, f"{m:.4g}") for k, p, s, m in misses])
 one_step_factor = max(two_tap[r.period, r.seed].one_step_mse / r.one_step_mse for r in trained)
-print(f"one step ahead, the best run's MSE is {one_step_factor:.2f}x below the 2-tap recurrence's on its task")
+print(f"one step ahead, the best run's MSE / the 2-tap recurrence's on its task: {1 / one_step_factor:.2f} "
+      "(below 1 would mean the run is better)")
 factors = [b for key in beats for b in beats[key]]
 print(f"over 10 cycles {sum(b >= MARGIN for b in factors)} of {len(factors)} runs beat the 2-tap; "
       f"{sum(b < 1 for b in factors)} have a larger MSE than it, "
@@ -194,9 +195,9 @@ print(f"over 10 cycles {sum(b >= MARGIN for b in factors)} of {len(factors)} run
 assert all(r.one_step_mse <= TARGETS["one_step_mse"] for r in trained)
 assert all(meets(r.one_step_mse, ten(r)) for r in two_tap.values())
 assert [(k, p, s) for k, p, s, _ in misses] == [("gru", 100.0, 1), ("rnn", 100.0, 2)]
-# One step ahead no kind beats the 2-tap recurrence; over 10 cycles every run of every kind is above it, by
+# One step ahead no run has a lower MSE than the 2-tap recurrence; over 10 cycles every run of every kind is above it, by
 # more than 5x.
-assert one_step_factor < MARGIN
+assert one_step_factor < 1, "one step ahead no run has a lower MSE than the 2-tap recurrence"
 assert max(factors) < 1 / 5, "over 10 cycles the 2-tap recurrence is more than 5x below every run"
 
 # %% [markdown]
@@ -205,8 +206,8 @@ assert max(factors) < 1 / 5, "over 10 cycles the 2-tap recurrence is more than 5
 # over 10 cycles. Attention, the Transformer and the LRU meet both in 27 of 27 runs. But the targets are also
 # met by a formula: the 2-tap recurrence, fitted by least squares with no training loop (and held, like the
 # models' heads, as a small correction to the straight line `2x[n] − x[n−1]`, so float32 does not round away
-# its frequency), meets them on every task, and **no trained run beats it**: one step ahead none is 2×
-# below it (printed above), and over 10 cycles every run of every kind has a larger MSE than it (printed
+# its frequency), meets them on every task, and **no trained run beats it**: one step ahead none has a lower
+# MSE than it (the best is close, printed above), and over 10 cycles every run of every kind has a larger MSE than it (printed
 # above). The fixed residual alone, zero and persistence are far behind every model.
 
 # %% [markdown]

@@ -59,7 +59,7 @@ CHAPTERS: tuple[Chapter, ...] = (
             "gradients vanish, yet that is not why the examples fail; a sine needs two past values; "
             "clipping stops blow-ups"),
     Chapter("07", "forecasting_far_ahead", "Forecasting far ahead",
-            "teacher forcing against free running; times, frequencies and amplitudes never seen; noise"),
+            "teacher forcing against free running; what the rollout stage adds; times never seen; noise"),
     Chapter("08", "sampling_rate_and_the_head", "The sampling rate and the head",
             "on equal cycles slow waves defeat the bare cell, not the recipe's; the fixed part as a control"),
     Chapter("09", "when_memory_matters", "When memory matters",
