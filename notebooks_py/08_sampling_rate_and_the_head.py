@@ -27,7 +27,9 @@
 # `P` is a slow wave, finely sampled. In the code, the argument `period` (and the sweeps' `--periods`)
 # is this `P`. The benchmark task of chapter 07 scores [free runs](00_overview.ipynb#free-running) of 1000
 # and 2000 steps, which are 32 cycles at `P = 5` but 1.6 at `P = 100`: equal steps are unequal tasks. Here
-# free runs are scored over **10 whole cycles** (314 steps at `P = 5`, 6,283 at `P = 100`).
+# free runs are scored over **10 whole cycles** (314 steps at `P = 5`, 6,283 at `P = 100`). The article's
+# own data, `sin(x)` at `x = linspace(0, 10, 1000)`, are sampled every `10/999 ≈ 0.01`: about `P = 100`,
+# the slowest wave here.
 
 # %%
 # %matplotlib inline
@@ -272,8 +274,7 @@ assert skip_met == bare_met == {5.0: 9, 20.0: 3, 100.0: 0}
 # the free-running stage.
 
 # %%
-command, control = load_control()
-print(command)
+_, control = load_control()  # the file also stores the commands that made it
 at_100 = [r for r in control if r.period == 100.0]
 print(format_control_summary(at_100))
 
