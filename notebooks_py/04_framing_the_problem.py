@@ -29,6 +29,7 @@
 # %%
 # %matplotlib inline
 import math
+from dataclasses import replace
 
 import matplotlib.pyplot as plt
 import torch
@@ -37,8 +38,8 @@ import torch.nn as nn
 from sine_lab.callbacks import ClipGradNorm, Validate
 from sine_lab.data import Standardizer, make_windows, sine_series, time_split
 from sine_lab.models import SequenceModel, eval_mode
-from sine_lab.plots import colour, plot_prediction
-from sine_lab.studies.framing import format_table, load_tables, plot_framing
+from sine_lab.plots import colour
+from sine_lab.studies.framing import CONTROLS_PATH, format_table, load_tables, plot_framing
 from sine_lab.training import fit_autoregressive, seed_everything, train
 
 seed_everything(0)
@@ -102,7 +103,7 @@ class WindowLSTM(nn.Module):
         return self.linear(out[:, -1])  # the last step's row -> (batch, 1)
 
 
-# Linear extrapolation 2 s[n] - s[n-1], no training: the strongest trivial forecaster on this wave (section 2).
+# Linear extrapolation 2 s[n] - s[n-1], no training: the stronger of the two parameter-free forecasters (section 2).
 extrapolation_mse = float(((2 * s[first_test - 1 : -1] - s[first_test - 2 : -2] - s[first_test:]) ** 2).mean())
 plain_mse = {}
 for seed in range(3):
@@ -118,18 +119,19 @@ for seed in range(3):
         plain_mse[seed] = float(((scaler.inverse(plain(x_test))[:, 0] - s[first_test:]) ** 2).mean())
     print(f"seed {seed}: one-step test MSE {plain_mse[seed]:.1e}, "
           f"{extrapolation_mse / plain_mse[seed]:.0f}x below linear extrapolation ({extrapolation_mse:.1e})")
-assert all(mse < extrapolation_mse / 2 for mse in plain_mse.values()), "3 of 3 seeds: beyond 2x below it"
+assert all(mse < extrapolation_mse / 10 for mse in plain_mse.values()), "3 of 3 seeds: more than 10x below it"
 
 # %% [markdown]
-# In 3 of 3 seeds this plain loop learns the next value, 20× to 66× below
-# [linear extrapolation](00_overview.ipynb#linear-extrapolation). The rest of the
+# In 3 of 3 seeds this plain loop predicts the next value 20× to 66× better than
+# [linear extrapolation](00_overview.ipynb#linear-extrapolation) (more than 10× is asserted). The rest of the
 # chapter uses the package's `SequenceModel`, the same architecture, to ask which further changes matter.
 #
 # ## 2. The article's three architectures, correctly framed
 #
 # `SequenceModel` is the article's architecture with the shapes fixed: a batch-first recurrent layer and a
-# linear [head](00_overview.ipynb#head) on the *last step*. The training recipe differs from the article's in four ways, each a common
-# default (section 4 measures which of them matter):
+# linear [head](00_overview.ipynb#head) on the *last step*. Besides the windows, the time-ordered split and the
+# standardisation of section 1, the training recipe differs from the article's in four ways, each a common
+# default (section 4 measures all seven changes):
 #
 # - **mini-batches**: each Adam step uses 32 windows, drawn in a fresh random order every *epoch* (one pass
 #   over the 680 training windows = 22 steps); the article uses all its data in every step (*full batch*);
@@ -140,7 +142,7 @@ assert all(mse < extrapolation_mse / 2 for mse in plain_mse.values()), "3 of 3 s
 #   without improvement, and the weights of the best epoch are kept.
 #
 # At most 40 epochs (880 Adam steps), seed 0. The scores are in the original units (the standardisation
-# undone), on the held-out later stretch. Section 4 repeats the RNN with three seeds.
+# undone), on the held-out later stretch. Three seeds of each follow the first table.
 
 # %%
 ARCHITECTURES = {
@@ -178,12 +180,11 @@ print(f"{'lookup of the nearest training window':<40}{'-':>11}{lookup_mse:>19.2e
 # Two forecasters need no training: [persistence](00_overview.ipynb#persistence) (the next value equals the
 # last) and [linear extrapolation](00_overview.ipynb#linear-extrapolation) (continue the straight line
 # through the last two values). On a wave sampled this finely, extrapolation is about 100 times better than
-# persistence before anything is learned, so a network has *learned* something only if it is clearly below
-# the stronger of the two (here: at least twice). The last column says by how much each network is below it
-# on this later stretch (seed 0, a spot check; section 4 has three seeds for the RNN). The LSTM and the
-# 3-layer LSTM are clearly below extrapolation; the 10-unit RNN with this recipe is not, so by this
-# chapter's rule it has not learned more than a straight line would give. The article's loss floor
-# `var(y) ≈ 0.44` (chapter 01) is far above all of them.
+# persistence, so a network *beats the straight line* only if it is clearly below the stronger of the two
+# (here: at least twice). The last column says by how much each network is below it on this later stretch
+# (seed 0, a spot check). The LSTM and the 3-layer LSTM are clearly below extrapolation; the 10-unit RNN with
+# this recipe is not. A third yardstick, fitted in closed form, beats them all by far (section 3). The
+# article's loss floor `var(y) ≈ 0.44` (chapter 01) is far above all of them.
 #
 # The last row is a warning about this yardstick: answering each test window with the target of the nearest
 # training window, a lookup with no model, also passes it, below every network here. A noise-free wave
@@ -201,11 +202,23 @@ assert lookup_mse < min(test_mse.values()), "a lookup of the nearest training wi
 assert parameters == {"RNN, 10 units (Example 1)": 141, "LSTM, 10 units (Example 2)": 531,
                       "3-layer LSTM, 50 units (Example 3)": 51_451}
 
+# %% [markdown]
+# Seed 0 is a spot check. The same three architectures with the same recipe and 3 seeds each, run by
+# `scripts/framing_ablation.py` (how to read its tables: section 4):
+
 # %%
-fig, (ax_fit, ax_err) = plt.subplots(1, 2, figsize=(13, 4.8))
-plot_prediction(t_test, s[first_test:], predictions, ax=ax_fit,
-                title="All three follow the unseen stretch (seed 0)")
-ax_fit.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
+controls_command, controls = load_tables(CONTROLS_PATH)
+print(controls_command)
+deep = {row.label: row for row in controls["the recipe with the article's three architectures"]}
+print(format_table(list(deep.values())))
+for name, row in deep.items():
+    print(f"{name}: worst seed {row.extrapolation_mse / row.worst_mse:.1f}x below extrapolation")
+assert [row.learned for row in deep.values()] == [1, 3, 3], "RNN 1 of 3; both LSTMs 3 of 3"
+assert all(deep[name].extrapolation_mse > 2 * deep[name].worst_mse for name in list(deep)[1:]), "every LSTM seed"
+
+# %%
+# The predictions lie on the truth to the eye, so the figure shows their errors.
+fig, ax_err = plt.subplots(figsize=(10, 4.8))
 # One colour per model kind: the two LSTMs share the LSTM's colour, told apart by line style.
 for (name, prediction), style in zip(predictions.items(), ("-", "-", ":"), strict=True):
     ax_err.semilogy(t_test, (prediction - s[first_test:]).abs() + 1e-12, style,
@@ -216,7 +229,7 @@ ax_err.semilogy(t_test, (2 * s[first_test - 1 : -1] - s[first_test - 2 : -2] - s
                 color=colour("extrapolation"), label="linear extrapolation")
 ax_err.set(xlabel="t (radians, held-out stretch)", ylabel="|one-step error|",
            title="One-step error along the unseen stretch (seed 0)")
-ax_err.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.15), ncol=2)
+ax_err.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
 fig.tight_layout();
 
 # %% [markdown]
@@ -245,12 +258,12 @@ print(f"2-coefficient linear regression, one-step test MSE {linear_mse:.2e} "
       f"({best_network / linear_mse:.1e} x below the best network's {best_network:.2e})")
 
 # %%
-assert torch.allclose(coefficients, exact, atol=1e-4)
+assert torch.allclose(coefficients, exact, rtol=0, atol=2.5e-7), "equal to float32 precision"
 assert linear_mse < 1e-14, "the regression is exact to float32 rounding"
 assert best_network / linear_mse > 1e8, "the linear regression beats every recurrent network by far"
 
 # %% [markdown]
-# The regression recovers the recurrence to four decimals and predicts the unseen stretch to float32 rounding
+# The regression recovers the recurrence to float32 precision (every printed digit) and predicts the unseen stretch to float32 rounding
 # ([MSE](00_overview.ipynb#mse) 2.3e-15, about 4·10⁸ times below the best network) with **2 coefficients**, where the networks have
 # 141 (RNN), 531 (LSTM) and 51,451 (3-layer LSTM) parameters. The networks must approximate this linear map
 # through `tanh` and [gates](00_overview.ipynb#gates), and none comes near its precision.
@@ -271,58 +284,72 @@ assert best_network / linear_mse > 1e8, "the linear regression beats every recur
 #
 # then standardised values, mini-batches of 32, clipping at 1, the one-cycle schedule and early stopping,
 # which completes section 2's recipe. Every row gets the same **880 Adam steps** (early stopping may end it
-# sooner). A second table takes each change away from the full recipe instead. "learned" counts the seeds
-# at least twice below the stronger trivial baseline. The start row alone costs over 40 CPU-seconds per seed, so
+# sooner). A second table takes each change away from the full recipe instead. The start row alone costs over 40 CPU-seconds per seed, so
 # both tables come from `scripts/framing_ablation.py` (3 seeds each; the file records the command).
 #
 # How to read them: median, best and worst test MSE over the seeds; `x persist.` and `x best trivial` are how
 # many times the median is below persistence and below the stronger of persistence and linear extrapolation
-# (below 1: worse than it); `steps`, the Adam steps taken. Some removals take others with them: without
+# (below 1: worse than it); `2x below` counts the seeds at least twice below that stronger baseline; `steps`,
+# the Adam steps taken. None of these rows comes near section 3's regression: the last line says how far. Some removals take others with them: without
 # windows there is one sequence, so nothing to batch and no held-out windows to stop early on; without the
 # split there is nothing held out to stop on.
 
 # %%
 command, tables = load_tables()
 print(command)
+SHORT = {"- windows of 20 past values - mini-batches of 32 - early stopping": "- windows (so batches, stopping)",
+         "- time-ordered split - early stopping": "- split (so early stopping)"}
 for title, rows in tables.items():
     print(f"\n{title}")
-    print(format_table(rows, train="one change at a time" in title))
+    print(format_table([replace(row, label=SHORT.get(row.label, row.label)) for row in rows],
+                       train="one change at a time" in title))
 climb = {row.label: row for row in tables["rnn: from the article's training, one change at a time"]}
 without = {row.label: row for row in tables["rnn: the recipe without one change"]}
+windows_only = climb["+ windows of 20 past values"]
+print(f"\n+ windows: worst seed {windows_only.extrapolation_mse / windows_only.worst_mse:.1f}x below extrapolation")
+best_row = min(row.best_mse for rows in tables.values() for row in rows)
+print(f"the best seed of any row ({best_row:.2e}) is {best_row / linear_mse:.1e}x above section 3's regression")
 
 # %%
 assert climb["start"].learned == 0 and climb["+ windows of 20 past values"].learned == 3
-assert climb["+ windows of 20 past values"].baseline_factor > 5, "windows alone: more than 5x below the trivial"
+assert windows_only.baseline_factor > 5, "windows alone: the median more than 5x below the trivial"
+assert windows_only.extrapolation_mse / windows_only.worst_mse > 3, "and every seed more than 3x"
+assert climb["+ time-ordered split"].median_mse / windows_only.median_mse < 1.1, "held out: the same score"
+assert best_row / linear_mse > 1e8, "every row is over 10^8x above the 2-coefficient regression"
 assert climb["+ early stopping"].baseline_factor < 2 and climb["+ early stopping"].learned == 1, "the full recipe"
 assert without["- windows of 20 past values - mini-batches of 32 - early stopping"].learned == 0
 assert without["- one-cycle schedule"].learned == 3 and without["- clipping at 1"].learned == 0
 
 # %% [markdown]
-# Read from the two tables (3 seeds each; "learned" = at least twice below the stronger of persistence and
+# Read from the two tables (3 seeds each; `2x below` = at least twice below the stronger of persistence and
 # linear extrapolation):
 #
 # - **Past values instead of time is the change that matters.** Time as the input (`t` up to 100 here, 16
 #   cycles) beats the baselines on 0 of 3 seeds and does not even fit its training stretch (train MSE 0.455,
 #   unlike chapter 01's fit of `[0, 10]`). Windows of 20 past values, with the article's plain training
-#   otherwise unchanged, beat linear extrapolation on 3 of 3, more than 5 times.
+#   otherwise unchanged, beat linear extrapolation on 3 of 3 seeds, the median 5.38 times, the worst seed
+#   3.1 times (that row is scored on a stretch it was fitted on; held out, the next row, it is 5.42).
 # - **The rest of the recipe does not help here.** Adding the time-ordered split leaves the score where it
 #   was (it changes *what* is scored, not how well); standardisation, mini-batches, clipping, the one-cycle
-#   schedule and early stopping, added one at a time, end at 1.2 times below the trivial baseline, learned on
-#   1 of 3 seeds.
+#   schedule and early stopping, added one at a time, end at 1.23 times below the trivial baseline, twice
+#   below it on 1 of 3 seeds.
 # - **Taken out of the full recipe one at a time**, removing the windows (and with them mini-batches and
 #   early stopping) fails (0 of 3), removing clipping too (0 of 3, inside this recipe), and removing the
-#   one-cycle schedule makes it learn on 3 of 3. So for this RNN, within this budget, the recipe's extras
+#   one-cycle schedule puts 3 of 3 twice below extrapolation. So for this RNN, within this budget, the recipe's extras
 #   interact and some hurt; the input is what matters. (Equal steps are not equal passes over the data: 880
 #   steps in batches of 32 are 40 epochs, full-batch steps 880.)
 #
 # ## What we learned
 #
-# - **Past values instead of time.** With the article's own training, 20 past values beat linear extrapolation
-#   on 3 of 3 seeds, time on 0 of 3; for the RNN the other changes of a typical recipe were not needed, and
-#   some hurt. On this noise-free wave the yardstick cannot tell capture from memory: a lookup passes it too.
-# - **"Learned" needs the right yardstick.** On a finely sampled sine, linear extrapolation, with no
-#   training, is about 100 times better than persistence. Judged against it, the LSTM and the 3-layer LSTM
-#   learned (seed 0); the 10-unit RNN with the full recipe did not clearly beat it.
+# - **Past values instead of time.** At about 63 samples per cycle, with the article's own training, 20 past
+#   values beat linear extrapolation on 3 of 3 seeds, time on 0 of 3; for the RNN the other changes of a
+#   typical recipe were not needed, and some hurt. On this noise-free wave the yardstick cannot tell capture
+#   from memory: a lookup passes it too. On slower waves, the article's among them, the recipe's 10-unit LSTM
+#   does not beat extrapolation ([chapter 05](05_the_articles_advice.ipynb), section 2).
+# - **The right yardstick.** On a finely sampled sine, linear extrapolation, with no training, is about 100
+#   times better than persistence. With the recipe and 3 seeds, both LSTMs beat it twice over on 3 of 3
+#   seeds (medians 14× and 31.9×), the 10-unit RNN on 1 of 3. The 2-coefficient regression, fitted in
+#   closed form, beats every network by more than 10⁸.
 # - **[One-step prediction](00_overview.ipynb#one-step-prediction) of a sine is a *linear* problem**: `s[n+1] = 2cos(ωΔt)s[n] − s[n−1]`, which a
 #   2-coefficient regression finds exactly (printed in section 3).
 #

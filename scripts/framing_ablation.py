@@ -7,13 +7,15 @@ Usage (from the repository root, after ``./dev test`` has created .venv)::
 Every row is trained once per seed (0 .. seeds-1) and scored on the last 15 % of its
 series; see :mod:`sine_lab.studies.framing`. The tables are printed and stored with the command line:
 chapter 04's parts (ladder, without) in ``sine_lab/studies/results/framing_ablation.json``, chapter 05's
-(knobs, windows, overfitting) in ``framing_advice.json`` beside it; ``--json`` puts every table in one
+(knobs, windows, overfitting) in ``framing_advice.json`` beside it, the controls both read (deep, cycles,
+draws) in ``framing_controls.json``; ``--json`` puts every table in one
 file of your choice instead.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import shlex
 import sys
@@ -25,10 +27,14 @@ import torch
 from sine_lab.studies.framing import (
     ABLATION_PATH,
     ADVICE_PATH,
+    ARCHITECTURES,
     ARTICLE,
+    CONTROLS_PATH,
+    EQUAL_CYCLES,
     KNOBS,
     NOISY,
     RECIPE,
+    equal_cycles,
     format_table,
     grid,
     ladder,
@@ -41,7 +47,7 @@ from sine_lab.studies.framing import (
 
 # Which file each part's tables go to by default.
 FILES = {"ladder": ABLATION_PATH, "without": ABLATION_PATH, "knobs": ADVICE_PATH, "windows": ADVICE_PATH,
-         "overfitting": ADVICE_PATH}
+         "overfitting": ADVICE_PATH, "deep": CONTROLS_PATH, "cycles": CONTROLS_PATH, "draws": CONTROLS_PATH}
 PARTS = tuple(FILES)
 
 
@@ -90,6 +96,20 @@ def main() -> None:
         table("overfitting", "noisy series: capacity against train and test error",
               grid(NOISY, hidden_size=[2, 8, 32, 128]), train=True)
         table("overfitting", "the same without noise", grid(NOISY.changed(noise=0.0), hidden_size=[2, 8, 32, 128]),
+              train=True)
+    if "deep" in args.parts:
+        base = RECIPE.changed(cell="lstm")
+        print(f"\nbase: {base.describe()}")
+        table("deep", "the recipe with the article's three architectures", variants(base, ARCHITECTURES))
+    if "cycles" in args.parts:
+        base = RECIPE.changed(cell="lstm")
+        print(f"\nbase: {base.describe()}, length {EQUAL_CYCLES} cycles")
+        table("cycles", f"period at equal cycles ({EQUAL_CYCLES:.1f} per series), window 20",
+              [(f"samples_per_period={spp:.0f}", base.changed(samples_per_period=spp, length=equal_cycles(spp)))
+               for spp in (10, 20, 2 * math.pi / 0.1, 200, 200 * math.pi)], train=True)
+    if "draws" in args.parts:
+        print(f"\nnoisy: {NOISY.describe()}, noise {NOISY.noise}, {NOISY.length} samples, other noise draws")
+        table("draws", "noisy series, other noise draws", grid(NOISY, data_seed=[1, 2, 3], hidden_size=[2, 32]),
               train=True)
     print(f"\ntotal training CPU time {time.process_time() - start:.0f} s")
     command = "python scripts/framing_ablation.py " + shlex.join(sys.argv[1:])

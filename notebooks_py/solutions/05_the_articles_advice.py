@@ -56,33 +56,46 @@ assert all(a < b for a, b in zip(values, values[1:], strict=False)), "it grows w
 # Section 2 of the chapter: two values hold all the information about the next one, even at 200 samples per
 # period. A
 # guess: with noise the slow wave suffers more, since its slope must be read from neighbours that differ by
-# about `2π/200 ≈ 0.03`. The measurement says otherwise: both land at a few times the noise floor, within a
-# factor of 2 of each other (one noise draw each: a spot check).
+# about `2π/200 ≈ 0.03`. The measurement says otherwise: on each of 5 draws of the noise, both land at a few
+# times the noise floor, within a factor of 2 of each other.
 
 # %%
-ratios = {}
+DRAWS = range(5)
+ratios = {}  # (samples per period, draw) -> test MSE / noise floor
 for per_period in (20, 200):
-    _, s = sine_series(1000, step=2 * math.pi / per_period, noise=0.01)
-    a = fit_autoregressive(s[:700], order=2)
-    mse = float(((a[0] * s[849:-1] + a[1] * s[848:-2] - s[850:]) ** 2).mean())
-    ratios[per_period] = mse / 0.01**2
-    print(f"{per_period} samples per period: 2-value regression test MSE {mse:.2e}, "
-          f"x{ratios[per_period]:.1f} the noise floor")
-assert all(2 < r < 8 for r in ratios.values()), "a few times the noise floor at either rate"
-assert max(ratios.values()) < 2 * min(ratios.values()), "the slow wave is not hurt more than twice as much"
+    for draw in DRAWS:
+        _, s = sine_series(1000, step=2 * math.pi / per_period, noise=0.01, seed=draw)
+        a = fit_autoregressive(s[:700], order=2)
+        mse = float(((a[0] * s[849:-1] + a[1] * s[848:-2] - s[850:]) ** 2).mean())
+        ratios[per_period, draw] = mse / 0.01**2
+    print(f"{per_period} samples per period: 2-value regression test MSE / noise floor, per draw: "
+          + ", ".join(f"{ratios[per_period, d]:.1f}" for d in DRAWS))
+assert all(2 < r < 8 for r in ratios.values()), "a few times the noise floor at either rate, on every draw"
+assert all(max(ratios[20, d], ratios[200, d]) < 2 * min(ratios[20, d], ratios[200, d]) for d in DRAWS), \
+    "the slow wave is not hurt more than twice as much, on every draw"
 
 # %% [markdown]
 # **Why.** The prediction `a₁ s[n] + a₂ s[n−1]` adds the noise of both inputs, weighted by the coefficients,
 # to the noise of the target: an expected error of about `(a₁² + a₂² + 1) σ²`, set by the coefficients, not
 # by the period. Noisy inputs also pull least-squares coefficients towards 0 (at 200 samples per period far
-# from the noise-free `2cos ω` and `−1`), which passes less noise on. The fitted coefficients predict each
-# rate's error:
+# from the noise-free `2cos ω` and `−1`), which passes less noise on. The 150 scored values of one draw
+# scatter around that expectation, so the check is the mean over the draws:
 
 # %%
 for per_period in (20, 200):
-    _, s = sine_series(1000, step=2 * math.pi / per_period, noise=0.01)
-    a = fit_autoregressive(s[:700], order=2)
-    predicted = float(a[0] ** 2 + a[1] ** 2 + 1)
-    print(f"{per_period} samples per period: coefficients {float(a[0]):.3f}, {float(a[1]):.3f}; "
-          f"predicted x{predicted:.1f} the noise floor, measured x{ratios[per_period]:.1f}")
-    assert abs(ratios[per_period] / predicted - 1) < 0.3, "the coefficients predict the error within 30 %"
+    predicted = []
+    for draw in DRAWS:
+        _, s = sine_series(1000, step=2 * math.pi / per_period, noise=0.01, seed=draw)
+        a = fit_autoregressive(s[:700], order=2)
+        predicted.append(float(a[0] ** 2 + a[1] ** 2 + 1))
+    mean_predicted = sum(predicted) / len(DRAWS)
+    mean_measured = sum(ratios[per_period, d] for d in DRAWS) / len(DRAWS)
+    above = sum(ratios[per_period, d] > p for d, p in zip(DRAWS, predicted, strict=True))
+    print(f"{per_period} samples per period, mean over {len(DRAWS)} draws: predicted x{mean_predicted:.2f} "
+          f"the noise floor, measured x{mean_measured:.2f} (measured above predicted on {above} of {len(DRAWS)})")
+    assert abs(mean_measured / mean_predicted - 1) < 0.2, "the coefficients predict the mean error within 20 %"
+
+# %% [markdown]
+# Within 20 % at both rates. At 200 samples per period the measurement sits above the prediction on most
+# draws: the formula counts only the noise passed on, and coefficients pulled towards 0 also miss the wave
+# itself a little. That extra term is a hypothesis; it was not measured here.

@@ -214,6 +214,19 @@ KNOBS: dict[str, dict[str, object]] = {
 }
 # Noisy and short, trained long without early stopping: a set-up that can overfit.
 NOISY = Setup(cell="lstm", noise=0.3, length=300, patience=None, schedule=None, clip=None, steps=1500)
+# The article's three architectures (Examples 1-3), as changes to a Setup.
+ARCHITECTURES: dict[str, dict[str, object]] = {
+    "RNN, 10 units (Example 1)": {"cell": "rnn", "hidden_size": 10},
+    "LSTM, 10 units (Example 2)": {"cell": "lstm", "hidden_size": 10},
+    "3-layer LSTM, 50 units (Example 3)": {"cell": "lstm", "hidden_size": 50, "num_layers": 3},
+}
+# Cycles in the default series (1000 samples at 2π/0.1 per period): comparisons across sampling rates hold it.
+EQUAL_CYCLES = 1000 / (2 * math.pi / 0.1)
+
+
+def equal_cycles(samples_per_period: float, cycles: float = EQUAL_CYCLES) -> int:
+    """The series length (samples) that holds ``cycles`` periods at ``samples_per_period``."""
+    return round(cycles * samples_per_period)
 
 
 def ladder(start: Setup = ARTICLE, changes: Mapping[str, Mapping[str, object]] = CHANGES) -> list[tuple[str, Setup]]:
@@ -490,19 +503,28 @@ def summarize(scores: Sequence[Score]) -> list[Summary]:
     return rows
 
 
+def _factor(value: float) -> str:
+    """A ratio in one format: fixed point, with e-notation only below 0.01."""
+    if not math.isfinite(value) or value < 0.01:
+        return f"{value:.1e}"
+    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+
+
 def format_table(rows: Sequence[Summary], *, train: bool = False) -> str:
     """A fixed-width table: test MSE (median, best, worst), × better than persistence and than the stronger
-    of persistence and extrapolation ("x best trivial"), seeds that learned (at least ``LEARNED_FACTOR``× below
-    that), steps; with ``train=True`` also the fitted part's MSE, and the noise floor when a row has noise."""
+    of persistence and extrapolation ("x best trivial", both for the median), seeds at least ``LEARNED_FACTOR``×
+    below that stronger baseline ("2x below"), steps; with ``train=True`` also the fitted part's MSE, and the
+    noise floor when a row has noise."""
     width = max(len(r.label) for r in rows) + 2
-    head = (f"{'':<{width}}{'median MSE':>11}{'best':>10}{'worst':>10}{'x persist.':>11}{'x best trivial':>15}"
-            f"{'learned':>9}{'steps':>7}")
+    head = (f"{'':<{width}}{'median MSE':>11}{'best':>10}{'worst':>10}{'x persist.':>12}{'x best trivial':>15}"
+            f"{'2x below':>9}{'steps':>7}")
     noisy = any(r.noise_floor > 0 for r in rows)  # a column of zeros says nothing: shown only with noise
     head += (f"{'train MSE':>11}" + (f"{'noise floor':>12}" if noisy else "")) if train else ""
     lines = [head]
     for r in rows:
         line = (f"{r.label:<{width}}{r.median_mse:>11.2e}{r.best_mse:>10.2e}{r.worst_mse:>10.2e}"
-                f"{r.median_factor:>11.3g}{r.baseline_factor:>15.3g}{f'{r.learned}/{r.seeds}':>9}{r.median_steps:>7}")
+                f"{_factor(r.median_factor):>12}{_factor(r.baseline_factor):>15}{f'{r.learned}/{r.seeds}':>9}"
+                f"{r.median_steps:>7}")
         lines.append(line + ((f"{r.median_train_mse:>11.2e}" + (f"{r.noise_floor:>12.2e}" if noisy else ""))
                              if train else ""))
     return "\n".join(lines)
@@ -512,6 +534,8 @@ def format_table(rows: Sequence[Summary], *, train: bool = False) -> str:
 # that re-running one chapter's part never overwrites the other's.
 ABLATION_PATH = Path(__file__).with_name("results") / "framing_ablation.json"
 ADVICE_PATH = Path(__file__).with_name("results") / "framing_advice.json"
+# Controls both chapters read: the article's architectures with 3 seeds, periods at equal cycles, noise draws.
+CONTROLS_PATH = Path(__file__).with_name("results") / "framing_controls.json"
 
 
 def save_tables(tables: dict[str, Sequence[Summary]], path: Path | str = ABLATION_PATH, *, command: str) -> None:
@@ -568,22 +592,22 @@ def plot_framing(series: Tensor, window: int, n_train: int, n_validation: int, *
     n_validation = check_int("n_validation", n_validation, minimum=0, maximum=series.numel() - n_train - 1)
     target = check_int("target", target, minimum=window, maximum=series.numel() - 1)
     n = torch.arange(series.numel())
-    figure, (whole, zoom) = plt.subplots(1, 2, figsize=(13, 3.6), gridspec_kw={"width_ratios": [2, 1]})
+    figure, (whole, zoom) = plt.subplots(1, 2, figsize=(13, 4.2), gridspec_kw={"width_ratios": [2, 1]})
     whole.plot(n, series, color=colour("truth"), linewidth=1)
     first_test = n_train + n_validation
     for start, stop, role, name in ((0, n_train, "fit", "fit"), (n_train, first_test, "validation", "validate"),
                                     (first_test, series.numel(), "test", "test (scored)")):
         whole.axvspan(start, stop, color=colour(role), alpha=0.6, label=f"{name}: n = {start}..{stop - 1}")
     whole.axvspan(target - window, target + 1, color=colour("highlight"), alpha=0.8, label="the window on the right")
-    whole.set(xlabel="sample index n", ylabel="value s[n]", ylim=(-1.6, 2.8),
+    whole.set(xlabel="sample index n", ylabel="value s[n]", ylim=(-1.15, 1.15),
               title="Split in time first: every scored value comes after everything fitted")
-    whole.legend(loc="upper center", ncol=2, fontsize=8, frameon=False)
+    whole.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=4, fontsize=8, frameon=False)
     past = n[target - window : target]
     zoom.plot(n[target - window - 5 : target + 6], series[target - window - 5 : target + 6], color=colour("fit"))
     zoom.plot(past, series[past], "o", color=colour("rnn"), label=f"input: {window} past values, shape ({window}, 1)")
     zoom.plot([target], [series[target]], "*", color=colour("truth"), markersize=14, label="target: the next value")
-    zoom.set(xlabel="sample index n", ylabel="value s[n]", ylim=(-1.6, 2.4),
+    zoom.set(xlabel="sample index n", ylabel="value s[n]", ylim=(-1.15, 1.15),
              title=f"One training pair: s[n-{window}..n-1] -> s[n]")
-    zoom.legend(loc="upper center", fontsize=8, frameon=False)
+    zoom.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8, frameon=False)
     figure.tight_layout()
     return figure
