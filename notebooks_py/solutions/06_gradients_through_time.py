@@ -93,8 +93,8 @@ assert mismatch < 0.13, "the rule holds for the louder input too"
 
 # %% [markdown]
 # Below `ρ = 1` the louder input lowers the slope in every seed, and the decay steepens with it. At
-# `ρ = 1.25` and `2` the slope moves by less than 0.05, up in some rows and down in others: there the
-# recurrence itself already drives the units towards saturation, whatever the input. The factor per step still follows `ρ` × mean slope
+# `ρ = 1.25` and `2` the slope moves by less than 0.05, up in some rows and down in others; why the amplitude
+# matters so little there we did not measure. The factor per step still follows `ρ` × mean slope
 # within 13 % in all 15 rows, so the rule is not a property of the chapter's input alone. It is still only a
 # summary: on the article's raw time input, where the mean slope falls to 0.33–0.46, the chapter finds it off
 # by up to ×1.67.

@@ -89,30 +89,38 @@ assert gain == ["tanh, W_hh = I", "lstm", "lstm + forget bias 1"]
 # **A larger forget-gate bias**
 #
 # [The exercise](../09_when_memory_matters.ipynb#try-this): give the LSTM a forget-gate bias of 0, 1, 2 and 3
-# and measure, on the chapter's `x_probe`, `‖∂h_T/∂h_{T−k}‖` at lag 50 before training. It should grow with the
-# bias.
+# and measure, on the chapter's `x_probe`, `‖∂h_T/∂h_{T−k}‖` at lag 50 before training, seeds 0–4. Does it grow
+# with every step of the bias, in every seed?
 
 # %%
 x_probe, _ = delayed_recall(8, lag=100, seed=0)  # as in the chapter
 at_50 = {}
 for bias in (0.0, 1.0, 2.0, 3.0):
-    seed_everything(0)
-    lstm = MEMORY_CONFIGS["lstm"].build(16)
-    init_forget_gate_bias(lstm, bias)
-    at_50[bias] = float(jacobian_norms_vs_lag(lstm, x_probe)[50])
+    at_50[bias] = []
+    for seed in range(5):
+        seed_everything(seed)
+        lstm = MEMORY_CONFIGS["lstm"].build(16)
+        init_forget_gate_bias(lstm, bias)
+        at_50[bias].append(float(jacobian_norms_vs_lag(lstm, x_probe)[50]))
     print(f"forget-gate bias {bias:.0f} (the gate starts near σ({bias:.0f}) = {torch.sigmoid(torch.tensor(bias)):.2f}):"
-          f" ‖∂h_T/∂h_(T−50)‖ = {at_50[bias]:.1e}")
+          f" ‖∂h_T/∂h_(T−50)‖ = {min(at_50[bias]):.1e} to {max(at_50[bias]):.1e} (seeds 0–4)")
+growth = {}
+for low, high in ((0.0, 1.0), (1.0, 2.0), (2.0, 3.0)):
+    growth[low, high] = [b / a for a, b in zip(at_50[low], at_50[high], strict=True)]
+    print(f"bias {low:.0f} → {high:.0f}: ×{min(growth[low, high]):.2g} to ×{max(growth[low, high]):.2g}, "
+          f"grows in {sum(g > 1 for g in growth[low, high])} of 5 seeds")
 
 # %%
-values = list(at_50.values())
-assert all(10 * a < b for a, b in zip(values, values[1:], strict=False)), "each step of the bias: 10x or more"
+assert min(growth[0.0, 1.0]) > 1e5 and min(growth[1.0, 2.0]) > 50, "up to bias 2: large growth in every seed"
+assert min(growth[2.0, 3.0]) < 1 < max(growth[2.0, 3.0]), "from 2 to 3: not in every seed"
 
 # %% [markdown]
-# Each step of the bias multiplies the gradient at lag 50 by ten or more, from 10⁻¹¹ at bias 0 to 0.16 at bias 3
-# (printed above). The forget gate sets how much of the cell state survives a step, so a bias that
-# starts it near 1 starts the LSTM with a long memory. Whether training then *uses* that memory is a separate
-# question: in the chapter a bias of 1 reached `k = 20`, not `k = 50`, and the IRNN, which starts at 1, fails
-# 3 of 5 at `k = 50`.
+# Not at every step. From bias 0 to 1 the gradient at lag 50 grows 8.8·10⁵× to 3.7·10⁶×, and from 1 to 2
+# 92× to 1300×, in every seed; from 2 to 3 it levels off (×0.64 to ×15) and falls in 1 of 5 seeds. What limits
+# it there we did not measure. The forget gate sets how much of the cell state survives a step, so a bias that
+# starts it near 1 starts the LSTM with a longer memory. Whether training then *uses* that memory is a separate
+# question: in the chapter a bias of 1 succeeded at `k = 20` but not at `k = 50` (4 of 5 got part of the way),
+# and the IRNN, which starts at 1, fails 3 of 5 at `k = 50`.
 
 # %% [markdown]
 # ## Exercise 3

@@ -582,7 +582,7 @@ def plot_gradient_and_outcome(results: Iterable[MemoryResult], *, title: str, va
                               floor: float = 1e-20) -> Figure:
     """Each run's held-out NMSE against ``‖∂h_T/∂h_{T-lag}‖`` at initialisation (left) and after
     training (right), marked by configuration; the success line at NMSE 0.1. Runs whose norm is
-    exactly 0 cannot sit on a log axis and are left out (the caller says how many); norms below
+    exactly 0 cannot sit on a log axis and are left out (each panel says how many); norms below
     ``floor`` are drawn at it, with their count, so that the axis spends its width where outcomes differ.
 
     Args:
@@ -602,12 +602,16 @@ def plot_gradient_and_outcome(results: Iterable[MemoryResult], *, title: str, va
             mine = [r for r in results if r.config == name and getattr(r, field_name) > 0]
             style = _config(name).style()
             ax.scatter([max(getattr(r, field_name), floor) for r in mine], [r.test_nmse for r in mine], label=name,
-                       marker=style["marker"], s=28, facecolors="none", edgecolors=style["color"], linewidths=1,
-                       alpha=0.7)
+                       marker=style["marker"], s=48, facecolors="none", edgecolors=style["color"], linewidths=1.3,
+                       alpha=0.8)
         below = [r for r in results if 0 < getattr(r, field_name) < floor]
-        if below:
-            ax.annotate(f"{len(below)} runs below {floor:g},\ndrawn at it ({sum(r.success for r in below)} succeeded)",
-                        (floor, SUCCESS_NMSE), xytext=(4, -28), textcoords="offset points", fontsize=8)
+        zero = [r for r in results if getattr(r, field_name) == 0]
+        notes = [f"{len(group)} runs {where} ({sum(r.success for r in group)} succeeded)"
+                 for group, where in ((below, f"below {floor:g}, drawn at it"), (zero, "at exactly 0, not drawn"))
+                 if group]
+        if notes:
+            ax.annotate("\n".join(notes), (floor, SUCCESS_NMSE), xytext=(4, -32), textcoords="offset points",
+                        fontsize=8)
         ax.set_xlim(left=floor / 10)
         ax.axhline(SUCCESS_NMSE, linestyle="--", color=colour("reference"), linewidth=1)
         ax.set(xscale="log", yscale="log", xlabel=f"‖∂h_T/∂h_(T−k)‖ {label} (k = the run's lag)")
@@ -617,6 +621,7 @@ def plot_gradient_and_outcome(results: Iterable[MemoryResult], *, title: str, va
                          xytext=(2, -12), textcoords="offset points")
     axes[0].set_ylabel("held-out NMSE (success below the dashed line)")
     fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0, 0.83, 1))
-    fig.legend(*axes[0].get_legend_handles_labels(), loc="center right", fontsize=8)
+    fig.tight_layout(rect=(0, 0, 0.86, 1))
+    fig.legend(*axes[0].get_legend_handles_labels(), loc="center left", bbox_to_anchor=(0.86, 0.5), fontsize=8,
+               markerscale=1.2)
     return fig
