@@ -17,6 +17,7 @@ from sine_lab.studies.article import (
     format_controls,
     input_controls,
     load_controls,
+    median_controls,
     save_controls,
     source_without_docstring,
     summarise_controls,
@@ -184,3 +185,15 @@ def test_summarise_controls_counts_seeds_against_every_baseline():
         assert f"predicting 0 after t = 10 in {sum(2 * f.unseen_mse <= f.zero_mse for f in mine)} of 2" in line
         assert f"previous value in {sum(2 * f.unseen_mse <= f.repeat_mse for f in mine)} of 2" in line
         assert f"extrapolation in {sum(2 * f.unseen_mse <= f.extrapolation_mse for f in mine)} of 2" in line
+
+
+def test_median_controls_gives_one_row_of_medians_per_feed_and_the_baselines():
+    fits = input_controls("gru", hidden_size=2, lr=0.01, epochs=1, seeds=[0, 1, 2], feeds=["time", "previous value"])
+    lines = median_controls(fits).splitlines()
+    assert len(lines) == 4 and lines[0].startswith("fed (median of seeds)")
+    for line, feed in zip(lines[1:3], ["time", "previous value"], strict=True):
+        mine = [f for f in fits if f.feed == feed]
+        assert line.startswith(feed) and f"{sorted(f.unseen_mse for f in mine)[1]:.1e}" in line
+    assert lines[1].rstrip().endswith("-")
+    assert f"{sorted(f.free_run_mse for f in fits[3:])[1]:.1e}" in lines[2]
+    assert lines[3].startswith("baselines after t = 10: predict 0") and f"{fits[0].extrapolation_mse:.1e}" in lines[3]
