@@ -1321,7 +1321,7 @@ def mlm_airline_passengers_in_hundreds() -> Setup:
     return HeadOnEveryStep(nn.LSTM(1, 50, batch_first=True)), x, y / 100
 
 
-# --- real cases of issue 20: positions, seq2seq layouts, packed tokens, attention reshapes, loops and splits ----
+# --- real cases: positions, seq2seq layouts, packed tokens, attention reshapes, loops and splits ----------
 
 
 class SinusoidalPositions(nn.Module):
@@ -1678,3 +1678,493 @@ def pytorch_122959_attention_with_batch_first() -> Setup:
     torch.manual_seed(0)
     x, y = _shuffled_windows(32, 20)
     return PooledAttention(batch_first=True), x, y
+
+
+# --- real cases: where the mixing happens, packed outputs, one-step decoders, ramps that are the signal ---------
+
+
+class BridgedEncoderDecoder(nn.Module):
+    """OpenNMT-py's RNNEncoder bridge for a series: a 2-layer encoder LSTM, a linear "bridge" on its final state,
+    a decoder LSTM started from the bridged state that reads the last observed value once. ``bridge`` is "view"
+    (states.view(-1, total_hidden_dim) on (layers, batch, hidden): rows mix samples) or "transpose"."""
+
+    def __init__(self, bridge: str, hidden: int = 16, layers: int = 2):
+        super().__init__()
+        self.bridge_kind, self.total = bridge, hidden * layers
+        self.encoder = nn.LSTM(1, hidden, num_layers=layers, batch_first=True)
+        self.bridge = nn.ModuleList([nn.Linear(self.total, self.total), nn.Linear(self.total, self.total)])
+        self.decoder = nn.LSTM(1, hidden, num_layers=layers, batch_first=True)
+        self.fc = nn.Linear(hidden, 1)
+
+    def bottle(self, linear, states):
+        size = states.size()
+        if self.bridge_kind == "view":
+            return torch.relu(linear(states.view(-1, self.total))).view(size)
+        flat = states.transpose(0, 1).reshape(size[1], -1)  # one row per sample
+        return torch.relu(linear(flat)).view(size[1], size[0], size[2]).transpose(0, 1).contiguous()
+
+    def forward(self, x):
+        _, (h, c) = self.encoder(x)
+        h, c = self.bottle(self.bridge[0], h), self.bottle(self.bridge[1], c)
+        out, _ = self.decoder(x[:, -1:], (h, c))
+        return self.fc(out[:, -1])
+
+
+@buggy("samples_mixed")
+def opennmt_bridge_views_the_final_state() -> Setup:
+    """Source: https://github.com/OpenNMT/OpenNMT-py/issues/1521 ("Possible dimension transformation bug in
+    RNNEncoder Bridge?"). The bridge does linear(states.view(-1, total_hidden_dim)).view(size) on a final state
+    that is (num_layers, batch, hidden). Diagnosis (issue): rows of the view hold several samples, so samples are
+    mixed. Both layers read their batch-first input correctly: the fix must name the state's reshape, never
+    batch_first=True, and the one-step decoder started from the encoder's state is no warning."""
+    torch.manual_seed(0)
+    x, y = _shuffled_windows(64, 20)
+    return BridgedEncoderDecoder("view"), x, y
+
+
+@correct(not_trained_here="an encoder, a bridge and a one-step decoder learn slower than the collection's 40 "
+         "epochs")
+def opennmt_bridge_transposes_the_final_state() -> Setup:
+    """The fix: states.transpose(0, 1).reshape(batch, -1), one row per sample, and the layout restored (same
+    source). A one-step decoder started from a state computed from the input is at most a note."""
+    torch.manual_seed(0)
+    x, y = _shuffled_windows(64, 20)
+    return BridgedEncoderDecoder("transpose"), x, y
+
+
+class SentenceVAE(nn.Module):
+    """timbmg/Sentence-VAE's model, small: token ids into nn.Embedding, a bidirectional GRU encoder, its final
+    state (2, batch, hidden) flattened to a mean z (no sampling, so one pass is deterministic), unflattened into
+    the decoder GRU's initial state; per-step log-probabilities. ``flatten`` is "view" (as posted) or
+    "transpose"."""
+
+    def __init__(self, flatten: str, vocabulary: int = 20, embedding: int = 8, hidden: int = 8, latent: int = 4):
+        super().__init__()
+        self.flatten, self.hidden = flatten, hidden
+        self.embedding = nn.Embedding(vocabulary, embedding)
+        self.encoder_rnn = nn.GRU(embedding, hidden, bidirectional=True, batch_first=True)
+        self.decoder_rnn = nn.GRU(embedding, hidden, bidirectional=True, batch_first=True)
+        self.hidden2mean = nn.Linear(2 * hidden, latent)
+        self.latent2hidden = nn.Linear(latent, 2 * hidden)
+        self.outputs2vocab = nn.Linear(2 * hidden, vocabulary)
+
+    def forward(self, tokens):
+        batch = tokens.size(0)
+        embedded = self.embedding(tokens)
+        _, hidden = self.encoder_rnn(embedded)
+        if self.flatten == "view":
+            hidden = self.latent2hidden(self.hidden2mean(hidden.view(batch, 2 * self.hidden)))
+            hidden = hidden.view(2, batch, self.hidden)
+        else:
+            hidden = self.latent2hidden(self.hidden2mean(hidden.transpose(0, 1).reshape(batch, -1)))
+            hidden = hidden.view(batch, 2, self.hidden).transpose(0, 1).contiguous()
+        outputs, _ = self.decoder_rnn(embedded, hidden)
+        return torch.log_softmax(self.outputs2vocab(outputs), dim=-1)
+
+
+def _next_token_loss(log_probabilities, target):
+    return nn.functional.nll_loss(log_probabilities.reshape(-1, log_probabilities.shape[-1]), target.reshape(-1))
+
+
+def _next_tokens() -> tuple[torch.Tensor, torch.Tensor]:
+    tokens, _ = _token_batch(batch=8, steps=13)
+    tokens = tokens.T.contiguous()
+    return tokens[:, :-1].contiguous(), tokens[:, 1:].contiguous()
+
+
+@buggy("samples_mixed")
+def sentence_vae_hidden_viewed_across_the_batch() -> Setup:
+    """Source: https://github.com/timbmg/Sentence-VAE/issues/15 ("I think batch should be the second
+    dimension"). With bidirectional=True the encoder's final state (2, batch, hidden) is flattened with
+    hidden.view(batch_size, hidden_size * hidden_factor) and unflattened with a view too. Diagnosis (issue,
+    commenters show it on a toy tensor): rows mix neighbouring samples; concatenate over the first axis or
+    transpose first. No gradient reaches token ids, so the doctor follows the embedding's output, and it must
+    not call this a position along the batch."""
+    torch.manual_seed(0)
+    x, y = _next_tokens()
+    return SentenceVAE("view"), x, y, _next_token_loss
+
+
+@correct(not_trained_here="next-token log-probabilities with NLLLoss: the collection's training bar is an MSE")
+def sentence_vae_hidden_transposed() -> Setup:
+    """The fix, a transpose before flattening and after unflattening the state (same source)."""
+    torch.manual_seed(0)
+    x, y = _next_tokens()
+    return SentenceVAE("transpose"), x, y, _next_token_loss
+
+
+class TabFormerEmbeddings(nn.Module):
+    """IBM/TabFormer's TabFormerEmbeddings, small: int64 field ids (batch, rows, columns) embedded, flattened to
+    (batch, rows * columns, d) and fed to an nn.TransformerEncoder without batch_first, or permuted to
+    (seq, batch, d) and back; a linear layer per row and a class from the mean over rows."""
+
+    def __init__(self, permute: bool, vocabulary: int = 40, d_model: int = 8, columns: int = 4):
+        super().__init__()
+        self.permute = permute
+        self.word_embeddings = nn.Embedding(vocabulary, d_model, padding_idx=0)
+        layer = nn.TransformerEncoderLayer(d_model=d_model, nhead=2, dim_feedforward=d_model, dropout=0.0)
+        self.transformer_encoder = nn.TransformerEncoder(layer, num_layers=1, enable_nested_tensor=False)
+        self.lin_proj = nn.Linear(d_model * columns, 16)
+        self.head = nn.Linear(16, 2)
+
+    def forward(self, input_ids):
+        embedded = self.word_embeddings(input_ids)
+        shape = list(embedded.size())
+        embedded = embedded.view([shape[0], -1, shape[-1]])
+        if self.permute:
+            embedded = self.transformer_encoder(embedded.permute(1, 0, 2)).permute(1, 0, 2).contiguous()
+        else:
+            embedded = self.transformer_encoder(embedded)
+        return self.head(self.lin_proj(embedded.view(shape[:-2] + [-1])).mean(1))
+
+
+def _field_ids() -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(1)
+    ids = torch.randint(1, 40, (8, 10, 4), generator=generator)
+    return ids, ids[:, 0, 0] % 2
+
+
+@buggy("samples_mixed")
+def tabformer_encoder_without_batch_first() -> Setup:
+    """Source: https://github.com/IBM/TabFormer/pull/14 ("bug fix: set the correct ordering of dimensions in the
+    input tensor"). (batch, rows * columns, d) goes into an nn.TransformerEncoder built without batch_first.
+    Diagnosis (merged pull request): attention runs across the batch; permute to (seq, batch, d) and back."""
+    torch.manual_seed(0)
+    x, y = _field_ids()
+    return TabFormerEmbeddings(permute=False), x, y, nn.CrossEntropyLoss()
+
+
+@correct(not_trained_here="class targets with CrossEntropyLoss: the collection's training bar is an MSE")
+def tabformer_encoder_permuted() -> Setup:
+    """The merged fix, permute(1, 0, 2) before the encoder and after it (same source)."""
+    torch.manual_seed(0)
+    x, y = _field_ids()
+    return TabFormerEmbeddings(permute=True), x, y, nn.CrossEntropyLoss()
+
+
+class DQNLSTM(nn.Module):
+    """AndersonJo/dqn-pytorch's recurrent head: features (batch, seq, 16) into an nn.LSTM, Q-values from
+    out[:, -1, :]."""
+
+    def __init__(self, batch_first: bool):
+        super().__init__()
+        self.lstm = nn.LSTM(16, 32, 1, batch_first=batch_first)
+        self.head = nn.Linear(32, 4)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.head(out[:, -1, :])
+
+
+def _feature_sequences() -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(0)
+    t = 0.15 * torch.arange(64.0)
+    phase = torch.rand(32, 1, 16, generator=generator) * 6
+    frequency = 0.5 + torch.rand(32, 1, 16, generator=generator)
+    x = torch.sin(frequency * t.view(1, 64, 1) + phase)
+    return x, x[:, -8:, :4].mean(1)
+
+
+@buggy("layout_mismatch")
+def dqn_lstm_without_batch_first() -> Setup:
+    """Source: https://github.com/AndersonJo/dqn-pytorch/issues/1 ("Missing batch_first attribute for LSTM
+    model"). Features (32, 64, 16) reach an LSTM built without batch_first. Diagnosis (issue): it runs along the
+    batch; nn.LSTM(16, LSTM_MEMORY, 1, batch_first=True) ("Astonishing part is model is still learning"). The
+    wrong_axis finding on out[:, -1] must give its fix for the corrected layout, not contradict this one."""
+    torch.manual_seed(0)
+    x, y = _feature_sequences()
+    return DQNLSTM(batch_first=False), x, y
+
+
+@correct()
+def dqn_lstm_with_batch_first() -> Setup:
+    """The issue's fix, batch_first=True: the LSTM runs along each sequence's 64 steps (same source)."""
+    torch.manual_seed(0)
+    x, y = _feature_sequences()
+    return DQNLSTM(batch_first=True), x, y
+
+
+class Seq2SeqFC(nn.Module):
+    """The book's LSTM-FC model: an LSTM encoder, a linear layer from its last step to the whole horizon, and the
+    horizon put on axis 1 (unsqueeze(1), as posted) or on the last axis (unsqueeze(-1))."""
+
+    def __init__(self, axis: int, hidden: int = 32, horizon: int = 48):
+        super().__init__()
+        self.axis = axis
+        self.encoder = nn.LSTM(1, hidden, batch_first=True)
+        self.decoder = nn.Linear(hidden, horizon)
+
+    def forward(self, x):
+        out, _ = self.encoder(x)
+        return self.decoder(out[:, -1, :]).unsqueeze(self.axis)
+
+
+def _horizon_windows() -> tuple[torch.Tensor, torch.Tensor]:
+    chunks = sine(600).unfold(0, 96 + 48, 3)
+    chunks = chunks[torch.randperm(chunks.shape[0], generator=torch.Generator().manual_seed(0))[:32]]
+    return chunks[:, :96].unsqueeze(-1), chunks[:, 96:].unsqueeze(-1)
+
+
+@buggy("broadcast_in_loss")
+def packt_seq2seq_fc_unsqueezed_on_the_wrong_axis() -> Setup:
+    """Source: https://github.com/PacktPublishing/Modern-Time-Series-Forecasting-with-Python/issues/24
+    ("Chapter 13) output tensor dimension error"). The model returns (32, 1, 48) against targets (32, 48, 1).
+    Diagnosis (accepted by the author): unsqueeze(-1); with nn.MSELoss the shapes broadcast to (32, 48, 48)."""
+    torch.manual_seed(0)
+    x, y = _horizon_windows()
+    return Seq2SeqFC(axis=1), x, y
+
+
+@correct(not_trained_here="a 48-step horizon from one linear layer learns slower than the collection's 40 epochs")
+def packt_seq2seq_fc_unsqueezed_on_the_last_axis() -> Setup:
+    """The fix, unsqueeze(-1): one prediction per target, (32, 48, 1) like the targets (same source)."""
+    torch.manual_seed(0)
+    x, y = _horizon_windows()
+    return Seq2SeqFC(axis=-1), x, y
+
+
+class UnpackedLastValidStep(nn.Module):
+    """Packs a zero-padded batch-first batch, runs an LSTM(batch_first=True), unpacks with pad_packed_sequence
+    with or without batch_first, and reads each sequence's last valid step as out[arange(batch), lengths - 1]."""
+
+    def __init__(self, unpack_batch_first: bool):
+        super().__init__()
+        self.unpack_batch_first = unpack_batch_first
+        self.lstm = nn.LSTM(6, 16, batch_first=True)
+        self.fc = nn.Linear(16, 1)
+
+    def forward(self, x):
+        lengths = (x.abs().sum(-1) != 0).sum(1)
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        out, _ = self.lstm(packed)
+        out, _ = nn.utils.rnn.pad_packed_sequence(out, batch_first=self.unpack_batch_first)
+        return self.fc(out[torch.arange(x.size(0)), lengths - 1])
+
+
+def _descending_lengths(count: int, longest: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sines of 6 channels, (count, longest, 6), zero-padded after lengths longest, longest - 1, ...; the target
+    is the mean of the first 3 channels at each sequence's last valid step."""
+    generator = torch.Generator().manual_seed(0)
+    lengths = [longest - i // 2 for i in range(count)]
+    x = torch.sin(0.2 * torch.arange(float(longest)).view(1, longest, 1)
+                  + 6 * torch.rand(count, 1, 6, generator=generator))
+    for i, length in enumerate(lengths):
+        x[i, length:] = 0
+    return x, torch.stack([x[i, n - 1, :3].mean() for i, n in enumerate(lengths)]).unsqueeze(1)
+
+
+@buggy("forward_error")
+def pytorch_1176_unpacked_without_batch_first() -> Setup:
+    """Source: https://github.com/pytorch/pytorch/issues/1176 ("RNN sequence padding with batch_first"). The
+    batch is packed batch_first=True, but pad_packed_sequence is called without batch_first, so the output comes
+    back (seq, batch, hidden). Diagnosis (answer): pad_packed_sequence(packed_h, batch_first=True). Here 10
+    sequences of 20 steps: the index raises, and the fix must name the unpacking."""
+    torch.manual_seed(0)
+    x, y = _descending_lengths(10, 20)
+    return UnpackedLastValidStep(unpack_batch_first=False), x, y
+
+
+@buggy("samples_mixed")
+def pytorch_1176_unpacked_without_batch_first_on_a_square_batch() -> Setup:
+    """The same mistake with a batch as long as the padded window (12 sequences of 12 steps): nothing raises,
+    and each prediction reads another sample at another step (same source). The layer itself is right, so the
+    fix must be the unpacking's batch_first, not the layer's."""
+    torch.manual_seed(0)
+    x, y = _descending_lengths(12, 12)
+    return UnpackedLastValidStep(unpack_batch_first=False), x, y
+
+
+@correct(not_trained_here="20 sequences of 6 channels and several lengths learn slower than 40 epochs")
+def pytorch_1176_unpacked_with_batch_first() -> Setup:
+    """The answer's fix, pad_packed_sequence(out, batch_first=True): the padded output is batch-first
+    again (same source)."""
+    torch.manual_seed(0)
+    x, y = _descending_lengths(10, 20)
+    return UnpackedLastValidStep(unpack_batch_first=True), x, y
+
+
+@correct(not_trained_here="12 sequences of 6 channels and several lengths learn slower than 40 epochs")
+def pytorch_1176_unpacked_with_batch_first_on_a_square_batch() -> Setup:
+    """The fix on the square batch: each prediction reads its own sequence's last valid step (same source)."""
+    torch.manual_seed(0)
+    x, y = _descending_lengths(12, 12)
+    return UnpackedLastValidStep(unpack_batch_first=True), x, y
+
+
+class BiLSTMAttention(nn.Module):
+    """zy1996code/nlp_basic_model's BiLSTM_Attention, small: ids embedded and permuted to (seq, batch, E) for a
+    sequence-first bidirectional LSTM; the attention query is the final state, (2, batch, H), made per sample with
+    final_state.view(-1, 2H, 1) (as posted) or torch.cat([h[0], h[1]], 1)."""
+
+    def __init__(self, query: str, vocabulary: int = 20, embedding: int = 8, hidden: int = 8):
+        super().__init__()
+        self.query, self.hidden = query, hidden
+        self.embedding = nn.Embedding(vocabulary, embedding)
+        self.lstm = nn.LSTM(embedding, hidden, bidirectional=True)
+        self.out = nn.Linear(2 * hidden, 2)
+
+    def forward(self, tokens):
+        output, (final_state, _) = self.lstm(self.embedding(tokens).permute(1, 0, 2))
+        output = output.permute(1, 0, 2)
+        if self.query == "view":
+            query = final_state.view(-1, 2 * self.hidden, 1)
+        else:
+            query = torch.cat([final_state[0], final_state[1]], 1).unsqueeze(2)
+        weights = torch.softmax(torch.bmm(output, query).squeeze(2), 1)
+        return self.out(torch.bmm(output.transpose(1, 2), weights.unsqueeze(2)).squeeze(2))
+
+
+def _sentences() -> tuple[torch.Tensor, torch.Tensor]:
+    tokens, labels = _token_batch(batch=8, steps=10)
+    return tokens.T.contiguous(), labels % 2
+
+
+@buggy("samples_mixed")
+def nlp_basic_model_attention_query_viewed() -> Setup:
+    """Source: https://github.com/zy1996code/nlp_basic_model/issues/1 ("Why do you use .view(-1,n_hidden,1)").
+    hidden = final_state.view(-1, n_hidden * 2, 1) on a final state that is (2, batch, n_hidden). Diagnosis
+    (issue: "It should use '.permute'"): each sample's query is built from two samples' states. The LSTM reads
+    its permuted input correctly, so the fix must not be batch_first=True."""
+    torch.manual_seed(0)
+    x, y = _sentences()
+    return BiLSTMAttention("view"), x, y, nn.CrossEntropyLoss()
+
+
+@correct(not_trained_here="class targets with CrossEntropyLoss: the collection's training bar is an MSE")
+def nlp_basic_model_attention_query_concatenated() -> Setup:
+    """The fix, torch.cat([final_state[0], final_state[1]], 1) per sample (same source)."""
+    torch.manual_seed(0)
+    x, y = _sentences()
+    return BiLSTMAttention("cat"), x, y, nn.CrossEntropyLoss()
+
+
+class RayTimeSeriesTransformer(nn.Module):
+    """The Ray tutorial's univariate Transformer: nn.Transformer(batch_first=True), a sinusoidal encoding of shape
+    (1, max_len, d) added as pe[:, :x.size(1)]; the encoder reads the past, the decoder the last observed value
+    repeated over the horizon, under a causal mask."""
+
+    def __init__(self, horizon: int = 6, d_model: int = 16):
+        super().__init__()
+        self.horizon = horizon
+        self.in_proj = nn.Linear(1, d_model)
+        position = torch.arange(64, dtype=torch.float32).unsqueeze(1)
+        div = torch.exp(torch.arange(0, d_model, 2, dtype=torch.float32) * -(math.log(10000.0) / d_model))
+        pe = torch.zeros(64, d_model)
+        pe[:, 0::2], pe[:, 1::2] = torch.sin(position * div), torch.cos(position * div)
+        self.register_buffer("pe", pe.unsqueeze(0))
+        self.tr_model = nn.Transformer(d_model=d_model, nhead=4, num_encoder_layers=1, num_decoder_layers=1,
+                                       dim_feedforward=32, dropout=0.0, batch_first=True)
+        self.out_proj = nn.Linear(d_model, 1)
+
+    def forward(self, past):
+        decoder_in = past[:, -1:, :].repeat(1, self.horizon, 1)
+        source = self.in_proj(past) + self.pe[:, : past.size(1)]
+        target = self.in_proj(decoder_in) + self.pe[:, : decoder_in.size(1)]
+        mask = self.tr_model.generate_square_subsequent_mask(self.horizon)
+        return self.out_proj(self.tr_model(source, target, tgt_mask=mask)).squeeze(-1)
+
+
+@correct(not_trained_here="a Transformer on 48 windows learns slower than the collection's 40 epochs")
+def ray_transformer_batch_first() -> Setup:
+    """Source: https://github.com/ray-project/enablement-content (time-series tutorial, "PositionalEncoding and
+    Transformer model (univariate)"). nn.Transformer(batch_first=True) and positions pe[:, :x.size(1)] on
+    batch-first windows: correct code (the forward body is re-typed from the tutorial's description)."""
+    torch.manual_seed(0)
+    chunks = sine(400).unfold(0, 30, 2)
+    chunks = chunks[torch.randperm(chunks.shape[0], generator=torch.Generator().manual_seed(0))[:48]]
+    return RayTimeSeriesTransformer(), chunks[:, :24].unsqueeze(-1), chunks[:, 24:]
+
+
+class FlatLSTM(nn.Module):
+    """The question's LSTMModel: a 2-layer batch-first LSTM, a linear layer on out[:, -1], the output flattened."""
+
+    def __init__(self):
+        super().__init__()
+        self.rnn = nn.LSTM(1, 32, 2, batch_first=True)
+        self.fc = nn.Linear(32, 1)
+
+    def forward(self, x):
+        out, _ = self.rnn(x)
+        return self.fc(out[:, -1].view(x.shape[0], -1)).view(-1)
+
+
+@correct(not_trained_here="a 2-layer LSTM on a noisy series learns slower than the collection's 40 epochs")
+def dsse54551_lstm_on_values_in_zero_one() -> Setup:
+    """Source: https://datascience.stackexchange.com/questions/54551 ("Time Series Forecasting with RNNs").
+    LSTM(batch_first=True), fc on out[:, -1], return out.view(-1), data normalised to [0, 1]. Diagnosis (thread):
+    the code is correct (the poster's toy check reached MSE 0); the flat predictions come from the data."""
+    torch.manual_seed(0)
+    generator = torch.Generator().manual_seed(0)
+    series = 0.5 + 0.4 * sine(600, 0.05) + 0.05 * torch.randn(600, generator=generator)
+    chunks = series.unfold(0, 33, 1)
+    chunks = chunks[torch.randperm(chunks.shape[0], generator=generator)[:64]]
+    return FlatLSTM(), chunks[:, :32].unsqueeze(-1), chunks[:, 32]
+
+
+@correct(not_trained_here="the thread is about how slowly this trains: 100 units on one ramp of 21 steps")
+def statsse376851_ramp_continued_two_steps_on() -> Setup:
+    """Source: https://stats.stackexchange.com/questions/376851 ("Why is LSTM so ineffective at this ridiculously
+    simple sequence?"). One sequence (1, 21, 1) = arange(21) / 20 into LSTM(1, 100, batch_first=True) and a
+    linear layer on every step; the targets are the same ramp two steps on (the comment's correction applied).
+    Diagnosis (thread): a training-speed question, no bug. The input is a ramp, but it is the signal's own past
+    values, which the target continues: no time_as_input."""
+    torch.manual_seed(0)
+    return (HeadOnEveryStep(nn.LSTM(1, 100, batch_first=True)),
+            (torch.arange(21, dtype=torch.float32) / 20).view(1, 21, 1),
+            (torch.arange(2, 23, dtype=torch.float32) / 20).view(1, 21, 1))
+
+
+# --- limits: what one forward pass in eval mode, on x alone, cannot see ----------------------------------------
+
+
+class TrainingOnlyBug(nn.Module):
+    """An LSTM whose forward takes another path in training mode, as models with a training-only branch do
+    (noise injection, teacher forcing, a different readout): in training it reads out[-1], the batch axis of a
+    batch-first output, and in eval mode out[:, -1]."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(1, 16, batch_first=True)
+        self.fc = nn.Linear(16, 1)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out[-1] if self.training else out[:, -1])
+
+
+@limit(set(), "the doctor runs the model in eval mode, so a mistake only on the path forward() takes when "
+       "self.training is True is never traced")
+def mistake_only_in_training_mode() -> Setup:
+    """Written for the collection: forward() reads out[-1] (the last sample, not the last step) only when
+    self.training is True; in eval mode, which the doctor traces, it reads out[:, -1] and is right."""
+    torch.manual_seed(0)
+    x, y = _shuffled_windows(32, 20)
+    return TrainingOnlyBug(), x, y
+
+
+class TargetBesideTheInput(nn.Module):
+    """An encoder-decoder called as forward(src, trg): with trg it feeds the decoder trg itself (unshifted: the
+    decoder can copy what it must predict); without trg it repeats the last observed value."""
+
+    def __init__(self):
+        super().__init__()
+        self.encoder = nn.LSTM(1, 16, batch_first=True)
+        self.decoder = nn.LSTM(1, 16, batch_first=True)
+        self.fc = nn.Linear(16, 1)
+
+    def forward(self, src, trg=None):
+        _, state = self.encoder(src)
+        decoder_in = trg if trg is not None else src[:, -1:].repeat(1, 4, 1)
+        out, _ = self.decoder(decoder_in, state)
+        return self.fc(out)
+
+
+@limit(set(), "the doctor calls model(x) only, so the target passed beside x in forward(src, trg), and the "
+       "decoder input built from it, is never seen")
+def target_passed_beside_x() -> Setup:
+    """Written for the collection: forward(src, trg) feeds the decoder the unshifted target when trg is given,
+    the leak target_in_input finds when the decoder's input is part of x. The doctor gets (model, src, trg) and
+    calls model(src), so the leak is not traced."""
+    torch.manual_seed(0)
+    chunks = sine(300).unfold(0, 20, 2)
+    return TargetBesideTheInput(), chunks[:, :16].unsqueeze(-1), chunks[:, 16:].unsqueeze(-1)

@@ -24,10 +24,10 @@ report; the exit status is 1 when it holds an error, 0 otherwise, and 2 (with a
 one-line message) when the path, the function or its return value is wrong.
 """
 
-from .checks import CONSTANT_SPREAD, INPUT_LIMIT, SCALE_LIMIT, TARGET_LIMIT
+from .checks import CONSTANT_SPREAD, INPUT_LIMIT, SCALE_LIMIT, TARGET_LIMIT, TARGET_NOTE_LIMIT
 from .cli import main
 from .registry import CHECKS, CODES, Check, Issue, check, check_setup
 from .report import SEVERITIES, Finding, Report
 
-__all__ = ["CHECKS", "CODES", "SEVERITIES", "SCALE_LIMIT", "INPUT_LIMIT", "TARGET_LIMIT", "CONSTANT_SPREAD", "Check",
-           "Issue", "Finding", "Report", "check", "check_setup", "main"]
+__all__ = ["CHECKS", "CODES", "SEVERITIES", "SCALE_LIMIT", "INPUT_LIMIT", "TARGET_NOTE_LIMIT", "TARGET_LIMIT",
+           "CONSTANT_SPREAD", "Check", "Issue", "Finding", "Report", "check", "check_setup", "main"]

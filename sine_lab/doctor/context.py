@@ -24,7 +24,7 @@ from torch.overrides import TorchFunctionMode
 from ..models import eval_mode
 from ..tracing import Trace, trace_forward
 
-__all__ = ["NEEDS", "Setup", "Comparison", "shape_of"]
+__all__ = ["NEEDS", "Setup", "Comparison", "LayoutCall", "Flow", "shape_of"]
 
 # What a check needs before it can run, in the order check_setup obtains it:
 #   "data"        only x, y and the model's parameters;
@@ -66,6 +66,32 @@ class _Probe:
     losses: tuple[float, ...]
     prediction: Tensor
     final_loss: float
+
+
+@dataclass(frozen=True)
+class LayoutCall:
+    """The first call of a layer that chooses a layout with ``batch_first`` (recurrent, attention, Transformer),
+    in the differentiable run of :attr:`Setup.flow`."""
+
+    label: str  # e.g. "nn.LSTM 'encoder' (batch_first=True)"
+    batch_first: bool
+    recurrent: bool
+    input: Tensor | None  # None for a PackedSequence, which has no layout
+    output: Tensor | None  # the per-step output; None when packed
+    state: Tensor | None  # a recurrent layer's h_n (layers * directions, batch, hidden)
+    initial_state: Tensor | None  # the h_0 it was given, if any
+
+
+@dataclass(frozen=True)
+class Flow:
+    """A forward pass whose samples can be followed by autograd: from x itself (floating-point x), or from the
+    output of the nn.Embedding that reads x (token ids), with every layout-choosing layer's tensors."""
+
+    leaf: Tensor
+    axis: int  # the sample axis of leaf
+    prediction: Tensor
+    prediction_axis: int
+    layers: tuple[LayoutCall, ...]
 
 
 class Setup:
@@ -211,22 +237,169 @@ class Setup:
         return _state_across_calls(self.model, self.x)
 
     @cached_property
-    def interference(self) -> float | None:
-        """Largest change of the other samples' predictions when the first sample's input is replaced by the
-        second's (0: samples are independent). Needs no gradient, so it works for integer inputs too;
-        ``None`` when the sample axes are unclear, there are fewer than 3 samples, or the call fails."""
+    def flow(self) -> Flow | None:
+        """The forward pass again, differentiable from a leaf that holds the samples: x (floating point) or the
+        output of the nn.Embedding that reads x (token ids, which no gradient reaches). ``None`` when the sample
+        axes are unclear, there is no such leaf, or the call fails."""
         axes = self.sample_axes
-        if axes is None or self.x.shape[axes[0]] < 3:
+        if axes is None or not isinstance(self.prediction, Tensor):
+            return None
+        x = self.x
+        found: dict[str, Tensor] = {}
+        calls: dict[int, dict] = {}
+        handles = []
+
+        def embedded(module, args, output):
+            if "leaf" not in found and args and isinstance(args[0], Tensor) and args[0].shape == x.shape \
+                    and torch.equal(args[0], x) and isinstance(output, Tensor) and output.is_floating_point():
+                found["leaf"] = output.detach().clone().requires_grad_()
+                return found["leaf"] * 1  # a non-leaf, so in-place operations in forward still work
+            return None
+
+        def before(label: str, flag: bool):
+            def record(module, args):
+                if id(module) in calls or not args:
+                    return
+                first = args[0]
+                hx = args[1] if len(args) > 1 else None
+                if isinstance(hx, tuple):
+                    hx = hx[0]
+                calls[id(module)] = {"label": label, "batch_first": flag,
+                                     "recurrent": isinstance(module, nn.RNNBase),
+                                     "input": first if isinstance(first, Tensor) else None,
+                                     "initial_state": hx if isinstance(hx, Tensor) else None}
+            return record
+
+        def after(module, args, output):
+            call = calls.get(id(module))
+            if call is None or "output" in call:
+                return
+            first = output[0] if isinstance(output, tuple) else output
+            call["output"] = first if isinstance(first, Tensor) else None
+            state = output[1] if isinstance(output, tuple) and len(output) > 1 and call["recurrent"] else None
+            call["state"] = state[0] if isinstance(state, tuple) else state if isinstance(state, Tensor) else None
+
+        if x.is_floating_point():
+            if not self.finite_x:
+                return None
+            found["leaf"] = x.detach().clone().requires_grad_()
+        else:
+            handles += [m.register_forward_hook(embedded) for m in self.model.modules()
+                        if isinstance(m, nn.Embedding)]
+        for label, module, flag in self._layout_modules.values():
+            handles.append(module.register_forward_pre_hook(before(label, flag)))
+            handles.append(module.register_forward_hook(after))
+        try:
+            with _attributes_kept(self.model), eval_mode(self.model), torch.random.fork_rng(), \
+                    torch.enable_grad(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                prediction = self.model(found["leaf"] * 1 if x.is_floating_point() else x)
+        except Exception:
+            return None
+        finally:
+            for handle in handles:
+                handle.remove()
+        if "leaf" not in found or not isinstance(prediction, Tensor) or prediction.shape != self.prediction.shape \
+                or not prediction.requires_grad:
+            return None
+        layers = tuple(LayoutCall(c["label"], c["batch_first"], c["recurrent"], c["input"], c.get("output"),
+                                  c.get("state"), c["initial_state"]) for c in calls.values())
+        return Flow(found["leaf"], axes[0], prediction, axes[1], layers)
+
+    def own_only(self, value: Tensor | None, axis: int) -> bool:
+        """Whether entry i of ``value`` along ``axis`` depends on sample i of the flow's leaf and on no other
+        sample (``True`` for a value that does not depend on the leaf at all). All pairs are tested with
+        2 log2(samples) backward passes: for each bit of the sample index, the entries whose index has that bit
+        set (then clear) must not reach a sample whose index has it clear (then set)."""
+        flow = self.flow
+        if value is None or flow is None or not value.requires_grad:
+            return True
+        count = flow.leaf.shape[flow.axis]
+        if value.dim() <= axis or value.shape[axis] != count:
+            return False  # this axis does not index the samples
+        index = torch.arange(count)
+        for bit in range(max(1, math.ceil(math.log2(count)))):
+            for group in ((index >> bit) & 1 == 1, (index >> bit) & 1 == 0):
+                if not bool(group.any()) or bool(group.all()):
+                    continue
+                (grad,) = torch.autograd.grad(value.index_select(axis, group.nonzero().flatten()).sum(), [flow.leaf],
+                                              retain_graph=True, allow_unused=True)
+                if grad is not None and bool((grad.movedim(flow.axis, 0).flatten(1).ne(0).any(1) & ~group).any()):
+                    return False
+        return True
+
+    def others_reached(self, sample: int) -> int:
+        """How many other samples' inputs (or embeddings) the prediction for ``sample`` depends on."""
+        flow = self.flow
+        (grad,) = torch.autograd.grad(flow.prediction.select(flow.prediction_axis, sample).sum(), [flow.leaf],
+                                      retain_graph=True, allow_unused=True)
+        if grad is None:
+            return 0
+        reached = grad.movedim(flow.axis, 0).abs().flatten(1).sum(1) > 0
+        reached[sample] = False
+        return int(reached.sum())
+
+    @cached_property
+    def _layout_modules(self) -> dict[str, tuple[str, nn.Module, bool]]:
+        """name -> (label, module, batch_first) of the layers that choose a layout; attention inside a Transformer
+        layer is followed as that layer (which passes its batch_first on to it)."""
+        found: dict[str, tuple[str, nn.Module, bool]] = {}
+        for name, module in self.model.named_modules():
+            flag = getattr(module, "batch_first", None)
+            if not isinstance(flag, bool):
+                continue
+            if isinstance(module, nn.MultiheadAttention) and "." in name:
+                parent_name = name.rsplit(".", 1)[0]
+                parent = self.model.get_submodule(parent_name)
+                if isinstance(parent, (nn.TransformerEncoderLayer, nn.TransformerDecoderLayer)):
+                    name, module = parent_name, parent
+            if name not in found:
+                found[name] = (f"nn.{type(module).__name__}{f' {name!r}' if name else ''} (batch_first={flag})",
+                               module, flag)
+        return found
+
+    @cached_property
+    def unpacking(self) -> tuple[bool | None, bool | None]:
+        """(batch_first of the first pack_padded_sequence, of the first pad_packed_sequence) in forward();
+        ``None`` where there is none."""
+        recorder = _PackingRecorder()
+        with recorder:
+            self.call(self.x)
+        return recorder.packed, recorder.unpacked
+
+    @cached_property
+    def unpacked_in_another_layout(self) -> bool:
+        """Whether forward() unpacks with pad_packed_sequence in another layout than it packed the batch in."""
+        packed, unpacked = self.unpacking
+        return packed is not None and unpacked is not None and packed != unpacked
+
+    @cached_property
+    def others_moved(self) -> float | None:
+        """Without gradients: the largest change of a sample's prediction when only OTHER samples' inputs change.
+        For each bit of the sample index, the samples whose index has that bit set (then clear) take the input
+        of the previous sample, and the others are watched: every pair of samples is separated once. ``None``
+        when the sample axes are unclear, there are fewer than 2 samples, or a call fails."""
+        axes = self.sample_axes
+        if axes is None or self.x.shape[axes[0]] < 2:
             return None
         x_axis, prediction_axis = axes
-        replaced = self.x.clone()
-        replaced.select(x_axis, 0).copy_(self.x.select(x_axis, 1))
-        changed = self._called_on(replaced)
-        if changed is None:
-            return None
-        others = (changed.double() - self.prediction.detach().double()).narrow(prediction_axis, 2, changed.shape[
-            prediction_axis] - 2)
-        return float(others.abs().max())
+        count = self.x.shape[x_axis]
+        index = torch.arange(count)
+        rolled = self.x.roll(1, x_axis)
+        largest = 0.0
+        for bit in range(max(1, math.ceil(math.log2(count)))):
+            for group in ((index >> bit) & 1 == 1, (index >> bit) & 1 == 0):
+                if not bool(group.any()) or bool(group.all()):
+                    continue
+                shape = [1] * self.x.dim()
+                shape[x_axis] = count
+                replaced = torch.where(group.view(shape), rolled, self.x)
+                changed = self._called_on(replaced)
+                if changed is None:
+                    return None
+                moved = (changed.double() - self.prediction.detach().double()).abs().movedim(prediction_axis, 0)
+                largest = max(largest, float(moved[~group].max()) if bool((~group).any()) else 0.0)
+        return largest
 
     @cached_property
     def exchanged(self) -> tuple[Tensor, Tensor] | None:
@@ -415,6 +588,24 @@ class ComparisonRecorder(TorchFunctionMode):
             for value in _tensors(result):
                 self._tag(value, tags)
         return result
+
+
+class _PackingRecorder(TorchFunctionMode):
+    """Records the batch_first of the first pack_padded_sequence and pad_packed_sequence called."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.packed: bool | None = None
+        self.unpacked: bool | None = None
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        name = getattr(func, "__name__", "")
+        flags = [a for a in args if isinstance(a, bool)]
+        if name == "_pack_padded_sequence" and self.packed is None and flags:
+            self.packed = flags[0]
+        elif name == "_pad_packed_sequence" and self.unpacked is None and flags:
+            self.unpacked = flags[0]
+        return func(*args, **(kwargs or {}))
 
 
 def _tensors(value: object) -> Iterator[Tensor]:
