@@ -14,6 +14,8 @@ from sine_lab.studies.playground import (
     PRESETS,
     RECIPE_CUT,
     Settings,
+    baseline_forecasts,
+    cycle_horizon,
     evaluate,
     gradient_flow,
     gradient_regime,
@@ -241,6 +243,25 @@ def test_evaluate_runs_the_forecast_to_any_horizon_asked():
     assert torch.equal(longer.forecast_t[:20], short.forecast_t)
     with pytest.raises(ValueError, match="horizon must be <= 2000, got 5000"):
         evaluate(run, horizon=5000)
+
+
+def test_cycle_horizon_counts_whole_cycles_of_the_period():
+    assert cycle_horizon(1, 20.0) == 126 and cycle_horizon(3, 80.0) == round(3 * 2 * math.pi * 80)
+    with pytest.raises(ValueError, match="cycles must be > 0.0"):
+        cycle_horizon(0, 20.0)
+
+
+@pytest.mark.parametrize("framing, period", [("recipe", 20.0), ("windows", 30.0)])
+def test_baseline_forecasts_score_the_same_steps_as_evaluate(framing, period):
+    run = run_experiment(Settings(framing=framing, period=period, hidden_size=4, epochs=3, recipe="teacher_forcing"))
+    scores = baseline_forecasts(run, horizon=cycle_horizon(2, period))
+    assert set(scores) == {"zero", "persistence", "extrapolation", "recurrence"}
+    # Zero over whole cycles of a unit sine scores its mean square, 1/2; the fitted 2-tap recurrence of a
+    # noise-free sine stays on it, and far ahead of the straight line through the last two values.
+    assert scores["zero"] == pytest.approx(0.5, abs=0.01)
+    assert scores["recurrence"] < 1e-6 < scores["extrapolation"]
+    with pytest.raises(ValueError, match="article framing has no free-running forecast"):
+        baseline_forecasts(run_experiment(Settings(framing="article", hidden_size=2, epochs=1)))
 
 
 @pytest.mark.filterwarnings("ignore:Using a target size")

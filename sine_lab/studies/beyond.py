@@ -39,6 +39,7 @@ from .delayed_recall import SUCCESS_NMSE
 
 __all__ = [
     "BASELINE_ROWS",
+    "RECALL_LOGS",
     "BURST",
     "CYCLES",
     "FORECAST_HIDDEN",
@@ -92,6 +93,10 @@ CYCLES = (1, 10)
 # recurrence (the benchmark's closed-form "linear" kind; 2 fitted coefficients) and the recipe's fixed
 # part alone, 2 x[n] - x[n-1] (no parameters). load_bench keeps them, with these parameter counts.
 BASELINE_ROWS = {"linear": 2, RESIDUAL_ONLY: 0}
+# The logs of scripts/beyond_sweep.py that together hold chapter 10's delayed-recall sweep (the first
+# sweep, the Transformer's k = 200 seeds run apart, and the LRU's longer lags).
+RECALL_LOGS = ("beyond_recall_a", "beyond_recall_att200_s1", "beyond_recall_att200_s2", "beyond_recall_b",
+               "beyond_recall_lru", "beyond_recall_lru_1000")
 
 
 def recall_model(kind: str, lag: int) -> nn.Module:
@@ -443,10 +448,10 @@ def _parameters(model: nn.Module) -> int:
 
 
 def plot_recall(results: Sequence[RecallResult], *, title: str, kinds: Sequence[str] = KINDS) -> Figure:
-    """Success count over seeds and median held-out NMSE at each lag, one marker per kind in its
-    colour (:func:`~sine_lab.plots.colour`). The lags are categories, and each kind's markers sit
-    side by side within a lag, in the order of ``kinds``, so that equal values hide nothing; the
-    legend, outside the axes, names the success threshold too."""
+    """Success count over seeds (each marker labelled solved/run) and median held-out NMSE at each lag,
+    one marker per kind in its colour (:func:`~sine_lab.plots.colour`). The lags are categories, and each
+    kind's markers sit side by side within a lag, in the order of ``kinds``, so that equal values hide nothing;
+    the legend, outside the axes, names the success threshold too."""
     counts = solved_counts(results)
     shown = [kind for kind in kinds if kind in counts]
     lags = sorted({lag for kind in shown for lag in counts[kind]})
@@ -457,11 +462,15 @@ def plot_recall(results: Sequence[RecallResult], *, title: str, kinds: Sequence[
         where = [lags.index(lag) + offset for lag in counts[kind]]
         style = {"color": colour(kind), "marker": markers[index % len(markers)], "s": 30, "label": kind}
         axes[0].scatter(where, [s / n for s, n in counts[kind].values()], **style)
-        medians = [float(torch.tensor([r.test_nmse for r in results if r.kind == kind and r.lag == lag]).median())
-                   for lag in counts[kind]]
+        # The true median (the mean of the two middle runs for an even count), not torch.median's lower one.
+        medians = [float(torch.tensor([r.test_nmse for r in results if r.kind == kind and r.lag == lag],
+                                      dtype=torch.float64).quantile(0.5)) for lag in counts[kind]]
+        for x, (solved, run) in zip(where, counts[kind].values(), strict=True):
+            axes[0].annotate(f"{solved}/{run}", (x, solved / run), xytext=(0, 6 + 9 * (index % 2)),
+                             textcoords="offset points", ha="center", fontsize=6, color=colour(kind))
         axes[1].scatter(where, medians, **style)
-    axes[0].set(ylabel="fraction of seeds solved (held-out NMSE < 0.1)", ylim=(-0.05, 1.05),
-                title="Seeds solved, by lag")
+    axes[0].set(ylabel="fraction of seeds solved (held-out NMSE < 0.1)", ylim=(-0.05, 1.2),
+                title="Seeds solved, by lag (labels: solved/run)")
     axes[1].set(ylabel="median held-out NMSE (1 = knows nothing)", yscale="log", title="Median error, by lag")
     axes[1].axhline(SUCCESS_NMSE, linestyle="--", color=colour("reference"), linewidth=1,
                     label=f"success threshold (NMSE {SUCCESS_NMSE:g})")

@@ -36,6 +36,7 @@ import torch
 from torch import Tensor, nn
 
 from ..arguments import check_choice, check_float, check_int
+from ..baselines import BASELINES, PARAMETER_FREE, free_run
 from ..callbacks import Callback
 from ..data import article_data, make_windows
 from ..diagnostics import (
@@ -45,7 +46,7 @@ from ..diagnostics import (
     scale_recurrent_weights,
     spectral_radius,
 )
-from ..forecasting import ForecastSettings, Stage, fit
+from ..forecasting import ForecastSettings, Stage, fit, least_squares_predictor
 from ..models import (
     MODEL_KINDS,
     build_model,
@@ -69,6 +70,8 @@ __all__ = [
     "Settings",
     "StopRequested",
     "Watch",
+    "baseline_forecasts",
+    "cycle_horizon",
     "evaluate",
     "gradient_flow",
     "gradient_regime",
@@ -568,6 +571,42 @@ def evaluate(run: Run, *, horizon: int | None = None) -> Evaluation:
     with torch.no_grad():
         free_running = forecast(model, context, horizon).reshape(-1)
     return Evaluation(t, truth, one_step, forecast_t, forecast_truth, free_running, _lag_norms(model, sample))
+
+
+def cycle_horizon(cycles: float, period: float) -> int:
+    """Steps in ``cycles`` cycles of a wave of ``period`` samples per radian (``2π · period`` each),
+    rounded: free runs at different periods are compared over equal cycles, not equal steps."""
+    check_float("cycles", cycles, minimum=0.0, exclusive_minimum=True)
+    check_float("period", period, minimum=0.0, exclusive_minimum=True)
+    return round(cycles * 2 * math.pi * period)
+
+
+def baseline_forecasts(run: Run, *, horizon: int | None = None) -> dict[str, float]:
+    """The free-running MSE of each baseline of :mod:`sine_lab.baselines` on the forecast that
+    :func:`evaluate` scores: the same context, the same ``horizon`` steps, the same noise-free truth.
+
+    The ``recurrence`` (the 2-tap ``a s[n] + b s[n-1]``) is fitted by least squares to the run's
+    training values (recipe: each series before the recipe's cut; windows: the one series) and run
+    as the benchmark runs it (:func:`~sine_lab.forecasting.least_squares_predictor`: a float32 model
+    holding its small correction to ``2 s[n] - s[n-1]``), so it rounds as the trained models do.
+    Windows and recipe framings only (the article's model cannot run free).
+    """
+    if not isinstance(run, Run):
+        raise TypeError(f"run must be a Run, got {type(run).__name__}")
+    experiment, settings = run.experiment, run.settings
+    if settings.framing == "article":
+        raise ValueError("the article framing has no free-running forecast to compare baselines with")
+    horizon = settings.horizon if horizon is None else check_int("horizon", horizon, minimum=10, maximum=2000)
+    if settings.framing == "windows":
+        fitted_on = torch.cat([experiment.inputs[0, :, 0], experiment.targets[:, 0]])[None]
+        context = torch.cat([experiment.inputs[-1, 1:, 0], experiment.targets[-1]])[None]
+    else:
+        fitted_on, context = experiment.inputs[:, :RECIPE_CUT], experiment.clean[None, : experiment.observed]
+    _, truth = experiment.future(horizon)
+    runs = free_run(context, horizon, names=PARAMETER_FREE)
+    with torch.no_grad():
+        runs["recurrence"] = forecast(least_squares_predictor(2)(fitted_on).eval(), context[..., None], horizon)
+    return {name: float(((runs[name].reshape(-1) - truth) ** 2).mean()) for name in BASELINES}
 
 
 def _lag_norms(model: nn.Module, x: Tensor) -> Tensor | None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import html
 import io
+import math
 import threading
 import time
 from collections import deque
@@ -33,6 +34,7 @@ from .playground import (
     GradientFlow,
     Run,
     Settings,
+    baseline_forecasts,
     evaluate,
     gradient_flow,
     playground_kinds,
@@ -403,8 +405,11 @@ class Playground:
                          f"{HEADS[settings.delta_order]}: output = {RESIDUALS[settings.delta_order]}.")
         if evaluation.forecast_mse is not None:
             on_wave = "stays on the wave" if evaluation.forecast_mse <= ON_WAVE_MSE else "leaves the wave"
+            cycles = settings.horizon / (2 * math.pi * settings.period)
             notes.append(f"Free-running forecast of {settings.horizon} steps: MSE {evaluation.forecast_mse:.3g} "
-                         f"({on_wave}; one step ahead {evaluation.one_step_mse:.3g}).")
+                         f"({on_wave}; {cycles:.2g} cycles of the wave; one step ahead "
+                         f"{evaluation.one_step_mse:.3g}). The 2-tap least-squares recurrence, run free over the "
+                         f"same steps: MSE {baseline_forecasts(run)['recurrence']:.3g}.")
         notes += [f"PyTorch warned: {w.splitlines()[0]}" for w in history.warnings]
         if settings.framing == "article":
             notes.append(
