@@ -245,9 +245,9 @@ report
 # sequence `t ∈ [0, 20]`.
 #
 # If it fails after `t = 10`, **several causes are mixed**: the input is a clock, which carries nothing
-# about how a wave continues; the input has *left the range it was trained on* (and, raw, reaches 20, where
-# the doctor notes, `unscaled_input`, that `tanh` units can [saturate](00_overview.ipynb#saturation)); and the task after `t = 10` is ten
-# radians of extrapolation. Controls, each changing one thing:
+# about how a wave continues; the input has *left the range it was trained on* (and, raw, reaches 20, far
+# outside the standardised range the doctor's `unscaled_input` note asks for); and the task after `t = 10`
+# is ten radians of extrapolation. Controls, each changing one thing:
 #
 # - **inside vs outside the range, at equal length**: the targets for `t ∈ [4, 5]` are left out of the loss
 #   (the model still reads those inputs as it runs through them); that radian inside the range is compared
