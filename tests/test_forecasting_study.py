@@ -313,3 +313,15 @@ def test_head_rows_add_a_row_per_further_kind_from_its_own_sweep():
     assert all(line in cycles_table() for line in format_head_rows(rows).splitlines()[1:])
     with pytest.raises(ValueError, match="others must be sweeps over the periods"):
         head_rows(recipe, bare, others=[{**others, "periods": [20.0]}])
+
+
+def test_the_stored_control_is_what_the_current_code_computes():
+    # A stored file must not silently predate the code that reads it: rerun one stored run (the fastest,
+    # a few seconds) and compare. Float32 training on one thread reproduces its scores closely.
+    torch.set_num_threads(1)
+    _, runs = load_control()
+    stored = next(r for r in runs if (r.cell, r.period, r.seed) == ("rnn", 100.0, 0)
+                  and (r.delta_order, r.scaled_loss) == (NEW.delta_order, NEW.scaled_loss))
+    _, now = run_control("rnn", 100.0, 0, NEW)
+    assert now.one_step_mse == pytest.approx(stored.one_step_mse, rel=0.05)
+    assert now.free_run_mse["1000"] == pytest.approx(stored.free_run_mse["1000"], rel=0.05)

@@ -50,7 +50,8 @@ assert "bare cell" in worst["row"] and worst["free_run"] > 1e3 * 1e-4, "a bare c
 #
 # 1000 steps are `1000 / (2πP)` cycles: 31.8 at `P = 5`, 1.6 at `P = 100`. Ten cycles are 314 steps at
 # `P = 5` and 6,283 at `P = 100`. So the 1000-step score asks for more cycles than 10 at the fast wave and
-# far fewer at the slow one, and the two horizons differ most at the slow wave.
+# far fewer at the slow one. In the medians the two horizons differ most at the slow wave, where 10 cycles
+# run six times longer than 1000 steps.
 
 # %%
 ratio = {}
@@ -60,8 +61,19 @@ for period in recipe_sweep["periods"]:
     cycles = statistics.median(r["free_run_cycles"]["10"] for r in runs)
     ratio[period] = cycles / steps
     print(f"P = {period:g}: 1000 steps = {1000 / (2 * math.pi * period):.1f} cycles; LSTM median MSE over 1000 steps "
-          f"{steps:.1e}, over 10 cycles {cycles:.1e}")
-assert ratio[100.0] > 10 and ratio[100.0] == max(ratio.values()), "the slow wave's 1000 steps hide the most"
+          f"{steps:.1e}, over 10 cycles {cycles:.1e}; per seed, 1000 steps: "
+          + ", ".join(f"{r['free_run_mse']['1000']:.1e}" for r in runs))
+assert ratio[100.0] > 10 and ratio[100.0] == max(ratio.values()), "in the medians the slow wave differs most"
+
+# %% [markdown]
+# The medians hide one run. Per seed, the fast wave's seed 0 (printed above) stays within 1e-4 for 10 cycles
+# (314 steps) and leaves the wave by step 1000, 32 cycles on: there the longer horizon is the 1000 steps, and
+# it is the one that catches the failure. A median of three seeds passes over one such run; read the runs.
+
+# %%
+fast = sorted((r for r in recipe_sweep["runs"] if r["cell"] == "lstm" and r["period"] == 5.0), key=lambda r: r["seed"])
+caught = [r["seed"] for r in fast if r["free_run_cycles"]["10"] <= 1e-4 < r["free_run_mse"]["1000"]]
+assert caught == [0], "at P = 5 only seed 0 passes 10 cycles and fails 1000 steps"
 
 # %% [markdown]
 # ## Exercise 3
