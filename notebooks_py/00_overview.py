@@ -252,6 +252,24 @@ Markdown(answer_list(""))
 # The MSE divided by the square of the typical size of what the head predicts, so that the loss is near 1
 # whatever that size is.
 #
+# ### recipe
+# The one training procedure of the forecasting chapters (07 onwards), the same for every kind of model and
+# every sampling rate: a [fixed residual](#fixed-residual) with a [head](#head) predicting the curvature, the
+# [scaled loss](#scaled-loss), and three stages ([Adam](#adam), [L-BFGS](#l-bfgs), a [rollout](#rollout)
+# stage). Chapter 07 prints it in full.
+#
+# ### chunk
+# A stretch of consecutive values cut from a training series (120 in the recipe); the model is trained on
+# many chunks at once, [teacher-forced](#teacher-forcing).
+#
+# ### warm-up
+# The first values of a chunk, or of a forecast's observed past, that only set up the cell's
+# [hidden state](#hidden-state): no prediction is scored on them (40 values in the recipe).
+#
+# ### var(y)
+# The variance of the targets: the MSE of predicting their mean for every target, which is the best one
+# number can do. A model whose loss stops at var(y) has learned only the mean.
+#
 # ### floquet multiplier
 # How much a free-running model amplifies a small disturbance over one cycle of the wave (the eigenvalues of
 # its Jacobian over one cycle). Above 1, errors grow every cycle.

@@ -43,16 +43,17 @@ CHAPTERS: tuple[Chapter, ...] = (
             "the answer in plain words, a primer and glossary, the ledger of the article's claims",
             exercises=False),
     Chapter("01", "example1_simple_rnn", "Example 1: the simple RNN, run as written",
-            "it learns `mean(y)`; fed time it fails after t = 10; fed the previous value it does about as well as "
-            "copying it"),
+            "it learns `mean(y)`; fed time it fills in a held-out radian and fails after t = 10 (3 of 3 seeds); fed "
+            "the previous value it beats copying it in 2 of 3 seeds, stays over 100x above linear extrapolation "
+            "and does not generate the wave"),
     Chapter("02", "example2_lstm", "Example 2: the LSTM, run as written",
             "gates change nothing: the same bug, the same mean"),
     Chapter("03", "example3_deep_lstm", "Example 3: the deep LSTM, run as written",
             "it raises `IndexError`; made to run one way, 51,451 parameters learn `mean(y)` too; the other way, "
             "a lookup of time (one seed)"),
     Chapter("04", "framing_the_problem", "Framing the problem: past values, not time",
-            "past values instead of time: the networks predict the next value, the LSTMs far better than a "
-            "straight line"),
+            "past values instead of time: at 63 samples per cycle both LSTMs beat a straight line in 3 of 3 "
+            "seeds; a 2-coefficient regression beats every network by over 10^8"),
     Chapter("05", "the_articles_advice", "The article's advice, measured",
             "learning rate, batch size, depth and dropout one at a time; long periods; overfitting needs noise"),
     Chapter("06", "gradients_through_time", "Gradients through time",
