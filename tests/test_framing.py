@@ -18,6 +18,7 @@ from sine_lab.studies.framing import (
     leave_one_out,
     nearest_window_distance,
     plot_framing,
+    recurrence_mse,
     run_setup,
     run_setups,
     summarize,
@@ -145,6 +146,16 @@ def test_summarize_counts_seeds_that_learned():
     assert "noise floor" in format_table(noisy, train=True)
     with pytest.raises(ValueError, match="empty"):
         summarize([])
+    with_recurrence = format_table([a], recurrence=[2e-15])
+    assert "x extrapolation" in with_recurrence and "2-tap LS" in with_recurrence and "2.0e-15" in with_recurrence
+    with pytest.raises(ValueError, match="one MSE per row"):
+        format_table([a, b], recurrence=[1e-15])
+
+
+def test_recurrence_mse_is_float32_rounding_on_a_clean_sine_and_near_the_noise_with_noise():
+    assert recurrence_mse(RECIPE.changed(samples_per_period=200)) < 1e-13
+    noisy = recurrence_mse(RECIPE.changed(noise=0.1))
+    assert 0.01 < noisy < 0.1, "a few times the noise variance 0.01"
 
 
 def test_run_setups_runs_every_row_with_every_seed():

@@ -61,8 +61,9 @@ assert 80 < ratio < 125, "about 1/Δt² = 100, with no training"
 #
 # With noise of standard deviation 0.05 on every value, the coefficients are fitted to noisy *inputs*, and
 # least squares then shrinks them (noise in the inputs biases it towards zero): here from `(1.99, −1)` to
-# about `(1.26, −0.28)`. No predictor beats the noise on the target, the floor `0.05² = 2.5e-3`; this one,
-# fed noisy inputs too, lands more than twice above it.
+# about `(1.26, −0.28)`. No predictor can expect to beat the noise on the target, its variance
+# `σ² = 0.05² = 2.5e-3`; this one, fed noisy inputs too, also passes on their noise, weighted by the
+# coefficients: an expected error of about `(a₁² + a₂² + 1) σ²`.
 
 # %%
 _, noisy = sine_series(1000, step=DT, noise=0.05)
@@ -70,6 +71,9 @@ exact = torch.tensor([2 * math.cos(DT), -1.0])
 fitted = fit_autoregressive(noisy[:700], order=2)
 prediction = fitted[0] * noisy[849:-1] + fitted[1] * noisy[848:-2]
 test_mse = float(((prediction - noisy[850:]) ** 2).mean())
-print(f"coefficients {fitted.tolist()} (exact {exact.tolist()}); test MSE {test_mse:.2e}, noise floor {0.05**2:.1e}")
+predicted = float(fitted[0] ** 2 + fitted[1] ** 2 + 1) * 0.05**2
+print(f"coefficients {[round(a, 3) for a in fitted.tolist()]} (exact {[round(a, 3) for a in exact.tolist()]}); "
+      f"test MSE {test_mse:.2e}, σ² {0.05**2:.1e}, (a₁² + a₂² + 1) σ² {predicted:.2e}")
 assert float((fitted - exact).abs().max()) > 0.5, "the coefficients move far from the exact ones"
-assert test_mse > 2 * 0.05**2, "more than twice the noise floor"
+assert 2.5 < test_mse / 0.05**2 < 4, "about 3x the noise variance"
+assert abs(test_mse / predicted - 1) < 0.25, "the passed-on noise predicts it within 25 %"

@@ -34,9 +34,10 @@ from ..callbacks import Callback, ClipGradNorm, Validate
 from ..data import Standardizer, make_windows, sine_series
 from ..models import SequenceModel, eval_mode
 from ..plots import colour
-from ..training import History, seed_everything, train
+from ..training import History, fit_autoregressive, seed_everything, train
 
 __all__ = [
+    "ABLATION_LSTM_PATH",
     "ABLATION_PATH",
     "ADVICE_PATH",
     "ARTICLE",
@@ -59,6 +60,7 @@ __all__ = [
     "load_tables",
     "nearest_window_distance",
     "plot_framing",
+    "recurrence_mse",
     "run_setup",
     "run_setups",
     "save_tables",
@@ -504,29 +506,47 @@ def summarize(scores: Sequence[Score]) -> list[Summary]:
 
 
 def _factor(value: float) -> str:
-    """A ratio in one format: fixed point, with e-notation only below 0.01."""
+    """A ratio to at most 3 significant figures: fixed point from 0.01 to 1000, e-notation outside."""
     if not math.isfinite(value) or value < 0.01:
         return f"{value:.1e}"
-    return f"{value:,.0f}" if value >= 100 else f"{value:.3g}"
+    return f"{value:.2e}" if value >= 1000 else f"{value:.3g}"
 
 
-def format_table(rows: Sequence[Summary], *, train: bool = False) -> str:
-    """A fixed-width table: test MSE (median, best, worst), × better than persistence and than the stronger
-    of persistence and extrapolation ("x best trivial", both for the median), seeds at least ``LEARNED_FACTOR``×
-    below that stronger baseline ("2x below"), steps; with ``train=True`` also the fitted part's MSE, and the
-    noise floor when a row has noise."""
+def recurrence_mse(setup: Setup) -> float:
+    """The one-step test MSE of the 2-tap least-squares recurrence on ``setup``'s series and split.
+
+    Fitted (in closed form) on the same fitted part the networks see, scored on the same later stretch:
+    on a noise-free sine it recovers ``s[n+1] = 2cos(h) s[n] - s[n-1]`` and predicts to float32 rounding.
+    """
+    _, series = _series(setup)
+    n_train, first_scored = _cuts(setup.length)
+    a = fit_autoregressive(series[:n_train], order=2)
+    prediction = a[0] * series[first_scored - 1 : -1] + a[1] * series[first_scored - 2 : -2]
+    return float(((prediction - series[first_scored:]) ** 2).mean())
+
+
+def format_table(rows: Sequence[Summary], *, train: bool = False,
+                 recurrence: Sequence[float] | None = None) -> str:
+    """A fixed-width table: test MSE (median, best, worst), how many times the median is below persistence
+    ("x persist.") and below linear extrapolation ("x extrapolation"), seeds at least ``LEARNED_FACTOR``×
+    below the stronger of the two ("2x below"), steps; with ``train=True`` also the fitted part's MSE, and the
+    noise floor when a row has noise; with ``recurrence`` (one MSE per row, see :func:`recurrence_mse`) the
+    2-tap least-squares recurrence's test MSE ("2-tap LS")."""
+    if recurrence is not None and len(recurrence) != len(rows):
+        raise ValueError(f"recurrence: one MSE per row, got {len(recurrence)} for {len(rows)} rows")
     width = max(len(r.label) for r in rows) + 2
-    head = (f"{'':<{width}}{'median MSE':>11}{'best':>10}{'worst':>10}{'x persist.':>12}{'x best trivial':>15}"
+    head = (f"{'':<{width}}{'median MSE':>11}{'best':>10}{'worst':>10}{'x persist.':>12}{'x extrapolation':>16}"
             f"{'2x below':>9}{'steps':>7}")
     noisy = any(r.noise_floor > 0 for r in rows)  # a column of zeros says nothing: shown only with noise
     head += (f"{'train MSE':>11}" + (f"{'noise floor':>12}" if noisy else "")) if train else ""
+    head += f"{'2-tap LS':>10}" if recurrence is not None else ""
     lines = [head]
-    for r in rows:
+    for i, r in enumerate(rows):
         line = (f"{r.label:<{width}}{r.median_mse:>11.2e}{r.best_mse:>10.2e}{r.worst_mse:>10.2e}"
-                f"{_factor(r.median_factor):>12}{_factor(r.baseline_factor):>15}{f'{r.learned}/{r.seeds}':>9}"
-                f"{r.median_steps:>7}")
-        lines.append(line + ((f"{r.median_train_mse:>11.2e}" + (f"{r.noise_floor:>12.2e}" if noisy else ""))
-                             if train else ""))
+                f"{_factor(r.median_factor):>12}{_factor(r.extrapolation_mse / r.median_mse):>16}"
+                f"{f'{r.learned}/{r.seeds}':>9}{r.median_steps:>7}")
+        line += (f"{r.median_train_mse:>11.2e}" + (f"{r.noise_floor:>12.2e}" if noisy else "")) if train else ""
+        lines.append(line + (f"{recurrence[i]:>10.1e}" if recurrence is not None else ""))
     return "\n".join(lines)
 
 
@@ -534,6 +554,8 @@ def format_table(rows: Sequence[Summary], *, train: bool = False) -> str:
 # that re-running one chapter's part never overwrites the other's.
 ABLATION_PATH = Path(__file__).with_name("results") / "framing_ablation.json"
 ADVICE_PATH = Path(__file__).with_name("results") / "framing_advice.json"
+# The same two tables for the 10-unit LSTM (``--cells lstm --json`` this file).
+ABLATION_LSTM_PATH = Path(__file__).with_name("results") / "framing_ablation_lstm.json"
 # Controls both chapters read: the article's architectures with 3 seeds, periods at equal cycles, noise draws.
 CONTROLS_PATH = Path(__file__).with_name("results") / "framing_controls.json"
 
@@ -604,7 +626,8 @@ def plot_framing(series: Tensor, window: int, n_train: int, n_validation: int, *
     whole.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=4, fontsize=8, frameon=False)
     past = n[target - window : target]
     zoom.plot(n[target - window - 5 : target + 6], series[target - window - 5 : target + 6], color=colour("fit"))
-    zoom.plot(past, series[past], "o", color=colour("rnn"), label=f"input: {window} past values, shape ({window}, 1)")
+    zoom.plot(past, series[past], "o", color=colour("truth"), markerfacecolor="none",
+              label=f"input: {window} past values, shape ({window}, 1)")
     zoom.plot([target], [series[target]], "*", color=colour("truth"), markersize=14, label="target: the next value")
     zoom.set(xlabel="sample index n", ylabel="value s[n]", ylim=(-1.15, 1.15),
              title=f"One training pair: s[n-{window}..n-1] -> s[n]")
