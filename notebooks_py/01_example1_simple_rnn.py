@@ -187,16 +187,18 @@ assert difference < 1e-5 < 1e-2 * (sine_losses[0] - sine_losses[-1]).item()
 
 # %%
 fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.2))
-plot_loss(history, ax=left, log_scale=False, reference={"var(y): best a constant can do": var_y},
+plot_loss(history, ax=left, log_scale=False,
           kinds={"training loss": "rnn"}, title="Example 1's loss stops at var(y): it fits a constant")
 left.set_ylim(0.44, 0.52)  # the same loss axis in chapters 01, 02 and 03
+left.axhline(var_y, color=colour("highlight"), linewidth=1, linestyle=(0, (4, 3)), zorder=3,
+             label="var(y): best a constant can do (thin, over the curve)")
 label = f"model(x) = {output.item():.4f} at every t"
 plot_prediction(x, y, {label: output}, ax=right, kinds={label: "rnn"},
                 title="Example 1 outputs one number for all 1000 times: mean(y)")
 right.axhline(mean_y, color=colour("highlight"), linewidth=6, alpha=0.3, zorder=1,
               label=f"mean(y) = {mean_y:.4f} (under the dashed line)")
-for ax in (left, right):
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
+left.legend(loc="upper right", framealpha=0.9)
+right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
 plt.tight_layout()
 
 # %% [markdown]
@@ -246,21 +248,22 @@ report
 #
 # If it fails after `t = 10`, **several causes are mixed**: the input is a clock, which carries nothing
 # about how a wave continues; the input has *left the range it was trained on* (and, raw, reaches 20, far
-# outside the standardised range the doctor's `unscaled_input` note asks for); and the task after `t = 10`
-# is ten radians of extrapolation. Controls, each changing one thing:
+# outside the [standardised](00_overview.ipynb#standardisation) range `check_setup`'s `unscaled_input` note asks for); and the task after `t = 10`
+# is ten radians of extrapolation. The controls below keep the model, the loss, the targets and the training;
+# most change more than one thing, so each is listed with what it changes and what it holds fixed:
 #
-# - **inside vs outside the range, at equal length**: the targets for `t ∈ [4, 5]` are left out of the loss
-#   (the model still reads those inputs as it runs through them); that radian inside the range is compared
-#   with the first radian after it, `t ∈ (10, 11]`, as well as with everything after `t = 10`;
-# - **[standardised](00_overview.ipynb#standardisation) time** `(t − 5.00) / 2.89`: the inputs the model trains on
-#   are small, but after `t = 10` they still leave the range seen, and keep growing;
-# - **a constant input** (0.5 at every step): always inside the range seen, but carrying no information, so
-#   the network can only produce the wave from its own state;
-# - **the previous value** `sin t[n−1]` instead of `t`: an input that stays in `[−1, 1]` and carries the
-#   wave's past. Fed the *true* previous value this is [one-step prediction](00_overview.ipynb#one-step-prediction),
-#   not generation, so it is also run [free](00_overview.ipynb#free-running) after `t = 10` (fed its own
-#   outputs) and compared with the two-coefficient
-#   [least-squares recurrence](00_overview.ipynb#least-squares-recurrence) run the same way.
+# - **inside vs after the range, at equal length**: the targets for `t ∈ [4, 5]` are left out of the loss
+#   (the model still reads those inputs as it runs through them). Comparing that radian with the first radian
+#   after `t = 10` changes only where the unfitted times lie; the input is raw time in both;
+# - **[standardised](00_overview.ipynb#standardisation) time** `(t − 5.00) / 2.89`: changes the input's scale;
+#   holds its information (a clock) and its range problem: after `t = 10` it still leaves the range seen;
+# - **a constant input** (0.5 at every step): changes the information (none) and the range (always inside
+#   what was seen), so the network can only produce the wave from its own state;
+# - **the previous value** `sin t[n−1]`: changes the information (the wave's past), the range (it stays in
+#   `[−1, 1]`) and the scale at once. Fed the *true* previous value this is
+#   [one-step prediction](00_overview.ipynb#one-step-prediction), not generation, so it is also run
+#   [free](00_overview.ipynb#free-running) after `t = 10` (fed its own outputs) and compared with the
+#   two-coefficient [least-squares recurrence](00_overview.ipynb#least-squares-recurrence) run the same way.
 #
 # Each fit trains the article's way (10 units, Adam 0.01, 1000 full-batch epochs), about a minute of CPU, so
 # the fits were made once by `python scripts/article_controls.py --seeds 0 1 2` (3 [seeds](00_overview.ipynb#seed)
@@ -288,8 +291,8 @@ for ax, fit in zip(axes.flat, drawn, strict=True):
     ax.axvspan(10, 20, color=colour("unseen"), alpha=0.5, label="after t = 10: not trained on")
     lines = {f"RNN fed {fit.feed}": fit.prediction}
     if fit.free_run is not None:  # the value-fed model: one step ahead it lies under the truth; show its free run
-        lines = {"fed the true previous value (under the truth)": fit.prediction,
-                 "fed its own outputs after t = 10": torch.cat([torch.full((1000, 1), math.nan), fit.free_run])}
+        lines = {"one step ahead (under the truth)": fit.prediction,
+                 "fed its own outputs": torch.cat([torch.full((1000, 1), math.nan), fit.free_run])}
     plot_prediction(fit.t, fit.truth, lines, ax=ax, kinds=dict.fromkeys(lines, "rnn"),
                     title=f"RNN fed {fit.feed}, seed {fit.seed} ({place} of 3 after t = 10)\n"
                           f"MSE {fit.held_out_mse:.1e} held out, {fit.unseen_mse:.1e} after t = 10"

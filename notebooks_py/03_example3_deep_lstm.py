@@ -32,7 +32,7 @@ from sine_lab.data import article_data
 from sine_lab.diagnostics import format_trace, trace_shapes
 from sine_lab.doctor import check_setup
 from sine_lab.plots import colour, plot_loss, plot_prediction
-from sine_lab.studies.article import EXAMPLES, example_source
+from sine_lab.studies.article import EXAMPLES, example_source, load_per_time
 from sine_lab.training import seed_everything, train
 
 torch.set_num_threads(1)  # one thread: the same floating-point results on machines with any number of cores
@@ -87,7 +87,8 @@ report = check_setup(example.build(), x, y)
 expected = {"unbatched_input", "batch_first_ignored", "forward_error", "time_as_input", "unscaled_input"}
 assert set(report.codes) == expected
 assert "IndexError: too many indices" in report[report.codes.index("forward_error")].evidence
-report
+print("check_setup finds:", ", ".join(report.codes))  # chapter 01, section 5, shows each finding in full
+print("forward_error:", report[report.codes.index("forward_error")].evidence)
 
 # %% [markdown]
 # ## 4. The smallest change that makes it run
@@ -114,7 +115,8 @@ assert fixed_steps[-1].input_shape == (1, 1) and fixed_steps[-1].output_shape ==
 # of 1000 sequences of one step each, one per time, so the model returns 1000 predictions `(1000, 1)`, the
 # target's shape, and nothing broadcasts: another possible reading of the article's `batch_first=True`,
 # though it leaves the LSTM no sequence to remember. Trained the article's way on a fresh copy of the model,
-# then run on the times after `t = 10` that it never saw:
+# then run on the times after `t = 10` that it never saw ([seed](00_overview.ipynb#seed) 0 here; seeds 0 to 2 were trained once by
+# `python scripts/article_per_time.py --example 3 --seeds 0 1 2`, about 15 s each, and are loaded below):
 
 # %%
 seed_everything(0)
@@ -128,15 +130,25 @@ with torch.no_grad():
     later_mse = float(((per_time(later.unsqueeze(1)) - torch.sin(later)) ** 2).mean())
 zero_mse = float((torch.sin(later) ** 2).mean())
 print(f"after t = 10 (seed 0): MSE {later_mse:.2f}, predicting 0: {zero_mse:.2f}")
+command, stored = load_per_time()
+assert command == "python scripts/article_per_time.py --example 3 --seeds 0 1 2"
+for fit in stored:
+    print(f"stored seed {fit.seed}: final loss {fit.final_loss:.1e}, after t = 10 MSE {fit.unseen_mse:.2f} "
+          f"({fit.unseen_mse / fit.zero_mse:.2f}x predicting 0)")
 assert per_time(x.unsqueeze(1)).shape == (1000, 1) and not per_time_history.warnings, "one prediction per time"
-assert per_time_history.final_loss < y.var(unbiased=False).item() / 1000, "it fits the curve"
-assert later_mse > zero_mse, "after t = 10 it is worse than predicting 0"
+assert abs(stored[0].unseen_mse - later_mse) < 1e-6 * later_mse, "the stored seed 0 is this run"
+assert all(f.final_loss < f.var_y / 1000 for f in stored), "it fits the curve, 3 of 3 seeds"
+assert all(2 < f.unseen_mse / f.zero_mse < 7 for f in stored), "after t = 10: 2 to 7 times predicting 0's error"
 
 # %% [markdown]
-# Read this way the deep LSTM fits the curve, its loss more than a thousand times below `var(y)` (printed
-# above): each sequence is a single time, so the model is a lookup from a clock reading to a value, and after
-# `t = 10` it is worse than predicting 0 ([seed](00_overview.ipynb#seed) 0 only, a spot check: each seed of this
-# model takes about ten seconds to train, so no more were run), as chapter 01 found for an RNN fed time in 3 of 3 seeds.
+# Read this way the deep LSTM fits the curve, its loss more than a thousand times below `var(y)`, and after
+# `t = 10` it is worse than predicting 0, 2.09 to 6.62 times its error, in 3 of 3 seeds
+# (printed above), as chapter 01 found for an RNN fed time. Each sequence is a single time, so the model is a
+# map from a clock reading to a value; as in chapter 01, these runs do not separate a clock from an input out of
+# the range trained on. Whether a smaller or regularised model would fail less after `t = 10` is not tested here;
+# the article's Example 3 advice (batch size, [dropout](00_overview.ipynb#dropout),
+# [overfitting](00_overview.ipynb#overfitting)) is measured on [windows](00_overview.ipynb#window) of past values in
+# [Chapter 05](05_the_articles_advice.ipynb).
 #
 # The rest of this chapter follows the first reading, `x.unsqueeze(0)`, the one the model's `batch_first`
 # was written for:
@@ -171,16 +183,18 @@ assert abs(history.final_loss - var_y) < 1e-5
 
 # %%
 fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.2))
-plot_loss(history, ax=left, log_scale=False, reference={"var(y): best a constant can do": var_y},
+plot_loss(history, ax=left, log_scale=False,
           kinds={"training loss": "lstm"}, title="Example 3, made to run, also stops at var(y)")
 left.set_ylim(0.44, 0.52)  # the same loss axis in chapters 01, 02 and 03
+left.axhline(var_y, color=colour("highlight"), linewidth=1, linestyle=(0, (4, 3)), zorder=3,
+             label="var(y): best a constant can do (thin, over the curve)")
 label = f"model(x) = {output.item():.4f} at every t"
 plot_prediction(x, y, {label: output}, ax=right, kinds={label: "lstm"},
                 title=f"{parameters:,} parameters, one number out: mean(y)")
 right.axhline(mean_y, color=colour("highlight"), linewidth=6, alpha=0.3, zorder=1,
               label=f"mean(y) = {mean_y:.4f} (under the dashed line)")
-for ax in (left, right):
-    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
+left.legend(loc="upper right", framealpha=0.9)
+right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
 plt.tight_layout()
 
 # %% [markdown]
@@ -190,12 +204,16 @@ plt.tight_layout()
 #   output is 2-D, and `out[:, -1, :]` raises `IndexError`.
 # - One small fix (a batch dimension on the input) makes it run into the trap of Examples 1 and 2: one
 #   output for 1000 targets, so it learns `mean(y)` and stops at `var(y)` despite its 51,451 parameters. The
-#   other (one sequence per time) fits `[0, 10]` as a lookup of time and fails after it (seed 0, a spot check).
+#   other (one sequence per time) fits `[0, 10]` as a map from time and is worse than predicting 0 after it (3 of 3
+#   seeds).
 # - None of the three examples fails because of [vanishing gradients](00_overview.ipynb#vanishing-and-exploding-gradients): two learn the only thing their loss
-#   allows, one crashes. [Chapter 04](04_framing_the_problem.ipynb) feeds past values instead of time; there the
-#   two LSTMs beat [linear extrapolation](00_overview.ipynb#linear-extrapolation) one step ahead (at least 2×, seed 0), the RNN does not, and a lookup of
-#   the nearest training [window](00_overview.ipynb#window) passes the same test.
-#   [Chapter 06](06_gradients_through_time.ipynb) measures the gradients.
+#   allows, one crashes. [Chapter 04](04_framing_the_problem.ipynb) feeds past values instead of time, on a
+#   coarser grid than this chapter's, where [linear extrapolation](00_overview.ipynb#linear-extrapolation) is a much
+#   weaker baseline, so its verdicts do not carry over step for step: there the two LSTMs beat extrapolation one
+#   step ahead by at least 2× in 3 of 3 seeds, the RNN in 1 of 3, and a lookup of the nearest training
+#   [window](00_overview.ipynb#window) passes the same test. [Chapter 06](06_gradients_through_time.ipynb) measures
+#   the gradients, and its section 4 tests the article's "unbounded nature of the sine function's derivatives"
+#   (every derivative of `sin t` is bounded by 1).
 # - Not run here: chapter 01's per-step controls (time against the previous value, [free running](00_overview.ipynb#free-running), 3 seeds) with
 #   this 3-layer model and its learning rate of 0.001; they would cost minutes of CPU. The article's "lower
 #   learning rate" advice is measured, on a 10-unit LSTM, in [Chapter 05](05_the_articles_advice.ipynb).

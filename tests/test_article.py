@@ -7,18 +7,23 @@ import pytest
 import torch
 
 from sine_lab.data import article_data
+from sine_lab.models import ArticleDeepLSTM
 from sine_lab.studies.article import (
     ARTICLE_LOOP,
     EXAMPLES,
     FEEDS,
+    ArticleExample,
     article_timeline,
     example_source,
     fit_per_step,
+    fit_per_time,
     format_controls,
     input_controls,
     load_controls,
+    load_per_time,
     median_controls,
     save_controls,
+    save_per_time,
     source_without_docstring,
     summarise_controls,
 )
@@ -135,11 +140,13 @@ def test_input_controls_runs_every_feed_for_every_seed_and_formats_a_row_each():
     fits = input_controls("gru", hidden_size=2, lr=0.01, epochs=1, seeds=[0, 1], feeds=["time", "previous value"])
     assert [(f.feed, f.seed) for f in fits] == [("time", 0), ("time", 1), ("previous value", 0), ("previous value", 1)]
     table = format_controls(fits).splitlines()
-    assert len(table) == 5 and table[0].startswith("fed") and table[3].startswith("previous value  0")
-    assert f"{fits[0].repeat_mse:.1e}" in table[1]
+    assert len(table) == 7 and table[0].startswith("fed") and table[3].startswith("previous value  0")
+    assert f"{fits[0].held_out_mse / fits[0].fit_mse:.3g}" in table[1]
+    assert table[-2].startswith("baselines after t = 10") and f"{fits[0].repeat_mse:.1e}" in table[-2]
+    assert all(len(line) <= 110 for line in table), "short lines"
     truth = fits[0].truth
     assert fits[0].repeat_mse == pytest.approx(((truth[1000:] - truth[999:-1]) ** 2).mean().item())
-    assert f"{fits[0].extrapolation_mse:.1e}" in table[1]
+    assert f"{fits[0].extrapolation_mse:.1e}" in table[-1]
     extrapolated = 2 * truth[999:-1] - truth[998:-2]  # the value at step n from steps n-1 and n-2
     assert fits[0].extrapolation_mse == pytest.approx(((truth[1000:] - extrapolated) ** 2).mean().item())
 
@@ -178,22 +185,39 @@ def test_stored_controls_keep_scores_and_the_drawn_seed_s_series(tmp_path):
 def test_summarise_controls_counts_seeds_against_every_baseline():
     fits = input_controls("gru", hidden_size=2, lr=0.01, epochs=1, seeds=[0, 1], feeds=["time", "previous value"])
     lines = summarise_controls(fits).splitlines()
-    assert [line.split(":")[0] for line in lines] == ["fed time", "fed previous value"]
-    for line, feed in zip(lines, ["time", "previous value"], strict=True):
+    headers = [line for line in lines if not line.startswith(" ")]
+    assert headers == ["fed time (2 seeds):", "fed previous value (2 seeds):"]
+    assert all(len(line) <= 120 for line in lines), "short lines"
+    counts = [line for line in lines if "at least 2x below predicting 0 in" in line and "copying" in line]
+    for line, feed in zip(counts, ["time", "previous value"], strict=True):
         mine = [f for f in fits if f.feed == feed]
         # The series' rule: at least MARGIN times below the baseline.
-        assert f"predicting 0 after t = 10 in {sum(2 * f.unseen_mse <= f.zero_mse for f in mine)} of 2" in line
-        assert f"previous value in {sum(2 * f.unseen_mse <= f.repeat_mse for f in mine)} of 2" in line
+        assert f"predicting 0 in {sum(2 * f.unseen_mse <= f.zero_mse for f in mine)} of 2" in line
+        assert f"copying in {sum(2 * f.unseen_mse <= f.repeat_mse for f in mine)} of 2" in line
         assert f"extrapolation in {sum(2 * f.unseen_mse <= f.extrapolation_mse for f in mine)} of 2" in line
 
 
 def test_median_controls_gives_one_row_of_medians_per_feed_and_the_baselines():
     fits = input_controls("gru", hidden_size=2, lr=0.01, epochs=1, seeds=[0, 1, 2], feeds=["time", "previous value"])
     lines = median_controls(fits).splitlines()
-    assert len(lines) == 4 and lines[0].startswith("fed (median of seeds)")
+    assert len(lines) == 5 and lines[0].startswith("fed (median of seeds)")
     for line, feed in zip(lines[1:3], ["time", "previous value"], strict=True):
         mine = [f for f in fits if f.feed == feed]
         assert line.startswith(feed) and f"{sorted(f.unseen_mse for f in mine)[1]:.1e}" in line
     assert lines[1].rstrip().endswith("-")
     assert f"{sorted(f.free_run_mse for f in fits[3:])[1]:.1e}" in lines[2]
-    assert lines[3].startswith("baselines after t = 10: predict 0") and f"{fits[0].extrapolation_mse:.1e}" in lines[3]
+    assert lines[3].startswith("baselines after t = 10: predict 0") and f"{fits[0].extrapolation_mse:.1e}" in lines[4]
+
+
+def test_fit_per_time_scores_after_t_10_and_round_trips(tmp_path, monkeypatch):
+    monkeypatch.setitem(EXAMPLES, 9, ArticleExample(9, "tiny", lambda: ArticleDeepLSTM(1, 2, 1, num_layers=1),
+                                                     lr=0.01, epochs=2))
+    fit = fit_per_time(9, seed=0)
+    later = torch.arange(1000, 2000) * float(article_timeline()[0][1, 0])
+    assert fit.zero_mse == pytest.approx(float((torch.sin(later) ** 2).mean()), rel=1e-5)
+    with torch.no_grad():
+        prediction = fit.model(later.reshape(-1, 1, 1))
+    assert fit.unseen_mse == pytest.approx(float(((prediction[:, 0] - torch.sin(later)) ** 2).mean()), rel=1e-5)
+    save_per_time([fit], tmp_path / "per_time.json", command="python scripts/article_per_time.py --seeds 0")
+    command, (back,) = load_per_time(tmp_path / "per_time.json")
+    assert command.startswith("python scripts/article_per_time.py") and back.unseen_mse == fit.unseen_mse

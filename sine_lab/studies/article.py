@@ -16,6 +16,7 @@ import ast
 import inspect
 import json
 import math
+import statistics
 import textwrap
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -32,9 +33,10 @@ from ..models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceMod
 from ..training import History, seed_everything, train
 
 __all__ = [
-    "ARTICLE_LOOP", "CONTROLS_PATH", "ArticleExample", "EXAMPLES", "FEEDS", "Feed", "PerStepFit", "StoredFit",
-    "article_timeline", "example_source", "fit_per_step", "format_controls", "input_controls", "load_controls",
-    "median_controls", "save_controls", "source_without_docstring", "summarise_controls",
+    "ARTICLE_LOOP", "CONTROLS_PATH", "PER_TIME_PATH", "ArticleExample", "EXAMPLES", "FEEDS", "Feed", "PerStepFit",
+    "PerTimeFit", "StoredFit", "article_timeline", "example_source", "fit_per_step", "fit_per_time", "format_controls",
+    "input_controls", "load_controls", "load_per_time", "median_controls", "save_controls", "save_per_time",
+    "source_without_docstring", "summarise_controls",
 ]
 
 
@@ -135,8 +137,8 @@ def feed_time(t: Tensor, values: Tensor, seen: int) -> Tensor:
 def feed_standardised_time(t: Tensor, values: Tensor, seen: int) -> Tensor:
     """Time scaled by the training times' mean and standard deviation (``[-1.7, 1.7]`` in training).
 
-    Removes the scale confound (tanh saturating on ``t`` up to 20) but not the range
-    one: after ``t = 10`` the input still grows past anything seen in training.
+    Changes the input's scale (raw ``t`` reaches 20; whether that saturates the tanh units is not
+    measured) but not its range: after ``t = 10`` the input still grows past anything seen in training.
     """
     mean, std = t[:seen].mean(), t[:seen].std()
     return (t - mean) / std
@@ -417,32 +419,44 @@ def load_controls(path: Path | str = CONTROLS_PATH) -> tuple[str, list[StoredFit
 
 
 def format_controls(fits: Sequence[PerStepFit | StoredFit]) -> str:
-    """A table of :func:`input_controls`' fits, one row per fit, errors as MSE.
+    """A table of :func:`input_controls`' fits, one row per fit, errors as MSE, then the baselines once.
 
-    "first radian after" is ``t ∈ (10, 11]``, as long as the held-out stretch inside; "free run" feeds the
-    value-fed model its own outputs after ``t = 10``, beside the least-squares recurrence's free run. The
-    other baselines after ``t = 10``: always predicting 0, repeating the previous (true) value, and linear
-    extrapolation from the two previous true values.
+    "trained" is the error on the times trained on, "held out" on the held-out stretch inside ``[0, 10]``,
+    "held / trained" the one over the other; "first radian after" is
+    ``t ∈ (10, 11]``, as long as the held-out stretch inside; "free run after" feeds the value-fed model its own
+    outputs after ``t = 10``. The last two lines give the baselines after ``t = 10``, the same for every fit: always
+    predicting 0, repeating the previous (true) value, linear extrapolation from the two previous true values and
+    the least-squares recurrence's free run.
     """
-    rows = [("fed", "seed", "trained times", "held out inside", "first radian after", "after t = 10",
-             "free run after", "recurrence free run", "after: predict 0", "after: repeat previous",
-             "after: extrapolate")]
+    rows = [("fed", "seed", "trained", "held out", "held / trained", "first radian after", "after t = 10",
+             "free run after")]
     rows += [
-        (f.feed, str(f.seed), f"{f.fit_mse:.1e}", f"{f.held_out_mse:.1e}", f"{f.first_radian_mse:.1e}",
-         f"{f.unseen_mse:.1e}", "-" if math.isnan(f.free_run_mse) else f"{f.free_run_mse:.1e}",
-         "-" if math.isnan(f.recurrence_free_run_mse) else f"{f.recurrence_free_run_mse:.1e}",
-         f"{f.zero_mse:.2f}", f"{f.repeat_mse:.1e}", f"{f.extrapolation_mse:.1e}")
+        (f.feed, str(f.seed), f"{f.fit_mse:.1e}", f"{f.held_out_mse:.1e}", f"{f.held_out_mse / f.fit_mse:.3g}",
+         f"{f.first_radian_mse:.1e}", f"{f.unseen_mse:.1e}",
+         "-" if math.isnan(f.free_run_mse) else f"{f.free_run_mse:.1e}")
         for f in fits
     ]
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
+    table = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
+    return "\n".join([*table, _baselines_line(fits)])
+
+
+def _baselines_line(fits: Sequence[PerStepFit | StoredFit]) -> str:
+    """The baselines after ``t = 10`` in two short lines (they depend on the wave only, not on the fit)."""
+    first = fits[0]
+    recurrence = [f.recurrence_free_run_mse for f in fits if not math.isnan(f.recurrence_free_run_mse)]
+    return (f"baselines after t = 10: predict 0 {first.zero_mse:.2f}, "
+            f"repeat the previous value {first.repeat_mse:.1e},\n"
+            f"  linear extrapolation {first.extrapolation_mse:.1e}"
+            + (f", least-squares recurrence free run {statistics.median(recurrence):.1e}" if recurrence else ""))
 
 
 def summarise_controls(fits: Sequence[PerStepFit | StoredFit]) -> str:
-    """One line per feed: how many seeds beat each baseline after ``t = 10``, and the error ranges.
+    """A few short lines per feed: the error ranges, and how many seeds beat each baseline after ``t = 10``.
 
     "Beats" is the series' rule (:data:`~sine_lab.baselines.MARGIN`): at least that many times below the
-    baseline's MSE. The ratio of the error after ``t = 10`` to the error on the held-out stretch inside
+    baseline's MSE ("copying": repeating the previous true value). The ratio of the error after ``t = 10`` to the
+    error on the held-out stretch inside
     ``[0, 10]`` says how much worse the model does outside its training range than on unfitted times inside it.
     """
     lines = []
@@ -453,21 +467,23 @@ def summarise_controls(fits: Sequence[PerStepFit | StoredFit]) -> str:
         zero = sum(margin * f.unseen_mse <= f.zero_mse for f in mine)
         repeat = sum(margin * f.unseen_mse <= f.repeat_mse for f in mine)
         extrapolate = sum(margin * f.unseen_mse <= f.extrapolation_mse for f in mine)
-        inside = _span([f.held_out_mse for f in mine], ".1e")
-        after = _span([f.unseen_mse for f in mine], ".1e")
-        ratios = _span([f.unseen_mse / f.held_out_mse for f in mine], ".3g")
-        first = _span([f.first_radian_mse / f.held_out_mse for f in mine], ".3g")
-        line = (f"fed {feed}: held-out MSE {inside}, after t = 10 {after} (ratio after t = 10 / held out x{ratios}; "
-                f"first radian after / held out x{first}); "
-                f"at least {margin:g}x below predicting 0 after t = 10 in {zero} of {n} seeds, below repeating the "
-                f"previous value in {repeat} of {n}, below linear extrapolation in {extrapolate} of {n}")
+        lines += [
+            f"fed {feed} ({n} seeds):",
+            f"  MSE held out {_span([f.held_out_mse for f in mine], '.1e')}, "
+            f"after t = 10 {_span([f.unseen_mse for f in mine], '.1e')}",
+            f"  after t = 10 / held out x{_span([f.unseen_mse / f.held_out_mse for f in mine], '.3g')}; "
+            f"first radian after / held out x{_span([f.first_radian_mse / f.held_out_mse for f in mine], '.3g')}",
+            f"  after t = 10, at least {margin:g}x below predicting 0 in {zero} of {n}, "
+            f"copying in {repeat} of {n}, linear extrapolation in {extrapolate} of {n}",
+        ]
         free = [f for f in mine if not math.isnan(f.free_run_mse)]
         if free:
-            line += (f"; free running after t = 10: {_span([f.free_run_mse for f in free], '.1e')}, at least "
-                     f"{margin:g}x below predicting 0 in {sum(margin * f.free_run_mse <= f.zero_mse for f in free)} of "
-                     f"{len(free)}, below the least-squares recurrence's free run in "
-                     f"{sum(margin * f.free_run_mse <= f.recurrence_free_run_mse for f in free)} of {len(free)}")
-        lines.append(line)
+            lines += [
+                f"  free running after t = 10: {_span([f.free_run_mse for f in free], '.1e')}; at least {margin:g}x "
+                f"below predicting 0 in {sum(margin * f.free_run_mse <= f.zero_mse for f in free)} of {len(free)},",
+                f"  below the least-squares recurrence's free run in "
+                f"{sum(margin * f.free_run_mse <= f.recurrence_free_run_mse for f in free)} of {len(free)}",
+            ]
     return "\n".join(lines)
 
 
@@ -476,7 +492,7 @@ def median_controls(fits: Sequence[PerStepFit | StoredFit]) -> str:
 
     The columns are the held-out stretch inside ``[0, 10]``, the first radian after ``t = 10`` (as long as the
     held-out stretch), everything after ``t = 10`` one step ahead, and the free run after ``t = 10`` (the value-fed
-    model only). The last line gives the baselines after ``t = 10``; :func:`format_controls` has every seed.
+    model only). The last two lines give the baselines after ``t = 10``; :func:`format_controls` has every seed.
     """
     def median(values: Sequence[float]) -> float:
         return float(torch.tensor(values, dtype=torch.float64).median())
@@ -491,12 +507,63 @@ def median_controls(fits: Sequence[PerStepFit | StoredFit]) -> str:
                      f"{median(free):.1e}" if free else "-"))
     widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
     table = ["  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows]
-    first = fits[0]
-    recurrence = [f.recurrence_free_run_mse for f in fits if not math.isnan(f.recurrence_free_run_mse)]
-    table.append(f"baselines after t = 10: predict 0 {first.zero_mse:.2f}, repeat the previous value "
-                 f"{first.repeat_mse:.1e}, linear extrapolation {first.extrapolation_mse:.1e}"
-                 + (f", least-squares recurrence free run {median(recurrence):.1e}" if recurrence else ""))
-    return "\n".join(table)
+    return "\n".join([*table, _baselines_line(fits)])
+
+
+PER_TIME_PATH = Path(__file__).with_name("results") / "article_per_time.json"
+
+
+@dataclass
+class PerTimeFit:
+    """An article example read as one sequence per time (input ``x.unsqueeze(1)``, ``(1000, 1, 1)``).
+
+    Attributes:
+        number: the example in :data:`EXAMPLES`.
+        seed: the seed of its initialisation.
+        final_loss: the last epoch's training loss on ``t ∈ [0, 10]``.
+        var_y: ``var(y)``, the loss of the best constant.
+        unseen_mse: MSE on the 1000 grid times after ``t = 10`` (up to 20).
+        zero_mse: MSE of always predicting 0 on those times.
+        model: the trained model (``None`` when read back from JSON).
+    """
+
+    number: int
+    seed: int
+    final_loss: float
+    var_y: float
+    unseen_mse: float
+    zero_mse: float
+    model: nn.Module | None = None
+
+
+def fit_per_time(number: int = 3, *, seed: int = 0) -> PerTimeFit:
+    """Train example ``number`` the article's way on ``x.unsqueeze(1)``, then score it after ``t = 10``."""
+    check_choice("number", number, tuple(EXAMPLES))
+    example = EXAMPLES[number]
+    seed = check_int("seed", seed, minimum=0)
+    x, y = article_data()
+    seed_everything(seed)
+    model = example.build()
+    history = train(model, x.unsqueeze(1), y, epochs=example.epochs, lr=example.lr)
+    step = float(x[1, 0] - x[0, 0])
+    later = (torch.arange(x.shape[0], 2 * x.shape[0]) * step).reshape(-1, 1)  # t from 10 to 20, same grid
+    with torch.no_grad():
+        unseen = float(((model(later.unsqueeze(1)) - torch.sin(later)) ** 2).mean())
+    return PerTimeFit(number, seed, history.final_loss, y.var(unbiased=False).item(), unseen,
+                      float((torch.sin(later) ** 2).mean()), model)
+
+
+def save_per_time(fits: Sequence[PerTimeFit], path: Path | str = PER_TIME_PATH, *, command: str) -> None:
+    """Write the fits' scores as JSON with the ``command`` that made them."""
+    records = [{name: getattr(f, name) for name in ("number", "seed", "final_loss", "var_y", "unseen_mse",
+                                                      "zero_mse")} for f in fits]
+    Path(path).write_text(json.dumps({"command": command, "fits": records}, indent=1) + "\n", encoding="utf-8")
+
+
+def load_per_time(path: Path | str = PER_TIME_PATH) -> tuple[str, list[PerTimeFit]]:
+    """The command and the fits :func:`save_per_time` wrote."""
+    data = json.loads(Path(path).read_text(encoding="utf-8"))
+    return data["command"], [PerTimeFit(**record) for record in data["fits"]]
 
 
 def _span(values: Sequence[float], spec: str) -> str:
