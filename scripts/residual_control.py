@@ -1,4 +1,4 @@
-"""Chapter 07's control: residual order (1 or 2) x loss (raw or scaled MSE), every cell, several seeds.
+"""Chapter 08's control: residual order (1 or 2) x loss (raw or scaled MSE), every cell, several seeds.
 
 Separates the two changes that made the forecasting recipe work on slow waves. Usage (from the
 repository root, after ``./dev test`` has created .venv; one process, about 10 minutes)::
@@ -10,7 +10,7 @@ variants (:data:`sine_lab.studies.forecasting_study.VARIANTS`), the rest of the 
 ``ForecastSettings()``; prints one line per run and rewrites
 ``sine_lab/studies/results/residual_control.json`` after each (so an interrupted run keeps what it
 finished; ``--resume`` completes such a file), then prints the summary table; everything printed
-also goes to ``residual_control.log`` beside it, headed by the command. Chapter 07 reads that file with
+also goes to ``residual_control.log`` beside it, headed by the command. Chapter 08 reads that file with
 :func:`~sine_lab.studies.forecasting_study.load_control` and re-runs a corner of the grid live with the
 same :func:`~sine_lab.studies.forecasting_study.run_control`. Times are CPU seconds of this process
 (one torch thread), comparable while other jobs run.

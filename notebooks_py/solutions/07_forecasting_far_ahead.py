@@ -53,13 +53,15 @@ for name, settings in (("Adam only", ForecastSettings(rollout=0, lbfgs_steps=0))
 factor = one_step["Adam only"] / one_step["Adam + L-BFGS"]
 print(f"seed 0: adding the L-BFGS stage lowers it x{factor:.0f}")
 assert factor > 100, "in seed 0 the L-BFGS stage lowers the one-step error more than x100"
+assert one_step["Adam only"] < 1e-6 / 100, "Adam alone: more than 100x below the one-step target"
 
 # %% [markdown]
 # In seed 0 the L-BFGS stage lowers the one-step error by the factor printed above. That is one seed, and
 # not a comparison at equal compute: the recipe gives Adam 150 mini-batch steps, and L-BFGS up to 8
-# full-batch steps of up to 20 evaluations each, on 32 of the chunks Adam trained on. It shows that the
-# polishing stage, as the recipe runs it, is where the one-step precision comes from; whether Adam given
-# the same compute would get there is not tested here.
+# full-batch steps of up to 20 evaluations each, on 32 of the chunks Adam trained on. In seed 0, as the
+# recipe runs it, the polishing stage is where the last digits of one-step precision come from; Adam alone
+# already meets the benchmark's one-step target (1e-6) with room to spare (printed above). Whether Adam
+# given the same compute would get there is not tested here.
 
 # %% [markdown]
 # ## Exercise 2
