@@ -233,3 +233,11 @@ def test_plot_gradient_and_outcome_draws_one_point_per_run_with_a_norm_above_zer
     assert "1 runs below 0.05" in figure.axes[0].texts[0].get_text()
     with pytest.raises(ValueError, match="mix budgets"):
         plot_gradient_and_outcome([*results, _result("rnn", 5, 9, 0.5, budget=200)], title="t")
+
+
+def test_plot_gradient_and_outcome_gives_every_configuration_its_own_shape():
+    from sine_lab.studies.delayed_recall import _distinct_markers, _shape
+
+    markers = _distinct_markers(list(MEMORY_CONFIGS))
+    assert len({_shape(m) for m in markers.values()}) == len(MEMORY_CONFIGS)
+    assert markers["rnn"] == "o", "a configuration keeps its own marker while it is free"

@@ -113,6 +113,7 @@ for low, high in ((0.0, 1.0), (1.0, 2.0), (2.0, 3.0)):
 # %%
 assert min(growth[0.0, 1.0]) > 1e5 and min(growth[1.0, 2.0]) > 50, "up to bias 2: large growth in every seed"
 assert min(growth[2.0, 3.0]) < 1 < max(growth[2.0, 3.0]), "from 2 to 3: not in every seed"
+assert [sum(g > 1 for g in ratios) for ratios in growth.values()] == [5, 5, 4], "seeds that grow, step by step"
 
 # %% [markdown]
 # Not at every step. From bias 0 to 1 the gradient at lag 50 grows 8.8·10⁵× to 3.7·10⁶×, and from 1 to 2
@@ -151,5 +152,7 @@ assert result.jacobian_norm < 1e-6, "a start below the chapter's line, and a suc
 # 5000 times the GRU's. That start, 8.5·10⁻⁷, is still below the chapter's 10⁻⁶ line, under which none of the
 # sweep's 109 runs succeeded within 50 epochs: a configuration outside the sweep does, one more reason to read
 # a vanished start as a hint, not a verdict. This is **one seed, a spot check**: to claim that the orthogonal
-# start rescues the GRU, run seeds 0–4 (`run_memory_sweep([gru_orthogonal], [50], range(5))`) and count. If the
+# start rescues the GRU, run seeds 0–4
+# (`from sine_lab.studies.delayed_recall import run_memory_sweep`, then
+# `run_memory_sweep([gru_orthogonal], [50], range(5))`) and count. If the
 # first `assert` fails on your machine, the seed's outcome differs there, which one seed cannot rule out.

@@ -578,6 +578,28 @@ def plot_memory_outcomes(results: Iterable[MemoryResult], *, title: str, constan
     return fig
 
 
+_MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*", "<", ">", "h")
+
+
+def _distinct_markers(names: list[str]) -> dict[str, str]:
+    """A marker per configuration, no two alike (red and pink are easily confused, so shapes must tell the
+    configurations apart): each keeps its own marker unless an earlier one has that shape ("d" counts as
+    "D"), and then takes the first free one of ``_MARKERS``."""
+    taken: set[str] = set()
+    chosen = {}
+    for name in names:
+        marker = str(_config(name).style()["marker"] or "o")
+        if _shape(marker) in taken:
+            marker = next(m for m in _MARKERS if _shape(m) not in taken)
+        taken.add(_shape(marker))
+        chosen[name] = marker
+    return chosen
+
+
+def _shape(marker: str) -> str:
+    return "D" if marker == "d" else marker
+
+
 def plot_gradient_and_outcome(results: Iterable[MemoryResult], *, title: str, vanished: float | None = 1e-6,
                               floor: float = 1e-20) -> Figure:
     """Each run's held-out NMSE against ``‖∂h_T/∂h_{T-lag}‖`` at initialisation (left) and after
@@ -595,6 +617,7 @@ def plot_gradient_and_outcome(results: Iterable[MemoryResult], *, title: str, va
     if not results:
         raise ValueError("results must hold at least one MemoryResult")
     names = list(dict.fromkeys(r.config for r in results))
+    markers = _distinct_markers(names)
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.6), sharey=True)
     for ax, field_name, label in ((axes[0], "jacobian_norm", "at initialisation"),
                                   (axes[1], "final_jacobian_norm", "after training")):
@@ -602,7 +625,7 @@ def plot_gradient_and_outcome(results: Iterable[MemoryResult], *, title: str, va
             mine = [r for r in results if r.config == name and getattr(r, field_name) > 0]
             style = _config(name).style()
             ax.scatter([max(getattr(r, field_name), floor) for r in mine], [r.test_nmse for r in mine], label=name,
-                       marker=style["marker"], s=48, facecolors="none", edgecolors=style["color"], linewidths=1.3,
+                       marker=markers[name], s=48, facecolors="none", edgecolors=style["color"], linewidths=1.3,
                        alpha=0.8)
         below = [r for r in results if 0 < getattr(r, field_name) < floor]
         zero = [r for r in results if getattr(r, field_name) == 0]
@@ -612,7 +635,8 @@ def plot_gradient_and_outcome(results: Iterable[MemoryResult], *, title: str, va
         if notes:
             ax.annotate("\n".join(notes), (floor, SUCCESS_NMSE), xytext=(4, -32), textcoords="offset points",
                         fontsize=8)
-        ax.set_xlim(left=floor / 10)
+        # To at least 10, and 3x past the largest norm: no point (identity starts sit near 1) on the edge.
+        ax.set_xlim(floor / 10, max([10.0, *(3 * getattr(r, field_name) for r in results)]))
         ax.axhline(SUCCESS_NMSE, linestyle="--", color=colour("reference"), linewidth=1)
         ax.set(xscale="log", yscale="log", xlabel=f"‖∂h_T/∂h_(T−k)‖ {label} (k = the run's lag)")
     if vanished is not None:
