@@ -1738,15 +1738,18 @@ class SentenceVAE(nn.Module):
     the decoder GRU's initial state; per-step log-probabilities. ``flatten`` is "view" (as posted) or
     "transpose"."""
 
-    def __init__(self, flatten: str, vocabulary: int = 20, embedding: int = 8, hidden: int = 8, latent: int = 4):
+    def __init__(self, flatten: str, vocabulary: int = 20, embedding: int = 8, hidden: int = 8, latent: int = 4,
+                 bidirectional_decoder: bool = True):
         super().__init__()
         self.flatten, self.hidden = flatten, hidden
         self.embedding = nn.Embedding(vocabulary, embedding)
         self.encoder_rnn = nn.GRU(embedding, hidden, bidirectional=True, batch_first=True)
-        self.decoder_rnn = nn.GRU(embedding, hidden, bidirectional=True, batch_first=True)
+        # Two rows of initial state either way: two directions of one layer, or one direction of two layers.
+        self.decoder_rnn = (nn.GRU(embedding, hidden, bidirectional=True, batch_first=True) if bidirectional_decoder
+                            else nn.GRU(embedding, hidden, num_layers=2, batch_first=True))
         self.hidden2mean = nn.Linear(2 * hidden, latent)
         self.latent2hidden = nn.Linear(latent, 2 * hidden)
-        self.outputs2vocab = nn.Linear(2 * hidden, vocabulary)
+        self.outputs2vocab = nn.Linear((2 if bidirectional_decoder else 1) * hidden, vocabulary)
 
     def forward(self, tokens):
         batch = tokens.size(0)
@@ -1787,10 +1790,15 @@ def sentence_vae_hidden_viewed_across_the_batch() -> Setup:
 
 @correct(not_trained_here="next-token log-probabilities with NLLLoss: the collection's training bar is an MSE")
 def sentence_vae_hidden_transposed() -> Setup:
-    """The fix, a transpose before flattening and after unflattening the state (same source)."""
+    """The fix, a transpose before flattening and after unflattening the state (same source). The decoder is
+    unidirectional here (two layers, to take the state's two rows): the repository's decoder follows its
+    --bidirectional option, and a bidirectional decoder of next tokens reads the token it must predict
+    (future_leak, which the buggy twin, bidirectional as posted, gets besides samples_mixed). The encoder's final
+    state does carry the tokens to predict, through the latent: a summary by design (the VAE's bottleneck), which
+    future_leak does not report; it reports a leak through a layer's per-step output only."""
     torch.manual_seed(0)
     x, y = _next_tokens()
-    return SentenceVAE("transpose"), x, y, _next_token_loss
+    return SentenceVAE("transpose", bidirectional_decoder=False), x, y, _next_token_loss
 
 
 class TabFormerEmbeddings(nn.Module):
@@ -2168,3 +2176,508 @@ def target_passed_beside_x() -> Setup:
     torch.manual_seed(0)
     chunks = sine(300).unfold(0, 20, 2)
     return TargetBesideTheInput(), chunks[:, :16].unsqueeze(-1), chunks[:, 16:].unsqueeze(-1)
+
+
+# --- real cases, second set: which steps and directions the prediction reads, and leaks from the future ---------
+# Re-typed from public threads for a second test of the doctor on setups outside the collection; they were added
+# after that test, so they no longer test it blind.
+
+
+def _shuffled_sine_rows(count: int = 64, window: int = 20, extra: int = 1, seed: int = 0) -> torch.Tensor:
+    """(count, window + extra) windows of one sine, in shuffled order."""
+    generator = torch.Generator().manual_seed(seed)
+    rows = sine(count + window + extra + 10).unfold(0, window + extra, 1)[:count]
+    return rows[torch.randperm(len(rows), generator=generator)].clone()
+
+
+def _sine_streams(count: int, steps: int, features: int = 1, seed: int = 0) -> torch.Tensor:
+    """``count`` independent sines (count, steps, features) of different phases and periods."""
+    generator = torch.Generator().manual_seed(seed)
+    phase = torch.rand(count, 1, features, generator=generator) * 6.28
+    frequency = 0.1 + 0.2 * torch.rand(count, 1, features, generator=generator)
+    return torch.sin(frequency * torch.arange(steps, dtype=torch.float32).view(1, steps, 1) + phase)
+
+
+def _ids(batch: int = 16, steps: int = 12, vocabulary: int = 20, seed: int = 0) -> torch.Tensor:
+    return torch.randint(1, vocabulary, (batch, steps), generator=torch.Generator().manual_seed(seed))
+
+
+def _flat_cross_entropy(logits, target):
+    return nn.functional.cross_entropy(logits.reshape(-1, logits.size(-1)), target.reshape(-1))
+
+
+class YunjeyBiRNN(nn.Module):
+    """yunjey/pytorch-tutorial's BiRNN: a 2-layer bidirectional LSTM and a classifier on out[:, -1, :]; fixed:
+    the forward half at the last step joined with the backward half at the first."""
+
+    def __init__(self, fixed: bool, features: int = 28, hidden: int = 32, classes: int = 10):
+        super().__init__()
+        self.hidden, self.fixed = hidden, fixed
+        self.lstm = nn.LSTM(features, hidden, 2, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden, classes)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        features = (torch.cat([out[:, -1, :self.hidden], out[:, 0, self.hidden:]], dim=1) if self.fixed
+                    else out[:, -1, :])
+        return self.fc(features)
+
+
+def _rows_and_classes() -> tuple[torch.Tensor, torch.Tensor]:
+    x = _sine_streams(48, 28, 28)
+    return x, (x[:, 0, :].sum(1) * 3).long().clamp(-5, 4) + 5  # the class depends on the FIRST row
+
+
+@buggy("direction_one_step")
+def yunjey_birnn_reads_the_backward_half_at_the_last_step() -> Setup:
+    """Source: https://github.com/yunjey/pytorch-tutorial/issues/149 ("output of bidirectional LSTM"). The
+    tutorial's BiRNN classifies from out[:, -1, :] of a bidirectional LSTM. Diagnosis (issue, PR #174): the
+    backward half of that vector has seen only the last row; use the forward output at the last step and the
+    backward output at the first (or h_n)."""
+    torch.manual_seed(0)
+    x, y = _rows_and_classes()
+    return YunjeyBiRNN(fixed=False), x, y, nn.CrossEntropyLoss()
+
+
+@correct(not_trained_here="a classifier with CrossEntropyLoss: the collection's training bar is an MSE")
+def yunjey_birnn_reads_the_backward_half_at_the_first_step() -> Setup:
+    """The fix of PR #174: the forward output at the last step joined with the backward output at the first
+    (same source)."""
+    torch.manual_seed(0)
+    x, y = _rows_and_classes()
+    return YunjeyBiRNN(fixed=True), x, y, nn.CrossEntropyLoss()
+
+
+class PvsePackedBiGRU(nn.Module):
+    """yalesong/pvse's sequence encoder, small: a packed bidirectional GRU whose feature is the padded output at
+    each sequence's last valid step (fixed: the two directions' h_n)."""
+
+    def __init__(self, use_h_n: bool, features: int = 4, hidden: int = 16):
+        super().__init__()
+        self.use_h_n = use_h_n
+        self.rnn = nn.GRU(features, hidden, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(2 * hidden, 1)
+
+    def forward(self, x):
+        lengths = (x.abs().sum(-1) != 0).sum(1)
+        packed = nn.utils.rnn.pack_padded_sequence(x, lengths.cpu(), batch_first=True, enforce_sorted=False)
+        out, h_n = self.rnn(packed)
+        if self.use_h_n:
+            return self.fc(torch.cat([h_n[0], h_n[1]], dim=1))
+        padded, found = nn.utils.rnn.pad_packed_sequence(out, batch_first=True)
+        index = (found - 1).view(-1, 1, 1).expand(-1, 1, padded.size(2))
+        return self.fc(padded.gather(1, index).squeeze(1))
+
+
+def _padded_streams() -> tuple[torch.Tensor, torch.Tensor]:
+    series = _sine_streams(40, 16, 4)
+    lengths = torch.randint(6, 16, (40,), generator=torch.Generator().manual_seed(1))
+    x = series[:, :15].clone()
+    y = torch.stack([series[i, length, :1] for i, length in enumerate(lengths)])  # channel 0 after each sequence
+    for i, length in enumerate(lengths):
+        x[i, length:] = 0
+    return x, y
+
+
+@buggy("direction_one_step")
+def pvse_packed_bigru_read_at_the_last_valid_step() -> Setup:
+    """Source: https://github.com/yalesong/pvse/issues/13 ("Bidirectional GRU Bugs"). A packed bidirectional GRU
+    whose feature is the padded output gathered at each sequence's last valid step. Diagnosis (issue): for the
+    backward half that vector has seen only the last token; it differs from h_n[1]; use h_n."""
+    torch.manual_seed(0)
+    x, y = _padded_streams()
+    return PvsePackedBiGRU(use_h_n=False), x, y
+
+
+@correct(not_trained_here="the target is the next value of four-channel streams of random periods after "
+         "sequences of random lengths: 40 epochs do not reach the bar")
+def pvse_packed_bigru_reads_h_n() -> Setup:
+    """The fix: the final states of both directions, torch.cat([h_n[0], h_n[1]], 1) (same source)."""
+    torch.manual_seed(0)
+    x, y = _padded_streams()
+    return PvsePackedBiGRU(use_h_n=True), x, y
+
+
+class QanetSelfAttention(nn.Module):
+    """hackiey/QAnet-pytorch's self-attention, small: heads stacked as (heads, batch, length, d) and merged with
+    view(batch, length, -1) (fixed: permute(1, 2, 0, 3) first)."""
+
+    def __init__(self, fixed: bool, d: int = 16, heads: int = 2):
+        super().__init__()
+        self.heads, self.dk, self.fixed = heads, d // heads, fixed
+        self.inp = nn.Linear(1, d)
+        self.q = nn.ModuleList(nn.Linear(d, self.dk) for _ in range(heads))
+        self.k = nn.ModuleList(nn.Linear(d, self.dk) for _ in range(heads))
+        self.v = nn.ModuleList(nn.Linear(d, self.dk) for _ in range(heads))
+        self.out = nn.Linear(d, 1)
+
+    def forward(self, x):
+        batch, length, _ = x.shape
+        h = self.inp(x)
+        stacked = torch.stack([torch.softmax(self.q[i](h) @ self.k[i](h).transpose(1, 2) / self.dk ** 0.5, -1)
+                               @ self.v[i](h) for i in range(self.heads)])
+        merged = (stacked.permute(1, 2, 0, 3).contiguous().view(batch, length, -1) if self.fixed
+                  else stacked.view(batch, length, -1))
+        return self.out(merged[:, -1])
+
+
+def _window_and_next() -> tuple[torch.Tensor, torch.Tensor]:
+    rows = _shuffled_sine_rows(64, 20)
+    return rows[:, :20].unsqueeze(-1), rows[:, 20:]
+
+
+@buggy("samples_mixed")
+def qanet_heads_merged_with_a_view() -> Setup:
+    """Source: https://github.com/hackiey/QAnet-pytorch/issues/2 ("A possible bug in self_attention.py"). Heads
+    stacked as (n_heads, batch, l, d) are merged with view(batch, l, -1). Diagnosis (issue, accepted by the
+    author): this mixes samples; permute(1, 2, 0, 3).contiguous() before the view."""
+    torch.manual_seed(0)
+    x, y = _window_and_next()
+    return QanetSelfAttention(fixed=False), x, y
+
+
+@correct(not_trained_here="hand-written attention read at the last position, no positions: 40 epochs reach 18% of "
+         "var(y), not 5%")
+def qanet_heads_permuted_before_the_view() -> Setup:
+    """The fix: permute(1, 2, 0, 3).contiguous().view(batch, l, -1) (same source)."""
+    torch.manual_seed(0)
+    x, y = _window_and_next()
+    return QanetSelfAttention(fixed=True), x, y
+
+
+class GrudLoop(nn.Module):
+    """zhiyongc/GRU-D's step loop, small: a GRUCell whose outputs are collected with torch.cat((h, outputs), 1),
+    which reverses time, then read at outputs[:, -1] (fixed: appended on the right)."""
+
+    def __init__(self, fixed: bool, hidden: int = 16):
+        super().__init__()
+        self.hidden, self.fixed = hidden, fixed
+        self.cell = nn.GRUCell(1, hidden)
+        self.fc = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        h = torch.zeros(x.size(0), self.hidden)
+        outputs = None
+        for step in range(x.size(1)):
+            h = self.cell(x[:, step], h)
+            if outputs is None:
+                outputs = h.unsqueeze(1)
+            else:
+                pair = (outputs, h.unsqueeze(1)) if self.fixed else (h.unsqueeze(1), outputs)
+                outputs = torch.cat(pair, 1)
+        return self.fc(outputs[:, -1])
+
+
+@buggy("first_step_only")
+def grud_outputs_prepended() -> Setup:
+    """Source: https://github.com/zhiyongc/GRU-D/issues/5 ("Hidden states sequence order"). The loop adds each
+    step's hidden state on the LEFT of the outputs, reversing time. Diagnosis (issue, fixed by the author): the
+    order is wrong, so outputs[:, -1] is the state after the first step."""
+    torch.manual_seed(0)
+    x, y = _window_and_next()
+    return GrudLoop(fixed=False), x, y
+
+
+@correct()
+def grud_outputs_appended() -> Setup:
+    """The fix: each step appended on the right (same source)."""
+    torch.manual_seed(0)
+    x, y = _window_and_next()
+    return GrudLoop(fixed=True), x, y
+
+
+class NrgeupGRUDecoder(nn.Module):
+    """Nrgeup/controllable-text-attribute-transfer's GRU, small: token ids (batch, seq) embedded and fed to
+    nn.GRU, a vocabulary head at every step."""
+
+    def __init__(self, batch_first: bool, vocabulary: int = 20, hidden: int = 16):
+        super().__init__()
+        self.embedding = nn.Embedding(vocabulary, hidden)
+        self.gru = nn.GRU(hidden, hidden, batch_first=batch_first)
+        self.out = nn.Linear(hidden, vocabulary)
+
+    def forward(self, ids):
+        h, _ = self.gru(self.embedding(ids))
+        return self.out(h)
+
+
+def _next_ids() -> tuple[torch.Tensor, torch.Tensor]:
+    ids = _ids(16, 13)
+    return ids[:, :-1], ids[:, 1:]
+
+
+@buggy("samples_mixed")
+def nrgeup_gru_fed_batch_first_ids_without_the_flag() -> Setup:
+    """Source: https://github.com/Nrgeup/controllable-text-attribute-transfer/issues/17 ("Usage of
+    torch.nn.GRU"). The code feeds [batch, seq, hidden] into nn.GRU, whose default layout is [seq, batch,
+    hidden]. Diagnosis (issue, the author agreed): set batch_first=True. The target, the ids shifted by one
+    step, says which axis is time."""
+    torch.manual_seed(0)
+    x, y = _next_ids()
+    return NrgeupGRUDecoder(batch_first=False), x, y, _flat_cross_entropy
+
+
+@correct(not_trained_here="random next-token ids with cross-entropy: the collection's training bar is an MSE")
+def nrgeup_gru_with_batch_first() -> Setup:
+    """The fix: batch_first=True, so the GRU runs along each sample's own ids (same source)."""
+    torch.manual_seed(0)
+    x, y = _next_ids()
+    return NrgeupGRUDecoder(batch_first=True), x, y, _flat_cross_entropy
+
+
+class Discuss175731BiLSTM(nn.Module):
+    """The thread's model: a batch-first bidirectional LSTM, out.view(batch, seq, 2, hidden), the two directions
+    summed, a head at every step."""
+
+    def __init__(self, hidden: int = 16):
+        super().__init__()
+        self.hidden = hidden
+        self.lstm = nn.LSTM(1, hidden, batch_first=True, bidirectional=True)
+        self.fc = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        batch, steps, _ = x.shape
+        zeros = torch.zeros(2, batch, self.hidden)
+        out, _ = self.lstm(x, (zeros, zeros))
+        out = out.view(batch, steps, 2, self.hidden)
+        return self.fc(out[:, :, 0, :] + out[:, :, 1, :])
+
+
+@buggy("future_leak")
+def discuss175731_bilstm_trained_on_the_next_step() -> Setup:
+    """Source: https://discuss.pytorch.org/t/one-layer-bilstm-is-not-learning/175731. A bidirectional LSTM with a
+    head at every step trained on x1..x4 -> x2..x5; the poster saw it follow the last step and did better with
+    x5..x8. (Only the question was read; the diagnosis is the setup's own: the backward direction has read the
+    value each step must predict.)"""
+    torch.manual_seed(0)
+    rows = _shuffled_sine_rows(64, 4, extra=4)
+    return Discuss175731BiLSTM(), rows[:, :4].unsqueeze(-1), rows[:, 1:5].unsqueeze(-1)
+
+
+@correct(not_trained_here="four steps ahead from a window of four, per step: 40 epochs do not reach the bar")
+def discuss175731_bilstm_trained_on_the_next_window() -> Setup:
+    """The poster's framing x1..x4 -> x5..x8: no target value is in the input (same source)."""
+    torch.manual_seed(0)
+    rows = _shuffled_sine_rows(64, 4, extra=4)
+    return Discuss175731BiLSTM(), rows[:, :4].unsqueeze(-1), rows[:, 4:8].unsqueeze(-1)
+
+
+class _PositionalEncoding(nn.Module):
+    """Sinusoidal positions (max_len, 1, d) added to a sequence-first input."""
+
+    def __init__(self, d: int, max_len: int = 200):
+        super().__init__()
+        position = torch.arange(max_len).unsqueeze(1).float()
+        scale = torch.exp(torch.arange(0, d, 2).float() * (-math.log(10000.0) / d))
+        table = torch.zeros(max_len, 1, d)
+        table[:, 0, 0::2], table[:, 0, 1::2] = torch.sin(position * scale), torch.cos(position * scale)
+        self.register_buffer("table", table)
+
+    def forward(self, x):
+        return x + self.table[: x.size(0)]
+
+
+class WordLanguageModel(nn.Module):
+    """pytorch/tutorials' TransformerModel, small: sequence-first ids, embedding, positions, an
+    nn.TransformerEncoder without batch_first, a vocabulary head; causal: with a square subsequent mask."""
+
+    def __init__(self, causal: bool, vocabulary: int = 20, d: int = 16):
+        super().__init__()
+        self.d, self.causal = d, causal
+        self.embedding = nn.Embedding(vocabulary, d)
+        self.positions = _PositionalEncoding(d)
+        self.encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(d, 2, 32, dropout=0.0), 2,
+                                             enable_nested_tensor=False)
+        self.head = nn.Linear(d, vocabulary)
+
+    def forward(self, source):
+        mask = nn.Transformer.generate_square_subsequent_mask(source.size(0)) if self.causal else None
+        return self.head(self.encoder(self.positions(self.embedding(source) * math.sqrt(self.d)), mask))
+
+
+def _sequence_first_next_ids() -> tuple[torch.Tensor, torch.Tensor]:
+    ids = _ids(16, 13).t().contiguous()  # (13, 16), as the tutorial's batchify gives
+    return ids[:-1], ids[1:]
+
+
+@buggy("future_leak")
+def pytorch_tutorials2478_encoder_without_a_causal_mask() -> Setup:
+    """Source: https://github.com/pytorch/tutorials/issues/2478 ("TransformerEncoder is not causal"). The
+    word-language-model tutorial called its sequence-first encoder without a causal src_mask while the target
+    is the input shifted by one token. Diagnosis (issue, a commenter confirms): every position can read the token
+    it must predict; pass a square subsequent mask. Sequence-first data with per-step targets: the doctor must
+    not read it as batch-first."""
+    torch.manual_seed(0)
+    x, y = _sequence_first_next_ids()
+    return WordLanguageModel(causal=False), x, y, _flat_cross_entropy
+
+
+@correct(not_trained_here="random next-token ids with cross-entropy: the collection's training bar is an MSE")
+def pytorch_tutorials2478_encoder_with_a_causal_mask() -> Setup:
+    """The fix: a square subsequent mask, so each position attends to itself and earlier ones (same source)."""
+    torch.manual_seed(0)
+    x, y = _sequence_first_next_ids()
+    return WordLanguageModel(causal=True), x, y, _flat_cross_entropy
+
+
+class TransAm(nn.Module):
+    """oliverguhr/transformer-time-series-prediction's TransAm, small: sequence-first windows (S, N, 1), positions
+    broadcast onto the single feature, a masked nn.TransformerEncoder and a linear decoder at every step."""
+
+    def __init__(self, d: int = 16):
+        super().__init__()
+        self.positions = _PositionalEncoding(d)
+        self.encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(d_model=d, nhead=2, dropout=0.0), 1,
+                                             enable_nested_tensor=False)
+        self.decoder = nn.Linear(d, 1)
+
+    def forward(self, source):
+        mask = torch.triu(torch.full((len(source), len(source)), float("-inf")), diagonal=1)
+        return self.decoder(self.encoder(self.positions(source), mask))
+
+
+@correct(not_trained_here="a Transformer with lr 0.02 from scratch: 40 full-batch epochs do not reach the bar")
+def oliverguhr_transam_sequence_first_and_masked() -> Setup:
+    """Source: https://github.com/oliverguhr/transformer-time-series-prediction (issue #23, "why encoder needs
+    mask?", where the maintainer explains the causal mask). Sequence-first windows (S, N, 1), a masked encoder, a
+    target shifted by one step: correct. The doctor must take the sample axis from the shift, not from the
+    target's first axis."""
+    torch.manual_seed(0)
+    rows = _shuffled_sine_rows(32, 20)
+    x = rows[:, :20].t().unsqueeze(-1).contiguous()
+    y = rows[:, 1:21].t().unsqueeze(-1).contiguous()
+    return TransAm(), x, y
+
+
+class Spro97Seq2Seq(nn.Module):
+    """spro/practical-pytorch's batch translation model, small, on a series: a 2-layer bidirectional GRU encoder,
+    a 2-layer GRU decoder with Luong attention fed its previous prediction; the decoder starts from
+    encoder_hidden[:n_layers] (fixed: each layer's two directions summed)."""
+
+    def __init__(self, fixed: bool, hidden: int = 16, layers: int = 2, horizon: int = 4):
+        super().__init__()
+        self.hidden, self.layers, self.horizon, self.fixed = hidden, layers, horizon, fixed
+        self.embed = nn.Linear(1, hidden)
+        self.encoder = nn.GRU(hidden, hidden, layers, bidirectional=True)
+        self.decoder_embed = nn.Linear(1, hidden)
+        self.decoder = nn.GRU(hidden, hidden, layers)
+        self.concat = nn.Linear(2 * hidden, hidden)
+        self.out = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        source = x.transpose(0, 1)  # (T, batch, 1): the tutorial is sequence-first
+        encoded, state = self.encoder(self.embed(source))
+        encoded = encoded[:, :, :self.hidden] + encoded[:, :, self.hidden:]
+        state = state.view(self.layers, 2, -1, self.hidden).sum(1) if self.fixed else state[: self.layers]
+        previous, predictions = source[-1], []
+        for _ in range(self.horizon):
+            output, state = self.decoder(self.decoder_embed(previous).unsqueeze(0), state)
+            output = output.squeeze(0)
+            weights = torch.softmax(torch.einsum("bh,tbh->bt", output, encoded), dim=1)
+            context = torch.einsum("bt,tbh->bh", weights, encoded)
+            previous = self.out(torch.tanh(self.concat(torch.cat([output, context], 1))))
+            predictions.append(previous)
+        return torch.cat(predictions, 1)
+
+
+def _window_and_horizon() -> tuple[torch.Tensor, torch.Tensor]:
+    rows = _shuffled_sine_rows(48, 16, extra=4)
+    return rows[:, :16].unsqueeze(-1), rows[:, 16:]
+
+
+@buggy("state_from_lower_layers")
+def spro97_decoder_starts_from_the_encoders_first_layer() -> Setup:
+    """Source: https://github.com/spro/practical-pytorch/issues/97 ("question about decoder inputs from last
+    encoder hidden state in batch translation example"). The decoder starts from encoder_hidden[:n_layers] of a
+    2-layer bidirectional encoder: layer 0 forward and backward, not one state per layer. (Only the question was
+    read; the diagnosis is the question's.) Attention over the encoder outputs still reaches the top layer, so no
+    other check sees it."""
+    torch.manual_seed(0)
+    x, y = _window_and_horizon()
+    return Spro97Seq2Seq(fixed=False), x, y
+
+
+@correct(not_trained_here="a four-step horizon fed back through attention: 40 epochs do not reach the bar")
+def spro97_decoder_starts_from_the_matching_layers() -> Setup:
+    """The fix: decoder layer i starts from encoder layer i, its two directions summed (same source)."""
+    torch.manual_seed(0)
+    x, y = _window_and_horizon()
+    return Spro97Seq2Seq(fixed=True), x, y
+
+
+class TaourlGRU(nn.Module):
+    """The post's GRUModel: nn.GRU(1, 32, batch_first=True) and a linear head at every step."""
+
+    def __init__(self):
+        super().__init__()
+        self.gru = nn.GRU(1, 32, batch_first=True)
+        self.fc = nn.Linear(32, 1)
+
+    def forward(self, x):
+        out, _ = self.gru(x)
+        return self.fc(out)
+
+
+@correct()
+def taourl_gru_with_a_head_at_every_step() -> Setup:
+    """Source: https://taourl.com/read-2613966.html (a GRU for a series "failing to learn"). nn.GRU(1, 32,
+    batch_first=True), a head at every step, (N, 10, 1) windows against the same windows shifted by one step,
+    the series min-max scaled: the model and the framing are right."""
+    torch.manual_seed(0)
+    series = sine(641, step=0.2)
+    series = (series - series.min()) / (series.max() - series.min())
+    return TaourlGRU(), series[:-1].reshape(-1, 10, 1), series[1:].reshape(-1, 10, 1)
+
+
+class PexceraMultivariateLSTM(nn.Module):
+    """The tutorial's MultivariateLSTM: nn.LSTM(5, hidden, batch_first=True), a head on out[:, -1, :]."""
+
+    def __init__(self, features: int = 5, hidden: int = 32):
+        super().__init__()
+        self.lstm = nn.LSTM(features, hidden, batch_first=True)
+        self.linear = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.linear(out[:, -1, :])
+
+
+@correct()
+def pexcera_multivariate_lstm() -> Setup:
+    """Source: https://pexcera.com/learn/sequence-modeling/forecasting-multivariate-time-series.html. Five scaled
+    features, nn.LSTM(batch_first=True), a head on out[:, -1, :] predicting the next value of feature 0: correct
+    as published."""
+    torch.manual_seed(0)
+    series = _sine_streams(1, 400, 5)[0]
+    rows = series.unfold(0, 31, 1).permute(0, 2, 1)
+    rows = rows[torch.randperm(len(rows), generator=torch.Generator().manual_seed(0))][:64]
+    return PexceraMultivariateLSTM(), rows[:, :30].contiguous(), rows[:, 30, :1].contiguous()
+
+
+class CodegenesStatefulLSTM(nn.Module):
+    """The post's stateful LSTM: (h, c) kept between calls, detached, reset by reset_states() every epoch."""
+
+    def __init__(self, hidden: int = 16):
+        super().__init__()
+        self.lstm = nn.LSTM(1, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, 1)
+        self.hidden = None
+
+    def reset_states(self):
+        self.hidden = None
+
+    def forward(self, x):
+        out, hidden = self.lstm(x, self.hidden)
+        self.hidden = tuple(h.detach() for h in hidden)
+        return self.fc(out)
+
+
+@correct(not_trained_here="a stateful model: each call starts from the previous call's state, which the "
+         "collection's training loop does not reset")
+def codegenes_stateful_lstm_on_consecutive_chunks() -> Setup:
+    """Source: https://www.codegenes.net/blog/pytorch-stateful-lstm ("Understanding and Using PyTorch Stateful
+    LSTM"). The state is kept between calls, detached, for batches that continue the same long series, and reset
+    every epoch: correct (the doctor notes the kept state, as information, since it cannot see the loop)."""
+    torch.manual_seed(0)
+    series = _sine_streams(4, 26, 1)
+    return CodegenesStatefulLSTM(), series[:, :25].contiguous(), series[:, 1:26].contiguous()

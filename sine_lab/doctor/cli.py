@@ -15,6 +15,7 @@ from pathlib import Path
 
 import torch.nn as nn
 from torch import Tensor
+from torch.nn.utils.rnn import PackedSequence
 
 from .registry import check_setup
 
@@ -53,13 +54,13 @@ def _load_setup(target: str) -> tuple:
     except Exception as error:
         raise _UsageError(f"{function_name}() raised {type(error).__name__}: {error}") from error
     if not (isinstance(result, tuple) and len(result) in (3, 4) and isinstance(result[0], nn.Module)
-            and all(isinstance(value, Tensor) for value in result[1:3])
+            and isinstance(result[1], (Tensor, PackedSequence)) and isinstance(result[2], Tensor)
             and (len(result) == 3 or callable(result[3]))):
         got = (f"a tuple of {len(result)}: ({', '.join(type(value).__name__ for value in result)})"
                if isinstance(result, tuple) else f"a {type(result).__name__}")
         raise _UsageError(f"{function_name}() must return (model, x, y) or (model, x, y, loss_fn) with model an "
                           f"nn.Module and x, y tensors, got {got}")
-    return result
+    return result  # a PackedSequence as x goes on to check_setup, which says what to pass instead
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,6 +19,7 @@ from functools import cached_property
 import torch
 import torch.nn as nn
 from torch import Tensor
+from torch.nn.utils.rnn import PackedSequence
 from torch.overrides import TorchFunctionMode
 
 from ..models import eval_mode
@@ -80,6 +81,8 @@ class LayoutCall:
     output: Tensor | None  # the per-step output; None when packed
     state: Tensor | None  # a recurrent layer's h_n (layers * directions, batch, hidden)
     initial_state: Tensor | None  # the h_0 it was given, if any
+    module: nn.Module | None = None
+    packed_output: PackedSequence | None = None  # the per-step output when the layer read a PackedSequence
 
 
 @dataclass(frozen=True)
@@ -187,7 +190,9 @@ class Setup:
     def sample_axes(self) -> tuple[int, int] | None:
         """(axis of x, axis of the prediction) that index the samples, or ``None`` if unclear.
 
-        The recurrent layers decide: a layer that reads x as it is takes its batch axis from
+        A target laid out like x (per-step targets) that is x shifted by k >= 1 steps along one of its first two
+        axes and not along the other (:attr:`per_step_shift`) decides first: the other axis holds the samples.
+        Else the recurrent layers decide: a layer that reads x as it is takes its batch axis from
         its own ``batch_first``; a layer that reads a reshaped x has a batch size, and the
         axis of x of that size is the sample axis. Without recurrent layers, the axis of x
         whose size is the target's first axis is.
@@ -198,7 +203,12 @@ class Setup:
         calls = self.trace.recurrent_calls
         if any(len(call.input_shape) != 3 for call in calls):
             return None  # 2-D: unbatched_input says how the layer reads it
-        if calls:
+        if self.per_step_shift is not None:
+            # The values decide where the shapes cannot: a target laid out like x that is x shifted along one
+            # axis says that axis is time, whatever a layer's batch_first claims (a flag that agrees changes
+            # nothing; one that disagrees is the bug the checks then report).
+            axis = 1 - self.per_step_shift[0]
+        elif calls:
             shape, batch_first = calls[0].input_shape, calls[0].module.batch_first
             if shape == shape_of(x):
                 axis = 0 if batch_first else 1
@@ -217,6 +227,48 @@ class Setup:
         if size < 2 or not candidates:
             return None
         return axis, axis if axis in candidates else candidates[0]
+
+    @cached_property
+    def per_step_shift(self) -> tuple[int, int] | None:
+        """(time axis of x, k) when the target is laid out like x (same sizes on the first two axes) and is x
+        shifted by k >= 1 steps along that axis, y[t] = x[t + k], but not along the other: a per-step forecast or
+        a next-token target. Measured on the target's first channel against every channel of x, as the mean gap
+        in units of x's spread (floats) or the share of unequal values (integers); ``None`` when neither axis or
+        both fit (sliding windows in order are shifted along both)."""
+        x, y = self.x, self.y
+        if x.dim() < 2 or y.dim() < 2 or tuple(y.shape[:2]) != tuple(x.shape[:2]) or x.dim() > 3 or y.dim() > 3:
+            return None
+        if x.is_floating_point() != y.is_floating_point() or not self.finite_x:
+            return None
+        if y.is_floating_point():
+            if not bool(torch.isfinite(y).all()):
+                return None
+            spread = float(x.double().std())
+            if spread == 0:
+                return None
+            target = (y[..., 0] if y.dim() == 3 else y).double()
+            channels = [(x[..., c] if x.dim() == 3 else x).double() for c in range(x.shape[-1] if x.dim() == 3 else 1)]
+
+            def gap(a: Tensor, b: Tensor) -> float:
+                return float((a - b).abs().mean()) / spread
+        else:
+            if x.dim() != 2 or y.dim() != 2:
+                return None
+            target, channels = y, [x]
+
+            def gap(a: Tensor, b: Tensor) -> float:
+                return float((a != b).double().mean())
+        best = []
+        for axis in (0, 1):
+            steps = x.shape[axis]
+            gaps = [(min(gap(target.narrow(axis, 0, steps - k), channel.narrow(axis, k, steps - k))
+                         for channel in channels), k) for k in range(1, min(8, steps - 2) + 1)]
+            best.append(min(gaps) if gaps else (math.inf, 0))
+        for axis in (0, 1):
+            (here, k), (other, _) = best[axis], best[1 - axis]
+            if here <= 0.05 and other > max(4 * here, 0.2):
+                return axis, k
+        return None
 
     @cached_property
     def windows(self) -> bool:
@@ -264,7 +316,7 @@ class Setup:
                 hx = args[1] if len(args) > 1 else None
                 if isinstance(hx, tuple):
                     hx = hx[0]
-                calls[id(module)] = {"label": label, "batch_first": flag,
+                calls[id(module)] = {"label": label, "batch_first": flag, "module": module,
                                      "recurrent": isinstance(module, nn.RNNBase),
                                      "input": first if isinstance(first, Tensor) else None,
                                      "initial_state": hx if isinstance(hx, Tensor) else None}
@@ -276,6 +328,7 @@ class Setup:
                 return
             first = output[0] if isinstance(output, tuple) else output
             call["output"] = first if isinstance(first, Tensor) else None
+            call["packed_output"] = first if isinstance(first, PackedSequence) else None
             state = output[1] if isinstance(output, tuple) and len(output) > 1 and call["recurrent"] else None
             call["state"] = state[0] if isinstance(state, tuple) else state if isinstance(state, Tensor) else None
 
@@ -303,7 +356,8 @@ class Setup:
                 or not prediction.requires_grad:
             return None
         layers = tuple(LayoutCall(c["label"], c["batch_first"], c["recurrent"], c["input"], c.get("output"),
-                                  c.get("state"), c["initial_state"]) for c in calls.values())
+                                  c.get("state"), c["initial_state"], c["module"], c.get("packed_output"))
+                       for c in calls.values())
         return Flow(found["leaf"], axes[0], prediction, axes[1], layers)
 
     def own_only(self, value: Tensor | None, axis: int) -> bool:
