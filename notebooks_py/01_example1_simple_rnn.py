@@ -117,7 +117,7 @@ print(ARTICLE_LOOP)
 # Each epoch: clear the old gradients (`zero_grad`), run the model, compute the loss, back-propagate
 # (`backward`), let Adam update the weights (`step`). `sine_lab.training.train` runs exactly this loop — with
 # the whole data as one batch, a unit test checks that it gives bit-identical losses and weights to the loop
-# above typed out by hand — and lets small *callback* objects watch it: `PrintLoss(every=100)` prints the
+# above typed out by hand, for 15 epochs of this model — and lets small *callback* objects watch it: `PrintLoss(every=100)` prints the
 # article's line every 100 epochs (a repeated line is shown once), `RecordPredictions(at=[…])` keeps the
 # output at the epochs we ask for, and a divergence guard stops a run whose loss turns NaN or explodes.
 
@@ -179,7 +179,7 @@ sine_losses, shuffled_losses = first_losses(y), first_losses(shuffled)
 difference = (sine_losses - shuffled_losses).abs().max().item()
 print(f"largest difference between the loss curves, sine vs shuffled targets: {difference:.1e}")
 print(f"(the loss itself falls from {sine_losses[0]:.4f} to {sine_losses[-1]:.4f} over these epochs)")
-assert difference < 1e-5 < 1e-2 * (sine_losses[0] - sine_losses[-1]).item()
+assert difference < 1e-6 < 1e-2 * (sine_losses[0] - sine_losses[-1]).item()
 
 # %% [markdown]
 # The figures: the loss falls to the `var(y)` floor and stays there, and the "prediction"
@@ -254,7 +254,9 @@ report
 #
 # - **inside vs after the range, at equal length**: the targets for `t ∈ [4, 5]` are left out of the loss
 #   (the model still reads those inputs as it runs through them). Comparing that radian with the first radian
-#   after `t = 10` changes only where the unfitted times lie; the input is raw time in both;
+#   after `t = 10` changes where the unfitted times lie and also whether fitted targets follow them (after
+#   `[4, 5]` the fit resumes; after `t = 10` nothing is fitted), and these runs do not separate the two; the
+#   input is raw time in both;
 # - **[standardised](00_overview.ipynb#standardisation) time** `(t − 5.00) / 2.89`: changes the input's scale;
 #   holds its information (a clock) and its range problem: after `t = 10` it still leaves the range seen;
 # - **a constant input** (0.5 at every step): changes the information (none) and the range (always inside
@@ -322,8 +324,7 @@ assert not any(f.unseen_mse < f.zero_mse for f in time_fed)
 # **A constant input, always in range, did not help.** Fed a constant, training stopped almost at the best
 # constant output: its error on the fitted times is within 0.4 % of their variance (below), though the figure
 # shows a start-up transient near `t = 0`, so the network drew almost nothing from its own state. Inside the
-# held-out radian and after `t = 10` its error is of the order of predicting 0 (within a factor of 2, printed
-# below).
+# held-out radian and after `t = 10` its error is worse than predicting 0 (1.33× to 1.78×, printed below).
 
 # %%
 grid = torch.arange(2000, dtype=torch.float64) * float(x[1, 0] - x[0, 0])  # the article's grid, continued to t = 20
@@ -341,7 +342,7 @@ outside = [f.unseen_mse / f.zero_mse for f in constant]
 print("error / predicting 0's, by seed: held out " + ", ".join(f"{r:.2f}" for r in inside)
       + "; after t = 10 " + ", ".join(f"{r:.2f}" for r in outside))
 assert all(0 <= g < 0.004 for g in gap), "training stopped within 0.4 % of the best constant output"
-assert all(0.5 < r < 2 for r in inside + outside), "of the order of predicting 0, inside and after"
+assert all(1 < r < 2 for r in inside + outside), "worse than predicting 0, inside and after"
 
 # %% [markdown]
 # **Fed the true previous value, it predicts one step ahead better than copying that value in 2 of 3 seeds,
@@ -379,7 +380,7 @@ assert sum(r >= 5 for r in copy_ratio) == 2 and sum(r < 1 for r in copy_ratio) =
 assert all(f.unseen_mse < 1e-3 * f.zero_mse for f in previous)
 assert all(f.unseen_mse > 100 * f.extrapolation_mse for f in previous), "over 100x above linear extrapolation"
 assert recurrence_one_step < 1e-29 and all(f.recurrence_free_run_mse < 1e-6 for f in previous)
-assert all(0.5 < r < 2 for r in free_ratio), "free running: of the order of predicting 0"
+assert all(0.9 < r < 2 for r in free_ratio), "free running: no better than 0.9x predicting 0"
 assert 0.8 < medians < 1.25, "free running: about standardised time after t = 10"
 
 # %% [markdown]
@@ -398,7 +399,7 @@ print(summarise_controls(fits))
 # - Example 1's `nn.RNN` receives the 2-D input `(1000, 1)` as **one unbatched sequence**, and
 #   `out[-1]` makes the model output **one number** for the whole sequence.
 # - `MSELoss` broadcasts that number against all 1000 targets (PyTorch warns), so the best possible
-#   answer is `mean(y)` with loss `var(y)` — and training finds exactly that. Shuffling the targets
+#   answer is `mean(y)` with loss `var(y)` — and training (seed 0) finds exactly that. Shuffling the targets
 #   changes nothing.
 # - It is a **shape and framing bug, not vanishing gradients**: the optimisation succeeded.
 # - Fixed to one output per step, the same RNN fed time fits `sin t` on `[0, 10]` and a held-out radian inside

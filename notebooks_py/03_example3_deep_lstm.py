@@ -203,7 +203,7 @@ plt.tight_layout()
 # - As written, Example 3 **does not run**: `batch_first=True` is ignored for a 2-D input, the LSTM's
 #   output is 2-D, and `out[:, -1, :]` raises `IndexError`.
 # - One small fix (a batch dimension on the input) makes it run into the trap of Examples 1 and 2: one
-#   output for 1000 targets, so it learns `mean(y)` and stops at `var(y)` despite its 51,451 parameters. The
+#   output for 1000 targets, so (seed 0) it learns `mean(y)` and stops at `var(y)` despite its 51,451 parameters. The
 #   other (one sequence per time) fits `[0, 10]` as a map from time and is worse than predicting 0 after it (3 of 3
 #   seeds).
 # - None of the three examples fails because of [vanishing gradients](00_overview.ipynb#vanishing-and-exploding-gradients): two learn the only thing their loss
@@ -211,7 +211,8 @@ plt.tight_layout()
 #   coarser grid than this chapter's, where [linear extrapolation](00_overview.ipynb#linear-extrapolation) is a much
 #   weaker baseline, so its verdicts do not carry over step for step: there the two LSTMs beat extrapolation one
 #   step ahead by at least 2× in 3 of 3 seeds, the RNN in 1 of 3, and a lookup of the nearest training
-#   [window](00_overview.ipynb#window) passes the same test. [Chapter 06](06_gradients_through_time.ipynb) measures
+#   [window](00_overview.ipynb#window) passes the same test, and the two-coefficient
+#   [least-squares recurrence](00_overview.ipynb#least-squares-recurrence) beats every network there by more than 10⁸×. [Chapter 06](06_gradients_through_time.ipynb) measures
 #   the gradients, and its section 4 tests the article's "unbounded nature of the sine function's derivatives"
 #   (every derivative of `sin t` is bounded by 1).
 # - Not run here: chapter 01's per-step controls (time against the previous value, [free running](00_overview.ipynb#free-running), 3 seeds) with

@@ -54,7 +54,7 @@ torch.set_num_threads(1)  # small models step through time one sample at a time:
 COLOURS = {name: palette(key) for name, key in [
     ("LSTM, teacher forcing only", "lstm, teacher forcing only"), ("LSTM + rollout loss", "lstm"),
     ("linear (least squares)", "recurrence"), ("zero", "zero"), ("persistence", "persistence"), ("truth", "truth"),
-    ("linear extrapolation", "extrapolation"), ("sine fit", "prediction")]}
+    ("linear extrapolation", "extrapolation"), ("sine fit", "sine fit")]}
 
 # %% tags=["nbval-check-output"]
 task = make_task(20.0, seed=0)
@@ -191,7 +191,7 @@ factors, against_recurrence = {}, {}
 for key in lstms:
     factors[key] = (mse_1000["zero"] / mse_1000[key], mse_1000["persistence"] / mse_1000[key])
     against_recurrence[key] = mse_1000["linear (least squares)"] / mse_1000[key]
-    print(f"{label(key):<38}{mse_1000[key] / one_step[key]:>22.0f}{factors[key][0]:>12.0f}{factors[key][1]:>18.0f}"
+    print(f"{label(key):<38}{mse_1000[key] / one_step[key]:>22.1e}{factors[key][0]:>12.1e}{factors[key][1]:>18.1e}"
           f"{against_recurrence[key]:>17.1e}")
 worst_factor = min(min(f) for f in factors.values())
 beaten = {kind: [s for s in SEEDS if against_recurrence[kind, s] < 1]
@@ -216,7 +216,7 @@ print("the recurrence's 1000-step MSE: as held, " + f"{mse_1000['linear (least s
 #
 # Against the least-squares recurrence, which needs no training, the LSTMs lose: **the recurrence has the
 # lower 1000-step error in 6 of the 6 runs**, by more than ×10 in each (the last column). On a noise-free sine
-# no trained LSTM here beat a two-coefficient rule fitted in milliseconds.
+# no trained LSTM here beat a two-coefficient rule fitted in closed form.
 #
 # The recurrence is held as its small correction to the straight line `2x[n] − x[n−1]`, as the LSTMs' heads
 # are, so float32 rounds the correction, not a coefficient near 2 (the last line above): its pair in float64
@@ -350,8 +350,9 @@ assert max(tf_1000.values()) < FREE_RUN_TARGETS[1000], "teacher forcing alone me
 # Finally, add Gaussian noise to the 999 observed values of each test series (8 independent draws each)
 # and forecast 1000 steps free-running, with the three rollout-trained LSTMs and the least-squares
 # recurrence, against the zero predictor and one more rule that needs no training: a least-squares fit of
-# `A sin(n/P) + B cos(n/P)` to all 999 observed values, `P` the rate measured in the training series,
-# continued (the *sine fit*).
+# `A sin(n/P) + B cos(n/P)` to all 999 observed values, continued (the *sine fit*). Only `A` and `B` are
+# fitted to the noisy values: `P`, the rate, is measured in the noise-free training series, where it comes
+# out exact (printed below), so the sine fit is given the true frequency.
 
 # %%
 noise_levels = [0.0, 0.01, 0.03, 0.1]
@@ -376,7 +377,7 @@ for sigma in noise_levels:
 worse_than_zero = {name: {s: int((e > zero_mse).sum()) for s, e in by_sigma.items()}
                    for name, by_sigma in per_forecast.items()}
 print(f"zero predictor's 1000-step MSE: {float(zero_mse.min()):.2f}")
-assert float(zero_mse.max() - zero_mse.min()) < 0.005, "the same for every series: the wave's mean square, 1/2"
+assert float((zero_mse - 0.5).abs().max()) < 0.005, "for every series the wave's mean square, 1/2"
 print("1000-step MSE of 24 forecasts: median, worst, and how many are worse than the zero predictor")
 print(f"{'':<32}" + "".join(f"{'σ = ' + str(s):>22}" for s in noise_levels))
 for name, by_sigma in per_forecast.items():
@@ -417,7 +418,7 @@ ax_worst.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1));
 assert all(f < 1.25 for f in median_factors.values()), f"an LSTM's median x1.25 below: {median_factors}"
 assert min(worst_ratio.values()) > 1 and worst_ratio[0.1] > 3, f"every LSTM's worst forecast is worse: {worst_ratio}"
 for name in forecasters:
-    assert worse_than_zero[name][0.01] <= 1 and 5 <= worse_than_zero[name][0.03] <= 9, name
+    assert worse_than_zero[name][0.01] <= 1 and 6 <= worse_than_zero[name][0.03] <= 8, name
     assert float(per_forecast[name][0.1].median()) > float(zero_mse.max()), f"{name}: median worse than zero"
 assert all(float(e.max()) < FREE_RUN_TARGETS[1000] for e in per_forecast["sine fit"].values()), "fit within target"
 
@@ -428,8 +429,10 @@ assert all(float(e.max()) < FREE_RUN_TARGETS[1000] for e in per_forecast["sine f
 # (3 of 3 seeds) does better than the recurrence in the median by more than ×1.25, and every LSTM's worst
 # forecast is worse than the recurrence's, by more than ×3 at `σ = 0.1`.
 #
-# Noise does not make the wave unforecastable: the sine fit, which uses all 999 observed values, stays
-# within the benchmark's 1000-step target (MSE 1e-4) in every forecast at every level. The recurrence
+# Noise does not make the wave unforecastable when its frequency is known: the sine fit, which uses all 999
+# observed values and the exact frequency, stays within the benchmark's 1000-step target (MSE 1e-4) in
+# every forecast at every level. A fit that must also estimate the frequency from the noisy values was
+# not run. The recurrence
 # restarts the wave from the last two observed values, so their noise is carried into every later value.
 # A plausible reading for the LSTMs (not tested here): their fixed part, `2 x[n] − x[n−1]`, is the same
 # two-value extrapolation, and their heads were trained on clean waves only. Noise was not among the
@@ -444,12 +447,14 @@ assert all(float(e.max()) < FREE_RUN_TARGETS[1000] for e in per_forecast["sine f
 #   scaled loss, Adam, L-BFGS, a rollout stage), an LSTM forecasts 1000 steps more than a million times
 #   below zero and persistence in every seed (3 of 3). The rollout stage lowered the 1000-step error of
 #   every seed (3 of 3); a teacher-forced run on chunks with the same 200-value warm-up was below it in 2
-#   of 3 seeds and within ×5 of it in all 3, with no free-run loss at all. Yet the two-coefficient recurrence, with no training, has the lower error in 6 of
+#   of 3 seeds and within ×5 of it in all 3, with no free-run loss, though it differs from the recipe in
+#   every stage. Yet the two-coefficient recurrence, with no training, has the lower error in 6 of
 #   the 6 runs, by more than ×10.
 # - Times beyond the training series are no new input for a model fed past values (§3).
 # - With noisy observations every forecaster here, the LSTMs (3 of 3 seeds) and the recurrence, is worse
-#   than the zero predictor at `σ = 0.1` in the median, while a sine fitted to all observed values stays
-#   within the target: this noise does not make the wave unforecastable.
+#   than the zero predictor at `σ = 0.1` in the median, while a sine of the known frequency fitted to all
+#   observed values stays within the target: with the frequency known, this noise does not make the wave
+#   unforecastable.
 #
 # ## Try this
 #

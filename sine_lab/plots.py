@@ -50,6 +50,7 @@ COLOURS: dict[str, str] = {
     "unseen": "#f6d5c8",
     "highlight": "gold",  # what a figure points at (a window, a burst)
     "prediction": "darkgoldenrod",  # a prediction whose label names no model kind
+    "sine fit": "darkslategray",  # a sine fitted to the observed values and continued (a baseline)
     "status": "#333",  # the playground's status line, and when it reports an error
     "error": "#b00020",
     # diagrams: the unrolled RNN of chapter 06
