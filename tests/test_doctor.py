@@ -395,14 +395,15 @@ def _scaling_numbers():
 
     found = {"input": {}, "target": {}, "best input": {}, "best target": {}}
     skill, reference = {}, []
-    for (peak, epochs) in MEASURED_INPUT:
+    # Every stored budget of every peak, so that a table cannot leave out a budget that disagrees with it.
+    for peak in sorted({peak for peak, _ in MEASURED_INPUT}):
         name = f"doctor_scaling_peak{peak}_input.json"
         ratios, skill[name] = _stored_ratios(name, "target scaled", "both scaled")
-        found["input"][peak, epochs] = ratios[epochs]
-    for (peak, epochs) in MEASURED_TARGET:
+        found["input"] |= {(peak, epochs): ratio for epochs, ratio in ratios.items()}
+    for peak in sorted({peak for peak, _ in MEASURED_TARGET}):
         name = f"doctor_scaling_peak{peak}.json"
         ratios, skill[name] = _stored_ratios(name, "input scaled", "both scaled")
-        found["target"][peak, epochs] = ratios[epochs]
+        found["target"] |= {(peak, epochs): ratio for epochs, ratio in ratios.items()}
     for peak in MEASURED_BEST_INPUT:
         suffix = "" if peak == 611 else f"_peak{peak}"
         found["best input"][peak] = _best_ratios(f"doctor_scaling{suffix}{'_input' if suffix else ''}.json",

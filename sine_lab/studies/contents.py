@@ -58,7 +58,8 @@ CHAPTERS: tuple[Chapter, ...] = (
             "seeds; a 2-coefficient regression beats every network by over 10^8"),
     Chapter("05", "the_articles_advice", "The article's advice, measured",
             "learning rate, batch size, depth and dropout one at a time; the verdict against extrapolation "
-            "follows the sampling rate, not the window's share of a period; overfitting needs noise"),
+            "depends on the sampling rate and the window length (the same share of a period gives opposite "
+            "verdicts); overfitting needs noise"),
     Chapter("06", "gradients_through_time", "Gradients through time",
             "gradients vanish, yet that is not why the examples fail; a sine needs two past values; "
             "clipping stops blow-ups"),
