@@ -241,3 +241,16 @@ def test_plot_gradient_and_outcome_gives_every_configuration_its_own_shape():
     markers = _distinct_markers(list(MEMORY_CONFIGS))
     assert len({_shape(m) for m in markers.values()}) == len(MEMORY_CONFIGS)
     assert markers["rnn"] == "o", "a configuration keeps its own marker while it is free"
+
+
+def test_plot_gradient_and_outcome_gives_every_configuration_its_own_shade_of_its_kinds_colour():
+    from matplotlib.colors import to_rgb
+
+    from sine_lab.plots import colour
+    from sine_lab.studies.delayed_recall import _distinct_shades
+
+    shades = _distinct_shades(list(MEMORY_CONFIGS))
+    assert len(set(shades.values())) == len(MEMORY_CONFIGS), "no two configurations share a colour"
+    assert shades["gru"] == to_rgb(colour("gru")), "a kind with one configuration keeps its colour"
+    reds = [name for name in MEMORY_CONFIGS if MEMORY_CONFIGS[name].style()["color"] == colour("rnn")]
+    assert len(reds) > 2 and to_rgb(colour("rnn")) in [shades[name] for name in reds]

@@ -18,6 +18,7 @@ from pathlib import Path
 import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
+from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
 from torch import Tensor
 
@@ -600,12 +601,31 @@ def _shape(marker: str) -> str:
     return "D" if marker == "d" else marker
 
 
+def _distinct_shades(names: list[str]) -> dict[str, tuple[float, float, float]]:
+    """A colour per configuration: its kind's colour from the series' palette, in a shade of its own for
+    each configuration that shares it, so that one colour family still marks one kind of cell. The first
+    configuration of a family (in order of ``names``) keeps the colour itself; the others alternate
+    darker and lighter, by up to half the way to black or to white."""
+    families: dict[str, list[str]] = {}
+    for name in names:
+        families.setdefault(str(_config(name).style()["color"]), []).append(name)
+    shades = {}
+    for base, members in families.items():
+        rgb, others = to_rgb(base), len(members) - 1
+        for i, name in enumerate(members):
+            mix = 0.0 if i == 0 else (-1) ** i * 0.5 * ((i + 1) // 2) / math.ceil(others / 2)
+            target = 1.0 if mix > 0 else 0.0
+            shades[name] = tuple(c + abs(mix) * (target - c) for c in rgb)
+    return shades
+
+
 def plot_gradient_and_outcome(results: Iterable[MemoryResult], *, title: str, vanished: float | None = 1e-6,
                               floor: float = 1e-20) -> Figure:
     """Each run's held-out NMSE against ``‖∂h_T/∂h_{T-lag}‖`` at initialisation (left) and after
-    training (right), marked by configuration; the success line at NMSE 0.1. Runs whose norm is
-    exactly 0 cannot sit on a log axis and are left out (each panel says how many); norms below
-    ``floor`` are drawn at it, with their count, so that the axis spends its width where outcomes differ.
+    training (right), marked by configuration (a shape each, and a shade of its kind's colour); the success
+    line at NMSE 0.1. Runs whose norm is exactly 0 cannot sit on a log axis and are left out (each panel says
+    how many); norms below ``floor`` are drawn at it, with their count, so that the axis spends its width
+    where outcomes differ.
 
     Args:
         results: runs of one budget (truncated-BPTT runs are usually left out: their gradient is cut by design).
@@ -617,15 +637,14 @@ def plot_gradient_and_outcome(results: Iterable[MemoryResult], *, title: str, va
     if not results:
         raise ValueError("results must hold at least one MemoryResult")
     names = list(dict.fromkeys(r.config for r in results))
-    markers = _distinct_markers(names)
+    markers, shades = _distinct_markers(names), _distinct_shades(names)
     fig, axes = plt.subplots(1, 2, figsize=(13, 4.6), sharey=True)
     for ax, field_name, label in ((axes[0], "jacobian_norm", "at initialisation"),
                                   (axes[1], "final_jacobian_norm", "after training")):
         for name in names:
             mine = [r for r in results if r.config == name and getattr(r, field_name) > 0]
-            style = _config(name).style()
             ax.scatter([max(getattr(r, field_name), floor) for r in mine], [r.test_nmse for r in mine], label=name,
-                       marker=markers[name], s=48, facecolors="none", edgecolors=style["color"], linewidths=1.3,
+                       marker=markers[name], s=48, facecolors="none", edgecolors=[shades[name]], linewidths=1.3,
                        alpha=0.8)
         below = [r for r in results if 0 < getattr(r, field_name) < floor]
         zero = [r for r in results if getattr(r, field_name) == 0]
