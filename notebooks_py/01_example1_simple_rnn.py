@@ -42,6 +42,7 @@ from sine_lab.studies.article import (
     format_controls,
     load_controls,
     median_controls,
+    seed_rank,
     summarise_controls,
 )
 from sine_lab.training import fit_autoregressive, seed_everything, train
@@ -272,7 +273,7 @@ report
 # per input) and are loaded here. The table gives the median of the 3 seeds for each input; every seed's row is
 # in the last section of this chapter. Errors are [MSE](00_overview.ipynb#mse). The figure below the table shows
 # seed 0 of each input (the only seed whose curves are stored); its titles say where seed 0 ranks among the 3
-# seeds after `t = 10`: for every input it is the worst.
+# seeds after `t = 10` ("tied" where another seed is within 5 %).
 
 # %%
 command, fits = load_controls()
@@ -285,10 +286,9 @@ print(f"standardised time = (t - {training_times.mean():.2f}) / {training_times.
 
 # %%
 drawn = [f for f in fits if f.prediction is not None]
-rank = {1: "best", 2: "median", 3: "worst"}
 fig, axes = plt.subplots(2, 2, figsize=(12, 8.5), sharey=True)
 for ax, fit in zip(axes.flat, drawn, strict=True):
-    place = rank[1 + sum(other.unseen_mse < fit.unseen_mse for other in by_feed[fit.feed])]
+    place = seed_rank(fit.unseen_mse, [other.unseen_mse for other in by_feed[fit.feed]])
     ax.axvspan(*fit.held_out, color=colour("validation"), alpha=0.5, label="held out inside [0, 10]")
     ax.axvspan(10, 20, color=colour("unseen"), alpha=0.5, label="after t = 10: not trained on")
     lines = {f"RNN fed {fit.feed}": fit.prediction}

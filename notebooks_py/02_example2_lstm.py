@@ -16,7 +16,7 @@
 # # 02 · Example 2: the LSTM, run as written
 #
 # **The question.** The article's second example swaps `nn.RNN` for `nn.LSTM`, whose [gates](00_overview.ipynb#gates) are
-# designed to keep gradients alive over long spans. It says the LSTM "mitigates the [vanishing gradient](00_overview.ipynb#vanishing-and-exploding-gradients)
+# designed to keep gradients alive over long spans. It says the LSTM "mitigate the [vanishing gradient](00_overview.ipynb#vanishing-and-exploding-gradients)
 # problem to some extent" but may still underperform. If vanishing gradients were the culprit in
 # [Chapter 01](01_example1_simple_rnn.ipynb), the LSTM should do visibly better. Does it?
 #
@@ -36,7 +36,14 @@ from sine_lab.data import article_data
 from sine_lab.diagnostics import format_trace, trace_shapes
 from sine_lab.doctor import check_setup
 from sine_lab.plots import colour, plot_loss, plot_prediction
-from sine_lab.studies.article import EXAMPLES, example_source, format_controls, input_controls, summarise_controls
+from sine_lab.studies.article import (
+    EXAMPLES,
+    example_source,
+    format_controls,
+    input_controls,
+    seed_rank,
+    summarise_controls,
+)
 from sine_lab.training import seed_everything, train
 
 torch.set_num_threads(1)  # one thread: the same floating-point results on machines with any number of cores
@@ -180,7 +187,7 @@ print("  fed its own outputs (value-fed, free run): "
 assert all(f.fit_mse < var_y / 1000 for f in time_fits), "fed time, every seed fits its training times"
 assert all(f.held_out_mse <= 4.5e-3 for f in time_fits), "held out: at most 4.5e-3, 3 of 3"
 assert all(10 < f.held_out_mse / f.fit_mse < 120 for f in time_fits), "held out / trained, per seed"
-assert all(f.held_out_mse < held_zero / 100 for f in time_fits), "held out: far below predicting 0, per seed"
+assert all(held_zero / f.held_out_mse >= 190 for f in time_fits), "held out: at least 198x below predicting 0"
 assert all(f.unseen_mse > f.zero_mse for f in time_fits)
 assert all(f.first_radian_mse > 3 * f.held_out_mse for f in time_fits), "the first radian after: over 3x worse"
 assert min(f.first_radian_mse / f.held_out_mse for f in time_fits) < 10, "one seed under chapter 01's 10x"
@@ -193,19 +200,18 @@ assert all(f.free_run_mse > f.zero_mse and f.recurrence_free_run_mse < 1e-6 for 
 assert all(f.free_run_mse < 2 * f.zero_mse for f in value_fits), "free running: of the order of predicting 0"
 
 # %%
-rank = {1: "best", 2: "median", 3: "worst"}
 fig, axes = plt.subplots(1, 2, figsize=(13, 4.5), sharey=True)
 for ax, fit in zip(axes, [fits[0], fits[3]], strict=True):
-    place = rank[1 + sum(other.unseen_mse < fit.unseen_mse for other in fits if other.feed == fit.feed)]
+    place = seed_rank(fit.unseen_mse, [other.unseen_mse for other in fits if other.feed == fit.feed])
     ax.axvspan(*fit.held_out, color=colour("validation"), alpha=0.5, label="held out inside [0, 10]")
     ax.axvspan(10, 20, color=colour("unseen"), alpha=0.5, label="after t = 10: not trained on")
     drawn = {f"LSTM fed {fit.feed} (seed {fit.seed})": fit.prediction}
-    title = f"LSTM fed {fit.feed}, seed 0 ({place} of 3 after t = 10)\nMSE {fit.unseen_mse:.1e} after t = 10"
+    title = f"LSTM fed {fit.feed}, seed 0 ({place} after t = 10)\nMSE {fit.unseen_mse:.1e} after t = 10"
     if fit.free_run is not None:  # before t = 10 a free run has nothing to show: NaN is not drawn
         # One step ahead its error (MSE in the title) is too small to see here: its line lies under the truth.
         drawn = {"one step ahead (under the truth)": fit.prediction,
                  "fed its own outputs": torch.cat([torch.full((1000, 1), math.nan), fit.free_run])}
-        title = (f"LSTM fed the previous value, seed 0 ({place} of 3 one step after t = 10)\n"
+        title = (f"LSTM fed the previous value, seed 0 ({place} one step after t = 10)\n"
                  f"one step {fit.unseen_mse:.1e}, free run {fit.free_run_mse:.1e}")
     plot_prediction(fit.t, fit.truth, drawn, ax=ax, kinds=dict.fromkeys(drawn, "lstm"), title=title)
     ax.set_ylim(-2.5, 3.6)  # room above the wave for the legend

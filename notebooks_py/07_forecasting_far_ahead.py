@@ -324,7 +324,7 @@ assert all(growth["LSTM + rollout loss", s] < tf_growth[s] for s in SEEDS), "the
 assert all(mse_5000["LSTM + rollout loss", s] < mse_5000["LSTM, teacher forcing only", s] for s in SEEDS)
 assert min(lowered.values()) > 1, "the rollout stage lowers the 1000-step error of every seed"
 assert lowered[worst_tf] > 10, "and of the worst teacher-forcing-only seed by more than x10"
-assert all(abs(control_1000["more steps", s] / tf_1000[s] - 1) < 0.1 for s in SEEDS), "more steps: no change"
+assert all(abs(control_1000["more steps", s] / tf_1000[s] - 1) < 1e-3 for s in SEEDS), "more steps: no change"
 assert all(settled[s] < tf_1000[s] / 2 for s in SEEDS), "settled chunks lower every seed's error"
 assert len(below_rollout) == 2 and max(settled[s] / rollout_1000[s] for s in SEEDS) < 5, \
     "below the rollout row in 2 of 3 seeds, within x5 of it in all"
@@ -415,7 +415,8 @@ ax_worst.set(title="Worst of 24: the LSTMs are worse than the recurrence;\n"
 ax_worst.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1));
 
 # %%
-assert all(f < 1.25 for f in median_factors.values()), f"an LSTM's median x1.25 below: {median_factors}"
+assert 1 < median_factors[0.01] <= 1.2 and 1 < median_factors[0.03] <= 1.2 and median_factors[0.1] < 1, \
+    f"LSTM medians slightly below the recurrence's at 0.01 and 0.03, above at 0.1: {median_factors}"
 assert min(worst_ratio.values()) > 1 and worst_ratio[0.1] > 3, f"every LSTM's worst forecast is worse: {worst_ratio}"
 for name in forecasters:
     assert worse_than_zero[name][0.01] <= 1 and 6 <= worse_than_zero[name][0.03] <= 8, name
@@ -425,9 +426,10 @@ assert all(float(e.max()) < FREE_RUN_TARGETS[1000] for e in per_forecast["sine f
 # %% [markdown]
 # Noise hurts both kinds of forecaster fast. At `σ = 0.01` at most 1 of 24 forecasts of each is worse than
 # the zero predictor; at `σ = 0.03`, 6 to 8 of 24 are; at `σ = 0.1` **every median, from 2.0 for the
-# recurrence to 2.5–2.6 for the LSTMs, is worse than predicting zero** (0.50). With noise (`σ ≥ 0.01`), no LSTM
-# (3 of 3 seeds) does better than the recurrence in the median by more than ×1.25, and every LSTM's worst
-# forecast is worse than the recurrence's, by more than ×3 at `σ = 0.1`.
+# recurrence to 2.5–2.6 for the LSTMs, is worse than predicting zero** (0.50). In the median the LSTMs are
+# slightly below the recurrence at `σ = 0.01` and 0.03 (by at most ×1.20) and above it at `σ = 0.1`; every
+# LSTM's worst forecast is worse than the recurrence's at every level, by more than ×3 at `σ = 0.1` (24
+# forecasts per level, 3 seeds).
 #
 # Noise does not make the wave unforecastable when its frequency is known: the sine fit, which uses all 999
 # observed values and the exact frequency, stays within the benchmark's 1000-step target (MSE 1e-4) in

@@ -36,8 +36,21 @@ __all__ = [
     "ARTICLE_LOOP", "CONTROLS_PATH", "PER_TIME_PATH", "ArticleExample", "EXAMPLES", "FEEDS", "Feed", "PerStepFit",
     "PerTimeFit", "StoredFit", "article_timeline", "example_source", "fit_per_step", "fit_per_time", "format_controls",
     "input_controls", "load_controls", "load_per_time", "median_controls", "save_controls", "save_per_time",
-    "source_without_docstring", "summarise_controls",
+    "seed_rank", "source_without_docstring", "summarise_controls",
 ]
+
+
+def seed_rank(value: float, others: Sequence[float], *, tie: float = 0.05) -> str:
+    """Where ``value`` (an error: lower is better) ranks among ``others`` (every seed's, itself included):
+    "best", "median" or "worst of N", with "tied for" when another seed is within ``tie`` of it, since a rank
+    that a few percent would flip says nothing about the seed."""
+    others = list(others)
+    if value not in others:
+        raise ValueError("others must include value itself")
+    place = 1 + sum(other < value for other in others)
+    name = "best" if place == 1 else "worst" if place == len(others) else "median"
+    tied = any(other != value and abs(other - value) <= tie * value for other in others)
+    return f"{'tied for ' if tied else ''}{name} of {len(others)}"
 
 
 @dataclass(frozen=True)
