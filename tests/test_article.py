@@ -221,3 +221,13 @@ def test_fit_per_time_scores_after_t_10_and_round_trips(tmp_path, monkeypatch):
     save_per_time([fit], tmp_path / "per_time.json", command="python scripts/article_per_time.py --seeds 0")
     command, (back,) = load_per_time(tmp_path / "per_time.json")
     assert command.startswith("python scripts/article_per_time.py") and back.unseen_mse == fit.unseen_mse
+
+
+def test_seed_rank_names_ties_and_refuses_a_value_not_among_the_seeds():
+    from sine_lab.studies.article import seed_rank
+
+    assert seed_rank(3.0, [1.0, 2.0, 3.0]) == "worst of 3"
+    assert seed_rank(1.0, [1.0, 2.0, 3.0]) == "best of 3"
+    assert seed_rank(0.6811, [0.6811, 0.6806, 0.5]) == "tied for worst of 3"  # 0.07 % apart: no rank
+    with pytest.raises(ValueError, match="include value"):
+        seed_rank(4.0, [1.0, 2.0])
