@@ -172,12 +172,20 @@ class Judgement:
     def verdict(self) -> str:
         """A few words: learned or not, measured against which baseline, and against the recurrence."""
         name, _ = self.strongest
-        words = (f"learned: {self.factor(name):.3g}x below {name}" if self.learned
-                 else f"not learned: {self.factor(name):.3g}x of {name}'s MSE (needs {MARGIN:g}x below it)")
+        words = (f"learned: {self._against(name)}" if self.learned
+                 else f"not learned: {self._against(name)} (needs {MARGIN:g}x below it)")
         if "recurrence" in self.baselines:
             relation = "beats" if self.beats("recurrence") else "does not beat"
-            words += f"; {relation} the fitted recurrence ({self.factor('recurrence'):.3g}x)"
+            words += f"; {relation} the fitted recurrence ({self._against('recurrence')})"
         return words
+
+    def _against(self, name: str) -> str:
+        """The model's MSE next to baseline ``name``'s, read the right way round: ``"3x below zero"``
+        when the model's is lower, ``"2.4x zero's MSE, worse than zero"`` when it is higher."""
+        factor = self.factor(name)
+        if factor >= 1:
+            return f"{factor:.3g}x below {name}"
+        return f"{1 / factor:.3g}x {name}'s MSE, worse than {name}"
 
 
 def judge(mse: float, baselines: Mapping[str, float]) -> Judgement:

@@ -55,7 +55,11 @@ def test_the_judgement_needs_the_margin_against_the_strongest_parameter_free_bas
     # 1000x better than persistence, yet worse than extrapolation: not learned
     barely = judge(5e-6 * 1.5 * 10, scores)
     assert barely.factor("persistence") > 30 and not barely.learned
-    assert barely.verdict().startswith("not learned")
+    assert barely.verdict().startswith("not learned: 1.5x extrapolation's MSE, worse than extrapolation")
+    # Read the right way round when the model is worse than a baseline: its MSE as a multiple of the baseline's.
+    worse = judge(1.0, {"zero": 0.5, "recurrence": 1e-9})
+    assert worse.verdict() == ("not learned: 2x zero's MSE, worse than zero (needs 2x below it); "
+                               "does not beat the fitted recurrence (1e+09x recurrence's MSE, worse than recurrence)")
 
 
 @pytest.mark.parametrize(

@@ -359,6 +359,19 @@ def test_a_training_step_is_timed_on_the_recall_model():
         training_step_seconds("mlp", 10)
 
 
+def test_a_forecast_step_is_timed_as_the_best_of_its_repeats():
+    from sine_lab.models import build_model
+    from sine_lab.studies.beyond import forecast_step_seconds
+
+    model, context = build_model("lru"), torch.zeros(1, 20, 1)
+    seconds = forecast_step_seconds(model, context, 5, repeats=3)
+    assert 0 <= seconds < 1
+    with pytest.raises(ValueError, match="repeats"):
+        forecast_step_seconds(model, context, 5, repeats=0)
+    with pytest.raises(ValueError, match="steps"):
+        forecast_step_seconds(model, context, 1)
+
+
 def test_plot_recall_draws_each_kind_in_its_colour_and_hides_no_point():
     import matplotlib
 
