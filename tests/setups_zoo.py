@@ -2681,3 +2681,450 @@ def codegenes_stateful_lstm_on_consecutive_chunks() -> Setup:
     torch.manual_seed(0)
     series = _sine_streams(4, 26, 1)
     return CodegenesStatefulLSTM(), series[:, :25].contiguous(), series[:, 1:26].contiguous()
+
+
+# --- a third blind test: public setups the doctor had not seen -------------------------------------------------
+
+
+class InfluenzaPositionalEncoder(nn.Module):
+    """influenza_transformer's PositionalEncoder: pe kept as (max_seq_len, 1, d_model); for batch_first it adds
+    pe[:x.size(1)], a (T, 1, d) table against a (B, T, d) input (``fixed``: PR #10's (1, T, d) table)."""
+
+    def __init__(self, d_model: int = 16, max_seq_len: int = 500, fixed: bool = False):
+        super().__init__()
+        self.fixed = fixed
+        position = torch.arange(max_seq_len).unsqueeze(1)
+        div_term = torch.exp(torch.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))
+        pe = torch.zeros(max_seq_len, 1, d_model)
+        pe[:, 0, 0::2] = torch.sin(position * div_term)
+        pe[:, 0, 1::2] = torch.cos(position * div_term)
+        self.register_buffer("pe", pe)
+
+    def forward(self, x):
+        if self.fixed:
+            return x + self.pe[: x.size(1)].transpose(0, 1)
+        return x + self.pe[: x.size(1)]
+
+
+class InfluenzaTransformer(nn.Module):
+    """Input projection, the positional encoder, TransformerEncoder(batch_first=True), the next value."""
+
+    def __init__(self, fixed: bool = False, d_model: int = 16):
+        super().__init__()
+        self.inp = nn.Linear(1, d_model)
+        self.pe = InfluenzaPositionalEncoder(d_model, fixed=fixed)
+        layer = nn.TransformerEncoderLayer(d_model, 4, 32, dropout=0.0, batch_first=True)
+        self.enc = nn.TransformerEncoder(layer, 2, enable_nested_tensor=False)
+        self.out = nn.Linear(d_model, 1)
+
+    def forward(self, x):
+        return self.out(self.enc(self.pe(self.inp(x)))[:, -1])
+
+
+def _influenza_windows(batch: int, steps: int = 24) -> tuple[torch.Tensor, torch.Tensor]:
+    t = torch.arange(600.0)
+    series = torch.sin(0.07 * t) + 0.3 * torch.sin(0.013 * t)
+    rows = series.unfold(0, steps + 1, 5)[:batch]
+    rows = rows[torch.randperm(len(rows), generator=torch.Generator().manual_seed(0))]
+    return rows[:, :steps].unsqueeze(-1).contiguous(), rows[:, steps:].contiguous()
+
+
+@buggy("forward_error")
+def influenza_positional_table_of_steps_added_along_the_batch() -> Setup:
+    """Source: https://github.com/KasperGroesLudvigsen/influenza_transformer/issues/9 ("Bug: Error in Positional
+    Encoder if batch_first=True"), fixed in PR #10. A (T, 1, d) position table is added to a (B, T, d) input, so
+    the forward pass raises whenever B != T (here 32 windows of 24 steps). Diagnosis (thread): the table's layout
+    is sequence-first. The doctor names the batch/sequence sizing mix-up: the model runs at exactly 24 samples."""
+    torch.manual_seed(0)
+    x, y = _influenza_windows(32)
+    return InfluenzaTransformer(fixed=False), x, y
+
+
+@buggy("sample_position_used")
+def influenza_positional_table_on_a_square_batch() -> Setup:
+    """The same positional encoder (same source) when the batch has as many windows as steps (24): no error, but
+    window i gets the encoding of position i at every step, and no window gets positions along its steps."""
+    torch.manual_seed(0)
+    x, y = _influenza_windows(24)
+    return InfluenzaTransformer(fixed=False), x, y
+
+
+@correct(not_trained_here="a 2-layer Transformer from scratch: 40 full-batch epochs do not reach the bar")
+def influenza_positional_table_along_the_steps() -> Setup:
+    """The fix of PR #10 (same source): the table laid out (1, T, d), added along the steps of each window."""
+    torch.manual_seed(0)
+    x, y = _influenza_windows(32)
+    return InfluenzaTransformer(fixed=True), x, y
+
+
+class GesticulatorSpeechToPose(nn.Module):
+    """gesticulator's speech encoder: a 2-layer bidirectional GRU over (batch, context, features) windows, its
+    output flattened over every step (start_dim=1) and reduced to a pose."""
+
+    def __init__(self, batch_first: bool = False, features: int = 34, context: int = 30, hidden: int = 8):
+        super().__init__()
+        self.encode_speech = nn.GRU(features, hidden, 2, bidirectional=True, batch_first=batch_first)
+        self.reduce = nn.Sequential(nn.Linear(context * 2 * hidden, 32), nn.LeakyReLU())
+        self.hidden_to_output = nn.Sequential(nn.Linear(32, 12), nn.Tanh(), nn.Linear(12, 12))
+
+    def forward(self, speech):
+        encoded, _ = self.encode_speech(speech)
+        return self.hidden_to_output(self.reduce(torch.flatten(encoded, start_dim=1)))
+
+
+def _speech_windows(count: int = 16, context: int = 30) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(0)
+    frames = 400
+    t = torch.arange(frames, dtype=torch.float32).unsqueeze(1)
+    audio = torch.sin(t * torch.linspace(0.05, 0.6, 26)) + 0.1 * torch.randn(frames, 26, generator=generator)
+    text = torch.repeat_interleave(torch.randn(frames // 8, 8, generator=generator), 8, dim=0)
+    speech = torch.cat([audio, text], 1)
+    starts = torch.randperm(frames - context, generator=generator)[:count]
+    x = torch.stack([speech[s:s + context] for s in starts])
+    return x, torch.tanh(x[:, 10, :12] + 0.5 * x[:, 12, 12:24])
+
+
+@buggy("layout_mismatch")
+def gesticulator_gru_without_batch_first() -> Setup:
+    """Source: https://github.com/Svito-zar/gesticulator/issues/62 ("GRU layer should have the batch_first=True
+    flag"). The speech GRU reads (batch, context, features) windows as sequence-first; the maintainer agrees and
+    the reporter says the model converged only after the change. The model flattens every step, so the fix is the
+    flag alone (no out[:, -1])."""
+    torch.manual_seed(0)
+    x, y = _speech_windows()
+    return GesticulatorSpeechToPose(batch_first=False), x, y
+
+
+@correct()
+def gesticulator_gru_with_batch_first() -> Setup:
+    """The fix proposed in the issue (same source): batch_first=True."""
+    torch.manual_seed(0)
+    x, y = _speech_windows()
+    return GesticulatorSpeechToPose(batch_first=True), x, y
+
+
+class HandbookLstmClassifier(nn.Module):
+    """pytorch_handbook's IMDB LSTM classifier: h0 and c0 built from ``self.batch_size`` (``fixed``: x.size(0))."""
+
+    def __init__(self, batch_size: int, fixed: bool = False, hidden: int = 32, vocabulary: int = 500):
+        super().__init__()
+        self.batch_size, self.hidden, self.fixed = batch_size, hidden, fixed
+        self.embed = nn.Embedding(vocabulary, 16)
+        self.lstm = nn.LSTM(16, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, 2)
+
+    def forward(self, x):
+        x = self.embed(x)
+        batch = x.size(0) if self.fixed else self.batch_size
+        h0 = torch.zeros(1, batch, self.hidden)
+        _, (h_n, _) = self.lstm(x, (h0, torch.zeros(1, batch, self.hidden)))
+        return self.fc(h_n[-1])
+
+
+def _review_tokens(count: int = 32, steps: int = 40) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(0)
+    y = torch.randint(0, 2, (count,), generator=generator)
+    x = torch.randint(2, 500, (count, steps), generator=generator)
+    x[:, ::5] = torch.where(y[:, None] == 1, 3, 4)  # a word that tells the class
+    return x, y
+
+
+@buggy("forward_error")
+def handbook_state_sized_by_a_fixed_batch() -> Setup:
+    """Source: https://github.com/miyamotok0105/pytorch_handbook/issues/11 ("Expected hidden[0] size (1, 32, 256),
+    got [1, 8, 256]"). h0/c0 are sized by a batch size fixed when the model is made (8), and the batch has 32.
+    Diagnosis (thread): build the state from x.size(0)."""
+    torch.manual_seed(0)
+    x, y = _review_tokens()
+    return HandbookLstmClassifier(batch_size=8), x, y, nn.CrossEntropyLoss()
+
+
+@correct(not_trained_here="class indices: the collection's bar is 5% of var(y) in MSE units")
+def handbook_state_sized_by_the_input() -> Setup:
+    """The fix (same source): h0 and c0 sized from x.size(0) on every call, so any batch size runs."""
+    torch.manual_seed(0)
+    x, y = _review_tokens()
+    return HandbookLstmClassifier(batch_size=8, fixed=True), x, y, nn.CrossEntropyLoss()
+
+
+class MlToolkitPackedClassifier(nn.Module):
+    """ml-toolkit's RnnClassifier: ids padded with 0, embedded, sequence-first, packed, a 2-layer bidirectional
+    GRU, the top layer's two directions from hidden.view(layers, directions, batch, hidden)[-1]."""
+
+    def __init__(self, vocabulary: int = 300, hidden: int = 12):
+        super().__init__()
+        self.hidden = hidden
+        self.embed = nn.Embedding(vocabulary, 16, padding_idx=0)
+        self.rnn = nn.GRU(16, hidden, num_layers=2, bidirectional=True)
+        self.linear = nn.Linear(2 * hidden, 3)
+
+    def forward(self, ids):
+        lengths = (ids != 0).sum(1)
+        packed = nn.utils.rnn.pack_padded_sequence(self.embed(ids).transpose(0, 1), lengths)
+        _, hidden = self.rnn(packed)
+        final = hidden.view(2, 2, ids.shape[0], self.hidden)[-1]
+        return torch.log_softmax(self.linear(torch.cat((final[0], final[1]), 1)), dim=1)
+
+
+@correct(not_trained_here="class indices: the collection's bar is 5% of var(y) in MSE units")
+def mltoolkit_packed_bigru_top_layer_viewed_apart() -> Setup:
+    """Source: https://github.com/chrisvdweth/ml-toolkit/issues/1 ("Possible dimensional mismatch?"). The reporter
+    suspects hidden.view(num_layers, directions, batch, hidden)[-1]; it reads the top layer's two directions, which
+    is right. Ids sorted by length, padded, packed; NLLLoss."""
+    torch.manual_seed(0)
+    generator = torch.Generator().manual_seed(0)
+    lengths = torch.sort(torch.randint(5, 21, (24,), generator=generator), descending=True).values
+    y = torch.randint(0, 3, (24,), generator=generator)
+    x = torch.zeros(24, 20, dtype=torch.long)
+    for i, length in enumerate(lengths.tolist()):
+        x[i, :length] = torch.randint(4, 300, (length,), generator=generator)
+        x[i, length // 2] = 1 + y[i]
+    return MlToolkitPackedClassifier(), x, y, nn.NLLLoss()
+
+
+class YunjeyRowsLSTM(nn.Module):
+    """yunjey's MNIST RNN: 2-layer LSTM(batch_first=True) over the 28 rows, a head on out[:, -1, :]."""
+
+    def __init__(self, hidden: int = 32):
+        super().__init__()
+        self.lstm = nn.LSTM(28, hidden, 2, batch_first=True)
+        self.fc = nn.Linear(hidden, 10)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out[:, -1, :])
+
+
+@correct(not_trained_here="class indices: the collection's bar is 5% of var(y) in MSE units")
+def yunjey151_image_rows_read_at_the_last_row() -> Setup:
+    """Source: https://github.com/yunjey/pytorch-tutorial/issues/151 ("Something wrong about RNN tutorial"): the
+    reporter says out[:, -1, :] should be out[-1, :, :], then withdraws (batch_first=True). Synthetic 28x28 images
+    whose stroke encodes the class; CrossEntropyLoss: correct as published."""
+    torch.manual_seed(0)
+    generator = torch.Generator().manual_seed(0)
+    y = torch.randint(0, 10, (50,), generator=generator)
+    x = 0.1 * torch.rand(50, 28, 28, generator=generator)
+    for i, label in enumerate(y.tolist()):
+        x[i, 4 + 2 * label: 6 + 2 * label, 4: 10 + label] = 1.0
+    return YunjeyRowsLSTM(), x, y, nn.CrossEntropyLoss()
+
+
+class KeonAttention(nn.Module):
+    """keon/seq2seq's Bahdanau attention over sequence-first encoder outputs."""
+
+    def __init__(self, hidden: int):
+        super().__init__()
+        self.attn = nn.Linear(hidden * 2, hidden)
+        self.v = nn.Parameter(torch.rand(hidden))
+
+    def forward(self, hidden, encoder_outputs):
+        steps = encoder_outputs.size(0)
+        repeated = hidden.repeat(steps, 1, 1).transpose(0, 1)
+        encoded = encoder_outputs.transpose(0, 1)
+        energy = self.attn(torch.cat([repeated, encoded], 2)).transpose(1, 2)
+        v = self.v.repeat(encoded.size(0), 1).unsqueeze(1)
+        return torch.softmax(torch.bmm(v, energy).squeeze(1), dim=1).unsqueeze(1)
+
+
+class KeonSeq2Seq(nn.Module):
+    """keon/seq2seq: a 2-layer bidirectional GRU encoder (its outputs' two directions summed), a 1-layer GRU decoder
+    with attention fed one target token per call; x is the source ids stacked over the target ids along time
+    (sequence-first). The decoder starts from hidden[:1] (``fixed``: the top layer's two directions summed)."""
+
+    def __init__(self, fixed: bool = False, source: int = 7, vocabulary: int = 30, hidden: int = 12):
+        super().__init__()
+        self.fixed, self.source, self.hidden = fixed, source, hidden
+        self.encoder_embed = nn.Embedding(vocabulary, 8)
+        self.encoder = nn.GRU(8, hidden, 2, bidirectional=True)
+        self.decoder_embed = nn.Embedding(vocabulary, 8)
+        self.attention = KeonAttention(hidden)
+        self.decoder = nn.GRU(hidden + 8, hidden, 1)
+        self.out = nn.Linear(hidden * 2, vocabulary)
+
+    def forward(self, x):
+        source, target = x[: self.source], x[self.source:]
+        outputs, hidden = self.encoder(self.encoder_embed(source))
+        outputs = outputs[:, :, :self.hidden] + outputs[:, :, self.hidden:]
+        hidden = hidden[-2:-1] + hidden[-1:] if self.fixed else hidden[:1]
+        predictions = []
+        for t in range(1, len(target)):
+            embedded = self.decoder_embed(target[t - 1]).view(1, target.shape[1], -1)
+            weights = self.attention(hidden[-1], outputs)
+            context = weights.bmm(outputs.transpose(0, 1)).transpose(0, 1)
+            output, hidden = self.decoder(torch.cat([embedded, context], 2), hidden)
+            predictions.append(torch.log_softmax(self.out(torch.cat([output.squeeze(0), context.squeeze(0)], 1)), 1))
+        return torch.stack(predictions)
+
+
+def _keon_nll(outputs, target):
+    return nn.functional.nll_loss(outputs.reshape(-1, outputs.size(-1)), target.reshape(-1))
+
+
+def _keon_tokens(batch: int = 10, source: int = 7, target: int = 6) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(0)
+    ids = torch.randint(3, 30, (source, batch), generator=generator)
+    decoded = torch.cat([torch.full((1, batch), 1), ids.flip(0)[: target - 1]])  # <sos>, the source reversed
+    return torch.cat([ids, decoded]), decoded[1:]
+
+
+@buggy("state_from_lower_layers")
+def keon_decoder_starts_from_the_encoders_first_row() -> Setup:
+    """Source: https://github.com/keon/seq2seq (model.py; issue #18 only explains encoder_outputs). The decoder
+    starts from hidden[:n_layers] = hidden[:1] of a 2-layer bidirectional encoder: layer 0's forward direction.
+    No thread diagnoses this line: the bug is the reviewer's reading of the code against nn.GRU's h_n layout. The
+    ids are (seq, batch), batch on the last axis, and every embedding reads a slice of x."""
+    torch.manual_seed(0)
+    x, y = _keon_tokens()
+    return KeonSeq2Seq(fixed=False), x, y, _keon_nll
+
+
+@correct(not_trained_here="class indices: the collection's bar is 5% of var(y) in MSE units")
+def keon_decoder_starts_from_the_top_layer() -> Setup:
+    """The decoder started from the encoder's top layer, both directions summed (same source). The one-step
+    decoder gets a note only: its state comes from the encoder."""
+    torch.manual_seed(0)
+    x, y = _keon_tokens()
+    return KeonSeq2Seq(fixed=True), x, y, _keon_nll
+
+
+class YunjeyLanguageModel(nn.Module):
+    """yunjey's RNNLM (Embedding, LSTM batch_first, Linear to the vocabulary) with the carried (h, c) kept on the
+    model; ``detach``: detached before each call (truncated BPTT)."""
+
+    def __init__(self, detach: bool, vocabulary: int = 40):
+        super().__init__()
+        self.embed = nn.Embedding(vocabulary, 16)
+        self.lstm = nn.LSTM(16, 32, batch_first=True)
+        self.linear = nn.Linear(32, vocabulary)
+        self.detach, self.states = detach, None
+
+    def forward(self, x):
+        states = self.states
+        if states is not None and self.detach:
+            states = tuple(s.detach() for s in states)
+        out, self.states = self.lstm(self.embed(x), states)
+        return self.linear(out.reshape(out.size(0) * out.size(1), out.size(2)))
+
+
+def _corpus_rows(batch: int = 20, steps: int = 30, vocabulary: int = 40) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(0)
+    count = batch * (steps + 1)
+    noise = torch.rand(count, generator=generator) < 0.1
+    random = torch.randint(0, vocabulary, (count,), generator=generator)
+    ids = torch.empty(count, dtype=torch.long)
+    ids[0] = 1
+    for i in range(1, count):
+        ids[i] = random[i] if noise[i] else (ids[i - 1] * 7 + 3) % vocabulary
+    ids = ids.view(batch, -1)
+    return ids[:, :steps].contiguous(), ids[:, 1:steps + 1].reshape(-1)
+
+
+@limit({"state_not_detached"}, "the doctor cannot see the training loop, which may reset the state before every "
+       "batch: a note, with the headline saying the second training step raised")
+def yunjey90_language_model_state_not_detached() -> Setup:
+    """Source: https://github.com/yunjey/pytorch-tutorial/issues/90 ("language model detach(states)"). Without
+    states = detach(states) each backward runs into the previous chunk's freed graph. Diagnosis (thread):
+    truncated BPTT needs the detach. The kept state is an LSTM's (h, c) tuple."""
+    torch.manual_seed(0)
+    x, y = _corpus_rows()
+    return YunjeyLanguageModel(detach=False), x, y, nn.CrossEntropyLoss()
+
+
+@correct(not_trained_here="a stateful model: each call starts from the previous call's state")
+def yunjey90_language_model_state_detached() -> Setup:
+    """The tutorial as published (same source): the carried state detached before each call."""
+    torch.manual_seed(0)
+    x, y = _corpus_rows()
+    return YunjeyLanguageModel(detach=True), x, y, nn.CrossEntropyLoss()
+
+
+class UdacitySimpleRNN(nn.Module):
+    """Udacity's Simple_RNN: nn.RNN(1, 32, batch_first=True) on one chunk, r_out.view(-1, hidden) -> Linear, the
+    state carried on the model; ``detach``: hidden = hidden.data."""
+
+    def __init__(self, detach: bool):
+        super().__init__()
+        self.detach, self.hidden = detach, None
+        self.rnn = nn.RNN(1, 32, batch_first=True)
+        self.fc = nn.Linear(32, 1)
+
+    def forward(self, x):
+        out, hidden = self.rnn(x, self.hidden)
+        self.hidden = hidden.data if self.detach else hidden
+        return self.fc(out.reshape(-1, 32))
+
+
+def _sine_chunk(steps: int = 20) -> tuple[torch.Tensor, torch.Tensor]:
+    values = torch.sin(torch.linspace(0, math.pi, steps + 1)).unsqueeze(1)
+    return values[:-1].unsqueeze(0), values[1:]
+
+
+@limit({"state_not_detached"}, "the doctor cannot see the training loop, which may reset the state before every "
+       "batch: a note, with the headline saying the second training step raised")
+def udacity_simple_rnn_hidden_not_detached() -> Setup:
+    """Source: udacity/deep-learning-v2-pytorch, recurrent-neural-networks/time-series/Simple_RNN.ipynb, e.g. the
+    fork https://github.com/Bjarten/deep-learning-ND; the course FAQ answers "backward through the graph a second
+    time" with the missing hidden = hidden.data. The kept state is nn.RNN's single tensor: the fix must be
+    hidden.detach(), not the LSTM's tuple form."""
+    torch.manual_seed(0)
+    x, y = _sine_chunk()
+    return UdacitySimpleRNN(detach=False), x, y
+
+
+@correct(not_trained_here="a stateful model: each call starts from the previous call's state")
+def udacity_simple_rnn_hidden_detached() -> Setup:
+    """The notebook as published (same source): hidden = hidden.data after each chunk."""
+    torch.manual_seed(0)
+    x, y = _sine_chunk()
+    return UdacitySimpleRNN(detach=True), x, y
+
+
+class CertifaiLSTM(nn.Module):
+    """CertifaiAI's LSTM: batch_first, zero initial states, a head on out[:, -1, :]."""
+
+    def __init__(self, features: int, hidden: int = 16, layers: int = 1):
+        super().__init__()
+        self.lstm = nn.LSTM(features, hidden, layers, batch_first=True)
+        self.fc = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out[:, -1, :])
+
+
+def _reshaping_mse(prediction, target):
+    return nn.functional.mse_loss(prediction.reshape(target.shape), target)
+
+
+@correct()
+def certifai_multivariate_regression_on_rising_covariates() -> Setup:
+    """Source: https://github.com/CertifaiAI/time-series-labs ("04 - LSTM_Multivariate_Univariate_SingleStep"). Two
+    input columns that rise by a constant step (0..290 and 5..295), target their sum at the window's last step, all
+    three scaled with the scaler fitted last (the sum's, as the notebook's loop leaves it), 70% kept for training:
+    a regression on covariates, not a clock fed instead of past values, so no time_as_input."""
+    torch.manual_seed(0)
+    first, second = np.arange(0, 300, 10.0)[:21], np.arange(5, 305, 10.0)[:21]
+    columns = np.stack([first, second, first + second], 1)
+    columns = (columns - columns[:, 2].mean()) / columns[:, 2].std()
+    x = torch.tensor(np.array([columns[i:i + 4, :2] for i in range(18)]), dtype=torch.float32)
+    y = torch.tensor(columns[3:21, 2], dtype=torch.float32).reshape(-1, 1, 1)
+    return CertifaiLSTM(2), x, y, _reshaping_mse
+
+
+@correct(not_trained_here="binary labels with BCEWithLogitsLoss: the collection's bar is in MSE units")
+def certifai_sensor_windows_classified() -> Setup:
+    """Source: https://github.com/CertifaiAI/time-series-labs ("05 - Time Series Classification Using Deep
+    Learning"): min-max scaled sensors, 30-row windows, the label of the row after, 2-layer LSTM(batch_first=True),
+    BCEWithLogitsLoss: correct as published."""
+    torch.manual_seed(0)
+    rng = np.random.default_rng(0)
+    rows, labels = [], []
+    for _ in range(4):
+        wear = np.linspace(0, 1, 80)[:, None]
+        rows.append(rng.normal(500, 50, 12) + 30 * wear * rng.normal(1, 0.2, 12) + rng.normal(0, 2, (80, 12)))
+        labels.append((np.arange(80) >= 60).astype(float))
+    values, label = np.concatenate(rows), np.concatenate(labels)[:, None]
+    values = (values - values.min(0)) / (values.max(0) - values.min(0))
+    x = torch.tensor(np.array([values[i:i + 30] for i in range(200)]), dtype=torch.float32)
+    y = torch.tensor(np.array([label[i + 30] for i in range(200)]), dtype=torch.float32)
+    return CertifaiLSTM(12, hidden=32, layers=2), x, y, nn.BCEWithLogitsLoss()

@@ -10,6 +10,7 @@ from IPython.lib.pretty import pretty
 
 from sine_lab.data import article_data, make_windows, sine_series
 from sine_lab.doctor import CODES, SEVERITIES, Finding, Report, check_setup
+from sine_lab.doctor.context import Setup
 from sine_lab.models import ArticleDeepLSTM, ArticleLSTM, ArticleSimpleRNN, SequenceModel
 from sine_lab.training import seed_everything, train
 
@@ -28,8 +29,8 @@ def test_the_collection_is_large_enough_and_documented():
     assert set(zoo.BUGGY.values()) <= set(CODES)
     # Real cases cite their source (or share the one cited by their buggy or correct twin).
     real = [setup for setup in ALL_SETUPS if "https://" in setup.__doc__ or "(same source)" in setup.__doc__]
-    # Floors a little under today's counts (93 cited, 39 of them buggy): losing cases shows.
-    assert len(real) >= 90 and sum(setup in zoo.BUGGY for setup in real) >= 37
+    # Floors a little under today's counts (110 cited, 44 of them buggy): losing cases shows.
+    assert len(real) >= 107 and sum(setup in zoo.BUGGY for setup in real) >= 42
 
 
 @pytest.mark.parametrize("setup", list(zoo.LIMITS), ids=lambda f: f.__name__)
@@ -781,3 +782,68 @@ def test_a_batch_first_fix_is_printed_only_when_it_ends_the_mixing_on_a_copy():
         (finding,) = [f for f in check_setup(SummedOverTheBatch(summed), x, y) if f.code == "samples_mixed"]
         assert ("batch_first=True" in finding.fix) == cured, finding.fix
         assert ("alone does not end the mixing" in finding.message) == (not cured), finding.message
+
+
+# --- the third blind test's failure classes --------------------------------------------------------------------
+
+
+def test_a_forward_error_names_a_batch_and_sequence_mix_up_and_quotes_the_users_line():
+    (finding,) = run(zoo.influenza_positional_table_of_steps_added_along_the_batch)
+    assert "batch/sequence sizing mix-up" in finding.fix and "has 24 samples, the length of axis 1" in finding.fix
+    assert "23: raises, 24: runs" in finding.fix  # exactly the other axis's length, not merely fewer samples
+    assert finding.evidence.endswith("raised in forward(), line " + finding.evidence.split(", line ")[1])
+    assert "return x + self.pe[: x.size(1)]" in finding.evidence and "/" not in finding.evidence.split("raised in")[1]
+    # A model sized by its own fixed batch is not called a mix-up.
+    (fixed_batch,) = run(zoo.handbook_state_sized_by_a_fixed_batch)
+    assert "mix-up" not in fixed_batch.fix and "runs on the first 8 samples" in fixed_batch.fix
+
+
+def test_the_detach_fix_follows_the_type_of_the_kept_state_and_the_headline_the_evidence():
+    for setup, fix, wrong in ((zoo.udacity_simple_rnn_hidden_not_detached, "self.hidden = hidden.detach()", "tuple("),
+                              (zoo.yunjey90_language_model_state_not_detached,
+                               "self.states = tuple(h.detach() for h in states)", ".detach():")):
+        report = run(setup)
+        (finding,) = report
+        assert fix in finding.fix and wrong not in finding.fix, finding.fix
+        head = str(report).splitlines()[0]
+        assert "second training step raised" in head and "nothing that stops" not in head
+
+
+def test_token_ids_with_the_batch_on_their_last_axis_are_followed_through_sliced_embeddings():
+    model, x, y, loss_fn = zoo.keon_decoder_starts_from_the_encoders_first_row()
+    setup = Setup(model, x, y, loss_fn, 0, 0.01)
+    assert setup.sample_axes == (1, 1) and setup.flow is not None and setup.own_only(setup.flow.prediction, 1)
+    report = run(zoo.keon_decoder_starts_from_the_encoders_first_row)
+    (lower,) = [f for f in report if f.code == "state_from_lower_layers"]
+    assert "h_n[-2:-1] + h_n[-1:]" in lower.fix  # written for a 1-layer decoder
+    assert [(f.code, f.severity) for f in run(zoo.keon_decoder_starts_from_the_top_layer)] == [
+        ("single_step_sequences", "info")]
+
+
+def test_a_one_step_layer_is_only_a_note_when_the_doctor_cannot_follow_the_samples():
+    class Decoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embed, self.encoder = nn.Embedding(21, 8), nn.GRU(8, 8, batch_first=True)
+            self.decoder, self.head = nn.GRU(8, 8, batch_first=True), nn.Linear(8, 1)
+
+        def forward(self, ids):
+            shifted = ids + 1  # a computed copy: no embedding reads x or a view of it
+            _, state = self.encoder(self.embed(shifted))
+            out, _ = self.decoder(self.embed(shifted[:, -1:]), state)
+            return self.head(out[:, -1])
+
+    tokens, labels = zoo._token_batch()
+    (finding,) = check_setup(Decoder(), tokens.T.contiguous(), labels.float().unsqueeze(1))  # (batch, steps)
+    assert (finding.code, finding.severity) == ("single_step_sequences", "info")
+    assert "cannot follow the samples" in finding.message
+
+
+def test_a_clock_beside_the_series_it_forecasts_keeps_the_covariates():
+    series, clock = torch.sin(0.3 * torch.arange(200.0)), torch.linspace(-1, 1, 200)
+    order = torch.randperm(188, generator=torch.Generator().manual_seed(0))
+    x = torch.stack([series, clock], -1).unfold(0, 12, 1)[:-1].transpose(1, 2)[order].contiguous()
+    y = series[order + 12].unsqueeze(1)  # the next value of the series in channel 0
+    (finding,) = [f for f in check_setup(zoo.LastStepLSTM(input_size=2), x, y) if f.code == "time_as_input"]
+    assert "Keep the other 1 channel" in finding.fix and "(N, window, 1)" not in finding.fix
+    assert "y continues feature 0" in finding.evidence

@@ -127,13 +127,17 @@ def _nonfinite_parameters(setup: Setup) -> list[Issue]:
 
 
 @check("time_as_input", "warning",
-       "the input is a monotonic, evenly spaced time index rather than past values of the signal")
+       "the input is a monotonic, evenly spaced time index rather than past values of the signal, and the target "
+       "is a value of a series x does not give (or one of its channels continued), not a function of the inputs")
 def _time_as_input(setup: Setup) -> list[Issue]:
-    """A channel that rises (or falls) by the same step along a sample or time axis is a clock."""
-    x = setup.x
+    """A channel that rises (or falls) by the same step along a sample or time axis is a clock. It is reported
+    only where the target looks like a future value of a series: x holds nothing but clocks and the target is no
+    exact function of them, or the target continues another channel of x (the shift test). A target that is an
+    exact function of the current inputs (a regression on covariates, one of which rises steadily) is not."""
+    x, y = setup.x, setup.y
     if not setup.finite_x or x.dim() < 2:
         return []
-    if x.shape == setup.y.shape and bool((x == setup.y).all()):
+    if x.shape == y.shape and bool((x == y).all()):
         return []  # an autoencoder: the ramp is the signal it reconstructs, not a clock it reads
     ramps = []
     for channel in range(x.shape[-1]):
@@ -148,22 +152,84 @@ def _time_as_input(setup: Setup) -> list[Issue]:
                 ramps.append((channel, axis, float(steps.flatten()[0])))
                 break
     ramps = [(channel, axis, step) for channel, axis, step in ramps if not _continued(x[..., channel], setup.y, axis)]
-    if not ramps:
+    if not ramps or _exact_function_of_inputs(x, y):
         return []
-    every_channel = len(ramps) == x.shape[-1]
+    channels = x.shape[-1]
+    clocks = {channel for channel, _, _ in ramps}
+    continued = [c for c in range(channels) if c not in clocks and _follows_channel(setup, c)]
+    every_channel = len(clocks) == channels
+    if not every_channel and not continued:
+        return []  # covariates beside a clock, and a target that continues none of them: a regression
     channel, axis, step = ramps[0]
-    where = "the input" if every_channel else f"feature {channel} of the input"
+    where = "the input" if channels == 1 else (f"every one of the {channels} input channels" if every_channel
+                                                else f"feature {channel} of the input")
+    if channels == 1:
+        fix = ("Feed windows of past values instead: inputs (N, window, 1) holding y[n - window : n], target y[n] "
+               "(or y[n : n + horizon]).")
+    elif every_channel:
+        fix = (f"All {channels} channels are clocks: add the past values of the series you forecast as a channel, "
+               f"windows (N, window, {channels + 1}) with y[n - window : n] beside them, and keep the clocks only "
+               "inside the range trained on.")
+    else:
+        fix = (f"Keep the other {channels - 1} channel{'s' if channels > 2 else ''} (the target continues feature "
+               f"{continued[0]}, past values of the series). A raw clock makes every later time an extrapolation: "
+               "encode it as bounded features instead (sin and cos of the phase within a known period, or the time "
+               "since the window's start), or test only on times inside the range trained on.")
     return [Issue(
-        f"{where.capitalize()} is a time index, not past values of the signal: it grows by a constant step. "
-        "A model fed t can learn a map t -> y on the times it saw; later times lie outside the range it was "
+        f"{where[0].upper() + where[1:]} is a time index, not past values of the signal: it grows by a constant "
+        "step. A model fed t can learn a map t -> y on the times it saw; later times lie outside the range it was "
         "trained on, so predicting them is extrapolation, and a failure there cannot be told apart from "
         "out-of-range input. Past values of the signal stay inside the range they were trained on.",
         evidence=f"x {shape_of(x)}, feature {channel}: along axis {axis} every step is {step:.4g}; "
-        f"values run from {float(x[..., channel].min()):.4g} to {float(x[..., channel].max()):.4g}",
-        fix="Feed windows of past values instead: inputs (N, window, 1) holding y[n - window : n], "
-        "target y[n] (or y[n : n + horizon]).",
+        f"values run from {float(x[..., channel].min()):.4g} to {float(x[..., channel].max()):.4g}; y is no exact "
+        + ("linear function of x's features" if x.dim() == 2 else "linear function of x's channels at any one step")
+        + (f"; y continues feature {continued[0]}" if continued else ""),
+        fix=fix,
         severity=None if every_channel and setup.recurrent else "info",
     )]
+
+
+def _exact_function_of_inputs(x: Tensor, y: Tensor) -> bool:
+    """Whether y is an exact linear function (least squares with an intercept, residual within 1e-3 of y's
+    spread) of the inputs at one step: x's channels at one time step for each step of a 3-D x (samples first), or
+    x's features for a 2-D x. Then y is a regression on the current inputs, not a value of a series to come."""
+    if not y.is_floating_point() or not bool(torch.isfinite(y).all()) or y.dim() < 1 or y.shape[0] != x.shape[0]:
+        return False
+    target = y.reshape(y.shape[0], -1).double()
+    spread = float(target.std()) if target.numel() > 1 else 0.0
+    if spread == 0:
+        return False
+    steps = [x.double()] if x.dim() == 2 else [x[:, t].double().reshape(x.shape[0], -1) for t in range(x.shape[1])]
+    for inputs in steps:
+        if inputs.shape[0] < inputs.shape[1] + 3:
+            return False  # too few samples: any target would fit
+        design = torch.cat([inputs, torch.ones(inputs.shape[0], 1, dtype=torch.float64)], 1)
+        solution = torch.linalg.lstsq(design, target, driver="gelsd").solution  # SVD: rank-deficient inputs too
+        if float((design @ solution - target).pow(2).mean().sqrt()) <= 1e-3 * spread:
+            return True
+    return False
+
+
+def _follows_channel(setup: Setup, channel: int) -> bool:
+    """The shift test for one channel of x: the target is that channel shifted by k >= 1 steps (per-step targets,
+    :attr:`Setup.per_step_shift`), or each sample's first target value follows the channel's value at the sample's
+    last step, within half the channel's spread and 2.5 times closer than another sample's last value."""
+    x, y = setup.x, setup.y
+    if x.dim() != 3 or not y.is_floating_point() or y.dim() < 1 or not bool(torch.isfinite(y).all()):
+        return False
+    if setup.per_step_shift is not None:
+        return True
+    axes = setup.sample_axes
+    samples = x if axes is None or axes[0] == 0 else x.transpose(0, 1)
+    if y.shape[0] != samples.shape[0] or samples.shape[0] < 3:
+        return False
+    values = samples[..., channel].double()
+    spread = float(values.std())
+    if spread == 0:
+        return False
+    last, first = values[:, -1], y.reshape(y.shape[0], -1)[:, 0].double()
+    gap, other = float((first - last).abs().mean()), float((first - last.roll(1)).abs().mean())
+    return gap < 0.5 * spread and other > 2.5 * gap
 
 
 def _continued(values: Tensor, y: Tensor, axis: int, farthest: int = 8) -> bool:
@@ -368,29 +434,42 @@ def _single_step_sequences(setup: Setup) -> list[Issue]:
         batch, seq = _batch_and_seq(call)
         if seq == 1 and batch > 1:
             started = _started_from_the_input(setup, call)
+            if started is None:
+                message = (f"{_layer(call)} sees {batch} sequences of ONE time step with {call.input_shape[-1]} "
+                           "features each. If it is a decoder fed one step at a time from a state carried over, "
+                           "that is right; the doctor cannot follow the samples through this model to tell, so a "
+                           "note only.")
+            elif started:
+                message = (f"{_layer(call)} sees {batch} sequences of ONE time step, but it starts from an initial "
+                           "state computed from the input (an encoder's, say), so the recurrence runs through that "
+                           "state: right for a decoder fed one step at a time; a note only.")
+            else:
+                message = (f"{_layer(call)} sees {batch} sequences of ONE time step with {call.input_shape[-1]} "
+                           "features each: the recurrence never runs, so the layer is a feed-forward net on each "
+                           "sample.")
             issues.append(Issue(
-                (f"{_layer(call)} sees {batch} sequences of ONE time step, but it starts from an initial state "
-                 "computed from the input (an encoder's, say), so the recurrence runs through that state: right "
-                 "for a decoder fed one step at a time; a note only." if started else
-                 f"{_layer(call)} sees {batch} sequences of ONE time step with {call.input_shape[-1]} features "
-                 "each: the recurrence never runs, so the layer is a feed-forward net on each sample."),
-                evidence=f"input to the layer: {call.input_shape}",
+                message,
+                evidence=f"input to the layer: {call.input_shape}"
+                + ("; its initial state depends on the input" if started else ""),
                 fix="If the window was meant to be read step by step, put it on the time axis: (batch, window, 1) "
-                "with batch_first=True, input_size=1." if started else
+                "with batch_first=True, input_size=1." if started is not False else
                 "Put the window on the time axis: (batch, window, 1) with batch_first=True, input_size=1.",
-                severity="info" if started else None,
+                severity="info" if started is not False else None,
             ))
     return issues
 
 
-def _started_from_the_input(setup: Setup, call: LayerCall) -> bool:
-    """Whether the recurrent layer of ``call`` is given an initial state that depends on the input."""
+def _started_from_the_input(setup: Setup, call: LayerCall) -> bool | None:
+    """Whether the recurrent layer of ``call`` is given an initial state that depends on the input; ``None`` when
+    the doctor cannot tell (it cannot follow the samples: no differentiable path from x or its embedding)."""
     flow = setup.flow
     label = _layer(call).split(" (")[0]
-    for layer in flow.layers if flow is not None else ():
+    for layer in setup.layer_calls:
         if layer.recurrent and layer.label.startswith(label + " (") and layer.initial_state is not None:
             if not layer.initial_state.requires_grad:
                 return False
+            if flow is None:
+                return None
             (grad,) = torch.autograd.grad(layer.initial_state.sum(), [flow.leaf], retain_graph=True,
                                           allow_unused=True)
             return grad is not None and bool((grad != 0).any())
@@ -420,11 +499,16 @@ def _mismatch(setup: Setup, call: LayerCall) -> Issue | None:
         return None
     meant = "(batch, seq, feature)" if not module.batch_first else "(seq, batch, feature)"
     read = "(seq, batch, feature)" if not module.batch_first else "(batch, seq, feature)"
+    # Where forward() picks a step of the output, the flag changes which index is the last step; where it reads
+    # every step (flattens them, a head on each), the flag alone is the fix.
+    last_only = not _reads_every_step(setup, call)
     fix = (
-        "Create the layer with batch_first=True and take the last step as out[:, -1], or transpose the input "
-        "with x.transpose(0, 1) (not x.view, which scrambles samples)."
+        "Create the layer with batch_first=True"
+        + (" and take the last step as out[:, -1]" if last_only else "")
+        + ", or transpose the input with x.transpose(0, 1) (not x.view, which scrambles samples)."
         if not module.batch_first else
-        "Drop batch_first=True (then the last step is out[-1]), or pass x.transpose(0, 1)."
+        "Drop batch_first=True" + (" (then the last step is out[-1])" if last_only else "")
+        + ", or pass x.transpose(0, 1)."
     )
     if by_shape:
         why = f"the target has {y.shape[0]} samples, matching the other axis"
@@ -437,6 +521,16 @@ def _mismatch(setup: Setup, call: LayerCall) -> Issue | None:
         evidence=evidence,
         fix=fix,
     )
+
+
+def _reads_every_step(setup: Setup, call: LayerCall) -> bool:
+    """Whether the prediction reads the layer's per-step output at every step of every sequence (flattened, or a
+    head on each step), so that no step is picked by an index like out[:, -1]."""
+    if call.output is None or not call.output.requires_grad or call.output.dim() != 3 \
+            or not isinstance(setup.prediction, Tensor) or not setup.prediction.requires_grad:
+        return False
+    (grad,) = setup.gradients([call.output])
+    return grad is not None and bool(grad.ne(0).any(-1).all())
 
 
 # A sampled signal changes little from one step to the next; a batch of samples drawn from different places
@@ -554,6 +648,8 @@ def _forward_error(setup: Setup) -> list[Issue]:
                f"batch_first={not packed}), which returns "
                f"{'(seq, batch, hidden)' if packed else '(batch, seq, hidden)'}: unpack in the layout you packed, "
                f"pad_packed_sequence(out, batch_first={packed}).")
+    elif (mixup := _sizing_mixup(setup)) is not None:
+        fix = mixup
     elif setup.smaller_batch is not None:
         axis, smaller = setup.smaller_batch
         fix = (f"The forward pass runs on the first {smaller.x.shape[axis]} samples (axis {axis} of x) but not on "
@@ -562,8 +658,33 @@ def _forward_error(setup: Setup) -> list[Issue]:
                "built for a fixed batch size. Size it by the sequence axis, or by x.size(0) on every call.")
     else:
         fix = "Run sine_lab.diagnostics.trace_shapes(model, x, y) to see the shape entering and leaving each layer."
+    frame = setup.error_frame
     return [Issue("The forward pass raised, so this setup cannot train at all.",
-                  evidence=f"{type(error).__name__}: {error}", fix=fix)]
+                  evidence=f"{type(error).__name__}: {error}" + (f"; raised in {frame}" if frame else ""), fix=fix)]
+
+
+def _sizing_mixup(setup: Setup) -> str | None:
+    """The fix forward_error prints when the forward pass runs with a batch exactly as long as another axis of x
+    (not one sample shorter), but not with the batch given: a length taken from one axis and applied along the
+    other."""
+    tried = setup.sizes_that_run
+    if tried is None:
+        return None
+    axis, count, runs = tried
+    # Runs at another axis's length exactly, not one sample fewer: sized by that axis, not merely too small.
+    lengths = {setup.x.shape[a] for a in range(setup.x.dim()) if a != axis}
+    matching = [size for size, ran in runs.items()
+                if ran and size > 1 and size in lengths and not runs.get(size - 1, False)]
+    if not matching or any(setup.x.shape[a] == count for a in range(setup.x.dim()) if a != axis):
+        return None
+    size = matching[0]
+    other = next(a for a in range(setup.x.dim()) if a != axis and setup.x.shape[a] == size)
+    ran = ", ".join(f"{s}: {'runs' if r else 'raises'}" for s, r in runs.items())
+    return (f"The forward pass runs when the batch (axis {axis} of x) has {size} samples, the length of axis {other}, "
+            f"but not with its {count}: a batch/sequence sizing mix-up. Something in forward() takes its length "
+            f"from one of these axes and is applied along the other, e.g. a (seq, 1, d) position table added to a "
+            f"(batch, seq, d) input, or a state or mask built with the wrong axis's size. Batch sizes tried: {ran}. "
+            "Check the line quoted in the evidence against the layout the layers use.")
 
 
 @check("output_not_tensor", "error", "the model returned something other than a tensor", needs="trace")
@@ -1177,8 +1298,7 @@ def _direction_one_step(setup: Setup) -> list[Issue]:
        "a recurrent layer starts from a stacked layer's final state h_n, but from its lower layers only (h_n[:n] "
        "of a bidirectional stack is layer 0's two directions)", needs="prediction")
 def _state_from_lower_layers(setup: Setup) -> list[Issue]:
-    flow = setup.flow
-    layers = flow.layers if flow is not None else ()
+    layers = setup.layer_calls  # internal tensors against each other: no sample leaf needed
     issues = []
     for decoder in layers:
         start = decoder.initial_state
@@ -1207,12 +1327,27 @@ def _state_from_lower_layers(setup: Setup) -> list[Issue]:
                 "bidirectional stack is layer 0's forward and backward states, not one state per layer.",
                 evidence=f"d(initial state of {dec})/d(h_n of {enc}) is non-zero on rows {rows} of "
                 f"{encoder.module.num_layers * directions}",
-                fix=(f"Give each {dec} layer the matching {enc} layer's state, e.g. its two directions summed, "
-                     "h_n.view(num_layers, 2, batch, hidden).sum(1), or the top layer's, h_n[-2:] for one layer."
-                     if directions == 2 else
-                     "Start from the top layer's state, h_n[-1:], or give each layer the matching one."),
+                fix=_lower_layers_fix(enc, dec, encoder.module, decoder.module),
             ))
     return issues
+
+
+def _lower_layers_fix(enc: str, dec: str, encoder, decoder) -> str:
+    """The fix for state_from_lower_layers, written for the two layers' actual num_layers and directions."""
+    layers, dec_layers = encoder.num_layers, getattr(decoder, "num_layers", 1)
+    if encoder.bidirectional:
+        if dec_layers == 1:
+            return (f"Start {dec} (1 layer) from the top layer of {enc}: its two directions summed, "
+                    "h_n[-2:-1] + h_n[-1:], shape (1, batch, hidden).")
+        if dec_layers == layers:
+            return (f"Give each of the {layers} layers of {dec} the matching layer of {enc}, its two directions "
+                    f"summed: h_n.view({layers}, 2, batch, hidden).sum(1).")
+        return (f"Start {dec} from the top {dec_layers} layers of {enc}, each with its two directions summed: "
+                f"h_n.view({layers}, 2, batch, hidden)[-{dec_layers}:].sum(1).")
+    if dec_layers == layers:
+        return f"Give each of the {layers} layers of {dec} the matching layer of {enc}: pass h_n whole."
+    plural = "s" if dec_layers > 1 else ""
+    return f"Start {dec} ({dec_layers} layer{plural}) from the top of {enc}: h_n[-{dec_layers}:]."
 
 
 # --- checks on what one call leaves for the next --------------------------------------------------------
@@ -1234,10 +1369,24 @@ def _state_not_detached(setup: Setup) -> list[Issue]:
         "(retain_graph=True only hides this and grows the graph without end).",
         evidence=f"two calls of model(x), each followed by a backward pass: the second call raised "
         f"{type(state.second_call_error).__name__}: {str(state.second_call_error).splitlines()[0]}",
-        fix=f"Store {where} detached (self.hidden = tuple(h.detach() for h in hidden)) if batches continue each "
-        "other's sequences, or do not keep a state at all: pass no initial state (zeros) for unrelated "
-        "sequences.",
+        fix=f"Store {where} detached ({_detached(state)}) if batches continue each other's sequences, or do not "
+        "keep a state at all: pass no initial state (zeros) for unrelated sequences.",
     )]
+
+
+def _detached(state) -> str:
+    """The assignment that stores each kept state detached, written for what forward() actually stored there."""
+    lines = []
+    for name, kind in zip(state.attributes, state.kinds or ("other",) * len(state.attributes), strict=True):
+        attribute = name.rsplit(".", 1)[-1]
+        if kind == "tensor":
+            lines.append(f"self.{attribute} = {attribute}.detach(): it holds one tensor, as nn.RNN and nn.GRU return")
+        elif kind == "tuple":
+            lines.append(f"self.{attribute} = tuple(h.detach() for h in {attribute}): it holds a tuple, as nn.LSTM's "
+                         "(h, c)")
+        else:
+            lines.append(f"every tensor in self.{attribute} through .detach()")
+    return "; ".join(lines) or "every tensor kept through .detach()"
 
 
 @check("state_carried_over", "warning",

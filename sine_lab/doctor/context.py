@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import copy
 import math
+import os
+import sysconfig
+import traceback
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -59,6 +62,7 @@ class _StateAcrossCalls:
     attributes: tuple[str, ...]  # attributes forward() replaced, e.g. "hidden_cell"
     changed: float  # largest |second prediction - first|
     second_call_error: Exception | None  # the second call (or its backward) raised because of the first
+    kinds: tuple[str, ...] = ()  # per attribute, what the first call stored: "tensor", "tuple" (LSTM's (h, c)), ...
 
 
 @dataclass(frozen=True)
@@ -214,7 +218,9 @@ class Setup:
                 axis = 0 if batch_first else 1
             else:
                 batch = shape[0] if batch_first else shape[1]
-                matches = [a for a in range(x.dim() - 1) if x.shape[a] == batch]
+                # Token ids get their feature axis from the embedding, so any of their axes can hold the batch.
+                searched = range(x.dim() - 1) if x.is_floating_point() else range(x.dim())
+                matches = [a for a in searched if x.shape[a] == batch]
                 if batch == 1 or len(matches) != 1:
                     return None  # one long sequence on purpose, or ambiguous
                 axis = matches[0]
@@ -290,23 +296,64 @@ class Setup:
 
     @cached_property
     def flow(self) -> Flow | None:
-        """The forward pass again, differentiable from a leaf that holds the samples: x (floating point) or the
-        output of the nn.Embedding that reads x (token ids, which no gradient reaches). ``None`` when the sample
-        axes are unclear, there is no such leaf, or the call fails."""
+        """The forward pass again, differentiable from a leaf that holds the samples: x (floating point), or for
+        token ids a zero tensor shaped like x added, along a fixed random direction, to the output of every
+        nn.Embedding that reads x or a view or slice of it (matched by storage, so x[:7] and x[t] count); no
+        gradient reaches the ids themselves. ``None`` when the sample axes are unclear, there is no such leaf, or
+        the call fails."""
+        run = self._layer_run
         axes = self.sample_axes
-        if axes is None or not isinstance(self.prediction, Tensor):
+        if axes is None or run is None or run[0] is None:
+            return None
+        leaf, prediction, layers = run
+        return Flow(leaf, axes[0], prediction, axes[1], layers)
+
+    @property
+    def layer_calls(self) -> tuple[LayoutCall, ...]:
+        """The first call of every layer that chooses a layout, from a forward pass with gradients on the
+        parameters: what one internal tensor depends on of another needs no sample leaf (nor known sample axes)."""
+        run = self._layer_run
+        return run[2] if run is not None else ()
+
+    @cached_property
+    def _layer_run(self) -> tuple[Tensor | None, Tensor, tuple[LayoutCall, ...]] | None:
+        """(leaf or ``None``, prediction, layer calls) of the differentiable forward pass; ``None`` if it fails."""
+        if not isinstance(self.prediction, Tensor):
             return None
         x = self.x
         found: dict[str, Tensor] = {}
         calls: dict[int, dict] = {}
         handles = []
+        if x.is_floating_point():
+            if self.finite_x:
+                found["leaf"] = x.detach().clone().requires_grad_()
+            given = found["leaf"] * 1 if "leaf" in found else x
+        else:
+            given = x.clone(memory_format=torch.contiguous_format)  # its own storage, offset 0, x's strides
+            found["ids"] = given
+        directions: dict[int, Tensor] = {}
 
         def embedded(module, args, output):
-            if "leaf" not in found and args and isinstance(args[0], Tensor) and args[0].shape == x.shape \
-                    and torch.equal(args[0], x) and isinstance(output, Tensor) and output.is_floating_point():
-                found["leaf"] = output.detach().clone().requires_grad_()
-                return found["leaf"] * 1  # a non-leaf, so in-place operations in forward still work
-            return None
+            ids = found.get("ids")
+            if ids is None or not args or not isinstance(args[0], Tensor) or not isinstance(output, Tensor) \
+                    or not output.is_floating_point() or output.shape[:-1] != args[0].shape:
+                return None
+            read = args[0]
+            if read.untyped_storage().data_ptr() == ids.untyped_storage().data_ptr():
+                shadow = "view"  # a view or slice of x: the same positions of the zero leaf
+            elif read.shape == x.shape and torch.equal(read, x):
+                shadow = "copy"
+            else:
+                return None
+            if "leaf" not in found:
+                found["leaf"] = torch.zeros(x.shape, dtype=torch.float64, requires_grad=True)
+            leaf = found["leaf"]
+            part = leaf.as_strided(read.shape, read.stride(), read.storage_offset()) if shadow == "view" else leaf
+            if id(module) not in directions:
+                generator = torch.Generator().manual_seed(len(directions))
+                directions[id(module)] = torch.randn(output.shape[-1], generator=generator, dtype=torch.float64)
+            # The leaf is zero, so the value is unchanged; the gradient reaches it wherever the output is read.
+            return output + (part.unsqueeze(-1) * directions[id(module)]).to(output.dtype)
 
         def before(label: str, flag: bool):
             def record(module, args):
@@ -332,11 +379,7 @@ class Setup:
             state = output[1] if isinstance(output, tuple) and len(output) > 1 and call["recurrent"] else None
             call["state"] = state[0] if isinstance(state, tuple) else state if isinstance(state, Tensor) else None
 
-        if x.is_floating_point():
-            if not self.finite_x:
-                return None
-            found["leaf"] = x.detach().clone().requires_grad_()
-        else:
+        if not x.is_floating_point():
             handles += [m.register_forward_hook(embedded) for m in self.model.modules()
                         if isinstance(m, nn.Embedding)]
         for label, module, flag in self._layout_modules.values():
@@ -346,19 +389,19 @@ class Setup:
             with _attributes_kept(self.model), eval_mode(self.model), torch.random.fork_rng(), \
                     torch.enable_grad(), warnings.catch_warnings():
                 warnings.simplefilter("ignore")
-                prediction = self.model(found["leaf"] * 1 if x.is_floating_point() else x)
+                prediction = self.model(given)
         except Exception:
             return None
         finally:
             for handle in handles:
                 handle.remove()
-        if "leaf" not in found or not isinstance(prediction, Tensor) or prediction.shape != self.prediction.shape \
-                or not prediction.requires_grad:
+        if not isinstance(prediction, Tensor) or prediction.shape != self.prediction.shape:
             return None
         layers = tuple(LayoutCall(c["label"], c["batch_first"], c["recurrent"], c["input"], c.get("output"),
                                   c.get("state"), c["initial_state"], c["module"], c.get("packed_output"))
                        for c in calls.values())
-        return Flow(found["leaf"], axes[0], prediction, axes[1], layers)
+        leaf = found.get("leaf") if prediction.requires_grad else None
+        return leaf, prediction, layers
 
     def own_only(self, value: Tensor | None, axis: int) -> bool:
         """Whether entry i of ``value`` along ``axis`` depends on sample i of the flow's leaf and on no other
@@ -511,6 +554,47 @@ class Setup:
         return None
 
     @cached_property
+    def sizes_that_run(self) -> tuple[int, int, dict[int, bool]] | None:
+        """When the forward pass fails on x: (sample axis of x, its size, {batch size tried: whether the forward
+        pass runs}) for the lengths of x's other axes, each of them less one, and 1, the samples taken from x in
+        turn (repeated when the size exceeds the batch). A model that runs when the batch is exactly as long as
+        another axis, but not otherwise, has the batch and that axis mixed up somewhere; ``None`` when there is
+        nothing to try."""
+        if self.trace.error is None or self.y.dim() < 1:
+            return None
+        count = self.y.shape[0]  # the target is indexed by sample
+        axes = [axis for axis in range(self.x.dim()) if self.x.shape[axis] == count]
+        if count < 2 or not axes:
+            return None
+        axis = axes[0]
+        last = self.x.dim() - 1 if self.x.is_floating_point() else self.x.dim()  # floats: the last axis is features
+        lengths = {self.x.shape[a] for a in range(last) if a != axis and self.x.shape[a] not in (count, 0)}
+        # Each length and the one below it: a model that runs at exactly that length is sized by that axis.
+        sizes = sorted(lengths | {length - 1 for length in lengths if length > 2} | {1})
+        tried = {}
+        for size in sizes:
+            index = torch.arange(size) % count
+            tried[size] = isinstance(self.call(self.x.index_select(axis, index)), Tensor)
+        return axis, count, tried
+
+    @cached_property
+    def error_frame(self) -> str | None:
+        """The innermost frame of the forward pass's traceback that is the model's own code (not torch's, the
+        doctor's or the standard library's), as ``"forward(), line 23: return x + self.pe[...]"``, no path."""
+        error = self.trace.error
+        if error is None or error.__traceback__ is None:
+            return None
+        skipped = tuple(os.path.dirname(path) + os.sep for path in (torch.__file__, __file__)) + (
+            os.path.join(os.path.dirname(os.path.dirname(__file__)), "tracing.py"),
+            sysconfig.get_paths()["stdlib"] + os.sep)
+        frames = [frame for frame in traceback.extract_tb(error.__traceback__)
+                  if not frame.filename.startswith(skipped) and frame.line]
+        if not frames:
+            return None
+        frame = frames[-1]
+        return f"{frame.name}(), line {frame.lineno}: {frame.line.strip()}"
+
+    @cached_property
     def reordered(self) -> float | None:
         """Largest change of a sample's prediction when the samples are fed in reverse order (0: none);
         ``None`` when the sample axes are unclear or the reversed call fails."""
@@ -584,6 +668,7 @@ def _state_across_calls(model: nn.Module, x: Tensor) -> _StateAcrossCalls:
         x = x.detach().clone()  # the input the traced forward pass gave the model
         first = model(x)
         replaced = _replaced_attributes(model, before)
+        kinds = tuple(_kind(_attribute(model, name)) for name in replaced)
         if parameters and first.requires_grad:
             torch.autograd.grad(first.float().sum(), parameters, allow_unused=True)
         torch.set_rng_state(rng)
@@ -596,7 +681,20 @@ def _state_across_calls(model: nn.Module, x: Tensor) -> _StateAcrossCalls:
                        if first.shape == second.shape else math.inf)
         except RuntimeError as raised:  # e.g. the first call's graph, freed by its backward, reached again
             error = raised
-    return _StateAcrossCalls(tuple(replaced), changed, error)
+    return _StateAcrossCalls(tuple(replaced), changed, error, kinds)
+
+
+def _attribute(model: nn.Module, dotted: str) -> object:
+    owner, _, name = dotted.rpartition(".")
+    return getattr(model.get_submodule(owner) if owner else model, name, None)
+
+
+def _kind(value: object) -> str:
+    if isinstance(value, Tensor):
+        return "tensor"
+    if isinstance(value, (tuple, list)) and value and all(isinstance(item, Tensor) for item in value):
+        return "tuple"
+    return "other"
 
 
 # Functions that compare their first two tensor arguments element by element

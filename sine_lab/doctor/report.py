@@ -67,7 +67,10 @@ class Report(list):
             n = self.count_severity(severity)
             counts.append(f"{n} {severity}{'s' if severity != 'info' and n != 1 else ''}")
         head = f"check_setup: {', '.join(counts)}"
-        if self.ok:
+        if "state_not_detached" in self.codes:
+            # Measured: a second training step's backward raised. Only a loop that resets the state avoids it.
+            head += " — the second training step raised: training stops unless the loop resets the kept state"
+        elif self.ok:
             head += " — no problems found" if not self else " — nothing that stops training as intended"
         return "\n".join([head, *map(str, self)])
 
