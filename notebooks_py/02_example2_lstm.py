@@ -227,7 +227,8 @@ plt.tight_layout()
 #   because the failure had nothing to do with gradients.
 # - With one output per step, the LSTM fed time fits `[0, 10]`, including an unfitted stretch inside it, and
 #   fails after `t = 10` in 3 of 3 seeds. Fed the true previous value, its one-step error after `t = 10` is at
-#   least 2× below copying that value in 3 of 3 seeds (the RNN: 2 of 3), though over 100× above linear
+#   least 2× below copying that value in 3 of 3 seeds (the RNN: 2 of 3, but the LSTM has about four times its
+#   parameters, so gates are not separated from size), though over 100× above linear
 #   extrapolation; fed its own outputs, the task matching the clock's, it leaves the wave (3 of 3). These are two
 #   of chapter 01's four controls. As for the RNN (Chapter 01), a clock input fails where it leaves its training
 #   range, which a clock always does (these controls do not separate the two); generating the wave is a
@@ -243,8 +244,8 @@ plt.tight_layout()
 #    [solution](solutions/02_example2_lstm.ipynb#exercise-1)
 # 2. Fed `x.unsqueeze(0)`, 1000 sequences of one step each, can the forget gate matter? Change its weights and
 #    compare the outputs before and after. PyTorch stacks the four gates' rows in the order input, forget,
-#    cell, output, so for `H` units the forget gate is rows `H` to `2H − 1` of `weight_hh_l0` and `bias_ih_l0`
-#    (rows 10–19 for this chapter's 10 units). You are right if you can say why the outputs do or do not
+#    cell, output, so for `H` units the forget gate is rows `H` to `2H − 1` of `bias_ih_l0` (rows 10–19 for
+#    this chapter's 10 units); compare with the same change on `x.unsqueeze(1)`, one sequence with a past. You are right if you can say why the outputs do or do not
 #    change. [solution](solutions/02_example2_lstm.ipynb#exercise-2)
 #
 # **Previous:** [01 · Example 1: the simple RNN, run as written](01_example1_simple_rnn.ipynb) · **Next:** [03 · Example 3: the deep LSTM, run as written](03_example3_deep_lstm.ipynb)
