@@ -62,7 +62,7 @@ assert 80 < ratio < 125, "about 1/Δt² = 100, with no training"
 # With noise of standard deviation 0.05 on every value, the coefficients are fitted to noisy *inputs*, and
 # least squares then shrinks them (noise in the inputs biases it towards zero): here from `(1.99, −1)` to
 # about `(1.26, −0.28)`. No predictor can expect to beat the noise on the target, its variance
-# `σ² = 0.05² = 2.5e-3`. This one misses it twice over. It is fed noisy inputs, and passes on their noise,
+# `σ² = 0.05² = 2.5e-3`. This one misses it, for two reasons. It is fed noisy inputs, and passes on their noise,
 # weighted by the coefficients: `(a₁² + a₂²) σ²` on top of the target's `σ²`. And its shrunk coefficients no
 # longer follow the clean wave itself: that miss is the fit's error on the noise-free series. The expected
 # error is the sum of the two terms:

@@ -78,11 +78,12 @@ assert all(ratios[20, d] < 1.5 * ratios[200, d] for d in DRAWS), "by less than 1
 # **Why.** Two terms, both set by the fitted coefficients, not by how finely the period is sampled. The
 # prediction `a₁ s[n] + a₂ s[n−1]` adds the noise of both inputs, weighted by the coefficients, to the noise
 # of the target: `(a₁² + a₂² + 1) σ²`. And noisy inputs pull least-squares coefficients towards 0 (at 200
-# samples per period far from the noise-free `2cos ω` and `−1`), which passes on less noise but misses the
+# samples per period far from the noise-free `2cos(2π/200)` and `−1`; printed below for draw 0), which passes on less noise but misses the
 # clean wave itself: the fit's error on the noise-free series. The expected error is the sum. The 150 scored
 # values of one draw scatter around it, so the check is the mean over 20 draws (a second of CPU):
 
 # %%
+first_draw = {}  # samples per period -> draw 0's fitted coefficients
 terms = {}  # samples per period -> mean over 20 draws of (measured, passed-on noise, wave miss), in σ²
 for per_period in (20, 200):
     _, clean = sine_series(1000, step=2 * math.pi / per_period)
@@ -93,6 +94,10 @@ for per_period in (20, 200):
         sums[0] += float(((a[0] * s[849:-1] + a[1] * s[848:-2] - s[850:]) ** 2).mean()) / 0.01**2
         sums[1] += float(a[0] ** 2 + a[1] ** 2 + 1)
         sums[2] += float(((a[0] * clean[849:-1] + a[1] * clean[848:-2] - clean[850:]) ** 2).mean()) / 0.01**2
+        if draw == 0:
+            print(f"{per_period} samples per period, draw 0: coefficients ({float(a[0]):.3f}, {float(a[1]):.3f}), "
+                  f"noise-free ({2 * math.cos(2 * math.pi / per_period):.3f}, -1)")
+            first_draw[per_period] = a
     measured, passed_on, wave_miss = (total / 20 for total in sums)
     terms[per_period] = measured, passed_on, wave_miss
     print(f"{per_period} samples per period, mean over 20 draws, in σ²: measured {measured:.2f}; passed-on noise "
@@ -102,6 +107,7 @@ for measured, passed_on, wave_miss in terms.values():
     assert abs(measured / (passed_on + wave_miss) - 1) < 0.05, "the two terms predict the mean error within 5 %"
 assert terms[200][2] > 0.5 and terms[20][2] < 0.05, "the wave miss: over σ²/2 at 200 per period, under σ²/20 at 20"
 assert terms[200][0] > 1.15 * terms[200][1], "at 200 per period the passed-on noise alone falls short by over 15 %"
+assert abs(float(first_draw[200][1]) + 1) > 0.2, "draw 0 at 200 per period: the second coefficient far from -1"
 
 # %% [markdown]
 # The sum predicts the mean error within 5 % at both rates. At 20 samples per period the coefficients stay

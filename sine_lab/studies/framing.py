@@ -61,6 +61,7 @@ __all__ = [
     "nearest_window_distance",
     "plot_framing",
     "recurrence_mse",
+    "quadratic_mse",
     "run_setup",
     "run_setups",
     "save_tables",
@@ -525,20 +526,35 @@ def recurrence_mse(setup: Setup) -> float:
     return float(((prediction - series[first_scored:]) ** 2).mean())
 
 
+def quadratic_mse(setup: Setup) -> float:
+    """The one-step test MSE of quadratic extrapolation ``3 s[n] - 3 s[n-1] + s[n-2]`` on ``setup``'s series.
+
+    No fitted parameters (the parabola through the last three values), scored on the same later stretch as
+    the networks: a stronger parameter-free yardstick than linear extrapolation on a smooth wave.
+    """
+    _, series = _series(setup)
+    _, first_scored = _cuts(setup.length)
+    prediction = 3 * series[first_scored - 1 : -1] - 3 * series[first_scored - 2 : -2] + series[first_scored - 3 : -3]
+    return float(((prediction - series[first_scored:]) ** 2).mean())
+
+
 def format_table(rows: Sequence[Summary], *, train: bool = False,
-                 recurrence: Sequence[float] | None = None) -> str:
+                 recurrence: Sequence[float] | None = None, quadratic: Sequence[float] | None = None) -> str:
     """A fixed-width table: test MSE (median, best, worst), how many times the median is below persistence
     ("x persist.") and below linear extrapolation ("x extrapolation"), seeds at least ``LEARNED_FACTOR``×
     below the stronger of the two ("2x below"), steps; with ``train=True`` also the fitted part's MSE, and the
     noise floor when a row has noise; with ``recurrence`` (one MSE per row, see :func:`recurrence_mse`) the
-    2-tap least-squares recurrence's test MSE ("2-tap LS")."""
-    if recurrence is not None and len(recurrence) != len(rows):
-        raise ValueError(f"recurrence: one MSE per row, got {len(recurrence)} for {len(rows)} rows")
+    2-tap least-squares recurrence's test MSE ("2-tap LS"); with ``quadratic`` (one MSE per row, see
+    :func:`quadratic_mse`) quadratic extrapolation's test MSE ("quadratic")."""
+    for name, column in (("recurrence", recurrence), ("quadratic", quadratic)):
+        if column is not None and len(column) != len(rows):
+            raise ValueError(f"{name}: one MSE per row, got {len(column)} for {len(rows)} rows")
     width = max(len(r.label) for r in rows) + 2
     head = (f"{'':<{width}}{'median MSE':>11}{'best':>10}{'worst':>10}{'x persist.':>12}{'x extrapolation':>16}"
             f"{'2x below':>9}{'steps':>7}")
     noisy = any(r.noise_floor > 0 for r in rows)  # a column of zeros says nothing: shown only with noise
     head += (f"{'train MSE':>11}" + (f"{'noise floor':>12}" if noisy else "")) if train else ""
+    head += f"{'quadratic':>10}" if quadratic is not None else ""
     head += f"{'2-tap LS':>10}" if recurrence is not None else ""
     lines = [head]
     for i, r in enumerate(rows):
@@ -546,6 +562,7 @@ def format_table(rows: Sequence[Summary], *, train: bool = False,
                 f"{_factor(r.median_factor):>12}{_factor(r.extrapolation_mse / r.median_mse):>16}"
                 f"{f'{r.learned}/{r.seeds}':>9}{r.median_steps:>7}")
         line += (f"{r.median_train_mse:>11.2e}" + (f"{r.noise_floor:>12.2e}" if noisy else "")) if train else ""
+        line += f"{quadratic[i]:>10.1e}" if quadratic is not None else ""
         lines.append(line + (f"{recurrence[i]:>10.1e}" if recurrence is not None else ""))
     return "\n".join(lines)
 
