@@ -126,6 +126,10 @@ Markdown(answer_list(""))
 # Predicts `2x[n] − x[n−1]`: the straight line through the last two values, continued. No parameters; its
 # one-step error is the wave's curvature, so on a finely sampled sine it is hard to beat.
 #
+# ### quadratic extrapolation
+# The parabola through the last three values, continued one step: `3x[n] − 3x[n−1] + x[n−2]`. Like linear
+# extrapolation it needs no training; on a finely sampled wave it is far more accurate.
+#
 # ### least-squares recurrence
 # Predicts `a·x[n] + b·x[n−1]` with `a`, `b` fitted by least squares to training data. For a noise-free
 # sine it is exact (`a = 2cos ω`, `b = −1`), so no model can beat it there; it is the reference, not a bar.

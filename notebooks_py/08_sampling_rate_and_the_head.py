@@ -43,8 +43,9 @@ import torch
 
 from sine_lab.bench import make_task
 from sine_lab.forecasting import ForecastSettings
-from sine_lab.models import build_model
+from sine_lab.models import build_model, forecast
 from sine_lab.plots import colour
+from sine_lab.skip import LearnedSkip
 from sine_lab.studies.forecasting_study import (
     BARE_PATH,
     CELLS,
@@ -60,7 +61,6 @@ from sine_lab.studies.forecasting_study import (
     head_rows,
     load_control,
     load_sweep,
-    recurrence_forecast,
 )
 from sine_lab.training import fit_autoregressive, seed_everything
 
@@ -274,8 +274,8 @@ assert not below, f"every recipe cell's median is above the recurrence's: {below
 #   run at `P = 20` is gained and another lost (printed below), and some medians are lower. These rows differ from the recipe in
 #   two things, the taps learned rather than fixed and a head and loss in units of the values rather than
 #   of the curvature, so they do not say which of the two matters. They do rule out capacity: with the head
-#   at zero, two float32 taps set to the 2-tap recurrence's `a` and `b` forecast every `P` within the
-#   target (printed below, run in float32 as the skip runs); training from zero did not get there (whether
+#   at zero, the skip model with its two taps set to the 2-tap recurrence's `a` and `b` forecasts every `P`
+#   within the target (printed below); training from zero did not get there (whether
 #   the taps moved toward them is not measured here).
 
 # %%
@@ -297,16 +297,20 @@ def runs_within(sweep: dict, suffix: str = "") -> set:
             and r["free_run_cycles"]["10"] <= 1e-4}
 
 
-# Capacity: the least-squares pair as two float32 taps (the skip holds its taps so), run in float32 arithmetic.
+# Capacity: the skip model itself, its two taps set to the least-squares pair and its cell's head at zero.
 taps_mse = {}
 for period in periods:
     for seed in (0, 1, 2):
         task = make_task(period, seed=seed)
-        taps = fit_autoregressive(task.train, 2, dtype=torch.float64).float()
-        steps = round(10 * 2 * math.pi * period)
-        run = recurrence_forecast(task.test[:, :999], taps, steps + 1, dtype=torch.float32)[:, 1:]
+        skip = LearnedSkip("rnn", hidden_size=32)
+        with torch.no_grad():
+            skip.taps.copy_(fit_autoregressive(task.train, 2, dtype=torch.float64).float())
+            skip.cell.head.weight.zero_()
+            skip.cell.head.bias.zero_()
+            steps = round(10 * 2 * math.pi * period)
+            run = forecast(skip, task.test[:, :999, None], steps + 1)[:, 1:]
         taps_mse[period, seed] = float(((run - task.continuation(steps)) ** 2).mean())
-print("two float32 taps set to the least-squares pair, 10-cycle MSE, worst of seeds 0-2: "
+print("the skip with its taps set to the least-squares pair and its head at zero, 10-cycle MSE, worst of seeds 0-2: "
       + ", ".join(f"P = {p:g}: {max(taps_mse[p, s] for s in (0, 1, 2)):.1e}" for p in periods))
 assert max(taps_mse.values()) < 1e-4, "the taps alone would forecast every P within the target"
 gained = runs_within(skip_sweep, "-skip") - runs_within(bare_sweep)

@@ -27,12 +27,11 @@
 #    [free running](00_overview.ipynb#free-running) over 10 whole cycles, against trivial baselines that need no training loop, and
 #    bare at the slowest wave, where chapter 08's bare cells fail;
 # 2. **[delayed recall](00_overview.ipynb#delayed-recall)** (chapter 09's task) at lags 20, 50, 100, 200 and, for the cheap LRU, 500 and 1000;
-# 3. **why** each model solves a lag or not: where attention looks, the LRU's eigenvalue moduli, the recurrent
-#    cells' gradient at the lag;
-# 4. **cost**: parameters, training time, time per forecast step;
+# 3. **inside** the models: where attention looks, the LRU's eigenvalue moduli, the recurrent cells' gradient at
+#    the lag (none of these measures explains which runs succeed);
+# 4. **cost**: parameters, epochs to solve recall, and the time of one training step against length, measured live;
 #
-# and end with a table of counts. The chapter reads the sweeps that `scripts/beyond_sweep.py` and the
-# benchmark (`python -m sine_lab.bench`) wrote, and repeats a few runs live as spot checks.
+# and end with a table of counts. The chapter reads stored sweeps and repeats a few runs live as spot checks.
 
 # %%
 # %matplotlib inline
@@ -40,13 +39,12 @@ import matplotlib.pyplot as plt
 import torch
 
 from sine_lab.baselines import MARGIN, recurrence_run
-from sine_lab.bench import FREE_RUN_TARGETS, OBSERVED, TARGETS, cycle_steps, make_task
+from sine_lab.bench import FREE_RUN_TARGETS, TARGETS, cycle_steps, make_task
 from sine_lab.data import delayed_recall
 from sine_lab.models import MODEL_KINDS, build_model
 from sine_lab.plots import colour
 from sine_lab.studies import beyond
 from sine_lab.studies.beyond import KINDS, RECALL_LOGS, load_bench, load_sweep, solved_counts
-from sine_lab.studies.forecasting_study import VARIANTS, load_control
 from sine_lab.training import fit_autoregressive, seed_everything
 
 # One thread: faster for these small models on a shared machine; results do not depend on it.
@@ -66,14 +64,12 @@ print("forecasting:", beyond.bench_header("sweep_periods"), beyond.bench_header(
 # %% [markdown]
 # ## 1. The contenders
 #
-# All six are registered kinds (`sine_lab.models.MODEL_KINDS`) and keep the same contract — input
-# `(batch, seq, 1)`; `run(x, state)` returns per-step outputs and a state that a later call continues
-# from — so the same training loop, `forecast` and benchmark code run them all.
+# All six are registered kinds (`sine_lab.models.MODEL_KINDS`) with one contract, so the same training loop,
+# `forecast` and benchmark code run them all.
 #
 # - `rnn`, `lstm`, `gru`: PyTorch's cells, 32 units, linear [head](00_overview.ipynb#head).
 # - `attention`: **one** causal self-attention layer (4 heads, width 32) over a [window](00_overview.ipynb#window) of past values, linear
-#   head — the smallest model that attends, with a learned bias per head and distance (started as ALiBi's
-#   recency slopes).
+#   head, with a learned bias per head and distance.
 # - `transformer`: a small causal Transformer encoder — 2 pre-norm blocks (2 heads, width 16, GELU feed-forward
 #   of 32) with the same relative positions.
 # - `lru`: 32 complex modes `s_t = λ ⊙ s_{t−1} + γ ⊙ B x_t` with `|λ| = exp(−exp(ν))` (always < 1), started on
@@ -106,10 +102,10 @@ assert sizes["rnn"] < 0.3 * sizes["lstm"] and bench_transformer > 3.5 * sizes["l
 # curvature of the wave, in units of `scale` (the spread of the training series' second differences): the rows
 # `rnn`, `lstm` and `gru` are *that cell plus this head*. The loss is the
 # MSE in units of `scale²` (the [scaled loss](00_overview.ipynb#scaled-loss); chapter 08 measures what it and the head change). Stages:
-# 150 mini-batch [Adam](00_overview.ipynb#adam) steps (32 chunks of 120 steps, the first 40 only warm up the state; [one-cycle](00_overview.ipynb#one-cycle)
-# learning rate up to 5·10⁻³, [clipping](00_overview.ipynb#gradient-clipping) at 1), then up to 8 full-batch [L-BFGS](00_overview.ipynb#l-bfgs) steps, validated one step
-# ahead on `n ≥ 800`; both [teacher-forced](00_overview.ipynb#teacher-forcing). Then the [rollout](00_overview.ipynb#rollout) stage: 6 L-BFGS steps on 200-step free
-# runs, validated by free-running every training series to `n = 2000`.
+# 150 mini-batch [Adam](00_overview.ipynb#adam) steps ([one-cycle](00_overview.ipynb#one-cycle) learning rate up to 5·10⁻³,
+# [clipping](00_overview.ipynb#gradient-clipping) at 1), then up to 8 full-batch [L-BFGS](00_overview.ipynb#l-bfgs) steps,
+# both [teacher-forced](00_overview.ipynb#teacher-forcing); then the [rollout](00_overview.ipynb#rollout) stage: 6 L-BFGS
+# steps on 200-step free runs.
 #
 # **The baselines**, scored by the same benchmark on the same tasks: the [least-squares recurrence](00_overview.ipynb#least-squares-recurrence)
 # `a x[n] + b x[n−1]` fitted to the training series (the "2-tap", no training loop), the fixed residual alone
@@ -214,9 +210,8 @@ assert min(in_float64.values()) > 100
 # over 10 cycles. Attention, the Transformer and the LRU meet both in 27 of 27 runs. But a formula meets the
 # targets too: the 2-tap recurrence (held, like the models' heads, as a small correction to `2x[n] − x[n−1]`, so
 # float32 does not round away its frequency) meets them on every task, and **no trained run beats it**: one step
-# ahead none has a lower MSE (the best is close), and over 10 cycles every run has a larger MSE (printed above).
-# The 2-tap rows are float32 arithmetic; in float64 the same recurrence is 211× to 11457× lower still (printed),
-# so the verdict only strengthens.
+# ahead none has a lower MSE (the best is close), and over 10 cycles every run has a larger MSE. In float64
+# the 2-tap is 211× to 11457× lower still.
 
 # %% [markdown]
 # ### 2.2 Without the rollout stage, over 1000 steps
@@ -243,22 +238,23 @@ for period in (20.0, 100.0):
 teacher_misses = [(f.kind, f.period, f.seed, f.free_run_mse) for f in teacher
                   if not meets(f.one_step_mse, f.free_run_mse)]
 print("teacher runs missing a target:", teacher_misses)
-print("(the standard rows' Transformer is the benchmark's, width 32)")
-# Without the rollout stage one run of 36 misses; against the 2-tap the picture is the same with either recipe.
+print("the Transformer rows differ in width too (teacher 16, standard 32): two models, not two recipes")
+# Without the rollout stage one run of 36 misses; against the 2-tap no run of either recipe beats it.
 assert [(k, p, s) for k, p, s, _ in teacher_misses] == [("transformer", 100.0, 0)]
 assert not any(beats_1000.values()), "over 1000 steps no run of either recipe beats the 2-tap recurrence"
 
 # %% [markdown]
 # Without the rollout stage, 35 of 36 runs meet both targets over 1000 steps; the miss is the Transformer's
-# seed 0 on the slow wave (2.17·10⁻⁴). Against the 2-tap recurrence the two recipes agree: no run of either
-# beats it, at either period.
+# seed 0 on the slow wave. For the cells, attention and the LRU, the same models under both recipes,
+# the recipes agree against the 2-tap recurrence: no run of either beats it, at either period. The Transformer
+# row is left out of that comparison: its width changed with the recipe. And 1000 steps are 8.0 cycles at
+# period 20 but 1.6 at period 100, so the two periods are not compared here.
 
 # %% [markdown]
 # ### 2.3 A spot check: attention on the slow wave, re-run here
 #
-# Attention's seed 0 at period 100 with the teacher-forced stages only (the cheaper recipe of 2.2), trained again
-# and now scored over 10 cycles too: the best kind on the slow wave. A free run magnifies rounding, so the check
-# is the verdict, not the digits: it meets the targets and stays above the 2-tap over 1000 steps and 10 cycles.
+# Attention's seed 0 at period 100 with the teacher-forced stages only, trained again and scored over 10 cycles
+# too. A free run magnifies rounding, so the check is the verdict, not the digits.
 
 # %%
 spot_model, spot = beyond.run_forecast_trial("attention", 100.0, 0, "teacher")
@@ -279,24 +275,25 @@ assert max(spot_factors.values()) < 1, "the 2-tap recurrence stays ahead of the 
 # With the fixed residual every kind meets the targets, so that cannot show what attention adds where a model
 # needs help. The series' one forecasting setting where the cells fail is the bare cell (`--delta-order 0`: the
 # head predicts the value itself) on the slowest wave, chapter 08's runs. The benchmark ran attention, the
-# Transformer and the LRU bare there too, same recipe, seeds 0–2 (only its errors are used: other work ran beside it).
+# Transformer and the LRU bare there too, same recipe, seeds 0–2, each **32 wide** as the benchmark builds every
+# kind: this Transformer has about four times the LSTM's parameters (printed). Only the errors of these runs are
+# used, not their times: other work ran on the machine beside them.
 
 # %%
 bare = [r for r in load_bench("sweep_bare") if r.kind in CELLS and r.period == 100.0]
 bare += [r for r in load_bench("sweep_kinds_bare") if r.kind in NEW]
 print("bare:", beyond.bench_header("sweep_bare"), beyond.bench_header("sweep_kinds_bare"), sep="\n  ")
 bare_trivial = [beyond.trivial_free_run_mse(make_task(100.0, seed=s), cycle_steps(10, 100.0)) for s in SEEDS]
-print(f"period 100, no fixed residual          one-step MSE         free run, 10 cycles    met  "
-      f"{MARGIN:g}x below zero")
+print("period 100, no fixed residual  params  one-step MSE         free run, 10 cycles    met  best / 2-tap")
 print(f"{'':38s}{'median':>9s}{'worst':>9s}{'median':>12s}{'worst':>10s}")
-bare_met, bare_learned = {}, {}
+bare_met, bare_vs_2tap = {}, {}
 for kind in KINDS:
     r = rows(kind, 100.0, bare)
     bare_met[kind] = (sum(meets(f.one_step_mse, ten(f)) for f in r), len(r))
-    bare_learned[kind] = sum(MARGIN * ten(f) <= t["zero"] for f, t in zip(r, bare_trivial, strict=True))
-    print(f"  {kind:36s}{median([f.one_step_mse for f in r]):9.1e}{max(f.one_step_mse for f in r):9.1e}"
-          f"{median([ten(f) for f in r]):12.2e}{max(map(ten, r)):10.2e}{bare_met[kind][0]:4d}/{len(r)}"
-          f"{bare_learned[kind]:8d}/{len(r)}")
+    bare_vs_2tap[kind] = min(ten(f) / ten(two_tap[100.0, f.seed]) for f in r)  # the best run, same task
+    print(f"  {kind:28s}{r[0].parameters:8,d}{median([f.one_step_mse for f in r]):9.1e}"
+          f"{max(f.one_step_mse for f in r):9.1e}{median([ten(f) for f in r]):12.2e}{max(map(ten, r)):10.2e}"
+          f"{bare_met[kind][0]:4d}/{len(r)}{bare_vs_2tap[kind]:11.1e}x")
 print(f"  {'2-tap recurrence (baseline)':36s}{'':18s}{median([ten(two_tap[100.0, s]) for s in SEEDS]):12.2e}")
 print(f"  {'zero (baseline)':36s}{'':18s}{median([t['zero'] for t in bare_trivial]):12.2e}")
 bare_new_met = sum(bare_met[kind][0] for kind in NEW)
@@ -307,17 +304,19 @@ diverged = [(r.kind, r.seed) for r in bare if not torch.isfinite(torch.tensor(te
 best_new = min(ten(f) for f in bare if f.kind in NEW)
 print(f"runs with a non-finite error (diverged): {diverged}; the newer kinds' best 10-cycle MSE {best_new:.3f}, "
       f"{best_new / FREE_RUN_TARGETS[1000]:.0f}x the target")
-# No bare run of any kind meets the targets (the cells' 0 of 9 is chapter 08's); more of the newer kinds' runs
-# than of the cells' stay 2x below predicting zero, and even their best is over 100x the free-run target.
+print(f"every bare run's 10-cycle MSE over the 2-tap's on its task: at least {min(bare_vs_2tap.values()):.1e}x")
+# No bare run of any kind meets the targets (the cells' 0 of 9 is chapter 08's); the best is over 100x the
+# free-run target and millions of times the 2-tap recurrence's MSE.
 assert all(bare_met[kind] == (0, 3) for kind in KINDS), "0 of 9 bare cells and 0 of 9 bare newer kinds at P = 100"
-assert [bare_learned[kind] for kind in KINDS] == [0, 1, 0, 0, 3, 2] and diverged == [("lru", 2)]
-assert best_new > 100 * FREE_RUN_TARGETS[1000]
+assert diverged == [("lru", 2)] and best_new > 100 * FREE_RUN_TARGETS[1000]
+assert min(bare_vs_2tap.values()) > 5e6
+assert next(r.parameters for r in bare if r.kind == "transformer") > 3.5 * sizes["lstm"]
 
 # %% [markdown]
 # Bare, no run of any kind meets the targets on the slow wave: the cells 0 of 9 (chapter 08's runs), attention,
-# the Transformer and the LRU 0 of 9 (one LRU run diverged). More of the newer kinds' runs stay 2× below
-# predicting zero over 10 cycles (the Transformer 3 of 3, the LRU 2 of 3, attention 0 of 3) than of the cells'
-# (1 of 9), but even their best is over 100× the target. Where a forecaster needed help, attention did not give it.
+# the Transformer (17,377 parameters) and the LRU 0 of 9 (one LRU run diverged). The best run is 226× the
+# target and 9.8·10⁶× the 2-tap recurrence's MSE on its task. Where a forecaster needed help, attention did not
+# give it.
 
 # %% [markdown]
 # ## 3. Delayed recall: which models hold a value for `k` steps?
@@ -356,17 +355,26 @@ cell_failures = [r for r in recall_runs if r.kind in CELLS and not r.success]
 print(f"failed cell runs: {len(cell_failures)}, of which {sum(r.epochs == 50 for r in cell_failures)} ran all "
       "50 epochs")
 assert len(cell_failures) == 30 and all(r.epochs == 50 for r in cell_failures)
+fragile = [(r.kind, r.lag, r.seed, r.test_nmse) for r in recall_runs if 0.05 <= r.test_nmse <= 0.2]
+print("verdicts within 2x of the 0.1 threshold (kind, k, seed, NMSE):", fragile)
+assert len(fragile) == 5
 
 # %% [markdown]
 # From k = 50 on, no run of the article's cells succeeds (0 of 27); the default LSTM fails even at k = 20.
 # Attention solves 7 of its 9 runs from k = 50 to 200, the Transformer all 8 it ran, the LRU 9 of 9, then 2 of
-# 3 at k = 500 and 1 of 3 at k = 1000. Every failed cell run (the 27 from k = 50 and the LSTM's 3 at k = 20) and
-# both of attention's misses ran into the 50-epoch cap: budget and architecture are not separated here.
+# 3 at k = 500 and 1 of 3 at k = 1000. Every failed cell run and both of attention's misses ran into the
+# 50-epoch cap: budget and architecture are not separated here.
+#
+# **These logs were written by an earlier version of the code** (before the models' output and the window
+# models' attention were reworked; which change moves which run was not isolated). Five verdicts lie within 2×
+# of the 0.1 threshold (printed): attention's two misses, its k = 200 seed 2 (solved at the 50-epoch cap), and
+# the LRU's misses at k = 500 and 1000. Under the current code they could flip: read them as fragile.
 #
 # ### A spot check, and the trained models we look inside next
 #
-# Three runs trained again: verdict and epochs must match their logs, the NMSE too for the RNN and attention.
-# The LRU's NMSE is about twice its log's (both over 50× below 0.1); the log predates later code changes.
+# Three runs trained again on the current code: verdict and epochs match their logs, and the NMSE of the RNN
+# and attention to the log's 4 digits. The LRU's does not: the live run scores 2.21× its log's NMSE (printed),
+# the drift the previous paragraph warns of.
 
 # %%
 spot_recall = {}
@@ -378,13 +386,14 @@ for kind, lag in [("rnn", 50), ("attention", 100), ("lru", 100)]:
           f"{'solved' if result.success else 'failed'} (stored: {'solved' if stored_recall.success else 'failed'}), "
           f"{result.epochs} epochs (stored {stored_recall.epochs})")
     assert result.success == stored_recall.success and result.epochs == stored_recall.epochs
-    if kind == "lru":  # solved live and in the log, each more than 50x below the 0.1 threshold
-        assert max(result.test_nmse, stored_recall.test_nmse) < 0.1 / 50
+    if kind == "lru":  # the live NMSE drifts from the log's: 2 to 2.5 times it (measured 2.21x)
+        print(f"           the LRU's live NMSE / the log's: {result.test_nmse / stored_recall.test_nmse:.2f}")
+        assert 2 < result.test_nmse / stored_recall.test_nmse < 2.5
     else:  # the same NMSE to the log's 4 digits
         assert abs(result.test_nmse - stored_recall.test_nmse) < 5e-5
 
 # %% [markdown]
-# ## 4. Why: the evidence inside the models
+# ## 4. What the models look like inside (no measure here explains the outcomes)
 #
 # **Where attention looks.** The last step's query scores every step of its window; a value `k` steps back is
 # one hop away whatever `k` is, so no gradient has to survive `k` multiplications. That this is why the window
@@ -400,8 +409,8 @@ on_burst = last[:, :beyond.BURST].sum(-1)  # each head's share of attention on t
 uniform = beyond.BURST / x_look.shape[1]
 looking = [head for head in range(len(on_burst)) if on_burst[head] > 5 * uniform]
 fig, ax = plt.subplots(figsize=(10, 3.8))
-# One colour per head: four shades of attention's colour family, darkest last; the uniform line grey and dotted.
-shades = plt.get_cmap("copper")(torch.linspace(0.25, 1.0, last.shape[0]).tolist())
+# One colour per head: four dark shades of attention's colour family; the uniform line grey and dotted.
+shades = plt.get_cmap("copper")(torch.linspace(0.0, 0.7, last.shape[0]).tolist())
 for head, style in zip(range(last.shape[0]), ["-", "--", "-.", (0, (5, 1, 1, 1, 1, 1))], strict=True):
     ax.plot(last[head], color=shades[head], linestyle=style, linewidth=2.5 if head in looking else 1.2,
             label=f"head {head}: {float(on_burst[head]):.2g} on the burst")
@@ -452,14 +461,13 @@ lru_model, lru_result = spot_recall["lru"]
 seed_everything(0)
 lru_initial = beyond.recall_model("lru", 100)
 fig, axes = plt.subplots(1, 2, figsize=(12, 4.5))
-circle = torch.linspace(0, 2 * torch.pi, 400)
-axes[0].plot(torch.cos(circle), torch.sin(circle), color=colour("reference"), linewidth=1, label="unit circle")
 looks = [(lru_initial, "at initialisation", {"facecolors": "none", "edgecolors": colour("reference")}),
          (lru_model, "after training (k = 100)", {"color": colour("lru")})]
 for model, label, style in looks:
     eig = model.eigenvalues()
-    axes[0].scatter(eig.real, eig.imag, s=16, label=label, **style)
-axes[0].set(xlabel="Re λ", ylabel="Im λ", aspect="equal", title="LRU eigenvalues: all inside the unit circle")
+    axes[0].scatter(torch.angle(eig), 1 - eig.abs(), s=16, label=label, **style)
+axes[0].set(xlabel="angle of λ (radians)", ylabel="1 − |λ| (distance inside the unit circle)", yscale="log",
+            title="LRU eigenvalues: every one inside the unit circle")
 axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1), fontsize=8)
 lags = torch.arange(0, 1001)
 for (model, label, _), line in zip(looks, [{"color": colour("reference"), "linestyle": "--"},
@@ -494,13 +502,12 @@ assert min(r.evidence["memory_after"] for r in lru_runs) > 0.03
 assert max(r.evidence["gradient_at_lag"] for r in cell_runs if r.lag >= 50) < 1e-8
 
 # %% [markdown]
-# At k = 200 the best-kept mode holds 0.428 to 0.642 of the burst after training. What it keeps does not rank
-# the seeds: at k = 1000 the one solved run keeps the least (0.0355) and the run that keeps most (0.1040) fails
-# (NMSE 0.9990); at k = 500 the failed run keeps the most (0.4630). At k = 1000 seed 0 stopped after 23 epochs
-# on a training loss below 1 % of the variance, yet scores a held-out NMSE of 0.1518.
+# What the best-kept mode keeps does not rank the seeds: at k = 1000 the one solved run keeps the least (0.0355)
+# and the run that keeps most (0.1040) fails; at k = 500 the failed run keeps the most (0.4630). At k = 1000 seed
+# 0 stopped after 23 epochs on a training loss below 1 % of the variance, yet scores a held-out NMSE of 0.1518.
 #
-# **From k = 50 on, the cells' gradient to the burst is below 10⁻⁸, and every cell run fails** (chapter 09 saw the
-# same, here with 32 units): `‖∂h_T/∂h_{T−k}‖` at initialisation, for every cell run of the sweep.
+# **The cells' gradient at the lag**, `‖∂h_T/∂h_{T−k}‖` at initialisation, for every cell run of the sweep
+# (chapter 09 measured it with 16 units, here 32).
 
 # %%
 for lag in LAGS:
@@ -516,7 +523,8 @@ assert min(r.evidence["gradient_at_lag"] for r in at_20 if not r.success) > min(
 assert min(r.evidence["gradient_at_lag"] for r in at_20) > 1e-5
 
 # %% [markdown]
-# At k = 20 every cell run starts with a gradient [norm](00_overview.ipynb#norm) above 10⁻⁵. Gradient, lag and
+# From k = 50 on every cell run starts with a gradient [norm](00_overview.ipynb#norm) below 10⁻⁸ and fails; at
+# k = 20 every one starts above 10⁻⁵. Gradient, lag and
 # the epoch cap move together here, so these runs do not tell whether the
 # [vanishing gradient](00_overview.ipynb#vanishing-and-exploding-gradients) defeats the cells. At k = 20 the
 # gradient does not rank the outcomes (for an LSTM it leaves out the cell state's path): the three LSTMs start
@@ -525,75 +533,50 @@ assert min(r.evidence["gradient_at_lag"] for r in at_20) > 1e-5
 # %% [markdown]
 # ## 5. Cost
 #
-# Parameters; training CPU seconds (one process, one torch thread) and epochs, from the stored runs (the
-# benchmark's load averages are printed at the top; the recall logs were taken on a shared machine); and CPU
-# milliseconds per forecast step, measured here on untrained models (best of 5).
+# Parameters, and the epochs each recall run took, from the logs (a run stops once its training loss is below
+# 1 % of the variance, at the latest after 50). Training CPU seconds are not compared: the logs were taken in
+# different sessions on a shared machine. Instead the next cell times one Adam step on 8 sequences of 105, 205,
+# 305 and 405 steps (k = 100 to 400; best of 5, one thread, every kind timed by this one cell) and fits the
+# exponent of time against length by least squares on the log–log points.
 
 # %%
-def stored(kind, field, **where):
-    source = recall_runs if "lag" in where else standard
-    values = [getattr(r, field) for r in source if r.kind == kind and all(getattr(r, k) == v for k, v in where.items())]
+def stored_epochs(kind, lag):
+    values = [r.epochs for r in recall_runs if r.kind == kind and r.lag == lag]
     return median(values) if values else float("nan")
 
-context = make_task(20.0, seed=0).test[:, :OBSERVED, None]
-live_ms = {}
-for kind in KINDS:
-    seed_everything(0)
-    live_ms[kind] = 1e3 * beyond.forecast_step_seconds(
-        build_model(kind, hidden_size=beyond.FORECAST_HIDDEN.get(kind, 32)), context, 200, repeats=5)
 RECALL_COST_LAGS = (20, 50, 100, 200)
-print(f"{'':12s}{'':8s}{'forecast: CPU s':>16s}{'recall: train CPU s (epochs), medians':>44s}{'forecast':>10s}")
-print(f"{'kind':12s}{'params':>8s}{'p20':>8s}{'p100':>8s}" + "".join(f"{'k=' + str(k):>11s}" for k in RECALL_COST_LAGS)
-      + f"{'ms/step':>10s}")
+print(f"{'kind':12s}{'params':>8s}   recall: epochs, median"
+      + "".join(f"{'k=' + str(k):>7s}" for k in RECALL_COST_LAGS))
 for kind in KINDS:
-    recall = "".join(f"{stored(kind, 'cpu_seconds', lag=k):5.1f} ({stored(kind, 'epochs', lag=k):3.0f})"
-                     for k in RECALL_COST_LAGS)
-    print(f"{kind:12s}{sizes[kind]:8,d}{stored(kind, 'cpu_seconds', period=20.0):8.1f}"
-          f"{stored(kind, 'cpu_seconds', period=100.0):8.1f}{recall}{live_ms[kind]:10.3f}")
-fewer = [(r_kind, k, n) for r_kind in KINDS for k in RECALL_COST_LAGS
-         if (n := sum(r.kind == r_kind and r.lag == k for r in recall_runs)) != 3]
-print("medians over 3 runs each, except " + ", ".join(f"{kind} k = {k}: {n} runs (their mean)" for kind, k, n in fewer)
-      + "; forecasting's Transformer is the benchmark's, width 32")
-# Per forecast step, each window model costs more than every cell and the LRU.
-assert min(live_ms["attention"], live_ms["transformer"]) > max(live_ms[kind] for kind in CELLS + ("lru",))
-per_epoch = {kind: median([r.cpu_seconds / r.epochs for r in recall_runs if r.kind == kind and r.lag == 200])
-             for kind in NEW}
-print("recall at k = 200, median CPU s per epoch:", ", ".join(f"{k} {v:.2f}" for k, v in per_epoch.items()))
-# At every lag from 50 to 200 the LRU's median total is below each window model's; at k = 200 under a third,
-# with fewer epochs, and cheaper ones.
-assert all(stored("lru", "cpu_seconds", lag=k) < stored(kind, "cpu_seconds", lag=k)
-           for kind in NEW[:2] for k in (50, 100, 200))
-assert all(stored("lru", "cpu_seconds", lag=200) < stored(kind, "cpu_seconds", lag=200) / 3 for kind in NEW[:2])
-assert all(stored("lru", "epochs", lag=200) < stored(kind, "epochs", lag=200) for kind in NEW[:2])
-assert all(per_epoch["lru"] < per_epoch[kind] / 2 for kind in NEW[:2])
+    print(f"{kind:12s}{sizes[kind]:8,d}{'':25s}" + "".join(f"{stored_epochs(kind, k):7.0f}" for k in RECALL_COST_LAGS))
+print("medians over 3 runs, except the Transformer at k = 200: 2 runs (their mean)")
+# From k = 50 to 200 the LRU's median run takes fewer epochs than each window model's.
+assert all(stored_epochs("lru", k) < stored_epochs(kind, k) for kind in NEW[:2] for k in (50, 100, 200))
 
-# %% [markdown]
-# Totals count epochs too: a recall run stops once its training loss is below 1 % of the variance. The next
-# cell times one Adam step on 8 sequences of 105, 205 and 405 steps (k = 100, 200 and 400; best of 5, one
-# thread) and fits the exponent of time against length by least squares on the log–log points.
-
-# %%
-growth, lines, step_lags = {}, [], (100, 200, 400)
+growth, rising, lines, step_lags = {}, {}, [], (100, 200, 300, 400)
 log_length = torch.log(torch.tensor([beyond.BURST + k for k in step_lags], dtype=torch.float64))
 for kind in KINDS:
     seconds = torch.tensor([beyond.training_step_seconds(kind, k, batch=8, repeats=5) for k in step_lags],
                            dtype=torch.float64)
     x, y = log_length - log_length.mean(), torch.log(seconds) - torch.log(seconds).mean()
     growth[kind] = float((x * y).sum() / (x * x).sum())  # least-squares slope of log time against log length
+    rising[kind] = bool((seconds.diff() > 0).all())
     lines.append(f"{kind:12s}" + ", ".join(f"{1e3 * t:6.1f} ms" for t in seconds.tolist())
-                 + f" at 105, 205, 405 steps: time ~ length^{growth[kind]:.1f}")
+                 + f" at 105, 205, 305, 405 steps: time ~ length^{growth[kind]:.1f}")
 print(*lines, sep="\n")
-# The cells and the LRU grow more slowly than the square (sub-quadratic; a flat cost would pass too); each window
-# model, attending over the whole sequence, grows faster than every one of them.
 others = max(growth[kind] for kind in CELLS + ("lru",))
-assert others < 1.5 and min(growth["attention"], growth["transformer"]) > others
+print(f"smallest window-model exponent minus the largest of the cells and the LRU: "
+      f"{min(growth['attention'], growth['transformer']) - others:.1f}")
+# Each window model's step time, attending over the whole sequence, rises at every length and grows faster
+# than every cell's and the LRU's: its exponent at least 0.3 above theirs (measured 0.5 to 1.3 in trial runs).
+assert rising["attention"] and rising["transformer"]
+assert min(growth["attention"], growth["transformer"]) > others + 0.3
 
 # %% [markdown]
-# The cells' and the LRU's training step grow sub-quadratically with the length (exponent below 1.5), each window
-# model's faster (three lengths on a shared machine: only that much is shown). In recall the LRU's median run
-# took less CPU time than each window model's at every lag from 50 to 200; at k = 200, 4.1 CPU s against the
-# Transformer's 25.4 and attention's 59.8. Forecasting, each window model costs more per step than every cell
-# and the LRU.
+# From k = 50 to 200 the LRU's median recall run takes fewer epochs than each window model's (15 against 32 and
+# 50 at k = 200). Per training step, the window models' time rises with every added length and grows faster
+# with it than the cells' and the LRU's (an exponent at least 0.3 larger, timed together on a shared
+# machine; only that much is shown, not a ratio of costs).
 #
 # ## 6. Verdict: where the article's recommendation is right, and where it is not needed
 
@@ -612,8 +595,7 @@ def recall_met(low, high):
 
 TASKS = {f"forecast p{p:g}: targets met": forecast_met(p) for p in PERIODS}
 TASKS |= {f"forecast p{p:g}: beats 2-tap": beats_2tap(p) for p in PERIODS}
-TASKS |= {"forecast p100 bare: met": bare_met.get,
-          f"p100 bare: {MARGIN:g}x below zero": lambda kind: (bare_learned[kind], bare_met[kind][1])}
+TASKS |= {"forecast p100 bare: met": bare_met.get}
 TASKS |= {"recall, k = 20": recall_met(20, 20), "recall, k = 50 to 200": recall_met(50, 200),
           "recall, k = 500": recall_met(500, 500), "recall, k = 1000": recall_met(1000, 1000)}
 print(f"{'task (seeds meeting it / run)':30s}" + "".join(f"{kind:>12s}" for kind in KINDS))
@@ -627,11 +609,10 @@ assert sum(TASKS[f"forecast p{p:g}: targets met"](k)[0] for p in PERIODS for k i
 assert sum(TASKS[f"forecast p{p:g}: targets met"](k)[0] for p in PERIODS for k in NEW) == 27
 assert [long_memory(k) for k in KINDS] == [(0, 9), (0, 9), (0, 9), (7, 9), (8, 8), (9, 9)]
 assert sum(TASKS["forecast p100 bare: met"](k)[0] for k in KINDS) == 0
-control = [r for r in load_control()[1] if r.period == 100.0]
-control_met = {variant: sum(r.met for r in control if r.variant == variant) for variant in VARIANTS}
-print("chapter 08's control at p100, targets met over one step, 1000 and 2000 steps (under 4 cycles), of 9:",
-      "; ".join(f"{variant.label} {met}" for variant, met in control_met.items()))
-assert list(control_met.values()) == [0, 0, 7, 9]
+cells_p100 = [TASKS[task](k)[0] for task in ("forecast p100: targets met", "forecast p100 bare: met") for k in CELLS]
+print(f"the cells at period 100 meet the targets in {sum(cells_p100[:3])} of 9 runs with the head and the loss "
+      f"scaling, {sum(cells_p100[3:])} of 9 bare")
+assert sum(cells_p100[:3]) == 7 and sum(cells_p100[3:]) == 0
 
 # %% [markdown]
 # **Where the article's recommendation is right, and where it is not needed** (from the table above; each
@@ -640,17 +621,17 @@ assert list(control_met.values()) == [0, 0, 7, 9]
 # - **Not needed to forecast this sine, never better than a formula (0 of 54 runs), and no help without the
 #   fixed residual (0 of 9).** With the benchmark's recipe the cells meet both targets over 10 cycles in 25 of
 #   27 runs, attention, the Transformer and the LRU in 27 of 27; the 2-tap recurrence meets them too, and no run
-#   beats it. Bare on the slow wave the newer kinds meet the targets in 0 of 9 runs, as the cells do. What the
-#   slow wave needed was the head's form ([chapter 08](08_sampling_rate_and_the_head.ipynb)'s control, over 1000
-#   and 2000 steps: the change as target 0 of 9, the curvature 7 and 9 of 9), not attention.
+#   beats it. What the slow wave needed was the head and the loss scaling, not attention: with them the cells
+#   meet the targets over 10 cycles at period 100 in 7 of 9 runs, bare in 0 of 9, as the newer kinds bare
+#   ([chapter 08](08_sampling_rate_and_the_head.ipynb) separates the head from the loss scaling).
 # - **Not needed for short memory.** Recall at k = 20 is solved by the plain RNN and the GRU in every seed.
 # - **Right for long memory with this budget and start — but not the only answer.** From k = 50 to 200 no cell
 #   run succeeds, while attention (7 of 9) and the Transformer (8 of 8 run) do; that they recall by attending to
-#   the burst is a hypothesis (section 4). The LRU solves the same lags in 9 of 9 runs, in less training CPU time
-#   than each window model (section 5), and k = 500 in 2 of 3 seeds, k = 1000 in 1 of 3.
+#   the burst is a hypothesis (section 4). The LRU solves the same lags in 9 of 9 runs, in fewer epochs than
+#   each window model (section 5), and k = 500 in 2 of 3 seeds, k = 1000 in 1 of 3 (fragile verdicts, section 3).
 # - **Two confounds are not separated.** Every failed cell run and both of attention's misses stopped at the
 #   50-epoch cap; the LRU starts on a ring of slow modes, the cells from PyTorch's default initialisation. No run
-#   had more epochs or another start. Chapter 09 made a 16-unit tanh RNN solve k = 100 with an
+#   here had more epochs or another start; chapter 09 made a 16-unit tanh RNN solve k = 100 with an
 #   [orthogonal initialisation](00_overview.ipynb#orthogonal-initialisation) and 200 epochs.
 
 # %% [markdown]

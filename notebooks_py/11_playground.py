@@ -56,7 +56,8 @@ torch.set_num_threads(1)
 #   stages, **forecast steps** how far the free run goes.
 # - **head** (recipe framing) sets what the model's head predicts on top of a fixed, unlearned residual:
 #   *2: predict the curvature* (the default), output = 2 x[n] − x[n−1] + scale × head, the second
-#   difference; or *1: predict the change*, output = x[n] + scale × head. **loss in units of the head's scale** divides every stage's [MSE](00_overview.ipynb#mse) by the square of that scale
+#   difference; *1: predict the change*, output = x[n] + scale × head; or *0: the bare cell*, output = scale ×
+#   head, the head predicts the value itself, nothing fixed added. **loss in units of the head's scale** divides every stage's [MSE](00_overview.ipynb#mse) by the square of that scale
 #   (on by default; off, the raw MSE). The legend, the status line and the loss axis name both: a model
 #   called `rnn` here is the RNN cell *plus its head*.
 # - Controls a framing does not use are greyed out, and a line under them says which and why; a panel
