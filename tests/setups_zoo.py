@@ -937,7 +937,7 @@ def mlm_airline_passengers_standardised() -> Setup:
     return HeadOnEveryStep(nn.LSTM(1, 50, batch_first=True)), x, y
 
 
-# --- real cases: token models, attention, packed sequences, classes, and what one forward pass cannot show --
+# --- real cases: token models, attention, packed sequences, classes, and what the doctor cannot show -----
 
 
 class TokenLSTMClassifier(nn.Module):
@@ -2122,7 +2122,7 @@ def statsse376851_ramp_continued_two_steps_on() -> Setup:
             (torch.arange(2, 23, dtype=torch.float32) / 20).view(1, 21, 1))
 
 
-# --- limits: what one forward pass in eval mode, on x alone, cannot see ----------------------------------------
+# --- limits: what forward passes in eval mode, on x alone, cannot see -----------------------------------
 
 
 class TrainingOnlyBug(nn.Module):

@@ -1,4 +1,5 @@
 import json
+import math
 import warnings
 from pathlib import Path
 
@@ -370,112 +371,152 @@ def test_a_packed_batch_is_traced_as_the_padded_batch_it_holds():
     assert call.packed and call.input_shape == (x.shape[0], x.shape[1], 1)
 
 
-def _stored_ratios(name, raw, scaled):
-    """Per (peak, epochs): (lowest, highest) over the seeds of the RMSE of ``raw`` over that of ``scaled``, rounded
-    as the messages print them, from a stored doctor_scaling result; and every run's RMSE over persistence's."""
-    data = json.loads((Path(__file__).parent.parent / "sine_lab" / "studies" / "results" / name).read_text())
-    assert data["command"].startswith("python scripts/doctor_scaling.py")
-    ratios = {}
-    for budget, epochs in enumerate(data["epochs"]):
-        per_seed = [r[budget] / s[budget] for r, s in zip(data["rmse"][raw], data["rmse"][scaled], strict=True)]
-        ratios[epochs] = (round(min(per_seed), 2), round(max(per_seed), 2))
-    skill = [rmse / data["persistence_rmse"] for runs in data["rmse"].values() for seed in runs for rmse in seed]
-    return ratios, skill
+RESULTS = Path(__file__).parent.parent / "sine_lab" / "studies" / "results"
 
 
-def _best_ratios(name, raw, scaled):
-    """Per seed, each side at its best stored budget: (lowest, highest) ratio of the raw side's to the scaled's."""
-    data = json.loads((Path(__file__).parent.parent / "sine_lab" / "studies" / "results" / name).read_text())
-    per_seed = [min(r) / min(s) for r, s in zip(data["rmse"][raw], data["rmse"][scaled], strict=True)]
-    return round(min(per_seed), 2), round(max(per_seed), 2)
+def _range(ratios):
+    return round(min(ratios), 2), round(max(ratios), 2)
 
 
-def _scaling_numbers():
-    """Every number the doctor's scaling tables hold, recomputed from the stored results."""
-    from sine_lab.doctor.checks import MEASURED_BEST_INPUT, MEASURED_INPUT, MEASURED_TARGET
+def _scaling_runs():
+    """Everything the doctor's scaling claims rest on, recomputed from every stored doctor_scaling*.json (all peaks,
+    all budgets): per side and peak, (lowest, highest) over the seeds of the raw side's test RMSE over the
+    standardised one's at each budget and with each variant at its best budget; and every run's RMSE over
+    persistence's, scored as stored (48 test months) and on the models' own 49 targets."""
+    import importlib.util
+    import shlex
 
-    found = {"input": {}, "target": {}, "best input": {}, "best target": {}}
-    skill, reference = {}, []
-    # Every stored budget of every peak, so that a table cannot leave out a budget that disagrees with it.
-    for peak in sorted({peak for peak, _ in MEASURED_INPUT}):
-        name = f"doctor_scaling_peak{peak}_input.json"
-        ratios, skill[name] = _stored_ratios(name, "target scaled", "both scaled")
-        found["input"] |= {(peak, epochs): ratio for epochs, ratio in ratios.items()}
-    for peak in sorted({peak for peak, _ in MEASURED_TARGET}):
-        name = f"doctor_scaling_peak{peak}.json"
-        ratios, skill[name] = _stored_ratios(name, "input scaled", "both scaled")
-        found["target"] |= {(peak, epochs): ratio for epochs, ratio in ratios.items()}
-    for peak in MEASURED_BEST_INPUT:
-        suffix = "" if peak == 611 else f"_peak{peak}"
-        found["best input"][peak] = _best_ratios(f"doctor_scaling{suffix}{'_input' if suffix else ''}.json",
-                                                 "target scaled", "both scaled")
-        found["best target"][peak] = _best_ratios(f"doctor_scaling{suffix}.json", "input scaled", "both scaled")
-    ratios, skill["as is"] = _stored_ratios("doctor_scaling.json", "target scaled", "both scaled")
-    found["as is"] = (min(ratios[25][0], ratios[50][0]), max(ratios[25][1], ratios[50][1]))
-    for name in skill:
-        data = json.loads((Path(__file__).parent.parent / "sine_lab" / "studies" / "results" /
-                           (name if name != "as is" else "doctor_scaling.json")).read_text())
-        reference += [rmse / data["persistence_rmse"] for seed in data["rmse"]["both scaled"] for rmse in seed]
-    found["skill"] = [ratio for runs in skill.values() for ratio in runs]
-    found["reference"] = (round(min(reference), 2), round(max(reference), 2))
+    spec = importlib.util.spec_from_file_location(
+        "doctor_scaling", Path(__file__).parent.parent / "scripts" / "doctor_scaling.py")
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    found = {"input": {}, "target": {}, "epochs": {}, "skill": [], "skill 49": [], "reference": [],
+             "reference 49": [], "lowest": []}
+    files = sorted(RESULTS.glob("doctor_scaling*.json"))
+    assert len(files) == 7, files
+    for path in files:
+        data = json.loads(path.read_text())
+        assert data["command"].startswith("python scripts/doctor_scaling.py")
+        words = shlex.split(data["command"])
+        given = float(words[words.index("--peak") + 1]) if "--peak" in words else None
+        series = script.airline_like_series(peak=given)
+        cut = int(len(series) * 0.67)
+        assert math.isclose(float(series.max()), data["peak"], rel_tol=1e-6)
+        persistence = math.sqrt(float(((series[cut:] - series[cut - 1:-1]) ** 2).mean()))
+        assert math.isclose(persistence, data["persistence_rmse"], rel_tol=1e-6)  # scored on 48 test months
+        # The models are scored on the last step of each test window: series[cut - 1:], 49 targets.
+        persistence_49 = math.sqrt(float(((series[cut - 1:] - series[cut - 2:-1]) ** 2).mean()))
+        peak = round(data["peak"])
+        found["epochs"][peak] = data["epochs"]
+        found["lowest"].append(float(series.min()))
+        for side, raw in (("input", "target scaled"), ("target", "input scaled")):
+            if raw not in data["rmse"]:
+                continue
+            assert peak not in found[side], (side, peak)
+            pairs = list(zip(data["rmse"][raw], data["rmse"]["both scaled"], strict=True))
+            assert len(pairs) == 3
+            found[side][peak] = {
+                "budgets": {epochs: _range([r[i] / s[i] for r, s in pairs]) for i, epochs in enumerate(data["epochs"])},
+                "best": _range([min(r) / min(s) for r, s in pairs])}
+        runs = [rmse for seeds in data["rmse"].values() for seed in seeds for rmse in seed]
+        found["skill"] += [rmse / persistence for rmse in runs]
+        found["skill 49"] += [rmse / persistence_49 for rmse in runs]
+        reference = [rmse for seed in data["rmse"]["both scaled"] for rmse in seed]
+        found["reference"] += [rmse / persistence for rmse in reference]
+        found["reference 49"] += [rmse / persistence_49 for rmse in reference]
     return found
 
 
-def test_every_scaling_number_the_doctor_states_is_in_the_stored_results():
-    from sine_lab.doctor.checks import (
-        MEASURED_BEST_INPUT,
-        MEASURED_BEST_TARGET,
-        MEASURED_INPUT,
-        MEASURED_INPUT_AS_IS,
-        MEASURED_REFERENCE_SKILL,
-        MEASURED_TARGET,
-    )
+def _scaling_claims():
+    """The numbers the README states, each recomputed from the stored runs, and the peaks each claim covers."""
+    runs = _scaling_runs()
+    peaks = sorted(runs["input"])
+    assert peaks == sorted(runs["target"]) == [7, 20, 60, 611]
+    best = {side: {peak: runs[side][peak]["best"] for peak in peaks} for side in ("input", "target")}
+    # "No cost at the best budget": at least one seed better raw and none more than the stated share worse;
+    # "a cost": every seed worse.
+    costless = {side: [peak for peak in peaks if best[side][peak][0] < 1] for side in best}
+    costly = {side: [peak for peak in peaks if best[side][peak][0] > 1] for side in best}
+    worst_costless = max(best[side][peak][1] for side in best for peak in costless[side])
+    first = {side: {peak: runs[side][peak]["budgets"][min(runs["epochs"][peak])] for peak in peaks} for side in best}
+    assert {min(epochs) for epochs in runs["epochs"].values()} == {25}
+    slower = {side: [peak for peak in peaks if first[side][peak][0] > 1] for side in first}
+    faster = {side: [peak for peak in peaks if first[side][peak][1] < 1] for side in first}
 
-    found = _scaling_numbers()
-    assert found["input"] == MEASURED_INPUT and found["target"] == MEASURED_TARGET
-    assert found["best input"] == MEASURED_BEST_INPUT and found["best target"] == MEASURED_BEST_TARGET
-    assert found["as is"] == MEASURED_INPUT_AS_IS and found["reference"] == MEASURED_REFERENCE_SKILL
-    # "Every run but one is worse than persistence": exactly one run below it (0.98), the reference never.
-    assert sum(ratio < 1 for ratio in found["skill"]) == 1 and round(min(found["skill"]), 2) == 0.98
-    assert MEASURED_REFERENCE_SKILL[0] > 1
+    def span(side, covered):
+        return (min(first[side][peak][0] for peak in covered), max(first[side][peak][1] for peak in covered))
+
+    return {"runs": runs, "peaks": peaks, "best": best, "costless": costless, "costly": costly,
+            "worst costless percent": round((worst_costless - 1) * 100), "first": first, "slower": slower,
+            "faster": faster, "slower span": {side: span(side, slower[side]) for side in slower},
+            "faster span": {side: span(side, faster[side]) for side in faster if faster[side]},
+            "reference": _range(runs["reference"])}
 
 
-def test_the_scaling_limits_sit_where_the_measurements_change():
+def test_every_scaling_claim_the_doctor_makes_holds_in_the_stored_results():
     from sine_lab.doctor import INPUT_LIMIT, SCALE_LIMIT, TARGET_LIMIT, TARGET_NOTE_LIMIT
-    from sine_lab.doctor.checks import MEASURED_BEST_INPUT, MEASURED_TARGET
 
+    claims = _scaling_claims()
+    runs = claims["runs"]
+    # One rule for both sides: up to 60 no cost at the best budget, at 611 a cost, nothing measured between.
+    for side, limit in (("input", INPUT_LIMIT), ("target", TARGET_LIMIT)):
+        assert claims["costless"][side] == [7, 20, 60] and claims["costly"][side] == [611], side
+        assert limit == max(claims["costless"][side]) == 60
+        assert not [peak for peak in claims["peaks"] if max(claims["costless"][side]) < peak < 611]
+    # The notes start below every measured peak (a habit to fix, nothing measured below 7).
+    assert SCALE_LIMIT < TARGET_NOTE_LIMIT == min(claims["peaks"])
+    # After 25 epochs: a raw input worse at every peak, a raw target at 20, 60 and 611, not at 7.
+    assert claims["slower"] == {"input": [7, 20, 60, 611], "target": [20, 60, 611]}
+    assert claims["faster"] == {"input": [], "target": [7]}
+    # The series is offset and all positive at every peak.
+    assert min(runs["lowest"]) > 0
+    # "Every run but one is worse than persistence", whether persistence is scored on the stored 48 test months or
+    # on the models' own 49 targets; the standardised reference never beats it.
+    for skill, reference in (("skill", "reference"), ("skill 49", "reference 49")):
+        assert sum(ratio < 1 for ratio in runs[skill]) == 1 and min(runs[reference]) > 1, skill
+
+
+def test_the_scaling_limits_sit_where_the_rule_puts_them():
     def finding(x, y):
         return {f.code: f for f in check_setup(nn.Linear(1, 1), x, y)}
 
     ones = torch.linspace(-1, 1, 16).reshape(-1, 1)
-    for peak, expected in ((SCALE_LIMIT, None), (7, "info"), (60, "info"), (61, "warning"), (611, "warning")):
+    for peak, expected in ((5, None), (5.1, "info"), (7, "info"), (60, "info"), (61, "warning"), (611, "warning")):
         found = finding(peak * ones, ones).get("unscaled_input")
         assert (found.severity if found else None) == expected, peak
-    for peak, expected in ((TARGET_NOTE_LIMIT, None), (7.5, "info"), (20, "info"), (20.5, "warning")):
+    for peak, expected in ((7, None), (7.5, "info"), (20, "info"), (60, "info"), (61, "warning"), (611, "warning")):
         found = finding(ones, peak * ones).get("unscaled_target")
         assert (found.severity if found else None) == expected, peak
-    # The input warning starts above the largest peak measured where a raw input cost nothing at the best budget
-    # (within 5%); the next peak measured, 611, is the first where it did. What lies between is unmeasured, and the
-    # message says so.
-    costless = [peak for peak, (_, high) in MEASURED_BEST_INPUT.items() if high <= 1.05]
-    costly = [peak for peak, (low, _) in MEASURED_BEST_INPUT.items() if low > 1.2]
-    assert INPUT_LIMIT == max(costless) and min(costly) > INPUT_LIMIT and not set(costless) & set(costly)
-    assert not [peak for peak in MEASURED_BEST_INPUT if max(costless) < peak < min(costly)]
-    # The target note starts above the largest peak with no cost at the first budget measured, the warning at the
-    # smallest peak with a cost of more than 1.5x there.
-    first = {peak: MEASURED_TARGET[peak, min(e for p, e in MEASURED_TARGET if p == peak)]
-             for peak, _ in MEASURED_TARGET}
-    assert TARGET_NOTE_LIMIT == max(peak for peak, (_, high) in first.items() if high < 1)
-    assert TARGET_LIMIT == min(peak for peak, (low, _) in first.items() if low > 1.5)
-    messages = finding(611 * ones, 611 * ones)
-    assert "nothing between was measured" in messages["unscaled_input"].message
-    for code in ("unscaled_input", "unscaled_target"):
-        message = messages[code].message
-        assert "every run but one worse than persistence" in message and "saturat" not in message
-        assert len(message.split()) < 110, code  # a sentence or two: the numbers are in the README
     x = torch.linspace(0, 10, 100).reshape(-1, 1)  # the article's input reaches 10: a note
     assert [f.severity for f in check_setup(nn.Linear(1, 1), x, torch.sin(x)) if f.code == "unscaled_input"] == [
         "info"]
+
+
+def test_the_scaling_messages_say_only_what_holds_at_every_peak_they_cover():
+    import re
+
+    claims = _scaling_claims()
+    ones = torch.linspace(-1, 1, 16).reshape(-1, 1)
+    for peak in (10, 611):  # a note and a warning give the same message
+        found = {f.code: f for f in check_setup(nn.Linear(1, 1), peak * ones, peak * ones)}
+        for side, code in (("input", "unscaled_input"), ("target", "unscaled_target")):
+            message = found[code].message
+            assert "every run but one worse than persistence" in message and "offset, positive series" in message
+            assert "cost no error at the best budget up to a peak of 60, but did at 611" in message
+            assert "nothing between was measured" in message
+            slower = ", ".join(str(p) for p in claims["slower"][side][:-1]) + f" and {claims['slower'][side][-1]}"
+            if side == "input":
+                assert claims["slower"][side] == claims["peaks"]
+                assert f"worse after 25 epochs at every peak measured ({', '.join(map(str, claims['peaks']))})" \
+                    in message
+            else:
+                faster = claims["faster"][side]
+                assert f"worse after 25 epochs at {slower} (not at {faster[0]})" in message and len(faster) == 1
+            assert not re.search(r"\d\.\d+ ?[-–] ?\d", message), message  # no ratio ranges in a message
+            assert len(message.split()) < 90, code
+    for code in ("unscaled_input", "unscaled_target"):
+        assert "cost no error at the best budget up to a peak of 60 but did at 611" in CODES[code]
+        assert "nothing between was measured" in CODES[code] and not re.search(r"\d\.\d", CODES[code])
 
 
 def test_the_readme_states_the_stored_scaling_numbers_and_no_others():
@@ -483,14 +524,39 @@ def test_the_readme_states_the_stored_scaling_numbers_and_no_others():
 
     readme = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
     section = readme[readme.index("## Checking your own setup"):readme.index("### Training, checkpoints")]
-    found = _scaling_numbers()
-    stated = {f"{low:.2f}–{high:.2f}×" for table in ("input", "target", "best input", "best target")
-              for low, high in found[table].values()}
-    stated |= {f"{found['as is'][0]:.2f}–{found['as is'][1]:.2f}×",
-               f"{found['reference'][0]:.2f}–{found['reference'][1]:.2f}×"}
-    in_readme = set(re.findall(r"\d+\.\d\d–\d+\.\d\d×", section))
-    assert in_readme == stated, (in_readme - stated, stated - in_readme)
-    assert "every run but one is worse than persistence" in section.lower()
+    paragraph = section[section.index("**The scaling limits, measured once.**"):section.index("Each run is stored")]
+    claims = _scaling_claims()
+
+    def text(pair):
+        return f"{pair[0]:.2f}–{pair[1]:.2f}×"
+
+    expected = {text(claims["reference"])}
+    for side, label in (("input", "raw input, target standardised"), ("target", "raw target, input standardised")):
+        row = f"| {label} | " + " | ".join(text(claims["best"][side][peak]) for peak in claims["peaks"]) + " |"
+        assert row in paragraph, row
+        expected |= {text(pair) for pair in claims["best"][side].values()}
+    assert "| peak reached | " + " | ".join(map(str, claims["peaks"])) + " |" in paragraph
+    # After 25 epochs: the ranges cover every peak each claim names, 611 included.
+    assert f"a raw input was\nworse at every peak ({text(claims['slower span']['input'])})" in paragraph
+    assert (f"a raw target at 20, 60 and 611 ({text(claims['slower span']['target'])}), not at 7 "
+            f"({text(claims['faster span']['target'])})") in paragraph
+    expected |= {text(claims["slower span"]["input"]), text(claims["slower span"]["target"]),
+                 text(claims["faster span"]["target"])}
+    assert set(re.findall(r"\d+\.\d\d–\d+\.\d\d×", section)) == expected
+    # Every decimal in the prose is one of those ranges: no per-budget list, no rounded range.
+    prose = section[:section.index("### From the shell")]
+    assert len(re.findall(r"\d\.\d", prose)) == 2 * len(re.findall(r"\d+\.\d\d–\d+\.\d\d×", prose))
+    # The tolerance words match the test's: "at least one seed did better raw and none was more than 8 % worse".
+    assert (f"at least one seed\ndid better raw and none was more than {claims['worst costless percent']} % worse"
+            in paragraph)
+    assert "611 is the only peak where both did (every seed worse)" in paragraph
+    assert "a note beyond ±5 for an input and ±7 for a target" in paragraph and "a warning beyond ±60 for both" in \
+        paragraph
+    epochs = claims["runs"]["epochs"]
+    assert all(epochs[peak] == [25, 100, 800] for peak in (7, 20, 60)) and epochs[611] == [25, 50, 100, 800]
+    assert "(25, 100 or 800 epochs, and 50 at 611;" in paragraph
+    assert "every run but one is worse than persistence" in paragraph and "48 test months" in paragraph
+    assert "nothing between 60 and 611 was measured" in paragraph.lower().replace("\n", " ")
 
 
 def test_unscaled_input_cites_the_measurement():
@@ -666,6 +732,10 @@ def clean():
 
 def two_values():
     return nn.Linear(1, 1), torch.zeros(1, 1)
+
+
+def a_number():
+    return 3
 '''
 
 
@@ -690,11 +760,27 @@ def test_command_line_doctor_exits_1_on_an_error_and_2_on_a_bad_path(tmp_path):
     assert missing.stderr.strip() == "sine_lab.doctor: no such file: nowhere.py"
 
 
+def test_command_line_doctor_piped_into_a_reader_that_has_gone_stops_quietly(tmp_path):
+    import subprocess
+    import sys
+
+    (tmp_path / "setups.py").write_text(SETUPS_FILE)
+    root = Path(__file__).resolve().parents[1]
+    env = {"PYTHONPATH": str(root), "OMP_NUM_THREADS": "1", "PATH": "/usr/bin:/bin"}
+    child = subprocess.Popen([sys.executable, "-m", "sine_lab.doctor", "setups.py:buggy"], cwd=tmp_path, env=env,
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    child.stdout.close()  # as `| head` does once it has read enough: every write finds the reader gone
+    _, err = child.communicate(timeout=300)
+    assert child.returncode == 1 and err == b"", err.decode()
+
+
 @pytest.mark.parametrize(
     "target, status, text",
     [
         ("setups.py:clean", 0, "check_setup: 0 errors, 0 warnings, 0 info — no problems found"),
-        ("setups.py:nope", 2, "setups.py defines no function 'nope' (it defines: buggy, clean, two_values)"),
+        ("setups.py:nope", 2, "setups.py defines no function 'nope' (it defines: a_number, buggy, clean, two_values)"),
+        ("setups.py:a_number", 2, "a_number() must return (model, x, y) or (model, x, y, loss_fn) with model an "
+         "nn.Module and x, y tensors, got int"),
         ("setups.py:two_values", 2, "two_values() must return (model, x, y) or (model, x, y, loss_fn) with model "
          "an nn.Module and x, y tensors, got a tuple of 2: (Linear, Tensor)"),
         ("setups.py", 2, "expected PATH.py:FUNCTION, e.g. setups.py:make_setup, got 'setups.py'"),

@@ -5,10 +5,11 @@ warning: a prediction that broadcasts against its target, a 2-D input that a
 recurrent layer reads as one unbatched sequence, ``out[-1]`` on the batch axis, a
 time index fed where past values belong, unscaled data, a stacked layer read at its
 bottom, a hidden state carried from one batch into the next. :func:`check_setup`
-runs one traced forward pass (and, when asked, a short training probe on a copy of
-the model) and returns a :class:`Report`: a list of :class:`Finding`, each with a
-stable ``code``, a ``severity``, a plain-language ``message``, the ``evidence``
-(shapes, values) and the ``fix``. A setup that will train as intended yields no
+runs a few forward passes on the model in eval mode and on copies of it (and, when
+asked, a short training probe on a copy); nothing in the model changes. It returns
+a :class:`Report`: a list of :class:`Finding`, each with a stable ``code``, a
+``severity``, a plain-language ``message``, the ``evidence`` (shapes, values) and
+the ``fix``. A setup that will train as intended yields no
 ``"error"`` or ``"warning"``. Displayed in a notebook (or printed) the report reads
 as text.
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import sys
 from pathlib import Path
 
@@ -57,7 +58,7 @@ def _load_setup(target: str) -> tuple:
             and isinstance(result[1], (Tensor, PackedSequence)) and isinstance(result[2], Tensor)
             and (len(result) == 3 or callable(result[3]))):
         got = (f"a tuple of {len(result)}: ({', '.join(type(value).__name__ for value in result)})"
-               if isinstance(result, tuple) else f"a {type(result).__name__}")
+               if isinstance(result, tuple) else type(result).__name__)
         raise _UsageError(f"{function_name}() must return (model, x, y) or (model, x, y, loss_fn) with model an "
                           f"nn.Module and x, y tensors, got {got}")
     return result  # a PackedSequence as x goes on to check_setup, which says what to pass instead
@@ -80,6 +81,12 @@ def main(argv: list[str] | None = None) -> int:
     except (_UsageError, TypeError, ValueError) as error:
         print(f"sine_lab.doctor: {error}", file=sys.stderr)
         return 2
-    print(report)
+    try:
+        print(report, flush=True)
+    except BrokenPipeError:  # piped into `head`: the reader has gone, so stop quietly
+        try:  # send what is left to nowhere, so that the interpreter's final flush raises nothing either
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
     return 1 if report.count_severity("error") else 0
 
