@@ -230,9 +230,11 @@ report
 # %% [markdown]
 # ## 6. Is this vanishing gradients?
 #
-# No. A vanishing gradient would make learning *slow or impossible*; here learning succeeded and
-# reached the best possible loss for the model's output shape. No amount of gradient flow can beat
-# `var(y)` with one output number. [Chapter 06](06_gradients_through_time.ipynb) measures the gradients themselves.
+# Not what makes it fail. A vanishing gradient would make learning *slow or impossible*; here learning
+# succeeded and reached the best possible loss for the model's output shape. No amount of gradient flow can
+# beat `var(y)` with one output number. The gradients themselves are measured in
+# [chapter 06](06_gradients_through_time.ipynb), which finds that they do shrink in this example: shrinking,
+# not the cause of the failure.
 #
 # ## 7. Time as input: a lookup, or an input out of range?
 #
@@ -401,14 +403,15 @@ print(summarise_controls(fits))
 # - `MSELoss` broadcasts that number against all 1000 targets (PyTorch warns), so the best possible
 #   answer is `mean(y)` with loss `var(y)` — and training (seed 0) finds exactly that. Shuffling the targets
 #   changes nothing.
-# - It is a **shape and framing bug, not vanishing gradients**: the optimisation succeeded.
+# - It is a **shape and framing bug, not caused by vanishing gradients**: the optimisation succeeded.
 # - Fixed to one output per step, the same RNN fed time fits `sin t` on `[0, 10]` and a held-out radian inside
 #   it, but the first radian after `t = 10` is more than ten times worse (3 of 3 seeds, raw or standardised).
 #   Fed the true previous value, one step after `t = 10` it is 6.02 to 11.6× better than copying that value in
 #   2 of 3 seeds and 1.42× worse in seed 0, and over 100× above linear extrapolation (learned in 0 of 3); fed its own
 #   outputs it leaves the wave (3 of 3) where a two-coefficient recurrence does not. **Fed time, these 10-unit
-#   RNNs fill in a held-out radian inside `[0, 10]` and fail after it (3 of 3 seeds; clock and out-of-range input
-#   not separated); under the article's training no input tried here made them continue the wave.**
+#   RNNs fill in a held-out radian inside `[0, 10]` and fail after it (3 of 3 seeds: the first radian after
+#   `t = 10` more than ten times worse than the held-out one; over all of `[10, 20]` one standardised seed is
+#   level with predicting 0; clock and out-of-range input not separated); under the article's training no input tried here made them continue the wave.**
 # - Not tested here: the article's "especially for longer sequences" (the sequence length was not varied);
 #   [chapter 09](09_when_memory_matters.ipynb) measures how many steps back a plain RNN can recall a value.
 #

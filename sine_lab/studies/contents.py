@@ -51,8 +51,8 @@ CHAPTERS: tuple[Chapter, ...] = (
             "fails after t = 10 (3 of 3 seeds), fed the previous value it beats copying it in 3 of 3 seeds but stays "
             "over 100x above linear extrapolation and, fed its own outputs, leaves the wave (3 of 3)"),
     Chapter("03", "example3_deep_lstm", "Example 3: the deep LSTM, run as written",
-            "it raises `IndexError`; made to run one way, 51,451 parameters learn `mean(y)` too; the other way it "
-            "fits t in [0, 10] and is worse than predicting 0 after t = 10 (3 of 3 seeds)"),
+            "it raises `IndexError`; made to run one way, 51,451 parameters learn `mean(y)` too (seed 0); the "
+            "other way it fits t in [0, 10] and is worse than predicting 0 after t = 10 (3 of 3 seeds)"),
     Chapter("04", "framing_the_problem", "Framing the problem: past values, not time",
             "past values instead of time: at 63 samples per cycle both LSTMs beat a straight line in 3 of 3 "
             "seeds; a 2-coefficient regression beats every network by over 10^8"),

@@ -119,8 +119,8 @@ LEDGER: tuple[Claim, ...] = (
           "head 9 and 7 of 9", "08", _CYCLES),
     Claim("increasing the number of LSTM layers and the hidden state dimension",
           "Not what the examples lacked: on the framed task one layer already beats linear extrapolation 14x (3 of "
-          "3 seeds); 2 and 3 layers show no clear effect at 3 seeds (median 5.3x and 2.2x lower, seeds "
-          "overlapping)",
+          "3 seeds; none beats quadratic extrapolation, which needs no training either); 2 and 3 layers show "
+          "no clear effect at 3 seeds (median 5.3x and 2.2x lower, seeds overlapping)",
           "10-unit LSTM, one-step prediction, 3 seeds", "05", _TUNING),
     Claim("lower learning rate often needed",
           "Worse for a 10-unit LSTM inside the recipe (one-cycle schedule, 880 steps): 0.001 is more than 100x "
@@ -176,14 +176,15 @@ ANSWER: tuple[Point, ...] = (
     Point("The examples fail because of a shape mistake, not because of gradients.",
           "PyTorch reads the 2-D input `(1000, 1)` as *one* sequence of 1000 steps; the model returns *one* "
           "number for it, and the loss compares that number with all 1000 targets. The best single number is "
-          "the average of the targets, and that is what Examples 1 and 2 learn. Example 3 crashes before its "
-          "first step.", ("01", "02", "03")),
+          "the average of the targets, and that is what Examples 1 and 2 learn (seed 0 of each). Example 3 "
+          "crashes before its first step.", ("01", "02", "03")),
     Point("Time is the wrong input; past values are the right one.",
           "The 10-unit RNN and LSTM fed the time `t` fit the stretch they saw, including a held-out radian "
           "inside it, and fail after it (3 of 3 seeds each): every later time lies outside what they were "
           "trained on (these runs do not separate a clock from an out-of-range input). Fed windows of 20 past "
           "values of a wave sampled about 63 times per cycle, both LSTMs predict the next value better than a "
-          "straight line in 3 of 3 seeds (medians 14x and 32x); at 200 samples per cycle, and at the article's "
+          "straight line in 3 of 3 seeds (medians 14x and 32x), though none beats quadratic extrapolation, "
+          "3x[n] − 3x[n−1] + x[n−2], which needs no training either; at 200 samples per cycle, and at the article's "
           "own 628 (there after only 4 passes over the data), the recipe's LSTM does not. With the article's "
           "plain training, windows alone put the RNN and the 10-unit LSTM below the straight line too (3 of 3),"
           " and for the LSTM the plain loop's median is 2.5x below the recipe's (880 passes over the data "
