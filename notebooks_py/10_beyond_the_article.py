@@ -179,6 +179,8 @@ print("runs missing a target (kind, period, seed, 10-cycle MSE):", [(k, p, s, f"
 one_step_factor = max(two_tap[r.period, r.seed].one_step_mse / r.one_step_mse for r in trained)
 print(f"one step ahead, the best run's MSE / the 2-tap recurrence's on its task: {1 / one_step_factor:.2f} "
       "(below 1 would mean the run is better)")
+print(f"one-step MSEs at period 100: the 2-tap's median {median([two_tap[100.0, s].one_step_mse for s in SEEDS]):.1e}, "
+      f"the runs' median {median([r.one_step_mse for r in trained if r.period == 100.0]):.1e} (float32 rounding level)")
 factors = [b for key in beats for b in beats[key]]
 print(f"over 10 cycles {sum(b >= MARGIN for b in factors)} of {len(factors)} runs beat the 2-tap; "
       f"{sum(b < 1 for b in factors)} have a larger MSE than it, "
@@ -188,9 +190,9 @@ print(f"over 10 cycles {sum(b >= MARGIN for b in factors)} of {len(factors)} run
 assert all(r.one_step_mse <= TARGETS["one_step_mse"] for r in trained)
 assert all(meets(r.one_step_mse, ten(r)) for r in two_tap.values())
 assert [(k, p, s) for k, p, s, _ in misses] == [("gru", 100.0, 1), ("rnn", 100.0, 2)]
-# One step ahead no run has a lower MSE than the 2-tap recurrence; over 10 cycles every run of every kind is
-# above it, by more than 5x.
-assert one_step_factor < 1, "one step ahead no run has a lower MSE than the 2-tap recurrence"
+# One step ahead the best run and the 2-tap recurrence tie (within 10 % either way, at rounding level): no
+# ranking; over 10 cycles every run of every kind is above it, by more than 5x.
+assert 0.9 < one_step_factor < 1.1, "one step ahead the best run ties the 2-tap recurrence"
 assert max(factors) < 1 / 5, "over 10 cycles the 2-tap recurrence is more than 5x below every run"
 # The 2-tap rows ran in float32, as the models do; the same least-squares pair run in float64 is lower still.
 in_float64 = {}
@@ -200,9 +202,9 @@ for period in PERIODS:
         run = recurrence_run(task.test.double(), fit_autoregressive(task.train, 2, dtype=torch.float64), steps)
         error = float(((run - task.continuation(steps).double()) ** 2).mean())
         in_float64[period, task_seed] = ten(two_tap[period, task_seed]) / error
-print(f"the 2-tap rows are float32; run in float64 its 10-cycle MSE is {min(in_float64.values()):.0f}x to "
-      f"{max(in_float64.values()):.0f}x lower still")
-assert min(in_float64.values()) > 100
+print(f"the 2-tap rows are float32; run in float64 its 10-cycle MSE is at least {min(in_float64.values()):.0f}x "
+      "lower still (the truth itself is float32-rounded, so the upper end is rounding noise)")
+assert min(in_float64.values()) > 200
 
 # %% [markdown]
 # **What the table and figure show.** Every kind meets both targets in every run but two: on the slow wave
@@ -210,8 +212,8 @@ assert min(in_float64.values()) > 100
 # over 10 cycles. Attention, the Transformer and the LRU meet both in 27 of 27 runs. But a formula meets the
 # targets too: the 2-tap recurrence (held, like the models' heads, as a small correction to `2x[n] − x[n−1]`, so
 # float32 does not round away its frequency) meets them on every task, and **no trained run beats it**: one step
-# ahead none has a lower MSE (the best is close), and over 10 cycles every run has a larger MSE. In float64
-# the 2-tap is 211× to 11457× lower still.
+# ahead the best run and the 2-tap tie (ratio 1.02, both at float32 rounding level), and over 10 cycles every run
+# has a larger MSE. In float64 the 2-tap is at least 211× lower still.
 
 # %% [markdown]
 # ### 2.2 Without the rollout stage, over 1000 steps
@@ -247,8 +249,8 @@ assert not any(beats_1000.values()), "over 1000 steps no run of either recipe be
 # Without the rollout stage, 35 of 36 runs meet both targets over 1000 steps; the miss is the Transformer's
 # seed 0 on the slow wave. For the cells, attention and the LRU, the same models under both recipes,
 # the recipes agree against the 2-tap recurrence: no run of either beats it, at either period. The Transformer
-# row is left out of that comparison: its width changed with the recipe. And 1000 steps are 8.0 cycles at
-# period 20 but 1.6 at period 100, so the two periods are not compared here.
+# row is left out of that comparison: its width changed with the recipe. The periods are not compared: 1000
+# steps are unequal cycles.
 
 # %% [markdown]
 # ### 2.3 A spot check: attention on the slow wave, re-run here
@@ -305,6 +307,8 @@ best_new = min(ten(f) for f in bare if f.kind in NEW)
 print(f"runs with a non-finite error (diverged): {diverged}; the newer kinds' best 10-cycle MSE {best_new:.3f}, "
       f"{best_new / FREE_RUN_TARGETS[1000]:.0f}x the target")
 print(f"every bare run's 10-cycle MSE over the 2-tap's on its task: at least {min(bare_vs_2tap.values()):.1e}x")
+window = build_model("attention").receptive_field
+print(f"attention's window here: its default {window} steps, {window / 100:.2f} rad at period 100")
 # No bare run of any kind meets the targets (the cells' 0 of 9 is chapter 08's); the best is over 100x the
 # free-run target and millions of times the 2-tap recurrence's MSE.
 assert all(bare_met[kind] == (0, 3) for kind in KINDS), "0 of 9 bare cells and 0 of 9 bare newer kinds at P = 100"
@@ -316,7 +320,8 @@ assert next(r.parameters for r in bare if r.kind == "transformer") > 3.5 * sizes
 # Bare, no run of any kind meets the targets on the slow wave: the cells 0 of 9 (chapter 08's runs), attention,
 # the Transformer (17,377 parameters) and the LRU 0 of 9 (one LRU run diverged). The best run is 226× the
 # target and 9.8·10⁶× the 2-tap recurrence's MSE on its task. Where a forecaster needed help, attention did not
-# give it.
+# give it **under the cells' recipe and a 32-step window** (0.32 rad, printed); a window of about one cycle was
+# not tried.
 
 # %% [markdown]
 # ## 3. Delayed recall: which models hold a value for `k` steps?
@@ -365,8 +370,7 @@ assert len(fragile) == 5
 # 3 at k = 500 and 1 of 3 at k = 1000. Every failed cell run and both of attention's misses ran into the
 # 50-epoch cap: budget and architecture are not separated here.
 #
-# **These logs were written by an earlier version of the code** (before the models' output and the window
-# models' attention were reworked; which change moves which run was not isolated). Five verdicts lie within 2×
+# **These logs were written by an earlier version of the models' code.** Five verdicts lie within 2×
 # of the 0.1 threshold (printed): attention's two misses, its k = 200 seed 2 (solved at the 50-epoch cap), and
 # the LRU's misses at k = 500 and 1000. Under the current code they could flip: read them as fragile.
 #
@@ -374,7 +378,8 @@ assert len(fragile) == 5
 #
 # Three runs trained again on the current code: verdict and epochs match their logs, and the NMSE of the RNN
 # and attention to the log's 4 digits. The LRU's does not: the live run scores 2.21× its log's NMSE (printed),
-# the drift the previous paragraph warns of.
+# the drift the previous paragraph warns of. A drift that size reaches only the five fragile verdicts (printed),
+# known from this one run.
 
 # %%
 spot_recall = {}
@@ -387,8 +392,13 @@ for kind, lag in [("rnn", 50), ("attention", 100), ("lru", 100)]:
           f"{result.epochs} epochs (stored {stored_recall.epochs})")
     assert result.success == stored_recall.success and result.epochs == stored_recall.epochs
     if kind == "lru":  # the live NMSE drifts from the log's: 2 to 2.5 times it (measured 2.21x)
-        print(f"           the LRU's live NMSE / the log's: {result.test_nmse / stored_recall.test_nmse:.2f}")
-        assert 2 < result.test_nmse / stored_recall.test_nmse < 2.5
+        drift = result.test_nmse / stored_recall.test_nmse
+        print(f"           the LRU's live NMSE / the log's: {drift:.2f}")
+        assert 2 < drift < 2.5
+        # A drift of that size either way could flip only the verdicts within that factor of 0.1.
+        in_reach = [r for r in recall_runs if 0.1 / drift <= r.test_nmse <= 0.1 * drift]
+        print(f"           logged verdicts within {drift:.2f}x of the 0.1 threshold: {len(in_reach)}")
+        assert len(in_reach) == len(fragile), "a drift of this size reaches only the fragile verdicts"
     else:  # the same NMSE to the log's 4 digits
         assert abs(result.test_nmse - stored_recall.test_nmse) < 5e-5
 
@@ -610,8 +620,8 @@ assert sum(TASKS[f"forecast p{p:g}: targets met"](k)[0] for p in PERIODS for k i
 assert [long_memory(k) for k in KINDS] == [(0, 9), (0, 9), (0, 9), (7, 9), (8, 8), (9, 9)]
 assert sum(TASKS["forecast p100 bare: met"](k)[0] for k in KINDS) == 0
 cells_p100 = [TASKS[task](k)[0] for task in ("forecast p100: targets met", "forecast p100 bare: met") for k in CELLS]
-print(f"the cells at period 100 meet the targets in {sum(cells_p100[:3])} of 9 runs with the head and the loss "
-      f"scaling, {sum(cells_p100[3:])} of 9 bare")
+print(f"the cells at period 100 meet the targets in {sum(cells_p100[:3])} of 9 runs with the fixed residual, "
+      f"{sum(cells_p100[3:])} of 9 bare (the loss is scaled in both)")
 assert sum(cells_p100[:3]) == 7 and sum(cells_p100[3:]) == 0
 
 # %% [markdown]
@@ -619,11 +629,11 @@ assert sum(cells_p100[:3]) == 7 and sum(cells_p100[3:]) == 0
 # entry counts seeds meeting the task over seeds run):
 #
 # - **Not needed to forecast this sine, never better than a formula (0 of 54 runs), and no help without the
-#   fixed residual (0 of 9).** With the benchmark's recipe the cells meet both targets over 10 cycles in 25 of
+#   fixed residual (0 of 9, under the cells' recipe and a 32-step window).** With the benchmark's recipe the cells meet both targets over 10 cycles in 25 of
 #   27 runs, attention, the Transformer and the LRU in 27 of 27; the 2-tap recurrence meets them too, and no run
-#   beats it. What the slow wave needed was the head and the loss scaling, not attention: with them the cells
-#   meet the targets over 10 cycles at period 100 in 7 of 9 runs, bare in 0 of 9, as the newer kinds bare
-#   ([chapter 08](08_sampling_rate_and_the_head.ipynb) separates the head from the loss scaling).
+#   beats it. What the slow wave needed was the fixed residual (the curvature head), not attention: with it the
+#   cells meet the targets over 10 cycles at period 100 in 7 of 9 runs, bare in 0 of 9, as the newer kinds bare
+#   (both with the scaled loss).
 # - **Not needed for short memory.** Recall at k = 20 is solved by the plain RNN and the GRU in every seed.
 # - **Right for long memory with this budget and start — but not the only answer.** From k = 50 to 200 no cell
 #   run succeeds, while attention (7 of 9) and the Transformer (8 of 8 run) do; that they recall by attending to

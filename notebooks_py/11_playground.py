@@ -37,6 +37,7 @@ import torch
 from IPython.display import Image
 
 from sine_lab.baselines import PARAMETER_FREE, judge, one_step
+from sine_lab.bench import FREE_RUN_TARGETS
 from sine_lab.studies.playground import Settings, baseline_forecasts, cycle_horizon, evaluate, recipe_settings
 from sine_lab.studies.widgets import Playground
 
@@ -193,15 +194,17 @@ assert two_tap_1000 < min(far.values()) / 1000, "the 2-tap recurrence is more th
 # For seed 0 (a spot check), teacher forcing alone meets the 1000-step target of 1e-4 with the curvature head at
 # period 20, as the full recipe does, and the 2-tap recurrence is more than 1000× below both (all printed above;
 # how close the two runs are varies between machines, since a free run magnifies rounding). The multi-seed
-# evidence is [chapter 10](10_beyond_the_article.ipynb), without the rollout stage: with the teacher-forced stages only, every kind
-# met the targets over 1000 steps in 3 of 3 seeds at period 20 (Experiment 4 shows a setting where the rollout
+# evidence is [chapter 10](10_beyond_the_article.ipynb), for the benchmark's larger recipe (wider models, bigger
+# batches, more L-BFGS steps), not this playground's: with the teacher-forced stages only, every kind
+# met the targets over 1000 steps in 3 of 3 seeds at period 20; for the playground's own model it is one seed (Experiment 4 shows a setting where the rollout
 # stage is needed).
 
 # %% [markdown]
 # ## Experiment 4: a slow wave, and what the head and the loss do there
 #
 # The article warns that the LSTM "underperforms when the period is long relative to the sequence
-# length". The preset *a slow wave* sets 80 samples per radian and changes nothing else: the recipe's
+# length". That is the motivation only: the runs below keep the playground's default cell, an RNN, not an
+# LSTM. The preset *a slow wave* sets 80 samples per radian and changes nothing else: the recipe's
 # lengths stay the same at every period (`recipe_settings` does not stretch its warm-up for slow waves;
 # its docstring says why). The preset *the first-order head* then changes one
 # more control, the head, to 1: predict the change. A cycle now lasts four times as many steps, so each run is
@@ -268,16 +271,17 @@ print(f"a head that outputs zero (the straight line through the last two values)
 print(f"raw MSE, teacher forcing only: one-step MSE {raw_teacher.one_step_mse:.2e} "
       f"({line_mse / raw_teacher.one_step_mse:.0f}x below the zero head)")
 # Scaled loss and teacher forcing stay on the wave (below 5e-6); the raw MSE with teacher forcing is worse than
-# predicting zero; the rollout stages bring the raw MSE back on the wave, more than 10x above the scaled loss.
+# predicting zero; the rollout stages bring the raw MSE back on the wave (below the benchmark's 1000-step
+# target, 1e-4), more than 10x above the scaled loss.
 assert scaled_teacher_mse < 5e-6 and raw_teacher_mse > slow_base["zero"]
-assert judge(raw_rollout_mse, slow_base).learned and raw_rollout_mse > 10 * max(scaled_teacher_mse, slow_mse)
+assert raw_rollout_mse < FREE_RUN_TARGETS[1000] and raw_rollout_mse > 10 * max(scaled_teacher_mse, slow_mse)
 assert raw_teacher.one_step_mse < line_mse < 30 * raw_teacher.one_step_mse
 
 # %% [markdown]
 # With the scaled loss, teacher forcing alone stays on the slow wave (below 5·10⁻⁶ over 3 cycles). With the
 # raw MSE, the same teacher forcing leaves it, worse than predicting zero, although one step ahead it is below
 # the straight line through the last two values — by less than a factor of 30 — which is what a head that
-# outputs zero predicts. The rollout stages bring the raw-MSE run back on the wave, at more than 10× the
+# outputs zero predicts. The rollout stages bring the raw-MSE run back on the wave (below the 1000-step target), at more than 10× the
 # scaled loss's error (all printed above). So for seed 0 at this period (a spot check), of these two settings
 # that differ only in the loss, the scaled one's teacher forcing learns the wave. Chapter 08's control (9 runs
 # per loss at period 100) measured the same on the teacher-forced stages: scaled, they took the loss below
@@ -329,7 +333,8 @@ playground.flow_scale.value = 1.0
 #   and windows alone, trained for 150 epochs at period 99.9, stay worse than persistence one step ahead and
 #   worse than predicting zero free running.
 # - At period 20, with the curvature head, teacher forcing alone meets the 1000-step target, as the full
-#   recipe does: there the rollout stages are not needed.
+#   recipe does: for this model and seed the rollout stages were not needed there (chapter 10's 3 of 3 seeds
+#   are for the benchmark's larger recipe).
 # - At period 80, over the same 3 cycles, the curvature head stays on the wave (with more than 10× its
 #   period-20 error); the first-order head, which predicts the change, leaves it. With the raw MSE instead of
 #   the scaled loss, teacher forcing alone leaves it too, and the rollout stages bring it back.

@@ -64,7 +64,8 @@ INIT_LABELS = {"default": "default (PyTorch)", "orthogonal": "orthogonal", "irnn
 # rarely enough that drawing costs little of the training time.
 REDRAW_SECONDS = 0.5
 DPI = 80
-# A free-running forecast with at most this MSE is called "on the wave" (the benchmark's 1000-step target).
+# A free-running forecast with at most this MSE is called "on the wave" in the widget's message: the
+# benchmark's 2000-step target, 10x looser than its 1000-step one (1e-4); a coarse label, not a verdict.
 ON_WAVE_MSE = 1e-3
 HEIGHT = 3.4
 MSE_UNITS = "loss (MSE)"
