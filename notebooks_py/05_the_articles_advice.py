@@ -82,9 +82,10 @@ print(f"val   {tuple(x_val.shape)} -> {tuple(y_val.shape)}")
 print(f"test  {tuple(x_test.shape)} -> {tuple(y_test.shape)}, t from {t_test[0]:.1f} to {t_test[-1]:.1f}")
 
 # %%
-# The test targets are exactly the last 15 % of the series, and no training window reaches them.
+# The test targets are exactly the last 15 % of the series, and no training window reaches them:
+# the training targets are exactly z[W], ..., z[n_train - 1], all before the validation and test stretches.
 assert torch.allclose(scaler.inverse(y_test[:, 0]), s[first_test:], atol=1e-6)
-assert x_train.shape[0] + W == n_train
+assert torch.equal(y_train.reshape(-1), z[W:n_train].reshape(-1)) and n_train + n_val == first_test
 
 # %% [markdown]
 # ## 1. The article's tuning advice, measured
@@ -165,8 +166,8 @@ assert all(row.median_mse > quadratic for row in knobs.values()), "no knob's med
 # - **No knob beats quadratic extrapolation.** Every median is above its 4.83e-07, the closest (2 layers)
 #   1.4× above it.
 # - **Dropout.** 0.5 between 2 layers is more than 100 times worse than the same 2 layers without it, and no
-#   seed is twice below extrapolation; with 0.2, 1 of 3 seeds is. Dropout fights overfitting, and a noise-free wave gives
-#   nothing to overfit (section 3); why it hurts this much was not measured.
+#   seed is twice below extrapolation; with 0.2, 1 of 3 seeds is. Dropout fights overfitting, which a noise-free
+#   wave cannot show: its test windows copy training ones (section 3). Why it hurts was not measured.
 #
 # ## 2. "Underperforms when the period is long relative to the sequence length"?
 #
@@ -262,8 +263,8 @@ assert all(d < 1e-7 for d in copies.values()), "every scored window is an exact 
 # With 1000 samples at every rate, a slower wave also shows fewer cycles: 70 fitted cycles at 10 samples per
 # period, 3.5 at 200. The control holds the cycles fixed (the length grows with the period) at the same 880
 # steps, `W = 20`, and adds the article's own sampling, `linspace(0, 10, 1000)`: about 628 samples per period.
-# Its rows run at 10, 20, 62.83 (`2π/0.1`, labelled 63: 1000 samples, chapter 04's series, so the grid's own
-# setup again, not a test of it), 200 and 628.3 samples per period. Equal steps are not equal passes over the
+# Its rows run at 10, 20, 62.83 (`2π/0.1`, labelled 63: chapter 04's series, the grid's own setup again),
+# 200 and 628.3 samples per period. Equal steps are not equal passes over the
 # data: the table's last column counts the epochs (passes over the training windows).
 
 # %%
@@ -290,6 +291,9 @@ network = cell(200, 20).median_mse / cell(10, 20).median_mse
 yardstick = cell(10, 20).extrapolation_mse / cell(200, 20).extrapolation_mse
 print(f"W = 20, from 10 to 200 samples per period: the network's median {network:.3g}x worse, "
       f"extrapolation's error {yardstick:.2g}x lower")
+network_cycles = cycles["200"].median_mse / cycles["10"].median_mse
+print(f"the same at equal cycles: the network's median {network_cycles:.3g}x worse "
+      f"({epochs['10']:.3g} epochs at 10, {epochs['200']:.3g} at 200)")
 
 # %%
 assert [cycles[p].learned for p in ("10", "20", "63", "200", "628")] == [3, 3, 3, 0, 0], "fast beat it, slow not"
@@ -298,12 +302,13 @@ assert 3 < moved[10] < 6 and 1.5 < moved[20] < 2.5 and 0.8 < moved[200] < 1.25
 assert 0.8 < moved[63] < 1.25, "62.83 per period with 1000 samples is the grid's own setup: it reproduces"
 assert epochs["628"] < 8 and epochs["10"] > 200, "4 passes at 628 (early stopping's patience is 8), 293 at 10"
 assert 100 < network < 300 and 1e5 < yardstick < 3e5, "the network worsens ~188x, the yardstick improves ~1.5e5x"
+assert 25 < network_cycles < 60, "equal cycles: the slower wave ~38x worse, not ~188x"
 assert cycles["628"].median_factor < 1, "at the article's sampling: worse than persistence"
 
 # %% [markdown]
 # At 10 and 20 samples per period every window is twice below extrapolation on every seed, 2 values included.
 # All four grid periods are whole numbers of samples, so every scored window is an exact copy of a fitted one
-# (largest distance 0 at 10 and 20, 1.3e-08 at 63 and 200); chapter 04's 62.83 gives near-copies (section 3). Quadratic extrapolation is poor at 10
+# (largest distance 0 at 10 and 20, 1.3e-08 at 63 and 200). Quadratic extrapolation is poor at 10
 # and 20 samples per period (2.8e-02 and 4.7e-04) but at 63 and 200 no seed of any window beats it.
 # At 63 samples per period only the windows of 20 and 50 values are. At 200 samples per period no window is (0
 # of 3 seeds each): the 2-value window is *worse* than repeating the last value. Holding the cycles fixed
@@ -317,8 +322,9 @@ assert cycles["628"].median_factor < 1, "at the article's sampling: worse than p
 # Does the article's "period long relative to the sequence length" predict this? Two readings:
 #
 # - **The recipe's network** behaves as the article warns. At every rate, 20 values instead of 2 (a
-#   larger share of the period) lower the median 19.1× to 464×; at `W = 20`, the slower wave (a longer period
-#   relative to the window) is 188× worse. This is a finding about the recipe (880 mini-batch steps), not
+#   larger share of the period) lower the median 19.1× to 464× (longer windows do not always help); at
+#   `W = 20` the slower wave is 188× worse with 1000 samples, 38.3× at equal cycles, where the epochs differ
+#   too (293 against 12.8): neither isolates the rate. This is a finding about the recipe (880 mini-batch steps), not
 #   about the LSTM: chapter 04's plain full-batch loop was not run across rates here.
 # - **The verdict against extrapolation** does not follow the ratio. Windows of the same share of a period
 #   (0.2 to 0.32, the shaded band) pass on 3 of 3 seeds at 10, 20 and 63 samples per period and on 0 of 3 at
@@ -450,15 +456,15 @@ fig.tight_layout();
 #   period): its lower learning rate (0.001) is more than 100× worse in 880 steps and worse than linear
 #   extrapolation; dropout 0.5 makes 2 layers more than 100× worse; no other knob is resolved at 3 seeds. None
 #   is what the article's examples lacked (chapter 04: the input), and none beats quadratic extrapolation.
-# - **"Long period relative to the sequence length"**: the recipe's network agrees with the article (a
-#   window covering more of the period lowers its error 19.1× to 464× at every rate; a slower wave at `W = 20`
-#   is 188× worse); other trainings were not run across rates. The pass/fail verdict against linear extrapolation follows the sampling rate instead, because the
-#   bar moves: 3 of 3 seeds at 10 and 20 samples per period for every window, 0 of 3 at 200 for every window
-#   (`W = 20` also at equal cycles), while along windows of the same share of a period the network's median
-#   varies 10.5× (a U, lowest at 63) and extrapolation's error 1.5·10⁵×. The grid scores exact copies of
-#   fitted windows. At 63 samples per period and slower no seed beats quadratic extrapolation; at the article's
-#   628 the recipe's LSTM is worse than persistence after 4 passes over the data.
-# - **Overfitting needs noise to show.** A noise-free periodic test stretch repeats training windows (to
+# - **"Long period relative to the sequence length"**: the recipe's network agrees with the article (20
+#   values instead of 2 lower its error 19.1× to 464× at every rate; longer windows do not always help). At
+#   `W = 20` a slower wave is 188× worse with 1000 samples, 38.3× at equal cycles, but the passes over the
+#   data differ too, so the rate is not isolated. The verdict against linear extrapolation follows the
+#   sampling rate, because the bar moves: 3 of 3 seeds at 10 and 20 samples per period for every window, 0 of
+#   3 at 200 (also at equal cycles), while along windows of the same share of a period the network's median
+#   varies 10.5× and extrapolation's error 1.5·10⁵×. At 63 samples per period and slower no seed beats
+#   quadratic extrapolation; at the article's 628 the recipe's LSTM is worse than persistence after 4 passes.
+# - **Overfitting needs noise to show** (shown trained without early stopping, 1500 steps). A noise-free periodic test stretch repeats training windows (to
 #   within 1e-3); with noise, on four draws of it, a 32-unit LSTM fits the noise (train below 0.01) and its
 #   error on the later stretch is 1.8 to 2.8 times a 2-unit model's, which itself ties a linear regression on
 #   3 of 4 draws and is worse on the fourth.
