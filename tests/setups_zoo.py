@@ -3128,3 +3128,163 @@ def certifai_sensor_windows_classified() -> Setup:
     x = torch.tensor(np.array([values[i:i + 30] for i in range(200)]), dtype=torch.float32)
     y = torch.tensor(np.array([label[i + 30] for i in range(200)]), dtype=torch.float32)
     return CertifaiLSTM(12, hidden=32, layers=2), x, y, nn.BCEWithLogitsLoss()
+
+
+# --- d4 blind test: a reduction over the batch, a layer called once per step, reading padding ---------------
+
+
+class HanWordAttention(nn.Module):
+    """Hierarchical-Attention-Network's WordRNN: nn.Embedding, bidirectional nn.GRU without batch_first, so the
+    output is (steps, batch, 2 * hidden); the word attention is a softmax over ``dim`` of that output."""
+
+    def __init__(self, dim: int, vocabulary: int = 50, embedding: int = 16, hidden: int = 12, classes: int = 3):
+        super().__init__()
+        self.dim = dim
+        self.embed = nn.Embedding(vocabulary, embedding)
+        self.word_rnn = nn.GRU(embedding, hidden, bidirectional=True)
+        self.word_attn = nn.Linear(2 * hidden, 2 * hidden)
+        self.attn_combine = nn.Linear(2 * hidden, 2 * hidden, bias=False)
+        self.cls = nn.Linear(2 * hidden, classes)
+
+    def forward(self, inp):  # (steps, batch) token ids
+        out_state, _ = self.word_rnn(self.embed(inp))
+        attn = torch.softmax(self.attn_combine(self.word_attn(out_state)), dim=self.dim)
+        return self.cls((out_state * attn).sum(0))
+
+
+def _han_words() -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(0)
+    y = torch.randint(0, 3, (24,), generator=generator)
+    x = torch.randint(4, 50, (15, 24), generator=generator)
+    x[5] = 1 + y  # a word that tells the class
+    return x, y
+
+
+@buggy("samples_mixed")
+def han_word_attention_softmax_over_the_batch() -> Setup:
+    """Source: https://github.com/pandeykartikey/Hierarchical-Attention-Network/issues/5 ("THIS IMPLEMENTATION's
+    GOT at least 2 apparent MISTAKEs!"). The GRU has no batch_first, so its output is (steps, batch, 2 * hidden),
+    and the word attention is F.softmax(..., dim=1): normalised over the batch instead of over the words (dim=0).
+    Diagnosis (issue): the softmax runs over the wrong axis. The doctor must name the softmax and its dim."""
+    torch.manual_seed(0)
+    x, y = _han_words()
+    return HanWordAttention(dim=1), x, y, nn.CrossEntropyLoss()
+
+
+@correct(not_trained_here="class indices: the collection's bar is 5% of var(y) in MSE units")
+def han_word_attention_softmax_over_the_words() -> Setup:
+    """The fix the issue asks for (same source): the softmax over the words, dim=0 of the (steps, batch, ...)
+    output."""
+    torch.manual_seed(0)
+    x, y = _han_words()
+    return HanWordAttention(dim=0), x, y, nn.CrossEntropyLoss()
+
+
+class BelvezeInputAttentionEncoder(nn.Module):
+    """time-series-autoencoder's DA-RNN input-attention encoder: attention over the 4 input channels at each
+    step, then ONE step fed to nn.LSTM (no batch_first) as (1, batch, channels) from the (h, c) the call before
+    returned; ``time_first`` indexes the batch-first input as inp[t] (the reporter's suggestion)."""
+
+    def __init__(self, time_first: bool = False, channels: int = 4, hidden: int = 16, steps: int = 10):
+        super().__init__()
+        self.time_first, self.channels, self.hidden, self.steps = time_first, channels, hidden, steps
+        self.lstm = nn.LSTM(channels, hidden)
+        self.attn = nn.Linear(2 * hidden + steps, 1)
+        self.fc = nn.Linear(hidden, 1)
+
+    def forward(self, inp):  # (batch, steps, channels)
+        batch = inp.size(0)
+        h_t, c_t = torch.zeros(1, batch, self.hidden), torch.zeros(1, batch, self.hidden)
+        for t in range(self.steps):
+            scores = torch.cat((h_t.repeat(self.channels, 1, 1).permute(1, 0, 2),
+                                c_t.repeat(self.channels, 1, 1).permute(1, 0, 2), inp.permute(0, 2, 1)), dim=2)
+            e_t = self.attn(scores.view(-1, self.hidden * 2 + self.steps))
+            a_t = torch.softmax(e_t.view(-1, self.channels), dim=1)  # over the channels
+            step = inp[t, :, :] if self.time_first else inp[:, t, :]
+            _, (h_t, c_t) = self.lstm((a_t * step).unsqueeze(0), (h_t, c_t))
+        return self.fc(h_t[0])
+
+
+def _four_channel_windows(count: int = 48, steps: int = 10) -> tuple[torch.Tensor, torch.Tensor]:
+    generator = torch.Generator().manual_seed(0)
+    t = torch.arange(300, dtype=torch.float32)
+    channels = torch.stack([torch.sin(0.1 * t), torch.cos(0.07 * t), torch.sin(0.05 * t + 2),
+                            torch.cos(0.13 * t)], -1)
+    w = channels.unfold(0, steps + 1, 1).permute(0, 2, 1)
+    w = w[torch.randperm(len(w), generator=generator)[:count]]
+    return w[:, :steps].contiguous(), w[:, steps, :1].contiguous()
+
+
+@buggy("forward_error")
+def belveze_input_attention_indexed_time_first() -> Setup:
+    """Source: https://github.com/JulesBelveze/time-series-autoencoder/issues/9 ("Regarding input dimensions"):
+    the reporter's proposed inp[t, :, :] on the maintainer's batch-first (batch, steps, channels) data. The
+    maintainer answers that this indexes the batch axis as time; here the forward pass raises (batch 48 against
+    10 steps)."""
+    torch.manual_seed(0)
+    x, y = _four_channel_windows()
+    return BelvezeInputAttentionEncoder(time_first=True), x, y
+
+
+@correct()
+def belveze_input_attention_one_step_per_call() -> Setup:
+    """The maintainer's code (same source): inp[:, t, :] fed as (1, batch, 4) once per step, each call from the
+    (h, c) the call before returned. The recurrence runs in Python, so no single_step_sequences, and never an
+    input_size=1 fix for a layer with 4 channels."""
+    torch.manual_seed(0)
+    x, y = _four_channel_windows()
+    return BelvezeInputAttentionEncoder(), x, y
+
+
+class AtcoldSequenceClassifier(nn.Module):
+    """NYU-DLSP20's SimpleLSTM (batch_first, a Linear at every step) on PRE-padded one-hot sequences, read at the
+    last step (``at_length=False``) or at index length - 1 (``True``, the original evaluation code)."""
+
+    def __init__(self, at_length: bool, symbols: int = 8, hidden: int = 16, classes: int = 4):
+        super().__init__()
+        self.at_length = at_length
+        self.lstm = nn.LSTM(symbols, hidden, batch_first=True)
+        self.linear = nn.Linear(hidden, classes)
+
+    def forward(self, x):
+        output = self.linear(self.lstm(x)[0])
+        if not self.at_length:
+            return output[:, -1, :]
+        sequence_end = (x.abs().sum(-1) != 0).sum(1) - 1
+        return output[torch.arange(x.shape[0]), sequence_end, :]
+
+
+def _prepadded_order_task(count: int = 40, steps: int = 12, symbols: int = 8) -> tuple[torch.Tensor, torch.Tensor]:
+    """The class is the order of two marker symbols among distractors; lengths 6 to 12, zero rows in front."""
+    generator = torch.Generator().manual_seed(0)
+    x = torch.zeros(count, steps, symbols)
+    y = torch.randint(0, 4, (count,), generator=generator)
+    lengths = torch.randint(6, steps + 1, (count,), generator=generator)
+    for i in range(count):
+        length = int(lengths[i])
+        sequence = torch.randint(2, symbols, (length,), generator=generator)
+        a, b = sorted(torch.randperm(length, generator=generator)[:2].tolist())
+        sequence[a], sequence[b] = int(y[i]) // 2, int(y[i]) % 2
+        x[i, steps - length:] = nn.functional.one_hot(sequence, symbols).float()
+    return x, y
+
+
+@buggy("samples_ignored")
+def atcold_prepadded_read_at_length() -> Setup:
+    """Source: https://github.com/Atcold/NYU-DLSP20/pull/814: the original evaluation code reads
+    output[torch.arange(batch), lengths - 1] on a PRE-padded batch, so a short sequence is read inside its
+    padding ("the reason why the accuracy in the model evaluation block is very low"). Sequences of 6 of 12
+    steps are read at a step before any real one: no gradient reaches their real steps. The padding is zero
+    rows, found in the data (no packed lengths)."""
+    torch.manual_seed(0)
+    x, y = _prepadded_order_task()
+    return AtcoldSequenceClassifier(at_length=True), x, y, nn.CrossEntropyLoss()
+
+
+@correct(not_trained_here="class indices: the collection's bar is 5% of var(y) in MSE units")
+def atcold_prepadded_read_at_the_last_step() -> Setup:
+    """The training code (same source): output[:, -1, :], "input is pre padded", the last step of every
+    sequence."""
+    torch.manual_seed(0)
+    x, y = _prepadded_order_task()
+    return AtcoldSequenceClassifier(at_length=False), x, y, nn.CrossEntropyLoss()

@@ -404,6 +404,8 @@ def _single_step_sequences(setup: Setup) -> list[Issue]:
             continue
         batch, seq = _batch_and_seq(call)
         if seq == 1 and batch > 1:
+            if setup.state_chained(call.module):
+                continue  # called step by step, each call from the state the one before returned: it recurs
             started = _started_from_the_input(setup, call)
             if started is None:
                 message = (f"{_layer(call)} sees {batch} sequences of ONE time step with {call.input_shape[-1]} "
@@ -422,12 +424,24 @@ def _single_step_sequences(setup: Setup) -> list[Issue]:
                 message,
                 evidence=f"input to the layer: {call.input_shape}"
                 + ("; its initial state depends on the input" if started else ""),
-                fix="If the window was meant to be read step by step, put it on the time axis: (batch, window, 1) "
-                "with batch_first=True, input_size=1." if started is not False else
-                "Put the window on the time axis: (batch, window, 1) with batch_first=True, input_size=1.",
+                fix=("If the window was meant to be read step by step, put it on the time axis: "
+                     if started is not False else "Put the window on the time axis: ") + _time_axis_layout(call),
                 severity="info" if started is not False else None,
             ))
     return issues
+
+
+def _time_axis_layout(call: LayerCall) -> str:
+    """The layout that puts a window on the time axis, keeping every input channel the layer has."""
+    features = call.input_shape[-1]
+    rows = call.input.detach().reshape(-1, features) if call.input is not None else None
+    window = rows is not None and rows.shape[0] > 1 and features > 1 and rows.is_floating_point() \
+        and bool(torch.allclose(rows[1:, :-1], rows[:-1, 1:]))  # the features are a sliding window of one series
+    if features == 1 or window:
+        return "(batch, window, 1) with batch_first=True, input_size=1."
+    return (f"(batch, window, channels) with batch_first=True and input_size = the channels per step ({features} "
+            "if these features are channels; 1 only if they are a window of one series), or call the layer once "
+            "per step from the state the previous call returned.")
 
 
 def _started_from_the_input(setup: Setup, call: LayerCall) -> bool | None:
@@ -886,15 +900,98 @@ def _where_mixed(setup: Setup) -> tuple[str, str]:
                 "Change the layout with .transpose/.permute (never view/reshape across the batch and time axes).")
     names = ", ".join(layer.label for layer in layers)
     unpacked = setup.unpacked_in_another_layout
-    where = (f"The layers that choose a layout keep the samples apart ({names}: what each reads and returns for "
-             "sample i depends on sample i only), so the mixing happens after them: a view/reshape of a final "
-             "state, or an output indexed in the other layout. Their batch_first is not the problem.")
+    kept = (f"The layers that choose a layout keep the samples apart ({names}: what each reads and returns for "
+            "sample i depends on sample i only), so the mixing happens after them. Their batch_first is not the "
+            "problem.")
     if unpacked:
-        return (where + " Here forward() packs the batch batch-first but unpacks it with pad_packed_sequence("
+        return (kept + " Here forward() packs the batch batch-first but unpacks it with pad_packed_sequence("
                 f"..., batch_first={not setup.unpacking[0]}), which returns "
                 f"{'(seq, batch, hidden)' if setup.unpacking[0] else '(batch, seq, hidden)'}.",
                 f"Unpack in the layout you packed: pad_packed_sequence(out, batch_first={setup.unpacking[0]}).")
-    return where, _AFTER_FIX
+    op = _first_mixing_op(setup)
+    if op is not None:
+        return kept + " " + op[0], op[1]
+    return (kept + " The doctor could not name the operation (a view/reshape of a final state, an output indexed "
+            "in the other layout, or a reduction over the sample axis does this).",
+            "Find the first operation after the layers that works across the sample axis. " + _AFTER_FIX)
+
+
+# Operations that reduce or normalise along a dim, and those that only rearrange memory.
+_REDUCING = {"softmax", "log_softmax", "sum", "mean", "max", "min", "amax", "amin", "norm", "normalize", "std",
+             "var", "logsumexp", "prod", "cumsum", "cumprod", "median", "argmax", "argmin", "layer_norm",
+             "batch_norm", "instance_norm", "group_norm"}
+_VIEWS = {"view", "reshape", "flatten", "unflatten", "view_as", "reshape_as", "as_strided", "unfold"}
+_PRODUCTS = {"matmul", "bmm", "mm", "einsum", "linear", "bilinear", "scaled_dot_product_attention", "baddbmm",
+             "tensordot", "conv1d", "conv2d"}
+
+
+def _own_axes(setup: Setup, value: Tensor, leaf: Tensor) -> list[int] | None:
+    """The axes of ``value`` that hold the samples apart (entry i depends on sample i only); ``None`` when
+    ``value`` depends on at most one sample (nothing to mix); ``[]`` when it mixes them."""
+    if not isinstance(value, Tensor) or not value.requires_grad or not value.is_floating_point():
+        return None
+    (grad,) = torch.autograd.grad(value.sum(), [leaf], retain_graph=True, allow_unused=True)
+    if grad is None or int(grad.movedim(setup.flow.axis, 0).flatten(1).ne(0).any(1).sum()) < 2:
+        return None
+    count = leaf.shape[setup.flow.axis]
+    own = [a for a in range(value.dim()) if value.shape[a] == count and setup.own_only(value, a, leaf)]
+    if own:
+        return own
+    # Samples flattened together with another axis, (batch * seq, ...): apart if either split keeps them apart.
+    for a in range(value.dim()):
+        size = value.shape[a]
+        if size > count and size % count == 0:
+            if setup.own_only(value.unflatten(a, (count, size // count)), a, leaf) or \
+                    setup.own_only(value.unflatten(a, (size // count, count)), a + 1, leaf):
+                return [a]
+    return []
+
+
+def _first_mixing_op(setup: Setup) -> tuple[str, str] | None:
+    """(where, fix): the first torch operation of the forward pass whose output mixes samples although every
+    output before it kept them apart, named with its dim and the fix for that kind of operation."""
+    recorded = setup.recorded_ops
+    if recorded is None:
+        return None
+    leaf, ops = recorded
+    for name, args, kwargs, output in ops[:400]:
+        if _own_axes(setup, output, leaf) != []:
+            continue
+        name = name.strip("_")
+        source = next((a for a in (*args, *kwargs.values()) if isinstance(a, Tensor)), None)
+        own = _own_axes(setup, source, leaf) if source is not None else None
+        dim = kwargs.get("dim", next((a for a in args[1:2] if isinstance(a, int) and not isinstance(a, bool)), None))
+        if isinstance(dim, int) and source is not None and source.dim():
+            dim %= source.dim()
+        shape = f"its input {shape_of(source)}" if source is not None else "its input"
+        samples = f", whose samples are on axis {own[0]}" if own else ""
+        if name in _REDUCING:
+            label = f"{name}({f'dim={dim}' if dim is not None else ''})"
+        else:  # the sizes or indices it was given, as written
+            given = [a for a in args[1:] if isinstance(a, (int, tuple, list)) and not isinstance(a, bool)]
+            label = f"{name}({', '.join(str(tuple(a)) if isinstance(a, list) else str(a) for a in given)})"
+        where = f"It starts at the operation {label} on {shape}{samples}"
+        if name in _REDUCING and own and dim in own:
+            steps = [a for a in range(source.dim() - 1) if a not in own]
+            return (where + f": it {'normalises' if 'norm' in name or 'softmax' in name else 'reduces'} over "
+                    f"dim {dim}, the sample axis, so every sample's value depends on the others.",
+                    f"Run {name} over the axis it is meant for, not the samples: "
+                    + (f"dim={steps[0]} (the steps, in this layout) " if len(steps) == 1 else "the steps' axis ")
+                    + f"instead of dim={dim}; check the layout the tensor has at that line.")
+        if name in _VIEWS:
+            return where + ": a view/reshape across the sample axis.", _AFTER_FIX
+        if name in _PRODUCTS:
+            return (where + ": a product that runs across the sample axis (attention or a matrix product over "
+                    "the batch).",
+                    f"Transpose so that {name} runs over the steps or the features, and keep the samples on the "
+                    "axis the product treats as the batch.")
+        if name in ("getitem", "index_select", "gather", "take_along_dim", "select"):
+            return (where + ": an index that picks along the wrong axis.",
+                    "Index in the tensor's layout: a (seq, batch, hidden) output is out[step, sample], a "
+                    "(batch, seq, hidden) one out[sample, step].")
+        return (where + ": its output for one sample depends on other samples.",
+                f"Check the dims {name} works on against the layout of {shape}; the sample axis must stay apart.")
+    return None
 
 
 def _flip_cures(setup: Setup, layer) -> bool:
@@ -974,7 +1071,7 @@ def _samples_ignored(setup: Setup) -> list[Issue]:
         how = "with each sample's input replaced by the previous sample's, the prediction stays the same for"
     ignored = (~used).nonzero().flatten().tolist()
     if not ignored:
-        return []
+        return _padding_read(setup)
     packed = any(call.packed for call in setup.trace.recurrent_calls)
     return [Issue(
         f"The predictions for {len(ignored)} of the {used.numel()} samples do not depend on their own input: "
@@ -992,6 +1089,42 @@ def _samples_ignored(setup: Setup) -> list[Issue]:
              "out[torch.arange(batch), lengths - 1] from the padded output." if packed else
              "Check which step or position the prediction reads: it must be one every sample fills, e.g. "
              "out[:, -1] of its own sequence."),
+    )]
+
+
+def _real_steps_read(setup: Setup) -> tuple[Tensor, Tensor] | None:
+    """With padding inferred from the data: (steps each sample's prediction reads, the sample's real steps), both
+    (samples, steps); ``None`` without padding or without a gradient to follow."""
+    padding = setup.padding
+    read = _read_steps(setup) if padding is not None else None
+    if read is None:
+        return None
+    grad, sample_axis, time_axis = read
+    steps = grad.ne(0).movedim((sample_axis, time_axis), (0, 1))
+    steps = steps.flatten(2).any(2) if steps.dim() > 2 else steps  # token ids: one leaf entry per step
+    return steps, ~padding[0]
+
+
+def _padding_read(setup: Setup) -> list[Issue]:
+    """samples_ignored on padded data: a sample whose prediction reads padding only, none of its real steps."""
+    found = _real_steps_read(setup)
+    if found is None:
+        return []
+    steps, real = found
+    ignored = ((steps & real).any(1).logical_not() & real.any(1)).nonzero().flatten().tolist()
+    if not ignored:
+        return []
+    mask, end, what = setup.padding
+    return [Issue(
+        f"The predictions for {len(ignored)} of the {real.shape[0]} samples read only padding: the batch is padded "
+        f"({what} at the {end} of the sequences, found in the data), and these samples' predictions depend on none "
+        "of their real steps.",
+        evidence=f"d(prediction)/dx is zero on every non-padding step of samples {ignored[:8]}"
+        f"{' ...' if len(ignored) > 8 else ''}; {int(mask.any(1).sum())} of the {real.shape[0]} sequences are padded",
+        fix=("The sequences are padded at the start, so each one ends at the last step: read out[:, -1] "
+             "(out[torch.arange(batch), lengths - 1] is right only for padding at the end)." if end == "start" else
+             "Read each sequence's last real step, out[torch.arange(batch), lengths - 1] with lengths counted "
+             "without the padding, or pack the batch (pack_padded_sequence) and use h_n[-1]."),
     )]
 
 
@@ -1187,7 +1320,7 @@ def _first_step_only(setup: Setup) -> list[Issue]:
     grad, _, time_axis = read
     used = grad.ne(0).movedim(time_axis, 0).flatten(1).any(1)
     if not bool(used[0]) or bool(used[1:].any()):
-        return []
+        return _first_real_step_only(setup)
     return [Issue(
         f"The prediction depends on the first of the {used.numel()} time steps of each input only: the rest of the "
         "window is read for nothing. A loop that prepends each step's output (torch.cat((h, outputs), 1)) reverses "
@@ -1195,6 +1328,29 @@ def _first_step_only(setup: Setup) -> list[Issue]:
         evidence=f"d(prediction)/dx along axis {time_axis} is non-zero at step 0 only",
         fix="Collect step outputs in time order (torch.cat((outputs, h), 1), or a list and torch.stack(list, 1)) "
         "and read the last step, outputs[:, -1], the state after the whole window.",
+    )]
+
+
+def _first_real_step_only(setup: Setup) -> list[Issue]:
+    """first_step_only on padded data: samples whose prediction reads the first of their 3 or more real steps
+    and no later one."""
+    found = _real_steps_read(setup)
+    if found is None:
+        return []
+    steps, real = found
+    first = real.int().cumsum(1).eq(1) & real  # each sample's first real step
+    read = steps & real
+    only = (read.eq(first).all(1) & first.any(1) & real.sum(1).ge(3)).nonzero().flatten().tolist()
+    if not only:
+        return []
+    _, end, what = setup.padding
+    return [Issue(
+        f"The predictions for {len(only)} samples depend on the first of their real steps only ({what} at the "
+        f"{end} of the sequences are padding): the rest of each sequence is read for nothing.",
+        evidence=f"d(prediction)/dx on the non-padding steps is non-zero at the first one only, samples {only[:8]}"
+        f"{' ...' if len(only) > 8 else ''}",
+        fix="Read each sequence's last real step: out[:, -1] for padding at the start, "
+        "out[torch.arange(batch), lengths - 1] for padding at the end.",
     )]
 
 

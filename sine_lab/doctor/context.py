@@ -8,6 +8,7 @@ samples in reverse order, and the training probe (a few Adam steps on a copy of 
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import math
 import os
@@ -277,6 +278,42 @@ class Setup:
         return None
 
     @cached_property
+    def padding(self) -> tuple[Tensor, str, str] | None:
+        """Padding inferred from the data when no layer reads a packed batch: (mask (samples, steps), True on a
+        padded step; "start" or "end"; what it is, e.g. "all-zero rows"). A padded step is one of a run at the
+        start (or end) of a sequence of all-zero feature rows (float x of 3 axes) or of one repeated id (token
+        ids of 2 axes); found only when at least 2 sequences are padded and to at least 2 different lengths, so
+        a series that happens to start at 0 is not padding. ``None`` otherwise."""
+        axes = self.sample_axes
+        if axes is None or axes[0] not in (0, 1) or any(call.packed for call in self.trace.recurrent_calls):
+            return None
+        x = self.x
+        if x.is_floating_point():
+            if x.dim() != 3 or not self.finite_x:
+                return None
+            blank = x.movedim(axes[0], 0).eq(0).all(-1)  # (samples, steps)
+            what = "all-zero rows"
+        else:
+            if x.dim() != 2 or x.dtype == torch.bool:
+                return None
+            ids = x.movedim(axes[0], 0)
+            blank, what = None, ""
+        found = None
+        for end in ("start", "end"):
+            if not x.is_floating_point():
+                edge = ids[:, 0] if end == "start" else ids[:, -1]
+                pad = int(edge.mode().values)
+                blank, what = ids.eq(pad), f"a repeated pad id {pad}"
+            rows = blank if end == "start" else blank.flip(1)
+            run = rows.int().cumprod(1).bool()  # the run of blank steps from that end
+            lengths = run.sum(1)
+            padded = lengths[(lengths > 0) & (lengths < rows.shape[1])]
+            if padded.numel() >= 2 and padded.unique().numel() >= 2 and (found is None or
+                                                                          int(lengths.sum()) > found[3]):
+                found = (run if end == "start" else run.flip(1), end, what, int(lengths.sum()))
+        return found[:3] if found is not None else None
+
+    @cached_property
     def windows(self) -> bool:
         """Whether the samples are sliding windows of one series (sample i+1 is sample i shifted by one)."""
         x = self.x
@@ -318,6 +355,48 @@ class Setup:
     @cached_property
     def _layer_run(self) -> tuple[Tensor | None, Tensor, tuple[LayoutCall, ...]] | None:
         """(leaf or ``None``, prediction, layer calls) of the differentiable forward pass; ``None`` if it fails."""
+        run = self._differentiable_run(False)
+        return run[:3] if run is not None else None
+
+    @cached_property
+    def recorded_ops(self) -> tuple[Tensor, tuple[tuple[str, tuple, dict, Tensor], ...]] | None:
+        """(leaf, every torch function called in the forward pass as (name, args, kwargs, output), in call order)
+        from one more differentiable run, made only when an op must be named; ``None`` without a leaf."""
+        run = self._differentiable_run(True)
+        if run is None or run[0] is None:
+            return None
+        return run[0], run[4]
+
+    def state_chained(self, module: nn.Module) -> bool:
+        """Whether ``module``, a recurrent layer called more than once in one forward pass, starts a later call
+        from a state that is (or depends on) a state an earlier call returned: the recurrence runs in Python."""
+        run = self._differentiable_run(False)
+        calls = run[3].get(id(module), []) if run is not None else []
+        for later in range(1, len(calls)):
+            start = calls[later][0]
+            if start is None:
+                continue
+            for earlier in range(later):
+                state = calls[earlier][1]
+                if state is None:
+                    continue
+                if start is state:
+                    return True
+                if start.requires_grad and state.requires_grad:
+                    (grad,) = torch.autograd.grad(start.sum(), [state], retain_graph=True, allow_unused=True)
+                    if grad is not None and bool(grad.ne(0).any()):
+                        return True
+        return False
+
+    def _differentiable_run(self, record_ops: bool) -> tuple | None:
+        """(leaf or ``None``, prediction, layer calls, {id(recurrent module): [(h_0, h_n) of every call]}, ops),
+        made once per value of ``record_ops``."""
+        runs = self.__dict__.setdefault("_runs", {})
+        if record_ops not in runs:
+            runs[record_ops] = self._run_once(record_ops)
+        return runs[record_ops]
+
+    def _run_once(self, record_ops: bool) -> tuple | None:
         if not isinstance(self.prediction, Tensor):
             return None
         x = self.x
@@ -355,14 +434,20 @@ class Setup:
             # The leaf is zero, so the value is unchanged; the gradient reaches it wherever the output is read.
             return output + (part.unsqueeze(-1) * directions[id(module)]).to(output.dtype)
 
+        every: dict[int, list] = {}
+
         def before(label: str, flag: bool):
             def record(module, args):
-                if id(module) in calls or not args:
+                if not args:
                     return
                 first = args[0]
                 hx = args[1] if len(args) > 1 else None
                 if isinstance(hx, tuple):
                     hx = hx[0]
+                if isinstance(module, nn.RNNBase):
+                    every.setdefault(id(module), []).append([hx if isinstance(hx, Tensor) else None, None])
+                if id(module) in calls:
+                    return
                 calls[id(module)] = {"label": label, "batch_first": flag, "module": module,
                                      "recurrent": isinstance(module, nn.RNNBase),
                                      "input": first if isinstance(first, Tensor) else None,
@@ -370,6 +455,10 @@ class Setup:
             return record
 
         def after(module, args, output):
+            if isinstance(module, nn.RNNBase) and every.get(id(module)) and isinstance(output, tuple) \
+                    and len(output) > 1:
+                returned = output[1][0] if isinstance(output[1], tuple) else output[1]
+                every[id(module)][-1][1] = returned if isinstance(returned, Tensor) else None
             call = calls.get(id(module))
             if call is None or "output" in call:
                 return
@@ -385,9 +474,10 @@ class Setup:
         for label, module, flag in self._layout_modules.values():
             handles.append(module.register_forward_pre_hook(before(label, flag)))
             handles.append(module.register_forward_hook(after))
+        recorder = _OpRecorder() if record_ops else contextlib.nullcontext()
         try:
             with _attributes_kept(self.model), eval_mode(self.model), torch.random.fork_rng(), \
-                    torch.enable_grad(), warnings.catch_warnings():
+                    torch.enable_grad(), warnings.catch_warnings(), recorder:
                 warnings.simplefilter("ignore")
                 prediction = self.model(given)
         except Exception:
@@ -401,9 +491,10 @@ class Setup:
                                   c.get("state"), c["initial_state"], c["module"], c.get("packed_output"))
                        for c in calls.values())
         leaf = found.get("leaf") if prediction.requires_grad else None
-        return leaf, prediction, layers
+        ops = tuple(recorder.ops) if record_ops else ()
+        return leaf, prediction, layers, every, ops
 
-    def own_only(self, value: Tensor | None, axis: int) -> bool:
+    def own_only(self, value: Tensor | None, axis: int, leaf: Tensor | None = None) -> bool:
         """Whether entry i of ``value`` along ``axis`` depends on sample i of the flow's leaf and on no other
         sample (``True`` for a value that does not depend on the leaf at all). All pairs are tested with
         2 log2(samples) backward passes: for each bit of the sample index, the entries whose index has that bit
@@ -411,7 +502,8 @@ class Setup:
         flow = self.flow
         if value is None or flow is None or not value.requires_grad:
             return True
-        count = flow.leaf.shape[flow.axis]
+        leaf = flow.leaf if leaf is None else leaf  # another run's leaf: same shape, same sample axis
+        count = leaf.shape[flow.axis]
         if value.dim() <= axis or value.shape[axis] != count:
             return False  # this axis does not index the samples
         index = torch.arange(count)
@@ -419,7 +511,7 @@ class Setup:
             for group in ((index >> bit) & 1 == 1, (index >> bit) & 1 == 0):
                 if not bool(group.any()) or bool(group.all()):
                     continue
-                (grad,) = torch.autograd.grad(value.index_select(axis, group.nonzero().flatten()).sum(), [flow.leaf],
+                (grad,) = torch.autograd.grad(value.index_select(axis, group.nonzero().flatten()).sum(), [leaf],
                                               retain_graph=True, allow_unused=True)
                 if grad is not None and bool((grad.movedim(flow.axis, 0).flatten(1).ne(0).any(1) & ~group).any()):
                     return False
@@ -739,6 +831,21 @@ class ComparisonRecorder(TorchFunctionMode):
         if tags:
             for value in _tensors(result):
                 self._tag(value, tags)
+        return result
+
+
+class _OpRecorder(TorchFunctionMode):
+    """Records every torch function called (top level only: the mode is off inside a call) with its output."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.ops: list[tuple[str, tuple, dict, Tensor]] = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        result = func(*args, **kwargs)
+        if isinstance(result, Tensor):
+            self.ops.append((getattr(func, "__name__", str(func)), args, kwargs, result))
         return result
 
 
