@@ -179,7 +179,8 @@ ANSWER: tuple[Point, ...] = (
           "the average of the targets, and that is what Examples 1 and 2 learn (seed 0 of each). Example 3 "
           "crashes before its first step.", ("01", "02", "03")),
     Point("Time is the wrong input; past values are the right one.",
-          "The 10-unit RNN and LSTM fed the time `t` fit the stretch they saw, including a held-out radian "
+          "In chapters 01 and 02, the 10-unit RNN and LSTM fed the time `t` fit the stretch they saw, including a "
+          "held-out radian "
           "inside it, and fail after it (3 of 3 seeds each): every later time lies outside what they were "
           "trained on (these runs do not separate a clock from an out-of-range input). Fed windows of 20 past "
           "values of a wave sampled about 63 times per cycle, both LSTMs predict the next value better than a "
