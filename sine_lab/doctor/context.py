@@ -625,18 +625,27 @@ class Setup:
             return None
         return prediction
 
+    def _failing_sample_axis(self, minimum: int) -> tuple[int, int] | None:
+        """When the forward pass fails on x: (the first axis of x as long as the target's sample count, that
+        count), if the count is at least ``minimum``; ``None`` otherwise."""
+        if self.trace.error is None or self.y.dim() < 1:
+            return None
+        count = self.y.shape[0]  # the target is indexed by sample
+        axes = [axis for axis in range(self.x.dim()) if self.x.shape[axis] == count]
+        if count < minimum or not axes:
+            return None
+        return axes[0], count
+
     @cached_property
     def smaller_batch(self) -> tuple[int, Setup] | None:
         """When the forward pass fails on x: (sample axis of x, the same setup on the first samples along it)
         for the largest leading part, halving down to 4 samples, on which it runs; ``None`` if there is none.
         A model that runs on fewer samples but not on all has something sized or indexed by the batch."""
-        if self.trace.error is None or self.y.dim() < 1:
+        found = self._failing_sample_axis(minimum=8)
+        if found is None:
             return None
-        count = self.y.shape[0]  # the target is indexed by sample
-        axes = [axis for axis in range(self.x.dim()) if self.x.shape[axis] == count]
-        if count < 8 or not axes:
-            return None
-        axis, size = axes[0], count // 2
+        axis, count = found
+        size = count // 2
         while size >= 4:
             if isinstance(self.call(self.x.narrow(axis, 0, size)), Tensor):
                 smaller = Setup(self.model, self.x.narrow(axis, 0, size), self.y.narrow(0, 0, size), self.loss_fn,
@@ -652,13 +661,10 @@ class Setup:
         turn (repeated when the size exceeds the batch). A model that runs when the batch is exactly as long as
         another axis, but not otherwise, has the batch and that axis mixed up somewhere; ``None`` when there is
         nothing to try."""
-        if self.trace.error is None or self.y.dim() < 1:
+        found = self._failing_sample_axis(minimum=2)
+        if found is None:
             return None
-        count = self.y.shape[0]  # the target is indexed by sample
-        axes = [axis for axis in range(self.x.dim()) if self.x.shape[axis] == count]
-        if count < 2 or not axes:
-            return None
-        axis = axes[0]
+        axis, count = found
         last = self.x.dim() - 1 if self.x.is_floating_point() else self.x.dim()  # floats: the last axis is features
         lengths = {self.x.shape[a] for a in range(last) if a != axis and self.x.shape[a] not in (count, 0)}
         # Each length and the one below it: a model that runs at exactly that length is sized by that axis.
