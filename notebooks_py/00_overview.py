@@ -26,8 +26,11 @@
 # **runs those examples exactly as written and measures** what happens. The chapters' findings are `assert`s
 # in their cells, so the chapters are also the test suite.
 #
-# This chapter holds what the others assume: the answer in plain words, a primer on recurrent networks, a
+# This chapter holds what the others assume: a primer on recurrent networks, the answer in plain words, a
 # glossary the chapters link to, the ledger of the article's claims and the map of the series.
+#
+# **New to recurrent networks?** Read the primer below, then chapters 01–03 (what the article's examples
+# really do), then chapter 04 (the fix, in plain PyTorch). Terms in *links* lead to the glossary.
 
 # %% [markdown]
 # Chapter 01 runs Example 1 as written and plots what the trained RNN outputs:
@@ -36,18 +39,6 @@
 from IPython.display import Image
 
 Image(filename="../docs/example1.png")
-
-# %% [markdown]
-# ## The answer in plain words
-#
-# The list below is rendered from `sine_lab.studies.ledger`, which also writes it into the README.
-
-# %%
-from IPython.display import Markdown
-
-from sine_lab.studies.ledger import answer_list
-
-Markdown(answer_list(""))
 
 # %% [markdown]
 # ## A primer: what a recurrent network computes
@@ -83,6 +74,20 @@ Markdown(answer_list(""))
 # [least-squares recurrence](#least-squares-recurrence).
 
 # %% [markdown]
+# ## The answer in plain words
+#
+# Five points, each in two plain sentences; the evidence behind them (numbers, seeds, what the runs cannot
+# separate) is folded under the list. Both are rendered from `sine_lab.studies.ledger`, which also writes them
+# into the README.
+
+# %%
+from IPython.display import Markdown
+
+from sine_lab.studies.ledger import answer_list
+
+Markdown(answer_list(""))
+
+# %% [markdown]
 # ## Glossary
 #
 # Chapters link here at a term's first use.
@@ -91,7 +96,10 @@ Markdown(answer_list(""))
 # The vector `h_t` a recurrent network carries from one step to the next; its only memory of the past.
 #
 # ### head
-# The layer (usually one `nn.Linear`) that turns a hidden state into the prediction.
+# The layer (usually one `nn.Linear`) that turns a hidden state into the prediction. Its output is multiplied
+# by a fixed `scale` (the typical size of what it predicts: the training values' spread for a head that
+# predicts the next value, the spread of their [curvature](#curvature) for one that predicts the curvature),
+# so the layer's own outputs stay near 1. Not to be confused with an [attention](#attention) layer's *heads*.
 #
 # ### gates
 # In an LSTM or GRU, values between 0 and 1 computed at every step that scale what is kept, written and
@@ -110,9 +118,14 @@ Markdown(answer_list(""))
 # 0 for a perfect one.
 #
 # ### sign test
-# How often chance alone would split paired seeds at least as unevenly as observed, either way (e.g. one arm
-# better in 4 or more of 5 seeds, whichever arm, happens by chance with probability 12/32 ≈ 0.38); below 5 %
-# counts as beyond chance.
+# How often chance alone would split paired seeds at least as unevenly as observed, either way. Only seeds
+# where the two arms differ count (where both succeed or both fail, the seed says nothing): a 5–0 split
+# happens by chance with probability 2/32 = 0.0625, a 4–0 split 2/16 = 0.125, and a 4–1 split or worse
+# 12/32 ≈ 0.38. Below 5 % counts as beyond chance, so 5 seeds can never show it.
+#
+# ### fisher exact test
+# For two groups of yes/no outcomes (runs that succeed, by how they started, say): the chance that a split
+# at least as lopsided as the one seen arises when the outcomes are shuffled between the groups at random.
 #
 # ### zero predictor
 # Always predicts 0, the average of a sine over whole cycles. Its MSE is the wave's mean square (0.5 for
@@ -124,15 +137,22 @@ Markdown(answer_list(""))
 #
 # ### linear extrapolation
 # Predicts `2x[n] − x[n−1]`: the straight line through the last two values, continued. No parameters; its
-# one-step error is the wave's curvature, so on a finely sampled sine it is hard to beat.
+# one-step error is the wave's [curvature](#curvature), so on a finely sampled sine it is hard to beat.
+#
+# ### curvature
+# The second difference `x[n+1] − 2x[n] + x[n−1]`: how far the next value falls off the straight line
+# through the last two. For `sin(n/P)` it is about `−sin(n/P)/P²`, so it shrinks fast as the sampling rate
+# rises (chapter 04's exercise 1).
 #
 # ### quadratic extrapolation
 # The parabola through the last three values, continued one step: `3x[n] − 3x[n−1] + x[n−2]`. Like linear
 # extrapolation it needs no training; on a finely sampled wave it is far more accurate.
 #
 # ### least-squares recurrence
-# Predicts `a·x[n] + b·x[n−1]` with `a`, `b` fitted by least squares to training data. For a noise-free
-# sine it is exact (`a = 2cos ω`, `b = −1`), so no model can beat it there; it is the reference, not a bar.
+# Predicts `a·x[n] + b·x[n−1]` with `a`, `b` fitted by least squares to training data (also called the
+# *2-tap* recurrence: each coefficient is a *tap*). For a noise-free sine it is exact (`a = 2cos ω`,
+# `b = −1`, a *closed form*: a formula, not a fit), so no model can beat it there; it is the reference,
+# not a bar.
 #
 # ### learned
 # In this series a model has *learned* a task when its MSE is at least twice as low as the best of the
@@ -230,7 +250,8 @@ Markdown(answer_list(""))
 #
 # ### adam
 # The optimizer most of the series uses: gradient descent with a step size adapted per weight from running
-# averages of the gradient and of its square.
+# averages of the gradient and of its square. It divides by the square root of that average plus a small
+# `eps` (1e-8 by default), so gradients far below `eps` move the weights almost not at all.
 #
 # ### l-bfgs
 # A quasi-Newton optimizer: it estimates the loss's curvature from recent gradients and takes larger, better
@@ -257,8 +278,10 @@ Markdown(answer_list(""))
 # whatever that size is.
 #
 # ### recipe
-# The one training procedure of the forecasting chapters (07 onwards), the same for every kind of model and
-# every sampling rate: a [fixed residual](#fixed-residual) with a [head](#head) predicting the curvature, the
+# A complete training procedure: data, model, loss, optimizer, stages. Chapters 04–05 call their mini-batch
+# procedure (windows, Adam with a one-cycle schedule, early stopping; chapter 04 section 2 lists it)
+# "the recipe"; from chapter 07 on, *the recipe* is the one training procedure of the forecasting chapters,
+# the same for every kind of model and every sampling rate: a [fixed residual](#fixed-residual) with a [head](#head) predicting the curvature, the
 # [scaled loss](#scaled-loss), and three stages ([Adam](#adam), [L-BFGS](#l-bfgs), a [rollout](#rollout)
 # stage). Chapter 07 prints it in full.
 #
@@ -269,6 +292,15 @@ Markdown(answer_list(""))
 # ### warm-up
 # The first values of a chunk, or of a forecast's observed past, that only set up the cell's
 # [hidden state](#hidden-state): no prediction is scored on them (40 values in the recipe).
+#
+# ### ablation
+# Taking one part out of a working setup (or putting one back) and measuring what changes, one part at a
+# time.
+#
+# ### benchmark targets
+# What a forecasting run must meet in the benchmark of chapter 07 and the README: one-step MSE ≤ 1e-6,
+# free-run MSE ≤ 1e-4 over 1000 steps and ≤ 1e-3 over 2000 (the published task's step horizons), and, to
+# compare sampling rates fairly, free runs scored over whole cycles (10 cycles: ≤ 1e-4, chapter 08).
 #
 # ### var(y)
 # The variance of the targets: the MSE of predicting their mean for every target, which is the best one
@@ -292,11 +324,17 @@ Markdown(answer_list(""))
 #
 # ### lru
 # The linear recurrent unit (Orvieto et al., 2023): a recurrence with no nonlinearity inside, whose
-# diagonal weights are kept just inside the unit circle, so memory fades as slowly as training wants.
+# diagonal weights are kept just inside the unit circle, so memory fades as slowly as training wants. Each
+# diagonal entry `λ` is one *mode*: a complex number whose modulus `|λ|` says how much of the mode survives
+# one step (`|λ|^k` after `k` steps) and whose angle says how fast it turns.
 #
 # ### attention
 # A layer that forms each output as a weighted average of all the window's values, with weights computed
-# from the values themselves; it can look back any number of steps directly.
+# from the values themselves; it can look back any number of steps directly. Each position asks a *query*;
+# each earlier position offers a *key* (what it is about) and a *value* (what it passes on); the weights
+# come from how well the query matches each key. A layer with several *heads* does this several times in
+# parallel with different weights (nothing to do with the output [head](#head)). *Causal*: a position may
+# only look back.
 #
 # ### transformer
 # A network of attention layers and small feed-forward layers with residual connections (Vaswani et al.,
@@ -305,14 +343,16 @@ Markdown(answer_list(""))
 # %% [markdown]
 # ## The article's claims, tested
 #
-# Each row quotes the article, gives the series' verdict and links the section whose cells assert it. The
-# table is rendered from one source, `sine_lab.studies.ledger`, which also writes it into the README.
+# Each row quotes the article, gives the series' verdict and links the section whose cells assert it. It is
+# dense: a first-time reader may skip it and come back after the chapters. The table is rendered from one
+# source, `sine_lab.studies.ledger`, which also writes it into the README.
 
 # %%
 from sine_lab.studies.contents import chapter_table
 from sine_lab.studies.ledger import ledger_table
 
-Markdown(ledger_table(""))
+Markdown(f"<details><summary>The ledger: {ledger_table('').count(chr(10)) - 1} claims of the article, each with its "
+         f"verdict (click to open)</summary>\n\n{ledger_table('')}\n\n</details>")
 
 # %% [markdown]
 # ## The chapters
