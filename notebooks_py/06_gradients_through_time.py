@@ -15,7 +15,7 @@
 # %% [markdown]
 # # 06 · Gradients through time
 #
-# The article blames its examples' failure on the **[vanishing gradient](00_overview.ipynb#vanishing-and-exploding-gradients) problem**. In its words:
+# The article blames its examples' failure on the **[vanishing gradient](glossary.ipynb#vanishing-and-exploding-gradients) problem**. In its words:
 #
 # > "If the absolute value of these Jacobians is consistently less than 1 (as is often the case with
 # > sigmoid and tanh), the gradient shrinks exponentially as it propagates backward in time. [...] In the
@@ -23,13 +23,13 @@
 # > vanishing gradient prevents the network from effectively utilizing this information. Furthermore, the
 # > unbounded nature of the sine function's derivatives can also exacerbate the instability of gradient updates."
 #
-# Its remedies include "[gradient clipping](00_overview.ipynb#gradient-clipping)". We measure each, a section each.
+# Its remedies include "[gradient clipping](glossary.ipynb#gradient-clipping)". We measure each, a section each.
 #
-# **The words.** A recurrent network carries a [hidden state](00_overview.ipynb#hidden-state) `h_t` from step
-# to step; training differentiates the loss through all steps ([backpropagation through time](00_overview.ipynb#bptt)).
+# **The words.** A recurrent network carries a [hidden state](glossary.ipynb#hidden-state) `h_t` from step
+# to step; training differentiates the loss through all steps ([backpropagation through time](glossary.ipynb#bptt)).
 # The gradient reaches the state `k` steps back through a product of `k` step
-# [Jacobians](00_overview.ipynb#jacobian) `∂h_t/∂h_{t−1}`. When its [norm](00_overview.ipynb#norm) `‖·‖`
-# shrinks geometrically with `k`, gradients [vanish](00_overview.ipynb#vanishing-and-exploding-gradients);
+# [Jacobians](glossary.ipynb#jacobian) `∂h_t/∂h_{t−1}`. When its [norm](glossary.ipynb#norm) `‖·‖`
+# shrinks geometrically with `k`, gradients [vanish](glossary.ipynb#vanishing-and-exploding-gradients);
 # when it grows, they explode.
 
 # %%
@@ -98,22 +98,22 @@ plt.show()
 # `∂h_t/∂h_{t−1} = diag(1 − h_t²) W_hh`. With 2 units, `W_hh = [[0.5, 0.2], [0, 0.5]]` and a new state
 # `h_t = (0.6, 0)` give slopes `(0.64, 1)` and the Jacobian `[[0.32, 0.128], [0, 0.5]]` (autograd agrees,
 # printed above). Two things make it small: the weights `W_hh`, and `1 − h_t²`, which falls towards 0 as a
-# unit [saturates](00_overview.ipynb#saturation) (`|h| → 1`).
+# unit [saturates](glossary.ipynb#saturation) (`|h| → 1`).
 #
 # ## 1. "The vanishing gradient problem": is it why the article's examples fail?
 #
 # Examples 1 and 2 feed one unbatched sequence of 1000 steps ([chapter 01](01_example1_simple_rnn.ipynb)).
 # We measure `‖∂L/∂h_t‖`, the gradient of the article's loss with respect to each of the last 100 hidden
-# states. From section 2 on we measure the Jacobian `‖∂h_T/∂h_{T−k}‖` instead, no loss involved. Here the
-# output reads only the last state, so `∂L/∂h_t = ∂L/∂h_T · ∂h_T/∂h_t`: the Jacobian's decay,
-# seen through the loss. We measure at initialisation and after 60 of the article's 1000 epochs
-# ([Adam](00_overview.ipynb#adam), lr 0.01), enough to reach the loss floor, and fit the
-# factor by which it shrinks per step back (a straight line through `log ‖·‖` against the lag, lags 0–60,
-# leaving out values at or below 10⁻³⁰).
-# [Seed](00_overview.ipynb#seed) 0 runs live; stored runs repeat it for seeds 0–4.
+# states (from section 2 on, the Jacobian `‖∂h_T/∂h_{T−k}‖` itself). Here the output reads only the last
+# state, so `∂L/∂h_t = ∂L/∂h_T · ∂h_T/∂h_t`: the Jacobian's decay, seen through the loss. We measure at initialisation and after 60 of the article's 1000 epochs
+# ([Adam](glossary.ipynb#adam), lr 0.01), enough to reach the loss floor, and fit the
+# factor by which it shrinks per step back (a least-squares line through `log ‖·‖`, lags 0–60, values above
+# 10⁻³⁰).
+# [Seeds](glossary.ipynb#seed) 0–4 run live; the figure shows seed 0.
 
 # %%
-live = {example: article_run(example, seed=0) for example in EXAMPLES}
+every_seed = {(example, seed): article_run(example, seed) for example in EXAMPLES for seed in range(5)}
+live = {example: every_seed[example, 0] for example in EXAMPLES}
 fig, axes = plt.subplots(1, 2, figsize=(12, 4), sharey=True)
 for ax, (example, run) in zip(axes, live.items(), strict=True):
     lags = torch.arange(run.before.numel())
@@ -127,12 +127,13 @@ for ax, (example, run) in zip(axes, live.items(), strict=True):
            title=NAMES[example])
     ax.legend(loc="upper right")
 axes[0].set_ylabel("‖∂L/∂h_t‖ (loss per unit of h)")
-fig.suptitle("The article's models, seed 0: the gradient reaching h_t shrinks roughly geometrically with the lag")
+fig.suptitle("The article's models, seed 0: the gradient reaching h_t falls with the lag,\n"
+             "the RNN's at about one rate, the LSTM's fast over the first 5 lags, then slower")
 fig.tight_layout()
 plt.show()
 
 for example in EXAMPLES:
-    runs = [r for r in stored.article if r["example"] == example]
+    runs = [r.summary() for (e, _), r in every_seed.items() if e == example]
     before, after = [r["factor_before"] for r in runs], [r["factor_after"] for r in runs]
     tenfold = [math.log(10) / -math.log(f) for f in before]
     gap = [r["final_loss"] - r["var_y"] for r in runs]
@@ -144,22 +145,42 @@ for example in EXAMPLES:
     print(f"    live seed 0: ×{live[example].factor_before:.2f} before, ×{live[example].factor_after:.2f} after "
           f"(fitted to lag {fitted[0]} and {fitted[1]}); final loss {live[example].final_loss:.4f}, "
           f"var(y) = {live[example].var_y:.4f}")
+# The shape of the fall: a factor per step fitted over each stretch of lags, for each curve (seeds 0-4, live).
+STRETCHES = {"rnn": ((0, 5), (5, 60)), "lstm": ((0, 5), (5, 60), (60, 99))}  # the RNN's underflows before lag 99
+phases, steeper = {}, {}
+for example, stretches in STRETCHES.items():
+    curves = [curve for seed in range(5) for curve in (every_seed[example, seed].before,
+                                                       every_seed[example, seed].after)]
+    for first, last in stretches:
+        phases[example, first] = [fit_decay_rate(c, min_lag=first, max_lag=last).factor_per_step for c in curves]
+    # how many times steeper (in log ‖·‖ per step) lags 0-5 fall than lags 5-60, curve by curve
+    steeper[example] = [math.log(a) / math.log(b) for a, b in zip(phases[example, 0], phases[example, 5], strict=True)]
+    print(f"{NAMES[example]}, seeds 0–4 before and after, per step: " + ", ".join(
+        f"×{min(phases[example, first]):.2f} to ×{max(phases[example, first]):.2f} over lags {first}–{last}"
+        for first, last in stretches) + f"; lags 0–5 {min(steeper[example]):.1f} to {max(steeper[example]):.1f} "
+        "times as steep as lags 5–60")
 
 # %% [markdown]
-# In both examples and every seed the gradient falls roughly geometrically with the lag, before and after
-# training, tenfold within 30 steps or fewer (every 1.1 to 26.4 steps). But both models return **one
-# number**, compared with all 1000 targets ([chapter 01](01_example1_simple_rnn.ipynb)): the best it can do
+# In both examples and every seed the gradient falls with the lag, before and after training (fitted over lags
+# 0–60: tenfold every 1.1 to 26.4 steps). Per step, the RNN's falls ×0.13 to ×0.39 over lags 0–5 and ×0.12 to
+# ×0.36 over lags 5–60, at most 1.5 times as steep early: roughly one rate. The LSTM's falls in two phases:
+# ×0.06 to ×0.47 over lags 0–5 (4.2 to 59.5 times as steep), then ×0.72 to ×0.95 over lags 5–60. But both
+# models return **one number**, compared with all 1000 targets ([chapter 01](01_example1_simple_rnn.ipynb)): the best it can do
 # is `mean(y)`, with loss `var(y)`, which needs no memory. Training reaches that floor, within 1e-4, in every
 # seed; no gradient, vanishing or not, could take this output lower. Example 3 never computes a gradient: its
 # forward pass raises.
 
 # %%
-for run in [*stored.article, *(r.summary() for r in live.values())]:
-    tenfold_in_30 = 10 ** (-1 / 30)  # the factor per step that shrinks tenfold in 30 steps
-    assert run["factor_before"] < tenfold_in_30 and run["factor_after"] < tenfold_in_30, f"{run}: vanishing"
+for run in (r.summary() for r in every_seed.values()):
+    tenfold_in_27 = 10 ** (-1 / 27)  # the factor per step that shrinks tenfold in 27 steps
+    assert run["factor_before"] < tenfold_in_27 and run["factor_after"] < tenfold_in_27, f"{run}: vanishing"
     assert run["final_loss"] - run["var_y"] < 1e-4, f"{run}: training should reach the var(y) floor"
-assert sorted((r["example"], r["seed"]) for r in stored.article) == sorted(
-    (example, seed) for example in EXAMPLES for seed in range(5)), "seeds 0-4 of both examples are stored"
+assert all(0.5 < r < 1.5 for r in steeper["rnn"]), "RNN: lags 0-5 at most 1.5x as steep as lags 5-60"
+assert min(steeper["lstm"]) > 4 and max(phases["lstm", 0]) < 0.5 < 0.7 < min(phases["lstm", 5]), \
+    "LSTM: a fast drop over lags 0-5 (every curve 4x or more as steep), then a slow decay"
+for kept in stored.article:  # scripts/gradients_seeds.py stored the same runs: the live ones reproduce them
+    again = every_seed[kept["example"], kept["seed"]].summary()
+    assert all(abs(again[key] - kept[key]) < 1e-3 for key in ("factor_before", "factor_after", "final_loss")), kept
 try:
     seed_everything(0)
     ArticleDeepLSTM(1, 50, 1, num_layers=3)(article_data()[0])
@@ -177,10 +198,10 @@ print(f"  Example 3: no gradient is ever computed; the forward pass raises {type
 #
 # The article feeds the raw time `t ∈ [0, 10]`. Large inputs push tanh units towards saturation, so part of
 # the decay may come from the input, not from `W_hh`. The control: the *same* initial weights fed the raw `t`
-# and the [standardised](00_overview.ipynb#standardisation) `t`, 3 seeds. We print the decay factor per step
+# and the [standardised](glossary.ipynb#standardisation) `t`, 3 seeds. We print the decay factor per step
 # and, for the RNN only (an LSTM's `h` is not one tanh's output), the mean tanh slope `1 − h²` over the fitted
-# steps and the [spectral radius](00_overview.ipynb#spectral-radius) `ρ(W_hh)`: the largest absolute
-# [eigenvalue](00_overview.ipynb#eigenvalue).
+# steps and the [spectral radius](glossary.ipynb#spectral-radius) `ρ(W_hh)`: the largest absolute
+# [eigenvalue](glossary.ipynb#eigenvalue).
 
 # %%
 x_article, y_article = article_data()
@@ -200,12 +221,10 @@ print(f"RNN, standardised t: the decay per step is within {off_rho:.3f} of ρ(W_
 
 # %% [markdown]
 # For the tanh RNN the raw input lowers the tanh slope (0.33–0.46 against 0.90–0.93 standardised) and the
-# gradient decays faster on it, in 3 of 3 seeds; on the standardised input the factor per step is within
-# 0.07 of `ρ(W_hh)`. So in Example 1 the weights set a decay of about `ρ` per step on the standardised input;
-# on the raw input a faster decay co-occurs with a lower slope, but the slope does not account for its size
-# (section 2 measures by how much). The LSTM goes the other way (slower on the raw input, 3 of 3 seeds); its
-# gradient also flows through its cell state and [gates](00_overview.ipynb#gates), and this control does not
-# separate why.
+# gradient decays faster on it, in 3 of 3 seeds. On the standardised input the weights set the decay, within
+# 0.07 of `ρ(W_hh)` per step; on the raw input a faster decay co-occurs with a lower slope, but the slope does
+# not account for its size (section 2 measures by how much). The LSTM goes the other way (slower on the raw
+# input, 3 of 3 seeds), for reasons this control does not separate.
 
 # %%
 for seed in SEEDS:
@@ -223,13 +242,13 @@ assert off_rho < 0.07, "RNN, standardised: decay within 0.07 of ρ(W_hh) per ste
 # step is about `ρ(W_hh)` × the mean tanh slope. Optional: the story goes on in section 3.*
 #
 # Two numbers say how `W_hh` scales vectors: `σ_max(W_hh) = ‖W_hh‖`, the most it stretches any vector (its
-# largest [singular value](00_overview.ipynb#singular-value)), and `ρ`, the long-run rate at which repeated
+# largest [singular value](glossary.ipynb#singular-value)), and `ρ`, the long-run rate at which repeated
 # multiplication by it shrinks or grows vectors; `ρ ≤ σ_max`. Since
 # `0 < 1 − h_t² ≤ 1`, every step Jacobian of a tanh RNN stretches by at most `σ_max`, so
 # `‖∂h_T/∂h_{T−k}‖ ≤ σ_max^k` (the bound of Pascanu, Mikolov & Bengio 2013): `σ_max < 1` is *enough* for
 # vanishing. We test both, and the tanh slope: we rescale a 32-unit tanh
 # RNN's `W_hh` to several spectral radii (seeds 0–2) and feed it 4 stretches of 100 values of a sine sampled
-# every 0.5 (2 samples per radian, the [sampling rate](00_overview.ipynb#sampling-rate) used from here on).
+# every 0.5 (2 samples per radian, the [sampling rate](glossary.ipynb#sampling-rate) used from here on).
 
 # %%
 _, wave = sine_series(1400, step=0.5)  # sin(t) at t = 0, 0.5, 1, ...
@@ -275,7 +294,7 @@ print(f"at ρ = 0.95: factor per step {min(r.factor for r in below_one):.2f} to 
 # follows `ρ(W_hh)` times the mean tanh slope, within 13 % in all 15 rows: below `ρ = 1` the slope stays above
 # 0.9 and the factor is within 0.1 of `ρ`; at `ρ = 2` the slope falls to about 0.5 and the factor is 0.99 to
 # 1.12, not 2. Scope: untrained cells, rescaled `W_hh`, this step and amplitude; on section 1's raw time input
-# it misses by ×0.64 to ×1.67 (standardised: within 10 %); trained cells were not checked.
+# it misses by ×0.64 to ×1.67 (standardised: within 10 %).
 #
 # A control for the slope: with zero input and zero biases the state stays at `h = 0`, where tanh's slope is
 # exactly 1, so the factor per step should be `ρ` itself.
@@ -304,10 +323,10 @@ for radius in (0.5, 0.95, 1.25, 2.0):
     unsaturated.append((radius, fit_decay_rate(jacobian_norms_vs_lag(model, torch.zeros(1, 100, 1))).factor_per_step))
 print("zero input, zero biases (tanh slope exactly 1): "
       + ", ".join(f"ρ = {radius:g}: ×{factor:.3f}/step" for radius, factor in unsaturated))
-assert all(abs(factor - radius) < 0.01 * radius for radius, factor in unsaturated), "unsaturated: factor = ρ"
+assert all(abs(factor - radius) < 5e-4 for radius, factor in unsaturated), "unsaturated: factor = ρ to 3 decimals"
 
 # %% [markdown]
-# Unsaturated, the factor per step is `ρ` within 1 %. Does `ρ < 1` rule out growth? No: a
+# Unsaturated, the factor per step is `ρ` to the 3 decimals printed. Does `ρ < 1` rule out growth? No: a
 # *non-normal* `W_hh` (eigenvectors not orthogonal) can amplify for many steps first. A 2-unit linear recurrence with
 # `W_hh = [[0.9, 3], [0, 0.9]]` has `ρ = 0.9` but `σ_max ≈ 3.3`:
 
@@ -342,9 +361,9 @@ assert float(residual.abs().max()) < 1e-14
 
 # %% [markdown]
 # A 2-unit **linear** recurrent model with hand-set weights, its state
-# holds `(s[n], s[n−1])` and its [head](00_overview.ipynb#head) computes the recurrence. Fed the wave it
-# predicts each next value ([one-step prediction](00_overview.ipynb#one-step-prediction)); fed its own
-# outputs it *generates* the wave ([free running](00_overview.ipynb#free-running)), in float64 to 4e-12 over
+# holds `(s[n], s[n−1])` and its [head](glossary.ipynb#head) computes the recurrence. Fed the wave it
+# predicts each next value ([one-step prediction](glossary.ipynb#one-step-prediction)); fed its own
+# outputs it *generates* the wave ([free running](glossary.ipynb#free-running)), in float64 to 4e-12 over
 # 998 steps (in float32 the rounding of `2cos(ωΔt)` shifts the frequency slightly).
 
 # %%
@@ -360,23 +379,23 @@ free32 = float((generated32[0].double() - s64[2:]).abs().max())
 free64 = float((generated64[0] - s64[2:]).abs().max())
 print(f"max error: one step (float32) {one_step_error:.1e}; free-running 998 steps: float32 {free32:.1e}, "
       f"float64 {free64:.1e}")
-assert one_step_error < 1e-6 and free32 < 1e-2 and free64 < 1e-11
+assert one_step_error < 1e-6 and free32 < 1e-2 and free64 < 5e-12, "float64: to 4e-12 over 998 steps"
 
 # %% [markdown]
 # Can gradient descent *learn* this? We train a fresh 2-unit linear `SequenceModel` to predict the next value
 # at every step of 20-step stretches of the wave. Fed its own output, the model is one 2×2
 # linear map applied per step. If it learns the recurrence, that map turns the state by
-# `ωΔt` per step: its [eigenvalues](00_overview.ipynb#eigenvalue) are `e^{±iωΔt}`, of modulus exactly 1. A
+# `ωΔt` per step: its [eigenvalues](glossary.ipynb#eigenvalue) are `e^{±iωΔt}`, of modulus exactly 1. A
 # modulus `|λ| = 1 + ε` multiplies the amplitude by about `e^{εn}` after `n` free-running steps.
 #
 # Three arms, 3 seeds each: Adam alone (400 full-batch epochs, lr 0.03); the same followed by 10 steps of
-# [L-BFGS](00_overview.ipynb#l-bfgs) (lr 1, up to 20 line-searched iterations each); and "Adam, matched": the
+# [L-BFGS](glossary.ipynb#l-bfgs) (lr 1, up to 20 line-searched iterations each); and "Adam, matched": the
 # 400 Adam epochs plus as many more as L-BFGS made gradient evaluations. We score one step ahead
-# on test [windows](00_overview.ipynb#window) of a later stretch, and a 1000-step free run from 10 values of
-# that stretch, beside the trivial baselines (zero, [persistence](00_overview.ipynb#persistence),
-# [linear extrapolation](00_overview.ipynb#linear-extrapolation) and the 2-coefficient
-# [least-squares recurrence](00_overview.ipynb#least-squares-recurrence)). A model has
-# [learned](00_overview.ipynb#learned) when its [MSE](00_overview.ipynb#mse) is at least 2× below the best
+# on test [windows](glossary.ipynb#window) of a later stretch, and a 1000-step free run from 10 values of
+# that stretch, beside the trivial baselines (zero, [persistence](glossary.ipynb#persistence),
+# [linear extrapolation](glossary.ipynb#linear-extrapolation) and the 2-coefficient
+# [least-squares recurrence](glossary.ipynb#least-squares-recurrence)). A model has
+# [learned](glossary.ipynb#learned) when its [MSE](glossary.ipynb#mse) is at least 2× below the best
 # of the first three.
 
 # %%
@@ -433,8 +452,8 @@ for name in task.baselines:
     print(f" baseline: {name:15s}  {task.baselines[name]:10.1e}     {free_baselines[name]:10.1e}")
 
 # %% [markdown]
-# Adam alone finds the frequency to within 0.25 % and learns one step ahead, but over 1000 free-running steps
-# its small errors add up: the frequency, off by 0.10 to 0.20 %, drifts 0.49 to 1.02 rad in phase, and `|λ|`,
+# Adam alone finds the frequency (off by 0.10 to 0.20 %) and learns one step ahead, but over 1000 free-running
+# steps its small errors add up: the frequency error drifts 0.49 to 1.02 rad in phase, and `|λ|`,
 # off 1 by 5e-4 to 1e-3, scales the amplitude by 0.59× to 2.71×. The free run is less than 4× better than
 # predicting zero (2 of 3 seeds pass, narrowly). The 10 L-BFGS steps (252 to 254 gradient evaluations) bring
 # `|λ|` within 5e-6 of 1 and the free run 2.9×10⁵ to 1.9×10⁶ times below zero's. Matched Adam passes too (47×
@@ -446,17 +465,19 @@ for name in task.baselines:
 # %%
 for seed in SEEDS:
     adam, polished = learned["Adam", seed], learned["Adam + L-BFGS", seed]
-    assert abs(adam["angle"] - 0.5) < 0.0025 * 0.5, "Adam finds the frequency to 0.25 %"
+    assert 0.0009 * 0.5 < abs(adam["angle"] - 0.5) < 0.0021 * 0.5, "Adam: the frequency off by 0.10 to 0.20 %"
     assert adam["one_step"].learned, "Adam alone learns the one-step prediction"
     assert 4.5e-4 < abs(adam["modulus"] - 1) < 1.1e-3, "Adam alone leaves |λ| off 1 by 5e-4 to 1e-3"
     assert adam["phase_1000"] > 0.45 and not 0.65 < adam["amplitude_1000"] < 1.5, \
         "after 1000 steps Adam's fit is off in phase by more than 0.45 rad and in amplitude by more than x1.5"
     assert adam["free_run"].factor("zero") < 4, "Adam alone: the 1000-step free run is less than 4x below zero's"
     assert 5e-7 < abs(polished["modulus"] - 1) < 5e-6, "after L-BFGS |λ| − 1 is about 1e-6"
-    assert polished["free_run"].factor("zero") > 1e5, "after L-BFGS the free run is 1e5x below zero's"
+    assert 2.5e5 < polished["free_run"].factor("zero") < 2.5e6, \
+        "after L-BFGS the free run is 2.9e5x to 1.9e6x below zero's"
     assert polished["free_run"].factor("recurrence") < 1, "the closed-form recurrence stays ahead"
     more = learned["Adam, matched", seed]
-    assert more["one_step"].mse / polished["one_step"].mse > 1e3, "matched Adam: 1000x above L-BFGS one step ahead"
+    assert 4e3 < more["one_step"].mse / polished["one_step"].mse < 4e4, \
+        "matched Adam: 4.4e3x to 3.3e4x above L-BFGS one step ahead"
     assert 5e-5 < abs(more["modulus"] - 1) < 3e-4, "matched Adam: |λ| − 1 about 1e-4"
     assert abs(more["modulus"] - 1) > 50 * abs(polished["modulus"] - 1), "matched Adam: |λ| 50x further from 1"
     assert more["free_run"].learned and 40 < more["free_run"].factor("zero") < 160, \
@@ -488,7 +509,7 @@ assert 2.5e7 <= min(to_recurrence["Adam, matched"]) < 3.5e7 and 8.5e7 <= max(to_
 # ### Cells whose gradients shrink still beat the parameter-free baselines
 #
 # The article's cells and the GRU, on [chapter 04](04_framing_the_problem.ipynb)'s framed task: a
-# [window](00_overview.ipynb#window) of 20 past values predicts the next one. We
+# [window](glossary.ipynb#window) of 20 past values predicts the next one. We
 # train a 16-unit cell on the first stretch (full batch, Adam, lr 0.01, 60 epochs), score the one-step MSE
 # on the later stretch, and measure `‖∂h_T/∂h_{T−k}‖` on test windows before and after training (for an
 # LSTM through both `h` and its cell state `c`).
@@ -531,17 +552,17 @@ for (cell, seed), run in cells.items():
 # extrapolation, but 9e+10× to 5e+11× above the least-squares recurrence (2.1·10⁻¹⁵, float32's rounding floor).
 # They are also 4·10⁷× to 1·10⁹× above section 3's L-BFGS-fitted 2-unit model (8.7·10⁻¹³ to 4.5·10⁻¹²), a
 # comparison that changes optimiser and budget (60 Adam epochs against 400 plus about 253 L-BFGS evaluations),
-# model (16 nonlinear units against 2 linear) and objective (last step of windows against every step of
-# chunks); the cells were not trained longer or with L-BFGS. After training each cell's
-# Jacobian still shrinks with the lag (×0.74 to ×0.90 per step, roughly: seed 0's RNN curve is not
-# monotone): its last state responds 4 to 180 times less to the window's first state than to its last. But the
-# task needs only the last 2 values, so it cannot test whether a shrinking Jacobian hurts long-range use
-# ([chapter 09](09_when_memory_matters.ipynb) does).
+# model (16 nonlinear units against 2 linear) and objective; the cells were not trained longer or with L-BFGS.
+# After training each cell's Jacobian still shrinks with the lag (×0.74 to ×0.90 per step, roughly: seed 0's
+# RNN curve is not monotone): its last state responds 4.1 to 180 times less to the window's first state than
+# to its last. But the task needs only the last 2 values, so it cannot test whether a shrinking Jacobian hurts
+# long-range use ([chapter 09](09_when_memory_matters.ipynb) does).
 
 # %%
 factors = [run.factor_trained for run in cells.values()]
-assert all(run.judgement.learned and run.judgement.factor("extrapolation") > 20 for run in cells.values()), \
-    "every run beats the parameter-free baselines, far below linear extrapolation"
+assert all(run.judgement.learned for run in cells.values()), "every run beats the parameter-free baselines"
+below_line = [run.judgement.factor("extrapolation") for run in cells.values()]
+assert 26 < min(below_line) < 30 and 150 < max(below_line) < 165, "28x to 156x below linear extrapolation"
 fitted = [learned["Adam + L-BFGS", s]["one_step"].mse for s in SEEDS]  # section 3's L-BFGS-fitted 2-unit model
 cell_mse = [run.test_mse for run in cells.values()]
 above = (min(cell_mse) / max(fitted), max(cell_mse) / min(fitted))
@@ -550,9 +571,13 @@ print(f"one-step test MSE: cells {min(cell_mse):.1e} to {max(cell_mse):.1e}; sec
 assert 3.5e7 <= above[0] < 4.5e7 and 0.95e9 <= above[1] < 1.5e9, "4e7x to 1e9x above the L-BFGS-fitted model"
 to_floor = [m / task.baselines["recurrence"] for m in cell_mse]
 print(f"the cells' one-step test MSE is {min(to_floor):.0e}× to {max(to_floor):.0e}× the least-squares recurrence's")
-assert min(to_floor) > 1e10, "every cell stays over 1e10x above the least-squares recurrence"
+assert 8.5e10 <= min(to_floor) < 9.5e10 and 4.5e11 <= max(to_floor) < 5.5e11, \
+    "9e10x to 5e11x above the least-squares recurrence"
 assert all(f < 1 for f in factors), "after training the Jacobians still shrink per step"
-assert all(float(run.trained[-1]) < 1 / 4 for run in cells.values()), "at least 4x less response 19 steps back"
+less = [1 / float(run.trained[-1]) for run in cells.values()]  # ‖∂h_T/∂h_T‖ = 1 at lag 0
+print(f"the last state responds {min(less):.2g} to {max(less):.2g} times less to the window's first state than to "
+      "its last")
+assert 4 < min(less) < 4.5 and 170 < max(less) < 190, "4.1 to 180 times less response 19 steps back"
 # What the recurrence baseline measures: the exact recurrence on the same test windows, in both precisions.
 later = torch.sin(task.step * torch.arange(task.values, 2 * task.values, dtype=torch.float64))
 exact = {}
@@ -563,9 +588,8 @@ print(f"exact recurrence 2cos(ωΔt)s[n] − s[n−1] on the test windows: MSE {
       f"{exact[torch.float64]:.0e} in float64; the fitted one (float32): {task.baselines['recurrence']:.1e}")
 assert 0.5 < task.baselines["recurrence"] / exact[torch.float32] < 2, "the baseline sits at float32's floor"
 assert exact[torch.float64] < 1e-28, "in float64 the recurrence is exact to rounding"
-margin = [run.judgement.factor("extrapolation") for run in cells.values()]
 print(f"Verdict: RNN, LSTM and GRU beat the parameter-free baselines in {len(cells)} of {len(cells)} runs, "
-      f"{min(margin):.0f}× to {max(margin):.0f}× below linear extrapolation, while their Jacobians shrink "
+      f"{min(below_line):.0f}× to {max(below_line):.0f}× below linear extrapolation, while their Jacobians shrink "
       f"×{min(factors):.2f} to ×{max(factors):.2f} per step; every run stays {min(to_floor):.0e}× or more above "
       "the least-squares recurrence.")
 
@@ -587,7 +611,7 @@ print("Verdict: are sine's derivatives unbounded? No: the n-th is bounded by ω^
 # %% [markdown]
 # ## 5. "Gradient clipping": where it helps
 #
-# [Gradient clipping](00_overview.ipynb#gradient-clipping) rescales the gradient when its norm exceeds a
+# [Gradient clipping](glossary.ipynb#gradient-clipping) rescales the gradient when its norm exceeds a
 # threshold: it is meant for **exploding** gradients. `scripts/gradients_seeds.py` puts a 32-unit tanh RNN
 # there by rescaling its initial `W_hh`, and trains it on section 3's windows (full batch, 150 epochs, seeds
 # 0–19), without and with clipping:
@@ -596,7 +620,7 @@ print("Verdict: are sine's derivatives unbounded? No: the n-th is bounded by ω^
 # - Adam (lr 0.01) at `ρ = 1.5`; clipped to 1.
 #
 # A run "blows up" when its loss becomes NaN or infinite or grows 1000-fold (training stops). A two-sided
-# [sign test](00_overview.ipynb#sign-test) over the seeds where the arms differ gives the chance of a split this
+# [sign test](glossary.ipynb#sign-test) over the seeds where the arms differ gives the chance of a split this
 # uneven.
 
 # %%
@@ -658,6 +682,8 @@ assert threshold.only_first > threshold.only_second and threshold.chance < 0.05,
 assert sum(is_learned[sgd]) >= max(sum(is_learned[sgd_clipped]), sum(is_learned[sgd_loose])), \
     "SGD: no clipping threshold makes more runs learn than no clipping"
 assert worse_than_zero[sgd_loose] == 3 and worse_than_zero[sgd] == worse_than_zero[sgd_clipped] == 0
+assert [sum(is_learned[s]) for s in (sgd, sgd_clipped, sgd_loose)] == [10, 1, 9], "learned: 10, 1 and 9 of 20"
+assert sum(r.blew_up for r in rows[sgd]) == 10 and (adam_lower.only_first, adam_lower.only_second) == (14, 6)
 assert all(is_learned[adam]) and all(is_learned[adam_clipped]), "Adam: every run learns, clipped or not"
 assert adam_lower.chance >= 0.05, "Adam: clipping's effect on the test error is not beyond chance"
 print("Verdict: clipping prevents blow-ups (SGD, 20 seeds) but did not make more runs learn; with Adam its effect "
@@ -673,7 +699,7 @@ print("Verdict: clipping prevents blow-ups (SGD, 20 seeds) but did not make more
 # - **A sine needs two past values, not many.** A trained 2-unit recurrence's 1000-step free run beats the
 #   parameter-free baselines in 3 of 3 seeds with Adam + L-BFGS or about 250 more Adam epochs (400 epochs: 2
 #   of 3); RNN, LSTM and GRU do one step ahead (9 of 9 runs) with shrinking Jacobians. None reaches the
-#   least-squares recurrence (the cells stay over 10¹⁰× above it); this task cannot test long-range use.
+#   least-squares recurrence (the cells stay 9e+10× or more above it); this task cannot test long-range use.
 # - **Sine's derivatives are bounded**, by `ω^n`.
 # - **Clipping is for explosions.** With SGD it stopped every blow-up, but no more runs learned.
 #

@@ -351,8 +351,12 @@ def test_trivial_free_runs_are_scored_as_the_benchmark_scores_a_model():
 def test_a_training_step_is_timed_on_the_recall_model():
     from sine_lab.studies.beyond import training_step_seconds
 
-    seconds = training_step_seconds("lru", 10, batch=2, repeats=1)
+    threads = torch.get_num_threads()
+    seconds = training_step_seconds("lru", 10, batch=2, repeats=3, warmup=1)
     assert 0 < seconds < 10
+    assert torch.get_num_threads() == threads  # timed on one thread, the caller's setting restored
+    with pytest.raises(ValueError, match="warmup"):
+        training_step_seconds("lru", 10, warmup=-1)
     with pytest.raises(ValueError, match="lag"):
         training_step_seconds("lru", 0)
     with pytest.raises(ValueError, match="kind"):

@@ -5,7 +5,7 @@
 - Size: a chapter (or a solutions notebook) a reader can hold in mind: at most 40 cells and 2,500
   words of prose.
 - Words: readers never meet the project's internal words (issue numbers, "the old recipe", ...), and every
-  glossary term a chapter uses is linked to chapter 00's glossary at its first use.
+  glossary term a chapter uses is linked to the glossary page at its first use.
 - Numbers: a result quoted in prose (``0.46``, ``2.9e-15``, ``5.4·10⁸``) is one a cell of the notebook
   prints (or, for a solution, one its chapter prints), to the digits quoted; the few numbers prose
   derives by arithmetic from a setting are listed, each with its derivation.
@@ -33,6 +33,7 @@ import pytest
 from sine_lab.studies.contents import (
     CHAPTERS,
     GLOSSARY,
+    GLOSSARY_PAGE,
     Chapter,
     chapter,
     chapter_table,
@@ -101,7 +102,8 @@ def exercises(notebook: nbformat.NotebookNode) -> list[str]:
 
 def test_the_contents_list_every_notebook_once() -> None:
     on_disk = sorted(p.stem for p in NOTEBOOKS.glob("*.ipynb"))
-    assert on_disk == [c.stem for c in CHAPTERS], "notebooks/ and sine_lab.studies.contents.CHAPTERS disagree"
+    assert on_disk == sorted([c.stem for c in CHAPTERS] + [GLOSSARY_PAGE]), \
+        "notebooks/ and sine_lab.studies.contents.CHAPTERS (and the glossary page) disagree"
     assert [c.number for c in CHAPTERS] == [f"{i:02d}" for i in range(len(CHAPTERS))], "chapters numbered 00, 01, ..."
     solutions = sorted(p.stem for p in SOLUTIONS.glob("*.ipynb"))
     assert solutions == [c.stem for c in WITH_EXERCISES], "one solutions notebook per chapter with exercises"
@@ -162,7 +164,8 @@ QUOTED = re.compile(r"(?<![\w.])(\d\.(\d+))(?:e|·10|×10)([-−⁻]?[\d⁰¹²�
 DECIMAL = re.compile(r"(?<![\w.·^])(\d+\.(\d+))(?![\w.]|·10|×10|e[-\d])")
 # Numbers the prose derives from a setting by arithmetic rather than quoting a cell: (notebook, number): how.
 DERIVED = {
-    ("00_overview.ipynb", "0.38"): "12/32, the two-sided chance of the sign test's example",
+    ("glossary.ipynb", "0.38"): "12/32, the two-sided chance of the sign test's example",
+    ("glossary.ipynb", "0.5"): "an example matrix's eigenvalue; the mean square of a unit sine, 1/2",
     ("05_the_articles_advice.ipynb", "0.003"): "an exercise's noise setting",
     ("08_sampling_rate_and_the_head.ipynb", "1.6"): "1000 steps / (2π · 100 samples per cycle)",
     ("09_when_memory_matters.ipynb", "0.73"): "σ(1), the forget gate's start with bias 1",
@@ -221,11 +224,23 @@ def test_the_number_check_reads_both_notations_and_can_fail() -> None:
         "3.1·10⁻⁹", "0.46"]  # 0.4651 rounds to 0.47: a prose 0.46 is not what the cell printed
 
 
+def glossary_headings() -> list[str]:
+    page = read(NOTEBOOKS / f"{GLOSSARY_PAGE}.ipynb")
+    return [m.group(1).strip() for cell in page.cells if cell.cell_type == "markdown"
+            for m in re.finditer(r"^## (.+)$", cell.source, re.M)]
+
+
 def test_the_glossary_defines_every_term_chapters_link_to() -> None:
-    overview = read(NOTEBOOKS / f"{chapter('00').stem}.ipynb")
-    headings = {m.group(1).strip() for cell in overview.cells if cell.cell_type == "markdown"
-                for m in re.finditer(r"^### (.+)$", cell.source, re.M)}
+    headings = set(glossary_headings())
     assert set(GLOSSARY) <= headings, f"terms without a glossary entry: {sorted(set(GLOSSARY) - headings)}"
+
+
+def test_the_glossary_is_alphabetical_and_indexed() -> None:
+    headings = glossary_headings()
+    assert headings == sorted(headings, key=str.lower), "entries out of alphabetical order"
+    first = read(NOTEBOOKS / f"{GLOSSARY_PAGE}.ipynb").cells[0].source
+    unindexed = [h for h in headings if f"](#{h.replace(' ', '-')})" not in first and "(" not in h]
+    assert not unindexed, f"entries missing from the index at the top: {unindexed}"
 
 
 @pytest.mark.parametrize("chapter_", CHAPTERS[1:], ids=lambda c: c.stem)
@@ -302,12 +317,13 @@ LINKED = sorted([*NOTEBOOKS.glob("*.ipynb"), *SOLUTIONS.glob("*.ipynb")])
 
 
 @pytest.mark.parametrize("path", LINKED, ids=lambda p: f"{p.parent.name}-{p.stem}")
-def test_every_link_into_the_overview_finds_its_heading(path: Path) -> None:
-    anchors = heading_anchors(read(NOTEBOOKS / "00_overview.ipynb"))
+@pytest.mark.parametrize("target", ["00_overview", GLOSSARY_PAGE])
+def test_every_link_into_the_overview_and_the_glossary_finds_its_heading(path: Path, target: str) -> None:
+    anchors = heading_anchors(read(NOTEBOOKS / f"{target}.ipynb"))
     text = "\n".join(c.source for c in read(path).cells if c.cell_type == "markdown")
-    pattern = r"\]\(#([^)\s]+)\)" if path.stem == "00_overview" else r"00_overview\.ipynb#([^)\s]+)\)"
+    pattern = r"\]\(#([^)\s]+)\)" if path.stem == target else rf"{target}\.ipynb#([^)\s]+)\)"
     missing = sorted({a for a in re.findall(pattern, text) if a not in anchors})
-    assert not missing, f"links to headings chapter 00 does not have: {missing}"
+    assert not missing, f"links to headings {target} does not have: {missing}"
 
 
 def test_the_anchor_check_can_fail() -> None:

@@ -50,7 +50,7 @@ html_last_updated_fmt = None
 
 def chapters(folder: str = "notebooks") -> list[str]:
     """The documents of ``folder``'s notebooks in order: the chapters, or ``notebooks/solutions``."""
-    return sorted(f"{folder}/{p.stem}" for p in (ROOT / folder).glob("*.ipynb"))
+    return sorted(f"{folder}/{p.stem}" for p in (ROOT / folder).glob("*.ipynb") if p.stem != "glossary")
 
 
 def add_chapter_navigation(app, docname: str, source: list[str]) -> None:
@@ -62,9 +62,10 @@ def add_chapter_navigation(app, docname: str, source: list[str]) -> None:
     """
     if docname == root_doc:
         source[0] = source[0].replace("](notebooks/)", f"]({chapters()[0]}.ipynb)")
-        for caption, folder in (("Chapters", "notebooks"), ("Solutions", "notebooks/solutions")):
-            entries = "\n".join(chapters(folder))
-            source[0] += f"\n\n```{{toctree}}\n:hidden:\n:caption: {caption}\n\n{entries}\n```\n"
+        for caption, entries in (("Chapters", chapters("notebooks")), ("Reference", ["notebooks/glossary"]),
+                                 ("Solutions", chapters("notebooks/solutions"))):
+            listed = "\n".join(entries)
+            source[0] += f"\n\n```{{toctree}}\n:hidden:\n:caption: {caption}\n\n{listed}\n```\n"
 
 
 def picture_for_widgets(app, docname: str, source: list[str]) -> None:

@@ -25,8 +25,8 @@ __all__ = ["SCALE_LIMIT", "INPUT_LIMIT", "TARGET_NOTE_LIMIT", "TARGET_LIMIT", "C
 # peak of 7, 20, 60 or 611 (the series as is), 3 seeds, test RMSE of the raw side over the standardised one, each at
 # its best stored budget (picked on the test error). Every run but one is worse than persistence. One rule for both
 # sides: up to a peak of 60 no seed was more than 8 % worse raw at the best budget; at 611 every seed was; nothing
-# between was measured. So a warning beyond 60; below it only a note, a convention (nothing was measured below 7). tests/test_doctor.py recomputes
-# this from the stored files, and the README's numbers with it.
+# between was measured. So a warning beyond 60; below it only a note, a convention (nothing was measured below 7).
+# tests/test_doctor.py recomputes this from the stored files, and the README's numbers with it.
 SCALE_LIMIT = 5.0
 INPUT_LIMIT = 60.0
 TARGET_NOTE_LIMIT = 7.0

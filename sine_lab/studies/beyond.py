@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import statistics
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field, replace
@@ -285,26 +286,35 @@ def trivial_free_run_mse(task: Task, steps: int) -> dict[str, float]:
     return {"zero": float((truth**2).mean()), "persistence": float(((truth - last) ** 2).mean())}
 
 
-def training_step_seconds(kind: str, lag: int, *, batch: int = 16, repeats: int = 3, seed: int = 0) -> float:
+def training_step_seconds(kind: str, lag: int, *, batch: int = 16, repeats: int = 5, warmup: int = 2,
+                          seed: int = 0) -> float:
     """CPU seconds of one Adam step (forward, backward, update) of :func:`recall_model` on a
-    batch of delayed-recall sequences of ``BURST + lag`` steps: the best of ``repeats`` after one
-    untimed step. One step, not an epoch, so the epochs a run takes to stop do not enter."""
+    batch of delayed-recall sequences of ``BURST + lag`` steps: the median of ``repeats``
+    timed steps after ``warmup`` untimed ones, on one thread (restored afterwards), so that
+    one slow step on a shared machine does not move it. One step, not an epoch, so the
+    epochs a run takes to stop do not enter."""
     lag = check_int("lag", lag, minimum=1)
     batch = check_int("batch", batch, minimum=1)
     repeats = check_int("repeats", repeats, minimum=1)
+    warmup = check_int("warmup", warmup, minimum=0)
     x, y = delayed_recall(batch, lag, burst_length=BURST, seed=seed)
     seed_everything(seed)
     model = recall_model(kind, lag)
     optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    best = math.inf
-    for attempt in range(repeats + 1):
-        start = time.process_time()
-        optimizer.zero_grad()
-        nn.functional.mse_loss(model(x), y).backward()
-        optimizer.step()
-        if attempt:
-            best = min(best, time.process_time() - start)
-    return best
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    timed = []
+    try:
+        for attempt in range(warmup + repeats):
+            start = time.process_time()
+            optimizer.zero_grad()
+            nn.functional.mse_loss(model(x), y).backward()
+            optimizer.step()
+            if attempt >= warmup:
+                timed.append(time.process_time() - start)
+    finally:
+        torch.set_num_threads(threads)
+    return statistics.median(timed)
 
 
 def forecast_step_seconds(model: nn.Module, context: Tensor, steps: int, *, repeats: int = 1) -> float:

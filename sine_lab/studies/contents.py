@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["CHAPTERS", "GLOSSARY", "Chapter", "chapter", "chapter_table", "glossary_link", "navigation",
-           "unlinked_first_uses"]
+__all__ = ["CHAPTERS", "GLOSSARY", "GLOSSARY_PAGE", "Chapter", "chapter", "chapter_table", "glossary_link",
+           "navigation", "unlinked_first_uses"]
 
 
 @dataclass(frozen=True)
@@ -40,7 +40,7 @@ class Chapter:
 
 CHAPTERS: tuple[Chapter, ...] = (
     Chapter("00", "overview", "Overview: why can't a PyTorch RNN learn a sine?",
-            "the answer in plain words, a primer and glossary, the ledger of the article's claims",
+            "a primer, the answer in plain words, the ledger of the article's claims; the glossary has its own page",
             exercises=False),
     Chapter("01", "example1_simple_rnn", "Example 1: the simple RNN, run as written",
             "it learns `mean(y)`; fed time it fills in a held-out radian and fails after t = 10 (3 of 3 seeds); fed "
@@ -55,12 +55,13 @@ CHAPTERS: tuple[Chapter, ...] = (
             "other way it fits t in [0, 10] and is worse than predicting 0 after t = 10 (3 of 3 seeds)"),
     Chapter("04", "framing_the_problem", "Framing the problem: past values, not time",
             "past values instead of time: at 63 samples per cycle both LSTMs beat a straight line in 3 of 3 "
-            "seeds; a 2-coefficient regression beats every network by over 10^8"),
+            "seeds, none beats quadratic extrapolation (no training either); a 2-coefficient regression beats "
+            "every network by over 10^8"),
     Chapter("05", "the_articles_advice", "The article's advice, measured",
             "learning rate, batch size, depth and dropout one at a time; the recipe's network's error falls from 2 "
             "to 20 past values at every rate, but the verdict against extrapolation follows the sampling rate "
-            "because extrapolation's error falls 1.5e5x; overfitting shows only with noise (trained without early "
-            "stopping)"),
+            "because extrapolation's error falls 1.5e5x; a noise-free test stretch cannot show overfitting, with "
+            "noise it shows (trained without early stopping)"),
     Chapter("06", "gradients_through_time", "Gradients through time",
             "gradients vanish, yet that is not why the examples fail; a sine needs two past values; "
             "clipping stops blow-ups"),
@@ -107,9 +108,12 @@ def navigation(number: str) -> str:
     return " · ".join(links)
 
 
-# The glossary of chapter 00 (its "### term" headings) and how prose writes each term. Chapters link a term
+# The glossary page (notebooks/glossary.ipynb, not a chapter: a reference read by links, in alphabetical order; its
+# "### term" headings) and how prose writes each term. Chapters link a term
 # to the glossary at its first use. Left out: words the prose also uses in their everyday sense
 # ("learned", "attention"), where a link at the first use would point at the wrong meaning.
+GLOSSARY_PAGE = "glossary"
+
 GLOSSARY: dict[str, str] = {
     "hidden state": r"hidden states?",
     "head": r"heads?",
@@ -152,12 +156,14 @@ GLOSSARY: dict[str, str] = {
     "irnn": r"(?-i:IRNN)",
     "orthogonal initialisation": r"orthogonal initiali[sz]ation",
     "lru": r"(?-i:LRU)|linear recurrent unit",
+    "curvature": r"curvature",
+    "fisher exact test": r"Fisher(?:'s)? exact test|Fisher test",
 }
 
 
 def glossary_link(term: str) -> str:
-    """The target of a link to ``term`` in chapter 00's glossary, from a chapter in the same folder."""
-    return f"{chapter('00').stem}.ipynb#{term.replace(' ', '-')}"
+    """The target of a link to ``term`` on the glossary page, from a chapter in the same folder."""
+    return f"{GLOSSARY_PAGE}.ipynb#{term.replace(' ', '-')}"
 
 
 def unlinked_first_uses(markdown: list[str]) -> list[tuple[str, str]]:
