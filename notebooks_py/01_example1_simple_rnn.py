@@ -17,7 +17,7 @@
 #
 # **The question.** The article's first example trains an `nn.RNN` on `x = linspace(0, 10, 1000)`
 # with target `sin(x)` and says the result "will likely exhibit poor performance … precisely due to
-# the [vanishing gradient](00_overview.ipynb#vanishing-and-exploding-gradients) problem". Before we blame gradients, we run the code exactly as written
+# the [vanishing gradient](glossary.ipynb#vanishing-and-exploding-gradients) problem". Before we blame gradients, we run the code exactly as written
 # and look at what the trained model computes.
 #
 # Everything we use comes from the small `sine_lab` package; each helper is explained where it first appears.
@@ -54,7 +54,7 @@ torch.set_num_threads(1)  # one thread: the same floating-point results on machi
 #
 # `sine_lab.models.ArticleSimpleRNN` is the article's `SimpleRNN` class verbatim — only the name
 # changed, so we can tell it apart from the corrected models later; `example_source(1)` prints it.
-# `EXAMPLES[1]` holds its settings ([Adam](00_overview.ipynb#adam)'s learning rate, epochs), and `article_data()` returns
+# `EXAMPLES[1]` holds its settings ([Adam](glossary.ipynb#adam)'s learning rate, epochs), and `article_data()` returns
 # the article's `x = torch.linspace(0, 10, 1000).reshape(-1, 1)` and `y = torch.sin(x)`.
 
 # %% tags=["nbval-check-output"]
@@ -81,7 +81,7 @@ print(format_trace(steps))
 #
 # 1. **`nn.RNN` gets a 2-D input `(L, H_in) = (1000, 1)`.** PyTorch reads a 2-D input as *one unbatched
 #    sequence* of 1000 time steps with one feature each. So the RNN walks through all 1000 values of `t`
-#    in order, and `out` has shape `(1000, 10)`: the [hidden state](00_overview.ipynb#hidden-state) after each step.
+#    in order, and `out` has shape `(1000, 10)`: the [hidden state](glossary.ipynb#hidden-state) after each step.
 # 2. **`out[-1]` is the hidden state after the last step**, shape `(10,)`. Everything the network computes
 #    is funnelled into this one vector.
 # 3. **`nn.Linear(10, 1)` turns it into shape `(1,)` — one number for the whole sequence.**
@@ -244,14 +244,14 @@ report
 # *generate* the wave); [Chapter 04](04_framing_the_problem.ipynb) does that.
 #
 # So we fix the shapes and keep everything else: `fit_per_step` builds a `SequenceModel` — an
-# `nn.RNN` of 10 units, `batch_first`, with a linear [head](00_overview.ipynb#head) applied at **every step** — and trains it on the
+# `nn.RNN` of 10 units, `batch_first`, with a linear [head](glossary.ipynb#head) applied at **every step** — and trains it on the
 # whole curve as one sequence, input `(1, 1000, 1)`, target `(1, 1000, 1)`, with the article's Adam
 # `lr=0.01` and 1000 full-batch epochs on `t ∈ [0, 10]`. Then it runs the trained model on the unbroken
 # sequence `t ∈ [0, 20]`.
 #
 # If it fails after `t = 10`, **several causes are mixed**: the input is a clock, which carries nothing
 # about how a wave continues; the input has *left the range it was trained on* (and, raw, reaches 20, far
-# outside the [standardised](00_overview.ipynb#standardisation) range `check_setup`'s `unscaled_input` note asks for); and the task after `t = 10`
+# outside the [standardised](glossary.ipynb#standardisation) range `check_setup`'s `unscaled_input` note asks for); and the task after `t = 10`
 # is ten radians of extrapolation. The controls below keep the model, the loss, the targets and the training;
 # most change more than one thing, so each is listed with what it changes and what it holds fixed:
 #
@@ -260,20 +260,20 @@ report
 #   after `t = 10` changes where the unfitted times lie and also whether fitted targets follow them (after
 #   `[4, 5]` the fit resumes; after `t = 10` nothing is fitted), and these runs do not separate the two; the
 #   input is raw time in both;
-# - **[standardised](00_overview.ipynb#standardisation) time** `(t − 5.00) / 2.89`: changes the input's scale;
+# - **[standardised](glossary.ipynb#standardisation) time** `(t − 5.00) / 2.89`: changes the input's scale;
 #   holds its information (a clock) and its range problem: after `t = 10` it still leaves the range seen;
 # - **a constant input** (0.5 at every step): changes the information (none) and the range (always inside
 #   what was seen), so the network can only produce the wave from its own state;
 # - **the previous value** `sin t[n−1]`: changes the information (the wave's past), the range (it stays in
 #   `[−1, 1]`) and the scale at once. Fed the *true* previous value this is
-#   [one-step prediction](00_overview.ipynb#one-step-prediction), not generation, so it is also run
-#   [free](00_overview.ipynb#free-running) after `t = 10` (fed its own outputs) and compared with the
-#   two-coefficient [least-squares recurrence](00_overview.ipynb#least-squares-recurrence) run the same way.
+#   [one-step prediction](glossary.ipynb#one-step-prediction), not generation, so it is also run
+#   [free](glossary.ipynb#free-running) after `t = 10` (fed its own outputs) and compared with the
+#   two-coefficient [least-squares recurrence](glossary.ipynb#least-squares-recurrence) run the same way.
 #
-# Each fit trains the article's way (10 units, Adam 0.01, 1000 full-batch epochs), about a minute of CPU, so
-# the fits were made once by `python scripts/article_controls.py --seeds 0 1 2` (3 [seeds](00_overview.ipynb#seed)
-# per input) and are loaded here. The table gives the median of the 3 seeds for each input; every seed's row is
-# in the last section of this chapter. Errors are [MSE](00_overview.ipynb#mse). The figure below the table shows
+# Each fit trains the article's way (10 units, Adam 0.01, 1000 full-batch epochs). The fits were made once by
+# `python scripts/article_controls.py --seeds 0 1 2` (3 [seeds](glossary.ipynb#seed) per input) and are loaded
+# here. The table gives the median of the 3 seeds for each input; every seed's row is
+# in the last section of this chapter. Errors are [MSE](glossary.ipynb#mse). The figure below the table shows
 # seed 0 of each input (the only seed whose curves are stored); its titles say where seed 0 ranks among the 3
 # seeds after `t = 10` ("tied" where another seed is within 5 %).
 
@@ -350,16 +350,16 @@ assert all(1 < r < 2 for r in inside + outside), "worse than predicting 0, insid
 # **Fed the true previous value, it predicts one step ahead better than copying that value in 2 of 3 seeds,
 # and it does not generate the wave.** One step ahead after `t = 10`, copying the previous value has 6.02 and
 # 11.6 times the error of seeds 2 and 1, but seed 0 is 1.42 times worse than copying (ratios printed below).
-# Every seed is more than 100× above [linear extrapolation](00_overview.ipynb#linear-extrapolation) from the two
+# Every seed is more than 100× above [linear extrapolation](glossary.ipynb#linear-extrapolation) from the two
 # previous values (5.1e-09), and the two-coefficient
-# [least-squares recurrence](00_overview.ipynb#least-squares-recurrence) fitted on `[0, 10]` predicts the same
+# [least-squares recurrence](glossary.ipynb#least-squares-recurrence) fitted on `[0, 10]` predicts the same
 # steps to float64 rounding (printed above): a sampled sine obeys that recurrence exactly. To have
-# [learned](00_overview.ipynb#learned) the step, a model must be at least 2× below linear extrapolation; no seed
+# [learned](glossary.ipynb#learned) the step, a model must be at least 2× below linear extrapolation; no seed
 # is (0 of 3). Fed its own outputs from `t = 10` on, every seed leaves the wave: its error is 0.957 to 1.84 times
 # that of predicting 0, and the median over seeds is about that of standardised time after `t = 10` (ratio
 # printed below). The recurrence, run the same way, stays on the wave (1.3e-07, float32 rounding in the stored
 # run). So under the article's training neither time nor the previous value makes this RNN continue the wave.
-# Training on [windows](00_overview.ipynb#window) of past values is [chapter 04](04_framing_the_problem.ipynb)'s
+# Training on [windows](glossary.ipynb#window) of past values is [chapter 04](04_framing_the_problem.ipynb)'s
 # subject, and generating far ahead is [chapter 07](07_forecasting_far_ahead.ipynb)'s.
 
 # %%

@@ -17,13 +17,15 @@
 #
 # **The question.** The article's third example is headed "Addressing Long-Range Dependencies with a Larger
 # Network": 3 stacked LSTM layers of 50 units, `batch_first=True`, reading `out[:, -1, :]`, with a lower
-# learning rate ([Adam](00_overview.ipynb#adam), `lr=0.001`). Does more capacity help?
+# learning rate ([Adam](glossary.ipynb#adam), `lr=0.001`). Does more capacity help?
 #
 # As in [Chapter 02](02_example2_lstm.ipynb), only what differs from [Chapter 01](01_example1_simple_rnn.ipynb)
 # is shown; its walk-through applies to everything else.
 
 # %%
 # %matplotlib inline
+import time
+
 import matplotlib.pyplot as plt
 import torch
 
@@ -115,15 +117,17 @@ assert fixed_steps[-1].input_shape == (1, 1) and fixed_steps[-1].output_shape ==
 # of 1000 sequences of one step each, one per time, so the model returns 1000 predictions `(1000, 1)`, the
 # target's shape, and nothing broadcasts: another possible reading of the article's `batch_first=True`,
 # though it leaves the LSTM no sequence to remember. Trained the article's way on a fresh copy of the model,
-# then run on the times after `t = 10` that it never saw ([seed](00_overview.ipynb#seed) 0 here; seeds 0 to 2 were trained once by
-# `python scripts/article_per_time.py --example 3 --seeds 0 1 2`, about 15 s each, and are loaded below):
+# then run on the times after `t = 10` that it never saw ([seed](glossary.ipynb#seed) 0 here, with its CPU time; seeds 0 to 2
+# were trained once by `python scripts/article_per_time.py --example 3 --seeds 0 1 2` and are loaded below):
 
 # %%
 seed_everything(0)
 per_time = example.build()
+started = time.process_time()
 per_time_history = train(per_time, x.unsqueeze(1), y, epochs=example.epochs, lr=example.lr)
 print(f"x.unsqueeze(1): prediction {tuple(per_time(x.unsqueeze(1)).shape)}, final loss "
-      f"{per_time_history.final_loss:.2e} against var(y) = {y.var(unbiased=False).item():.4f}")
+      f"{per_time_history.final_loss:.2e} against var(y) = {y.var(unbiased=False).item():.4f} "
+      f"({time.process_time() - started:.0f} CPU-seconds of training)")
 step = float(x[1, 0] - x[0, 0])
 later = (torch.arange(1000, 2000) * step).reshape(-1, 1)  # t from 10 to 20 on the same grid
 with torch.no_grad():
@@ -146,8 +150,8 @@ assert all(2 < f.unseen_mse / f.zero_mse < 7 for f in stored), "after t = 10: 2 
 # (printed above), as chapter 01 found for an RNN fed time. Each sequence is a single time, so the model is a
 # map from a clock reading to a value; as in chapter 01, these runs do not separate a clock from an input out of
 # the range trained on. Whether a smaller or regularised model would fail less after `t = 10` is not tested here;
-# the article's Example 3 advice (batch size, [dropout](00_overview.ipynb#dropout),
-# [overfitting](00_overview.ipynb#overfitting)) is measured on [windows](00_overview.ipynb#window) of past values in
+# the article's Example 3 advice (batch size, [dropout](glossary.ipynb#dropout),
+# [overfitting](glossary.ipynb#overfitting)) is measured on [windows](glossary.ipynb#window) of past values in
 # [Chapter 05](05_the_articles_advice.ipynb).
 #
 # The rest of this chapter follows the first reading, `x.unsqueeze(0)`, the one the model's `batch_first`
@@ -206,19 +210,23 @@ plt.tight_layout()
 #   output for 1000 targets, so (seed 0) it learns `mean(y)` and stops at `var(y)` despite its 51,451 parameters. The
 #   other (one sequence per time) fits `[0, 10]` as a map from time and is worse than predicting 0 after it (3 of 3
 #   seeds).
-# - None of the three examples fails because of [vanishing gradients](00_overview.ipynb#vanishing-and-exploding-gradients): two learn the only thing their loss
+# - None of the three examples fails because of [vanishing gradients](glossary.ipynb#vanishing-and-exploding-gradients): two learn the only thing their loss
 #   allows, one crashes. [Chapter 04](04_framing_the_problem.ipynb) feeds past values instead of time, on a
-#   coarser grid than this chapter's, where [linear extrapolation](00_overview.ipynb#linear-extrapolation) is a much
+#   coarser grid than this chapter's, where [linear extrapolation](glossary.ipynb#linear-extrapolation) is a much
 #   weaker baseline, so its verdicts do not carry over step for step. There, fed windows of 20 past values,
-#   the article's plain loop puts the 10-unit RNN and the 10-unit LSTM below extrapolation one step ahead in 3
-#   of 3 seeds; with chapter 04's fuller training recipe the 10-unit LSTM and the 3-layer LSTM are at least 2×
-#   below it in 3 of 3 and the RNN in 1 of 3. A lookup of the nearest training
-#   [window](00_overview.ipynb#window) passes the same test, and the two-coefficient
-#   [least-squares recurrence](00_overview.ipynb#least-squares-recurrence) beats every network there by more than 10⁸×. [Chapter 06](06_gradients_through_time.ipynb) measures
+#   the article's plain loop puts the 10-unit RNN and the 10-unit LSTM at least 2× below linear extrapolation one
+#   step ahead in 3 of 3 seeds; with chapter 04's fuller training recipe the 10-unit LSTM and the 3-layer LSTM
+#   are at least 2× below it in 3 of 3 and the RNN in 1 of 3. Linear extrapolation is only the weakest yardstick
+#   there: *quadratic* extrapolation `3 s[n] − 3 s[n−1] + s[n−2]`, a formula with no parameters, beats every seed
+#   of every network in chapter 04, plain loop and recipe alike; a lookup of the nearest training
+#   [window](glossary.ipynb#window) also beats linear extrapolation; and the two-coefficient
+#   [least-squares recurrence](glossary.ipynb#least-squares-recurrence) beats every network there by more than
+#   10⁸×. So chapter 04 shows that past values let these networks beat linear extrapolation, not that they have
+#   learned the wave. [Chapter 06](06_gradients_through_time.ipynb) measures
 #   the gradients, and its section 4 tests the article's "unbounded nature of the sine function's derivatives"
 #   (every derivative of `sin t` is bounded by 1).
-# - Not run here: chapter 01's per-step controls (time against the previous value, [free running](00_overview.ipynb#free-running), 3 seeds) with
-#   this 3-layer model and its learning rate of 0.001; they would cost minutes of CPU. The article's "lower
+# - Not run here: chapter 01's per-step controls (time against the previous value, [free running](glossary.ipynb#free-running), 3 seeds) with
+#   this 3-layer model and its learning rate of 0.001. The article's "lower
 #   learning rate" advice is measured, on a 10-unit LSTM, in [Chapter 05](05_the_articles_advice.ipynb).
 #
 # ## Try this

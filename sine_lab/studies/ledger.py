@@ -199,9 +199,9 @@ ANSWER: tuple[Point, ...] = (
           "straight line in 3 of 3 seeds (medians 14x and 32x), though none beats quadratic extrapolation, "
           "3x[n] − 3x[n−1] + x[n−2], which needs no training either; at 200 samples per cycle, and at the article's "
           "own 628 (there after only 4 passes over the data), the recipe's LSTM does not. With the article's "
-          "plain training, windows alone put the RNN and the 10-unit LSTM below the straight line too (3 of 3),"
-          " and for the LSTM the plain loop's median is 2.5x below the recipe's (880 passes over the data "
-          "against 40; seeds overlap, not resolved at 3 seeds). A sine is so regular that simple formulas "
+          "plain training, windows alone put the RNN and the 10-unit LSTM below the straight line too (3 of 3; "
+          "none of these seeds beats quadratic extrapolation either), and for the LSTM the plain loop's median "
+          "is 2.5x below the recipe's (880 passes over the data against 40; seeds overlap, not resolved at 3 seeds). A sine is so regular that simple formulas "
           "predict it well too (a straight line through the last two values; two coefficients fitted in closed "
           "form, which beat every network by over 10^8), so every model is judged against them.",
           ("01", "04")),
