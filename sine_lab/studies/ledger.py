@@ -201,7 +201,8 @@ ANSWER: tuple[Point, ...] = (
           "own 628 (there after only 4 passes over the data), the recipe's LSTM does not. With the article's "
           "plain training, windows alone put the RNN and the 10-unit LSTM below the straight line too (3 of 3; "
           "none of these seeds beats quadratic extrapolation either), and for the LSTM the plain loop's median "
-          "is 2.5x below the recipe's (880 passes over the data against 40; seeds overlap, not resolved at 3 seeds). A sine is so regular that simple formulas "
+          "is 2.5x below the recipe's (880 passes over the data against 40; seeds overlap, not resolved at 3 "
+          "seeds). A sine is so regular that simple formulas "
           "predict it well too (a straight line through the last two values; two coefficients fitted in closed "
           "form, which beat every network by over 10^8), so every model is judged against them.",
           ("01", "04")),
