@@ -454,3 +454,22 @@ def test_the_section_check_can_fail() -> None:
     assert len(cells) == 4 and not any(_has_assert(c.source) for c in cells if c.cell_type == "code")
     assert section_cells(notebook, "Missing") is None
     assert _has_assert(section_cells(notebook, "Another")[1].source)
+
+
+# ------------------------------------------------------------------ README figures
+
+
+def test_the_readme_figures_are_the_executed_notebooks_figures() -> None:
+    """The README says its figures are copied out of the executed notebooks: each must be byte for byte the PNG
+    its notebook shows now (re-run ``scripts/export_readme_figures.py`` after ``./dev execute``)."""
+    import base64
+    import importlib.util
+
+    script = ROOT / "scripts" / "export_readme_figures.py"
+    spec = importlib.util.spec_from_file_location("export_readme_figures", script)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    for notebook, marker, output in module.FIGURES:
+        cell = next(c for c in read(NOTEBOOKS / notebook).cells if c.cell_type == "code" and marker in c.source)
+        shown = next(o["data"]["image/png"] for o in cell.outputs if "image/png" in o.get("data", {}))
+        assert base64.b64decode(shown) == (ROOT / output).read_bytes(), f"{output} is stale: re-export it"
