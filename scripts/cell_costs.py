@@ -26,6 +26,38 @@ BATCH, HIDDEN = 32, 32
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
+def _gru_steps(x: torch.Tensor, h: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.Tensor, b_ih: torch.Tensor,
+               b_hh: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """nn.GRU's equations written as a loop of ten operators a step, input projections taken for all steps at
+    once: x (batch, steps, 1), h (batch, hidden) -> (outputs (batch, steps, hidden), last h)."""
+    size = h.shape[1]
+    inputs = torch.nn.functional.linear(x, w_ih, b_ih)
+    outputs = []
+    for t in range(x.shape[1]):
+        hidden = torch.addmm(b_hh, h, w_hh.t())
+        i_t = inputs[:, t]
+        r = torch.sigmoid(i_t[:, :size] + hidden[:, :size])
+        z = torch.sigmoid(i_t[:, size:2 * size] + hidden[:, size:2 * size])
+        n = torch.tanh(i_t[:, 2 * size:] + r * hidden[:, 2 * size:])
+        h = n + z * (h - n)
+        outputs.append(h)
+    return torch.stack(outputs, 1), h
+
+
+class LoopGRU(nn.GRU):
+    """The same GRU, its steps run by ``_gru_steps`` (eagerly, or compiled by TorchScript when ``scripted``):
+    does writing the loop ourselves beat PyTorch's own GRU loop? (Same outputs as nn.GRU.)"""
+
+    def __init__(self, *args: object, scripted: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.steps = torch.jit.script(_gru_steps) if scripted else _gru_steps
+
+    def forward(self, x: torch.Tensor, h: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        h = x.new_zeros(x.shape[0], self.hidden_size) if h is None else h.reshape(x.shape[0], -1)
+        out, last = self.steps(x, h, self.weight_ih_l0, self.weight_hh_l0, self.bias_ih_l0, self.bias_hh_l0)
+        return out, last.unsqueeze(0)
+
+
 def pass_seconds(layer: nn.Module, steps: int, *, stepwise: bool, repeats: int) -> float:
     """Best CPU seconds of one forward + backward pass over ``steps`` values ``(32, steps, 1)``."""
     x = torch.randn(BATCH, steps, 1)
@@ -86,6 +118,15 @@ def main() -> None:
                 stepped = pass_seconds(layer, args.steps, stepwise=True, repeats=args.repeats)
                 print(f"{name:5} {'on' if onednn else 'off':7} {whole:9.4f} {stepped:9.4f} "
                       f"{operators_per_call(layer, args.steps):15d}")
+    # The GRU's loop written in Python, then compiled by TorchScript (oneDNN has no part in either).
+    for name, scripted in (("gru, our loop", False), ("gru, TorchScript", True)):
+        layer = LoopGRU(1, HIDDEN, batch_first=True, scripted=scripted)
+        reference = nn.GRU(1, HIDDEN, batch_first=True)
+        reference.load_state_dict(layer.state_dict())
+        x = torch.randn(BATCH, args.steps, 1)
+        assert torch.allclose(layer(x)[0], reference(x)[0], atol=1e-6), "the loop must compute nn.GRU's outputs"
+        whole = pass_seconds(layer, args.steps, stepwise=False, repeats=args.repeats)
+        print(f"{name}: one call {whole:.4f}")
 
 
 if __name__ == "__main__":
