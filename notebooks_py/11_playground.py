@@ -15,18 +15,25 @@
 # %% [markdown]
 # # 11 · The playground
 #
-# The earlier chapters answered the article's question by measuring. This one lets you *play*: pick a
-# preset or set the controls (the framing, the wave's samples per radian, noise, the training recipe, the
-# model's [head](glossary.ipynb#head) and loss, the model kind, sizes, the forecast [horizon](glossary.ipynb#horizon)), press **Train**, and watch the
-# loss, the prediction against the truth, the [free-running](glossary.ipynb#free-running) forecast and how far back in time the
-# gradient reaches.
+# > **You need:** [windows](glossary.ipynb#window) and the trivial baselines of
+# > [chapter 04](04_framing_the_problem.ipynb), the forecasting [recipe](glossary.ipynb#recipe) of
+# > [chapter 07](07_forecasting_far_ahead.ipynb), the [head](glossary.ipynb#head) and the
+# > [scaled loss](glossary.ipynb#scaled-loss) of [chapter 08](08_sampling_rate_and_the_head.ipynb); for
+# > Experiment 5, the gradients of [chapter 06](06_gradients_through_time.ipynb).
+# >
+# > **The question:** can you see the series' main results for yourself, a few seconds per run? **The short
+# > answer:** yes, one seed at a time: five guided experiments replay them, and no run here beats a two-number
+# > formula fitted without training, so none has *learned* the wave by the series' rule.
 #
-# The guided experiments below drive the playground exactly as you would with the mouse (setting
-# controls, choosing presets, pressing Train) and check each sentence about their own runs with `assert`; a
-# sentence that rests on another chapter names it. Every run here uses [seed](glossary.ipynb#seed) 0: one seed, so each result is a
-# spot check. A free run is judged over whole cycles of the wave (`2π · P` steps at `P` samples per radian),
-# beside the baselines of chapter 04 and the 2-tap [least-squares recurrence](glossary.ipynb#least-squares-recurrence) `a x[n] + b x[n−1]` fitted to
-# the same training series, which needs no training loop.
+# Pick a preset or set the controls, press **Train**, and watch the loss, the prediction against the truth,
+# the [free-running](glossary.ipynb#free-running) forecast and how far back in time the gradient reaches. The
+# guided experiments below drive the playground exactly as you would with the mouse and check each sentence
+# about their own runs with `assert`; a sentence that rests on another chapter names it. Every run uses
+# [seed](glossary.ipynb#seed) 0: one seed, so each result is a spot check. A free run is judged over whole
+# cycles of the wave, beside the baselines of chapter 04 and the 2-tap
+# [least-squares recurrence](glossary.ipynb#least-squares-recurrence) `a x[n] + b x[n−1]` fitted to the same
+# training series, which needs no training loop. The [sampling rate](glossary.ipynb#sampling-rate) is counted as
+# the control *samples/radian* counts it, in samples per radian `P` (a cycle is `2πP` samples).
 
 # %%
 # %matplotlib inline
@@ -48,24 +55,22 @@ torch.set_num_threads(1)
 # ## The playground
 #
 # - **preset** loads one of the series' key experiments and trains it in one click.
-# - **framing**: *forecasting recipe* (the default) trains with the recipe of
-#   [Chapter 07](07_forecasting_far_ahead.ipynb), sized down to train in seconds; *[windows](glossary.ipynb#window)* feeds
-#   `window` past values and predicts the next one (full-batch [Adam](glossary.ipynb#adam)); *article* is the article's own
-#   setup, `t = linspace(0, 10, 1000)` in, one number out, broadcast against all 1000 values of `sin t`.
-# - **samples/radian** sets how slowly the wave turns (20: one radian every 20 samples), **noise** adds
-#   Gaussian noise to the training values, **recipe** chooses [teacher forcing](glossary.ipynb#teacher-forcing) only or with the [rollout](glossary.ipynb#rollout)
-#   stages, **forecast steps** how far the free run goes.
-# - **head** (recipe framing) sets what the model's head predicts on top of a fixed, unlearned residual:
-#   *2: predict the curvature* (the default), output = 2 x[n] − x[n−1] + scale × head, the second
-#   difference; *1: predict the change*, output = x[n] + scale × head; or *0: the bare cell*, output = scale ×
-#   head, the head predicts the value itself, nothing fixed added. **loss in units of the head's scale** divides every stage's [MSE](glossary.ipynb#mse) by the square of that scale
-#   (on by default; off, the raw MSE). The legend, the status line and the loss axis name both: a model
+# - **framing**: *forecasting recipe* (the default) trains with chapter 07's recipe, sized down to train in
+#   seconds; *[windows](glossary.ipynb#window)* feeds `window` past values and predicts the next one (full-batch
+#   [Adam](glossary.ipynb#adam)); *article* is the article's own setup, `t = linspace(0, 10, 1000)` in, one
+#   number out, broadcast against all 1000 values of `sin t`.
+# - **samples/radian** sets `P`, how slowly the wave turns; **noise** adds Gaussian noise to the training
+#   values; **recipe** chooses [teacher forcing](glossary.ipynb#teacher-forcing) only or with the
+#   [rollout](glossary.ipynb#rollout) stages; **forecast steps** sets how far the free run goes.
+# - **head** (recipe framing) sets what the model's [head](glossary.ipynb#head) predicts on top of a fixed,
+#   unlearned residual: *2: predict the [curvature](glossary.ipynb#curvature)* (the default), output =
+#   2 x[n] − x[n−1] + scale × head; *1: predict the change*, output = x[n] + scale × head; or *0: the bare
+#   cell*, output = scale × head, nothing fixed added. **loss in units of the head's scale** divides every
+#   stage's [MSE](glossary.ipynb#mse) by the square of that scale (on by default; off, the raw MSE). A model
 #   called `rnn` here is the RNN cell *plus its head*.
-# - Controls a framing does not use are greyed out, and a line under them says which and why; a panel
-#   that needs a recurrent layer says so for a model kind without one. The kinds offered are read from
-#   the model registry, so a newly registered kind appears here.
-# - **Train** starts a run, **Stop** ends it within one optimizer step. The bar counts steps and the loss
-#   curve redraws while it trains.
+# - Controls a framing does not use are greyed out, with a line saying which and why. The model kinds offered
+#   are read from the model registry, so a newly registered kind appears here.
+# - **Train** starts a run, **Stop** ends it within one optimizer step; the loss curve redraws while it trains.
 # - The **gradient-flow explorer** at the bottom scales the recurrent weights of a fresh, untrained model
 #   and names the regime by the fitted change of the gradient per step of lag.
 
@@ -74,21 +79,31 @@ playground = Playground()
 playground
 
 # %% [markdown]
+# ![The playground in JupyterLab after Train with its default settings](../docs/playground.png)
+#
+# *The playground after pressing **Train** with the defaults: the controls on the left; the status, the loss
+# curve, the predictions and the trained model's gradient by lag; the gradient-flow explorer at the bottom. A
+# screenshot for a page that cannot run the widget above (on GitHub it shows only a placeholder); its numbers
+# come from that session's run, not from the cells below.*
+#
 # ## Experiment 1: the defaults forecast on the wave
 #
-# Press **Train** with the defaults. The recipe it runs is disclosed here (the `ForecastSettings` the
-# playground builds): a 16-unit RNN plus its head, which predicts the curvature (`delta_order=2`:
-# output = 2 x[n] − x[n−1] + scale × head, the scale being the spread of the second differences of the
-# training series), every loss in units of that scale (`scaled_loss=True`); Adam with a [one-cycle](glossary.ipynb#one-cycle)
-# schedule on teacher-forced chunks, then [L-BFGS](glossary.ipynb#l-bfgs) (stopping when its validation stalls), then L-BFGS on
-# 100-step free runs, on 24 series of the wave at random phases. The cell scores the free-running forecast of
-# a held-out series over 3 whole cycles, beside the baselines run free over the same steps.
+# Press **Train** with the defaults. The cell prints the recipe the playground builds: a 16-unit RNN plus its
+# head, which predicts the curvature, every loss in units of the head's scale (the
+# [scaled loss](glossary.ipynb#scaled-loss)); Adam with a [one-cycle](glossary.ipynb#one-cycle) schedule on
+# teacher-forced chunks, then [L-BFGS](glossary.ipynb#l-bfgs) (stopping when its validation score stalls), then
+# L-BFGS on 100-step free runs, on 24 series of the wave at random phases. It then scores the free-running
+# forecast of a held-out series over 3 whole cycles, beside the baselines run free over the same steps.
 
 # %%
-recipe = vars(recipe_settings(playground.settings()))
-print("the recipe (ForecastSettings):")
-for names in (list(recipe)[i : i + 4] for i in range(0, len(recipe), 4)):
-    print("  " + "".join(f"{name + ' = ' + str(recipe[name]):28s}" for name in names).rstrip())
+recipe = recipe_settings(playground.settings())
+print(f"the recipe: a {recipe.hidden_size}-unit {playground.settings().cell} plus a head of order "
+      f"{recipe.delta_order} (the curvature); loss in units of the head's scale: {recipe.scaled_loss}")
+print(f"  stage 1: {recipe.adam_steps} Adam steps on batches of {recipe.batch_size} chunks of {recipe.chunk} "
+      f"values ({recipe.warmup} warm-up), learning rate up to {recipe.lr:g}")
+print(f"  stage 2: up to {recipe.lbfgs_steps} L-BFGS steps, the same loss; stage 3: up to {recipe.rollout_steps} "
+      f"L-BFGS steps on {recipe.rollout}-step free runs")
+print("  (every setting: vars(recipe_settings(playground.settings())))")
 started = time.process_time()
 playground.train_button.click()
 playground.wait()
@@ -120,37 +135,40 @@ def show(name, steps, mse, baselines):
           f"zero's MSE / the model's: {baselines['zero'] / mse:.3g}")
 
 steps, default_mse, default_base = scored(default_run)
-print(f"one-step MSE {default.one_step_mse:.2e}; CPU time {cpu_seconds:.1f} s")
-show(f"period 20, {CYCLES} cycles", steps, default_mse, default_base)
+print(f"one-step MSE {default.one_step_mse:.2e}; CPU time {cpu_seconds:.1f} s (it varies on a shared machine)")
+show(f"P = 20, {CYCLES} cycles", steps, default_mse, default_base)
+
+# %%
+# The claims below, checked. On the wave (below 1e-7 against the zero predictor's 0.5), yet not learned by the
+# series' rule: the strongest baseline is the 2-tap recurrence, more than 1000x below it.
 assert "stays on the wave" in playground.message
-# On the wave (below 1e-7 against the zero predictor's 0.5), yet not learned by the series' rule: the strongest
-# baseline is the 2-tap recurrence, more than 1000x below it.
 assert default_mse < 1e-7 and default_base["recurrence"] < default_mse / 1000
 assert strongest(default_base) == "recurrence" and not learned(default_mse, default_base)
 
 # %% [markdown]
 # Seed 0 stays on the wave over 3 cycles (MSE 2.3e-8, below 10⁻⁷, where predicting zero scores 0.5), but the
-# strongest baseline, the 2-tap recurrence fitted with no training loop, is more than 1000× below it (7.0e-12;
-# the model's MSE is 3.29·10³× its): the trained model is on the wave, not better than a formula, so by the
-# series' rule (2× below the strongest baseline) it has **not learned** the wave. The cell also prints the CPU
-# time the run took (on a machine shared with other work it varies from run to run). The playground's
-# prediction panel after this run, as a picture
-# (the widget above redraws it live when the notebook runs; a page that cannot run it shows this copy). Its title
-# scores the panel's own 300-step free run, not the 3 cycles (377 steps) scored above:
+# strongest baseline, the 2-tap recurrence, is more than 1000× below it (7.0e-12; the model's MSE is 3.29·10³×
+# its): the trained model is on the wave, not better than a formula, so by the series' rule (2× below the
+# strongest baseline) it has **not learned** the wave. Below, the playground's prediction panel after this run
+# as a picture (the widget redraws it live). Its title scores the panel's own 300-step free run, not the 3
+# cycles (377 steps) scored above:
 
 # %%
 Image(playground.prediction_image.value)
 
 # %% [markdown]
-# ## Experiment 2: the article's setup, then its first fix
+# ## Experiment 2: the article's setup, then windows alone
 #
-# The preset *the article* is Example 1: an RNN with 10 units, fed `t` and trained to answer one number
-# for all 1000 values of `sin t`. Its loss cannot go below `var(sin t)`, the best any constant can do.
-# The preset *the first fix* feeds the same data as windows of 20 past values (a 16-unit RNN, full-batch
-# Adam for 150 epochs). Is its one-step error a learned wave? The cell scores, on the same windows it trained
-# on, the trivial baselines of chapter 04: the [zero predictor](glossary.ipynb#zero-predictor), [persistence](glossary.ipynb#persistence) (repeat the last value) and
-# [linear extrapolation](glossary.ipynb#linear-extrapolation) `2 x[n] − x[n−1]`. (The article's broadcasting warning is shown in the playground's
-# status line; this cell keeps it out of the page.)
+# The preset *the article* is Example 1: an RNN with 10 units, fed `t` and trained to answer one number for all
+# 1000 values of `sin t`. Its loss cannot go below `var(sin t)`, the best any constant can do. The preset *the
+# first fix* feeds the same data as windows of 20 past values: windows alone (a 16-unit RNN, 150 epochs of
+# full-batch Adam), not chapter 04's whole recipe with its mini-batches, schedule and
+# [early stopping](glossary.ipynb#early-stopping). The
+# article's `t` steps 10/999 radians per sample, so `P` = 99.9 (printed). Is the windows model's one-step error
+# a learned wave? The cell scores, on the same windows it trained on, the trivial baselines of chapter 04: the
+# [zero predictor](glossary.ipynb#zero-predictor), [persistence](glossary.ipynb#persistence) (repeat the last
+# value) and [linear extrapolation](glossary.ipynb#linear-extrapolation) `2 x[n] − x[n−1]`. (The article's
+# broadcasting warning is shown in the playground's status line; this cell keeps it out of the page.)
 
 # %%
 with warnings.catch_warnings():
@@ -160,38 +178,41 @@ with warnings.catch_warnings():
 article = playground.runs[-1]
 floor = article.experiment.constant_floor
 print(f"article: lowest loss {min(article.history.loss):.4f}, var(sin t) = {floor:.4f}")
-assert min(article.history.loss) >= floor - 1e-6
-assert any("different to the input size" in w for w in article.history.warnings)
 
 playground.preset.value = "the first fix: windows of the article's data"
 playground.wait()
 first_fix, windows = playground.evaluation, playground.runs[-1].experiment
 steps, first_fix_mse, first_fix_base = scored(playground.runs[-1])
 print(f"windows: one-step MSE {first_fix.one_step_mse:.2e}")
-show(f"period 99.9, {CYCLES} cycles", steps, first_fix_mse, first_fix_base)
+show(f"P = {windows.settings.period:g}, {CYCLES} cycles", steps, first_fix_mse, first_fix_base)
 trivial = one_step(windows.inputs, windows.clean[windows.settings.window:, None], names=PARAMETER_FREE)
 print("on the same windows, one-step MSE of " + ", ".join(f"{name} {mse:.2e}" for name, mse in trivial.items()))
 print(f"the model's one-step MSE is {first_fix.one_step_mse / trivial['persistence']:.1f}x persistence's")
-# Far below the constant's floor, yet worse than repeating the last value, and its free run leaves the wave.
+
+# %%
+# The claims below, checked. The article's run stays at or above the constant's floor; windows take the
+# one-step error far below it, yet worse than repeating the last value, and the free run leaves the wave.
+assert min(article.history.loss) >= floor - 1e-6
+assert any("different to the input size" in w for w in article.history.warnings)
 assert first_fix.one_step_mse < 1e-3 * floor
 assert first_fix.one_step_mse > 2 * trivial["persistence"] > 2 * trivial["extrapolation"]
 assert first_fix_mse > first_fix_base["zero"], "free running, worse than predicting zero"
 
 # %% [markdown]
-# The article's run ends at its floor (0.4432 = `var(sin t)`). Windows bring the one-step MSE to 2.1e-4,
-# far below that floor, but persistence scores 5.15e-5 on the same windows, so the model is 4.1× worse than
-# repeating the last value, and the straight line through the last two values scores 4.88e-9. One step ahead
-# it has not learned the wave: it is worse than persistence. Free running over 3 cycles (1883 steps) it scores
-# 1.21, worse than predicting zero (0.50): it leaves the wave (seed 0, with the preset's 150 epochs).
+# The article's run ends at its floor (0.4432 = `var(sin t)`). Windows bring the one-step MSE to 2.1e-4, far
+# below that floor, but persistence scores 5.15e-5 on the same windows, so the model is 4.1× worse than
+# repeating the last value, and the straight line through the last two values scores 4.88e-9. One step ahead it
+# has not learned the wave. Free running over 3 cycles (1883 steps) it scores 1.21, worse than predicting zero
+# (0.50): it leaves the wave (seed 0, with the preset's 150 epochs of windows alone).
 
 # %% [markdown]
 # ## Experiment 3: teacher forcing alone, with the curvature head
 #
-# The preset *teacher forcing only* changes one control of the defaults, the recipe: it stops after
-# the teacher-forced stages (Adam, then L-BFGS), without the L-BFGS stage on the model's own free runs.
-# With the curvature head, does the free run still need that stage? The cell runs both trained models free
-# for 1000 steps (8.0 cycles at period 20; `evaluate(run, horizon=1000)`), where the benchmark's target is an
-# MSE of at most 1e-4, beside the 2-tap recurrence over the same steps.
+# The preset *teacher forcing only* changes one control of the defaults, the recipe: it stops after the
+# teacher-forced stages (Adam, then L-BFGS), without the L-BFGS stage on the model's own free runs. With the
+# curvature head, does the free run still need that stage? The cell runs both trained models free for 1000
+# steps (8.0 cycles at `P` = 20), where the benchmark's target is an MSE of at most 1e-4, beside the 2-tap
+# recurrence over the same steps.
 
 # %%
 playground.preset.value = "teacher forcing only: enough with the curvature head"
@@ -204,69 +225,67 @@ two_tap_1000 = baseline_forecasts(default_run, horizon=1000)["recurrence"]
 for name, result in (("teacher forcing only", teacher), ("with rollout stages", default)):
     print(f"{name:>20}: one-step MSE {result.one_step_mse:.2e}, free-running MSE over 1000 steps {far[name]:.2e}")
 print(f"{'2-tap recurrence':>20}: free-running MSE over 1000 steps {two_tap_1000:.2e}; 1000 steps are "
-      f"{1000 / (2 * torch.pi * 20):.1f} cycles at period 20")
+      f"{1000 / (2 * torch.pi * 20):.1f} cycles at P = 20")
 assert max(far.values()) <= 1e-4, "both meet the benchmark's 1000-step target"
 assert two_tap_1000 < min(far.values()) / 1000, "the 2-tap recurrence is more than 1000x below both"
 
 # %% [markdown]
 # For seed 0 (a spot check), teacher forcing alone meets the 1000-step target of 1e-4 with the curvature head at
-# period 20, as the full recipe does, and the 2-tap recurrence is more than 1000× below both (all printed above;
-# how close the two runs are varies between machines, since a free run magnifies rounding). The multi-seed
-# evidence is [chapter 10](10_beyond_the_article.ipynb), for the benchmark's larger recipe (wider models, bigger
-# batches, more L-BFGS steps), not this playground's: with the teacher-forced stages only, every kind
-# met the targets over 1000 steps in 3 of 3 seeds at period 20; for the playground's own model it is one seed (Experiment 4 shows a setting where the rollout
-# stage is needed).
+# `P` = 20, as the full recipe does, and the 2-tap recurrence is more than 1000× below both (how close the two
+# runs are varies between machines, since a free run magnifies rounding). The multi-seed evidence is
+# [chapter 10](10_beyond_the_article.ipynb), for the benchmark's larger recipe (wider models, bigger batches,
+# more L-BFGS steps), not this playground's: with the teacher-forced stages only, every kind met the targets
+# over 1000 steps in 3 of 3 seeds at `P` = 20; for the playground's own model it is one seed (Experiment 4
+# shows a setting where the rollout stage is needed).
 
 # %% [markdown]
 # ## Experiment 4: a slow wave, and what the head and the loss do there
 #
-# The article warns that the LSTM "underperforms when the period is long relative to the sequence
-# length". That is the motivation only: the runs below keep the playground's default cell, an RNN, not an
-# LSTM. The preset *a slow wave* sets 80 samples per radian and changes nothing else: the recipe's
-# lengths stay the same at every period (`recipe_settings` does not stretch its warm-up for slow waves;
-# its docstring says why). The preset *the first-order head* then changes one
-# more control, the head, to 1: predict the change. A cycle now lasts four times as many steps, so each run is
+# The article says the LSTM "might still underperform if the sine wave's period is significantly long relative
+# to the sequence length". That is the motivation only: the runs below keep the playground's default cell, an
+# RNN. The preset *a slow wave* sets `P` = 80 and changes nothing else: the recipe's lengths stay the same at
+# every `P` (`recipe_settings`' docstring says why). The preset *the first-order head* then changes one more
+# control, the head, to 1: predict the change. A cycle now lasts four times as many steps, so each run is
 # scored over the same 3 cycles as Experiment 1 (1508 steps, not 377).
 
 # %%
-playground.preset.value = "a slow wave: period 80"
+playground.preset.value = "a slow wave: 80 samples per radian"
 playground.wait()
 steps, slow_mse, slow_base = scored(playground.runs[-1])
 playground.preset.value = "the first-order head on a slow wave"
 playground.wait()
 assert playground.runs[-1].settings == Settings(period=80.0, delta_order=1)
 _, old_head_mse, _ = scored(playground.runs[-1])
-show(f"period 80, curvature head, {CYCLES} cycles", steps, slow_mse, slow_base)
-show(f"period 80, change head, {CYCLES} cycles", steps, old_head_mse, slow_base)
-print(f"over {CYCLES} cycles the curvature head's MSE at period 80 is {slow_mse / default_mse:.0f}x its MSE at "
-      f"period 20; the change head's is {old_head_mse / slow_mse:.1e}x the curvature head's")
-# The curvature head stays on the wave (below 5e-6), though more than 10x above its period-20 error, and the
-# 2-tap recurrence is more than 100x below it; the change head leaves it (MSE above 0.1, over 1e5x the other's).
-# Neither has learned the wave by the series' rule: the strongest baseline is the 2-tap recurrence.
+show(f"P = 80, curvature head, {CYCLES} cycles", steps, slow_mse, slow_base)
+show(f"P = 80, change head, {CYCLES} cycles", steps, old_head_mse, slow_base)
+print(f"over {CYCLES} cycles the curvature head's MSE at P = 80 is {slow_mse / default_mse:.0f}x its MSE at "
+      f"P = 20; the change head's is {old_head_mse / slow_mse:.1e}x the curvature head's")
+
+# %%
+# The claims below, checked. The curvature head stays on the wave (below 5e-6), though more than 10x above its
+# P = 20 error, and the 2-tap recurrence is more than 100x below it; the change head leaves it (MSE above 0.1,
+# over 1e5x the other's). Neither has learned the wave by the series' rule: the strongest baseline is the 2-tap.
 assert slow_mse < 5e-6 and slow_mse > 10 * default_mse and slow_base["recurrence"] < slow_mse / 100
 assert old_head_mse > 0.1 and old_head_mse > 1e5 * slow_mse
 assert strongest(slow_base) == "recurrence"
 assert not learned(slow_mse, slow_base) and not learned(old_head_mse, slow_base)
 
 # %% [markdown]
-# Over 3 cycles, the curvature head stays on the slow wave with the very settings printed for period 20 (MSE
-# below 5·10⁻⁶), though its error is more than 10× its error at period 20, and the 2-tap recurrence is more
-# than 100× below it (466×): on the wave, but not learned. The change head, on the same wave with the same
-# recipe, leaves it: its MSE, 0.25, is about half of predicting zero's (1.99× below it) and more than 10⁵ times
-# the curvature head's error; against the strongest baseline, the 2-tap recurrence, it is 1.21·10⁸× worse (all
-# printed above). Neither head has learned the wave by the series' rule. For seed 0, a spot check, the head
-# made the difference between staying on the wave and leaving it
-# (it also changes the loss's scale; longer warm-ups were not tried); the multi-seed evidence is
-# [chapter 08](08_sampling_rate_and_the_head.ipynb)'s control at period 100, where the change head met the
-# targets in 0 of 9 runs and the curvature head in 7 and 9 of 9. For a sine the curvature is `-(2 - 2 cos(1/P))` times the current value, at
-# every period and every point of the wave: the curvature head only has to learn a small correction
-# to the straight line through the last two values, where the change head must learn the slope.
+# Over 3 cycles the curvature head stays on the slow wave (MSE below 5·10⁻⁶), though its error is more than 10×
+# its error at `P` = 20, and the 2-tap recurrence is 466× below it: on the wave, but not learned. The change
+# head, on the same wave with the same recipe, leaves it: its MSE, 0.25, is about half of predicting zero's and
+# 1.21·10⁸× the 2-tap recurrence's. Neither has learned the wave by the series' rule. For seed 0, a spot check,
+# the head made the difference between staying on the wave and leaving it (it also changes the loss's scale;
+# longer warm-ups were not tried); the multi-seed evidence is [chapter 08](08_sampling_rate_and_the_head.ipynb)'s
+# control at `P` = 100, where the change head met the targets in 0 of 9 runs and the curvature head in 7 and 9
+# of 9. For a sine the curvature is `-(2 - 2 cos(1/P))` times the current value, at every point of the wave: the
+# curvature head only has to learn a small correction to the straight line through the last two values, where
+# the change head must learn the slope.
 #
-# The second switch is the loss. At 80 samples per radian the curvature the head must predict is tiny,
-# and so are the raw MSE losses of the teacher-forced stages. The cell changes one control at a time from
-# *a slow wave*: the recipe to *teacher forcing only* (the [scaled loss](glossary.ipynb#scaled-loss) kept); then the preset *the raw MSE
-# on a slow wave*, which turns the scaled loss off and keeps teacher forcing only; then the recipe back to
-# *with rollout stages*, with the raw MSE.
+# The second switch is the loss. At `P` = 80 the curvature the head must predict is tiny, and so are the raw MSE
+# losses of the teacher-forced stages. The cell changes one control at a time from *a slow wave*: the recipe to
+# *teacher forcing only* (the scaled loss kept); then the preset *the raw MSE on a slow wave*, which turns the
+# scaled loss off and keeps teacher forcing only; then the recipe back to *with rollout stages*, with the raw MSE.
 
 # %%
 playground.apply(Settings(period=80.0, recipe="teacher_forcing"))
@@ -282,7 +301,7 @@ playground.train_button.click()
 playground.wait()
 assert playground.runs[-1].settings == Settings(period=80.0, scaled_loss=False)
 _, raw_rollout_mse, _ = scored(playground.runs[-1])
-print(f"period 80, free-running MSE over {CYCLES} cycles ({steps} steps); zero predictor {slow_base['zero']:.2f}")
+print(f"P = 80, free-running MSE over {CYCLES} cycles ({steps} steps); zero predictor {slow_base['zero']:.2f}")
 for name, mse in [("scaled loss, teacher forcing only", scaled_teacher_mse), ("raw MSE, teacher forcing only",
                   raw_teacher_mse), ("raw MSE, with rollout stages", raw_rollout_mse),
                   ("scaled loss, with rollout stages", slow_mse)]:
@@ -295,9 +314,11 @@ print(f"raw MSE, teacher forcing only: one-step MSE {raw_teacher.one_step_mse:.2
       f"({line_mse / raw_teacher.one_step_mse:.0f}x below the zero head)")
 print(f"the 2-tap recurrence over the same {steps} steps: {slow_base['recurrence']:.2e}; the scaled loss with "
       f"teacher forcing only is {scaled_teacher_mse / slow_base['recurrence']:.0f}x it")
-# Scaled loss and teacher forcing stay on the wave (below 5e-6); the raw MSE with teacher forcing is worse than
-# predicting zero; the rollout stages bring the raw MSE back on the wave (below the benchmark's 1000-step
-# target, 1e-4), more than 10x above the scaled loss.
+
+# %%
+# The claims below, checked. Scaled loss and teacher forcing stay on the wave (below 5e-6); the raw MSE with
+# teacher forcing is worse than predicting zero; the rollout stages bring the raw MSE back on the wave (below
+# the benchmark's 1000-step target, 1e-4), more than 10x above the scaled loss.
 assert scaled_teacher_mse < 5e-6 and raw_teacher_mse > slow_base["zero"]
 assert raw_rollout_mse < FREE_RUN_TARGETS[1000] and raw_rollout_mse > 10 * max(scaled_teacher_mse, slow_mse)
 assert raw_teacher.one_step_mse < line_mse < 30 * raw_teacher.one_step_mse
@@ -306,23 +327,23 @@ assert not any(learned(mse, slow_base) for mse in (scaled_teacher_mse, raw_teach
 
 # %% [markdown]
 # With the scaled loss, teacher forcing alone stays on the slow wave (below 5·10⁻⁶ over 3 cycles). With the
-# raw MSE, the same teacher forcing leaves it, worse than predicting zero, although one step ahead it is below
-# the straight line through the last two values — by a factor of 16, less than 30 — which is what a head that
-# outputs zero predicts. The rollout stages bring the raw-MSE run back on the wave (below the 1000-step target),
-# at more than 10× the scaled loss's error (all printed above). So for seed 0 at this period (a spot check), of
-# these two settings that differ only in the loss, the scaled one's teacher forcing stays on the wave and the raw
-# one's does not; neither has learned it by the series' rule (the scaled one's MSE is still 461× the 2-tap
-# recurrence's, printed). Chapter 08's control (9 runs per loss at period 100) measured the same on the
-# teacher-forced stages: scaled, they took the loss below 1e-4 of the zero head's in every run; raw, they left
-# more than half of it.
+# raw MSE the same teacher forcing leaves it, worse than predicting zero, although one step ahead it is 16×
+# below the straight line through the last two values, which is what a head that outputs zero predicts. The
+# rollout stages bring the raw-MSE run back on the wave (below the 1000-step target), at more than 10× the
+# scaled loss's error. So for seed 0 at this `P` (a spot check), of two settings that differ only in the loss,
+# the scaled one's teacher forcing stays on the wave and the raw one's does not; neither has learned it by the
+# series' rule (the scaled one's MSE is 461× the 2-tap recurrence's). Chapter 08's control (9 runs per loss at
+# `P` = 100) measured the same on the teacher-forced stages: scaled, they took the loss below 1e-4 of the zero
+# head's in every run; raw, they left more than half of it.
 
 # %% [markdown]
 # ## Experiment 5: watch gradients vanish and explode as you scale the weights
 #
 # The explorer scales the recurrent weights of an untrained 16-unit `rnn` and fits how the gradient
-# [norm](glossary.ipynb#norm) `‖∂h_T/∂h_{T−k}‖` changes per step of lag: shrinking faster than ×0.9 per step is *vanishing*,
-# growing faster than ×1/0.9 *exploding* (the same per-step language as
-# [Chapter 06](06_gradients_through_time.ipynb)).
+# [norm](glossary.ipynb#norm) `‖∂h_T/∂h_{T−k}‖` changes per step of lag: shrinking faster than ×0.9 per step is
+# *vanishing*, growing faster than ×1/0.9 *exploding*, anything between *stable* (the per-step language of
+# [chapter 06](06_gradients_through_time.ipynb) for
+# [vanishing and exploding gradients](glossary.ipynb#vanishing-and-exploding-gradients)).
 
 # %%
 playground.cell.value = "rnn"
@@ -340,10 +361,11 @@ assert flows[30.0].regime == "vanishing" and flows[30.0].lag_norms[50] < 1e-5 * 
 assert flows[30.0].spectral_radius > 10
 
 # %% [markdown]
-# At ×0.3 and ×1 the gradient at lag 50 is below 1e-10 of lag 1: vanishing. At ×5 it has grown more than
-# a thousandfold: exploding. At ×30 the gradient vanishes again (at lag 50 below 1e-5 of lag 1) although the spectral
-# radius is above 10 (the numbers are printed above): a large radius does not by itself make gradients explode ([saturated](glossary.ipynb#saturation) tanh units pass almost no gradient;
-# Chapter 06 measures this).
+# At ×0.3 and ×1 the gradient at lag 50 is below 1e-10 of lag 1: vanishing. At ×5 it has grown more than a
+# thousandfold: exploding. At ×30 the gradient vanishes again (at lag 50 below 1e-5 of lag 1) although the
+# [spectral radius](glossary.ipynb#spectral-radius) is above 10: a large radius does not by itself make
+# gradients explode ([saturated](glossary.ipynb#saturation) tanh units pass almost no gradient; chapter 06
+# measures this).
 
 # %% [markdown]
 # Back to the defaults, ready for your own experiments:
@@ -353,30 +375,29 @@ playground.apply(Settings())
 playground.flow_scale.value = 1.0
 
 # %% [markdown]
-# ## What we learned
-#
-# Every run here is seed 0, a spot check.
-#
-# - With the forecasting recipe the defaults forecast on the wave over 3 cycles, yet the 2-tap recurrence,
-#   with no training loop, is more than 1000× below them: by the series' rule (2× below the strongest
-#   baseline, the 2-tap recurrence included) no run here learned the wave; the article's setup cannot go below
-#   `var(sin t)`, and windows alone, trained for 150 epochs at period 99.9, stay worse than persistence one
-#   step ahead and worse than predicting zero free running.
-# - At period 20, with the curvature head, teacher forcing alone meets the 1000-step target, as the full
-#   recipe does: for this model and seed the rollout stages were not needed there (chapter 10's 3 of 3 seeds
-#   are for the benchmark's larger recipe).
-# - At period 80, over the same 3 cycles, the curvature head stays on the wave (with more than 10× its
-#   period-20 error); the first-order head, which predicts the change, leaves it. With the raw MSE instead of
-#   the scaled loss, teacher forcing alone leaves it too, and the rollout stages bring it back.
-# - Vanishing and [exploding gradients](glossary.ipynb#vanishing-and-exploding-gradients) are easy to produce by scaling the recurrent weights.
+# > **In plain words.** *Shown, for seed 0 only (spot checks):* with the forecasting recipe the defaults
+# > forecast on the wave over 3 cycles, yet a two-number formula fitted without training (the 2-tap
+# > recurrence) is more than 1000× below them, so by the series' rule no run here learned the wave. The
+# > article's setup cannot go below `var(sin t)`; windows alone (150 epochs at `P` = 99.9) stay worse than
+# > persistence one step ahead and worse than predicting zero free running. At `P` = 20 teacher forcing alone
+# > meets the 1000-step target with the curvature head. At `P` = 80 the curvature head stays on the wave and
+# > the change head leaves it; with the raw MSE, teacher forcing alone leaves it too and the rollout stages
+# > bring it back. Scaling the recurrent weights makes gradients vanish or explode, and very large weights
+# > make them vanish again. *Not shown here:* that any of this holds for other seeds; the chapters each
+# > experiment names hold the multi-seed evidence.
 #
 # ## Try this
 #
-# 1. Set **samples/radian** to 80, train with the default head (2: the curvature), then set **head** to 0 (the bare
-#    cell) and train again. Which stays on the wave? One seed each is a spot check; compare with chapter 08's
-#    sweep. [solution](solutions/11_playground.ipynb#exercise-1)
-# 2. In the gradient-flow explorer (cell `rnn`), slide the scale from 0.5 to 8: at which scale does the reported
-#    regime stop being "vanishing", what is the [spectral radius](glossary.ipynb#spectral-radius) there, and where does it become "exploding"?
-#    [solution](solutions/11_playground.ipynb#exercise-2)
+# 1. Set **samples/radian** to 80, keep every other control at its default (seed 0, head 2: the curvature) and
+#    press **Train**; then set **head** to 0 (the bare cell) and train again. Score each run free over 3 whole
+#    cycles, `evaluate(playground.runs[-1], horizon=cycle_horizon(3, 80.0))`, beside
+#    `baseline_forecasts(playground.runs[-1], horizon=cycle_horizon(3, 80.0))`. Which stays on the wave, and has
+#    either learned it? Check against the rules: on the wave means far below predicting zero's MSE; learned
+#    means 2× below the strongest baseline. The same controls and seed should give the solution's verdicts;
+#    compare with chapter 08's sweep. [solution](solutions/11_playground.ipynb#exercise-1)
+# 2. In the gradient-flow explorer (cell `rnn`, 16 units), slide the scale from 0.5 to 8 in steps of 0.1: at
+#    which scale does the reported regime stop being "vanishing", what is the spectral radius there, and where
+#    does it first read "exploding"? Check each answer one step of 0.1 below it: the regime there must still be
+#    the earlier one. [solution](solutions/11_playground.ipynb#exercise-2)
 #
 # **Previous:** [10 · Beyond the article: attention, Transformers and the LRU](10_beyond_the_article.ipynb)

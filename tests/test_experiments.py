@@ -365,20 +365,21 @@ def test_each_preset_shows_what_its_name_says(name, default_result):
         # recipe's (measured 2.5e-8 against 1.9e-8; at 1000 steps 1.6e-7 against 1.1e-7).
         assert result.forecast_mse <= ON_WAVE, result.forecast_mse
         assert result.forecast_mse < 3 * default_result.forecast_mse
-    elif name == "a slow wave: period 80":
+    elif name == "a slow wave: 80 samples per radian":
         # The curvature head stays on the slow wave too (measured 8.9e-8).
         assert result.forecast_mse <= ON_WAVE, result.forecast_mse
     elif name == "the first-order head on a slow wave":
         # The same wave and recipe with the change head leaves the wave (measured 1.8e-2, against
         # 8.9e-8 with the curvature head).
-        slow = evaluate(run_experiment(PRESETS["a slow wave: period 80"]))
+        slow = evaluate(run_experiment(PRESETS["a slow wave: 80 samples per radian"]))
         assert result.forecast_mse > ON_WAVE, result.forecast_mse
         assert result.forecast_mse > 1e4 * slow.forecast_mse
     elif name == "the raw MSE on a slow wave (teacher forcing only)":
         # Without the scaled loss, teacher forcing does not learn the slow wave's tiny curvature: the free
         # run leaves the wave (measured 0.21, against 8.9e-8 with the scaled loss and the rollout stages).
         assert result.forecast_mse > ON_WAVE, result.forecast_mse
-        assert result.forecast_mse > 1e4 * evaluate(run_experiment(PRESETS["a slow wave: period 80"])).forecast_mse
+        slow = evaluate(run_experiment(PRESETS["a slow wave: 80 samples per radian"]))
+        assert result.forecast_mse > 1e4 * slow.forecast_mse
     elif name == "noisy training data":
         # Noise of 0.05 costs accuracy but the free run stays on the wave (measured 1.8e-4, 9300 times
         # the noise-free run's).

@@ -73,11 +73,14 @@ def picture_for_widgets(app, docname: str, source: list[str]) -> None:
     if docname != PLAYGROUND:
         return
     notebook = json.loads(source[0])
-    note = (
-        f"![The playground in JupyterLab after training with its default settings]({PLAYGROUND_PICTURE})\n\n"
-        "*A picture of the live playground: widgets need a running Python kernel. To use it, clone the "
-        f"repository and run `./dev lab`, then open `{PLAYGROUND}.ipynb` and run all cells.*"
-    )
+    # The chapter may show the picture itself (for GitHub, which cannot run widgets either): then only the note.
+    shown = any(PLAYGROUND_PICTURE in "".join(cell["source"]) for cell in notebook["cells"]
+                if cell["cell_type"] == "markdown")
+    picture = ("*The playground's widgets need a running Python kernel; the picture below shows them." if shown else
+               f"![The playground in JupyterLab after training with its default settings]({PLAYGROUND_PICTURE})\n\n"
+               "*A picture of the live playground: widgets need a running Python kernel.")
+    note = (f"{picture} To use it, clone the repository and run `./dev lab`, then open `{PLAYGROUND}.ipynb` "
+            "and run all cells.*")
     for cell in notebook["cells"]:
         for output in cell.get("outputs", []):
             if WIDGET_MIME in output.get("data", {}):

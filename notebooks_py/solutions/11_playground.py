@@ -82,9 +82,10 @@ explodes = next(scale for scale in scales if flows[scale].regime == "exploding")
 for scale in (leaves, explodes):
     playground.flow_scale.value = scale
     assert playground.flow.regime == flows[scale].regime, "the slider reports what gradient_flow measures"
+# The check of the exercise: one step of 0.1 below each answer the regime is still the earlier one.
+assert flows[round(leaves - 0.1, 1)].regime == "vanishing" and flows[round(explodes - 0.1, 1)].regime != "exploding"
 # It stops vanishing before the spectral radius reaches 1, and explodes only well past it.
-assert flows[leaves].spectral_radius < 1 and flows[round(leaves - 0.1, 1)].regime == "vanishing"
-assert flows[explodes].spectral_radius > 2
+assert flows[leaves].spectral_radius < 1 and flows[explodes].spectral_radius > 2
 
 # %% [markdown]
 # The regime leaves "vanishing" at scale 1.7, where the spectral radius is 0.97: already below 1, because

@@ -145,7 +145,7 @@ LEDGER: tuple[Claim, ...] = (
           "attention 7 of 9 (3 of its verdicts within 2x of the 0.1 threshold, fragile), Transformer 8 of 8 (k "
           "= 200 ran 2 seeds of 3), LRU 9 of 9; every failed cell run and both attention misses stopped at the "
           "50-epoch cap, so initialisation and budget are not separated; attention to the burst (0.32 to 0.51 "
-          "of the most attentive head) does not separate solved from failed runs; forecasting at 100 samples "
+          "of the most attentive attention head) does not separate solved from failed runs; forecasting at 100 samples "
           "per radian without the fixed residual (every kind 32 wide, the Transformer about 4x the LSTM's "
           "parameters), attention, Transformer and LRU meet the targets in 0 of 9 runs, as RNN/LSTM/GRU do",
           "10", _RECALL),

@@ -246,7 +246,7 @@ PRESETS: dict[str, Settings] = {
                                                              lr=0.01, epochs=150, window=20, period=99.9,
                                                              clip_grad_norm=None),
     "teacher forcing only: enough with the curvature head": Settings(recipe="teacher_forcing"),
-    "a slow wave: period 80": Settings(period=80.0),
+    "a slow wave: 80 samples per radian": Settings(period=80.0),
     "the first-order head on a slow wave": Settings(period=80.0, delta_order=1),
     "the raw MSE on a slow wave (teacher forcing only)": Settings(period=80.0, scaled_loss=False,
                                                                   recipe="teacher_forcing"),
