@@ -7,9 +7,9 @@ Usage (from the repository root, after ``./dev test`` has created .venv)::
 Every row is trained once per seed (0 .. seeds-1) and scored on the last 15 % of its
 series; see :mod:`sine_lab.studies.framing`. The tables are printed and stored with the command line:
 chapter 04's parts (ladder, without) in ``sine_lab/studies/results/framing_ablation.json``, chapter 05's
-(knobs, windows, overfitting) in ``framing_advice.json`` beside it, the controls both read (deep, cycles,
-draws) in ``framing_controls.json``; ``--json`` puts every table in one
-file of your choice instead.
+(knobs, windows, overfitting, example3, offgrid) in ``framing_advice.json`` beside it, the controls both read
+(deep, cycles, draws) in ``framing_controls.json``; ``--json`` puts every table in one file of your choice
+instead.
 """
 
 from __future__ import annotations
@@ -31,8 +31,10 @@ from sine_lab.studies.framing import (
     ARTICLE,
     CONTROLS_PATH,
     EQUAL_CYCLES,
+    EXAMPLE3,
     KNOBS,
     NOISY,
+    OFF_GRID,
     RECIPE,
     equal_cycles,
     format_table,
@@ -47,7 +49,8 @@ from sine_lab.studies.framing import (
 
 # Which file each part's tables go to by default.
 FILES = {"ladder": ABLATION_PATH, "without": ABLATION_PATH, "knobs": ADVICE_PATH, "windows": ADVICE_PATH,
-         "overfitting": ADVICE_PATH, "deep": CONTROLS_PATH, "cycles": CONTROLS_PATH, "draws": CONTROLS_PATH}
+         "overfitting": ADVICE_PATH, "example3": ADVICE_PATH, "offgrid": ADVICE_PATH, "deep": CONTROLS_PATH,
+         "cycles": CONTROLS_PATH, "draws": CONTROLS_PATH}
 PARTS = tuple(FILES)
 
 
@@ -97,6 +100,15 @@ def main() -> None:
               grid(NOISY, hidden_size=[2, 8, 32, 128]), train=True)
         table("overfitting", "the same without noise", grid(NOISY.changed(noise=0.0), hidden_size=[2, 8, 32, 128]),
               train=True)
+    if "example3" in args.parts:
+        print(f"\nexample 3: {EXAMPLE3.describe()}")
+        table("example3", "the article's Example 3 with its own training, framed", [("3x50, lr 0.001, full batch, "
+              "constant rate, 1000 steps", EXAMPLE3)], train=True)
+    if "offgrid" in args.parts:
+        base = RECIPE.changed(cell="lstm")
+        print(f"\nbase: {base.describe()}")
+        table("offgrid", "periods that are not a whole number of samples",
+              grid(base, samples_per_period=list(OFF_GRID), window=[2, 20]))
     if "deep" in args.parts:
         base = RECIPE.changed(cell="lstm")
         print(f"\nbase: {base.describe()}")

@@ -7,15 +7,19 @@ from sine_lab.data import sine_series
 from sine_lab.studies.framing import (
     ARTICLE,
     CHANGES,
+    EXAMPLE3,
     KNOBS,
     NOISY,
+    OFF_GRID,
     RECIPE,
     Score,
     Setup,
+    format_pair_table,
     format_table,
     grid,
     ladder,
     leave_one_out,
+    lookup_mse,
     nearest_window_distance,
     plot_framing,
     recurrence_mse,
@@ -150,6 +154,33 @@ def test_summarize_counts_seeds_that_learned():
     assert "x extrapolation" in with_recurrence and "2-tap LS" in with_recurrence and "2.0e-15" in with_recurrence
     with pytest.raises(ValueError, match="one MSE per row"):
         format_table([a, b], recurrence=[1e-15])
+
+
+def test_format_pair_table_puts_two_tables_side_by_side():
+    a, b = summarize([_score("x", 1e-4, 0), _score("y", 2e-3, 0)])
+    c, d = summarize([_score("x", 1e-5, 0), _score("y", 1e-2, 0)])
+    table = format_pair_table("title", [a, b], [c, d], ("left", "right"), labels={"y": "why"})
+    lines = table.splitlines()
+    assert "left" in lines[0] and "right" in lines[0] and lines[1].count("median MSE") == 2
+    assert lines[2].startswith("x ") and lines[3].startswith("why ") and lines[2].count("1/1") == 2
+    assert "1.00e-05" in lines[2] and "0.5" in lines[3], "medians and factors below extrapolation, per side"
+    with pytest.raises(ValueError, match="same rows"):
+        format_pair_table("t", [a, b], [d, c], ("l", "r"))
+
+
+def test_lookup_mse_is_exact_where_windows_repeat_and_not_off_the_grid():
+    assert lookup_mse(RECIPE.changed(samples_per_period=20)) < 1e-20, "20 samples per period: exact copies"
+    off = lookup_mse(RECIPE.changed(samples_per_period=OFF_GRID[1]))
+    assert 1e-7 < off < 1e-3, "off the grid: near copies only"
+    assert lookup_mse(RECIPE.changed(noise=0.1)) > 0.01, "with noise: about twice the noise variance"
+
+
+def test_the_article_example3_and_the_width_knobs_change_only_what_they_say():
+    assert _differences(EXAMPLE3, RECIPE) == {"cell", "hidden_size", "num_layers", "lr", "steps", "batch_size", "clip",
+                                              "schedule", "patience"}
+    assert (EXAMPLE3.hidden_size, EXAMPLE3.num_layers, EXAMPLE3.lr, EXAMPLE3.batch_size) == (50, 3, 1e-3, None)
+    assert KNOBS["32 units"] == {"hidden_size": 32} and KNOBS["128 units"] == {"hidden_size": 128}
+    assert all(abs(p - round(p)) > 0.04 for p in OFF_GRID), "no period is a whole number of samples"
 
 
 def test_recurrence_mse_is_float32_rounding_on_a_clean_sine_and_near_the_noise_with_noise():

@@ -42,10 +42,12 @@ __all__ = [
     "ADVICE_PATH",
     "ARTICLE",
     "CHANGES",
+    "EXAMPLE3",
     "FRAMINGS",
     "KNOBS",
     "LEARNED_FACTOR",
     "NOISY",
+    "OFF_GRID",
     "RECIPE",
     "SPLITS",
     "TRAIN_FRACTION",
@@ -53,11 +55,13 @@ __all__ = [
     "Score",
     "Setup",
     "Summary",
+    "format_pair_table",
     "format_table",
     "grid",
     "ladder",
     "leave_one_out",
     "load_tables",
+    "lookup_mse",
     "nearest_window_distance",
     "plot_framing",
     "recurrence_mse",
@@ -212,9 +216,18 @@ KNOBS: dict[str, dict[str, object]] = {
     "full batch": {"batch_size": None},
     "2 layers": {"num_layers": 2},
     "3 layers": {"num_layers": 3},
+    "32 units": {"hidden_size": 32},
+    "128 units": {"hidden_size": 128},
     "2 layers, dropout 0.2": {"num_layers": 2, "dropout": 0.2},
     "2 layers, dropout 0.5": {"num_layers": 2, "dropout": 0.5},
 }
+# The article's Example 3 (3 layers of 50 units) with its own training (Adam lr 0.001, full batch, constant rate,
+# 1000 steps, no clipping, no early stopping), on the framed task: windows, time-ordered split, standardised.
+EXAMPLE3 = Setup(cell="lstm", hidden_size=50, num_layers=3, lr=1e-3, steps=1000, batch_size=None, clip=None,
+                 schedule=None, patience=None)
+# Periods that are not a whole number of samples (1.6, 3.2 and 32 samples per radian): the scored windows then
+# near-copy fitted ones without repeating them exactly, and the fitted part holds no repeated windows.
+OFF_GRID = (2 * math.pi * 1.6, 2 * math.pi * 3.2, 2 * math.pi * 32)
 # Noisy and short, trained long without early stopping: a set-up that can overfit.
 NOISY = Setup(cell="lstm", noise=0.3, length=300, patience=None, schedule=None, clip=None, steps=1500)
 # The article's three architectures (Examples 1-3), as changes to a Setup.
@@ -538,6 +551,21 @@ def quadratic_mse(setup: Setup) -> float:
     return float(((prediction - series[first_scored:]) ** 2).mean())
 
 
+def lookup_mse(setup: Setup) -> float:
+    """The one-step test MSE of a lookup with no model: each scored window (``setup.window`` past values) is
+    answered with the target of the nearest fitted window (least squared distance), on ``setup``'s series.
+
+    A control for memorisation: where scored windows repeat fitted ones, it scores well without capturing the wave.
+    """
+    _, series = _series(setup)
+    n_train, first_scored = _cuts(setup.length)
+    w = setup.window
+    fitted_x, fitted_y = make_windows(series[:n_train], w)
+    scored_x, scored_y = make_windows(series[first_scored - w :], w)
+    nearest = torch.cdist(scored_x[:, :, 0].double(), fitted_x[:, :, 0].double()).argmin(dim=1)
+    return float(((fitted_y[nearest, 0] - scored_y[:, 0]) ** 2).mean())
+
+
 def format_table(rows: Sequence[Summary], *, train: bool = False,
                  recurrence: Sequence[float] | None = None, quadratic: Sequence[float] | None = None) -> str:
     """A fixed-width table: test MSE (median, best, worst), how many times the median is below persistence
@@ -564,6 +592,25 @@ def format_table(rows: Sequence[Summary], *, train: bool = False,
         line += (f"{r.median_train_mse:>11.2e}" + (f"{r.noise_floor:>12.2e}" if noisy else "")) if train else ""
         line += f"{quadratic[i]:>10.1e}" if quadratic is not None else ""
         lines.append(line + (f"{recurrence[i]:>10.1e}" if recurrence is not None else ""))
+    return "\n".join(lines)
+
+
+def format_pair_table(title: str, left: Sequence[Summary], right: Sequence[Summary], names: tuple[str, str], *,
+                      labels: Mapping[str, str] | None = None) -> str:
+    """Two tables with the same rows side by side (chapter 04: the RNN's and the LSTM's): per row and side the
+    median test MSE, how many times it is below linear extrapolation ("x extrap."; below 1: above it) and the
+    seeds at least ``LEARNED_FACTOR``x below the stronger trivial baseline ("2x below"). ``labels`` shortens
+    row labels."""
+    if [r.label for r in left] != [r.label for r in right]:
+        raise ValueError("the two tables must have the same rows in the same order")
+    labels = labels or {}
+    width = max(35, *(len(labels.get(r.label, r.label)) + 2 for r in left))
+    lines = [f"{title:<{width}}" + "".join(f"{name:^31}|" for name in names),
+             f"{'':<{width}}" + f"{'median MSE':>11}{'x extrap.':>11}{'2x below':>9}|" * 2]
+    for a, b in zip(left, right, strict=True):
+        lines.append(f"{labels.get(a.label, a.label):<{width}}" + "".join(
+            f"{x.median_mse:>11.2e}{_factor(x.extrapolation_mse / x.median_mse):>11}{f'{x.learned}/{x.seeds}':>9}|"
+            for x in (a, b)))
     return "\n".join(lines)
 
 
