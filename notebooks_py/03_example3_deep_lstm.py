@@ -15,12 +15,18 @@
 # %% [markdown]
 # # 03 · Example 3: the deep LSTM, run as written
 #
-# **The question.** The article's third example is headed "Addressing Long-Range Dependencies with a Larger
-# Network": 3 stacked LSTM layers of 50 units, `batch_first=True`, reading `out[:, -1, :]`, with a lower
-# learning rate ([Adam](glossary.ipynb#adam), `lr=0.001`). Does more capacity help?
+# > **You need:** [chapter 01](01_example1_simple_rnn.ipynb) (a 2-D input is one sequence; one output number can
+# > at best learn `mean(y)`) and [chapter 02](02_example2_lstm.ipynb) (the LSTM, and what `x.unsqueeze(0)` and
+# > `x.unsqueeze(1)` make of the input).
+# >
+# > **The question:** the article's third example makes the network much larger; does more capacity help? **The
+# > short answer:** as printed it does not run at all. Made to run, its 51,451 parameters learn the same single
+# > number as the small RNN, `mean(y)`.
 #
-# As in [Chapter 02](02_example2_lstm.ipynb), only what differs from [Chapter 01](01_example1_simple_rnn.ipynb)
-# is shown; its walk-through applies to everything else.
+# The article's third example is headed "Addressing Long-Range Dependencies with a Larger Network": 3 stacked LSTM
+# layers of 50 units, `batch_first=True`, reading `out[:, -1, :]`, with a lower learning rate
+# ([Adam](glossary.ipynb#adam), `lr=0.001`). As in [Chapter 02](02_example2_lstm.ipynb), only what differs from
+# Chapter 01 is shown; its walk-through applies to everything else.
 
 # %%
 # %matplotlib inline
@@ -97,7 +103,9 @@ print("forward_error:", report[report.codes.index("forward_error")].evidence)
 #
 # The model was written for a batched input, so the smallest fix is to give it one: `x.unsqueeze(0)`
 # has shape `(1, 1000, 1)` — a batch of one sequence of 1000 steps — and `batch_first=True` now applies.
-# Nothing else changes: not the model, not the target, not the loop.
+# Nothing else changes: not the model, not the target, not the loop. (Chapter 02's LSTM, without `batch_first`,
+# read the same `(1, 1000, 1)` as 1000 sequences of one step: `unsqueeze(0)` and `unsqueeze(1)` swap meanings
+# with `batch_first`.)
 
 # %% tags=["nbval-check-output"]
 x_batched = x.unsqueeze(0)
@@ -211,31 +219,37 @@ plt.tight_layout()
 #   other (one sequence per time) fits `[0, 10]` as a map from time and is worse than predicting 0 after it (3 of 3
 #   seeds).
 # - None of the three examples fails because of [vanishing gradients](glossary.ipynb#vanishing-and-exploding-gradients): two learn the only thing their loss
-#   allows, one crashes. [Chapter 04](04_framing_the_problem.ipynb) feeds past values instead of time, on a
-#   coarser grid than this chapter's, where [linear extrapolation](glossary.ipynb#linear-extrapolation) is a much
-#   weaker baseline, so its verdicts do not carry over step for step. There, fed windows of 20 past values,
-#   the article's plain loop puts the 10-unit RNN and the 10-unit LSTM at least 2× below linear extrapolation one
-#   step ahead in 3 of 3 seeds; with chapter 04's fuller training recipe the 10-unit LSTM and the 3-layer LSTM
-#   are at least 2× below it in 3 of 3 and the RNN in 1 of 3. Linear extrapolation is only the weakest yardstick
-#   there: *quadratic* extrapolation `3 s[n] − 3 s[n−1] + s[n−2]`, a formula with no parameters, beats every seed
-#   of every network in chapter 04, plain loop and recipe alike; a lookup of the nearest training
-#   [window](glossary.ipynb#window) also beats linear extrapolation; and the two-coefficient
-#   [least-squares recurrence](glossary.ipynb#least-squares-recurrence) beats every network there by more than
-#   10⁸×. So chapter 04 shows that past values let these networks beat linear extrapolation, not that they have
-#   learned the wave. [Chapter 06](06_gradients_through_time.ipynb) measures
-#   the gradients, and its section 4 tests the article's "unbounded nature of the sine function's derivatives"
-#   (every derivative of `sin t` is bounded by 1).
+#   allows, one crashes. [Chapter 04](04_framing_the_problem.ipynb) feeds [windows](glossary.ipynb#window) of past
+#   values instead of time, on a coarser grid (10 samples per radian, against about 100 here), where
+#   [linear extrapolation](glossary.ipynb#linear-extrapolation) is a much weaker baseline, so its verdicts do not
+#   carry over step for step. There the networks beat linear extrapolation one step ahead in most seeds (chapter 04
+#   counts them per network and training), but so does a lookup with no model (each window answered with the
+#   target of the most similar training window), and [quadratic extrapolation](glossary.ipynb#quadratic-extrapolation) `3 s[n] − 3 s[n−1] + s[n−2]`, a
+#   formula with no parameters, beats every seed of every network there, as, by far, does the two-coefficient
+#   [least-squares recurrence](glossary.ipynb#least-squares-recurrence). So chapter 04 shows that past values let
+#   these networks beat linear extrapolation, not that they have learned the wave.
+#   [Chapter 06](06_gradients_through_time.ipynb) measures the gradients, and its section 4 tests the article's
+#   "unbounded nature of the sine function's derivatives" (every derivative of `sin t` is bounded by 1).
 # - Not run here: chapter 01's per-step controls (time against the previous value, [free running](glossary.ipynb#free-running), 3 seeds) with
 #   this 3-layer model and its learning rate of 0.001. The article's "lower
 #   learning rate" advice is measured, on a 10-unit LSTM, in [Chapter 05](05_the_articles_advice.ipynb).
 #
+# > **In plain words.** *Shown:* the article's third example crashes as printed, because `batch_first=True` does
+# > nothing for a 2-D input. Made to run as one sequence, its 51,451 parameters learn the same single number as
+# > chapters 01 and 02: size cannot fix a model that outputs one number for 1000 targets. *Not shown:* how this
+# > deep model would do with past values as input. The other small fix, one time per sequence, fits the times it
+# > was trained on and is worse than predicting 0 after them (3 of 3 seeds), like chapter 01's RNN fed time.
+#
 # ## Try this
 #
-# 1. Two small fixes: with `batch_first=True`, what does the model return for `x.unsqueeze(0)` and for
-#    `x.unsqueeze(1)`? Which one gives one prediction per time? You are right if the shapes match your reading of
-#    `(batch, seq, features)`. [solution](solutions/03_example3_deep_lstm.ipynb#exercise-1)
+# 1. Two small fixes: build the model with `torch.manual_seed(0); model = EXAMPLES[3].build()` and predict, before
+#    running it, the shape it returns for `x.unsqueeze(0)` and for `x.unsqueeze(1)`, reading each as `(batch, seq,
+#    features)`. Which one gives one prediction per time? You are right if both shapes match your predictions and
+#    the one you named returns the target's shape `(1000, 1)`.
+#    [solution](solutions/03_example3_deep_lstm.ipynb#exercise-1)
 # 2. Count Example 3's 51,451 parameters by hand: an LSTM layer with input size `i` and hidden size `h` has `4(h·i
-#    + h·h + 2h)`. You are right if your sum equals `sum(p.numel() for p in model.parameters())`.
-#    [solution](solutions/03_example3_deep_lstm.ipynb#exercise-2)
+#    + h·h + 2h)`; the first layer reads the 1 input feature, the second and third the 50 outputs of the layer
+#    below, and the [head](glossary.ipynb#head) is `nn.Linear(50, 1)`. You are right if your sum equals `sum(p.numel() for p in
+#    model.parameters())`. [solution](solutions/03_example3_deep_lstm.ipynb#exercise-2)
 #
 # **Previous:** [02 · Example 2: the LSTM, run as written](02_example2_lstm.ipynb) · **Next:** [04 · Framing the problem: past values, not time](04_framing_the_problem.ipynb)

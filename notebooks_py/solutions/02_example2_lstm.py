@@ -37,7 +37,9 @@ lstm = nn.LSTM(1, 4)
 x = torch.linspace(0, 10, 1000).reshape(-1, 1)
 for name, data in (("x", x), ("x.unsqueeze(1)", x.unsqueeze(1)), ("x.unsqueeze(0)", x.unsqueeze(0))):
     out, (h_n, _) = lstm(data)
-    print(f"{name:15s} {str(tuple(data.shape)):14s} -> out {str(tuple(out.shape)):14s} h_n {tuple(h_n.shape)}")
+    sequences = h_n.shape[1] if h_n.dim() == 3 else 1  # a 2-D h_n: one unbatched sequence
+    print(f"{name:15s} {str(tuple(data.shape)):14s} -> out {str(tuple(out.shape)):14s} h_n {str(tuple(h_n.shape)):12s}"
+          f" {sequences} sequence(s) of {out.shape[0]} step(s)")
 assert lstm(x)[0].shape == (1000, 4), "2-D: one sequence of 1000 steps"
 assert lstm(x.unsqueeze(1))[1][0].shape == (1, 1, 4), "(1000, 1, 1): one sequence of 1000 steps, batch 1"
 assert lstm(x.unsqueeze(0))[1][0].shape == (1, 1000, 4), "(1, 1000, 1): 1000 sequences of one step each"
@@ -52,10 +54,11 @@ assert lstm(x.unsqueeze(0))[1][0].shape == (1, 1000, 4), "(1, 1000, 1): 1000 seq
 # **Gates need a past to gate**
 # ([back to the exercise](../02_example2_lstm.ipynb#try-this))
 #
-# Fed sequences of one step each, the LSTM starts every sample from `h = 0, c = 0`; the forget gate
-# multiplies the previous cell state, which is zero, so it cannot matter. Check: change the forget gate's
-# bias and the outputs stay the same; the control makes the same change with a past (one sequence of 1000
-# steps, `x.unsqueeze(1)`), where the forget gate does act, so the check can fail.
+# Prediction: fed sequences of one step each, the LSTM starts every sample from `h = 0, c = 0`. The cell update
+# is `c_1 = f_1 · c_0 + i_1 · g_1`: the forget gate `f_1` multiplies the previous cell state `c_0 = 0`, so no change
+# to it can move `out`. With a past (one sequence of 1000 steps, `x.unsqueeze(1)`), `c_{t−1}` is not zero from the
+# second step on, so the same change should move `out`. Check: add 5 to the forget gate's bias and compare; the
+# second input is the control, where the check can fail.
 
 # %%
 torch.manual_seed(0)
@@ -70,7 +73,9 @@ with torch.no_grad():
     lstm.bias_ih_l0[forget].add_(5.0)
 after = lstm(one_step_each)[0].detach()
 after_with_past = lstm(one_sequence)[0].detach()
-print(f"forget-gate bias +5, one step each: largest change of any output {float((after - before).abs().max()):.1e}")
-print(f"the same change, one sequence of 1000 steps: {float((after_with_past - before_with_past).abs().max()):.2f}")
+print(f"forget-gate bias +5, one step each: largest change of any output {float((after - before).abs().max()):.1e}, "
+      f"torch.equal {torch.equal(after, before)}")
+print(f"the same change, one sequence of 1000 steps: {float((after_with_past - before_with_past).abs().max()):.2f}, "
+      f"torch.equal {torch.equal(after_with_past, before_with_past)}")
 assert torch.equal(after, before), "with no past, the forget gate changes nothing"
 assert float((after_with_past - before_with_past).abs().max()) > 0.1, "with a past, the same change acts"
