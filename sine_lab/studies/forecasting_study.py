@@ -434,13 +434,14 @@ def control_summary(runs: Sequence[ControlRun]) -> list[dict]:
 
 def format_control_summary(runs: Sequence[ControlRun]) -> str:
     """:func:`control_summary` as a text table, one line per variant."""
-    lines = [f"{'variant':<21}{'runs meeting':>14}{'taught / zero head':>22}{'after free-run stage':>24}"
+    lines = [f"{'variant':<21}{'runs meeting':>14}{'after teacher forcing':>23}{'after free-run stage':>23}"
              f"{'1000-step MSE':>16}",
-             f"{'':<21}{'every target':>14}{'(min to max)':>22}{'(min to max)':>24}{'(median)':>16}"]
+             f"{'':<21}{'every target':>14}{'(÷ zero head, range)':>23}{'(÷ zero head, range)':>23}"
+             f"{'(median)':>16}"]
     for row in control_summary(runs):
         taught, after = row["taught"], row["after_rollout"]
         lines.append(f"{row['variant'].label:<21}{str(row['met']) + ' of ' + str(row['runs']):>14}"
-                     f"{f'{taught[0]:.2g} to {taught[1]:.2g}':>22}{f'{after[0]:.2g} to {after[1]:.2g}':>24}"
+                     f"{f'{taught[0]:.2g} to {taught[1]:.2g}':>23}{f'{after[0]:.2g} to {after[1]:.2g}':>23}"
                      f"{row['free_run_1000']:>16.1e}")
     return "\n".join(lines)
 
