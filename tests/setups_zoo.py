@@ -3288,3 +3288,725 @@ def atcold_prepadded_read_at_the_last_step() -> Setup:
     torch.manual_seed(0)
     x, y = _prepadded_order_task()
     return AtcoldSequenceClassifier(at_length=False), x, y, nn.CrossEntropyLoss()
+
+
+# --- real cases from a new user's blind test: 15 threads, re-typed for model(x) ---------------------------------
+
+
+class CnslabFmriLSTM(nn.Module):
+    """fMRI_LSTM of sgadgil6/cnslab_fmri: an LSTM over (batch, time points, ROIs), the last step, a sigmoid;
+    ``keep_state``: as first committed, lstm_out, self.hidden = self.lstm(x, self.hidden)."""
+
+    def __init__(self, keep_state: bool, rois: int = 22, hidden: int = 32, batch: int = 64):
+        super().__init__()
+        self.keep_state = keep_state
+        self.lstm = nn.LSTM(rois, hidden, batch_first=True)
+        self.linear = nn.Linear(hidden, 1)
+        self.dropout = nn.Dropout(p=0.5)
+        self.hidden = (torch.randn(1, batch, hidden), torch.randn(1, batch, hidden))
+
+    def forward(self, x):
+        if self.keep_state:
+            lstm_out, self.hidden = self.lstm(x, self.hidden)
+        else:
+            lstm_out, _ = self.lstm(x)
+        return torch.sigmoid(self.linear(self.dropout(lstm_out.squeeze()[:, -1, :])))
+
+
+def _fmri_windows() -> tuple[torch.Tensor, torch.Tensor]:
+    """64 windows of 25 time points x 22 ROIs (z-scored) and a binary label."""
+    generator = torch.Generator().manual_seed(1)
+    x = torch.randn(64, 25, 22, generator=generator)
+    return x, (x[:, :, 0].mean(1, keepdim=True) > 0).float()
+
+
+@limit({"state_not_detached"}, "the doctor cannot see the training loop, which may reset the state before every "
+       "batch: a note, with the headline saying the second training step raised")
+def cnslab_fmri_lstm_state_kept_on_the_model() -> Setup:
+    """Source: https://github.com/sgadgil6/cnslab_fmri/issues/4. forward() does lstm_out, self.hidden =
+    self.lstm(x, self.hidden): "Trying to backward through the graph a second time" at loss.backward(), and
+    retain_graph=True runs out of memory. Diagnosis (thread, fixed in PR #5): do not keep the hidden state; call
+    self.lstm(x). A binary label under BCELoss."""
+    torch.manual_seed(0)
+    x, y = _fmri_windows()
+    return CnslabFmriLSTM(keep_state=True), x, y, nn.BCELoss()
+
+
+@correct(not_trained_here="a binary label under BCELoss: the collection's bar is 5% of var(y) in MSE units")
+def cnslab_fmri_lstm_without_a_kept_state() -> Setup:
+    """The fix, https://github.com/sgadgil6/cnslab_fmri/pull/5: lstm_out, _ = self.lstm(x), no state kept
+    (same source)."""
+    torch.manual_seed(0)
+    x, y = _fmri_windows()
+    return CnslabFmriLSTM(keep_state=False), x, y, nn.BCELoss()
+
+
+class PaccmannStackGRUEncoder(nn.Module):
+    """paccmann_chemistry's StackGRUEncoder (stack memory left out): token ids (seq, batch), one token per call of
+    a 2-layer bidirectional GRU, then the last layer's final states of both directions flattened per molecule;
+    ``permuted``: the issue's fix, hidden[-1].permute(1, 0, 2).reshape, instead of hidden[-1].view."""
+
+    def __init__(self, permuted: bool, batch: int, vocabulary: int = 30, hidden: int = 16, layers: int = 2):
+        super().__init__()
+        self.permuted, self.batch, self.hidden, self.layers = permuted, batch, hidden, layers
+        self.embedding = nn.Embedding(vocabulary, 8, padding_idx=0)
+        self.gru = nn.GRU(8, hidden, layers, bidirectional=True)
+        self.hidden_to_mu = nn.Linear(2 * hidden, 1)
+
+    def forward(self, input_seq):
+        hidden = torch.zeros(self.layers * 2, self.batch, self.hidden)
+        for input_entry in input_seq:
+            _, hidden = self.gru(self.embedding(input_entry).unsqueeze(0), hidden)
+        hidden = hidden.view(self.layers, 2, self.batch, self.hidden)
+        if self.permuted:
+            hidden = hidden[-1].permute(1, 0, 2).reshape(self.batch, 2 * self.hidden)
+        else:
+            hidden = hidden[-1, :, :, :].view(self.batch, 2 * self.hidden)
+        return self.hidden_to_mu(hidden)
+
+
+def _smiles_ids(steps: int = 12, batch: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
+    """Token ids (seq, batch) and a per-molecule property: the share of token 5, times 10."""
+    generator = torch.Generator().manual_seed(2)
+    x = torch.randint(1, 30, (steps, batch), generator=generator)
+    return x, (x == 5).float().mean(0, keepdim=True).T * 10
+
+
+@buggy("samples_mixed")
+def paccmann5_bigru_hidden_viewed_across_the_batch() -> Setup:
+    """Source: https://github.com/PaccMann/paccmann_chemistry/issues/5 ("Incorrect hidden layer reshaping in
+    GRUEncoder"). hidden[-1] is (directions, batch, hidden); .view(batch, hidden * directions) puts the two
+    directions of different molecules in one row. Diagnosis (issue): "the batch dimension ends up being mixed up
+    with the n_directions dimension, i.e. mixing the samples together"; permute, then reshape. The VAE's mu head
+    regresses a per-molecule property here so that there is a target."""
+    torch.manual_seed(0)
+    x, y = _smiles_ids()
+    return PaccmannStackGRUEncoder(permuted=False, batch=16), x, y
+
+
+@correct(not_trained_here="a count of one token in random ids, through a GRU called once per token: not the "
+         "collection's series")
+def paccmann5_bigru_hidden_permuted_then_reshaped() -> Setup:
+    """The issue's fix (same source): hidden[-1].permute(1, 0, 2).reshape(batch, hidden * directions)."""
+    torch.manual_seed(0)
+    x, y = _smiles_ids()
+    return PaccmannStackGRUEncoder(permuted=True, batch=16), x, y
+
+
+class TweetLSTMClassifier(nn.Module):
+    """FernandoLpz/Text-Classification-LSTMs-PyTorch's TweetClassifier: embedding, a 2-layer LSTM from
+    Xavier-initialised states, two Linear layers on out[:, -1], a sigmoid: (batch, 1)."""
+
+    def __init__(self, words: int = 1000, hidden: int = 32, layers: int = 2):
+        super().__init__()
+        self.hidden, self.layers = hidden, layers
+        self.embedding = nn.Embedding(words, hidden, padding_idx=0)
+        self.lstm = nn.LSTM(hidden, hidden, num_layers=layers, batch_first=True)
+        self.fc1 = nn.Linear(hidden, 257)
+        self.fc2 = nn.Linear(257, 1)
+        self.dropout = nn.Dropout(0.5)
+
+    def forward(self, x):
+        h = torch.zeros(self.layers, x.size(0), self.hidden)
+        c = torch.zeros(self.layers, x.size(0), self.hidden)
+        nn.init.xavier_normal_(h)
+        nn.init.xavier_normal_(c)
+        out, _ = self.lstm(self.embedding(x), (h, c))
+        out = torch.relu(self.fc1(self.dropout(out)[:, -1, :]))
+        return torch.sigmoid(self.fc2(self.dropout(out)))
+
+
+def _prepadded_tweets(count: int = 64, length: int = 20) -> tuple[torch.Tensor, torch.Tensor]:
+    """Word ids pre-padded with 0 (Keras pad_sequences), 4 to 20 words each, and a float label (count,)."""
+    generator = torch.Generator().manual_seed(3)
+    x = torch.zeros(count, length, dtype=torch.long)
+    for i in range(count):
+        words = int(torch.randint(4, length + 1, (1,), generator=generator))
+        x[i, length - words:] = torch.randint(1, 1000, (words,), generator=generator)
+    return x, (x[:, -1] % 2).float()
+
+
+@buggy("loss_error")
+def fernandolpz9_bce_on_a_column_against_a_flat_target() -> Setup:
+    """Source: https://github.com/FernandoLpz/Text-Classification-LSTMs-PyTorch/issues/9. y_pred is (64, 1), the
+    label y_batch.type(torch.FloatTensor) is (64,), and F.binary_cross_entropy(y_pred, y) raises "ValueError: Using
+    a target size (torch.Size([64])) that is different to the input size (torch.Size([64, 1]))". Diagnosis
+    (thread): y = y.unsqueeze(1) (squeezing y_pred with .detach() broke backward). The loss raises rather than
+    broadcast, so loss_error (with the shapes and the unsqueeze), not broadcast_in_loss; and no sample is
+    ignored: an untrained classifier's outputs all sit near 0.5, so a small move is judged against their spread."""
+    torch.manual_seed(0)
+    x, y = _prepadded_tweets()
+    return TweetLSTMClassifier(), x, y, nn.functional.binary_cross_entropy
+
+
+@correct(not_trained_here="a binary label under binary_cross_entropy: the collection's bar is 5% of var(y) in "
+         "MSE units")
+def fernandolpz9_bce_with_the_target_unsqueezed() -> Setup:
+    """The thread's fix (same source): y.unsqueeze(1), (64, 1) like the prediction."""
+    torch.manual_seed(0)
+    x, y = _prepadded_tweets()
+    return TweetLSTMClassifier(), x, y.unsqueeze(1), nn.functional.binary_cross_entropy
+
+
+class HHTsengVarLenDecoder(nn.Module):
+    """HHTseng/video-classification's DecoderRNN_varlen: a packed 3-layer LSTM, re-padded with pad_packed_sequence;
+    ``at_lengths``: commit f077d27, each sequence's last real output, instead of RNN_out[:, -1, :]. The lengths come
+    from the zero padding (the repository passes them as a second argument)."""
+
+    def __init__(self, at_lengths: bool, features: int = 16, hidden: int = 32, classes: int = 5):
+        super().__init__()
+        self.at_lengths = at_lengths
+        self.LSTM = nn.LSTM(features, hidden, num_layers=3, batch_first=True)
+        self.fc1 = nn.Linear(hidden, 16)
+        self.fc2 = nn.Linear(16, classes)
+
+    def forward(self, x_rnn):
+        lengths = (x_rnn.abs().sum(-1) > 0).sum(1)
+        ordered, perm = lengths.sort(0, descending=True)
+        packed = nn.utils.rnn.pack_padded_sequence(x_rnn[perm], ordered, batch_first=True)
+        out, _ = self.LSTM(packed, None)
+        out, out_lengths = nn.utils.rnn.pad_packed_sequence(out, batch_first=True)
+        _, unperm = perm.sort(0)
+        if self.at_lengths:
+            last = torch.stack([out[i][length - 1] for i, length in enumerate(out_lengths)])[unperm]
+        else:
+            last = out.contiguous()[unperm][:, -1, :]
+        return self.fc2(torch.relu(self.fc1(last)))
+
+
+def _padded_videos(count: int = 16, steps: int = 20, features: int = 16) -> tuple[torch.Tensor, torch.Tensor]:
+    """CNN features of videos of 8 to 20 frames, zero-padded at the end (the longest has 20), and a class."""
+    generator = torch.Generator().manual_seed(4)
+    lengths = torch.randint(8, steps + 1, (count,), generator=generator)
+    lengths[0] = steps
+    x = torch.zeros(count, steps, features)
+    for i in range(count):
+        x[i, :lengths[i]] = torch.randn(int(lengths[i]), features, generator=generator)
+    return x, torch.randint(0, 5, (count,), generator=generator)
+
+
+@buggy("samples_ignored")
+def hhtseng39_packed_output_read_at_the_padded_last_step() -> Setup:
+    """Source: https://github.com/HHTseng/video-classification/issues/39 ("Problem with ResnetCRNN_varlen"). The
+    packed LSTM output is re-padded with pad_packed_sequence and read as RNN_out[:, -1, :]. Diagnosis (thread,
+    fixed in commit f077d27): for every video shorter than the longest the last step is zero padding; use the
+    lengths pad_packed_sequence returns."""
+    torch.manual_seed(0)
+    x, y = _padded_videos()
+    return HHTsengVarLenDecoder(at_lengths=False), x, y, nn.CrossEntropyLoss()
+
+
+@correct(not_trained_here="class indices: the collection's bar is 5% of var(y) in MSE units")
+def hhtseng39_last_real_output_from_the_lengths() -> Setup:
+    """The fix in commit f077d27 (same source): RNN_out[i][length - 1] with the lengths from pad_packed_sequence."""
+    torch.manual_seed(0)
+    x, y = _padded_videos()
+    return HHTsengVarLenDecoder(at_lengths=True), x, y, nn.CrossEntropyLoss()
+
+
+class LightningDemoTransformer(nn.Module):
+    """lightning.pytorch.demos.Transformer: forward(inputs, target) through nn.Transformer(batch_first=True) with a
+    causal tgt_mask only, log_softmax, output.view(-1, vocabulary). x packs (inputs, target) as x[:, 0] and x[:, 1]
+    so that model(x) runs; the positional encoding's result is discarded, as in the demo."""
+
+    def __init__(self, vocabulary: int = 200, width: int = 32):
+        super().__init__()
+        self.vocabulary, self.width = vocabulary, width
+        self.embedding = nn.Embedding(vocabulary, width)
+        self.dropout = nn.Dropout(0.2)
+        self.transformer = nn.Transformer(d_model=width, nhead=2, num_encoder_layers=1, num_decoder_layers=1,
+                                          dim_feedforward=32, dropout=0.2, batch_first=True)
+        self.decoder = nn.Linear(width, vocabulary)
+
+    def forward(self, x):
+        inputs, target = x[:, 0], x[:, 1]
+        mask = nn.Transformer.generate_square_subsequent_mask(inputs.shape[1])
+        src = self.dropout(self.embedding(inputs) * math.sqrt(self.width))
+        target = self.dropout(self.embedding(target) * math.sqrt(self.width))
+        output = self.decoder(self.transformer(src, target, tgt_mask=mask))
+        return nn.functional.log_softmax(output, dim=-1).view(-1, self.vocabulary)
+
+
+class WordLanguageTransformer(nn.Module):
+    """pytorch/examples word_language_model's TransformerModel, batch first: an encoder over the inputs, with the
+    causal src_mask (``causal``) or without it, log_softmax, output.view(-1, vocabulary) as in the Lightning demo."""
+
+    def __init__(self, causal: bool, vocabulary: int = 200, width: int = 32):
+        super().__init__()
+        self.causal, self.vocabulary, self.width = causal, vocabulary, width
+        self.embedding = nn.Embedding(vocabulary, width)
+        layer = nn.TransformerEncoderLayer(width, 2, 32, 0.2, batch_first=True)
+        self.encoder = nn.TransformerEncoder(layer, 1, enable_nested_tensor=False)
+        self.decoder = nn.Linear(width, vocabulary)
+
+    def forward(self, inputs):
+        mask = nn.Transformer.generate_square_subsequent_mask(inputs.shape[1]) if self.causal else None
+        output = self.decoder(self.encoder(self.embedding(inputs) * math.sqrt(self.width), mask=mask))
+        return nn.functional.log_softmax(output, dim=-1).view(-1, self.vocabulary)
+
+
+def _token_blocks(count: int = 16, block: int = 35) -> tuple[torch.Tensor, torch.Tensor]:
+    """The demo's WikiText2 blocks on a random stream of 200 ids: inputs data[i : i + 35], target data[i + 1 :
+    i + 36], both (count, 35)."""
+    stream = torch.randint(0, 200, (count * block + 1,), generator=torch.Generator().manual_seed(5))
+    inputs = torch.stack([stream[i * block:(i + 1) * block] for i in range(count)])
+    target = torch.stack([stream[i * block + 1:(i + 1) * block + 1] for i in range(count)])
+    return inputs, target
+
+
+@buggy("target_in_input")
+def lightning20920_decoder_fed_the_target_it_predicts() -> Setup:
+    """Source: https://github.com/Lightning-AI/pytorch-lightning/issues/20920 ("Code issue in demo"). The demo's
+    encoder-decoder nn.Transformer predicts the next token with model(inputs, target) and nll_loss(output,
+    target.view(-1)). Diagnosis (issue, fixed by PR #21033): there is no src mask, so the whole source is seen,
+    and the target is the source shifted by one: a future leak. The decoder is fed the target itself as well,
+    so every target step is at a fixed position of the input (x[:, 1]); the prediction and the target are
+    flattened to (16 * 35, ...) and read per sample."""
+    torch.manual_seed(0)
+    inputs, target = _token_blocks()
+    return LightningDemoTransformer(), torch.stack([inputs, target], 1), target.reshape(-1), nn.functional.nll_loss
+
+
+@buggy("future_leak")
+def lightning20920_encoder_without_a_source_mask() -> Setup:
+    """The leak the issue names, alone (same source): the encoder reads the inputs with no mask, and the target is
+    the inputs shifted by one, so step t attends to step t + 1. Output flattened with view(-1, vocabulary) and the
+    target with view(-1), as in the demo: both are read as (16, 35, ...)."""
+    torch.manual_seed(0)
+    inputs, target = _token_blocks()
+    return WordLanguageTransformer(causal=False), inputs, target.reshape(-1), nn.functional.nll_loss
+
+
+@correct(not_trained_here="random next-token ids under nll_loss: the collection's bar is an MSE")
+def lightning20920_encoder_with_a_causal_source_mask() -> Setup:
+    """The masking PR #21033 adds, as in the pytorch/examples word_language_model it cites (same source): the
+    encoder's src_mask = generate_square_subsequent_mask(35), so step t attends to steps <= t."""
+    torch.manual_seed(0)
+    inputs, target = _token_blocks()
+    return WordLanguageTransformer(causal=True), inputs, target.reshape(-1), nn.functional.nll_loss
+
+
+class TorchNLPAttention(nn.Module):
+    """torchnlp.nn.Attention ("general") as of March 2018, its softmax over ``dim``: the scores are
+    (batch * output_len, query_len)."""
+
+    def __init__(self, dimensions: int, dim: int):
+        super().__init__()
+        self.linear_in = nn.Linear(dimensions, dimensions, bias=False)
+        self.linear_out = nn.Linear(dimensions * 2, dimensions, bias=False)
+        self.softmax = nn.Softmax(dim=dim)
+
+    def forward(self, query, context):
+        batch_size, output_len, dimensions = query.size()
+        query_len = context.size(1)
+        query = self.linear_in(query.reshape(batch_size * output_len, dimensions)).view(batch_size, output_len,
+                                                                                      dimensions)
+        scores = torch.bmm(query, context.transpose(1, 2).contiguous()).view(batch_size * output_len, query_len)
+        weights = self.softmax(scores).view(batch_size, output_len, query_len)
+        combined = torch.cat((torch.bmm(weights, context), query), dim=2).view(batch_size * output_len,
+                                                                              2 * dimensions)
+        return torch.tanh(self.linear_out(combined).view(batch_size, output_len, dimensions)), weights
+
+
+class GRUWithTorchNLPAttention(nn.Module):
+    """A GRU over the window, the torchnlp attention queried with its last step, a Linear head."""
+
+    def __init__(self, dim: int):
+        super().__init__()
+        self.gru = nn.GRU(1, 16, batch_first=True)
+        self.attention = TorchNLPAttention(16, dim)
+        self.head = nn.Linear(16, 1)
+
+    def forward(self, x):
+        context, _ = self.gru(x)
+        out, _ = self.attention(context[:, -1:, :], context)
+        return self.head(out[:, 0])
+
+
+def _noisy_sine_windows() -> tuple[torch.Tensor, torch.Tensor]:
+    noise = 0.05 * torch.randn(300, generator=torch.Generator().manual_seed(6))
+    xs, ys = windows(sine() + noise, 20)
+    return xs.unsqueeze(-1), ys.unsqueeze(1)
+
+
+@buggy("samples_mixed")
+def torchnlp2_attention_softmax_over_the_batch() -> Setup:
+    """Source: https://github.com/PetrochukM/PyTorch-NLP/issues/2 ("Attention's softmax dimension is wrong?"). The
+    scores (batch * output_len, query_len) go through nn.Softmax(dim=0). Diagnosis (thread): the softmax runs over
+    the first dimension, batch * output_len, instead of query_len (the weights are all 1 for a batch of one); use
+    dim=-1. The attention as posted, queried with the last step of a GRU over sine windows."""
+    torch.manual_seed(0)
+    x, y = _noisy_sine_windows()
+    return GRUWithTorchNLPAttention(dim=0), x, y
+
+
+@correct()
+def torchnlp2_attention_softmax_over_the_query() -> Setup:
+    """The thread's fix (same source): nn.Softmax(dim=-1), over each query's scores."""
+    torch.manual_seed(0)
+    x, y = _noisy_sine_windows()
+    return GRUWithTorchNLPAttention(dim=-1), x, y
+
+
+class JanossyPoolingGRU(nn.Module):
+    """gnn-neural-readouts' Janossy pooling with fc_or_rnn='GRU': each graph's node embeddings (nodes, features),
+    with the features of every node shuffled twice (the repository's _tensor_permutation, torch's generator here),
+    the two copies stacked on the batch axis, a GRU's last step, the mean over the copies, a Linear head.
+    ``over_features``: as posted, the GRU (input_size = nodes) reads x.permute(0, 2, 1), (batch, features, nodes);
+    otherwise it reads (batch, nodes, features) with input_size = features."""
+
+    def __init__(self, over_features: bool, nodes: int = 10, features: int = 16, copies: int = 2):
+        super().__init__()
+        self.over_features, self.copies = over_features, copies
+        self.nn = nn.GRU(nodes if over_features else features, features, batch_first=True)
+        self.head = nn.Linear(features, 1)
+
+    def forward(self, x):
+        batch, nodes, features = x.shape
+        order = torch.stack([torch.randperm(features) for _ in range(self.copies * batch * nodes)])
+        shuffled = torch.gather(x.repeat(self.copies, 1, 1), 2, order.view(self.copies * batch, nodes, features))
+        output, _ = self.nn(shuffled.permute(0, 2, 1) if self.over_features else shuffled)
+        out = torch.stack(torch.tensor_split(output[:, -1, :], self.copies, dim=0)).mean(dim=0)
+        return self.head(out)
+
+
+def _graph_embeddings() -> tuple[torch.Tensor, torch.Tensor]:
+    """32 graphs of 10 node embeddings of 16 features (a GNN's output) and a graph-level target."""
+    x = torch.randn(32, 10, 16, generator=torch.Generator().manual_seed(7))
+    return x, x.sum((1, 2)).unsqueeze(1) / 10
+
+
+@limit({"checks_skipped"}, "the GRU recurs over the feature axis: shapes agree (input_size is the number of nodes) "
+       "and no sample is mixed, and node embeddings have no order in either axis that the values could show; the "
+       "batch the GRU reads stacks two copies of each graph, so the per-sample checks cannot run either, and the "
+       "report says so")
+def janossy1_gru_over_the_feature_axis() -> Setup:
+    """Source: https://github.com/davidbuterez/gnn-neural-readouts/issues/1 ("Question about Janossy gru").
+    GRU(batch_first=True, input_size=max_num_atoms) reads x.permute(0, 2, 1), (batch, features, nodes): it recurs
+    over the features, each step seeing every node. Diagnosis (maintainer): an error from following the GRU docs
+    and disregarding the permute; the GRU should read (batch, nodes, features)."""
+    torch.manual_seed(0)
+    x, y = _graph_embeddings()
+    return JanossyPoolingGRU(over_features=True), x, y
+
+
+@correct(not_trained_here="a sum over shuffled node features through a GRU: not the collection's series")
+def janossy1_gru_over_the_nodes() -> Setup:
+    """What the maintainer says it should be (same source): the GRU reads (batch, nodes, features), input_size =
+    the 16 features. The copies stacked on the batch axis still hide the samples: a note only."""
+    torch.manual_seed(0)
+    x, y = _graph_embeddings()
+    return JanossyPoolingGRU(over_features=False), x, y
+
+
+class LastStepForecaster(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(1, 32, batch_first=True)
+        self.fc = nn.Linear(32, 1)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out[:, -1])
+
+
+def _series_near_300() -> torch.Tensor:
+    t = torch.arange(600.0)
+    noise = 5 * torch.randn(600, generator=torch.Generator().manual_seed(8))
+    return 300 + 0.1 * t + 40 * torch.sin(2 * math.pi * t / 24) + noise
+
+
+@buggy("unscaled_target")
+def sktime_forecasting1_raw_target_near_300() -> Setup:
+    """Source: https://github.com/sktime/pytorch-forecasting/issues/1 ("Validation Data is not generated
+    properly"): the target is about 300 and the predictions about 0.x after training. Diagnosis (maintainer):
+    "to train, timeseries should be normalized" (target normalisation added in PR #2). An LSTM on raw windows of
+    48 values of a series near 300, the next value as target."""
+    torch.manual_seed(0)
+    xs, ys = windows(_series_near_300(), 48)
+    return LastStepForecaster(), xs.unsqueeze(-1), ys.unsqueeze(-1)
+
+
+@correct()
+def sktime_forecasting1_series_standardised() -> Setup:
+    """The maintainer's fix (same source): the series standardised with its mean and std (undone on the
+    predictions) before windowing."""
+    torch.manual_seed(0)
+    series = _series_near_300()
+    xs, ys = windows((series - series.mean()) / series.std(), 48)
+    return LastStepForecaster(), xs.unsqueeze(-1), ys.unsqueeze(-1)
+
+
+class TDANetAttention(nn.Module):
+    """TDANet's MultiHeadAttention block: [B, N, T] transposed to [B, T, N], a layer norm and a positional table,
+    nn.MultiheadAttention(in_channels, n_head, dropout) (``batch_first`` as given), a residual and a norm."""
+
+    def __init__(self, channels: int, heads: int, batch_first: bool):
+        super().__init__()
+        position = torch.arange(0, 1000).unsqueeze(1).float()
+        div_term = torch.exp(torch.arange(0, channels, 2).float() * -(math.log(10000.0) / channels))
+        pe = torch.zeros(1000, channels)
+        pe[:, 0::2], pe[:, 1::2] = torch.sin(position * div_term), torch.cos(position * div_term)
+        self.register_buffer("pe", pe.unsqueeze(0))
+        self.attn_in_norm = nn.LayerNorm(channels)
+        self.attn = nn.MultiheadAttention(channels, heads, 0.1, batch_first=batch_first)
+        self.norm = nn.LayerNorm(channels)
+        self.dropout = nn.Dropout(0.1)
+
+    def forward(self, x):
+        x = x.transpose(1, 2)
+        output = self.attn_in_norm(x) + self.pe[:, :x.size(1)]
+        output, _ = self.attn(output, output, output)
+        return self.norm(output + self.dropout(output)).transpose(1, 2)
+
+
+class TinyTDANet(nn.Module):
+    """A one-block separator around it: Conv1d encoder, the attention block, a 1x1 MLP, a mask, a transposed
+    convolution back to the waveform."""
+
+    def __init__(self, batch_first: bool, basis: int = 32, kernel: int = 16):
+        super().__init__()
+        self.encoder = nn.Conv1d(1, basis, kernel, stride=kernel // 2, bias=False)
+        self.attn = TDANetAttention(basis, 8, batch_first)
+        self.mlp = nn.Sequential(nn.Conv1d(basis, 2 * basis, 1), nn.ReLU(), nn.Conv1d(2 * basis, basis, 1))
+        self.mask = nn.Conv1d(basis, basis, 1)
+        self.decoder = nn.ConvTranspose1d(basis, 1, kernel, stride=kernel // 2, bias=False)
+
+    def forward(self, wav):
+        s = self.encoder(wav)
+        h = s + self.attn(s)
+        h = h + self.mlp(h)
+        return self.decoder(torch.relu(self.mask(h)) * s)
+
+
+def _noisy_waveforms(count: int = 8, length: int = 1024) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mixtures (count, 1, length): a sine of a random frequency under noise; the clean sine is the target."""
+    generator = torch.Generator().manual_seed(9)
+    frequency = torch.rand(count, 1, 1, generator=generator) * 0.05 + 0.02
+    clean = 0.5 * torch.sin(frequency * torch.arange(length, dtype=torch.float32))
+    return clean + 0.3 * torch.randn(count, 1, length, generator=generator), clean
+
+
+@buggy("samples_mixed")
+def tdanet3_attention_without_batch_first() -> Setup:
+    """Source: https://github.com/JusperLee/TDANet/issues/3 ("MultiHeadAttention Input shape may be wrong"). The
+    global attention block feeds [B, T, C] to nn.MultiheadAttention, which wants [T, B, C]. Diagnosis (thread, the
+    author agreed: "it is a code error"): the attention weights act on the batch dimension instead of time. Only 8
+    waveforms of similar sines: the target is close to x, but no shift of at most half the batch matches it, so
+    the samples stay on axis 0."""
+    torch.manual_seed(0)
+    x, y = _noisy_waveforms()
+    return TinyTDANet(batch_first=False), x, y
+
+
+@correct()
+def tdanet3_attention_with_batch_first() -> Setup:
+    """The thread's fix (same source): nn.MultiheadAttention(..., batch_first=True) for the [B, T, C] input."""
+    torch.manual_seed(0)
+    x, y = _noisy_waveforms()
+    return TinyTDANet(batch_first=True), x, y
+
+
+class DGAIWordLSTM(nn.Module):
+    """markhliu/DGAI's WordLSTM: embedding, a 3-layer batch-first LSTM from zero states, a Linear at every step."""
+
+    def __init__(self, vocabulary: int, width: int = 32, layers: int = 3):
+        super().__init__()
+        self.layers, self.width = layers, width
+        self.embedding = nn.Embedding(vocabulary, width)
+        self.lstm = nn.LSTM(width, width, num_layers=layers, dropout=0.2, batch_first=True)
+        self.fc = nn.Linear(width, vocabulary)
+
+    def forward(self, x):
+        zeros = torch.zeros(self.layers, x.size(0), self.width)
+        out, _ = self.lstm(self.embedding(x), (zeros, zeros))
+        return self.fc(out)
+
+
+def _cross_entropy_over_transposed_logits(output, targets):
+    return nn.functional.cross_entropy(output.transpose(1, 2), targets)
+
+
+@correct(not_trained_here="random next-word ids under cross-entropy: the collection's bar is an MSE")
+def dgai7_word_lstm_cross_entropy_over_transposed_logits() -> Setup:
+    """Source: https://github.com/markhliu/DGAI/issues/7 (ch08 text generation). Windows of word ids, the targets
+    the same windows shifted by one, loss_func(output.transpose(1, 2), targets). Diagnosis (thread): the transpose
+    is needed, CrossEntropyLoss wants the logits as (N, C, d1)."""
+    torch.manual_seed(0)
+    words = torch.randint(0, 300, (2000,), generator=torch.Generator().manual_seed(10))
+    starts = torch.randint(0, 2000 - 31, (32,), generator=torch.Generator().manual_seed(11))
+    x = torch.stack([words[s:s + 30] for s in starts])
+    y = torch.stack([words[s + 1:s + 31] for s in starts])
+    return DGAIWordLSTM(300), x, y, _cross_entropy_over_transposed_logits
+
+
+class InceptionModule(nn.Module):
+    """InceptionTime-Pytorch's Inception: a 1x1 bottleneck, three convolutions and a max-pool branch, BatchNorm."""
+
+    def __init__(self, channels: int, filters: int = 8, kernels: tuple[int, ...] = (9, 19, 39)):
+        super().__init__()
+        self.bottleneck = nn.Conv1d(channels, 32, 1, bias=False) if channels > 1 else nn.Identity()
+        width = 32 if channels > 1 else 1
+        self.convs = nn.ModuleList([nn.Conv1d(width, filters, k, padding=k // 2, bias=False) for k in kernels])
+        self.max_pool = nn.MaxPool1d(3, stride=1, padding=1)
+        self.conv_from_maxpool = nn.Conv1d(channels, filters, 1, bias=False)
+        self.batch_norm = nn.BatchNorm1d(4 * filters)
+
+    def forward(self, x):
+        z = self.bottleneck(x)
+        branches = [conv(z) for conv in self.convs] + [self.conv_from_maxpool(self.max_pool(x))]
+        return torch.relu(self.batch_norm(torch.cat(branches, 1)))
+
+
+@correct(not_trained_here="class indices: the collection's bar is 5% of var(y) in MSE units")
+def inceptiontime3_conv1d_reads_sample_feature_time() -> Setup:
+    """Source: https://github.com/TheMrGhostman/InceptionTime-Pytorch/issues/3 ("how to arrange the axes of the
+    input training tensor?"). Diagnosis (maintainer): (sample, feature, time), e.g. (100, 3, 160). One Inception
+    module, average pooling over time and a Linear head, 4 classes of sines; 32 samples of 80 steps here."""
+    generator = torch.Generator().manual_seed(11)
+    torch.manual_seed(0)
+    labels = torch.randint(0, 4, (32,), generator=generator)
+    steps = torch.arange(80, dtype=torch.float32)
+    x = torch.sin(0.05 * (labels.float() + 1).view(32, 1, 1) * steps) + 0.3 * torch.randn(32, 3, 80,
+                                                                                             generator=generator)
+    model = nn.Sequential(InceptionModule(3), nn.AdaptiveAvgPool1d(1), nn.Flatten(), nn.Linear(32, 4))
+    return model, x, labels, nn.CrossEntropyLoss()
+
+
+class CNNLSTMForecaster(nn.Module):
+    """The blog's CNN_LSTM: permute to channels first, Conv1d + ReLU + MaxPool1d, permute back, a batch-first LSTM,
+    a Linear at every step, the last step."""
+
+    def __init__(self, channels: int = 7, filters: int = 32, hidden: int = 64):
+        super().__init__()
+        self.conv = nn.Sequential(nn.Conv1d(channels, filters, 3), nn.ReLU(), nn.MaxPool1d(3, stride=1))
+        self.lstm = nn.LSTM(filters, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        x = self.conv(x.permute(0, 2, 1)).permute(0, 2, 1)
+        x, _ = self.lstm(x)
+        return self.fc(x)[:, -1, :]
+
+
+@correct(not_trained_here="seven noisy channels: 40 epochs do not reach 5% of var(y)")
+def flashgene_cnn_lstm_load_forecast() -> Setup:
+    """Source: https://flashgene.com/archives/240303.html (a CNN-LSTM load forecasting tutorial). (batch, 24 steps,
+    7 inputs) -> permute -> Conv1d -> permute -> LSTM(batch_first) -> fc -> x[:, -1, :]; the data min-max scaled,
+    the target the next load value. The permutes put the channels where Conv1d wants them and back: right. A
+    synthetic load with 6 covariates here."""
+    generator = torch.Generator().manual_seed(12)
+    torch.manual_seed(0)
+    t = torch.arange(500, dtype=torch.float32)
+    load = torch.sin(2 * math.pi * t / 24) + 0.3 * torch.sin(2 * math.pi * t / 168) + 0.1 * torch.randn(
+        500, generator=generator)
+    covariates = torch.stack([torch.sin(2 * math.pi * t / 24 + k) + 0.2 * torch.randn(500, generator=generator)
+                              for k in range(6)], 1)
+    data = torch.cat([load.unsqueeze(1), covariates], 1)
+    data = (data - data.min(0).values) / (data.max(0).values - data.min(0).values)
+    starts = torch.randperm(500 - 24, generator=generator)[:120]
+    x = torch.stack([data[i:i + 24] for i in starts])
+    y = torch.stack([data[i + 24, :1] for i in starts])
+    return CNNLSTMForecaster(), x, y
+
+
+class PermutingLSTMClassifier(nn.Module):
+    """prakashpandey9/Text-Classification-Pytorch's LSTMClassifier: a frozen embedding table, the embeddings
+    permuted to (seq, batch, emb) for a sequence-first nn.LSTM from zero states, logits from h_n[-1]."""
+
+    def __init__(self, batch: int, vocabulary: int = 500, width: int = 50, hidden: int = 32):
+        super().__init__()
+        self.batch, self.hidden = batch, hidden
+        self.word_embeddings = nn.Embedding(vocabulary, width)
+        self.word_embeddings.weight = nn.Parameter(torch.randn(vocabulary, width), requires_grad=False)
+        self.lstm = nn.LSTM(width, hidden)
+        self.label = nn.Linear(hidden, 2)
+
+    def forward(self, sentence):
+        embedded = self.word_embeddings(sentence).permute(1, 0, 2)
+        zeros = torch.zeros(1, self.batch, self.hidden)
+        _, (final_hidden_state, _) = self.lstm(embedded, (zeros, zeros))
+        return self.label(final_hidden_state[-1])
+
+
+@correct(not_trained_here="class indices: the collection's bar is 5% of var(y) in MSE units")
+def prakashpandey15_embeddings_permuted_for_a_sequence_first_lstm() -> Setup:
+    """Source: https://github.com/prakashpandey9/Text-Classification-Pytorch/issues/15 ("Use of permute"). The
+    embeddings (batch, words, emb) are permuted to (words, batch, emb) for the default sequence-first nn.LSTM, the
+    logits come from final_hidden_state[-1]. The thread asks why the permute is there: it is what makes the
+    default layout right."""
+    torch.manual_seed(0)
+    x = torch.randint(0, 500, (32, 40), generator=torch.Generator().manual_seed(13))
+    y = (x[:, -5:] < 250).sum(1).gt(2).long()
+    return PermutingLSTMClassifier(batch=32), x, y, nn.CrossEntropyLoss()
+
+
+class TimeSequencePrediction(nn.Module):
+    """pytorch/examples time_sequence_prediction's Sequence: two LSTMCells in a loop over the columns of a (N, L)
+    double tensor, a Linear at every step, the outputs concatenated to (N, L)."""
+
+    def __init__(self):
+        super().__init__()
+        self.lstm1 = nn.LSTMCell(1, 51)
+        self.lstm2 = nn.LSTMCell(51, 51)
+        self.linear = nn.Linear(51, 1)
+
+    def forward(self, x):
+        outputs = []
+        h_t, c_t, h_t2, c_t2 = (torch.zeros(x.size(0), 51, dtype=torch.double) for _ in range(4))
+        for input_t in x.split(1, dim=1):
+            h_t, c_t = self.lstm1(input_t, (h_t, c_t))
+            h_t2, c_t2 = self.lstm2(h_t, (h_t2, c_t2))
+            outputs.append(self.linear(h_t2))
+        return torch.cat(outputs, dim=1)
+
+
+@correct()
+def pytorch_examples215_lstmcell_loop_over_the_columns() -> Setup:
+    """Source: https://github.com/pytorch/examples/issues/215 ("Time Sequence Prediction broken..."), the example
+    time_sequence_prediction as in the repository: sines of period 2 pi T with random shifts, input = data[3:, :-1],
+    target = data[3:, 1:], float64. Shortened to N = 20 series of L = 100. A 2-D double input read column by column
+    by LSTMCells: no unbatched_input, no dtype_mismatch."""
+    torch.manual_seed(0)
+    shifts = np.random.default_rng(2).integers(-80, 80, 20).reshape(20, 1)
+    data = np.sin((np.arange(100) + shifts) / 20.0)
+    return (TimeSequencePrediction().double(), torch.from_numpy(data[3:, :-1]).clone(),
+            torch.from_numpy(data[3:, 1:]).clone())
+
+
+class KulowskiSeq2Seq(nn.Module):
+    """lkulowski/LSTM_encoder_decoder: a sequence-first LSTM encoder, then a decoder LSTM fed its own previous
+    output one step at a time from the encoder's state, starting from the last input (the repository's recursive
+    prediction, which has no forward() of its own)."""
+
+    def __init__(self, hidden: int = 15, horizon: int = 20):
+        super().__init__()
+        self.horizon = horizon
+        self.encoder = nn.LSTM(1, hidden)
+        self.decoder = nn.LSTM(1, hidden)
+        self.linear = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        _, state = self.encoder(x)
+        step, outputs = x[-1], []
+        for _ in range(self.horizon):
+            out, state = self.decoder(step.unsqueeze(0), state)
+            step = self.linear(out.squeeze(0))
+            outputs.append(step)
+        return torch.stack(outputs)
+
+
+@correct(not_trained_here="20 steps predicted recursively from an 80-step window: 40 epochs do not reach the bar")
+def kulowski1_sequence_first_encoder_decoder() -> Setup:
+    """Source: https://github.com/lkulowski/LSTM_encoder_decoder/issues/1 ("Possible API misunderstanding"). The
+    windowed data are (seq_len, # in batch, features), input window 80, target window 20, both sequence-first like
+    the default nn.LSTM; the prediction is recursive. Diagnosis (thread): the layout agrees with the layers. A noisy
+    two-period sinusoid as in generate_dataset.py, stride 5."""
+    torch.manual_seed(0)
+    t = torch.linspace(0, 80, 1000)
+    series = (2 * torch.sin(2 * math.pi * 0.02 * t) + 0.5 * torch.sin(2 * math.pi * 0.05 * t)
+              + 0.2 * torch.randn(1000, generator=torch.Generator().manual_seed(15)))
+    starts = range(0, 1000 - 100 + 1, 5)
+    x = torch.stack([series[i:i + 80] for i in starts], 1).unsqueeze(-1)
+    y = torch.stack([series[i + 80:i + 100] for i in starts], 1).unsqueeze(-1)
+    return KulowskiSeq2Seq(), x, y

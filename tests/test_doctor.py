@@ -30,8 +30,8 @@ def test_the_collection_is_large_enough_and_documented():
     assert set(zoo.BUGGY.values()) <= set(CODES)
     # Real cases cite their source (or share the one cited by their buggy or correct twin).
     real = [setup for setup in ALL_SETUPS if "https://" in setup.__doc__ or "(same source)" in setup.__doc__]
-    # Floors a little under today's counts (116 cited, 47 of them buggy): losing cases shows.
-    assert len(real) >= 113 and sum(setup in zoo.BUGGY for setup in real) >= 45
+    # Floors a little under today's counts (141 cited, 55 of them buggy): losing cases shows.
+    assert len(real) >= 138 and sum(setup in zoo.BUGGY for setup in real) >= 53
 
 
 @pytest.mark.parametrize("setup", list(zoo.LIMITS), ids=lambda f: f.__name__)
@@ -111,7 +111,7 @@ def test_article_examples_3_deep_lstm():
 
 # Codes whose own test is below (or above, for the article's examples) rather than in the collection.
 CODES_TESTED_HERE = {"forward_error", "output_not_tensor", "shape_mismatch", "loss_error", "nonfinite_loss",
-                     "nonfinite_target", "time_as_input", "state_not_detached"}
+                     "nonfinite_target", "time_as_input", "state_not_detached", "checks_skipped"}
 
 
 def test_every_code_has_a_test():
@@ -985,3 +985,66 @@ def test_padding_found_in_the_data_is_left_out_of_what_a_sample_reads():
     model, x, y, loss_fn = zoo.atcold_prepadded_read_at_the_last_step()
     codes = [f.code for f in check_setup(FirstRealStep(), x, y, loss_fn)]
     assert codes == ["first_step_only"], codes
+
+
+# --- a new user's blind test: what the doctor could not run, flattened language models, losses that raise -----
+
+
+def test_the_per_sample_checks_that_could_not_run_are_named_and_the_headline_never_says_no_problems():
+    report = run(zoo.janossy1_gru_over_the_feature_axis)
+    (finding,) = report
+    assert finding.code == "checks_skipped" and finding.severity == "info" and report.ok
+    assert "samples_mixed" in finding.message and "reads a batch of 64 sequences" in finding.evidence
+    assert "no problems found" not in str(report) and "per-sample checks could not" in str(report).splitlines()[0]
+    # A 2-D input that a recurrent layer reads as one sequence is unbatched_input's to explain, not a skip.
+    assert "checks_skipped" not in run(zoo.windows_as_rows_of_a_2d_input).codes
+
+
+def test_a_prediction_and_target_flattened_to_samples_times_steps_are_read_per_sample():
+    model, x, y, loss_fn = zoo.lightning20920_encoder_without_a_source_mask()
+    setup = Setup(model, x, y, loss_fn, 0, 0.01)
+    assert tuple(setup.prediction.shape) == (16 * 35, 200) and setup.sample_axes == (0, 0)
+    assert tuple(setup.per_sample(setup.prediction).shape) == (16, 35, 200) and setup.per_step_shift == (1, 1)
+    assert check_setup(model, x, y, loss_fn).codes == ["future_leak"]
+
+
+def test_a_shift_that_compares_a_few_pairs_does_not_decide_where_the_samples_are():
+    # 8 similar waveforms and a target close to x: a shift of 6 along the batch compared 2 pairs and won.
+    model, x, y = zoo.tdanet3_attention_without_batch_first()
+    setup = Setup(model, x, y, nn.MSELoss(), 0, 0.01)
+    assert setup.per_step_shift is None and setup.sample_axes == (0, 0)
+
+
+def test_token_ids_in_the_input_at_fixed_positions_are_a_target_in_the_input():
+    (finding,) = run(zoo.lightning20920_decoder_fed_the_target_it_predicts)
+    assert finding.code == "target_in_input" and "x[:, 1, 0] .. x[:, 1, 34]" in finding.evidence
+    # A next-token target (x shifted by one) has a last step that is in no input: not the same thing.
+    model, x, y, loss_fn = zoo.lightning20920_encoder_with_a_causal_source_mask()
+    assert check_setup(model, x, y, loss_fn).codes == []
+
+
+def test_a_loss_that_raises_on_differing_shapes_is_a_loss_error_with_the_reshape_not_a_silent_broadcast():
+    report = run(zoo.fernandolpz9_bce_on_a_column_against_a_flat_target)
+    (finding,) = report  # nor samples_ignored: outputs near 0.5 +- 0.001 that move a little do depend on the input
+    assert finding.code == "loss_error" and "silently" not in finding.message
+    assert "(64, 1)" in finding.message and "(64,)" in finding.message and "y.unsqueeze(1)" in finding.fix
+    # mse_loss only warns and broadcasts: that stays broadcast_in_loss.
+    assert "broadcast_in_loss" in run(zoo.column_prediction_against_flat_target).codes
+
+
+def test_a_token_sample_counts_as_ignored_only_when_no_exchange_moves_it():
+    # Each sample's ids swapped for another's: an ignored sample stays put, a weakly used one moves a little.
+    class ReadsTheFirstHalf(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.embedding = nn.Embedding(50, 4)
+            self.head = nn.Linear(4, 1)
+
+        def forward(self, ids):
+            out = self.head(self.embedding(ids).mean(1))
+            return torch.cat([out[:4], out[4:].detach() * 0 + 0.5])  # samples 4-7 never read their ids
+
+    ids = torch.randint(0, 50, (8, 6), generator=torch.Generator().manual_seed(0))
+    report = check_setup(ReadsTheFirstHalf(), ids, torch.randn(8, 1))
+    (finding,) = [f for f in report if f.code == "samples_ignored"]
+    assert "[4, 5, 6, 7]" in finding.evidence

@@ -273,32 +273,75 @@ def _identical_inputs(setup: Setup) -> list[Issue]:
     )]
 
 
-@check("target_in_input", "warning", "each sample's input holds every value of its own target")
+@check("target_in_input", "warning", "each sample's input holds every value of its own target (token ids: every "
+       "target step at one fixed position of the input, in every sample)")
 def _target_in_input(setup: Setup) -> list[Issue]:
     """A target the model can copy from its own input: teacher forcing without the shift, a target column
-    left among the features, windows that include the value they predict."""
+    left among the features, windows that include the value they predict. Floats: every target value occurs
+    somewhere in the sample's own input. Token ids repeat by chance, so for them every target step must equal
+    one fixed position of the input in every sample (a next-token target, x shifted by one, is not: its last
+    step is in no input; nor is the whole input in another order, a reversal task). A target flattened to
+    (samples * steps, ...) is read per sample."""
     x, y = setup.x, setup.y
-    if not (x.is_floating_point() and y.is_floating_point()) or x.dim() < 2 or y.dim() < 1:
+    floats = x.is_floating_point() and y.is_floating_point()
+    ids = not (x.is_floating_point() or y.is_floating_point() or x.is_complex() or y.is_complex()
+               or x.dtype == torch.bool or y.dtype == torch.bool)
+    if not (floats or ids) or x.dim() < 2 or y.dim() < 1:
         return []
     if x.shape == y.shape and bool((x == y).all()):
         return []  # an autoencoder: reproducing the input is the task
-    samples = y.shape[0]
-    if x.shape[0] != samples or samples < 2 or y.unique().numel() < 2:
+    samples = x.shape[0]
+    if y.shape[0] != samples and not (y.shape[0] > samples and y.shape[0] % samples == 0):
         return []
+    if samples < (2 if floats else 8) or y.unique().numel() < 2:
+        return []  # ids: enough samples that one position matching in all of them is no coincidence
     checked = min(samples, 64)  # enough to be sure, and bounded: every target value against every input value
-    xs, ys = x[:checked].reshape(checked, -1), y[:checked].reshape(checked, -1)
-    if not bool((ys.unsqueeze(-1) == xs.unsqueeze(1)).any(-1).all()):
-        return []
+    xs, ys = x[:checked].reshape(checked, -1), y.reshape(samples, -1)[:checked]
+    flattened = "" if y.shape[0] == samples else f" (read as {samples} samples of {ys.shape[1]} values each)"
+    if floats:
+        if not bool((ys.unsqueeze(-1) == xs.unsqueeze(1)).any(-1).all()):
+            return []
+        evidence = (f"in all of the first {checked} samples, every target value occurs exactly in the sample's "
+                    f"input (x {shape_of(x)}, y {shape_of(y)}{flattened})")
+    else:
+        matches = []
+        for step in range(ys.shape[1]):
+            found = (xs == ys[:, step:step + 1]).all(0)  # (input positions,): equal in every sample
+            if not bool(found.any()):
+                return []
+            matches.append(found)
+        single = [int(found.nonzero()[0]) for found in matches if int(found.sum()) == 1]
+        if len(single) == len(matches) == xs.shape[1] and len(set(single)) == len(single):
+            return []  # the whole input in another order (reversed, rotated): that rearrangement is the task
+        per_sample = tuple(x.shape[1:])
+
+        def where(position: int) -> str:
+            index = [int(i) for i in torch.unravel_index(torch.tensor(position), per_sample)]
+            return f"x[:, {', '.join(map(str, index))}]"
+        steps = len(matches)
+        # A block of the input, in order (a decoder fed the target itself), if there is one; else the first match.
+        block = next((start for start in range(xs.shape[1] - steps + 1)
+                      if all(bool(found[start + step]) for step, found in enumerate(matches))), None)
+        if block is not None:
+            shown = (f"the target equals a block of each sample's input in order, steps 0..{steps - 1} = "
+                     f"{where(block)} .. {where(block + steps - 1)}" if steps > 1 else
+                     f"the target equals {where(block)}")
+        else:
+            positions = [int(found.nonzero()[0]) for found in matches]
+            shown = "; ".join([f"target step {step} = {where(p)}" for step, p in enumerate(positions)][:3]
+                              + ([f"... step {steps - 1} = {where(positions[-1])}"] if steps > 3 else []))
+        evidence = (f"in all of the first {checked} samples, each of the {steps} target step"
+                    f"{'s' if steps != 1 else ''} equals one fixed position of the input: {shown} "
+                    f"(x {shape_of(x)}, y {shape_of(y)}{flattened})")
     return [Issue(
         "Every value of each sample's target already appears in that sample's own input, so the model can "
         "learn to copy it: training looks excellent and predicting the future without those values fails. "
         "Typical causes: a decoder fed the target sequence itself instead of the target shifted by one step "
         "(teacher forcing gives the decoder the previous true value, never the one it must predict); the "
         "target column left among the input features; windows that include the value they predict.",
-        evidence=f"in all of the first {checked} samples, every target value occurs exactly in the sample's "
-        f"input (x {shape_of(x)}, y {shape_of(y)})",
-        fix="Feed the decoder [last observed value, target[:-1]] (shifted by one), drop the target from the "
-        "features, and end each input window before the value it predicts.",
+        evidence=evidence,
+        fix="Feed the decoder [start token or last observed value, target[:-1]] (shifted by one), drop the target "
+        "from the features, and end each input window before the value it predicts.",
     )]
 
 
@@ -718,6 +761,8 @@ def _shape_mismatch(setup: Setup) -> list[Issue]:
        "prediction and target shapes differ where the loss compares them, and it silently broadcasts them",
        needs="prediction")
 def _broadcast_in_loss(setup: Setup) -> list[Issue]:
+    if setup.loss.error is not None:
+        return []  # the loss raised rather than broadcast: loss_error explains the shapes
     for comparison in setup.loss.comparisons:
         broadcast, size = _judged(comparison)
         pred_shape, target_shape = comparison.prediction_shape, comparison.target_shape
@@ -736,13 +781,34 @@ def _broadcast_in_loss(setup: Setup) -> list[Issue]:
             f"The prediction {pred_shape} and the target {target_shape} differ in shape, and the loss silently "
             f"broadcasts them to {broadcast}, comparing {what}. PyTorch only prints a UserWarning.",
             evidence=f"{_received(setup, comparison)}, broadcast {broadcast}",
-            fix=(f"Both hold {target_size} values: make them the same shape, e.g. y = y.reshape{pred_shape} "
-                 "or return out.reshape(target shape) — check that the order of samples agrees."
-                 if pred_size == target_size else
-                 f"Make the model return one prediction per target, shape {target_shape} (for a 2-D input to a "
-                 "recurrent layer, see unbatched_input)."),
+            fix=_same_shape_fix(comparison),
         )]
     return []
+
+
+def _differing(setup: Setup) -> tuple[Comparison, tuple[int, ...]] | None:
+    """The first comparison in the loss whose two shapes differ in more than size-1 axes but broadcast, with the
+    shape they broadcast to; ``None`` if there is none."""
+    for comparison in setup.loss.comparisons:
+        broadcast, size = _judged(comparison)
+        if broadcast is not None and not size == math.prod(comparison.prediction_shape) == math.prod(
+                comparison.target_shape):
+            return comparison, broadcast
+    return None
+
+
+def _same_shape_fix(comparison: Comparison) -> str:
+    pred_shape, target_shape = comparison.prediction_shape, comparison.target_shape
+    target_size = math.prod(target_shape)
+    if math.prod(pred_shape) == target_size:
+        squeezed = [a for a in range(len(pred_shape)) if pred_shape[a] == 1]
+        hint = (f" (here y.unsqueeze({squeezed[0]}))" if len(pred_shape) == len(target_shape) + 1 and squeezed
+                and tuple(s for a, s in enumerate(pred_shape) if a != squeezed[0]) == tuple(target_shape) else "")
+        return (f"Both hold {target_size} values: make them the same shape, e.g. y = y.reshape{pred_shape}{hint} "
+                "or return out.reshape(target shape) (a reshape keeps the gradient; .detach() would cut it) — check "
+                "that the order of samples agrees.")
+    return (f"Make the model return one prediction per target, shape {target_shape} (for a 2-D input to a "
+            "recurrent layer, see unbatched_input).")
 
 
 @check("loss_error", "error", "the loss function raised", needs="prediction")
@@ -751,6 +817,17 @@ def _loss_error(setup: Setup) -> list[Issue]:
     if error is None or any(_judged(c)[0] is None for c in setup.loss.comparisons):
         return []  # no error, or shape_mismatch explains it
     class_dtype = setup.class_targets and setup.y.dtype != torch.int64 and "Long" in str(error)
+    differing = None if class_dtype else _differing(setup)
+    if differing is not None:
+        # The loss compared two shapes that differ and raised rather than broadcast them (binary_cross_entropy
+        # does; mse_loss only warns, which broadcast_in_loss reports).
+        comparison, broadcast = differing
+        return [Issue(
+            f"The loss raised on (prediction, target): {comparison.function} got the prediction "
+            f"{comparison.prediction_shape} and the target {comparison.target_shape}, which differ in shape. It "
+            f"refuses them rather than broadcast them to {broadcast}, so this setup cannot train until they agree.",
+            evidence=f"{_received(setup, comparison)}; {type(error).__name__}: {str(error).splitlines()[0]}",
+            fix=_same_shape_fix(comparison))]
     return [Issue("The loss function raised on (prediction, target).",
                   evidence=f"{type(error).__name__}: {error}",
                   fix=f"Class indices for this loss must be int64: y = y.long() (y is {setup.y.dtype})."
@@ -1062,14 +1139,13 @@ def _samples_ignored(setup: Setup) -> list[Issue]:
             return []  # input_ignored reports a prediction that ignores all of x
         used = grad.movedim(x_axis, 0).flatten(1).ne(0).any(1)
         how = "d(prediction)/dx is zero on every element of"
-    else:  # integer inputs (token ids): no gradient reaches them, so exchange the samples' inputs instead
-        if setup.exchanged is None:
+    else:  # integer inputs (token ids): no gradient reaches them
+        found = _ids_used(setup)
+        if found is None:
             return []
-        moved, differs = setup.exchanged
-        used = ~differs | (moved > _TOLERANCE * (float(setup.prediction.detach().abs().max()) + 1e-12))
+        used, how = found
         if not bool(used.any()):
             return []  # nothing depends on the input: input_ignored's case
-        how = "with each sample's input replaced by the previous sample's, the prediction stays the same for"
     ignored = (~used).nonzero().flatten().tolist()
     if not ignored:
         return _padding_read(setup)
@@ -1091,6 +1167,42 @@ def _samples_ignored(setup: Setup) -> list[Issue]:
              "Check which step or position the prediction reads: it must be one every sample fills, e.g. "
              "out[:, -1] of its own sequence."),
     )]
+
+
+def _ids_used(setup: Setup) -> tuple[Tensor, str] | None:
+    """For token ids, per sample: whether its prediction depends on its own ids, and how that was measured.
+
+    Exchanging inputs needs no gradient: a sample whose prediction moves by more than rounding when its ids are
+    replaced by the previous sample's uses them. Rounding is judged against the predictions' spread across the
+    samples, not their size (an untrained classifier's outputs can all be 0.50 +- 0.001, and a real but small
+    move is not rounding), with a floor of a few units in the last place. A sample that does not move is tried
+    again with the ids of the sample half a batch away, and, where the embedding of x is followed (the flow),
+    a non-zero gradient on its own embedding counts as use too: only a sample that passes all three is reported.
+    ``None`` when the inputs cannot be exchanged."""
+    first = setup.exchanged(1)
+    if first is None:
+        return None
+    moved, differs = first
+    prediction = setup.per_sample(setup.prediction.detach()).movedim(setup.sample_axes[1], 0).flatten(1)
+    magnitude = float(prediction.double().abs().max())
+    spread = float(prediction.double().std(0).max()) if prediction.shape[0] > 1 else 0.0
+    ulp = torch.finfo(prediction.dtype).eps if prediction.is_floating_point() else 0.0
+    tolerance = max(_TOLERANCE * min(magnitude, spread), 4 * ulp * magnitude)
+    used = ~differs | (moved > tolerance)
+    how = "the prediction stays the same when each sample's ids are replaced by the previous sample's"
+    count = used.numel()
+    if not bool(used.all()) and count >= 4:
+        second = setup.exchanged(count // 2)
+        if second is not None:
+            used |= second[1] & (second[0] > tolerance)
+            how += f" and again by those {count // 2} samples away"
+    flow = setup.flow
+    if not bool(used.all()) and flow is not None and flow.prediction.requires_grad:
+        (grad,) = torch.autograd.grad(flow.prediction.sum(), [flow.leaf], retain_graph=True, allow_unused=True)
+        if grad is not None:
+            used |= grad.movedim(flow.axis, 0).flatten(1).ne(0).any(1)
+            how += ", and d(prediction)/d(the embedding of x) is zero,"
+    return used, how + " for"
 
 
 def _real_steps_read(setup: Setup) -> tuple[Tensor, Tensor] | None:
@@ -1592,4 +1704,30 @@ def _one_class(setup: Setup) -> list[Issue]:
         + f"; loss {probe.final_loss:.4g}",
         fix="Fix the errors and warnings above first; if there are none, scale the inputs, train longer or with "
         "a larger lr, and check that each input really determines its class.",
+    )]
+
+
+# --- what the doctor could not check ---------------------------------------------------------------------
+
+# The checks that need to know which axis of x and of the prediction holds the samples.
+PER_SAMPLE_CHECKS = ("samples_mixed", "samples_ignored", "sample_position_used", "future_leak", "first_step_only",
+                     "direction_one_step")
+
+
+@check("checks_skipped", "info",
+       "the per-sample checks could not run, because the doctor could not tell which axis holds the samples: a "
+       "report without errors then says nothing about samples mixed, ignored or leaking", needs="prediction")
+def _checks_skipped(setup: Setup) -> list[Issue]:
+    why = setup.samples_unlocated
+    if not why:
+        return []
+    return [Issue(
+        f"The per-sample checks did not run ({', '.join(PER_SAMPLE_CHECKS)}): the doctor could not tell which "
+        "axis holds the samples. Nothing is known about samples mixed by attention or a reshape, samples that "
+        "ignore their own input, or a target the model can read ahead.",
+        evidence=why,
+        fix="If the layout is right, let the doctor see the samples: return the prediction with the batch on an axis "
+        "of its own (or flattened from (batch, steps, ...) in x's order) and reshape inside loss_fn; pass x with "
+        "the batch on one axis, as the layers read it. A layout error reported beside this (layout_mismatch, "
+        "wrong_axis) is often the reason: fix it first.",
     )]

@@ -39,6 +39,9 @@ __all__ = ["NEEDS", "Setup", "Comparison", "LayoutCall", "Flow", "shape_of"]
 #   "probe"       a finite loss, probe_steps > 0 and something to train.
 NEEDS = ("data", "trace", "prediction", "loss", "probe")
 
+# The per-step shift test (Setup.per_step_shift) compares at least this many values of the target with x's.
+SHIFT_PAIRS = 8
+
 
 @dataclass(frozen=True)
 class Comparison:
@@ -191,7 +194,7 @@ class Setup:
     def input_gradient(self) -> Tensor | None:
         return self.gradients([self.trace.x])[0] if self.trace.x.requires_grad else None
 
-    @cached_property
+    @property
     def sample_axes(self) -> tuple[int, int] | None:
         """(axis of x, axis of the prediction) that index the samples, or ``None`` if unclear.
 
@@ -200,49 +203,103 @@ class Setup:
         Else the recurrent layers decide: a layer that reads x as it is takes its batch axis from
         its own ``batch_first``; a layer that reads a reshaped x has a batch size, and the
         axis of x of that size is the sample axis. Without recurrent layers, the axis of x
-        whose size is the target's first axis is.
+        whose size is the target's first axis is (a target flattened to (samples * steps, ...) counts).
+        The axis of the prediction is one of :meth:`per_sample`'s view: a prediction flattened to
+        (samples * steps, ...) against x (samples, steps, ...) is read as (samples, steps, ...).
         """
-        x, prediction = self.x, self.prediction
+        return self._located[0]
+
+    @property
+    def samples_unlocated(self) -> str:
+        """Why :attr:`sample_axes` is ``None`` where a batch of several samples was given (the per-sample checks
+        then cannot run); ``""`` when the axes are known, or when there is nothing to locate: a single sample, a
+        1-D input, or a 2-D input that a recurrent layer reads as one sequence (unbatched_input says so)."""
+        return self._located[2]
+
+    def per_sample(self, value: Tensor) -> Tensor:
+        """The prediction (or a tensor shaped like it) with the samples on an axis of their own: a prediction
+        flattened to (samples * steps, ...) is viewed as (samples, steps, ...) (or (steps, samples, ...) for x
+        with its samples on axis 1), in the order x holds them; any other prediction as it is."""
+        split = self._located[1]
+        return value.unflatten(0, split) if split is not None else value
+
+    @cached_property
+    def _located(self) -> tuple[tuple[int, int] | None, tuple[int, int] | None, str]:
+        """(sample axes, how the prediction's first axis splits for :meth:`per_sample` or ``None``, why the axes
+        are unknown or ``""``)."""
+        x, prediction, y = self.x, self.prediction, self.y
         if x.dim() < 2 or prediction.dim() < 1:
-            return None
+            return None, None, ""
         calls = self.trace.recurrent_calls
         if any(len(call.input_shape) != 3 for call in calls):
-            return None  # 2-D: unbatched_input says how the layer reads it
+            return None, None, ""  # 2-D: unbatched_input says how the layer reads it
         if self.per_step_shift is not None:
             # The values decide where the shapes cannot: a target laid out like x that is x shifted along one
             # axis says that axis is time, whatever a layer's batch_first claims (a flag that agrees changes
             # nothing; one that disagrees is the bug the checks then report).
             axis = 1 - self.per_step_shift[0]
+            source = f"the target is x shifted along axis {self.per_step_shift[0]}"
         elif calls:
             shape, batch_first = calls[0].input_shape, calls[0].module.batch_first
+            label = _layer_label(calls[0])
             if shape == shape_of(x):
                 axis = 0 if batch_first else 1
+                source = f"{label} reads x as it is"
             else:
                 batch = shape[0] if batch_first else shape[1]
                 # Token ids get their feature axis from the embedding, so any of their axes can hold the batch.
                 searched = range(x.dim() - 1) if x.is_floating_point() else range(x.dim())
                 matches = [a for a in searched if x.shape[a] == batch]
-                if batch == 1 or len(matches) != 1:
-                    return None  # one long sequence on purpose, or ambiguous
+                if batch == 1:
+                    return None, None, ""  # one long sequence on purpose
+                if len(matches) != 1:
+                    return None, None, (
+                        f"{label} reads a batch of {batch} sequences (its input {shape}), and "
+                        + (f"no axis of x {shape_of(x)} has that size" if not matches else
+                           f"axes {matches} of x {shape_of(x)} all have that size")
+                        + ", so the doctor cannot tell which axis of x holds the samples")
                 axis = matches[0]
+                source = f"{label} reads a batch of {batch}"
         else:
-            if self.y.dim() < 1 or x.shape[0] != self.y.shape[0]:
-                return None
+            if y.dim() < 1:
+                return None, None, ""
+            flattened = (y.shape[0] != x.shape[0] and y.shape[0] % x.shape[0] == 0
+                         and y.shape[0] // x.shape[0] in x.shape[1:] and y.shape[0] // x.shape[0] > 1)
+            if y.shape[0] != x.shape[0] and not flattened:
+                return None, None, (
+                    f"x {shape_of(x)} and the target {shape_of(y)} differ on their first axis (nor is the target "
+                    f"{x.shape[0]} samples flattened with another axis of x), so the doctor cannot tell which axis "
+                    "holds the samples")
             axis = 0
+            source = "the target's first axis"
         size = x.shape[axis]
+        if size < 2:
+            return None, None, ""  # one sample: nothing to compare it with
         candidates = [a for a in range(prediction.dim()) if prediction.shape[a] == size]
-        if size < 2 or not candidates:
-            return None
-        return axis, axis if axis in candidates else candidates[0]
+        if candidates:
+            return (axis, axis if axis in candidates else candidates[0]), None, ""
+        # Flattened with the steps in the order x holds them: (samples * steps, ...) or (steps * samples, ...).
+        first = prediction.shape[0]
+        if axis == 0 and first % size == 0 and first // size > 1 and first // size in x.shape[1:]:
+            return (0, 0), (size, first // size), ""
+        if axis == 1 and first == x.shape[0] * size and x.shape[0] > 1:
+            return (1, 1), (x.shape[0], size), ""
+        return None, None, (f"{source}, so the samples would be the {size} entries of axis {axis} of x "
+                            f"{shape_of(x)}; but no axis of the prediction {shape_of(prediction)} has that size, nor "
+                            "is its first axis those samples flattened with another axis of x")
 
     @cached_property
     def per_step_shift(self) -> tuple[int, int] | None:
-        """(time axis of x, k) when the target is laid out like x (same sizes on the first two axes) and is x
-        shifted by k >= 1 steps along that axis, y[t] = x[t + k], but not along the other: a per-step forecast or
-        a next-token target. Measured on the target's first channel against every channel of x, as the mean gap
-        in units of x's spread (floats) or the share of unequal values (integers); ``None`` when neither axis or
-        both fit (sliding windows in order are shifted along both)."""
+        """(time axis of x, k) when the target is laid out like x (same sizes on the first two axes, or flattened
+        to (x.shape[0] * x.shape[1], ...)) and is x shifted by k >= 1 steps along that axis, y[t] = x[t + k], but
+        not along the other: a per-step forecast or a next-token target. Measured on the target's first channel
+        against every channel of x, as the mean gap in units of x's spread (floats) or the share of unequal values
+        (integers), for shifts of at most half the axis (so at least half of it is compared) over at least
+        SHIFT_PAIRS values; the other axis must fit clearly worse or be too short to measure. ``None`` when
+        neither axis or both fit (sliding windows in order are shifted along both)."""
         x, y = self.x, self.y
+        if x.dim() in (2, 3) and y.dim() in (1, 2) and y.shape[0] == x.shape[0] * x.shape[1] != x.shape[0]:
+            y = y.unflatten(0, tuple(x.shape[:2]))  # flattened per-step targets, (samples * steps, ...)
         if x.dim() < 2 or y.dim() < 2 or tuple(y.shape[:2]) != tuple(x.shape[:2]) or x.dim() > 3 or y.dim() > 3:
             return None
         if x.is_floating_point() != y.is_floating_point() or not self.finite_x:
@@ -267,9 +324,12 @@ class Setup:
                 return float((a != b).double().mean())
         best = []
         for axis in (0, 1):
-            steps = x.shape[axis]
+            steps, across = x.shape[axis], x.shape[1 - axis]
+            # At most half the axis, so that at least half of it is compared (a 6-step shift on 8 samples would
+            # compare 2 pairs), and enough values in all for a match not to be chance.
+            shifts = [k for k in range(1, min(8, steps - 2, steps // 2) + 1) if (steps - k) * across >= SHIFT_PAIRS]
             gaps = [(min(gap(target.narrow(axis, 0, steps - k), channel.narrow(axis, k, steps - k))
-                         for channel in channels), k) for k in range(1, min(8, steps - 2) + 1)]
+                         for channel in channels), k) for k in shifts]
             best.append(min(gaps) if gaps else (math.inf, 0))
         for axis in (0, 1):
             (here, k), (other, _) = best[axis], best[1 - axis]
@@ -343,7 +403,7 @@ class Setup:
         if axes is None or run is None or run[0] is None:
             return None
         leaf, prediction, layers = run
-        return Flow(leaf, axes[0], prediction, axes[1], layers)
+        return Flow(leaf, axes[0], self.per_sample(prediction), axes[1], layers)
 
     @property
     def layer_calls(self) -> tuple[LayoutCall, ...]:
@@ -586,24 +646,32 @@ class Setup:
                 changed = self._called_on(replaced)
                 if changed is None:
                     return None
-                moved = (changed.double() - self.prediction.detach().double()).abs().movedim(prediction_axis, 0)
+                moved = self.per_sample((changed.double() - self.prediction.detach().double()).abs()).movedim(
+                    prediction_axis, 0)
                 largest = max(largest, float(moved[~group].max()) if bool((~group).any()) else 0.0)
         return largest
 
-    @cached_property
-    def exchanged(self) -> tuple[Tensor, Tensor] | None:
-        """Per sample: the largest change of its prediction when every sample's input is replaced by the
-        previous sample's (x rolled by one along the sample axis), and whether its input changed at all. Needs no
-        gradient, so it works for integer inputs; ``None`` when the sample axes are unclear or the call fails."""
+    def exchanged(self, shift: int = 1) -> tuple[Tensor, Tensor] | None:
+        """Per sample: the largest change of its prediction when every sample's input is replaced by the one
+        ``shift`` places before it (x rolled by ``shift`` along the sample axis), and whether its input changed at
+        all. Needs no gradient, so it works for integer inputs; ``None`` when the sample axes are unclear or the
+        call fails. Made once per ``shift``."""
+        made = self.__dict__.setdefault("_exchanged", {})
+        if shift not in made:
+            made[shift] = self._exchange(shift)
+        return made[shift]
+
+    def _exchange(self, shift: int) -> tuple[Tensor, Tensor] | None:
         axes = self.sample_axes
         if axes is None:
             return None
         x_axis, prediction_axis = axes
-        rolled = self.x.roll(1, x_axis)
+        rolled = self.x.roll(shift, x_axis)
         changed = self._called_on(rolled)
         if changed is None:
             return None
-        moved = (changed.double() - self.prediction.detach().double()).abs().movedim(prediction_axis, 0)
+        moved = self.per_sample((changed.double() - self.prediction.detach().double()).abs()).movedim(
+            prediction_axis, 0)
         differs = (rolled != self.x).movedim(x_axis, 0).flatten(1).any(1)
         return moved.flatten(1).amax(1), differs
 
@@ -703,8 +771,8 @@ class Setup:
         reversed_prediction = self._called_on(self.x.flip(x_axis))
         if reversed_prediction is None:
             return None
-        back = reversed_prediction.flip(prediction_axis)
-        return float((back.double() - self.prediction.detach().double()).abs().max())
+        back = self.per_sample(reversed_prediction).flip(prediction_axis)
+        return float((back.double() - self.per_sample(self.prediction.detach()).double()).abs().max())
 
     @cached_property
     def probe(self) -> _Probe:
@@ -780,6 +848,12 @@ def _state_across_calls(model: nn.Module, x: Tensor) -> _StateAcrossCalls:
         except RuntimeError as raised:  # e.g. the first call's graph, freed by its backward, reached again
             error = raised
     return _StateAcrossCalls(tuple(replaced), changed, error, kinds)
+
+
+def _layer_label(call) -> str:
+    """``nn.LSTM 'encoder' (batch_first=True)`` for a traced recurrent call."""
+    return (f"nn.{type(call.module).__name__}{f' {call.name!r}' if call.name else ''} "
+            f"(batch_first={call.module.batch_first})")
 
 
 def _attribute(model: nn.Module, dotted: str) -> object:

@@ -70,6 +70,9 @@ class Report(list):
         if "state_not_detached" in self.codes:
             # Measured: a second training step's backward raised. Only a loop that resets the state avoids it.
             head += " — the second training step raised: training stops unless the loop resets the kept state"
+        elif self.ok and "checks_skipped" in self.codes:
+            # Never "no problems found" when the per-sample checks did not run.
+            head += " — nothing found by the checks that ran; the per-sample checks could not (checks_skipped)"
         elif self.ok:
             head += " — no problems found" if not self else " — nothing that stops training as intended"
         return "\n".join([head, *map(str, self)])
