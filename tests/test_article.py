@@ -18,6 +18,7 @@ from sine_lab.studies.article import (
     fit_per_step,
     fit_per_time,
     format_controls,
+    gap_fills,
     input_controls,
     load_controls,
     load_per_time,
@@ -231,3 +232,15 @@ def test_seed_rank_names_ties_and_refuses_a_value_not_among_the_seeds():
     assert seed_rank(0.6811, [0.6811, 0.6806, 0.5]) == "tied for worst of 3"  # 0.07 % apart: no rank
     with pytest.raises(ValueError, match="include value"):
         seed_rank(4.0, [1.0, 2.0])
+
+
+def test_gap_fills_are_the_straight_line_and_the_cubic_across_the_held_out_radian():
+    line, cubic = gap_fills((4.0, 5.0))
+    # A straight line through sin at about 3.99 and 5.01 misses the arch between them by up to about 0.12;
+    # a cubic through two samples on each side is far closer.
+    assert 7.5e-3 < line < 8.5e-3 and 2.5e-6 < cubic < 3.5e-6
+    # The longer the gap, the worse both fills.
+    wider_line, wider_cubic = gap_fills((3.0, 6.0))
+    assert wider_line > line and wider_cubic > cubic
+    with pytest.raises(ValueError, match="two samples on each side"):
+        gap_fills((0.0, 5.0))

@@ -35,8 +35,8 @@ from ..training import History, seed_everything, train
 __all__ = [
     "ARTICLE_LOOP", "CONTROLS_PATH", "PER_TIME_PATH", "ArticleExample", "EXAMPLES", "FEEDS", "Feed", "PerStepFit",
     "PerTimeFit", "StoredFit", "article_timeline", "example_source", "fit_per_step", "fit_per_time", "format_controls",
-    "input_controls", "load_controls", "load_per_time", "median_controls", "save_controls", "save_per_time",
-    "seed_rank", "source_without_docstring", "summarise_controls",
+    "gap_fills", "input_controls", "load_controls", "load_per_time", "median_controls", "save_controls",
+    "save_per_time", "seed_rank", "source_without_docstring", "summarise_controls",
 ]
 
 
@@ -134,6 +134,34 @@ def article_timeline(stop: float = 2 * ARTICLE_STOP) -> tuple[Tensor, Tensor]:
     ]
     t = torch.cat(parts)
     return t, torch.sin(t)
+
+
+def gap_fills(held_out: tuple[float, float] = (4.0, 5.0)) -> tuple[float, float]:
+    """Two fills of a held-out stretch of ``sin t`` made only from the fitted samples around it.
+
+    The baselines for filling in held-out times: a straight line through the last sample
+    before the stretch and the first after it, and a cubic through the two samples on each
+    side. Both are computed in float64 on the article's grid.
+
+    Returns:
+        The MSE of the straight line and of the cubic on the held-out times.
+    """
+    start = check_float("held_out start", held_out[0], minimum=0.0)
+    end = check_float("held_out end", held_out[1], maximum=ARTICLE_STOP)
+    t = article_timeline()[0][:1000, 0].double()
+    wave = torch.sin(t)
+    inside = ((t >= start) & (t <= end)).nonzero()[:, 0]
+    if len(inside) == 0 or inside[0] < 2 or inside[-1] > len(t) - 3:
+        raise ValueError(f"held_out must leave two samples on each side inside [0, 10], got {held_out}")
+    before, after = int(inside[0]) - 1, int(inside[-1]) + 1
+    gap_t, gap_wave = t[inside], wave[inside]
+    slope = (wave[after] - wave[before]) / (t[after] - t[before])
+    line = wave[before] + slope * (gap_t - t[before])
+    ends = torch.tensor([before - 1, before, after, after + 1])
+    vandermonde = torch.stack([t[ends] ** k for k in range(4)], dim=1)
+    coefficients = torch.linalg.solve(vandermonde, wave[ends])
+    cubic = sum(coefficients[k] * gap_t**k for k in range(4))
+    return float(((line - gap_wave) ** 2).mean()), float(((cubic - gap_wave) ** 2).mean())
 
 
 # Maps the timeline ``t`` ``(N, 1)``, its values ``sin t`` ``(N, 1)`` and the number of
