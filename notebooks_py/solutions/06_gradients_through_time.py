@@ -42,15 +42,17 @@ SEEDS = [0, 1, 2]
 # ## Exercise 1
 # **The input's scale and the tanh slope** ([the exercise](../06_gradients_through_time.ipynb#try-this))
 #
-# Add the time scaled to `[0, 1]` (`x_article / 10`) as a third input to `input_scale_control` for Example 1,
-# seeds 0–2. Is the mean tanh slope closer to 1 than on the raw `t`, and the decay per step closer to
-# `ρ(W_hh)`?
+# Pass `input_scale_control` the raw `t` and the time scaled to `[0, 1]` (`x_article / 10`) for Example 1,
+# seeds 0–2. On `t / 10`, is the mean tanh slope closer to 1 than on the raw `t`, and the decay per step closer
+# to `ρ(W_hh)`? The raw `t` must reproduce the chapter's section 1 (seed 0: ×0.30/step, slope 0.33).
 
 # %%
 x_article, y_article = article_data()
 inputs = {"raw t": x_article, "t / 10": x_article / 10}
 for seed in SEEDS:
     raw, scaled = input_scale_control(EXAMPLES["rnn"], inputs, y_article, seed)
+    if seed == 0:  # the set-up check: the raw input reproduces the chapter's seed 0
+        assert round(raw.factor_per_step, 2) == 0.30 and round(raw.mean_tanh_slope, 2) == 0.33
     print(f"seed {seed}: ρ(W_hh) = {raw.spectral_radius:.2f}; raw t ×{raw.factor_per_step:.2f}/step "
           f"(slope {raw.mean_tanh_slope:.2f}); t / 10 ×{scaled.factor_per_step:.2f}/step "
           f"(slope {scaled.mean_tanh_slope:.2f})")
@@ -72,19 +74,24 @@ for seed in SEEDS:
 # **A louder wave** ([the exercise](../06_gradients_through_time.ipynb#try-this))
 #
 # Run `radius_sweep` on the wave with amplitude 3. Is the mean tanh slope lower or higher, and does the factor
-# per step still follow `ρ` × mean slope within 13 %?
+# per step still follow `ρ` × mean slope within 13 %? Amplitude 1 must reproduce the chapter's section 2 table.
+#
+# **Prediction.** A louder input drives each unit's pre-activation further from 0, where tanh is flatter, so
+# the mean slope `1 − h²` should fall; if the rule holds, the factor per step falls with it.
 
 # %%
 _, wave = sine_series(1300, step=0.5)
 radii = (0.5, 0.8, 0.95, 1.25, 2.0)
 quiet = radius_sweep(wave[:400].reshape(4, 100, 1), radii, SEEDS)
 loud = radius_sweep(3 * wave[:400].reshape(4, 100, 1), radii, SEEDS)
-print("    ρ   seeds 0, 1, 2:  mean 1−h², amplitude 1 → 3          factor per step, 1 → 3")
+print("        mean slope 1 − h², amplitude 1 → 3     │  factor per step, amplitude 1 → 3")
+print("   ρ   seed 0       seed 1       seed 2       │  seed 0       seed 1       seed 2")
 for radius in radii:
     pairs = [(q, r) for q, r in zip(quiet, loud, strict=True) if abs(r.rho - radius) < 1e-6]
     slopes = "  ".join(f"{q.mean_slope:.3f}→{r.mean_slope:.3f}" for q, r in pairs)
     factors = "  ".join(f"{q.factor:.3f}→{r.factor:.3f}" for q, r in pairs)
-    print(f" {radius:4.2f}                  {slopes}   {factors}")
+    print(f" {radius:4.2f}  {slopes}  │  {factors}")
+assert round(quiet[0].factor, 3) == 0.493 and round(quiet[0].rho, 2) == 0.5, "amplitude 1: the chapter's table"
 mismatch = max(abs(r.factor / (r.rho * r.mean_slope) - 1) for r in loud)
 print(f"amplitude 3: factor per step against ρ × mean slope within {mismatch:.1%}")
 assert all(r.mean_slope < q.mean_slope and r.factor < q.factor for q, r in zip(quiet, loud, strict=True)
@@ -171,6 +178,7 @@ def two_sided(k: int, n: int) -> float:
 
 
 stored = load_seeds()
+assert round(two_sided(14, 20), 3) == 0.115, "the set-up check: the chapter's chance for 14 of 20"
 adam, adam_clipped = (stored.clipping_runs(s) for s in CLIPPING_SETTINGS if s.optimizer == "adam")
 seeds = len(adam)
 lower = sum(c.test_mse < p.test_mse for p, c in zip(adam, adam_clipped, strict=True))

@@ -44,7 +44,8 @@ torch.set_num_threads(1)  # one thread: the same floating-point results on machi
 #
 # [The exercise](../09_when_memory_matters.ipynb#try-this): count, per configuration and lag, the seeds whose
 # NMSE after 200 epochs is at least 2× below the training mean's; which configurations gain a lag over the
-# success counts? The plain tanh RNN must still learn nothing from `k = 50`.
+# success counts? The plain tanh RNN must still learn nothing from `k = 50`, and the success counts must
+# reproduce the chapter's 200-epoch table (the set-up check).
 #
 # The constant is the training mean of each seed's data (`constant_nmse`); a run has learned if its NMSE is
 # `MARGIN` (2) times below it. We call a configuration's **reach** the longest lag at which at least 3 of its
@@ -59,6 +60,9 @@ for r in runs:
     passed, seeds = learned.get((r.config, r.lag), (0, 0))
     learned[r.config, r.lag] = (passed + (r.test_nmse * MARGIN <= mean_nmse[r.seed]), seeds + 1)
 succeeded = success_counts(runs)
+# the set-up check: a few cells of the chapter's 200-epoch table
+assert [succeeded[name, lag][0] for name, lag in (("rnn", 20), ("rnn", 50), ("rnn + orthogonal", 200),
+                                                   ("gru", 50))] == [5, 0, 4, 1]
 
 
 def reach(counts, name):
@@ -90,7 +94,10 @@ assert gain == ["tanh, W_hh = I", "lstm", "lstm + forget bias 1"]
 #
 # [The exercise](../09_when_memory_matters.ipynb#try-this): give the LSTM a forget-gate bias of 0, 1, 2 and 3
 # and measure, on the chapter's `x_probe`, `‖∂h_T/∂h_{T−k}‖` at lag 50 before training, seeds 0–4. Does it grow
-# with every step of the bias, in every seed?
+# with every step of the bias, in every seed? PyTorch adds two biases to each gate (`bias_ih` and `bias_hh`);
+# `init_forget_gate_bias` sets the forget slice of the first to the value and of the second to 0, so the gate's
+# total bias is the value. With bias 1 and seed 0 the norm must equal the chapter's `lstm + forget bias 1` at
+# lag 50 (the set-up check).
 
 # %%
 x_probe, _ = delayed_recall(8, lag=100, seed=0)  # as in the chapter
@@ -109,8 +116,13 @@ for low, high in ((0.0, 1.0), (1.0, 2.0), (2.0, 3.0)):
     growth[low, high] = [b / a for a, b in zip(at_50[low], at_50[high], strict=True)]
     print(f"bias {low:.0f} → {high:.0f}: ×{min(growth[low, high]):.2g} to ×{max(growth[low, high]):.2g}, "
           f"grows in {sum(g > 1 for g in growth[low, high])} of 5 seeds")
+seed_everything(0)  # the set-up check: the chapter's configuration with bias 1, seed 0
+chapter_value = float(jacobian_norms_vs_lag(MEMORY_CONFIGS["lstm + forget bias 1"].build(16), x_probe)[50])
+print(f"set-up check: bias 1, seed 0 gives {at_50[1.0][0]:.1e}; "
+      f"the chapter's lstm + forget bias 1: {chapter_value:.1e}")
 
 # %%
+assert abs(at_50[1.0][0] / chapter_value - 1) < 1e-6, "the set-up reproduces the chapter's configuration"
 assert min(growth[0.0, 1.0]) > 8.5e5 and min(growth[1.0, 2.0]) > 90, \
     "up to bias 2: growth of 8.8e5x or more, then 92x or more, in every seed"
 assert min(growth[2.0, 3.0]) < 1 < max(growth[2.0, 3.0]), "from 2 to 3: not in every seed"
@@ -131,7 +143,8 @@ assert [sum(g > 1 for g in ratios) for ratios in growth.values()] == [5, 5, 4], 
 # **A GRU with an orthogonal start**
 #
 # [The exercise](../09_when_memory_matters.ipynb#try-this): add a configuration, a GRU with an orthogonal
-# `W_hh`, run it at `k = 50` for seed 1 and compare with the GRU (0 of 5 within 50 epochs).
+# `W_hh`, run it at `k = 50` for seed 1 and compare with the GRU (0 of 5 within 50 epochs). The set-up check:
+# the plain GRU, run the same way, must reproduce the sweep's stored run.
 #
 # A configuration is a small object: a name, a registered kind and an initialisation.
 # `init_orthogonal_recurrent` draws each gate's recurrent block as an orthogonal matrix.
@@ -140,12 +153,16 @@ assert [sum(g > 1 for g in ratios) for ratios in growth.values()] == [5, 5, 4], 
 gru_orthogonal = MemoryConfig("gru + orthogonal", "gru", init_orthogonal_recurrent)
 (result,) = run_memory_trial(gru_orthogonal, 50, 1)
 gru = next(r for r in sweep.results if (r.config, r.lag, r.seed, r.budget) == ("gru", 50, 1, 50))
+(gru_again,) = run_memory_trial(MEMORY_CONFIGS["gru"], 50, 1)
+print(f"set-up check: the GRU run again scores NMSE {gru_again.test_nmse:.3f} after {gru_again.epochs} epochs "
+      f"(stored: {gru.test_nmse:.3f} after {gru.epochs})")
 for r in (gru, result):
     print(f"{r.config:17s} k = 50, seed 1, at most 50 epochs: NMSE {r.test_nmse:.3f}, "
           f"{'succeeds' if r.success else 'fails'}; ‖∂h_T/∂h_(T−50)‖ at the start {r.jacobian_norm:.1e}")
 print(f"the orthogonal start's gradient at lag 50: {result.jacobian_norm / gru.jacobian_norm:.0f} times the GRU's")
 
 # %%
+assert gru_again.epochs == gru.epochs and abs(gru_again.test_nmse / gru.test_nmse - 1) < 0.01, "the set-up check"
 assert result.success and not gru.success
 assert 4500 < result.jacobian_norm / gru.jacobian_norm < 5500, "about 5000 times the GRU's"
 assert result.jacobian_norm < 1e-6, "a start below the chapter's line, and a success"
