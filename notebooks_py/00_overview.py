@@ -68,10 +68,14 @@ Image(filename="../docs/example1.png")
 # every step ([BPTT](glossary.ipynb#bptt)) and updates the weights with an optimizer such as [Adam](glossary.ipynb#adam).
 #
 # **Judging a result.** A low MSE means little on its own: a sampled sine is so regular that formulas with no
-# training predict it well. Every chapter compares a model with these [baselines](glossary.ipynb#learned): predicting zero,
+# training predict it well. The chapters on predicting a wave (01–08, 10) compare a model with
+# [baselines](glossary.ipynb#baseline): predicting zero,
 # repeating the last value ([persistence](glossary.ipynb#persistence)), continuing the line through the last two values
-# ([linear extrapolation](glossary.ipynb#linear-extrapolation)), and the two-coefficient
-# [least-squares recurrence](glossary.ipynb#least-squares-recurrence).
+# ([linear extrapolation](glossary.ipynb#linear-extrapolation)), the parabola through the last three
+# (quadratic extrapolation, from chapter 04 on), and the two-coefficient
+# [least-squares recurrence](glossary.ipynb#least-squares-recurrence); a model has
+# [learned](glossary.ipynb#learned) when it is at least 2x below the best parameter-free one. The memory task of
+# chapters 09–10 has its own yardstick, explained there.
 
 # %% [markdown]
 # ## The answer in plain words

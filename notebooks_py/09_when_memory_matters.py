@@ -264,6 +264,12 @@ for name in ("rnn", "rnn + orthogonal"):
     print(f"{name:17s} ‖∂h_T/∂h_(T−50)‖ at the start: {min(starts):.0e} to {max(starts):.0e}   seeds that succeed, "
           "50 → 200 epochs: " + "   ".join(f"k={lag}: {solved(name, lag)} → {solved(name, lag, 200)}"
                                            for lag in sweep.settings["lags"]))
+long_seeds = len(plain_long) // len(runs)
+ortho_long = {budget: sum(solved("rnn + orthogonal", lag, budget) for lag in long_lags) for budget in (50, 200)}
+print(f"k ≥ 50: plain RNN failed in {long_seeds - sum(solved('rnn', lag, 200) for lag in long_lags)} of {long_seeds} "
+      f"runs at both budgets; orthogonal start succeeded in {ortho_long[50]} of {long_seeds} within 50 epochs, "
+      f"{ortho_long[200]} of {long_seeds} within 200")
+assert ortho_long == {50: 9, 200: 14}
 assert solved("rnn", 5) == 5 and (solved("rnn", 20), solved("rnn", 20, 200)) == (2, 5)
 assert not any(r.success for r in plain_long) and len(plain_long) == 30
 assert all(abs(r.test_nmse - training_mean[r.seed]) < 0.01 for r in plain_long), "no better than a constant"

@@ -20,7 +20,7 @@
 # explains what a recurrent network computes.
 #
 # [ablation](#ablation) · [adam](#adam) · [attention](#attention) · [autoregressive](#autoregressive) ·
-# [bare cell](#bare-cell) · [benchmark targets](#benchmark-targets) · [bptt](#bptt) · [chunk](#chunk) ·
+# [bare cell](#bare-cell) · [baseline](#baseline) · [benchmark targets](#benchmark-targets) · [bptt](#bptt) · [chunk](#chunk) ·
 # [curvature](#curvature) · [delayed recall](#delayed-recall) · [dropout](#dropout) ·
 # [early stopping](#early-stopping) · [eigenvalue](#eigenvalue) · [epoch](#epoch) ·
 # [fisher exact test](#fisher-exact-test) · [fixed residual](#fixed-residual) ·
@@ -64,6 +64,12 @@
 # ## bare cell
 # A recurrent cell whose [head](#head) outputs the next value itself, with no [fixed residual](#fixed-residual)
 # added: what `nn.RNN` plus `nn.Linear` gives.
+#
+# ## baseline
+# A prediction rule with no training (or a closed-form fit) that a model is compared with: predicting zero,
+# [persistence](#persistence), [linear extrapolation](#linear-extrapolation), quadratic extrapolation
+# (the parabola through the last three values, `3x[n] − 3x[n−1] + x[n−2]`) and the
+# [least-squares recurrence](#least-squares-recurrence). See [learned](#learned) for how a model is judged.
 #
 # ## benchmark targets
 # What a forecasting run must meet in the benchmark of chapter 07 and the README: one-step MSE ≤ 1e-6,
@@ -130,7 +136,8 @@
 # far away. It does nothing against vanishing gradients.
 #
 # ## head
-# The layer (usually one `nn.Linear`) that turns a hidden state into the prediction. Its output is multiplied
+# The layer (usually one `nn.Linear`) that turns a hidden state into the prediction. In chapters 00–06 it is
+# that plain layer. In the forecasting [recipe](#recipe) (chapter 07 on) its output is also multiplied
 # by a fixed `scale` (the typical size of what it predicts: the training values' spread for a head that
 # predicts the next value, the spread of their [curvature](#curvature) for one that predicts the curvature),
 # so the layer's own outputs stay near 1. Not to be confused with an [attention](#attention) layer's *heads*.
@@ -161,9 +168,9 @@
 #
 # ## least-squares recurrence
 # Predicts `a·x[n] + b·x[n−1]` with `a`, `b` fitted by least squares to training data (also called the
-# *2-tap* recurrence: each coefficient is a *tap*). For a noise-free sine it is exact (`a = 2cos ω`,
-# `b = −1`, a *closed form*: a formula, not a fit), so no model can beat it there; it is the reference,
-# not a bar.
+# *2-tap* recurrence: each coefficient is a *tap*). The fit itself has a *closed form* (one small linear
+# solve, no training loop). For a noise-free sine the fit recovers the exact recurrence (`a = 2cos ω`,
+# `b = −1`), so no model can beat it there; it is the reference, not a bar.
 #
 # ## linear extrapolation
 # Predicts `2x[n] − x[n−1]`: the straight line through the last two values, continued. No parameters; its
@@ -225,7 +232,9 @@
 #
 # ## sampling rate
 # Counted in **samples per radian**, `P`: the series is `sin(n/P + φ)`, a cycle is `2πP` samples (`P = 20`:
-# 126 samples per cycle). The article's data have `P ≈ 100`.
+# 126 samples per cycle). The article's data have `P ≈ 100` (628 per cycle). Chapters 04–05 and the
+# README's one-step results count **samples per period** (per cycle), `2πP`, because their question is how
+# much of a cycle a window covers; each says which unit it uses.
 #
 # ## saturation
 # A `tanh` or sigmoid unit whose input is so large that its output sits near ±1 (or 0, 1): its slope is

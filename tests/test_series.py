@@ -42,7 +42,7 @@ from sine_lab.studies.contents import (
     unlinked_first_uses,
 )
 from sine_lab.studies.forecasting_study import cycles_table, kinds_table
-from sine_lab.studies.ledger import LEDGER, Claim, answer_list, ledger_table
+from sine_lab.studies.ledger import ANSWER, LEDGER, Claim, answer_list, ledger_table
 
 ROOT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = ROOT / "notebooks"
@@ -209,6 +209,68 @@ def test_prose_quotes_numbers_a_cell_prints(path: Path) -> None:
     unprinted = [text for text, value, half in quoted_numbers(read(path))
                  if not any(abs(p - value) <= half * 1.0001 for p in printed) and (name, text) not in DERIVED]
     assert not unprinted, f"quoted in the prose but printed by no cell (to the digits quoted): {unprinted}"
+
+
+# A factor as prose writes it: 14x, 2,050x, 1.005×, 9.96x.
+FACTOR = re.compile(r"(?<![\w.·^,])(\d{1,3}(?:,\d{3})+|\d+)(?:\.(\d+))?\s?[x×](?![\w\d])")
+# A count of runs or seeds: 7 of 9 (printed as 7 of 9 or 7/9).
+COUNT = re.compile(r"(?<![\w.])(\d+) of (\d+)(?!\d)")
+_CHAPTER_MENTION = re.compile(r"chapters? (\d\d)(?:(?:,| and| to|–) (\d\d))*")
+
+
+def summary_numbers(text: str) -> list[tuple[str, float, float]]:
+    """What :func:`quoted_numbers` finds in a README sentence, plus its factors (``14x``)."""
+    found = quoted_numbers(nbformat.v4.new_notebook(cells=[nbformat.v4.new_markdown_cell(text)]))
+    for match in FACTOR.finditer(re.sub(r"`[^`]*`", "", text)):
+        digits = match.group(2) or ""
+        value = float(match.group(1).replace(",", "") + (f".{digits}" if digits else ""))
+        found.append((match.group(0), value, 0.5 * 10.0 ** -len(digits)))
+    return found
+
+
+def chapter_evidence(numbers: set[str]) -> tuple[list[float], str]:
+    """Every number printed by the chapters (and their solutions), and their printed text."""
+    printed, text = [], ""
+    for number in sorted(numbers):
+        for path in (NOTEBOOKS / f"{chapter(number).stem}.ipynb", SOLUTIONS / f"{chapter(number).stem}.ipynb"):
+            if path.exists():
+                notebook = read(path)
+                printed += printed_numbers(notebook)
+                text += "\n".join(visible_text(nbformat.v4.new_notebook(cells=[c]))
+                                  for c in notebook.cells if c.cell_type == "code")
+    # Printed tables write thousands with commas (2,050x); read them whole too.
+    printed += [float(m.replace(",", "")) for m in re.findall(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?", text)]
+    return printed, text
+
+
+def unprinted_in_summary(text: str, cited: tuple[str, ...]) -> list[str]:
+    """Numbers and counts of a README summary that no cell of the chapters it cites (or names) prints."""
+    numbers = set(cited)
+    for match in _CHAPTER_MENTION.finditer(text):
+        numbers |= set(re.findall(r"\d\d", match.group(0)))
+    printed, shown = chapter_evidence({n for n in numbers if any(c.number == n for c in CHAPTERS)})
+    missing = [t for t, value, half in summary_numbers(text)
+               if not any(abs(p - value) <= half * 1.0001 for p in printed)]
+    missing += [m.group(0) for m in COUNT.finditer(re.sub(r"`[^`]*`", "", text))
+                if m.group(0) not in shown and f"{m.group(1)}/{m.group(2)}" not in shown]
+    return missing
+
+
+SUMMARIES = ([(f"ledger: {c.quote[:40]}", c.verdict + " " + c.evidence, (c.chapter,)) for c in LEDGER]
+             + [(f"answer: {p.lead[:40]}", p.plain + " " + p.text, p.chapters) for p in ANSWER]
+             + [(f"row {c.number}", c.finds, (c.number,)) for c in CHAPTERS])
+
+
+@pytest.mark.parametrize(("label", "text", "cited"), SUMMARIES, ids=[s[0] for s in SUMMARIES])
+def test_the_readme_quotes_numbers_its_chapters_print(label: str, text: str, cited: tuple[str, ...]) -> None:
+    missing = unprinted_in_summary(text, cited)
+    assert not missing, f"{label}: printed by no cell of chapters {cited} (to the digits quoted): {missing}"
+
+
+def test_the_summary_check_reads_factors_and_counts_and_can_fail() -> None:
+    found = {t for t, _, _ in summary_numbers("beats it 2,050x, then 1.005×; `lr=0.05`; 7 of 9")}
+    assert {"2,050x", "1.005×"} <= found and not found & {"0.05", "7", "9"}
+    assert unprinted_in_summary("overfits in 99 of 99 runs, 123456x below", ("05",)) == ["123456x", "99 of 99"]
 
 
 def test_the_number_check_reads_both_notations_and_can_fail() -> None:
