@@ -40,6 +40,7 @@ import matplotlib.pyplot as plt
 import torch
 import torch.nn as nn
 
+from sine_lab.baselines import PARAMETER_FREE, judge, one_step
 from sine_lab.callbacks import ClipGradNorm, Validate
 from sine_lab.data import Standardizer, make_windows, sine_series, time_split
 from sine_lab.models import SequenceModel, eval_mode
@@ -63,8 +64,9 @@ torch.set_num_threads(1)  # these models are small: one thread is fastest
 # %% [markdown]
 # ## 1. Data done right
 #
-# One long sine, `s[n] = sin(n Δt)` with `Δt = 0.1`: 10 samples per radian, about 63 per cycle (the
-# [sampling rate](glossary.ipynb#sampling-rate); this chapter keeps it), 1000 samples. It is split **in time**
+# One long sine, `s[n] = sin(n Δt)` with `Δt = 0.1`, 1000 samples. The series counts the
+# [sampling rate](glossary.ipynb#sampling-rate) in samples per period (one cycle of the wave): here about 63
+# (10 per radian). It is split **in time**
 # first: the first 70 % is fitted, the next 15 % validates, the last 15 % is scored, so every scored value is
 # later than everything fitted. The values are *[standardised](glossary.ipynb#standardisation)* (shifted and
 # scaled to mean 0, spread 1) with the fitted part's mean and spread.
@@ -188,7 +190,9 @@ assert all(mse > 1000 * fine_extrapolation for mse in fine_mse.values()), "0 of 
 #
 # The package's `SequenceModel` is the same architecture (a batch-first recurrent layer, a linear
 # [head](glossary.ipynb#head) on the last step). Here it is trained with a common mini-batch
-# [recipe](glossary.ipynb#recipe) that chapter 05 keeps as its base. It differs from the article's training in four ways:
+# [recipe](glossary.ipynb#recipe). Why a second way to train, when section 1's loop works? Chapter 05 changes the
+# article's tuning knobs (batch size among them) one at a time, so it needs one fixed, common mini-batch
+# procedure to change them in. It differs from the article's training in four ways:
 #
 # - **mini-batches**: each Adam step uses 32 windows, in a fresh random order every *epoch* (one pass over the
 #   680 training windows, 22 steps); the article uses all its data in every step (*full batch*);
@@ -199,8 +203,8 @@ assert all(mse > 1000 * fine_extrapolation for mse in fine_mse.values()), "0 of 
 # - **[early stopping](glossary.ipynb#early-stopping)**: after every epoch the validation windows are scored;
 #   training stops after 8 epochs without improvement and keeps the best epoch's weights.
 #
-# At most 40 epochs (880 steps), seed 0 (a spot check; three seeds follow). Scores are in the original units,
-# on the scored stretch.
+# At most 40 epochs (880 steps), seed 0 (a spot check; three seeds follow). `x below linear extrap.` is how
+# many times a test error is below linear extrapolation's: above 1 is better, **below 1 worse**.
 
 # %%
 ARCHITECTURES = {
@@ -247,6 +251,10 @@ trivial_mse["2-tap least-squares recurrence"] = recurrence
 best_network = min(test_mse.values())
 print(f"linear extrapolation is {trivial_mse['persistence (next = last value)'] / extrapolation_mse:.0f}x below "
       "persistence")
+# The series' rule (sine_lab.baselines.judge): learned = at least 2x below the strongest formula with no training.
+no_training = one_step(s[first_test - 2 : -1].unfold(0, 2, 1), target[:, None], names=PARAMETER_FREE)
+for name, mse in test_mse.items():
+    print(f"{name}: {judge(mse, no_training).verdict()}")
 print(f"{'no training':<40}{'one-step test MSE':>19}{'x below linear extrap.':>24}{'x below best network':>22}")
 for name, mse in trivial_mse.items():
     print(f"{name:<40}{mse:>19.2e}{extrapolation_mse / mse:>24.3g}{best_network / mse:>22.3g}")
@@ -257,6 +265,7 @@ factor = {name: extrapolation_mse / mse for name, mse in test_mse.items()}
 assert extrapolation_mse < trivial_mse["persistence (next = last value)"] / 75, "extrapolation: ~100x the stronger"
 assert factor["LSTM, 10 units (Example 2)"] > 2 and factor["3-layer LSTM, 50 units (Example 3)"] > 2, "2x below"
 assert factor["RNN, 10 units (Example 1)"] < 2, "the RNN is not clearly below extrapolation"
+assert [judge(mse, no_training).learned for mse in test_mse.values()] == [False, True, True], "the rule agrees"
 assert all(mse > quadratic for mse in test_mse.values()), "no network beats quadratic extrapolation"
 assert lookup_mse < best_network, "a lookup of the nearest training window beats every network"
 assert cubic < best_network / 145 and cubic < lookup_mse / 50, "cubic: >145x below every network"
@@ -266,21 +275,22 @@ assert parameters == {"RNN, 10 units (Example 1)": 141, "LSTM, 10 units (Example
 
 # %% [markdown]
 # On a wave sampled this finely, linear extrapolation is about 100 times better than persistence, so it is the
-# lowest bar a network must clear; the series says a network *beats* a forecaster when its error is at least
-# twice as low (the [learned](glossary.ipynb#learned) rule). By that rule the two LSTMs beat linear extrapolation
-# (6.83× and 55.5×, seed 0) and the recipe's RNN does not (1.15×). No network is even below quadratic
+# lowest bar a network must clear. The series' one rule: a network has [learned](glossary.ipynb#learned) when its
+# error is at least twice below the strongest formula with no training (zero, persistence or linear
+# extrapolation; here linear extrapolation). By that rule the two LSTMs learned (6.83× and 55.5×, seed 0) and the
+# recipe's RNN did not (1.15×); the rows `judge` prints say so. No network is even below quadratic
 # extrapolation, and cubic extrapolation is 182× below the best network: beating the straight line is the
 # weakest test on offer.
 #
-# The lookup is a warning: with no model at all it is below every network too. A noise-free wave repeats, so its
-# scored windows nearly copy training windows ([chapter 05](05_the_articles_advice.ipynb), section 3), and one-step
-# scores on it cannot tell a model that captured the wave from one that memorised it;
-# [free runs](glossary.ipynb#free-running) and other waves ([chapter 07](07_forecasting_far_ahead.ipynb)) can.
+# The lookup, with no model at all, is below every network too: a noise-free wave repeats, so one-step scores on
+# it cannot tell a model that captured the wave from one that memorised it
+# ([chapter 05](05_the_articles_advice.ipynb), section 3); [free runs](glossary.ipynb#free-running) can
+# ([chapter 07](07_forecasting_far_ahead.ipynb)).
 #
-# Seed 0 is a spot check. `scripts/framing_ablation.py` ran 3 seeds of each architecture with the same recipe.
-# Its tables give the median, best and worst test [MSE](glossary.ipynb#mse); `x persist.` and `x extrapolation`,
-# how many times the median is below each (below 1: above it); `2x below`, the seeds at least twice below linear
-# extrapolation; `steps`, the Adam steps taken; `quadratic` and `2-tap LS`, the two yardsticks' errors:
+# Seed 0 is a spot check; stored tables give 3 seeds per architecture, same recipe: median, best and worst test
+# [MSE](glossary.ipynb#mse); `x persist.` and `x extrapolation`, how many times the median is below each;
+# `2x below`, the seeds that learned (the rule above); `steps`, Adam steps; `quadratic` and `2-tap LS`, the
+# yardsticks' errors:
 
 # %%
 controls_command, controls = load_tables(CONTROLS_PATH)
@@ -313,21 +323,33 @@ assert all(row.best_mse > 1.5 * quadratic for row in deep.values()), "every seed
 # over the data, the recipe 40.
 
 # %%
-# The predictions lie on the truth to the eye, so the figure shows their errors.
-fig, ax_err = plt.subplots(figsize=(10, 4.8))
-# One colour per model kind: the two LSTMs share the LSTM's colour, told apart by line style.
-for (name, prediction), style, width in zip(predictions.items(), ("-", "-", ":"), (1, 1, 2.5), strict=True):
-    ax_err.semilogy(t_test, (prediction - target).abs() + 1e-12, style, linewidth=width,
+# Left: each forecaster's one-step test MSE (seed 0 for the networks). Right: where along the scored stretch
+# the errors fall; the lookup is drawn as dots so the quadratic line stays visible under it.
+fig, (ax_bar, ax_err) = plt.subplots(1, 2, figsize=(12, 4.6), gridspec_kw={"width_ratios": [1, 1.4]})
+KEY = {"persistence": "persistence", "linear": "extrapolation", "quadratic": "quadratic", "cubic": "quadratic",
+       "lookup": "lookup", "2-tap": "recurrence"}
+bars = {name.split(" (")[0]: (mse, colour("lstm" if "LSTM" in name else "rnn")) for name, mse in test_mse.items()}
+bars |= {name: (mse, colour(next(v for k, v in KEY.items() if name.startswith(k))))
+         for name, mse in trivial_mse.items()}
+ax_bar.barh(range(len(bars)), [mse for mse, _ in bars.values()], color=[c for _, c in bars.values()])
+ax_bar.set_yticks(range(len(bars)), [name.replace(" of the nearest training window", "") for name in bars],
+                  fontsize=8)
+ax_bar.invert_yaxis()
+ax_bar.axvline(extrapolation_mse / 2, linestyle=":", color=colour("reference"), label="learned: 2x below linear")
+ax_bar.set(xscale="log", xlabel="one-step test MSE (log scale)", title="Networks (seed 0) and no-training formulas")
+ax_bar.legend(fontsize=8, loc="lower right")
+for (name, prediction), style in zip(predictions.items(), ("-", "-", ":"), strict=True):
+    ax_err.semilogy(t_test, (prediction - target).abs() + 1e-12, style, linewidth=1.2,
                     color=colour("lstm" if "LSTM" in name else "rnn"), label=name)
-for name, style, key in (("linear extrap. (2, -1)", "--", "extrapolation"),
-                         ("quadratic extrap. (3, -3, 1)", "-.", "extrapolation"),
-                         ("lookup of the nearest training window", ":", "reference")):
-    ax_err.semilogy(t_test, (trivial[name] - target).abs() + 1e-12, style, color=colour(key),
-                    linewidth=1.5, label=f"{name}, no training")
+ax_err.semilogy(t_test, (trivial["linear extrap. (2, -1)"] - target).abs(), "--", color=colour("extrapolation"),
+                linewidth=1.5, label="linear extrapolation")
+ax_err.semilogy(t_test, (trivial["quadratic extrap. (3, -3, 1)"] - target).abs() + 1e-12, "-.",
+                color=colour("quadratic"), linewidth=1.5, label="quadratic extrapolation")
+ax_err.semilogy(t_test, (trivial["lookup of the nearest training window"] - target).abs() + 1e-12, "o",
+                markersize=2.5, color=colour("lookup"), label="lookup of the nearest training window")
 ax_err.set(xlabel="t (radians, scored stretch)", ylabel="|one-step error|", ylim=(1e-6, 3e-2),
-           title=f"One-step error along the scored stretch (seed 0); the 2-tap LS recurrence's "
-                 f"(RMS {math.sqrt(recurrence):.0e}) is far below")
-ax_err.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
+           title="One-step error along the scored stretch")
+ax_err.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1))
 fig.tight_layout();
 
 # %% [markdown]
@@ -380,9 +402,8 @@ assert best_network / linear_mse > 1e8, "the linear regression beats every recur
 #
 # then standardised values, mini-batches of 32, clipping, the one-cycle schedule and early stopping, which
 # completes section 2's recipe. Every row gets the same **880 Adam steps** (early stopping may end it sooner). A
-# second table takes each change away from the full recipe instead. Both come from
-# `scripts/framing_ablation.py` (3 seeds each). The columns: median test MSE, how many times it is below linear
-# extrapolation (`x extrap.`; below 1: above it), and the seeds at least twice below it (`2x below`).
+# second table takes each change away from the full recipe instead (3 seeds each). The columns: median test MSE,
+# `x extrap.` (below 1: worse than linear extrapolation), and the seeds that learned (`2x below`).
 
 # %%
 command, tables = load_tables()
@@ -485,13 +506,13 @@ assert all(math.isclose(a.median_mse, b.median_mse, rel_tol=1e-6) for a, b in st
 #
 # ## What we learned
 #
-# - **Past values instead of time.** At 10 samples per radian, with the article's optimiser and full batch
+# - **Past values instead of time.** At 63 samples per period, with the article's optimiser and full batch
 #   (880 steps), 20 past values beat linear extrapolation on 3 of 3 seeds for the RNN and the LSTM, time on 0
 #   of 3. At equal steps (the recipe makes 22× fewer passes over the data) the rest of the mini-batch recipe
 #   did not help, and as a whole it hurt the RNN, though its parts pull both ways (without clipping it fails
 #   the RNN). At the article's 628 samples per period the plain loop loses to the straight line (0 of 3).
-# - **Judge against formulas with no training, the strongest you have.** Linear extrapolation is about 100
-#   times better than persistence, and both LSTMs beat it on 3 of 3 seeds; but no network, on any seed, beats
+# - **Judge against formulas with no training, the strongest you have.** Both LSTMs beat linear extrapolation
+#   on 3 of 3 seeds; but no network, on any seed, beats
 #   quadratic extrapolation, cubic extrapolation is 182× below the best network, and a lookup that memorises
 #   the training windows beats them all too.
 # - **[One-step prediction](glossary.ipynb#one-step-prediction) of a sine is a *linear* problem**:
@@ -515,8 +536,9 @@ assert all(math.isclose(a.median_mse, b.median_mse, rel_tol=1e-6) for a, b in st
 # 2. Make the regression of section 3 fail: fit it (`fit_autoregressive(noisy[:700], order=2)`) on
 #    `sine_series(1000, step=0.1, noise=0.05, seed=d)` and score it on the last 150 values, for 20 draws
 #    `d = 0 … 19`. How far do the coefficients move, and how does the mean test MSE compare with the noise's
-#    variance `σ² = 0.05²` (the [noise floor](glossary.ipynb#noise-floor))? Hint: the two inputs are noisy too.
-#    Check: the noise the prediction passes on, `(a₁² + a₂² + 1)σ²` from your coefficients, falls short of the
+#    variance `σ² = 0.05²` (the [noise floor](glossary.ipynb#noise-floor))? *Noise in the inputs:* the two inputs
+#    are noisy too, and the prediction passes their noise on, each times its coefficient; least squares fitted on
+#    noisy inputs also shrinks the coefficients towards 0, which misses the clean wave. Check: the noise the prediction passes on, `(a₁² + a₂² + 1)σ²` from your coefficients, falls short of the
 #    mean error by more than 25 %; adding the fitted coefficients' own error on the noise-free series closes
 #    the gap to within 5 %. [solution](solutions/04_framing_the_problem.ipynb#exercise-2)
 #

@@ -41,9 +41,12 @@ COLOURS: dict[str, str] = {
     "residual only": "tab:olive",  # the recipe's fixed part alone is linear extrapolation
     "recurrence": "tab:green",
     "linear": "tab:green",
+    "quadratic": "teal",  # quadratic extrapolation (chapters 04-05), drawn next to linear extrapolation's olive
+    "lookup": "saddlebrown",  # the lookup of the nearest training window (chapters 04-05), a memoriser
     # roles
     "truth": "black",
     "reference": "0.4",  # threshold and reference lines (targets, var(y), the unit circle)
+    "noise floor": "darkviolet",  # the variance of the noise on the scored values
     "fit": "0.88",  # shaded regions of the data: fitted, validated, scored, never seen
     "validation": "wheat",
     "test": "#d8ecd0",

@@ -148,6 +148,9 @@ def test_summarize_counts_seeds_that_learned():
     noisy = summarize([Score("n", 0, 0.1, persistence_mse=0.2, noise_floor=0.09, train_mse=0.05, steps=10,
                              cpu_seconds=0.5, stop_reason="completed")])
     assert "noise floor" in format_table(noisy, train=True)
+    strong = format_table(noisy, stronger=True)  # persistence 0.2, extrapolation inf: the stronger is 0.2
+    assert "x stronger" in strong and strong.splitlines()[1].split()[6] == "2", "0.2 / 0.1 under 'x stronger'"
+    assert "x stronger" not in format_table(noisy)
     with pytest.raises(ValueError, match="empty"):
         summarize([])
     with_recurrence = format_table([a], recurrence=[2e-15])

@@ -566,20 +566,22 @@ def lookup_mse(setup: Setup) -> float:
     return float(((fitted_y[nearest, 0] - scored_y[:, 0]) ** 2).mean())
 
 
-def format_table(rows: Sequence[Summary], *, train: bool = False,
-                 recurrence: Sequence[float] | None = None, quadratic: Sequence[float] | None = None) -> str:
+def format_table(rows: Sequence[Summary], *, train: bool = False, recurrence: Sequence[float] | None = None,
+                 quadratic: Sequence[float] | None = None, stronger: bool = False) -> str:
     """A fixed-width table: test MSE (median, best, worst), how many times the median is below persistence
     ("x persist.") and below linear extrapolation ("x extrapolation"), seeds at least ``LEARNED_FACTOR``×
     below the stronger of the two ("2x below"), steps; with ``train=True`` also the fitted part's MSE, and the
     noise floor when a row has noise; with ``recurrence`` (one MSE per row, see :func:`recurrence_mse`) the
     2-tap least-squares recurrence's test MSE ("2-tap LS"); with ``quadratic`` (one MSE per row, see
-    :func:`quadratic_mse`) quadratic extrapolation's test MSE ("quadratic")."""
+    :func:`quadratic_mse`) quadratic extrapolation's test MSE ("quadratic"); with ``stronger=True`` how many
+    times the median is below the stronger of persistence and extrapolation ("x stronger", the baseline
+    "2x below" counts against; :attr:`Summary.baseline_factor`)."""
     for name, column in (("recurrence", recurrence), ("quadratic", quadratic)):
         if column is not None and len(column) != len(rows):
             raise ValueError(f"{name}: one MSE per row, got {len(column)} for {len(rows)} rows")
     width = max(len(r.label) for r in rows) + 2
     head = (f"{'':<{width}}{'median MSE':>11}{'best':>10}{'worst':>10}{'x persist.':>12}{'x extrapolation':>16}"
-            f"{'2x below':>9}{'steps':>7}")
+            + (f"{'x stronger':>12}" if stronger else "") + f"{'2x below':>9}{'steps':>7}")
     noisy = any(r.noise_floor > 0 for r in rows)  # a column of zeros says nothing: shown only with noise
     head += (f"{'train MSE':>11}" + (f"{'noise floor':>12}" if noisy else "")) if train else ""
     head += f"{'quadratic':>10}" if quadratic is not None else ""
@@ -588,7 +590,8 @@ def format_table(rows: Sequence[Summary], *, train: bool = False,
     for i, r in enumerate(rows):
         line = (f"{r.label:<{width}}{r.median_mse:>11.2e}{r.best_mse:>10.2e}{r.worst_mse:>10.2e}"
                 f"{_factor(r.median_factor):>12}{_factor(r.extrapolation_mse / r.median_mse):>16}"
-                f"{f'{r.learned}/{r.seeds}':>9}{r.median_steps:>7}")
+                + (f"{_factor(r.baseline_factor):>12}" if stronger else "")
+                + f"{f'{r.learned}/{r.seeds}':>9}{r.median_steps:>7}")
         line += (f"{r.median_train_mse:>11.2e}" + (f"{r.noise_floor:>12.2e}" if noisy else "")) if train else ""
         line += f"{quadratic[i]:>10.1e}" if quadratic is not None else ""
         lines.append(line + (f"{recurrence[i]:>10.1e}" if recurrence is not None else ""))
