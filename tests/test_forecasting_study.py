@@ -31,6 +31,7 @@ from sine_lab.studies.forecasting_study import (
     run_control,
     save_control,
     sine_fit_forecast,
+    sine_fit_forecast_free,
     sweep_run,
     teacher_forced_loss,
 )
@@ -42,7 +43,7 @@ TINY = ForecastSettings(hidden_size=4, warmup=5, chunk=30, batch_size=4, adam_st
 
 def test_variants_are_the_four_corners_and_change_only_order_and_loss():
     assert {(v.delta_order, v.scaled_loss) for v in VARIANTS} == {(1, False), (1, True), (2, False), (2, True)}
-    assert OLD.label == "order 1, raw MSE" and NEW.label == "order 2, scaled MSE"
+    assert OLD.label == "change head, raw MSE" and NEW.label == "curvature head, scaled MSE"
     settings = OLD.settings(TINY)
     assert (settings.delta_order, settings.scaled_loss) == (1, False)
     assert settings.adam_steps == TINY.adam_steps and settings.rollout == TINY.rollout
@@ -127,7 +128,7 @@ def test_run_control_measures_every_stage_and_round_trips_through_json(tmp_path)
     command, runs = load_control(path)
     assert command == "python scripts/residual_control.py" and runs == [old, new]
     table = format_control(runs).splitlines()
-    assert len(table) == 3 and "order 1, raw MSE" in table[1] and "order 2, scaled MSE" in table[2]
+    assert len(table) == 3 and "change head, raw MSE" in table[1] and "curvature head, scaled MSE" in table[2]
 
 
 def test_run_control_refuses_bad_arguments():
@@ -201,6 +202,24 @@ def test_sine_fit_forecast_continues_a_sine_and_averages_out_noise():
         sine_fit_forecast(noisy, 0.0, steps)
     with pytest.raises(ValueError, match="at least 2"):
         sine_fit_forecast(noisy[:, :1], period, steps)
+
+
+def test_sine_fit_forecast_free_estimates_the_frequency():
+    width, steps = 999, 1000
+    n = torch.arange(width + steps, dtype=torch.float64)
+    periods = torch.tensor([[20.0], [13.7], [55.0]], dtype=torch.float64)
+    waves = 0.7 * torch.sin(n / periods + torch.tensor([[0.3], [-1.2], [2.0]], dtype=torch.float64)) + 0.1
+    forecast, estimated = sine_fit_forecast_free(waves[:, :width], steps)
+    assert forecast.shape == (3, steps) and estimated.shape == (3,)
+    assert torch.allclose(estimated, periods[:, 0], rtol=1e-5), "the rate of a noise-free sine, found"
+    assert float((forecast - waves[:, width:]).abs().max()) < 1e-3
+    # With noise, the frequency costs something: worse than the fit given the true rate, still far below 0.5.
+    noisy = waves[:1, :width] + 0.1 * torch.randn(1, width, generator=torch.Generator().manual_seed(0),
+                                                  dtype=torch.float64)
+    free = float(((sine_fit_forecast_free(noisy, steps)[0] - waves[:1, width:]) ** 2).mean())
+    assert free < 0.01
+    with pytest.raises(ValueError, match="at least 4"):
+        sine_fit_forecast_free(noisy[:, :3], steps)
 
 
 def test_recurrence_forecast_is_exact_with_exact_coefficients_and_matches_the_model():

@@ -40,8 +40,9 @@ trained = [r for r in rows if r["period"] == 100.0 and r["kind"] in ("rnn", "lst
 worst = max(trained, key=lambda r: r["free_run"])
 print(f"worst at P = 100: {worst['row']}, median 10-cycle MSE {worst['free_run']:.2f}, "
       f"x{worst['free_run'] / 1e-4:.0f} the target")
-assert len(trained) == 6 and worst["free_run"] == max(r["free_run"] for r in trained)
-assert "bare cell" in worst["row"] and worst["free_run"] > 1e3 * 1e-4, "a bare cell, more than x1000 off"
+# The chapter's table at P = 100: the bare GRU's 9.1e-01 is the largest, ahead of the bare RNN's 8.8e-01.
+assert len(trained) == 6 and worst["row"] == "gru, bare cell", worst["row"]
+assert 9000 < worst["free_run"] / 1e-4 < 9200, "it misses the target about x9100"
 
 # %% [markdown]
 # ## Exercise 2
@@ -61,7 +62,7 @@ for period in recipe_sweep["periods"]:
     cycles = statistics.median(r["free_run_cycles"]["10"] for r in runs)
     ratio[period] = cycles / steps
     print(f"P = {period:g}: 1000 steps = {1000 / (2 * math.pi * period):.1f} cycles; LSTM median MSE over 1000 steps "
-          f"{steps:.1e}, over 10 cycles {cycles:.1e}; per seed, 1000 steps: "
+          f"{steps:.1e}, over 10 cycles {cycles:.1e};\n  per seed, 1000 steps: "
           + ", ".join(f"{r['free_run_mse']['1000']:.1e}" for r in runs))
 assert ratio[100.0] > 10 and ratio[100.0] == max(ratio.values()), "in the medians the slow wave differs most"
 

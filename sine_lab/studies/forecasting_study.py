@@ -65,6 +65,7 @@ __all__ = [
     "recurrence_forecast",
     "save_control",
     "sine_fit_forecast",
+    "sine_fit_forecast_free",
     "sweep_run",
     "teacher_forced_loss",
 ]
@@ -100,7 +101,8 @@ class Variant:
 
     @property
     def label(self) -> str:
-        return f"order {self.delta_order}, {'scaled' if self.scaled_loss else 'raw'} MSE"
+        head = {1: "change", 2: "curvature"}[self.delta_order]
+        return f"{head} head, {'scaled' if self.scaled_loss else 'raw'} MSE"
 
     def settings(self, base: ForecastSettings) -> ForecastSettings:
         """``base`` with this order and loss; everything else unchanged."""
@@ -390,6 +392,50 @@ def sine_fit_forecast(context: Tensor, period: float, steps: int) -> Tensor:
     return (basis[width:] @ coefficients).T.to(context.dtype)
 
 
+def sine_fit_forecast_free(context: Tensor, steps: int, *, rounds: int = 6) -> tuple[Tensor, Tensor]:
+    """Like :func:`sine_fit_forecast`, but the frequency is estimated too: fit
+    ``A sin(ωn) + B cos(ωn) + C`` by least squares to each row of ``context`` ``(n_series, W)`` with ``ω``
+    free, and continue it for ``steps`` values. ``ω`` starts at the peak of the row's zero-padded spectrum
+    and is refined by ``rounds`` grid searches, each 10 times finer, of the least-squares residual (``A``,
+    ``B``, ``C`` solved exactly at every ``ω``). Solved in float64.
+
+    Returns:
+        the forecast ``(n_series, steps)`` in ``context``'s dtype, and the estimated samples per radian
+        ``1/ω`` of each row ``(n_series,)``.
+    """
+    check_tensor("context", context, ndim=2, layout="(n_series, W)", floating=True, finite=True)
+    steps = check_int("steps", steps, minimum=1)
+    rounds = check_int("rounds", rounds, minimum=1)
+    width = context.shape[1]
+    if width < 4:
+        raise ValueError(f"context must hold at least 4 values per series to fit a sine and its frequency, got {width}")
+    values = context.double()
+    n = torch.arange(width, dtype=torch.float64)
+    padded = 8 * width
+    spectrum = torch.fft.rfft(values - values.mean(dim=1, keepdim=True), n=padded).abs()
+    spectrum[:, 0] = 0.0
+    omega = spectrum.argmax(dim=1).double() * 2 * math.pi / padded  # (n_series,)
+    half_width = 2 * math.pi / padded
+
+    def basis(w: Tensor, at: Tensor) -> Tensor:  # w (..., 1) -> (..., len(at), 3)
+        phase = w[..., None] * at
+        return torch.stack([torch.sin(phase), torch.cos(phase), torch.ones_like(phase)], dim=-1)
+
+    for _ in range(rounds):
+        grid = omega[:, None] + torch.linspace(-half_width, half_width, 41, dtype=torch.float64)  # (S, 41)
+        grid = grid.clamp(min=1e-6, max=math.pi)
+        design = basis(grid, n)  # (S, 41, W, 3)
+        target = values[:, None, :, None].expand(-1, grid.shape[1], -1, -1)
+        solution = torch.linalg.lstsq(design, target).solution
+        residual = ((design @ solution - target) ** 2).sum(dim=(-1, -2))  # (S, 41)
+        omega = grid.gather(1, residual.argmin(dim=1, keepdim=True))[:, 0]
+        half_width /= 10
+    design = basis(omega[:, None], n)[:, 0]  # (S, W, 3)
+    coefficients = torch.linalg.lstsq(design, values[..., None]).solution  # (S, 3, 1)
+    ahead = basis(omega[:, None], torch.arange(width, width + steps, dtype=torch.float64))[:, 0]
+    return (ahead @ coefficients)[..., 0].to(context.dtype), 1 / omega
+
+
 def _median(values: Sequence[float]) -> float:
     return statistics.median(values) if values else math.nan
 
@@ -401,14 +447,14 @@ def format_control(runs: Sequence[ControlRun]) -> str:
     and the median CPU seconds of training."""
     keys = sorted({(r.period, r.cell, VARIANTS.index(r.variant)) for r in runs},
                   key=lambda k: (k[0], CELLS.index(k[1]), k[2]))
-    lines = [f"{'period':>6} {'cell':<5} {'variant':<21}{'met':>5}{'one-step worst/median':>24}"
+    lines = [f"{'period':>6} {'cell':<5} {'variant':<27}{'met':>5}{'one-step worst/median':>24}"
              f"{'free-run 1000 worst/median':>29}{'taught / zero head':>22}{'CPU s':>8}"]
     for period, cell, index in keys:
         group = [r for r in runs if (r.period, r.cell, r.variant) == (period, cell, VARIANTS[index])]
         one = sorted(r.one_step_mse for r in group)
         free = sorted(r.free_run_mse["1000"] for r in group)
         ratio = _median([r.teacher_forced / r.zero_head_loss for r in group])
-        lines.append(f"{period:>6g} {cell:<5} {VARIANTS[index].label:<21}{sum(r.met for r in group):>3}/{len(group)}"
+        lines.append(f"{period:>6g} {cell:<5} {VARIANTS[index].label:<27}{sum(r.met for r in group):>3}/{len(group)}"
                      f"{one[-1]:>15.1e} /{_median(one):>8.1e}{free[-1]:>20.1e} /{_median(free):>8.1e}"
                      f"{ratio:>22.2g}{_median([r.cpu_seconds for r in group]):>8.1f}")
     return "\n".join(lines)
@@ -434,13 +480,13 @@ def control_summary(runs: Sequence[ControlRun]) -> list[dict]:
 
 def format_control_summary(runs: Sequence[ControlRun]) -> str:
     """:func:`control_summary` as a text table, one line per variant."""
-    lines = [f"{'variant':<21}{'runs meeting':>14}{'after teacher forcing':>23}{'after free-run stage':>23}"
+    lines = [f"{'variant':<27}{'runs meeting':>14}{'after teacher forcing':>23}{'after free-run stage':>23}"
              f"{'1000-step MSE':>16}",
-             f"{'':<21}{'every target':>14}{'(÷ zero head, range)':>23}{'(÷ zero head, range)':>23}"
+             f"{'':<27}{'every target':>14}{'(÷ zero head, range)':>23}{'(÷ zero head, range)':>23}"
              f"{'(median)':>16}"]
     for row in control_summary(runs):
         taught, after = row["taught"], row["after_rollout"]
-        lines.append(f"{row['variant'].label:<21}{str(row['met']) + ' of ' + str(row['runs']):>14}"
+        lines.append(f"{row['variant'].label:<27}{str(row['met']) + ' of ' + str(row['runs']):>14}"
                      f"{f'{taught[0]:.2g} to {taught[1]:.2g}':>23}{f'{after[0]:.2g} to {after[1]:.2g}':>23}"
                      f"{row['free_run_1000']:>16.1e}")
     return "\n".join(lines)
