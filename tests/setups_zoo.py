@@ -25,6 +25,7 @@ from collections.abc import Callable
 import numpy as np
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 
 from sine_lab.models import SequenceModel
 
@@ -4010,3 +4011,739 @@ def kulowski1_sequence_first_encoder_decoder() -> Setup:
     x = torch.stack([series[i:i + 80] for i in starts], 1).unsqueeze(-1)
     y = torch.stack([series[i + 80:i + 100] for i in starts], 1).unsqueeze(-1)
     return KulowskiSeq2Seq(), x, y
+
+
+# --- d6 blind test: softmax into the loss, Conv1d over embeddings, crashes on common shapes ---------------
+# Re-typed from /work/review/d6/setups.py (a new user's blind test of 18 public setups); the twins after them
+# are the fixes the threads describe.
+
+
+def _d6_sine_streams(count: int, steps: int, seed: int = 0) -> torch.Tensor:
+    """(count, steps) sines of random phase and frequency."""
+    g = torch.Generator().manual_seed(seed)
+    phase = torch.rand(count, 1, generator=g) * 6.28
+    freq = 0.1 + 0.3 * torch.rand(count, 1, generator=g)
+    return torch.sin(freq * torch.arange(steps, dtype=torch.float32) + phase)
+
+
+class FernandoTextCNN(nn.Module):
+    """FernandoLpz/Text-Classification-CNN-PyTorch src/model/model.py, sizes shrunk (seq_len 35 -> 12,
+    embedding 64 -> 16, out_size 32 -> 8); fc's in_features computed instead of the hard-coded 1440."""
+
+    def __init__(self, seq_len=12, num_words=50, embedding_size=16, out_size=8, stride=2):
+        super().__init__()
+        self.embedding = nn.Embedding(num_words, embedding_size, padding_idx=0)
+        self.conv_1 = nn.Conv1d(seq_len, out_size, 2, stride)
+        self.conv_2 = nn.Conv1d(seq_len, out_size, 3, stride)
+        self.conv_3 = nn.Conv1d(seq_len, out_size, 4, stride)
+        self.pool_1 = nn.MaxPool1d(2, stride)
+        self.pool_2 = nn.MaxPool1d(3, stride)
+        self.pool_3 = nn.MaxPool1d(4, stride)
+        with torch.no_grad():
+            n = self._features(torch.zeros(1, seq_len, dtype=torch.long)).shape[1]
+        self.fc = nn.Linear(n, 1)
+
+    def _features(self, x):
+        x = self.embedding(x)                      # (batch, seq_len, embedding): Conv1d reads seq_len as channels
+        x1 = self.pool_1(torch.relu(self.conv_1(x)))
+        x2 = self.pool_2(torch.relu(self.conv_2(x)))
+        x3 = self.pool_3(torch.relu(self.conv_3(x)))
+        union = torch.cat((x1, x2, x3), 2)
+        return union.reshape(union.size(0), -1)
+
+    def forward(self, x):
+        return torch.sigmoid(self.fc(self._features(x)))
+
+
+@buggy("conv_over_features")
+def fernandolpz_textcnn_conv_over_embedding() -> Setup:
+    """Source: https://github.com/FernandoLpz/Text-Classification-CNN-PyTorch/issues/3 ("Wrong
+    convolution"). Diagnosis (issue + comment): the convolution in forward is wrong, x must be
+    x.permute(0, 2, 1) before the Conv1d layers, and in_channels must then be the embedding size; as written
+    Conv1d treats the 35 token positions as channels and slides along the embedding dimensions.
+    As in run.py: y_batch.type(FloatTensor) of shape (batch,), F.binary_cross_entropy(y_pred, y_batch)."""
+    torch.manual_seed(0)
+    x = torch.randint(1, 50, (64, 12))
+    y = (x[:, :6].float().mean(1) > x[:, 6:].float().mean(1)).float()
+    return FernandoTextCNN(), x, y, F.binary_cross_entropy
+
+
+class SOLSTMClassifier(nn.Module):
+    """The question's class, made to construct (super().__init__() and the stored sizes were missing)."""
+
+    def __init__(self, input_dim, hidden_dim, label_size, batch_size):
+        super().__init__()
+        self.hidden_dim, self.batch_size = hidden_dim, batch_size
+        self.lstm = nn.LSTM(input_dim, hidden_dim)
+        self.hidden2label = nn.Linear(hidden_dim, label_size)
+        self.hidden = self.init_hidden()
+
+    def init_hidden(self):
+        return (torch.zeros(1, self.batch_size, self.hidden_dim),
+                torch.zeros(1, self.batch_size, self.hidden_dim))
+
+    def forward(self, x):
+        lstm_out, self.hidden = self.lstm(x, self.hidden)
+        y = self.hidden2label(lstm_out[-1])
+        return F.log_softmax(y, dim=1)
+
+
+@buggy("layout_mismatch")
+def so64953445_lstm_classifier_state_and_layout() -> Setup:
+    """Source: https://example-a.com/answer/64953445 (copy of the Stack Overflow question "How can I use
+    an LSTM to classify a series of vectors into two categories in Pytorch"). The poster gets "a bunch of shape
+    errors". Diagnosis (accepted answer): pass batch_first=True for (batch, timesteps, features) input; do not
+    keep and pass self.hidden (it makes each batch continue the previous one, while samples are independent);
+    use h_n reshaped to (batch, hidden). Data as the answer's (batch, 10, features), two classes, NLLLoss."""
+    torch.manual_seed(0)
+    x = torch.randn(16, 10, 8)
+    y = (x[:, :, 0].mean(1) > 0).long()
+    return SOLSTMClassifier(8, 32, 2, batch_size=16), x, y, nn.NLLLoss()
+
+
+class MOFPositionalEncoding(nn.Module):
+    def __init__(self, d_model, dropout=0.1, max_len=2048):
+        super().__init__()
+        self.dropout = nn.Dropout(p=dropout)
+        position = torch.arange(max_len).unsqueeze(1)
+        div_term = torch.exp(torch.arange(0, d_model, 2) * (-math.log(10000.0) / d_model))
+        pe = torch.zeros(max_len, 1, d_model)
+        pe[:, 0, 0::2] = torch.sin(position * div_term)
+        pe[:, 0, 1::2] = torch.cos(position * div_term)
+        self.register_buffer("pe", pe)
+
+    def forward(self, x):
+        x = x + self.pe[:x.size(0)]        # written for [seq_len, batch, d]; x is [batch, seq_len, d]
+        return self.dropout(x)
+
+
+class MOFTransformerRegressor(nn.Module):
+    """zcao0420/MOFormer model/transformer.py: Transformer (batch_first encoder) + regressoionHead on output[:, 0:1]."""
+
+    def __init__(self, ntoken=30, d_model=32, nhead=4, d_hid=64, nlayers=2, dropout=0.1):
+        super().__init__()
+        self.d_model = d_model
+        self.pos_encoder = MOFPositionalEncoding(d_model, dropout)
+        layer = nn.TransformerEncoderLayer(d_model, nhead, d_hid, dropout, batch_first=True)
+        self.transformer_encoder = nn.TransformerEncoder(layer, nlayers, enable_nested_tensor=False)
+        self.token_encoder = nn.Embedding(ntoken, d_model)
+        self.head = nn.Sequential(nn.Linear(d_model, d_model // 2), nn.ReLU(), nn.Linear(d_model // 2, d_model // 4),
+                                  nn.ReLU(), nn.Linear(d_model // 4, d_model // 8), nn.ReLU(),
+                                  nn.Linear(d_model // 8, 1))
+
+    def forward(self, src):
+        src = self.token_encoder(src) * math.sqrt(self.d_model)
+        src = self.pos_encoder(src)
+        output = self.transformer_encoder(src)
+        return self.head(output[:, 0:1, :])
+
+
+@buggy("sample_position_used")
+def moformer_positional_encoding_on_batch_axis() -> Setup:
+    """Source: https://github.com/zcao0420/MOFormer/issues/9 ("some potential issues for your
+    transformer"). Diagnosis (issue): the fine-tuning input is [batch_size, seq_len] but PositionalEncoding
+    adds self.pe[:x.size(0)] as if x were [seq_len, batch_size, emb], so the encoding is taken along the batch
+    axis. Tokens right-padded with 0 to a fixed length (padding='max_length'), a CLS-like id 1 first; the
+    target is (batch, 1, 1) as MOF_ID_Dataset's .view(-1, 1) makes it, normalised; MSELoss."""
+    torch.manual_seed(0)
+    batch, length = 16, 24
+    x = torch.zeros(batch, length, dtype=torch.long)
+    lengths = torch.randint(10, length, (batch,))
+    for i, n in enumerate(lengths):
+        x[i, 0] = 1
+        x[i, 1:n] = torch.randint(2, 30, (int(n) - 1,))
+    y = ((x == 5).float().sum(1) - 0.5).view(batch, 1, 1)
+    y = (y - y.mean()) / y.std()
+    return MOFTransformerRegressor(), x, y, nn.MSELoss()
+
+
+class T2ELSTMClassifier(nn.Module):
+    """Demfier/multimodal-speech-emotion-recognition lstm_classifier/t2e/lstm_classifier.py; forward's unused
+    input_lengths argument dropped so the doctor can call model(x)."""
+
+    def __init__(self, vocab_size=40, embedding_dim=16, hidden_dim=16, n_layers=2, output_dim=6):
+        super().__init__()
+        self.hidden_dim = hidden_dim
+        self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        self.rnn = nn.LSTM(embedding_dim, hidden_dim, bias=True, num_layers=n_layers, dropout=0.2,
+                           bidirectional=True)
+        self.out = nn.Linear(2 * hidden_dim, output_dim)
+
+    def forward(self, input_seq):
+        embedded = self.embedding(input_seq)           # [max_seq_len, batch_size, emb]
+        rnn_output, (hidden, _) = self.rnn(embedded)
+        rnn_output = torch.cat((rnn_output[-1, :, :self.hidden_dim], rnn_output[0, :, self.hidden_dim:]), dim=1)
+        return F.softmax(self.out(rnn_output), dim=1)
+
+
+@buggy("loss_input_kind")
+def demfier_t2e_softmax_into_nllloss() -> Setup:
+    """Source: https://github.com/Demfier/multimodal-speech-emotion-recognition/issues/38 ("wrong code at
+    t2e/lstm_classifier.py"). Diagnosis (issue): class_scores = F.softmax(self.out(rnn_output), dim=1) is fed
+    to criterion = nn.NLLLoss(); it should be F.log_softmax. Input [max_seq_len, batch] ids (right-padded
+    with 0), 6 emotion classes."""
+    torch.manual_seed(0)
+    seq, batch = 20, 24
+    x = torch.randint(1, 40, (seq, batch))
+    lengths = torch.randint(8, seq + 1, (batch,))
+    for b, n in enumerate(lengths):
+        x[n:, b] = 0
+    y = x[0] % 6
+    return T2ELSTMClassifier(), x, y, nn.NLLLoss()
+
+
+class Seq2SeqNoBatchFirst(nn.Module):
+    """Reconstructed from the question's description (its code blocks are not in the stored copy): nn.LSTM
+    with the default layout, then a Linear from the hidden state to `features` at every step."""
+
+    def __init__(self, features=1, hidden=32):
+        super().__init__()
+        self.lstm = nn.LSTM(features, hidden)
+        self.linear = nn.Linear(hidden, features)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.linear(out)
+
+
+@limit({"layout_undecided"}, "the target is laid out like the input and the values, integers 0-3 of a periodic "
+       "pattern, are neither smooth along one axis nor continued by the target: a note says the layout was not checked")
+def tsys17570_seq2seq_lstm_without_batch_first() -> Setup:
+    """Source: https://www.51tsys.com/article/17570.html (a translated copy of a Stack Overflow question:
+    sequences of 10 integers in 0..3, MinMax-scaled to [0, 1], the first 5 predict the next 5, tensors
+    [bs, seq_length, features]). Diagnosis (answer): nn.LSTM expects (sl, bs, features) by default, so the
+    code processes the wrong dimension; pass batch_first=True. Also the framing is flawed: step i has only
+    seen steps 0..i but must predict step i + 5."""
+    torch.manual_seed(0)
+    pattern = torch.tensor([0, 1, 2, 3, 3, 2, 1, 0, 1, 2, 3, 2], dtype=torch.float32)
+    series = pattern.repeat(30)
+    starts = torch.randperm(len(series) - 10)[:32]
+    windows = torch.stack([series[s:s + 10] for s in starts]) / 3.0
+    x, y = windows[:, :5].unsqueeze(-1), windows[:, 5:].unsqueeze(-1)
+    return Seq2SeqNoBatchFirst(), x, y, nn.MSELoss()
+
+
+class RampLSTM(nn.Module):
+    def __init__(self, horizon, hidden=32):
+        super().__init__()
+        self.lstm = nn.LSTM(1, hidden, batch_first=True)
+        self.head = nn.Linear(hidden, horizon)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.head(out[:, -1])
+
+
+@buggy("time_as_input")
+def pytroubles_time_ramp_input_to_sine() -> Setup:
+    """Source: https://pytroubles.com/en/posts/id2679-why-your-lstm-stalls-on-sine-wave-forecasting-and-
+    how-to-fix-it-with-target-history-normalization (Keras original, re-typed in PyTorch; the Keras model is
+    not shown, an LSTM + Dense head is assumed). x_vals = arange(0, 2000, 0.5), y_vals = 20 * sin(x_vals);
+    windows of HIST + PRED steps; the input is the time values, the target the next PRED values of y.
+    Diagnosis (page): the model is fed a linearly increasing time index instead of recent values of the target,
+    and the large unnormalised amplitude makes it worse; feed target history, normalise. HIST = PRED = 20
+    here (100 in the page), every 10th window."""
+    hist = pred = 20
+    x_vals = torch.arange(0, 2000, 0.5)
+    y_vals = 20 * torch.sin(x_vals)
+    starts = torch.arange(0, len(x_vals) - hist - pred, 10)
+    x = torch.stack([x_vals[s:s + hist] for s in starts]).unsqueeze(-1)
+    y = torch.stack([y_vals[s + hist:s + hist + pred] for s in starts])
+    torch.manual_seed(0)
+    return RampLSTM(pred), x, y, nn.MSELoss()
+
+
+class VRAE(nn.Module):
+    """tejaslodaya/timeseries-clustering-vae vrae/vrae.py (Encoder, Lambda, Decoder), forward returning the
+    decoded series only (the original returns (x_decoded, latent); the loss uses x_decoded)."""
+
+    def __init__(self, sequence_length, batch_size, hidden_size=32, depth=2, latent_length=8):
+        super().__init__()
+        self.depth, self.hidden_size = depth, hidden_size
+        self.encoder = nn.LSTM(1, hidden_size, depth)
+        self.hidden_to_mean = nn.Linear(hidden_size, latent_length)
+        self.hidden_to_logvar = nn.Linear(hidden_size, latent_length)
+        self.decoder = nn.LSTM(1, hidden_size, depth)
+        self.latent_to_hidden = nn.Linear(latent_length, hidden_size)
+        self.hidden_to_output = nn.Linear(hidden_size, 1)
+        self.decoder_inputs = torch.zeros(sequence_length, batch_size, 1)
+        self.c_0 = torch.zeros(depth, batch_size, hidden_size)
+
+    def forward(self, x):
+        _, (h_end, c_end) = self.encoder(x)
+        h_end = h_end[0, :, :]
+        mean, logvar = self.hidden_to_mean(h_end), self.hidden_to_logvar(h_end)
+        latent = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar) if self.training else mean
+        h_state = self.latent_to_hidden(latent)
+        h_0 = torch.stack([h_state for _ in range(self.depth)])
+        decoder_output, _ = self.decoder(self.decoder_inputs, (h_0, self.c_0))
+        return self.hidden_to_output(decoder_output)
+
+
+@buggy("upper_layers_unused")
+def tejaslodaya_vrae_reads_h_end_0() -> Setup:
+    """Source: https://github.com/tejaslodaya/timeseries-clustering-vae/issues/3 ("Incorrect indexing in
+    the forward pass of the encoder"). Diagnosis (issue, confirmed by the maintainer, PR merged): h_end =
+    h_end[0, :, :] is wrong, it should be h_end[-1] (the issue says it reads "only the first data point";
+    what it reads is layer 0's final state of the 2-layer LSTM). x is (sequence_length, batch, 1) after
+    X.permute(1, 0).unsqueeze(-1); target = x (reconstruction); MSELoss(size_average=False)."""
+    torch.manual_seed(0)
+    series = _d6_sine_streams(16, 24)
+    x = series.t().unsqueeze(-1)
+    return VRAE(24, 16), x, x.clone(), nn.MSELoss(reduction="sum")
+
+
+class HARNetwork(nn.Module):
+    """jindongwang/Deep-learning-activity-recognition pytorch/network.py (9 channels x 128 steps)."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Sequential(nn.Conv2d(9, 32, (1, 9)), nn.ReLU(), nn.MaxPool2d((1, 2), stride=2))
+        self.conv2 = nn.Sequential(nn.Conv2d(32, 64, (1, 9)), nn.ReLU(), nn.MaxPool2d((1, 2), stride=2))
+        self.fc1 = nn.Sequential(nn.Linear(64 * 26, 100), nn.ReLU())
+        self.fc2 = nn.Sequential(nn.Linear(100, 50), nn.ReLU())
+        self.fc3 = nn.Linear(50, 6)
+
+    def forward(self, x):
+        out = self.conv2(self.conv1(x))
+        out = out.reshape(-1, 64 * 26)
+        out = self.fc3(self.fc2(self.fc1(out)))
+        return F.softmax(out, dim=1)
+
+
+@buggy("loss_input_kind")
+def jindongwang_har_softmax_before_cross_entropy() -> Setup:
+    """Source: https://github.com/jindongwang/Deep-learning-activity-recognition/issues/10 ("Bug in
+    code"). Diagnosis (issue, confirmed by the maintainer): nn.CrossEntropyLoss applies log-softmax itself,
+    so the model must output raw scores; F.softmax before it is a mistake. Input (batch, 9, 1, 128) sensor
+    windows (UCI HAR), 6 classes; fc widths shrunk (1000/500 -> 100/50)."""
+    torch.manual_seed(0)
+    t = torch.arange(128, dtype=torch.float32)
+    classes = torch.randint(0, 6, (32,))
+    freq = 0.05 + 0.05 * classes.float()
+    x = torch.sin(freq.view(32, 1, 1, 1) * t + torch.rand(32, 9, 1, 1) * 6.28) + 0.1 * torch.randn(32, 9, 1, 128)
+    return HARNetwork(), x, classes, nn.CrossEntropyLoss()
+
+
+class LSTMForecaster(nn.Module):
+    def __init__(self, hidden_size=32):
+        super().__init__()
+        self.lstm = nn.LSTM(1, hidden_size, batch_first=True)
+        self.head = nn.Linear(hidden_size, 1)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.head(out[:, -1, :])
+
+
+@correct()
+def airoads_lstm_forecaster_windows() -> Setup:
+    """Source: https://airoads.org/ch06-deep-learning/ch04-rnn/03-sequence-practice/ (tutorial: "Keep
+    LSTM inputs in [batch, seq_len, input_size]", windows of 16 on sin(0.12 t) + 0.25 sin(0.03 t) + noise,
+    chronological split). The class body past `nn.LSTM(1, h...` is cut in the stored copy: batch_first and a
+    head on the last step, as its [batch, seq, 1] data and y of shape (N, 1) require."""
+    torch.manual_seed(42)
+    t = torch.arange(0, 220, dtype=torch.float32)
+    series = torch.sin(t * 0.12) + 0.25 * torch.sin(t * 0.03) + torch.randn(len(t)) * 0.04
+    x = torch.stack([series[i:i + 16] for i in range(len(series) - 16)]).unsqueeze(-1)
+    y = series[16:].unsqueeze(-1)
+    split = int(len(x) * 0.8)
+    return LSTMForecaster(), x[:split], y[:split], nn.MSELoss()
+
+
+class BiLSTMPOSTagger(nn.Module):
+    def __init__(self, input_dim=60, embedding_dim=16, hidden_dim=16, output_dim=8, n_layers=2, pad_idx=1):
+        super().__init__()
+        self.embedding = nn.Embedding(input_dim, embedding_dim, padding_idx=pad_idx)
+        self.lstm = nn.LSTM(embedding_dim, hidden_dim, num_layers=n_layers, bidirectional=True, dropout=0.25)
+        self.fc = nn.Linear(hidden_dim * 2, output_dim)
+        self.dropout = nn.Dropout(0.25)
+
+    def forward(self, text):
+        embedded = self.dropout(self.embedding(text))       # [sent len, batch, emb]
+        outputs, (hidden, cell) = self.lstm(embedded)
+        return self.fc(self.dropout(outputs))               # [sent len, batch, tags]
+
+
+@correct(not_trained_here="a tagger on random ids: its cross-entropy is not measured against var(y)")
+def bentrevett_pos_tagger_without_packing() -> Setup:
+    """Source: https://github.com/bentrevett/pytorch-pos-tagging/issues/8 ("Tutorial1 - BiLSTMPOSTagger,
+    don't have pack pad?"), tutorial 1_bilstm.ipynb. Diagnosis (maintainer): packing is only needed to use the
+    final hidden state; a tagger uses the per-step outputs, pads get tag <pad> and the loss ignores them
+    (CrossEntropyLoss(ignore_index=TAG_PAD_IDX) on predictions.view(-1, tags), tags.view(-1)). Text and tags
+    are [sent len, batch]; pad id 1 for text (torchtext), 0 for tags."""
+    torch.manual_seed(0)
+    seq, batch = 14, 16
+    text = torch.randint(2, 60, (seq, batch))
+    tags = text % 7 + 1
+    lengths = torch.randint(6, seq + 1, (batch,))
+    for b, n in enumerate(lengths):
+        text[n:, b], tags[n:, b] = 1, 0
+    loss = nn.CrossEntropyLoss(ignore_index=0)
+
+    def loss_fn(predictions, target):
+        return loss(predictions.view(-1, predictions.shape[-1]), target.view(-1))
+
+    return BiLSTMPOSTagger(), text, tags, loss_fn
+
+
+class PhraseClassifier(nn.Module):
+    def __init__(self, vocab_size, embedding_dim, hidden_dim, output_dim):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab_size, embedding_dim)
+        self.lstm = nn.LSTM(embedding_dim, hidden_dim)
+        self.fc = nn.Linear(hidden_dim, output_dim)
+
+    def forward(self, x):
+        embedded = self.embedding(x)
+        output, (hidden, _) = self.lstm(embedded)
+        return self.fc(hidden.squeeze(0))
+
+
+@correct(not_trained_here="a classifier of six phrases: its cross-entropy is not measured against var(y)")
+def chaklader_phrase_classifier_seq_first() -> Setup:
+    """Source: https://github.com/Chaklader/movie_sentiment_analysis (lectures/prediction_LSTM
+    /text_classification_LSTM.ipynb), presented as a working exercise. Six phrases right-padded with <PAD>=0
+    to length 3, model(inputs.t()) so the default (seq, batch) LSTM reads them, fc on h_n, CrossEntropyLoss.
+    Exactly the notebook's data."""
+    torch.manual_seed(0)
+    vocab = {"<PAD>": 0, "great": 1, "goal": 2, "scored": 3, "amazing": 4, "touchdown": 5, "new": 6, "phone": 7,
+             "release": 8, "latest": 9, "laptop": 10, "model": 11, "tasty": 12, "pizza": 13, "delicious": 14,
+             "burger": 15}
+    phrases = ["great goal scored", "amazing touchdown", "new phone release", "latest laptop model",
+               "tasty pizza", "delicious burger"]
+    encoded = [[vocab[w] for w in p.split()] for p in phrases]
+    padded = [p + [0] * (3 - len(p)) for p in encoded]
+    inputs = torch.LongTensor(padded)
+    labels = torch.LongTensor([0, 0, 1, 1, 2, 2])
+    return PhraseClassifier(len(vocab), 10, 20, 3), inputs.t(), labels, nn.CrossEntropyLoss()
+
+
+class CNNLSTMSurrogate(nn.Module):
+    def __init__(self, input_size, hidden_size, num_layers, output_size):
+        super().__init__()
+        self.conv = nn.Conv1d(in_channels=input_size, out_channels=input_size, kernel_size=1)
+        self.lstm = nn.LSTM(input_size, hidden_size, num_layers, batch_first=True)
+        self.fc = nn.Linear(hidden_size, output_size)
+
+    def forward(self, x):
+        x = x.permute(0, 2, 1)
+        x = self.conv(x)
+        x = x.permute(0, 2, 1)
+        h0 = torch.zeros(self.lstm.num_layers, x.size(0), self.lstm.hidden_size)
+        c0 = torch.zeros(self.lstm.num_layers, x.size(0), self.lstm.hidden_size)
+        out, _ = self.lstm(x, (h0, c0))
+        return self.fc(out[:, -1, :])
+
+
+@correct()
+def cclliu_cnn_lstm_surrogate() -> Setup:
+    """Source: https://github.com/cclliu/DRL_CBM surrogate_model/cnn_lstm.py (a working repository
+    model; no thread). Conv1d over (batch, features, steps) via permute, back to batch-first for the LSTM,
+    head on the last step. Data: 4 standardised covariate series, 30 steps; target the next value of the
+    first."""
+    torch.manual_seed(0)
+    streams = torch.stack([_d6_sine_streams(48, 31, seed=s) for s in range(4)], -1)   # (48, 31, 4)
+    x, y = streams[:, :30], streams[:, 30, :1]
+    return CNNLSTMSurrogate(4, 32, 2, 1), x, y, nn.MSELoss()
+
+
+class EEGCNNLSTM(nn.Module):
+    def __init__(self, input_size=8, hidden_size=32, num_classes=4):
+        super().__init__()
+        self.conv1 = nn.Conv1d(in_channels=8, out_channels=32, kernel_size=3, padding=1)
+        self.conv2 = nn.Conv1d(in_channels=32, out_channels=64, kernel_size=3, padding=1)
+        self.pool = nn.MaxPool1d(kernel_size=2)
+        self.lstm = nn.LSTM(input_size=64, hidden_size=hidden_size, batch_first=True)
+        self.fc = nn.Linear(hidden_size, num_classes)
+
+    def forward(self, x):
+        x = x.permute(0, 2, 1)
+        x = F.relu(self.conv1(x))
+        x = self.pool(F.relu(self.conv2(x)))
+        x = x.permute(0, 2, 1)
+        lstm_out, _ = self.lstm(x)
+        return self.fc(lstm_out[:, -1, :])
+
+
+@correct(not_trained_here="an EEG classifier: its cross-entropy is not measured against var(y)")
+def trish2023_eeg_cnn_lstm_classifier() -> Setup:
+    """Source: https://github.com/trish2023/Brain-Controlled-Wheelchair real_time_system/
+    cnn_lstm_model.py (working repository model; no thread). EEG windows (batch, 64 steps, 8 channels),
+    4 movement classes, CrossEntropyLoss."""
+    torch.manual_seed(0)
+    classes = torch.randint(0, 4, (40,))
+    t = torch.arange(64, dtype=torch.float32)
+    x = torch.sin((0.1 + 0.08 * classes.float()).view(40, 1, 1) * t.view(1, 64, 1) + torch.rand(40, 1, 8) * 6.28)
+    x = x + 0.2 * torch.randn(40, 64, 8)
+    return EEGCNNLSTM(), x, classes, nn.CrossEntropyLoss()
+
+
+class EVEncoder(nn.Module):
+    def __init__(self, input_size, hidden_size, num_layers=1):
+        super().__init__()
+        self.lstm = nn.LSTM(input_size, hidden_size, num_layers, batch_first=True)
+
+    def forward(self, x):
+        outputs, (hidden, cell) = self.lstm(x)
+        return hidden, cell
+
+
+class EVDecoder(nn.Module):
+    def __init__(self, input_size, hidden_size, num_layers=1):
+        super().__init__()
+        self.lstm = nn.LSTM(input_size, hidden_size, num_layers, batch_first=True)
+        self.fc = nn.Linear(hidden_size, 1)
+
+    def forward(self, x, hidden, cell):
+        output, (hidden, cell) = self.lstm(x, (hidden, cell))
+        return self.fc(output[:, -1, :]), hidden, cell
+
+
+class EVSeq2Seq(nn.Module):
+    """LeoLi23/553-ev-project lstm.py; target_len moved from forward's arguments to the constructor."""
+
+    def __init__(self, target_len=6, hidden=32):
+        super().__init__()
+        self.encoder, self.decoder, self.target_len = EVEncoder(1, hidden), EVDecoder(1, hidden), target_len
+
+    def forward(self, source):
+        batch_size = source.size(0)
+        hidden, cell = self.encoder(source)
+        decoder_input = torch.zeros(batch_size, 1, 1)
+        outputs = torch.zeros(batch_size, self.target_len, 1)
+        for t in range(self.target_len):
+            output, hidden, cell = self.decoder(decoder_input, hidden, cell)
+            outputs[:, t] = output.view(batch_size, 1)
+            decoder_input = output.view(batch_size, 1, 1)
+        return outputs
+
+
+@correct(not_trained_here="6 steps predicted recursively from a 24-step window: 40 epochs do not reach the bar")
+def leoli23_seq2seq_autoregressive_decoder() -> Setup:
+    """Source: https://github.com/LeoLi23/553-ev-project lstm.py (working repository model; no thread).
+    Encoder's (h, c) starts a decoder that is fed zeros, then its own predictions, for target_len steps.
+    Windows of 24 past values of a load-like series, target the next 6, (batch, 6, 1); MSELoss."""
+    torch.manual_seed(0)
+    t = torch.arange(400, dtype=torch.float32)
+    series = 0.6 * torch.sin(2 * math.pi * t / 24) + 0.2 * torch.sin(2 * math.pi * t / 168) + 0.05 * torch.randn(400)
+    starts = torch.randperm(400 - 30)[:48]
+    x = torch.stack([series[s:s + 24] for s in starts]).unsqueeze(-1)
+    y = torch.stack([series[s + 24:s + 30] for s in starts]).unsqueeze(-1)
+    return EVSeq2Seq(), x, y, nn.MSELoss()
+
+
+class LSTMMultiHorizon(nn.Module):
+    def __init__(self, feat_dim, pred_len, hidden=32, layers=2, dropout=0.1):
+        super().__init__()
+        self.lstm = nn.LSTM(input_size=feat_dim, hidden_size=hidden, num_layers=layers, batch_first=True,
+                            dropout=dropout)
+        self.head = nn.Linear(hidden, pred_len)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.head(out[:, -1, :])
+
+
+@correct(not_trained_here="10 steps ahead of random-phase sines from a 2-layer LSTM: 40 epochs do not reach the bar")
+def phm1605_heart_rate_multi_horizon() -> Setup:
+    """Source: https://github.com/PHM1605/heart-rate-forecasting src/models/lstm.py (working repository
+    model; no thread). Windows (batch, 60, 3): standardised heart rate plus two covariates; target the next 10
+    heart-rate values, (batch, 10)."""
+    torch.manual_seed(0)
+    hr = _d6_sine_streams(40, 70, seed=1)
+    cov = torch.stack([_d6_sine_streams(40, 70, seed=2), _d6_sine_streams(40, 70, seed=3)], -1)
+    x = torch.cat([hr[:, :60].unsqueeze(-1), cov[:, :60]], -1)
+    y = hr[:, 60:70]
+    return LSTMMultiHorizon(3, 10), x, y, nn.MSELoss()
+
+
+class TimeSeriesTransformer(nn.Module):
+    def __init__(self, input_size, d_model=32, nhead=4, num_layers=2, output_size=1, dropout=0.1):
+        super().__init__()
+        self.input_proj = nn.Linear(input_size, d_model)
+        layer = nn.TransformerEncoderLayer(d_model=d_model, nhead=nhead, dropout=dropout)
+        self.transformer = nn.TransformerEncoder(layer, num_layers=num_layers, enable_nested_tensor=False)
+        self.fc = nn.Linear(d_model, output_size)
+
+    def forward(self, x):
+        x = self.input_proj(x)           # (batch, seq_len, d_model)
+        x = x.permute(1, 0, 2)           # (seq_len, batch, d_model)
+        out = self.transformer(x)
+        return self.fc(out[-1])
+
+
+@correct(not_trained_here="a 2-layer Transformer on 40 windows: 40 epochs do not reach the bar")
+def abhaskumarrr_transformer_seq_first() -> Setup:
+    """Source: https://github.com/abhaskumarrr/SMOOPs_dev ml/backend/src/models/transformer.py
+    (working repository model; no thread). Batch-first windows permuted to the default (seq, batch, d) layout
+    of nn.TransformerEncoder, prediction from the last position. 5 standardised price features, 30 steps,
+    target the next first-feature value."""
+    torch.manual_seed(0)
+    streams = torch.stack([_d6_sine_streams(40, 31, seed=s) for s in range(5)], -1)
+    return TimeSeriesTransformer(5), streams[:, :30], streams[:, 30, :1], nn.MSELoss()
+
+
+class ArticleLSTM(nn.Module):
+    def __init__(self, input_size=1, hidden_size=16, num_layers=1, output_size=1):
+        super().__init__()
+        self.hidden_size, self.num_layers = hidden_size, num_layers
+        self.lstm = nn.LSTM(input_size, hidden_size, num_layers, batch_first=True)
+        self.fc = nn.Linear(hidden_size, output_size)
+
+    def forward(self, x):
+        h0 = torch.zeros(self.num_layers, x.size(0), self.hidden_size)
+        c0 = torch.zeros(self.num_layers, x.size(0), self.hidden_size)
+        out, _ = self.lstm(x, (h0, c0))
+        return self.fc(out[:, -1, :])
+
+
+@correct(not_trained_here="three samples of three steps: 40 epochs do not reach the bar")
+def adhdecode_minmax_window_lstm() -> Setup:
+    """Source: https://adhdecode-articles-3.pages.dev/articles/pytorch/pytorch-time-series-forecasting-
+    lstm/ (article). Prices [100.5, ..., 102.8] min-max scaled, windows of 3 reshaped to (samples, 3, 1), y
+    unsqueezed to (samples, 1). Exactly the article's six values (3 samples); the forward past "Forward
+    propagate" is cut in the stored copy: out[:, -1, :] into fc, as usual for this template."""
+    torch.manual_seed(0)
+    data = torch.tensor([100.5, 101.2, 100.9, 102.5, 103.1, 102.8])
+    scaled = (data - data.min()) / (data.max() - data.min())
+    x = torch.stack([scaled[i:i + 3] for i in range(3)]).unsqueeze(-1)
+    y = scaled[3:].unsqueeze(1)
+    return ArticleLSTM(), x, y, nn.MSELoss()
+
+
+class TextRNN(nn.Module):
+    def __init__(self, n_vocab=60, embed=16, hidden_size=16, num_layers=2, num_classes=4):
+        super().__init__()
+        self.embedding = nn.Embedding(n_vocab, embed, padding_idx=n_vocab - 1)
+        self.lstm = nn.LSTM(embed, hidden_size, num_layers, bidirectional=True, batch_first=True, dropout=0.5)
+        self.fc = nn.Linear(hidden_size * 2, num_classes)
+
+    def forward(self, x):
+        out = self.embedding(x)          # [batch_size, seq_len, embed]
+        out, _ = self.lstm(out)
+        return self.fc(out[:, -1, :])    # the last step's hidden state
+
+
+@buggy("direction_one_step")
+def chinese_textrnn_batch_first_question() -> Setup:
+    """Source: https://github.com/649453932/Chinese-Text-Classification-Pytorch/issues/75
+    ("textRNN模型中LSTM问题": the LSTM gets [batch, seq, emb] but nn.LSTM wants (seq, batch, input)?).
+    Diagnosis (reply): batch_first=True is set, so the layout is right. models/TextRNN.py; forward's (x,
+    seq_len) tuple reduced to x. pad_size 32 -> 20, padding id n_vocab - 1 at the end ("短填长切").
+    NB: out[:, -1, :] of a bidirectional LSTM takes the backward half after one (padding) step; the thread
+    does not discuss it."""
+    torch.manual_seed(0)
+    batch, pad, n_vocab = 32, 20, 60
+    x = torch.full((batch, pad), n_vocab - 1)
+    lengths = torch.randint(6, pad + 1, (batch,))
+    for i, n in enumerate(lengths):
+        x[i, :n] = torch.randint(0, n_vocab - 1, (int(n),))
+    y = x[:, 0] % 4
+    return TextRNN(), x, y, nn.CrossEntropyLoss()
+
+
+class FernandoTextCNNFixed(FernandoTextCNN):
+    """The issue's fix: the embedding permuted to (batch, embedding, seq_len), in_channels = the embedding size."""
+
+    def __init__(self, seq_len=12, num_words=50, embedding_size=16, out_size=8, stride=2):
+        nn.Module.__init__(self)
+        self.embedding = nn.Embedding(num_words, embedding_size, padding_idx=0)
+        self.pool_1 = nn.MaxPool1d(2, stride)
+        self.pool_2 = nn.MaxPool1d(3, stride)
+        self.pool_3 = nn.MaxPool1d(4, stride)
+        self.conv_1 = nn.Conv1d(embedding_size, out_size, 2, stride)
+        self.conv_2 = nn.Conv1d(embedding_size, out_size, 3, stride)
+        self.conv_3 = nn.Conv1d(embedding_size, out_size, 4, stride)
+        with torch.no_grad():
+            n = self._features(torch.zeros(1, seq_len, dtype=torch.long)).shape[1]
+        self.fc = nn.Linear(n, 1)
+
+    def _features(self, x):
+        x = self.embedding(x).permute(0, 2, 1)     # (batch, embedding, seq_len)
+        x1 = self.pool_1(torch.relu(self.conv_1(x)))
+        x2 = self.pool_2(torch.relu(self.conv_2(x)))
+        x3 = self.pool_3(torch.relu(self.conv_3(x)))
+        union = torch.cat((x1, x2, x3), 2)
+        return union.reshape(union.size(0), -1)
+
+
+@correct(not_trained_here="a binary text classifier scored by binary_cross_entropy, not a series to learn")
+def fernandolpz_textcnn_conv_over_embedding_fixed() -> Setup:
+    """(same source) The fix from the issue: x.permute(0, 2, 1) before the Conv1d layers, whose in_channels is
+    then the embedding size; the target unsqueezed to (batch, 1) like the prediction, so the loss runs."""
+    model, x, y, loss_fn = fernandolpz_textcnn_conv_over_embedding()
+    torch.manual_seed(0)
+    return FernandoTextCNNFixed(), x, y.unsqueeze(1), loss_fn
+
+
+class T2ELSTMClassifierFixed(T2ELSTMClassifier):
+    def forward(self, input_seq):
+        embedded = self.embedding(input_seq)
+        rnn_output, (hidden, _) = self.rnn(embedded)
+        rnn_output = torch.cat((rnn_output[-1, :, :self.hidden_dim], rnn_output[0, :, self.hidden_dim:]), dim=1)
+        return F.log_softmax(self.out(rnn_output), dim=1)
+
+
+@correct(not_trained_here="an emotion classifier on random ids: its NLL is not measured against var(y)")
+def demfier_t2e_log_softmax_into_nllloss() -> Setup:
+    """(same source) The issue's fix: F.log_softmax instead of F.softmax before nn.NLLLoss."""
+    model, x, y, loss_fn = demfier_t2e_softmax_into_nllloss()
+    torch.manual_seed(0)
+    return T2ELSTMClassifierFixed(), x, y, loss_fn
+
+
+class HARNetworkLogits(HARNetwork):
+    def forward(self, x):
+        out = self.conv2(self.conv1(x))
+        out = out.reshape(-1, 64 * 26)
+        return self.fc3(self.fc2(self.fc1(out)))
+
+
+@correct(not_trained_here="an activity classifier: its cross-entropy is not measured against var(y)")
+def jindongwang_har_logits_into_cross_entropy() -> Setup:
+    """(same source) The maintainer's fix: return the raw scores and let nn.CrossEntropyLoss apply log-softmax."""
+    model, x, y, loss_fn = jindongwang_har_softmax_before_cross_entropy()
+    torch.manual_seed(0)
+    return HARNetworkLogits(), x, y, loss_fn
+
+
+class VRAEFixed(VRAE):
+    def forward(self, x):
+        _, (h_end, c_end) = self.encoder(x)
+        h_end = h_end[-1, :, :]
+        mean = self.hidden_to_mean(h_end)
+        h_state = self.latent_to_hidden(mean)
+        h_0 = torch.stack([h_state for _ in range(self.depth)])
+        decoder_output, _ = self.decoder(self.decoder_inputs, (h_0, self.c_0))
+        return self.hidden_to_output(decoder_output)
+
+
+@correct(not_trained_here="a variational autoencoder through an 8-value bottleneck: 40 epochs do not reach the bar")
+def tejaslodaya_vrae_reads_h_end_last() -> Setup:
+    """(same source) The merged fix: h_end = h_end[-1, :, :], the top layer's final state (eval mode: the latent
+    is its mean)."""
+    model, x, y, loss_fn = tejaslodaya_vrae_reads_h_end_0()
+    torch.manual_seed(0)
+    return VRAEFixed(24, 16), x, y, loss_fn
+
+
+class SOLSTMClassifierFixed(nn.Module):
+    """The accepted answer's version: batch_first=True, no state kept between batches, h_n of the top layer."""
+
+    def __init__(self, input_dim, hidden_dim, label_size):
+        super().__init__()
+        self.lstm = nn.LSTM(input_dim, hidden_dim, batch_first=True)
+        self.hidden2label = nn.Linear(hidden_dim, label_size)
+
+    def forward(self, x):
+        _, (h_n, _) = self.lstm(x)
+        return F.log_softmax(self.hidden2label(h_n[-1]), dim=1)
+
+
+@correct(not_trained_here="a two-class classifier scored by NLLLoss, not a series to learn")
+def so64953445_lstm_classifier_batch_first() -> Setup:
+    """(same source) The accepted answer's fix: batch_first=True, no self.hidden carried across batches, h_n[-1]."""
+    model, x, y, loss_fn = so64953445_lstm_classifier_state_and_layout()
+    torch.manual_seed(0)
+    return SOLSTMClassifierFixed(8, 32, 2), x, y, loss_fn

@@ -30,8 +30,8 @@ def test_the_collection_is_large_enough_and_documented():
     assert set(zoo.BUGGY.values()) <= set(CODES)
     # Real cases cite their source (or share the one cited by their buggy or correct twin).
     real = [setup for setup in ALL_SETUPS if "https://" in setup.__doc__ or "(same source)" in setup.__doc__]
-    # Floors a little under today's counts (141 cited, 55 of them buggy): losing cases shows.
-    assert len(real) >= 138 and sum(setup in zoo.BUGGY for setup in real) >= 53
+    # Floors a little under today's counts (164 cited, 63 of them buggy): losing cases shows.
+    assert len(real) >= 160 and sum(setup in zoo.BUGGY for setup in real) >= 60
 
 
 @pytest.mark.parametrize("setup", list(zoo.LIMITS), ids=lambda f: f.__name__)
@@ -111,11 +111,65 @@ def test_article_examples_3_deep_lstm():
 
 # Codes whose own test is below (or above, for the article's examples) rather than in the collection.
 CODES_TESTED_HERE = {"forward_error", "output_not_tensor", "shape_mismatch", "loss_error", "nonfinite_loss",
-                     "nonfinite_target", "time_as_input", "state_not_detached", "checks_skipped"}
+                     "nonfinite_target", "time_as_input", "state_not_detached", "checks_skipped", "check_failed",
+                     "layout_undecided"}  # layout_undecided: a note, pinned by a LIMITS case of the zoo
 
 
 def test_every_code_has_a_test():
     assert set(zoo.BUGGY.values()) | CODES_TESTED_HERE == set(CODES)
+
+
+def test_a_check_that_raises_becomes_a_note_and_the_others_still_run(monkeypatch):
+    from sine_lab.doctor import registry
+
+    def broken(setup):
+        raise RuntimeError("view size is not compatible")
+
+    broken_check = registry.Check("broken_check", "error", "a check that always raises", "data", broken)
+    monkeypatch.setattr(registry, "CHECKS", [broken_check, *registry.CHECKS])
+    x = torch.linspace(0, 100, 64).view(8, 8, 1)
+    report = check_setup(nn.LSTM(1, 4, batch_first=True), x, torch.randn(8, 8, 4))
+    assert "check_failed" in report.codes and "unscaled_input" in report.codes
+    note = report[report.codes.index("check_failed")]
+    assert note.severity == "info" and "broken_check" in note.message and "RuntimeError" in note.evidence
+    quiet = check_setup(nn.Linear(1, 1), torch.rand(8, 1), torch.rand(8, 1))
+    assert "no problems found" not in str(Report([*quiet, note]))
+
+
+@pytest.mark.parametrize("target_shape", [(12,), (12, 1), (12, 6), (12, 6, 1), (12, 5)])
+@pytest.mark.parametrize("transposed", [False, True])
+def test_no_target_shape_or_strided_input_makes_a_check_fail(target_shape, transposed):
+    # A direct multi-step target (N, H) with H equal to the window, or a non-contiguous x (inputs.t()), once
+    # crashed the layout checks; every check must run on them.
+    series = torch.sin(0.3 * torch.arange(200.0))
+    windows = series.unfold(0, 6, 3)[:12]                      # (12, 6)
+    x = (windows.t().contiguous().t() if transposed else windows).unsqueeze(-1)
+    model = zoo.LastStepLSTM()
+    model.fc = nn.Linear(16, target_shape[1] if len(target_shape) == 2 else 1)
+    y = torch.randn(target_shape) * 0.5
+    report = check_setup(model, x, y)
+    assert "check_failed" not in report.codes, str(report)
+    model = zoo.LastStepLSTM(batch_first=False)
+    seq_first = check_setup(model, windows.unsqueeze(-1).transpose(0, 1), windows[:, -1:])  # non-contiguous x
+    assert "check_failed" not in seq_first.codes, str(seq_first)
+
+
+class _IdsClassifier(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.embedding, self.lstm, self.fc = nn.Embedding(16, 8), nn.LSTM(8, 8), nn.Linear(8, 3)
+
+    def forward(self, ids):
+        return self.fc(self.lstm(self.embedding(ids))[1][0].squeeze(0))
+
+
+@pytest.mark.parametrize("batch, steps", [(6, 3), (6, 4), (9, 5)])
+def test_transposed_token_ids_make_no_check_fail(batch, steps):
+    # model(inputs.t()) into a sequence-first LSTM: x is non-contiguous; (6, 3) once crashed torch.isin.
+    torch.manual_seed(0)
+    ids = torch.randint(1, 16, (batch, steps))
+    report = check_setup(_IdsClassifier(), ids.t(), torch.arange(batch) % 3, nn.CrossEntropyLoss())
+    assert "check_failed" not in report.codes and report.ok, str(report)
 
 
 def test_nonfinite_target():
@@ -1048,3 +1102,32 @@ def test_a_token_sample_counts_as_ignored_only_when_no_exchange_moves_it():
     report = check_setup(ReadsTheFirstHalf(), ids, torch.randn(8, 1))
     (finding,) = [f for f in report if f.code == "samples_ignored"]
     assert "[4, 5, 6, 7]" in finding.evidence
+
+
+class _Scores(nn.Module):
+    def __init__(self, last):
+        super().__init__()
+        self.fc, self.last = nn.Linear(4, 3), last
+
+    def forward(self, x):
+        return self.last(self.fc(x))
+
+
+@pytest.mark.parametrize("last, loss_fn, y, flagged", [
+    (lambda s: torch.softmax(s, 1), nn.CrossEntropyLoss(), torch.arange(16) % 3, "receives probabilities"),
+    (lambda s: s, nn.CrossEntropyLoss(), torch.arange(16) % 3, None),
+    (lambda s: torch.softmax(s, 1), nn.NLLLoss(), torch.arange(16) % 3, "probabilities (rows"),
+    (lambda s: s + 5, nn.NLLLoss(), torch.arange(16) % 3, "values above 0"),
+    (lambda s: torch.log_softmax(s, 1), nn.NLLLoss(), torch.arange(16) % 3, None),
+    (lambda s: torch.sigmoid(s), nn.BCEWithLogitsLoss(), (torch.rand(16, 3) > 0.5).float(), "outputs of a sigmoid"),
+    (lambda s: s, nn.BCEWithLogitsLoss(), (torch.rand(16, 3) > 0.5).float(), None),
+    (lambda s: torch.sigmoid(s), nn.BCELoss(), (torch.rand(16, 3) > 0.5).float(), None),
+])
+def test_the_loss_gets_the_kind_of_value_it_expects(last, loss_fn, y, flagged):
+    torch.manual_seed(0)
+    report = check_setup(_Scores(last), torch.randn(16, 4), y, loss_fn)
+    if flagged is None:
+        assert "loss_input_kind" not in report.codes, str(report)
+    else:
+        finding = report[report.codes.index("loss_input_kind")]
+        assert flagged in finding.message and finding.severity == "warning"

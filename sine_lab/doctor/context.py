@@ -29,7 +29,7 @@ from torch.overrides import TorchFunctionMode
 from ..models import eval_mode
 from ..tracing import Trace, trace_forward
 
-__all__ = ["NEEDS", "Setup", "Comparison", "LayoutCall", "Flow", "shape_of"]
+__all__ = ["NEEDS", "Setup", "Comparison", "LayoutCall", "Flow", "projected", "shape_of"]
 
 # What a check needs before it can run, in the order check_setup obtains it:
 #   "data"        only x, y and the model's parameters;
@@ -57,6 +57,9 @@ class _LossCall:
     value: float | None
     error: Exception | None
     comparisons: tuple[Comparison, ...]
+    # (loss function, the value of the prediction it received as its input) for the losses whose input has a
+    # meaning: logits (cross_entropy, binary_cross_entropy_with_logits) or log-probabilities (nll_loss).
+    inputs: tuple[tuple[str, Tensor], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -181,14 +184,14 @@ class Setup:
                 value = float(loss.detach().sum()) if isinstance(loss, Tensor) else float(loss)
             except Exception as raised:  # reported by shape_mismatch or loss_error
                 error = raised
-        return _LossCall(value, error, tuple(recorder.comparisons))
+        return _LossCall(value, error, tuple(recorder.comparisons), tuple(recorder.inputs))
 
     def gradients(self, inputs: list[Tensor], of: Tensor | None = None) -> tuple[Tensor | None, ...]:
-        """d(sum of ``of``, by default the prediction)/d(each of ``inputs``); ``None`` where unused."""
+        """d(a fixed projection of ``of``, by default the prediction)/d(each of ``inputs``); ``None`` where unused."""
         output = self.prediction if of is None else of
         if not inputs or not output.requires_grad:
             return (None,) * len(inputs)
-        return torch.autograd.grad(output.sum(), inputs, allow_unused=True, retain_graph=True)
+        return torch.autograd.grad(projected(output), inputs, allow_unused=True, retain_graph=True)
 
     @cached_property
     def input_gradient(self) -> Tensor | None:
@@ -443,7 +446,7 @@ class Setup:
                 if start is state:
                     return True
                 if start.requires_grad and state.requires_grad:
-                    (grad,) = torch.autograd.grad(start.sum(), [state], retain_graph=True, allow_unused=True)
+                    (grad,) = torch.autograd.grad(projected(start), [state], retain_graph=True, allow_unused=True)
                     if grad is not None and bool(grad.ne(0).any()):
                         return True
         return False
@@ -571,7 +574,7 @@ class Setup:
             for group in ((index >> bit) & 1 == 1, (index >> bit) & 1 == 0):
                 if not bool(group.any()) or bool(group.all()):
                     continue
-                (grad,) = torch.autograd.grad(value.index_select(axis, group.nonzero().flatten()).sum(), [leaf],
+                (grad,) = torch.autograd.grad(projected(value.index_select(axis, group.nonzero().flatten())), [leaf],
                                               retain_graph=True, allow_unused=True)
                 if grad is not None and bool((grad.movedim(flow.axis, 0).flatten(1).ne(0).any(1) & ~group).any()):
                     return False
@@ -580,7 +583,7 @@ class Setup:
     def others_reached(self, sample: int) -> int:
         """How many other samples' inputs (or embeddings) the prediction for ``sample`` depends on."""
         flow = self.flow
-        (grad,) = torch.autograd.grad(flow.prediction.select(flow.prediction_axis, sample).sum(), [flow.leaf],
+        (grad,) = torch.autograd.grad(projected(flow.prediction.select(flow.prediction_axis, sample)), [flow.leaf],
                                       retain_graph=True, allow_unused=True)
         if grad is None:
             return 0
@@ -879,6 +882,22 @@ _COMPARING = {
     "truediv", "rtruediv",
 }
 
+# Losses whose input means something beyond its shape: logits (log_softmax or sigmoid is applied inside) or
+# log-probabilities.
+_READ_AS_SCORES = {"cross_entropy", "nll_loss", "binary_cross_entropy_with_logits"}
+
+
+def projected(value: Tensor) -> Tensor:
+    """A fixed random positive projection of ``value`` to a scalar, for the dependence probes' gradients.
+
+    Not ``value.sum()``: rows that sum to a constant (a softmax's probabilities) give that sum a zero gradient
+    everywhere, which would read as "the prediction ignores its input". The weights, uniform in [0.5, 1.5], come
+    from a generator of their own, so the user's random streams are untouched and every run gets the same ones.
+    """
+    generator = torch.Generator().manual_seed(20240607)
+    weights = torch.rand(value.shape, generator=generator, dtype=torch.float64) + 0.5
+    return (value * weights.to(device=value.device, dtype=value.dtype)).sum()
+
 
 class ComparisonRecorder(TorchFunctionMode):
     """Follows the prediction and the target through a loss function and records every
@@ -887,6 +906,7 @@ class ComparisonRecorder(TorchFunctionMode):
     def __init__(self, prediction: Tensor, target: Tensor) -> None:
         super().__init__()
         self.comparisons: list[Comparison] = []
+        self.inputs: list[tuple[str, Tensor]] = []
         self._tags: dict[int, frozenset[str]] = {}
         self._alive: list[Tensor] = []  # keeps tagged tensors alive, so their ids stay theirs
         self._tag(prediction, frozenset({"prediction"}))
@@ -901,6 +921,8 @@ class ComparisonRecorder(TorchFunctionMode):
         tensors = list(_tensors(args)) + list(_tensors(kwargs))
         tags = frozenset().union(*(self._tags.get(id(t), frozenset()) for t in tensors))
         name = getattr(func, "__name__", "").strip("_")
+        if name in _READ_AS_SCORES and tensors and self._tags.get(id(tensors[0]), frozenset()) == {"prediction"}:
+            self.inputs.append((name, tensors[0].detach()))
         if name in _COMPARING and len(tensors) >= 2:
             first, second = (self._tags.get(id(t), frozenset()) for t in tensors[:2])
             if first == {"prediction"} and second == {"target"}:

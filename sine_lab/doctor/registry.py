@@ -126,7 +126,34 @@ def check_setup(
     probe_steps = check_int("probe_steps", probe_steps, minimum=0)
     probe_lr = check_float("probe_lr", probe_lr, minimum=0.0, exclusive_minimum=True)
     setup = Setup(model, x, y, loss_fn if loss_fn is not None else nn.MSELoss(), probe_steps, probe_lr)
-    findings = [finding for registered in CHECKS if setup.ready(registered.needs) for finding in registered(setup)]
+    findings: list[Finding] = []
+    failed: list[tuple[str, BaseException]] = []
+    for registered in CHECKS:
+        try:  # no crash reaches the user: a check that raises becomes a note naming it; the others still run
+            if setup.ready(registered.needs):
+                findings.extend(registered(setup))
+        except Exception as error:  # noqa: BLE001 - any failure of the doctor itself, not of the user's code
+            failed.append((registered.code, error))
+    if failed:
+        findings.append(_failed_checks(failed))
     return Report(sorted(findings, key=lambda finding: _RANK[finding.severity]))
+
+
+def _failed_checks(failed: list[tuple[str, BaseException]]) -> Finding:
+    """One note for every check that raised: which, and the first error, so a report never ends in a traceback."""
+    code, error = failed[0]
+    names = ", ".join(name for name, _ in failed)
+    return Finding(
+        "check_failed", "info",
+        f"{len(failed)} check{'s' if len(failed) != 1 else ''} could not run on this setup ({names}): the doctor "
+        "itself failed there, so the report says nothing about what they look for.",
+        evidence=f"check {code} raised {type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}",
+        fix="This is a gap in the doctor, not necessarily a problem in your setup: please report it with the shapes "
+        "of x, y and the prediction.")
+
+
+# Not a check of the setup: the note the guard in check_setup writes when a check itself raises.
+CODES["check_failed"] = ("a check raised inside the doctor and could not run; the report says nothing about what it "
+                         "looks for")
 
 

@@ -70,6 +70,11 @@ class Report(list):
         if "state_not_detached" in self.codes:
             # Measured: a second training step's backward raised. Only a loop that resets the state avoids it.
             head += " — the second training step raised: training stops unless the loop resets the kept state"
+        elif self.ok and "check_failed" in self.codes:
+            head += " — nothing found by the checks that ran; some checks could not run (check_failed)"
+        elif self.ok and "layout_undecided" in self.codes:
+            head += " — nothing found by the checks that ran; the layout of a recurrent layer could not be checked " \
+                    "(layout_undecided)"
         elif self.ok and "checks_skipped" in self.codes:
             # Never "no problems found" when the per-sample checks did not run.
             head += " — nothing found by the checks that ran; the per-sample checks could not (checks_skipped)"
