@@ -48,13 +48,21 @@ for order in (2, 0):
     print(f"head {order}: free-running MSE over 3 cycles ({steps} steps) {forecasts[order]:.2e}")
 base = baseline_forecasts(playground.runs[-1], horizon=steps)
 print("baselines over the same steps: " + ", ".join(f"{k} {v:.2e}" for k, v in base.items()))
-# The curvature head stays on the wave (below 5e-6); the bare cell is not 2x below predicting zero.
-assert forecasts[2] < 5e-6 and not judge(forecasts[0], base).learned
+verdicts = {order: judge(forecasts[order], base) for order in (2, 0)}
+for order, verdict in verdicts.items():
+    best, best_mse = verdict.strongest
+    print(f"head {order}: learned: {'yes' if verdict.learned else 'no'} ({best_mse / verdict.mse:.3g}x below {best}, "
+          f"the strongest baseline with no parameters); beats the 2-tap: "
+          f"{'yes' if verdict.beats('recurrence') else 'no'} ({verdict.mse / base['recurrence']:.3g}x its MSE)")
+# The curvature head stays on the wave (below 5e-6) and has learned it; the bare cell is not 2x below zero.
+assert forecasts[2] < 5e-6 and verdicts[2].learned and not verdicts[0].learned
 assert base["recurrence"] < forecasts[2] / 100, "the 2-tap recurrence is more than 100x below the curvature head"
 
 # %% [markdown]
-# The curvature head stays on the wave: its MSE over 3 cycles, 9.62e-07, is far below zero's 5.00e-01. The bare cell
-# does not: 4.76e-01 is not 2× below predicting zero. Neither beats the 2-tap recurrence (2.07e-09).
+# The curvature head stays on the wave: its MSE over 3 cycles, 9.62e-07, is far below zero's 5.00e-01, so by the
+# series' rule (`judge`: 2× below the strongest baseline with no parameters) it has **learned** the wave. The
+# bare cell has not: 4.76e-01 is not 2× below predicting zero. Neither beats the 2-tap recurrence (2.07e-09),
+# which needs no training loop: learned, but not better than two numbers fitted in closed form.
 
 # %% [markdown]
 # ## Exercise 2

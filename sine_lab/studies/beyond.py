@@ -451,11 +451,8 @@ def load_bench(name: str) -> list[ForecastResult]:
 
 
 def bench_header(name: str) -> str:
-    """What made a benchmark sweep and under what load: its ``command`` and the machine's 1-minute
-    load average before and after it, as one line."""
-    result = _bench_json(name)
-    before, after = result.get("load_average", [math.nan, math.nan])
-    return f"{result.get('command', '(no command stored)')}  (load average {before:g} before, {after:g} after)"
+    """What made a benchmark sweep: its stored ``command``, as one line."""
+    return _bench_json(name).get("command", "(no command stored)")
 
 
 def _parameters(model: nn.Module) -> int:
