@@ -31,12 +31,14 @@
 
 # %%
 # %matplotlib inline
+import html
 import math
 import statistics
 import warnings
 
 import matplotlib.pyplot as plt
 import torch
+from IPython.display import display
 from torch import nn
 
 from sine_lab.baselines import MARGIN
@@ -44,7 +46,7 @@ from sine_lab.callbacks import PrintLoss, RecordPredictions
 from sine_lab.data import article_data
 from sine_lab.diagnostics import format_trace, trace_shapes
 from sine_lab.models import SequenceModel, forecast
-from sine_lab.plots import colour, plot_loss, plot_prediction
+from sine_lab.plots import colour, plot_prediction
 from sine_lab.studies.article import (
     ARTICLE_LOOP,
     EXAMPLES,
@@ -55,7 +57,6 @@ from sine_lab.studies.article import (
     gap_fills,
     load_controls,
     median_controls,
-    seed_rank,
     summarise_controls,
 )
 from sine_lab.training import fit_autoregressive, seed_everything, train
@@ -201,16 +202,17 @@ print(f"(the loss itself falls from {sine_losses[0]:.4f} to {sine_losses[-1]:.4f
 assert difference < 1e-6 < 1e-2 * (sine_losses[0] - sine_losses[-1]).item()
 
 # %% [markdown]
-# The figures: the loss falls to the `var(y)` floor and stays there, and the "prediction"
-# is the same number at every time.
+# The figures: the loss minus `var(y)` (left, on a log axis, so the approach to the floor is visible) falls until
+# float32 rounding, and the "prediction" is the same number at every time.
 
 # %%
 fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.2))
-plot_loss(history, ax=left, log_scale=False,
-          kinds={"training loss": "rnn"}, title="Example 1's loss stops at var(y): it fits a constant")
-left.set_ylim(0.44, 0.52)  # the same loss axis in chapters 01, 02 and 03
-left.axhline(var_y, color=colour("highlight"), linewidth=1, linestyle=(0, (4, 3)), zorder=3,
-             label="var(y): best a constant can do (thin, over the curve)")
+excess = (torch.tensor(history.loss) - var_y).abs().clamp(min=1e-9)  # below about 1e-7: float32 rounding
+left.plot(range(1, history.epochs + 1), excess, color=colour("rnn"), label="|training loss - var(y)|")
+left.axhspan(1e-9, 1e-7, color=colour("fit"), label="float32 rounding of a loss near 0.44")
+left.set(yscale="log", ylim=(1e-9, 1), xlabel="epoch", ylabel="|loss - var(y)|",  # the same axis in chapters 01-03
+         title="Example 1's loss falls to var(y): it fits a constant")
+left.grid(True, alpha=0.3)
 label = f"model(x) = {output.item():.4f} at every t"
 plot_prediction(x, y, {label: output}, ax=right, kinds={label: "rnn"},
                 title="Example 1 outputs one number for all 1000 times: mean(y)")
@@ -227,8 +229,8 @@ plt.tight_layout()
 # errors we found by hand: the 2-D input read as one sequence, and one prediction broadcast against 1000 targets.
 # Its warning and its note are about the input itself: it is the time, not past values of the wave (section 7
 # comes back to this), and its values reach 10 rather than staying near `[−1, 1]`. The note's advice is to
-# [standardise](glossary.ipynb#standardisation) it (subtract the mean, divide by the spread); its numbers
-# summarise one small measurement, and the advice is all you need here.
+# [standardise](glossary.ipynb#standardisation) it (subtract the mean, divide by the spread); in plain words, an
+# input far outside `[−1, 1]` slowed the start of training in a small test, and that advice is all you need here.
 
 # %%
 from sine_lab.doctor import check_setup
@@ -314,9 +316,9 @@ assert torch.equal(inputs[0], feed_previous_value(t, sine, 1000)[:1000]) and sam
 #
 # Every run leaves the targets of `t ∈ [4, 5]` out of the loss: a *held-out* radian inside the range, to compare
 # with the first radian after `t = 10`. The fits were made once by `python scripts/article_controls.py --seeds 0 1 2`
-# (3 [seeds](glossary.ipynb#seed) per input) and are loaded here. The table gives the median of the 3 seeds per
-# input, as [MSE](glossary.ipynb#mse); the figure shows seed 0 of each input (the only seed whose curves are
-# stored), and its titles say where seed 0 ranks among the 3 seeds after `t = 10` ("tied" within 5 %).
+# (3 [seeds](glossary.ipynb#seed) per input) and are loaded here; errors are [MSE](glossary.ipynb#mse). The figure
+# draws every seed (for the previous value, its free runs, and in the bottom panel its one-step error beside
+# copying and [linear extrapolation](glossary.ipynb#linear-extrapolation)); the medians and every seed's errors are folded tables (click to open).
 #
 # <details><summary>Controls and caveats: what each input changes and holds fixed</summary>
 #
@@ -334,27 +336,62 @@ command, fits = load_controls()
 assert command == "python scripts/article_controls.py --seeds 0 1 2"
 by_feed = {feed: [f for f in fits if f.feed == feed] for feed in dict.fromkeys(f.feed for f in fits)}
 time_fed, scaled, constant, previous = (by_feed[f] for f in ("time", "standardised time", "constant", "previous value"))
-print(median_controls(fits))
+
+
+def folded(summary, text):  # a long table folded under one line (plain text where HTML is not shown)
+    display({"text/html": f"<details><summary>{summary}</summary><pre>{html.escape(text)}</pre></details>",
+             "text/plain": f"{summary}\n{text}"}, raw=True)
+
+
+folded("The median of the 3 seeds per input, and the baselines (click to open)", median_controls(fits))
 training_times = x[:, 0]
 print(f"standardised time = (t - {training_times.mean():.2f}) / {training_times.std():.2f}")
 
 # %%
-drawn = [f for f in fits if f.prediction is not None]
-fig, axes = plt.subplots(2, 2, figsize=(12, 8.5), sharey=True)
-for ax, fit in zip(axes.flat, drawn, strict=True):
-    place = seed_rank(fit.unseen_mse, [other.unseen_mse for other in by_feed[fit.feed]])
-    ax.axvspan(*fit.held_out, color=colour("validation"), alpha=0.5, label="held out inside [0, 10]")
+fig = plt.figure(figsize=(12, 12))
+layout = fig.add_gridspec(3, 2, height_ratios=[1, 1, 0.8])
+axes = [fig.add_subplot(layout[row, column]) for row in (0, 1) for column in (0, 1)]
+for ax, (feed, seeds) in zip(axes, by_feed.items(), strict=True):
+    ax.axvspan(*seeds[0].held_out, color=colour("validation"), alpha=0.5, label="held out inside [0, 10]")
     ax.axvspan(10, 20, color=colour("unseen"), alpha=0.5, label="after t = 10: not trained on")
-    lines = {f"RNN fed {fit.feed}": fit.prediction}
-    if fit.free_run is not None:  # the value-fed model: one step ahead it lies under the truth; show its free run
-        lines = {"one step ahead (under the truth)": fit.prediction,
-                 "fed its own outputs": torch.cat([torch.full((1000, 1), math.nan), fit.free_run])}
-    plot_prediction(fit.t, fit.truth, lines, ax=ax, kinds=dict.fromkeys(lines, "rnn"),
-                    title=f"RNN fed {fit.feed}, seed {fit.seed} ({place} after t = 10)\n"
-                          f"MSE {fit.held_out_mse:.1e} held out, {fit.unseen_mse:.1e} after t = 10"
-                          + ("" if math.isnan(fit.free_run_mse) else f", {fit.free_run_mse:.1e} free running"))
+    if feed == "previous value":  # one step ahead its lines lie under the truth (bottom panel); here its free runs
+        lines = {f"seed {f.seed}, fed its own outputs": torch.cat([torch.full((1000, 1), math.nan), f.free_run])
+                 for f in seeds}
+        scores = "MSE free running after t = 10: " + ", ".join(f"{f.free_run_mse:.1e}" for f in seeds)
+    else:
+        lines = {f"seed {f.seed}": f.prediction for f in seeds}
+        scores = "MSE after t = 10: " + ", ".join(f"{f.unseen_mse:.1e}" for f in seeds)
+    plot_prediction(seeds[0].t, seeds[0].truth, lines, ax=ax, kinds=dict.fromkeys(lines, "rnn"),
+                    title=f"RNN fed {feed}, seeds 0, 1, 2\n{scores}")
+    for line in ax.lines[1:]:
+        line.set_linewidth(1)
     ax.set_ylim(-2.5, 3.6)  # room above the wave for the legend
     ax.legend(loc="upper center", ncol=2, fontsize="small", framealpha=0.9)
+# The one-step error, as root mean square over each half radian (50 steps), on a log axis.
+errors = fig.add_subplot(layout[2, :])
+times = previous[0].t[:, 0].double()
+truth = torch.sin(times)
+blocks = times[49:].reshape(-1, 50).mean(dim=1)  # steps 49 to 1998 (the baselines need two previous values)
+
+
+def block_rms(error):
+    return error.reshape(-1, 50).pow(2).mean(dim=1).sqrt()
+
+
+errors.plot(blocks, block_rms(truth[48:-1] - truth[49:]), color=colour("persistence"),
+            label="copying the previous value")
+errors.plot(blocks, block_rms(2 * truth[48:-1] - truth[47:-2] - truth[49:]), color=colour("extrapolation"),
+            label="linear extrapolation 2 s[n-1] - s[n-2]")
+for fit, style in zip(previous, ("--", ":", "-."), strict=True):
+    errors.plot(blocks, block_rms(fit.prediction[49:, 0].double() - truth[49:]), color=colour("rnn"), linestyle=style,
+                label=f"RNN fed the true previous value, seed {fit.seed}")
+errors.axvline(10, color=colour("reference"), linewidth=1)
+errors.set(yscale="log", ylim=(1e-6, 3e-2))  # room below the curves for the legend
+errors.set_xlabel("t (radians)")
+errors.set_ylabel("one-step error (RMS per half radian)")
+errors.set_title("One step ahead, after t = 10: every seed far above linear extrapolation; seed 0 above copying")
+errors.legend(loc="lower right", fontsize="small", ncol=2, framealpha=0.9)
+errors.grid(True, alpha=0.3)
 plt.tight_layout()
 
 # %% [markdown]
@@ -430,7 +467,7 @@ print(f"median free run / median standardised time, after t = 10: {medians:.2f}"
 #
 # <details><summary>Controls and caveats: the baselines in numbers</summary>
 #
-# Linear extrapolation's one-step error after `t = 10` is 5.1e-09 (the median table's `baselines` line). The least-squares
+# Linear extrapolation's one-step error after `t = 10` is 5.1e-09 (the folded median table's `baselines` line). The least-squares
 # recurrence, fitted on `[0, 10]`, predicts the same steps to float64 rounding, because a sampled sine obeys it
 # exactly, and its free run stays at 1.3e-07 (float32 rounding in the stored run). One step ahead is an easier task
 # than the clock's: the true previous value at every step carries most of the answer, which copying alone turns
@@ -462,13 +499,10 @@ assert 0.8 < medians < 1.25, "free running: about standardised time after t = 10
 
 # %% [markdown]
 # ### Every seed (optional)
-#
-# Each fit's errors (MSE) and the baselines after `t = 10`; below the table, per input, how many seeds beat each
-# baseline by at least 2× and the ratios to the held-out error.
 
 # %%
-print(format_controls(fits))
-print(summarise_controls(fits))
+folded("Every fit's errors and, per input, how many seeds beat each baseline by 2x (click to open)",
+       format_controls(fits) + "\n" + summarise_controls(fits))
 
 # %% [markdown]
 # ## What we learned

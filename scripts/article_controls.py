@@ -5,7 +5,7 @@ Usage: ``.venv/bin/python scripts/article_controls.py [--cell rnn] [--seeds 0 1 
 Fits the article's per-step set-up (10 units, Adam lr=0.01, 1000 full-batch epochs on
 t in [0, 10], t in [4, 5] held out of the loss) fed time, standardised time, a constant or the
 previous value; prints one row per fit and how many seeds of each feed beat each baseline, and
-stores every score (and seed 0's curves) in ``sine_lab/studies/results/article_controls.json``
+stores every score and every seed's curves in ``sine_lab/studies/results/article_controls.json``
 with this command, which chapter 01 reads.
 """
 
@@ -42,7 +42,8 @@ def main() -> None:
             fits.append(fit_per_step(args.cell, feed=feed, hidden_size=10, lr=EXAMPLES[1].lr,
                                      epochs=args.epochs, seed=seed, held_out=(4.0, 5.0)))
             print(format_controls(fits).splitlines()[-1], flush=True)
-    save_controls(fits, args.json, command="python scripts/article_controls.py " + shlex.join(sys.argv[1:]))
+    save_controls(fits, args.json, command="python scripts/article_controls.py " + shlex.join(sys.argv[1:]),
+                  series_of_seed=None)
     print()
     print(format_controls(fits))
     print()

@@ -181,6 +181,11 @@ def test_stored_controls_keep_scores_and_the_drawn_seed_s_series(tmp_path):
         assert (back.free_run is not None) == (drawn and fit.free_run is not None)
         if back.free_run is not None:
             assert torch.allclose(back.free_run, fit.free_run)
+    # series_of_seed=None keeps every seed's series, so a chapter can draw every seed.
+    save_controls(fits, path, command="python scripts/article_controls.py --seeds 0 1", series_of_seed=None)
+    for fit, back in zip(fits, load_controls(path)[1], strict=True):
+        assert torch.allclose(back.prediction, fit.prediction)
+        assert (back.free_run is not None) == (fit.free_run is not None)
 
 
 def test_summarise_controls_counts_seeds_against_every_baseline():

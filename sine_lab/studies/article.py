@@ -397,7 +397,7 @@ def input_controls(
 
 
 CONTROLS_PATH = Path(__file__).with_name("results") / "article_controls.json"
-# What a stored fit keeps: every score; the series (t, truth, prediction) only for the seed a figure draws.
+# What a stored fit keeps: every score; the series (t, truth, prediction) for the seeds a figure draws.
 _SCORES = ("fit_mse", "held_out_mse", "first_radian_mse", "unseen_mse", "zero_mse", "repeat_mse",
            "extrapolation_mse", "free_run_mse", "recurrence_free_run_mse")
 
@@ -406,7 +406,7 @@ _SCORES = ("fit_mse", "held_out_mse", "first_radian_mse", "unseen_mse", "zero_ms
 class StoredFit:
     """A :class:`PerStepFit` read back from :data:`CONTROLS_PATH`: its scores, without the model.
 
-    ``t``, ``truth`` and ``prediction`` ``(N, 1)`` are kept for one seed per feed (``None`` otherwise), and
+    ``t``, ``truth`` and ``prediction`` ``(N, 1)`` are kept for the seeds a figure draws (``None`` otherwise), and
     for a fit that free-ran, ``free_run`` ``(N - 1000, 1)``, its values after ``t = 10``.
     """
 
@@ -429,8 +429,11 @@ class StoredFit:
 
 
 def save_controls(fits: Sequence[PerStepFit], path: Path | str = CONTROLS_PATH, *, command: str,
-                  series_of_seed: int = 0) -> None:
-    """Write the fits' scores as JSON with the ``command`` that made them (NaN as ``null``)."""
+                  series_of_seed: int | None = 0) -> None:
+    """Write the fits' scores as JSON with the ``command`` that made them (NaN as ``null``).
+
+    The series (and a free run) are kept for the fits of seed ``series_of_seed``, or of every seed if it is ``None``.
+    """
     def number(value: float) -> float | None:
         return None if math.isnan(value) else value
 
@@ -438,7 +441,7 @@ def save_controls(fits: Sequence[PerStepFit], path: Path | str = CONTROLS_PATH, 
     for fit in fits:
         record = {"feed": fit.feed, "seed": fit.seed, "held_out": list(fit.held_out) if fit.held_out else None}
         record |= {name: number(getattr(fit, name)) for name in _SCORES}
-        if fit.seed == series_of_seed:
+        if series_of_seed is None or fit.seed == series_of_seed:
             record |= {name: getattr(fit, name)[:, 0].tolist() for name in ("t", "truth", "prediction")}
             if fit.free_run is not None:
                 record["free_run"] = fit.free_run[:, 0].tolist()
