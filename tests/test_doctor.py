@@ -556,16 +556,17 @@ def test_the_scaling_messages_say_only_what_holds_at_every_peak_they_cover():
         for side, code in (("input", "unscaled_input"), ("target", "unscaled_target")):
             message = found[code].message
             assert "Measured once, on one LSTM and one series, 3 seeds" in message
-            assert "not clearly worse up to a peak of 60 and worse on every seed at 611" in message
+            assert "not clearly worse with values up to 60 and worse on every seed at 611" in message
             assert "nothing between was measured" in message
             slower = ", ".join(str(p) for p in claims["slower"][side][:-1]) + f" and {claims['slower'][side][-1]}"
             if side == "input":
                 assert claims["slower"][side] == claims["peaks"]
-                assert f"slowed the first 25 epochs at every peak measured ({', '.join(map(str, claims['peaks']))})" \
-                    in message
+                tried = ", ".join(map(str, claims["peaks"]))
+                assert f"first 25 epochs of training at every largest value tried ({tried})" in message
             else:
                 faster = claims["faster"][side]
-                assert f"slowed the first 25 epochs at {slower} (not at {faster[0]})" in message and len(faster) == 1
+                assert f"slowed the first 25 epochs of training at {slower} (not at {faster[0]})" in message
+                assert len(faster) == 1
             assert not re.search(r"\d\.\d+ ?[-–] ?\d", message), message  # no ratio ranges in a message
             assert len(message.split()) < 90, code
     for code in ("unscaled_input", "unscaled_target"):

@@ -228,8 +228,9 @@ def _measured_once(side: str, slower: str) -> str:
     # Short on purpose: the caveats of the measurement (one offset, positive series; runs mostly worse than
     # persistence; budgets picked on the test error) live in the README section the message names.
     return (f"Measured once, on one LSTM and one series, 3 seeds (README, 'Checking your own setup'): a raw "
-            f"{side} slowed the first 25 epochs at {slower}; at the best budget it was not clearly worse up to a "
-            "peak of 60 and worse on every seed at 611; nothing between was measured.")
+            f"{side} slowed the first 25 epochs of training at {slower}; trained for its best number of epochs, "
+            "it was not clearly worse with values up to 60 and worse on every seed at 611; nothing between was "
+            "measured.")
 
 
 def _unscaled(name: str, value: Tensor, why: str, fix: str, limit: float, warn_above: float) -> list[Issue]:
@@ -249,7 +250,7 @@ def _unscaled(name: str, value: Tensor, why: str, fix: str, limit: float, warn_a
     )]
 
 
-_INPUT_WHY = _measured_once("input", "every peak measured (7, 20, 60, 611)")
+_INPUT_WHY = _measured_once("input", "every largest value tried (7, 20, 60, 611)")
 
 
 @check("unscaled_input", "warning", f"input values beyond ±{INPUT_LIMIT:g} (noted from ±{SCALE_LIMIT:g}): measured "

@@ -63,9 +63,10 @@ CHAPTERS: tuple[Chapter, ...] = (
             "the article's knobs one at a time: wider layers help, the lower rate (inside the recipe) and dropout "
             "hurt, batch size and depth unresolved, the article's own Example 3 training beats a straight line (3 of "
             "3); whether a network beats the straight line follows the sampling rate, mostly because the line's "
-            "error does (off-grid and equal-cycle controls change no verdict); the 'long period' warning is not "
-            "borne out at a fixed share of a period; chapter 04's noise-free test cannot show overfitting, with "
-            "noise it shows"),
+            "error does (off-grid and equal-cycle controls change no verdict); the 'long period' warning holds in "
+            "part: within a rate, short windows fail; at a fixed share of a period, slow waves lose to the "
+            "straight line, mostly because the line gets better; chapter 04's noise-free test cannot show "
+            "overfitting, with noise it shows"),
     Chapter("06", "gradients_through_time", "Gradients through time",
             "gradients vanish, yet that is not why the examples fail; a sine needs two past values; "
             "clipping stops blow-ups"),
