@@ -93,7 +93,7 @@ assert gain == ["tanh, W_hh = I", "lstm", "lstm + forget bias 1"]
 # **A larger forget-gate bias**
 #
 # [The exercise](../09_when_memory_matters.ipynb#try-this): give the LSTM a forget-gate bias of 0, 1, 2 and 3
-# and measure, on the chapter's `x_probe`, `‖∂h_T/∂h_{T−k}‖` at lag 50 before training, seeds 0–4. Does it grow
+# and measure, on the chapter's `x_probe`, `‖∂h_T/∂h_(T−k)‖` at lag 50 before training, seeds 0–4. Does it grow
 # with every step of the bias, in every seed? PyTorch adds two biases to each gate (`bias_ih` and `bias_hh`);
 # `init_forget_gate_bias` sets the forget slice of the first to the value and of the second to 0, so the gate's
 # total bias is the value. With bias 1 and seed 0 the norm must equal the chapter's `lstm + forget bias 1` at
@@ -170,7 +170,7 @@ assert result.jacobian_norm < 1e-6, "a start below the chapter's line, and a suc
 # %% [markdown]
 # For seed 1 the orthogonal start turns a failure into a success, and it starts with a gradient at lag 50 about
 # 5000 times the GRU's. That start, 8.5·10⁻⁷, is still below the chapter's 10⁻⁶ line, under which none of the
-# sweep's 109 runs succeeded within 50 epochs: a configuration outside the sweep does, one more reason to read
+# sweep's 93 distinct runs succeeded within 50 epochs: a configuration outside the sweep does, one more reason to read
 # a vanished start as a hint, not a verdict. This is **one seed, a spot check**: to claim that the orthogonal
 # start rescues the GRU, run seeds 0–4
 # (`from sine_lab.studies.delayed_recall import run_memory_sweep`, then

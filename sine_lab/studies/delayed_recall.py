@@ -569,7 +569,13 @@ def plot_memory_outcomes(results: Iterable[MemoryResult], *, title: str, constan
         ax.set_xlabel("lag k (steps)")
     for ax in axes[:, 0]:
         ax.set_ylabel("held-out NMSE")
-    handles, labels = axes.flat[0].get_legend_handles_labels()
+    # The budgets' markers in the neutral reference grey: a panel's colour means its cell, not the budget.
+    handles = [plt.Line2D([], [], linestyle="", marker="o", markersize=8, markerfacecolor="none",
+                          markeredgecolor=colour("reference"))]
+    labels = [f"{low} epochs"]
+    if high != low:
+        handles.append(plt.Line2D([], [], linestyle="", marker="o", markersize=4, color=colour("reference")))
+        labels.append(f"{high} epochs")
     handles += [plt.Line2D([], [], linestyle="--", color=colour("reference")),
                 *([plt.Line2D([], [], color=colour("zero"), linewidth=2)] if constant is not None else [])]
     labels += [f"success: NMSE < {SUCCESS_NMSE:g}",
@@ -710,8 +716,11 @@ def plot_start_by_lag(results: Iterable[MemoryResult], *, title: str, vanished: 
         ax.set_title(f"k = {lag}\nvanished start: {sum(r.success for r in low)} of {len(low)} succeed\n"
                      f"open start: {sum(r.success for r in high)} of {len(high)} succeed", fontsize=9)
         zero = sum(r.jacobian_norm == 0 for r in mine)
-        if zero:
-            ax.annotate(f"{zero} runs at exactly 0, not drawn", (0.02, 0.02), xycoords="axes fraction", fontsize=7)
+        below = sum(0 < r.jacobian_norm < floor for r in mine)
+        notes = [note for count, note in ((below, f"{below} runs below {floor:g}, drawn at it"),
+                                          (zero, f"{zero} runs at exactly 0, not drawn")) if count]
+        if notes:
+            ax.annotate("\n".join(notes), (0.02, 0.02), xycoords="axes fraction", fontsize=7)
         ax.axvline(vanished, linestyle=":", color=colour("reference"), linewidth=1)
         ax.axhline(SUCCESS_NMSE, linestyle="--", color=colour("reference"), linewidth=1)
         ax.set_xlim(floor / 10, max([10.0, *(3 * r.jacobian_norm for r in results)]))
