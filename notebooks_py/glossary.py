@@ -129,7 +129,7 @@
 #
 # ## gates
 # In an LSTM or GRU, values between 0 and 1 computed at every step that scale what is kept, written and
-# shown of the memory. See the primer above.
+# shown of the memory. See the primer in [chapter 00](00_overview.ipynb).
 #
 # ## gradient clipping
 # Scaling the gradient down whenever its norm exceeds a limit, so one huge gradient cannot throw the weights
