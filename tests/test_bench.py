@@ -2,6 +2,8 @@ import json
 import math
 import re
 from dataclasses import replace
+from pathlib import Path
+from statistics import median
 
 import pytest
 import torch
@@ -354,3 +356,36 @@ def test_plot_sweep_draws_median_and_worst_per_cell_against_the_period():
         plot_sweep(_result(runs), "free_run_mse", horizon=500, title="t")
     with pytest.raises(ValueError, match="measure must be one of"):
         plot_sweep(_result(runs), "loss", title="t")
+
+
+# ---------------------------------------------------------------- the README's benchmark verdicts, held to the file
+
+def test_the_readme_benchmark_verdicts_hold_in_the_stored_sweep() -> None:
+    """Each bullet of the README's benchmark section, recomputed from ``sweep_periods.json``: a verdict that
+    stops holding in the stored sweep (or a README sentence that drifts from it) fails here."""
+    root = Path(__file__).resolve().parents[1]
+    runs = json.loads((root / "sine_lab/studies/results/sweep_periods.json").read_text())["runs"]
+    readme = (root / "README.md").read_text()
+
+    def met(r: dict) -> bool:
+        return r["one_step_mse"] <= 1e-6 and r["free_run_mse"]["1000"] <= 1e-4 and r["free_run_mse"]["2000"] <= 1e-3
+
+    cells = ("rnn", "lstm", "gru")
+    for cell in ("rnn", "gru"):
+        assert [met(r) for r in runs if r["cell"] == cell].count(True) == 25
+    lstm_misses = sorted((r["period"], r["seed"]) for r in runs if r["cell"] == "lstm" and not met(r))
+    assert lstm_misses == [(5.0, 0), (5.0, 3)]
+    assert "(25 of 25 each" in readme and "(20 of 20)" in readme and "2 of 5 seeds** (seeds 0 and 3" in readme
+    cycle_misses = sorted((r["cell"], r["period"], r["seed"]) for r in runs
+                          if r["cell"] in cells and r["free_run_cycles"]["10"] > 1e-4)
+    assert cycle_misses == [("gru", 100.0, 1), ("gru", 100.0, 3), ("rnn", 100.0, 2)]
+    assert "3 of the 75 cell runs miss 1e-4, all at 100 samples per radian" in readme
+    leads = [median(r["free_run_cycles"]["10"] for r in runs if r["cell"] == cell and r["period"] == period)
+             / median(r["free_run_cycles"]["10"] for r in runs if r["cell"] == "linear" and r["period"] == period)
+             for cell in cells for period in {r["period"] for r in runs}]
+    assert 63.5 <= min(leads) < 64.5 and 37_500 <= max(leads) < 38_500, "by 64x to 38,000x"
+    assert "by 64× to 38,000×" in readme
+    gru_times = [median(r["train_seconds"] for r in runs if r["cell"] == "gru" and r["period"] == period)
+                 for period in {r["period"] for r in runs}]
+    assert all(t > 5 for t in gru_times) and (round(min(gru_times), 1), round(max(gru_times), 1)) == (6.4, 7.5)
+    assert "period (6.4–7.5 s)" in readme
