@@ -33,7 +33,9 @@
 # really do), then chapter 04 (the fix, in plain PyTorch). Terms in *links* lead to the glossary.
 
 # %% [markdown]
-# Chapter 01 runs Example 1 as written and plots what the trained RNN outputs:
+# Chapter 01 runs Example 1 as written and plots what the trained RNN outputs: one number, `mean(y)`, for all
+# 1000 times. The left panel shows how close its loss gets to `var(y)`, the spread of the targets, which is the
+# lowest loss any single number can reach ([target variance](glossary.ipynb#target-variance) in the glossary).
 
 # %%
 from IPython.display import Image

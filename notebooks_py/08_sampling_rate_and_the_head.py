@@ -393,7 +393,8 @@ assert gained == {("lstm", 20.0, 0)} and lost == {("lstm", 20.0, 2)}
 # 1000-step and 2000-step targets (at `P = 100` fewer than 4 cycles, so a weaker test than §3's). The next
 # two columns say where a run learned: its training loss after the
 # [teacher-forced](glossary.ipynb#teacher-forcing) stages, then after the free-run stage, each divided by
-# the loss with the head fixed at zero (the straight line alone). Near 1, nothing was learned by then.
+# the loss with the head fixed at zero (the fixed part alone: persistence for the change head, the straight
+# line for the curvature head). Near 1, nothing was learned by then.
 
 # %%
 _, control = load_control()  # the file also stores the commands that made it

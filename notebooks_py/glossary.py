@@ -35,8 +35,8 @@
 # [rollout](#rollout) · [sampling rate](#sampling-rate) · [saturation](#saturation) ·
 # [scaled loss](#scaled-loss) · [seed](#seed) · [sigmoid](#sigmoid) · [sign test](#sign-test) ·
 # [singular value](#singular-value) · [spectral radius](#spectral-radius) · [standardisation](#standardisation) ·
-# [teacher forcing](#teacher-forcing) · [transformer](#transformer) ·
-# [vanishing and exploding gradients](#vanishing-and-exploding-gradients) · var(y) ·
+# [target variance: var(y)](#target-variance) · [teacher forcing](#teacher-forcing) · [transformer](#transformer) ·
+# [vanishing and exploding gradients](#vanishing-and-exploding-gradients) ·
 # [warm-up](#warm-up) · [window](#window) · [zero predictor](#zero-predictor)
 
 # %% [markdown]
@@ -269,6 +269,10 @@
 # ## standardisation
 # Shifting and scaling values to mean 0 and spread 1, with the mean and spread of the training data only.
 #
+# ## target variance
+# `var(y)`, the variance of the targets: the MSE of predicting their mean for every target, which is the best
+# one number can do. A model whose loss stops at var(y) has learned only the mean.
+#
 # ## teacher forcing
 # Training on one-step predictions: at every step the model is fed the *true* previous value, whatever it
 # predicted.
@@ -281,10 +285,6 @@
 # Backpropagation multiplies one [Jacobian](#jacobian) per step; over many steps the product can shrink
 # towards zero (vanishing) or grow without bound (exploding), so distant steps get no useful gradient, or
 # one that is far too large.
-#
-# ## var(y)
-# The variance of the targets: the MSE of predicting their mean for every target, which is the best one
-# number can do. A model whose loss stops at var(y) has learned only the mean.
 #
 # ## warm-up
 # The first values of a chunk, or of a forecast's observed past, that only set up the cell's
