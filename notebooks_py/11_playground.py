@@ -263,16 +263,18 @@ print(f"over {CYCLES} cycles the curvature head's MSE at P = 80 is {slow_mse / d
 # %%
 # The claims below, checked. The curvature head stays on the wave (below 5e-6), though more than 10x above its
 # P = 20 error, and the 2-tap recurrence is more than 100x below it; the change head leaves it (MSE above 0.1,
-# over 1e5x the other's). By the series' rule the curvature head has learned the wave, the change head not.
+# over 1e5x the other's). By the series' rule the curvature head has learned the wave. The change head sits at
+# the rule's edge (1.99x below zero against the 2x needed), a coin flip, so no verdict on it is asserted.
 assert slow_mse < 5e-6 and slow_mse > 10 * default_mse and slow_base["recurrence"] < slow_mse / 100
 assert old_head_mse > 0.1 and old_head_mse > 1e5 * slow_mse
-assert learned(slow_mse, slow_base) and not learned(old_head_mse, slow_base)
+assert learned(slow_mse, slow_base)
 
 # %% [markdown]
 # Over 3 cycles the curvature head stays on the slow wave (MSE below 5·10⁻⁶), though its error is more than 10×
 # its error at `P` = 20: it has learned the wave by the series' rule, yet the 2-tap recurrence is 466× below it.
 # The change head, on the same wave with the same recipe, leaves it: its MSE, 0.25, is about half of predicting
-# zero's, just short of learned (1.99× below zero; the rule needs 2×), and 1.21·10⁸× the 2-tap recurrence's. For seed 0, a spot check,
+# zero's (1.99× below zero's, at the edge of the learned rule's 2×: a coin flip, so no verdict), and
+# 1.21·10⁸× the 2-tap recurrence's. For seed 0, a spot check,
 # the head made the difference between staying on the wave and leaving it (it also changes the loss's scale;
 # longer warm-ups were not tried); the multi-seed evidence is [chapter 08](08_sampling_rate_and_the_head.ipynb)'s
 # control at `P` = 100, scored over 1000 and 2000 steps (not 3 cycles), where the change head met the targets in
@@ -319,7 +321,7 @@ print(f"the 2-tap recurrence over the same {steps} steps: {slow_base['recurrence
 # the benchmark's 1000-step target, 1e-4), more than 10x above the scaled loss.
 assert scaled_teacher_mse < 5e-6 and raw_teacher_mse > slow_base["zero"]
 assert raw_rollout_mse < FREE_RUN_TARGETS[1000] and raw_rollout_mse > 10 * max(scaled_teacher_mse, slow_mse)
-assert line_mse > 8 * raw_teacher.one_step_mse, "one step ahead, far below the zero head (16x printed)"
+assert line_mse > 12 * raw_teacher.one_step_mse, "one step ahead, far below the zero head (16x printed)"
 assert learned(scaled_teacher_mse, slow_base) and learned(raw_rollout_mse, slow_base)
 assert not learned(raw_teacher_mse, slow_base)
 assert not any(judge(mse, slow_base).beats("recurrence") for mse in (scaled_teacher_mse, raw_rollout_mse)), \
@@ -334,7 +336,9 @@ assert not any(judge(mse, slow_base).beats("recurrence") for mse in (scaled_teac
 # the scaled one's teacher forcing stays on the wave (learned by the series' rule) and the raw one's does not;
 # neither beats the 2-tap recurrence (the scaled one's MSE is 461× its). Chapter 08's control (9 runs per loss at
 # `P` = 100) measured the same on the teacher-forced stages: scaled, they took the loss below 1e-4 of the zero
-# head's in every run; raw, they left more than half of it.
+# head's in every run; raw, they left more than half of it. Why the loss's scale matters was not measured:
+# Adam ignores a constant factor on the loss except through its `eps`, and the recipe clips the gradient at 1;
+# which of the two does the work was not tested.
 
 # %% [markdown]
 # ## Experiment 5: watch gradients vanish and explode as you scale the weights
@@ -352,8 +356,9 @@ flows = {}
 for scale in (0.3, 1.0, 5.0, 30.0):
     playground.flow_scale.value = scale
     flows[scale] = playground.flow
-    print(f"×{scale:<4}: spectral radius {flows[scale].spectral_radius:6.2f}, "
-          f"gradient at lag 50 {float(flows[scale].lag_norms[50]):9.3g}, {flows[scale].regime}")
+    lag_1, lag_50 = float(flows[scale].lag_norms[1]), float(flows[scale].lag_norms[50])
+    print(f"×{scale:<4}: spectral radius {flows[scale].spectral_radius:6.2f}, gradient at lag 1 {lag_1:9.3g}, "
+          f"at lag 50 {lag_50:9.3g}, lag 50 / lag 1 {lag_50 / lag_1:9.3g}, {flows[scale].regime}")
 assert flows[0.3].lag_norms[50] < 1e-10 * flows[0.3].lag_norms[1] and flows[0.3].regime == "vanishing"
 assert flows[5.0].lag_norms[50] > 1e3 * flows[5.0].lag_norms[1] and flows[5.0].regime == "exploding"
 assert flows[1.0].lag_norms[50] < 1e-10 * flows[1.0].lag_norms[1] and flows[1.0].regime == "vanishing"

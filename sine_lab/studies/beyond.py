@@ -95,7 +95,8 @@ CYCLES = (1, 10)
 # part alone, 2 x[n] - x[n-1] (no parameters). load_bench keeps them, with these parameter counts.
 BASELINE_ROWS = {"linear": 2, RESIDUAL_ONLY: 0}
 # The logs of scripts/beyond_sweep.py that together hold chapter 10's delayed-recall sweep (the first
-# sweep, the Transformer's k = 200 seeds run apart, and the LRU's longer lags).
+# sweep of the cells and attention, attention's k = 200 seeds 1 and 2 run apart, the Transformer's sweep,
+# stopped during its k = 200 seed 2, and the LRU's, with its longer lags).
 RECALL_LOGS = ("beyond_recall_a", "beyond_recall_att200_s1", "beyond_recall_att200_s2", "beyond_recall_b",
                "beyond_recall_lru", "beyond_recall_lru_1000")
 
