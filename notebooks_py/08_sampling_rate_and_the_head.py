@@ -390,11 +390,11 @@ assert gained == {("lstm", 20.0, 0)} and lost == {("lstm", 20.0, 2)}
 # ([persistence](glossary.ipynb#persistence) plus what the cell adds); the recipe's is the **curvature head**. The recipe differs from it in two
 # ways: the curvature, and the [scaled loss](glossary.ipynb#scaled-loss) (the MSE divided by `scale²`).
 # A control separates them: head (change or curvature) × loss (raw MSE or scaled), at `P = 100` for 3 cells × 3 seeds with everything else equal (`scripts/residual_control.py`). A run "meets every target" if it meets the benchmark's one-step,
-# 1000-step and 2000-step targets (at `P = 100` fewer than 4 cycles, so a weaker test than §3's). The next
-# two columns say where a run learned: its training loss after the
-# [teacher-forced](glossary.ipynb#teacher-forcing) stages, then after the free-run stage, each divided by
-# the loss with the head fixed at zero (the fixed part alone: persistence for the change head, the straight
-# line for the curvature head). Near 1, nothing was learned by then.
+# 1000-step and 2000-step targets (at `P = 100` fewer than 4 cycles, a weaker test than §3's). The next
+# columns say where a run learned: its training loss after the
+# [teacher-forced](glossary.ipynb#teacher-forcing) stages, then after the free-run stage, over the loss with
+# the head at zero (persistence for the change head, the straight line for the curvature head). Near 1,
+# nothing was learned.
 
 # %%
 _, control = load_control()  # the file also stores the commands that made it
