@@ -16,14 +16,14 @@
 # # 05 · The article's advice, measured
 #
 # > **You need:** [chapter 04](04_framing_the_problem.ipynb): its [windows](glossary.ipynb#window) of `W = 20` past
-# > values, its mini-batch [recipe](glossary.ipynb#recipe), and its yardsticks with no training,
+# > values, its mini-batch [recipe](glossary.ipynb#recipe) (*the mini-batch recipe*), and its yardsticks with no training,
 # > [linear](glossary.ipynb#linear-extrapolation) and [quadratic](glossary.ipynb#quadratic-extrapolation) extrapolation.
 # >
 # > **The question:** does the article's advice (a lower learning rate, more layers and units, batch size,
 # > [dropout](glossary.ipynb#dropout), its warning about long periods, its worry about
 # > [overfitting](glossary.ipynb#overfitting)) help on that task? **The short answer:** wider layers help; the
-# > lower rate (inside the recipe) and dropout hurt; batch size and depth are not resolved; no knob beats
-# > quadratic extrapolation. The long-period warning is not borne out. Overfitting shows only with noise.
+# > lower rate (inside the mini-batch recipe) and dropout hurt; batch size and depth are not resolved; inside
+# > the 880-step recipe no knob beats quadratic extrapolation. The long-period warning holds only partly. Overfitting shows only with noise.
 #
 # As in chapter 04, the [sampling rate](glossary.ipynb#sampling-rate) is counted in samples per period (one cycle
 # of the wave; 2π times the samples per radian): chapter 04's series has 62.83. Rows labelled 63 below are a
@@ -118,14 +118,14 @@ assert torch.equal(y_train.reshape(-1), z[W:n_train].reshape(-1))
 #
 # The article closes Example 3 with "proper hyperparameter tuning (including learning rate, batch size and
 # dropout) is crucial for convergence", adds layers and units, and lowers the learning rate to 0.001 ("lower
-# learning rate often needed"). Each of these *knobs* is changed **alone** on the recipe's 10-unit LSTM; dropout
+# learning rate often needed"). Each of these *knobs* (settings of the training or the model) is changed **alone**
+# on the mini-batch recipe's 10-unit LSTM; dropout
 # acts between stacked layers, so it is compared with 2 layers without it. 3 [seeds](glossary.ipynb#seed) each.
-# The columns: median, best and worst one-step test [MSE](glossary.ipynb#mse) over the seeds; `x persist.` and
-# `x extrapolation`, how many times the median is below [persistence](glossary.ipynb#persistence) and below
-# linear extrapolation (below 1: worse); `2x below`, the seeds that [learned](glossary.ipynb#learned) by chapter
-# 04's rule, at least twice below the stronger of the two; `steps`, [Adam](glossary.ipynb#adam) steps;
-# `quadratic`, quadratic extrapolation's error. `LSTM 1x10` (one layer of 10 units) is the base. First, two rows
-# trained in view: the base and the article's lower rate, seed 0, as the stored tables trained them.
+# The columns are chapter 04's (one-step test [MSE](glossary.ipynb#mse); `2x below`: the seeds that
+# [learned](glossary.ipynb#learned), at least twice below the stronger of [persistence](glossary.ipynb#persistence)
+# and linear extrapolation). `LSTM 1x10` (one layer of 10 units) is *the base*, the row every
+# other row changes one knob of. First, two rows *trained in view* (here, rather than read from the stored
+# tables): the base and the article's lower rate, seed 0, trained as the stored tables were.
 
 # %%
 # The recipe, written out (sine_lab.studies.framing.run_setup trains every stored row this way).
@@ -149,6 +149,7 @@ print(", ".join(f"{name} median / base median: {knobs[name].median_mse / base.me
                 for name in ("lr 0.001", "lr 0.1", "batches of 8", "full batch")))
 print(", ".join(f"base median / {name}: {base.median_mse / knobs[name].median_mse:.2g}x"
                 for name in ("2 layers", "3 layers", "32 units", "128 units")))
+print(f"chance that 3 seeds of one row all lie below the base's 3 when neither is better: {1 / math.comb(6, 3):.2f}")
 print(f"2 layers, dropout 0.5 median / 2 layers median: "
       f"{knobs['2 layers, dropout 0.5'].median_mse / knobs['2 layers'].median_mse:.3g}x")
 closest = min(knobs.values(), key=lambda row: row.median_mse)
@@ -175,7 +176,7 @@ fig.tight_layout();
 
 # %%
 # The claims below, checked.
-for name, mse in in_view.items():  # the cell that trained in view gave one of the row's stored seeds
+for name, mse in in_view.items():  # per-seed errors are not stored: the run in view matches a stored seed
     row = knobs[name]
     assert min(abs(math.log(mse / v)) for v in (row.best_mse, row.median_mse, row.worst_mse)) < 0.01, name
 assert knobs["lr 0.001"].median_mse > 100 * base.median_mse, "the article's lower rate is far worse in 880 steps"
@@ -220,27 +221,27 @@ assert example3.best_mse > 1.1 * quadratic, "no seed beats quadratic extrapolati
 # - **Learning rate.** Inside the recipe's [one-cycle](glossary.ipynb#one-cycle) schedule, the article's 0.001
 #   is 142× worse than 0.01 in 880 steps (0 of 3 seeds learned); 0.1 did not worsen the median (0.36×). With the article's own training of its 3 × 50 model, 0.001 works: 3 of 3 seeds beat linear
 #   extrapolation (44.4× below it). Which difference matters (schedule, model, steps) was not separated, and
-#   the same 3 × 50 model at 0.01 under its own training was not run (88 CPU seconds a seed).
+#   the same 3 × 50 model at 0.01 under its own training was not run.
 # - **Batch size.** Batches of 8 and the full batch give 1.3× and 0.66× the base's median at equal steps, their
 #   seeds overlapping the base's: not resolved.
 # - **Depth and width.** Two and three layers of 10 units lower the median 5.3× and 2.2×, but their seeds
 #   overlap the base's: no clear effect of depth at 3 seeds. Wider layers do help: 32 and
-#   128 units lower it 3.7× and 4.8×, and every seed of either is below every seed of the base.
+#   128 units lower it 3.7× and 4.8×, and every seed of either is below every seed of the base (by chance alone:
+#   0.05 each).
 # - **Dropout.** 0.5 between 2 layers is more than 100 times worse than the same 2 layers without it (0 of 3
 #   seeds learned); with 0.2, 1 of 3 did. Why it hurts was not measured.
-# - **None beats quadratic extrapolation.** The closest median (2 layers) is 1.4× above
+# - **None beats quadratic extrapolation inside the 880-step recipe.** The closest median (2 layers) is 1.4× above
 #   its 4.83e-07; the best 2-layer seed ties it (1.005×), every other row's best seed is at least 1.14× above,
 #   and so is the article's Example 3 (1.2×).
 #
-# ## 2. "Underperforms when the period is long relative to the sequence length"?
+# ## 2. "Might still underperform if the sine wave's period is significantly long relative to the sequence length"?
 #
 # For [one-step prediction](glossary.ipynb#one-step-prediction) the sequence is the window, so the test is a
 # grid: windows of `W` = 2, 5, 20, 50 values against periods of 10, 20, 63 and 200 samples, the recipe's 10-unit
 # LSTM, 3 seeds per cell, 1000 samples per series. A slow wave changes little per step, so linear extrapolation
 # is very good there. The last two columns are quadratic extrapolation and the 2-tap
 # [least-squares recurrence](glossary.ipynb#least-squares-recurrence) (`2-tap LS`, chapter 04, section 3).
-# Below the table: chapter 04's lookup at each rate, and the largest distance from a scored window to its
-# nearest fitted one.
+# Below it: the lookup at each rate, and each scored window's largest distance to a fitted one.
 
 # %%
 windows = {row.label: row for row in tables["window length x period, one-step error"]}
@@ -273,17 +274,17 @@ print(f"from 63 (W = 20) to 200 (W = 50) samples per period: the median rises "
       f"{cell(200, 50).median_mse / cell(63, 20).median_mse:.2g}x, extrapolation's error falls "
       f"{cell(63, 20).extrapolation_mse / cell(200, 50).extrapolation_mse:.3g}x")
 band = [cell(p, w).median_mse for p, w in BAND]
-print(f"same share of a period: largest / smallest median {max(band) / min(band):.3g}x; at 200 per period "
-      f"W = 50 (0.25 period) / W = 20 (0.1 period): {cell(200, 50).median_mse / cell(200, 20).median_mse:.2g}x")
+print(f"same share of a period: largest / smallest median {max(band) / min(band):.3g}x")
 print(f"from 10 (W = 2) to 63 (W = 20): the median falls {cell(10, 2).median_mse / cell(63, 20).median_mse:.3g}x, "
       f"extrapolation's error {cell(10, 2).extrapolation_mse / cell(63, 20).extrapolation_mse:.3g}x")
 
 # %%
 # The grid's medians against the sampling rate, one line per window, and the yardsticks with no training.
 fig, ax = plt.subplots(figsize=(9, 4.2))
-for w, marker, style in zip(WINDOWS, "os^D", ("-", "--", "-.", ":"), strict=True):
-    ax.plot(PERIODS, [cell(p, w).median_mse for p in PERIODS], style, marker=marker, color=colour("lstm"),
-            linewidth=1.6, markersize=6, label=f"LSTM, W = {w} (median of 3 seeds)")
+for w, marker, shift in zip(WINDOWS, "os^D", (0.93, 0.97, 1.03, 1.07), strict=True):  # shifted apart sideways
+    ax.plot([p * shift for p in PERIODS], [cell(p, w).median_mse for p in PERIODS], "-", marker=marker,
+            color=colour("lstm"), linewidth=1.2, markersize=6, markerfacecolor="none" if w == 50 else None,
+            label=f"LSTM, W = {w} (median of 3 seeds)")
 ax.plot(PERIODS, [cell(p, 20).extrapolation_mse for p in PERIODS], "--", color=colour("extrapolation"),
         label="linear extrapolation")
 ax.plot(PERIODS, [cell(p, 20).extrapolation_mse / 2 for p in PERIODS], ":", color=colour("extrapolation"),
@@ -292,7 +293,7 @@ ax.plot(PERIODS, [quadratics[p] for p in PERIODS], "-.", color=colour("quadratic
         label="quadratic extrapolation")
 ax.set(xscale="log", yscale="log", xticks=PERIODS, xticklabels=[str(p) for p in PERIODS],
        xlabel="samples per period", ylabel="one-step test MSE",
-       title="Below the dotted line a network beats linear extrapolation")
+       title="Below the dotted olive line (twice below linear extrapolation) a network beats it")
 ax.minorticks_off()
 ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
 fig.tight_layout();
@@ -309,9 +310,8 @@ rise = cell(200, 50).median_mse / cell(63, 20).median_mse
 fall = cell(63, 20).extrapolation_mse / cell(200, 50).extrapolation_mse
 assert 5 < rise < 8 and fall > 90, "63 -> 200: the network ~6x worse, extrapolation ~100x better"
 assert all(cell(p, 2).median_mse > 10 * cell(p, 20).median_mse for p in PERIODS), "at every rate 2 -> 20 values: >10x"
-assert all(cell(p, 50).median_mse > cell(p, 20).median_mse for p in (20, 200)), "50 values: worse than 20 there"
+assert all(cell(p, 50).best_mse < cell(p, 20).worst_mse for p in (20, 200)), "50 against 20 values: seeds overlap"
 assert max(band) > 8 * min(band) and band[0] > band[2] < band[3], "same share of a period: ~10x apart, not monotonic"
-assert cell(200, 50).median_mse > 1.2 * cell(200, 20).median_mse, "0.25 of a period worse than 0.1 at 200"
 assert all(mse < 1e-14 for mse in recurrence.values()), "2 values hold all the information at every rate"
 assert all(cell(p, w).median_mse > 1e6 * recurrence[p] for p in PERIODS for w in WINDOWS), "every cell: >10^6x"
 assert all(cell(p, w).best_mse > quadratics[p] for p in PERIODS for w in WINDOWS if p >= 63), "no seed beats it"
@@ -319,15 +319,15 @@ assert all(d < 1e-7 for d in copies.values()), "every scored window is an exact 
 assert all(mse < 1e-27 for mse in lookups.values()), "so a lookup is exact at every grid rate"
 
 # %% [markdown]
-# Read from the table and the figure (3 seeds per cell). **In one sentence:** the warning is not borne out;
-# whether the network beats the straight line follows the sampling rate, mostly because the straight line gets
-# much better on slow waves.
+# Read from the table and the figure (3 seeds per cell): partly borne out: within a rate,
+# short windows fail; at a fixed share of a period, slow waves fail anyway, mostly because the straight line gets
+# much better on them.
 #
 # - **Window length.** Counted in steps, 20 values instead of 2 lower the median 19.1× to 464× at every rate,
-#   but 50 are worse than 20 at 20 and 200 samples per period. At the same share of a period (0.2 to 0.32) the
+#   and at 63 per period `W` = 2 and 5 fail (0 of 3) where 20 and 50 pass (3 of 3). 50 against 20 values is
+#   not resolved (their seeds overlap at 20 and 200 per period). At the same share of a period (0.2 to 0.32) the
 #   medians are 3.86e-05, 5.88e-06, 3.66e-06 and 2.29e-05 from fast to slow: 10.5× apart and not rising with
-#   the period; at 200 samples per period 0.25 of a period is 1.5× worse than 0.1. A finding about the recipe's
-#   880 mini-batch steps.
+#   the period. A finding about the recipe's 880 mini-batch steps.
 # - **Sampling rate.** Every window learned on 3 of 3 seeds at 10 and 20 samples per period, none on any seed at
 #   200. From 63 to 200 samples per period (`W` = 20 to 50, the same share of a period) the network's median
 #   rises 6.2× while extrapolation's error falls 101× (with the fourth power of the step, chapter 04's exercise 1).
@@ -468,24 +468,27 @@ for draw in range(4):
           f"({large_row.median_mse / small_row.median_mse:.1f}x 2 units; fitted part {large_row.median_train_mse:.4f})")
 tied = [d for d in range(4) if abs(math.log(small_by_draw[d].median_mse / linear_by_draw[d])) < math.log(1.05)]
 print(f"2 units within 5 % of least squares on {len(tied)} of 4 draws (draws {tied})")
+worse = sum(large_by_draw[d].median_mse > 1.75 * small_by_draw[d].median_mse for d in range(4))
+print(f"32 units at least 1.8x worse than 2 units on the later stretch: {worse} of 4 draws")
 _, clean_series = sine_series(NOISY.length, step=2 * math.pi / NOISY.samples_per_period)
 clean_repeat = nearest_window_distance(clean_series, W, n_fit, NOISY.length - n_scored)
 clean_lookup = lookup_mse(NOISY.changed(noise=0.0))
 print(f"no noise: RMS distance of each scored window to its nearest fitted one {clean_repeat.min():.3f} to "
       f"{clean_repeat.max():.3f}; lookup {clean_lookup:.1e}, {clean_lookup / clean_quadratic:.0f}x quadratic "
       f"extrapolation's, {clean_lookup / clean['hidden_size=128'].median_mse:,.0f}x the 128-unit median")
-below_quadratic = {h: sum(mse < clean_quadratic for mse in (row.best_mse, row.median_mse, row.worst_mse))
-                   for h, row in clean.items()}  # with 3 seeds: best, median and worst are the seeds
-print("no noise, seeds below quadratic extrapolation: "
-      + ", ".join(f"{h.split('=')[1]} units {n} of 3" for h, n in below_quadratic.items()))
+seeds = {h: (row.best_mse, row.median_mse, row.worst_mse) for h, row in clean.items()}  # 3 seeds: all three
+below_quadratic = {h: sum(mse < clean_quadratic for mse in v) for h, v in seeds.items()}
+beats_quadratic = {h: sum(mse <= clean_quadratic / 2 for mse in v) for h, v in seeds.items()}  # the 2x rule
+print(f"no noise, seeds below quadratic extrapolation ({clean_quadratic:.2e}) / twice below it: "
+      + ", ".join(f"{h.split('=')[1]} units {below_quadratic[h]} / {beats_quadratic[h]} of 3" for h in seeds))
 
 # %%
 # The claims below, checked.
 small, large = noisy["hidden_size=2"], noisy["hidden_size=32"]
 for draw in range(4):
     assert large_by_draw[draw].median_train_mse < NOISY.noise**2 / 9, "32 units fit the noise: 9x below its variance"
-    assert large_by_draw[draw].median_mse > 1.7 * small_by_draw[draw].median_mse, "32 units: 1.8x or more worse"
     assert small_by_draw[draw].median_mse > 0.97 * linear_by_draw[draw], "2 units: never 3 % better than least squares"
+assert worse == 4, "32 units: 1.8x or more worse on every draw"
 assert tied == [0, 2, 3] and small_by_draw[1].median_mse > 1.2 * linear_by_draw[1], "tied on 3 draws, worse on 1"
 assert noisy["hidden_size=128"].median_mse > 1.5 * small.median_mse, "128 units: worse than 2 on the later stretch"
 assert all(1 / 1.5 < row.median_mse / row.median_train_mse < 1.5 for row in clean.values()), \
@@ -494,6 +497,7 @@ clean_errors = [row.median_mse for row in clean.values()]  # 2, 8, 32, 128 units
 assert clean_errors == sorted(clean_errors, reverse=True), "without noise, the larger the better"
 assert clean_repeat.min() > 0.005 and clean_lookup > 1000 * clean["hidden_size=128"].median_mse, "no copies here"
 assert below_quadratic == {"hidden_size=2": 0, "hidden_size=8": 0, "hidden_size=32": 2, "hidden_size=128": 3}
+assert beats_quadratic == {"hidden_size=2": 0, "hidden_size=8": 0, "hidden_size=32": 1, "hidden_size=128": 3}
 
 # %%
 # Error on the fitted part against error on the later stretch, by size (first draw of the noise, medians).
@@ -524,7 +528,8 @@ fig.tight_layout();
 # This short series' scored windows are no copies (0.011 to 0.027 RMS from the nearest fitted one), and the lookup
 # scores 3.9e-04, 5,317× the 128-unit median: a network clearly beats memorisation. With this section's training
 # (constant rate, 1500 steps, no clipping or early stopping) and series (300 samples, 45 scored), 128 units beat
-# quadratic extrapolation on 3 of 3 seeds, 32 units on 2 of 3; under the recipe neither did (section 1).
+# quadratic extrapolation (twice below it) on 3 of 3 seeds; 32 units are below it on 2 of 3, twice below on 1.
+# Under the mini-batch recipe neither did (section 1).
 #
 # <details><summary>Controls and caveats: the noise floor, the 2-unit model as a reference</summary>
 #
@@ -561,25 +566,23 @@ assert abs(math.log(stopped.median_mse / small.median_mse)) < math.log(1.15), "w
 # Dropout did not close the gap: with and without it, 2 layers of 32 units stay over 1.5× the 2-unit median,
 # seeds overlapping. Early stopping did: every seed below every seed of 32 units trained to the end, the median
 # within 15 % of 2 units. (`x stronger`: the median's factor below the stronger of persistence and linear
-# extrapolation, which `2x below` counts against; with this much noise that is persistence.)
+# extrapolation, here persistence.)
 #
-# **Noise in the inputs.** Even that regression stays above the noise floor, for two reasons. Its inputs are
-# noisy too, and a prediction `a₁ s[n] + … + a_k s[n−k+1]` passes on their
-# noise, each input's times its coefficient: with independent noise of variance `σ²` the error holds
-# `(a₁² + … + a_k² + 1) σ²`, not `σ²`. And least squares, fitted on noisy inputs, shrinks the coefficients
-# towards 0, which passes on less
-# noise but also misses the clean wave. The expected error is the sum of the two terms.
+# **Noise in the inputs.** Why does least squares on 20 values stay above the noise floor? A hypothesis here
+# (the solutions measure it for 2 values): a prediction `a₁ s[n] + … + a_k s[n−k+1]` passes on its inputs'
+# noise, `(a₁² + … + a_k² + 1) σ²` in all, and least squares fitted on noisy inputs shrinks the coefficients
+# towards 0, which also misses the clean wave.
 #
 # ## What we learned
 #
 # - **Tuning, one knob at a time** (10-unit LSTM, 3 seeds, 62.83 samples per period): wider layers help; the
-#   lower learning rate is more than 100× worse inside the recipe, though the article's own training of its
+#   lower learning rate is more than 100× worse inside the mini-batch recipe, though the article's own training of its
 #   Example 3 learns on 3 of 3 seeds; dropout 0.5 is more than 100× worse; batch size and depth are not resolved.
-#   No knob beats quadratic extrapolation (the best 2-layer seed ties it); 32 and 128 units do with section 3's
-#   training and shorter series.
-# - **"Long period relative to the sequence length"**: not borne out (at a fixed share of a period the error
-#   varies 10×, not with the period); learning follows the sampling rate, mostly because extrapolation's error
-#   does (101× lower from 63 to 200 samples per period, the network's 6.2× higher).
+#   Inside the 880-step recipe no knob beats quadratic extrapolation (the best 2-layer seed ties it); with
+#   section 3's training and shorter series 128 units do (3 of 3), 32 units on 1 of 3.
+# - **"Period significantly long relative to the sequence length"**: partly. Within a rate, short windows fail
+#   (2 → 20 values lowers the median 19× to 464×); at a fixed share of a period, slow waves fail anyway, mostly
+#   because extrapolation's error falls (101× from 63 to 200 samples per period, the network's rises 6.2×).
 # - **Overfitting**: chapter 04's noise-free test cannot show it (its windows repeat training windows to within
 #   1e-3); with noise 0.3 and no early stopping a 32-unit LSTM scores 1.8 to 2.8 times worse than a 2-unit model
 #   on 4 of 4 draws. On one draw, dropout did not remove the gap and early stopping did.

@@ -129,9 +129,10 @@ LEDGER: tuple[Claim, ...] = (
           "head 9 and 7 of 9", "08", _CYCLES),
     Claim("increasing the number of LSTM layers and the hidden state dimension",
           "Partly: wider layers help (32 and 128 units lower the median 3.7x and 4.8x, every seed below every seed "
-          "of the 10-unit base); 2 and 3 layers show no clear effect at 3 seeds (5.3x and 2.2x, seeds "
-          "overlapping); one layer already beats linear extrapolation 14x (3 of 3); no knob beats quadratic "
-          "extrapolation (the best 2-layer seed ties it, 1.005x)",
+          "of the 10-unit base, a 1-in-20 chance if width did nothing); 2 and 3 layers show no clear effect at 3 "
+          "seeds (5.3x and 2.2x, seeds overlapping); one layer already beats linear extrapolation 14x (3 of 3); "
+          "inside the 880-step mini-batch recipe no knob beats quadratic extrapolation (the best 2-layer seed "
+          "ties it, 1.005x)",
           "LSTM under the mini-batch recipe, one-step prediction, 3 seeds", "05", _TUNING),
     Claim("Deepening the network allows for potentially richer representations, giving the model a better chance "
           "at capturing the long-term dependencies",
@@ -151,10 +152,10 @@ LEDGER: tuple[Claim, ...] = (
     Claim("batch size", "Not resolved at 3 seeds: batches of 8 and the full batch give 1.32x and 0.662x the "
           "median of mini-batches of 32 at equal steps, seeds overlapping",
           "10-unit LSTM, one-step prediction, 3 seeds", "05", _TUNING),
-    Claim("dropout", "Harmful on a noise-free wave, no help on a noisy one: under the recipe's 880 steps, 0.5 "
-          "between 2 layers is 248x worse than without it; on the noisy set-up that overfits (one noise draw, 3 "
-          "seeds) it does not close the gap (median 0.120 against 0.119 without it), early stopping does "
-          "(0.0668)",
+    Claim("dropout", "Harmful on a noise-free wave, no help on a noisy one: under the mini-batch recipe's 880 "
+          "steps, 0.5 between 2 layers is 248x worse than without it; on the noisy set-up that overfits (2 layers "
+          "of 32 units, one noise draw, 3 seeds, chapter 05 section 3) it does not close the gap (median 0.120 "
+          "against 0.119 without it), early stopping does (0.0668)",
           "noise-free: 2 layers of 10 units under the mini-batch recipe (section 1); noisy: 2 layers of 32 units, "
           "one noise draw (section 3); one-step prediction, 3 seeds each", "05", _TUNING),
     Claim("Overfitting remains a concern",
