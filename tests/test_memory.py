@@ -236,7 +236,7 @@ def test_plot_gradient_and_outcome_draws_one_point_per_run_with_a_norm_above_zer
         plot_gradient_and_outcome([*results, _result("rnn", 5, 9, 0.5, budget=200)], title="t")
 
 
-def test_plot_start_by_lag_draws_a_panel_per_lag_coloured_by_cell_and_counts_starts():
+def test_plot_start_by_lag_draws_a_panel_per_lag_a_marker_per_configuration_and_counts_starts():
     results = [_result("rnn", 20, 0, 0.05, jacobian_norm=1e-9), _result("rnn", 20, 1, 0.9, jacobian_norm=0.5),
                _result("lstm", 20, 0, 0.02, jacobian_norm=0.3), _result("tanh, W_hh = I", 50, 0, 0.9),
                _result("gru", 50, 1, 0.9, jacobian_norm=0.0), _result("rnn", 50, 2, 0.9, jacobian_norm=1e-30)]
@@ -244,14 +244,17 @@ def test_plot_start_by_lag_draws_a_panel_per_lag_coloured_by_cell_and_counts_sta
     k20, k50 = figure.axes
     assert k20.get_title() == "k = 20\nvanished start: 1 of 1 succeed\nopen start: 1 of 2 succeed"
     assert k50.get_title() == "k = 50\nvanished start: 0 of 2 succeed\nopen start: 0 of 1 succeed"
-    # one collection per cell, in order of first appearance: rnn (tanh, W_hh = I counts as a tanh RNN), lstm, gru
-    rnn_20, lstm_20, _ = k20.collections[:3]
-    assert rnn_20.get_edgecolor()[0][:3] == pytest.approx(matplotlib.colors.to_rgb(colour("rnn")))
-    assert len(rnn_20.get_offsets()) == 2 and len(lstm_20.get_offsets()) == 1
-    rnn_50, _, gru_50 = k50.collections[:3]
-    assert sorted(float(x) for x, _ in rnn_50.get_offsets()) == [1e-20, 1.0], "below the floor: drawn at it"
-    assert len(gru_50.get_offsets()) == 0 and "1 runs at exactly 0" in k50.texts[0].get_text()
-    assert [t.get_text() for t in figure.legends[0].get_texts()] == ["tanh RNN", "LSTM", "GRU"]
+    # one collection per configuration, in order of first appearance: rnn, lstm, tanh W_hh = I, gru
+    rnn_20, lstm_20, identity_20, _ = k20.collections[:4]
+    assert len(rnn_20.get_offsets()) == 2 and len(lstm_20.get_offsets()) == 1 and len(identity_20.get_offsets()) == 0
+    rnn_50, _, identity_50, gru_50 = k50.collections[:4]
+    assert [float(x) for x, _ in rnn_50.get_offsets()] == [1e-20], "below the floor: drawn at it"
+    assert [float(x) for x, _ in gru_50.get_offsets()] == [1e-20], "exactly 0: drawn at the floor too"
+    assert len(identity_50.get_offsets()) == 1
+    assert "1 runs at exactly 0" in k50.texts[0].get_text() and "1 runs below 1e-20" in k50.texts[0].get_text()
+    assert [t.get_text() for t in figure.legends[0].get_texts()] == ["rnn", "lstm", "tanh, W_hh = I", "gru"]
+    shapes = [h.get_marker() for h in figure.legends[0].legend_handles]
+    assert len(set(shapes)) == 4, "every configuration its own marker"
     with pytest.raises(ValueError, match="mix budgets"):
         plot_start_by_lag([*results, _result("rnn", 5, 9, 0.5, budget=200)], title="t")
 

@@ -66,8 +66,8 @@ for seed in SEEDS:
 # Both hold in every seed. Scaled to `[0, 1]`, the inputs keep the units near tanh's linear middle (slope
 # 0.88–0.95 against 0.33–0.46 on the raw `t`), and the decay per step moves to within 0.1 of `ρ(W_hh)`, as
 # with the standardised input in the chapter. With small inputs the weights set the decay; on the raw input a
-# lower slope co-occurs with a faster decay, though the slope does not account for its size (the chapter's
-# section 2 finds ρ × mean slope off by up to ×1.67 there).
+# lower slope co-occurs with a faster decay, but ρ × mean slope misses in both directions there (the
+# chapter's section 2: ×0.64 to ×1.67).
 
 # %% [markdown]
 # ## Exercise 2

@@ -677,17 +677,13 @@ def plot_gradient_and_outcome(results: Iterable[MemoryResult], *, title: str, va
     return fig
 
 
-# The cells of the sweep by colour, for figures that tell kinds of cell apart rather than configurations.
-_CELL_NAMES = {"rnn": "tanh RNN", "irnn": "ReLU RNN", "lstm": "LSTM", "gru": "GRU"}
-
-
 def plot_start_by_lag(results: Iterable[MemoryResult], *, title: str, vanished: float = 1e-6,
                       floor: float = 1e-20) -> Figure:
     """Each run's held-out NMSE against its ``‖∂h_T/∂h_{T-lag}‖`` at initialisation, one panel per lag, so
-    that a start is compared only with runs at the same lag. A point takes the colour of its cell (tanh RNN,
-    ReLU RNN, LSTM, GRU); each panel's title counts the successes among the runs that started below
-    ``vanished`` (drawn as a dotted line) and among the others. Norms below ``floor`` are drawn at it; runs
-    with a norm of exactly 0 cannot sit on a log axis and are left out, with their count.
+    that a start is compared only with runs at the same lag. Each configuration has its own marker (a shape,
+    and a shade of its kind's colour: tanh RNN, ReLU RNN, LSTM, GRU); each panel's title counts the successes
+    among the runs that started below ``vanished`` (drawn as a dotted line) and among the others. Norms below
+    ``floor``, exactly 0 included, are drawn at it, and each panel counts them.
 
     Args:
         results: runs of one budget (truncated-BPTT runs are usually left out: their gradient is cut by design).
@@ -701,26 +697,28 @@ def plot_start_by_lag(results: Iterable[MemoryResult], *, title: str, vanished: 
     vanished = check_float("vanished", vanished, minimum=0, exclusive_minimum=True)
     floor = check_float("floor", floor, minimum=0, exclusive_minimum=True)
     lags = sorted({r.lag for r in results})
-    fig, axes = plt.subplots(1, len(lags), figsize=(3.2 * len(lags) + 1.4, 3.9), sharey=True, squeeze=False)
+    names = list(dict.fromkeys(r.config for r in results))
+    markers, shades = _distinct_markers(names), _distinct_shades(names)
+    fig, axes = plt.subplots(1, len(lags), figsize=(3.2 * len(lags) + 2.0, 3.9), sharey=True, squeeze=False)
     axes = axes[0]
-    keys = list(dict.fromkeys(str(_config(r.config).colour_key or _config(r.config).kind) for r in results))
     for ax, lag in zip(axes, lags, strict=True):
         mine = [r for r in results if r.lag == lag]
-        for key in keys:
-            drawn = [r for r in mine if r.jacobian_norm > 0
-                     and (_config(r.config).colour_key or _config(r.config).kind) == key]
-            ax.scatter([max(r.jacobian_norm, floor) for r in drawn], [r.test_nmse for r in drawn], s=36,
-                       facecolors="none", edgecolors=colour(key), linewidths=1.2, alpha=0.8)
+        for name in names:
+            drawn = [r for r in mine if r.config == name]
+            ax.scatter([max(r.jacobian_norm, floor) for r in drawn], [r.test_nmse for r in drawn], s=40,
+                       marker=markers[name], facecolors="none", edgecolors=[shades[name]], linewidths=1.2,
+                       alpha=0.8)
         low = [r for r in mine if r.jacobian_norm < vanished]
         high = [r for r in mine if r.jacobian_norm >= vanished]
         ax.set_title(f"k = {lag}\nvanished start: {sum(r.success for r in low)} of {len(low)} succeed\n"
                      f"open start: {sum(r.success for r in high)} of {len(high)} succeed", fontsize=9)
         zero = sum(r.jacobian_norm == 0 for r in mine)
         below = sum(0 < r.jacobian_norm < floor for r in mine)
-        notes = [note for count, note in ((below, f"{below} runs below {floor:g}, drawn at it"),
-                                          (zero, f"{zero} runs at exactly 0, not drawn")) if count]
+        notes = [note for count, note in ((below, f"{below} runs below {floor:g}"), (zero, f"{zero} runs at exactly 0"))
+                 if count]
         if notes:
-            ax.annotate("\n".join(notes), (0.02, 0.02), xycoords="axes fraction", fontsize=7)
+            ax.annotate("\n".join(notes) + f"\n(drawn at {floor:g})", (0.02, 0.02), xycoords="axes fraction",
+                        fontsize=7)
         ax.axvline(vanished, linestyle=":", color=colour("reference"), linewidth=1)
         ax.axhline(SUCCESS_NMSE, linestyle="--", color=colour("reference"), linewidth=1)
         ax.set_xlim(floor / 10, max([10.0, *(3 * r.jacobian_norm for r in results)]))
@@ -728,8 +726,8 @@ def plot_start_by_lag(results: Iterable[MemoryResult], *, title: str, vanished: 
         ax.xaxis.set_major_locator(plt.LogLocator(numticks=4))
     axes[0].set_ylabel("held-out NMSE\n(success below the dashed line)")
     fig.suptitle(title)
-    fig.tight_layout(rect=(0, 0, 1 - 1.3 / fig.get_figwidth(), 1))
-    handles = [plt.Line2D([], [], linestyle="", marker="o", markerfacecolor="none", markeredgecolor=colour(key))
-               for key in keys]
-    fig.legend(handles, [_CELL_NAMES.get(key, key) for key in keys], loc="center right", fontsize=8)
+    fig.tight_layout(rect=(0, 0, 1 - 1.9 / fig.get_figwidth(), 1))
+    handles = [plt.Line2D([], [], linestyle="", marker=markers[name], markerfacecolor="none",
+                          markeredgecolor=shades[name]) for name in names]
+    fig.legend(handles, names, loc="center right", fontsize=7)
     return fig
