@@ -4685,9 +4685,12 @@ class T2ELSTMClassifierFixed(T2ELSTMClassifier):
         return F.log_softmax(self.out(rnn_output), dim=1)
 
 
-@correct(not_trained_here="an emotion classifier on random ids: its NLL is not measured against var(y)")
+@buggy("end_padding_read")
 def demfier_t2e_log_softmax_into_nllloss() -> Setup:
-    """(same source) The issue's fix: F.log_softmax instead of F.softmax before nn.NLLLoss."""
+    """(same source) The issue's fix: F.log_softmax instead of F.softmax before nn.NLLLoss. Right for the loss,
+    but the model still reads rnn_output[-1] of the forward direction on a batch padded at the end with id 0,
+    the state after the pads (the bug of practical-torchtext#5): once a correct case, it is now flagged for
+    that, end_padding_read, a warning."""
     model, x, y, loss_fn = demfier_t2e_softmax_into_nllloss()
     torch.manual_seed(0)
     return T2ELSTMClassifierFixed(), x, y, loss_fn
@@ -4747,3 +4750,468 @@ def so64953445_lstm_classifier_batch_first() -> Setup:
     model, x, y, loss_fn = so64953445_lstm_classifier_state_and_layout()
     torch.manual_seed(0)
     return SOLSTMClassifierFixed(8, 32, 2), x, y, loss_fn
+
+
+# --- d7 blind test: time-major flattening, padding read last, wide heads, loss axes, scrambles within a sample ---
+
+
+def _d7_text_ids(batch: int, steps: int) -> tuple[torch.Tensor, int]:
+    """Character ids of a repeating sentence, cut into windows 7 characters apart (a d2l-style corpus)."""
+    text = "the time machine by h g wells " * 40
+    chars = sorted(set(text))
+    ids = torch.tensor([chars.index(c) for c in text])
+    starts = torch.arange(batch) * 7
+    return torch.stack([ids[s:s + steps + 1] for s in starts]), len(chars)
+
+
+class D2LRNNScratch(nn.Module):
+    """d2l rnn-scratch: forward one-hot-encodes X.T (time-major) and returns (steps * batch, vocab)."""
+
+    def __init__(self, vocab, hidden=32):
+        super().__init__()
+        self.vocab = vocab
+        self.rnn = nn.RNN(vocab, hidden)
+        self.out = nn.Linear(hidden, vocab)
+
+    def forward(self, X):
+        inputs = F.one_hot(X.T.long(), self.vocab).float()  # (steps, batch, vocab)
+        Y, _ = self.rnn(inputs)
+        return self.out(Y.reshape(-1, Y.shape[-1]))  # (steps * batch, vocab), time-major
+
+
+@buggy("target_order")
+def d2l_pr1552_target_not_transposed() -> Setup:
+    """Source: https://github.com/d2l-ai/d2l-en/pull/1552 ("bug fixed: transpose Y accordingly (because we
+    have transposed X)"). Diagnosis (PR): the model flattens its predictions time-major (one-hot of X.T, a
+    sequence-first RNN, reshape(-1, V)), but the loss target was Y.reshape(-1), batch-major; fix Y.T.reshape(-1).
+    No gradient reaches one-hot ids, so the doctor tells the two orders apart by exchanging samples' inputs."""
+    seq, vocab = _d7_text_ids(8, 10)
+    X, Y = seq[:, :-1], seq[:, 1:]
+    torch.manual_seed(0)
+    return D2LRNNScratch(vocab), X, Y.reshape(-1), nn.CrossEntropyLoss()
+
+
+@correct(not_trained_here="a character model scored by cross-entropy, not a series to learn")
+def d2l_pr1552_target_transposed() -> Setup:
+    """(same source) The PR's fix: the target flattened time-major too, Y.T.reshape(-1). No samples_mixed: the
+    prediction is read (steps, samples), the order under which each row depends on one sample only."""
+    seq, vocab = _d7_text_ids(8, 10)
+    X, Y = seq[:, :-1], seq[:, 1:]
+    torch.manual_seed(0)
+    return D2LRNNScratch(vocab), X, Y.T.reshape(-1), nn.CrossEntropyLoss()
+
+
+class SOSeqContinuation(nn.Module):
+    def __init__(self, n_classes=7, emb=16, hidden=32):
+        super().__init__()
+        self.emb = nn.Embedding(n_classes, emb)
+        self.lstm = nn.LSTM(emb, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, n_classes)
+
+    def forward(self, x):
+        out, _ = self.lstm(self.emb(x))
+        return self.fc(out)  # (batch, seq, n_classes)
+
+
+@buggy("loss_error")
+def so6539086_cross_entropy_classes_last() -> Setup:
+    """Source: https://whosebug.com/question/6539086/How-to-compute-Cross-Entropy-Loss-for-sequences (a mirror
+    of the Stack Overflow question). Diagnosis (answer): logits are (N, L, C) and the target (N, L), but
+    nn.CrossEntropyLoss wants the classes on dim 1: input.permute(0, 2, 1). The doctor prints that call, having
+    run it."""
+    torch.manual_seed(0)
+    seq = torch.randint(0, 7, (16, 13))
+    return SOSeqContinuation(), seq[:, :-1], seq[:, 1:], nn.CrossEntropyLoss()
+
+
+@correct(not_trained_here="a next-class model on random classes, scored by cross-entropy")
+def so6539086_cross_entropy_classes_on_dim_1() -> Setup:
+    """(same source) The answer's fix: loss_fn(out.permute(0, 2, 1), y)."""
+    torch.manual_seed(0)
+    seq = torch.randint(0, 7, (16, 13))
+    return SOSeqContinuation(), seq[:, :-1], seq[:, 1:], lambda out, t: F.cross_entropy(out.permute(0, 2, 1), t)
+
+
+_IMDB_BATCH, _IMDB_LEN, _IMDB_VOCAB = 16, 30, 500
+
+
+class IMDBSymbolModule(nn.Module):
+    def __init__(self, batch_first):
+        super().__init__()
+        self.embedding = nn.Embedding(num_embeddings=_IMDB_VOCAB, embedding_dim=32)
+        self.gru = nn.GRU(input_size=32, hidden_size=24, num_layers=1, batch_first=batch_first)
+        self.l_out = nn.Linear(in_features=24, out_features=2)
+
+    def forward(self, x):
+        x = self.embedding(x)
+        h0 = torch.zeros(1, _IMDB_BATCH, 24)
+        x, h = self.gru(x, h0)
+        x = x[:, -1, :].squeeze()  # just get the last hidden state
+        return self.l_out(x)
+
+
+def _imdb_prepadded() -> tuple[torch.Tensor, torch.Tensor]:
+    """keras-style pre-padded reviews (pad id 0 at the start), (batch, maxlen)."""
+    torch.manual_seed(0)
+    x = torch.randint(1, _IMDB_VOCAB, (_IMDB_BATCH, _IMDB_LEN))
+    lengths = torch.randint(8, _IMDB_LEN + 1, (_IMDB_BATCH,))
+    for i, n in enumerate(lengths):
+        x[i, : _IMDB_LEN - n] = 0
+    return x, torch.randint(0, 2, (_IMDB_BATCH,))
+
+
+@buggy("layout_mismatch")
+def pytorch2674_gru_without_batch_first() -> Setup:
+    """Source: https://github.com/pytorch/pytorch/issues/2674 (IMDB sentiment GRU). Diagnosis (thread): the
+    (batch, 150) ids go into a GRU without batch_first; set batch_first=True (or transpose to (150, batch)). The
+    h0 built for the batch also makes the forward pass raise."""
+    x, y = _imdb_prepadded()
+    return IMDBSymbolModule(batch_first=False), x, y, nn.CrossEntropyLoss()
+
+
+@correct(not_trained_here="a sentiment classifier on random ids, scored by cross-entropy")
+def pytorch2674_gru_batch_first() -> Setup:
+    """(same source) The fixed model posted there, batch_first=True; the keras pre-padding is read before the
+    real steps, at [:, -1]: no padding finding."""
+    x, y = _imdb_prepadded()
+    return IMDBSymbolModule(batch_first=True), x, y, nn.CrossEntropyLoss()
+
+
+class LSRBiGRUTagger(nn.Module):
+    def __init__(self, input_size=20, hidden_size=16, n_tags=5):
+        super().__init__()
+        self.rnn = nn.GRU(input_size, hidden_size, bidirectional=True)  # missing batch_first=True
+        self.fc = nn.Linear(2 * hidden_size, n_tags)
+
+    def forward(self, x):  # x: (batch, seq, input_size)
+        out, _ = self.rnn(x)
+        return self.fc(out)
+
+
+@limit({"layout_undecided"}, "random features and a per-step target of class ids laid out like the input, both "
+       "flattened by the loss: either axis can be time and nothing in the values says which, so missing "
+       "batch_first is only a note (each reading keeps its own samples apart, so gradients cannot decide)")
+def lsr11_bigru_missing_batch_first() -> Setup:
+    """Source: https://github.com/nanguoshun/LSR/issues/11 ("self.encoder = nn.GRU(input_size, hidden_size,
+    bidirectional=True): did you miss an argument batch_first=True?"). Diagnosis (issue): the inputs are
+    (batch, seq, feat), so the recurrence runs across the samples. Per-token head simplified to tags."""
+    torch.manual_seed(0)
+    x = torch.randn(12, 25, 20)
+    y = torch.randint(0, 5, (12, 25))
+    return LSRBiGRUTagger(), x, y, lambda out, t: F.cross_entropy(out.reshape(-1, out.shape[-1]), t.reshape(-1))
+
+
+class TorchtextLSTMBaseline(nn.Module):
+    def __init__(self, vocab=300, emb=32, hidden=32, n_labels=6, packed=False):
+        super().__init__()
+        self.packed = packed
+        self.embedding = nn.Embedding(vocab, emb)
+        self.encoder = nn.LSTM(emb, hidden, num_layers=1)  # torchtext: (seq, batch)
+        self.predictor = nn.Linear(hidden, n_labels)
+
+    def forward(self, seq):
+        if self.packed:
+            lengths = (seq != 1).sum(0)
+            packed = nn.utils.rnn.pack_padded_sequence(self.embedding(seq), lengths, enforce_sorted=False)
+            _, (h_n, _) = self.encoder(packed)
+            return self.predictor(h_n[-1])
+        hdn, _ = self.encoder(self.embedding(seq))
+        feature = hdn[-1, :, :]
+        return self.predictor(feature)
+
+
+def _torchtext_batch() -> tuple[torch.Tensor, torch.Tensor]:
+    """(seq, batch) ids padded at the end with torchtext's <pad> id 1, six binary labels per text."""
+    torch.manual_seed(0)
+    steps, batch = 20, 16
+    x = torch.randint(2, 300, (steps, batch))
+    lengths = torch.randint(5, steps + 1, (batch,))
+    lengths[0] = steps
+    for b, n in enumerate(lengths):
+        x[n:, b] = 1
+    return x, torch.randint(0, 2, (batch, 6)).float()
+
+
+@buggy("end_padding_read")
+def practical_torchtext5_last_step_is_padding() -> Setup:
+    """Source: https://github.com/keitakurita/practical-torchtext/issues/5 ("hdn[-1,:,:] doesn't return the
+    last timestep output for variable length sequences"). Diagnosis (issue): a sentence of 10 in a batch padded
+    to 20 is read after 10 pads; torchtext pads at the end with <pad> id 1, (seq, batch)."""
+    x, y = _torchtext_batch()
+    return TorchtextLSTMBaseline(), x, y, nn.BCEWithLogitsLoss()
+
+
+@correct(not_trained_here="a multi-label text classifier on random ids, scored by BCE")
+def practical_torchtext5_packed() -> Setup:
+    """(same source) What the issue asks for: pack the batch with its lengths and read h_n[-1], the state after
+    each sentence's last real token."""
+    x, y = _torchtext_batch()
+    return TorchtextLSTMBaseline(packed=True), x, y, nn.BCEWithLogitsLoss()
+
+
+class NoMaskDecoder(nn.Module):
+    def __init__(self, vocab=20, d=32, causal=False):
+        super().__init__()
+        self.causal = causal
+        self.emb = nn.Embedding(vocab, d)
+        self.pos = nn.Parameter(torch.randn(1, 64, d) * 0.1)
+        self.encoder = nn.TransformerEncoder(nn.TransformerEncoderLayer(d, 4, 64, 0.0, batch_first=True), 1)
+        self.decoder = nn.TransformerDecoder(nn.TransformerDecoderLayer(d, 4, 64, 0.0, batch_first=True), 1)
+        self.out = nn.Linear(d, vocab)
+
+    def forward(self, x):  # x: (batch, T), the decoder input is the target shifted right
+        h = self.emb(x) + self.pos[:, : x.shape[1]]
+        memory = self.encoder(h[:, : 1 if self.causal else 4])  # a short "source" prefix
+        mask = nn.Transformer.generate_square_subsequent_mask(x.shape[1]) if self.causal else None
+        return self.out(self.decoder(h, memory, tgt_mask=mask, tgt_is_causal=self.causal))
+
+
+def _causal_tokens() -> tuple[torch.Tensor, torch.Tensor]:
+    torch.manual_seed(0)
+    seq = torch.randint(0, 20, (16, 13))
+    return seq[:, :-1], seq[:, 1:]
+
+
+@buggy("future_leak")
+def causal_decoder1_no_tgt_mask() -> Setup:
+    """Source: https://github.com/alex-matton/causal-transformer-decoder/issues/1 ("I don't see where to input
+    the causal target mask so that the network can't simply copy tokens to the output"). Diagnosis (author):
+    agreed, training must pass a causal mask. Encoder memory from a 4-token prefix of the same sequence."""
+    x, y = _causal_tokens()
+    torch.manual_seed(0)
+    return NoMaskDecoder(), x, y, lambda out, t: F.cross_entropy(out.transpose(1, 2), t)
+
+
+@correct(not_trained_here="next-token prediction on random tokens, scored by cross-entropy")
+def causal_decoder1_with_tgt_mask() -> Setup:
+    """(same source) With tgt_mask = generate_square_subsequent_mask(T), and a memory from the first token only
+    (every step may read it; the buggy twin's 4-token memory would itself let step 0 see step 1, which the doctor
+    reports as future_leak even with the mask)."""
+    x, y = _causal_tokens()
+    torch.manual_seed(0)
+    return NoMaskDecoder(causal=True), x, y, lambda out, t: F.cross_entropy(out.transpose(1, 2), t)
+
+
+class NumalogicConv1dAE(nn.Module):
+    def __init__(self, seq_len=12, n_features=3, swap=False):
+        super().__init__()
+        self.seq_len, self.n_features, self.swap = seq_len, n_features, swap
+        self.enc = nn.Sequential(nn.Conv1d(n_features, 8, 3, padding=1), nn.ReLU())
+        self.dec = nn.Conv1d(8, n_features, 3, padding=1)
+
+    def forward(self, batch):  # (batch, seq_len, n_features)
+        batch = torch.swapdims(batch, 1, 2) if self.swap else batch.view(-1, self.n_features, self.seq_len)
+        out = self.dec(self.enc(batch))
+        return torch.swapdims(out, 1, 2) if self.swap else out.view(-1, self.seq_len, self.n_features)
+
+
+def _metric_windows() -> torch.Tensor:
+    t = torch.arange(200.0)
+    series = torch.stack([torch.sin(0.2 * t), torch.cos(0.13 * t), 0.5 * torch.sin(0.05 * t + 1)], dim=1)
+    return series.unfold(0, 12, 3).transpose(1, 2).contiguous()  # (windows, 12, 3)
+
+
+@limit({"reshape_swaps_axes"}, "a view that interleaves the metrics within each window moves nothing between "
+       "samples, so no per-sample check fires; the view's shape (batch, 12, 3) -> (batch, 3, 12) is only a note, "
+       "since data really laid out that way would be right")
+def numalogic240_view_instead_of_swapdims() -> Setup:
+    """Source: https://github.com/numaproj/numalogic/pull/240 ("fix: tensor dimension swap instead of view
+    change"). Diagnosis (PR): batch.view(-1, n_features, seq_len) interleaves the metrics of one window before
+    Conv1d; the fix is torch.swapdims. An autoencoder: the target is the input."""
+    x = _metric_windows()
+    torch.manual_seed(0)
+    return NumalogicConv1dAE(swap=False), x, x.clone()
+
+
+@correct()
+def numalogic240_swapdims() -> Setup:
+    """(same source) The merged fix, torch.swapdims(batch, 1, 2) in and out; no target_in_input for y = x, as
+    for any autoencoder."""
+    x = _metric_windows()
+    torch.manual_seed(0)
+    return NumalogicConv1dAE(swap=True), x, x.clone()
+
+
+class GluLSTM(nn.Module):
+    def __init__(self, n_features=2, hidden=32, squeeze_all=True):
+        super().__init__()
+        self.squeeze_all = squeeze_all
+        self.lstm = nn.LSTM(n_features, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        out = self.fc(out[:, -1, :])
+        return out.squeeze() if self.squeeze_all else out  # the bug: squeeze() to (batch,)
+
+
+def _glucose_windows() -> tuple[torch.Tensor, torch.Tensor]:
+    torch.manual_seed(0)
+    t = torch.arange(400.0)
+    cgm = torch.sin(0.05 * t) + 0.1 * torch.randn(400)
+    insulin = (torch.rand(400) < 0.05).float()
+    feats = torch.stack([cgm, insulin], 1)
+    x = feats.unfold(0, 24, 1)[:-6].transpose(1, 2)[:64]  # (64, 24, 2)
+    return x, cgm[24 + 5:][:64].unsqueeze(1)  # 30 min ahead, (64, 1)
+
+
+@buggy("broadcast_in_loss")
+def glupredkit45_squeezed_output() -> Setup:
+    """Source: https://github.com/replicahealth/GluPredKit/issues/45 ("The forward method in lstm pytorch
+    should not be squeezed"). Diagnosis (issue): .squeeze() makes the prediction (64,) against a (64, 1) target,
+    and MSELoss broadcasts them (a UserWarning)."""
+    x, y = _glucose_windows()
+    torch.manual_seed(0)
+    return GluLSTM(), x, y
+
+
+@correct(not_trained_here="a noisy glucose-like series 30 minutes ahead: the noise floor is above the bar")
+def glupredkit45_kept_batch_by_one() -> Setup:
+    """(same source) The fix: keep the (batch, 1) output."""
+    x, y = _glucose_windows()
+    torch.manual_seed(0)
+    return GluLSTM(squeeze_all=False), x, y
+
+
+class RasbtPackedBiLSTM(nn.Module):
+    def __init__(self, vocab=400, emb=32, hidden=32, n_classes=4, use_fc2=True):
+        super().__init__()
+        self.use_fc2 = use_fc2
+        self.embedding = nn.Embedding(vocab, emb, padding_idx=0)
+        self.rnn = nn.LSTM(emb, hidden, num_layers=2, bidirectional=True)
+        self.fc1 = nn.Linear(2 * hidden, 64)
+        self.fc2 = nn.Linear(64, n_classes)
+
+    def forward(self, text):  # (seq, batch), pads (0) at the end
+        lengths = (text != 0).sum(0)
+        packed = nn.utils.rnn.pack_padded_sequence(self.embedding(text), lengths, enforce_sorted=False)
+        _, (hidden, _) = self.rnn(packed)
+        out = self.fc1(torch.cat((hidden[-2], hidden[-1]), dim=1))
+        return self.fc2(F.relu(out)) if self.use_fc2 else out
+
+
+def _agnews_batch() -> tuple[torch.Tensor, torch.Tensor]:
+    torch.manual_seed(0)
+    steps, batch = 25, 16
+    x = torch.randint(1, 400, (steps, batch))
+    lengths = torch.randint(6, steps + 1, (batch,))
+    for b, n in enumerate(lengths):
+        x[n:, b] = 0
+    return x, torch.randint(0, 4, (batch,))
+
+
+@buggy("class_head_too_wide")
+def rasbt35_fc2_not_applied() -> Setup:
+    """Source: https://github.com/rasbt/deeplearning-models/issues/35 ("while defining the model you didn't
+    apply self.fc2(), so the returned tensor is (128, 64) instead of (128, 4)"; rasbt: "Good catch"). AG News,
+    4 classes: CrossEntropyLoss runs on 64 scores, 60 of them classes no label names."""
+    x, y = _agnews_batch()
+    torch.manual_seed(0)
+    return RasbtPackedBiLSTM(use_fc2=False), x, y, nn.CrossEntropyLoss()
+
+
+@correct(not_trained_here="a news classifier on random ids, scored by cross-entropy")
+def rasbt35_fc2_applied() -> Setup:
+    """(same source) The notebook after the fix: packed, bidirectional, 2 layers, (seq, batch), fc2 applied."""
+    x, y = _agnews_batch()
+    torch.manual_seed(0)
+    return RasbtPackedBiLSTM(use_fc2=True), x, y, nn.CrossEntropyLoss()
+
+
+class ZidvnConvLSTM(nn.Module):
+    def __init__(self, features=8):
+        super().__init__()
+        self.conv1d = nn.Conv1d(in_channels=features, out_channels=16, kernel_size=3)
+        self.lstm = nn.LSTM(input_size=16, hidden_size=16, batch_first=True)
+        self.fc = nn.Linear(16, 1)
+
+    def forward(self, x):  # (batch, seq, features)
+        h = F.relu(self.conv1d(x.permute(0, 2, 1)))  # (batch, 16, seq - 2)
+        out, _ = self.lstm(h.permute(0, 2, 1))
+        return self.fc(out[:, -1])
+
+
+@correct()
+def zidvn_conv1d_then_lstm() -> Setup:
+    """Source: https://z.id.vn/difference-between-the-expected-input-tensor-order-for-lstm-and-conv1d-2 (the
+    answer's layout). (batch, seq, features) is permuted to (batch, features, seq) for Conv1d and back for a
+    batch_first LSTM: correct; 8 sine channels, the next value of the first."""
+    t = torch.arange(400.0)
+    chans = torch.stack([torch.sin(0.07 * t * (1 + k / 8) + k) for k in range(8)], 1)
+    x = chans.unfold(0, 10, 1)[:-1].transpose(1, 2)[:64]  # (64, 10, 8)
+    torch.manual_seed(0)
+    return ZidvnConvLSTM(), x, chans[10:, 0][:64].unsqueeze(1)
+
+
+class OneOffCoderPackedClassifier(nn.Module):
+    def __init__(self, vocab=60, emb=16, hidden=32):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, emb, padding_idx=0)
+        self.rnn = nn.LSTM(emb, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, 2)
+
+    def forward(self, tokens):  # (batch, max_len), <pad> = 0 at the end
+        lengths = (tokens != 0).sum(1)
+        packed = nn.utils.rnn.pack_padded_sequence(self.embedding(tokens), lengths, batch_first=True,
+                                                   enforce_sorted=False)
+        _, (h_n, _) = self.rnn(packed)
+        return self.fc(h_n[-1])
+
+
+@correct(not_trained_here="a sentence classifier on random ids, scored by cross-entropy")
+def oneoffcoder_packed_sentence_classifier() -> Setup:
+    """Source: https://learn-pytorch.oneoffcoder.com/sequence-classification.html. The collate pads with
+    <pad> = 0, keeps the lengths, packs, and classifies from the final hidden state: correct (lengths recomputed
+    in forward so that model(x) runs)."""
+    torch.manual_seed(0)
+    batch, length = 16, 9
+    tokens = torch.zeros(batch, length, dtype=torch.long)
+    lengths = torch.randint(4, length + 1, (batch,))
+    for i, n in enumerate(lengths):
+        tokens[i, :n] = torch.randint(2, 60, (int(n),))
+    return OneOffCoderPackedClassifier(), tokens, torch.randint(0, 2, (batch,)), nn.CrossEntropyLoss()
+
+
+class Duoke360Tagger(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.lstm = nn.LSTM(input_size=100, hidden_size=50, num_layers=2, batch_first=True)
+        self.fc = nn.Linear(50, 20)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out)  # (32, 10, 20)
+
+
+@correct(not_trained_here="a tagger on random features, scored by cross-entropy")
+def duoke360_per_step_cross_entropy() -> Setup:
+    """Source: https://duoke360.com/post/35083 (scenario 1). Logits (32, 10, 20) and targets (32, 10), both
+    flattened in the loss: loss_fn(logits.view(-1, 20), targets.view(-1)). Correct; the doctor notes (info
+    only) that it could not confirm the layout, which is true of random features."""
+    torch.manual_seed(0)
+    x = torch.randn(32, 10, 100)
+    y = torch.randint(0, 20, (32, 10))
+    return Duoke360Tagger(), x, y, lambda out, t: F.cross_entropy(out.view(-1, 20), t.view(-1))
+
+
+class CourseraLabLSTM(nn.Module):
+    def __init__(self, hidden=50):
+        super().__init__()
+        self.lstm = nn.LSTM(1, hidden, batch_first=True)
+        self.fc = nn.Linear(hidden, 1)
+
+    def forward(self, x):
+        out, _ = self.lstm(x)
+        return self.fc(out[:, -1, :])
+
+
+@correct()
+def courseraml_sine_windows() -> Setup:
+    """Source: https://github.com/dennislamcv1/COURSERAML ("Use an LSTM for Time Series Forecasting" lab).
+    Noisy sine sin(linspace(0, 100, 1000)) + N(0, 0.1), windows of 20 past values -> the next value: correct."""
+    g = torch.Generator().manual_seed(42)
+    data = torch.sin(torch.linspace(0, 100, 1000)) + 0.1 * torch.randn(1000, generator=g)
+    x = data.unfold(0, 20, 1)[:-1].unsqueeze(-1)[:300]
+    y = data[20:].unsqueeze(1)[:300]
+    torch.manual_seed(0)
+    return CourseraLabLSTM(), x, y

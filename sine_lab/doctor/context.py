@@ -208,8 +208,9 @@ class Setup:
         axis of x of that size is the sample axis. Without recurrent layers, the axis of x
         whose size is the target's first axis is (a target flattened to (samples * steps, ...) counts).
         The axis of the prediction is one of :meth:`per_sample`'s view: a prediction flattened to
-        (samples * steps, ...) against x (samples, steps, ...) is read as (samples, steps, ...).
-        """
+        (samples * steps, ...) against x (samples, steps, ...) is read as (samples, steps, ...), or as
+        (steps, samples, ...) when only that reading keeps each row's gradient inside one sample's input (a
+        forward() that transposes x and flattens time-major)."""
         return self._located[0]
 
     @property
@@ -219,10 +220,16 @@ class Setup:
         1-D input, or a 2-D input that a recurrent layer reads as one sequence (unbatched_input says so)."""
         return self._located[2]
 
+    @property
+    def prediction_split(self) -> tuple[int, int] | None:
+        """How :meth:`per_sample` splits a flattened prediction's first axis, e.g. (samples, steps); ``None``."""
+        return self._located[1]
+
     def per_sample(self, value: Tensor) -> Tensor:
         """The prediction (or a tensor shaped like it) with the samples on an axis of their own: a prediction
         flattened to (samples * steps, ...) is viewed as (samples, steps, ...) (or (steps, samples, ...) for x
-        with its samples on axis 1), in the order x holds them; any other prediction as it is."""
+        with its samples on axis 1), in the order x holds them unless only the other order keeps each row inside one
+        sample (see :attr:`sample_axes`); any other prediction as it is."""
         split = self._located[1]
         return value.unflatten(0, split) if split is not None else value
 
@@ -281,12 +288,28 @@ class Setup:
         candidates = [a for a in range(prediction.dim()) if prediction.shape[a] == size]
         if candidates:
             return (axis, axis if axis in candidates else candidates[0]), None, ""
-        # Flattened with the steps in the order x holds them: (samples * steps, ...) or (steps * samples, ...).
+        # Flattened: (samples * steps, ...) or (steps * samples, ...). The order x holds them is tried first; the
+        # other order is taken when each row of the prediction then depends on one sample's input only and in
+        # x's order it does not (a forward() that transposes x, e.g. one-hot of x.T, and flattens time-major).
         first = prediction.shape[0]
+        splits = []
         if axis == 0 and first % size == 0 and first // size > 1 and first // size in x.shape[1:]:
-            return (0, 0), (size, first // size), ""
+            splits = [((0, 0), (size, first // size)), ((0, 1), (first // size, size))]
         if axis == 1 and first == x.shape[0] * size and x.shape[0] > 1:
-            return (1, 1), (x.shape[0], size), ""
+            splits = [((1, 1), (x.shape[0], size)), ((1, 0), (size, x.shape[0]))]
+        if splits:
+            run = self._layer_run
+            if run is not None and run[0] is not None and run[1].requires_grad:
+                for axes_found, split in splits:
+                    if _own_rows(run[0], axis, run[1].unflatten(0, split), axes_found[1]):
+                        return axes_found, split, ""
+            elif run is not None and run[0] is None:  # no gradient reaches x (one-hot of ids): exchange inputs
+                scale = float(prediction.detach().double().abs().max())
+                for axes_found, split in splits:
+                    moved = self._moved_by_others(axis, axes_found[1], split)
+                    if moved is not None and moved <= 1e-5 * max(scale, 1e-12):
+                        return axes_found, split, ""
+            return splits[0][0], splits[0][1], ""
         return None, None, (f"{source}, so the samples would be the {size} entries of axis {axis} of x "
                             f"{shape_of(x)}; but no axis of the prediction {shape_of(prediction)} has that size, nor "
                             "is its first axis those samples flattened with another axis of x")
@@ -565,20 +588,7 @@ class Setup:
         flow = self.flow
         if value is None or flow is None or not value.requires_grad:
             return True
-        leaf = flow.leaf if leaf is None else leaf  # another run's leaf: same shape, same sample axis
-        count = leaf.shape[flow.axis]
-        if value.dim() <= axis or value.shape[axis] != count:
-            return False  # this axis does not index the samples
-        index = torch.arange(count)
-        for bit in range(max(1, math.ceil(math.log2(count)))):
-            for group in ((index >> bit) & 1 == 1, (index >> bit) & 1 == 0):
-                if not bool(group.any()) or bool(group.all()):
-                    continue
-                (grad,) = torch.autograd.grad(projected(value.index_select(axis, group.nonzero().flatten())), [leaf],
-                                              retain_graph=True, allow_unused=True)
-                if grad is not None and bool((grad.movedim(flow.axis, 0).flatten(1).ne(0).any(1) & ~group).any()):
-                    return False
-        return True
+        return _own_rows(flow.leaf if leaf is None else leaf, flow.axis, value, axis)
 
     def others_reached(self, sample: int) -> int:
         """How many other samples' inputs (or embeddings) the prediction for ``sample`` depends on."""
@@ -634,7 +644,10 @@ class Setup:
         axes = self.sample_axes
         if axes is None or self.x.shape[axes[0]] < 2:
             return None
-        x_axis, prediction_axis = axes
+        return self._moved_by_others(axes[0], axes[1], self._located[1])
+
+    def _moved_by_others(self, x_axis: int, prediction_axis: int, split: tuple[int, int] | None) -> float | None:
+        """:attr:`others_moved` with the prediction's first axis split as ``split`` (``None``: as it is)."""
         count = self.x.shape[x_axis]
         index = torch.arange(count)
         rolled = self.x.roll(1, x_axis)
@@ -649,8 +662,8 @@ class Setup:
                 changed = self._called_on(replaced)
                 if changed is None:
                     return None
-                moved = self.per_sample((changed.double() - self.prediction.detach().double()).abs()).movedim(
-                    prediction_axis, 0)
+                moved = (changed.double() - self.prediction.detach().double()).abs()
+                moved = (moved.unflatten(0, split) if split is not None else moved).movedim(prediction_axis, 0)
                 largest = max(largest, float(moved[~group].max()) if bool((~group).any()) else 0.0)
         return largest
 
@@ -800,6 +813,28 @@ class Setup:
                 prediction = probe(self.x)
                 final = float(self.loss_fn(prediction, self.y).sum())
         return _Probe(len(losses), tuple(losses), prediction, final)
+
+
+def _own_rows(leaf: Tensor, leaf_axis: int, value: Tensor, axis: int) -> bool:
+    """Whether entry i of ``value`` along ``axis`` depends on sample i of ``leaf`` (samples on ``leaf_axis``) and on
+    no other sample (``True`` for a value that does not depend on the leaf). All pairs are tested with
+    2 log2(samples) backward passes: for each bit of the sample index, the entries whose index has that bit
+    set (then clear) must not reach a sample whose index has it clear (then set)."""
+    if not value.requires_grad:
+        return True
+    count = leaf.shape[leaf_axis]
+    if value.dim() <= axis or value.shape[axis] != count:
+        return False  # this axis does not index the samples
+    index = torch.arange(count)
+    for bit in range(max(1, math.ceil(math.log2(count)))):
+        for group in ((index >> bit) & 1 == 1, (index >> bit) & 1 == 0):
+            if not bool(group.any()) or bool(group.all()):
+                continue
+            (grad,) = torch.autograd.grad(projected(value.index_select(axis, group.nonzero().flatten())), [leaf],
+                                          retain_graph=True, allow_unused=True)
+            if grad is not None and bool((grad.movedim(leaf_axis, 0).flatten(1).ne(0).any(1) & ~group).any()):
+                return False
+    return True
 
 
 @contextmanager

@@ -75,6 +75,9 @@ class Report(list):
         elif self.ok and "layout_undecided" in self.codes:
             head += " — nothing found by the checks that ran; the layout of a recurrent layer could not be checked " \
                     "(layout_undecided)"
+        elif self.ok and "reshape_swaps_axes" in self.codes:
+            head += " — nothing found by the checks that ran; a view/reshape swaps two axes of each sample, which " \
+                    "they cannot judge (reshape_swaps_axes)"
         elif self.ok and "checks_skipped" in self.codes:
             # Never "no problems found" when the per-sample checks did not run.
             head += " — nothing found by the checks that ran; the per-sample checks could not (checks_skipped)"
