@@ -16,8 +16,7 @@
 # # 03 · Example 3: the deep LSTM, run as written
 #
 # > **You need:** [chapter 01](01_example1_simple_rnn.ipynb) (a 2-D input is one sequence; one output number can
-# > at best learn `mean(y)`) and [chapter 02](02_example2_lstm.ipynb) (the LSTM, and what `x.unsqueeze(0)` and
-# > `x.unsqueeze(1)` make of the input).
+# > at best learn `mean(y)`) and [chapter 02](02_example2_lstm.ipynb) (the LSTM).
 # >
 # > **The question:** the article's third example makes the network much larger; does more capacity help? **The
 # > short answer:** as printed it does not run at all. Made to run, its 51,451 parameters learn the same single
@@ -60,7 +59,8 @@ print(f"x: {tuple(x.shape)}, y: {tuple(y.shape)}; Adam lr={example.lr}, epochs={
 #
 # `batch_first=True` tells `nn.LSTM` to read a **3-D** input as `(batch, seq, feature)`. The article's
 # input is still **2-D**, and PyTorch reads any 2-D input as one unbatched sequence `(L, H_in)`, whatever
-# `batch_first` says. So `out` is 2-D, `(1000, 50)` — and `out[:, -1, :]` asks for three indices.
+# `batch_first` says. So `out` is 2-D, `(1000, 50)` — and `out[:, -1, :]` asks for three indices. (The next
+# cell checks that the rows are one sequence: changing `x[0]` changes the next row's output.)
 
 # %% tags=["nbval-check-output"]
 seed_everything(0)
@@ -69,7 +69,13 @@ steps = trace_shapes(model, x, y)
 print(format_trace(steps))
 
 # %%
-assert steps[0].note == "unbatched: one sequence of 1000 steps (batch_first ignored)"
+with torch.no_grad():  # one sequence: the state runs from row to row, and h_n's top layer is the last row of out
+    out, (h_n, _) = model.lstm(x)
+    nudged = x.clone()
+    nudged[0] += 1
+    changed = (model.lstm(nudged)[0] - out).abs().amax(dim=1) > 0
+print(f"x[0] + 1 changes out[1]: {bool(changed[1])}; h_n[-1] == out[-1]: {torch.equal(h_n[-1], out[-1])}")
+assert changed[1] and torch.equal(h_n[-1], out[-1])
 assert steps[0].output_shape == (1000, 50)
 assert steps[-1].stage == "forward pass raised" and steps[-1].note.startswith("IndexError")
 
@@ -103,11 +109,11 @@ print("forward_error:", re.sub(r", line \d+:", ":", report[report.codes.index("f
 # %% [markdown]
 # ## 4. The smallest change that makes it run
 #
-# The model was written for a batched input, so the smallest fix is to give it one: `x.unsqueeze(0)`
-# has shape `(1, 1000, 1)` — a batch of one sequence of 1000 steps — and `batch_first=True` now applies.
-# Nothing else changes: not the model, not the target, not the loop. (Chapter 02's LSTM, without `batch_first`,
-# read the same `(1, 1000, 1)` as 1000 sequences of one step: `unsqueeze(0)` and `unsqueeze(1)` swap meanings
-# with `batch_first`.)
+# The model was written for a batched input, so the smallest fix is to give it one. `x.unsqueeze(k)` inserts an
+# axis of length 1 at position `k`: `x.unsqueeze(0)` has shape `(1, 1000, 1)`, which with `batch_first=True`
+# reads as a batch of one sequence of 1000 steps, and `x.unsqueeze(1)` has shape `(1000, 1, 1)`, 1000 sequences of
+# one step (without `batch_first` the two readings swap). Nothing else changes: not the model, not the target, not
+# the loop.
 
 # %% tags=["nbval-check-output"]
 x_batched = x.unsqueeze(0)
@@ -215,16 +221,18 @@ assert all(abs(out) < 1e-4 and abs(loss) < 1e-5 for out, loss in more_seeds.valu
 # %%
 fig, (left, right) = plt.subplots(1, 2, figsize=(13, 4.2))
 excess = (torch.tensor(history.loss) - var_y).abs().clamp(min=1e-9)  # below about 1e-7: float32 rounding
-left.plot(range(1, history.epochs + 1), excess, color=colour("lstm"), label="|training loss - var(y)|")
-left.axhspan(1e-9, 1e-7, color=colour("fit"), label="float32 rounding of a loss near 0.44")
+left.plot(range(1, history.epochs + 1), excess, color=colour("lstm"), linestyle="-.",  # 3 x 50: LSTM, dash-dot
+          label="|training loss - var(y)|")
+left.axhspan(1e-9, 1e-7, color=colour("underflow"), label="float32 rounding of a loss near 0.44")
 left.set(yscale="log", ylim=(1e-9, 1), xlabel="epoch", ylabel="|loss - var(y)|",  # the same axis in chapters 01-03
          title="Example 3, made to run, also falls to var(y)")
 left.grid(True, alpha=0.3)
 label = f"model(x) = {output.item():.4f} at every t"
 plot_prediction(x, y, {label: output}, ax=right, kinds={label: "lstm"},
                 title=f"{parameters:,} parameters, one number out: mean(y)")
-right.axhline(mean_y, color=colour("highlight"), linewidth=6, alpha=0.3, zorder=1,
-              label=f"mean(y) = {mean_y:.4f} (under the dashed line)")
+right.lines[1].set_linestyle("-.")  # the 3 x 50 LSTM: the LSTM's colour, its own line style
+right.axhline(mean_y, color=colour("reference"), linewidth=6, alpha=0.3, zorder=1,
+              label=f"mean(y) = {mean_y:.4f} (under the model's line)")
 left.legend(loc="upper right", framealpha=0.9)
 right.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=2, frameon=False)
 plt.tight_layout()
@@ -240,8 +248,9 @@ plt.tight_layout()
 #   seeds).
 # - None of the three examples fails because of [vanishing gradients](glossary.ipynb#vanishing-and-exploding-gradients): two learn the only thing their loss
 #   allows, one crashes. [Chapter 04](04_framing_the_problem.ipynb) feeds [windows](glossary.ipynb#window) of past
-#   values instead of time; there the networks beat [linear extrapolation](glossary.ipynb#linear-extrapolation) one
-#   step ahead in some seeds (RNN 1 of 3, both LSTMs 3 of 3), but formulas with no training beat every network.
+#   values instead of time; under its mini-batch recipe the networks beat [linear extrapolation](glossary.ipynb#linear-extrapolation) one
+#   step ahead in some seeds (RNN 1 of 3, both LSTMs 3 of 3; the RNN 3 of 3 with the plain full-batch loop), but
+#   formulas with no training beat every network.
 #   [Chapter 06](06_gradients_through_time.ipynb) measures the gradients, and its section 4 tests the article's
 #   "unbounded nature of the sine function's derivatives" (every derivative of `sin t` is bounded by 1).
 # - Not run here: chapter 01's per-step controls (time against the previous value, [free running](glossary.ipynb#free-running), 3 seeds) with

@@ -5,9 +5,11 @@ then asks what a correctly shaped model learns from the article's input, time
 ``t``, and what it predicts for times it never saw (:func:`fit_per_step`). Two
 causes could make it fail beyond ``t = 10``: time itself is the wrong input, or
 the input simply leaves the range (and the scale) it was trained on.
-:func:`input_controls` separates them by changing only what the model is fed
-(:data:`FEEDS`) and by holding out times inside the training range as well as
-after it.
+:func:`input_controls` varies what the model is fed (:data:`FEEDS`) and holds out
+times inside the training range as well as after it. These controls do not
+separate the two causes: every feed changes more than one thing (standardised time
+still leaves its range after ``t = 10``; the constant and the previous value also
+change what the input says), and chapter 01 reports them as not separated.
 """
 
 from __future__ import annotations
@@ -197,8 +199,9 @@ def feed_previous_value(t: Tensor, values: Tensor, seen: int) -> Tensor:
 def feed_constant(t: Tensor, values: Tensor, seen: int) -> Tensor:
     """A constant input, 0.5 at every step: inside any range seen, but it says nothing about the wave.
 
-    The control that separates the input's *range* from its *information*: a model fed
-    it can only produce the wave from its own state, as a clock-free oscillator.
+    A control that keeps the input in range and removes its information: a model fed
+    it can only produce the wave from its own state, as a clock-free oscillator. It
+    changes both at once, so on its own it does not separate range from information.
     """
     return torch.full_like(t, 0.5)
 
@@ -381,9 +384,10 @@ def input_controls(
 
     Each fit is scored on three sets of times: those it trained on, the held-out
     stretch inside ``[0, 10]`` (interpolation: inputs inside the range trained on)
-    and everything after ``t = 10`` (the future). Comparing the feeds separates what
-    fails because the input is time from what fails because the input leaves its
-    training range or scale.
+    and everything after ``t = 10`` (the future). Comparing the feeds probes whether a
+    failure comes from the input being time or from the input leaving its training
+    range or scale; these feeds do not separate the two (each changes more than one
+    thing), as chapter 01 says.
 
     Returns:
         the fits, feed-major: every seed of ``feeds[0]``, then of ``feeds[1]``, ….
