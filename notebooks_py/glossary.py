@@ -35,7 +35,7 @@
 # [rollout](#rollout) · [sampling rate](#sampling-rate) · [saturation](#saturation) ·
 # [scaled loss](#scaled-loss) · [seed](#seed) · [sigmoid](#sigmoid) · [sign test](#sign-test) ·
 # [singular value](#singular-value) · [spectral radius](#spectral-radius) · [standardisation](#standardisation) ·
-# [target variance: var(y)](#target-variance) · [teacher forcing](#teacher-forcing) · [transformer](#transformer) ·
+# [table columns](#table-columns) · [target variance: var(y)](#target-variance) · [teacher forcing](#teacher-forcing) · [transformer](#transformer) ·
 # [vanishing and exploding gradients](#vanishing-and-exploding-gradients) ·
 # [warm-up](#warm-up) · [window](#window) · [zero predictor](#zero-predictor)
 
@@ -47,7 +47,8 @@
 # ## adam
 # The optimizer most of the series uses: gradient descent with a step size adapted per weight from running
 # averages of the gradient and of its square. It divides by the square root of that average plus a small
-# `eps` (1e-8 by default), so gradients far below `eps` move the weights almost not at all.
+# `eps` (1e-8 by default), so gradients far below `eps` move the weights almost not at all. How fast the
+# first average forgets is `β₁` (0.9 by default; a one-cycle schedule may vary it, see chapter 04).
 #
 # ## attention
 # A layer that forms each output as a weighted average of all the window's values, with weights computed
@@ -246,7 +247,10 @@
 #
 # ## seed
 # The number that starts the random number generator; it fixes the initial weights and the data's order.
-# A result that changes with the seed is reported as "n of N seeds".
+# A result that changes with the seed is reported as "n of N seeds". Two settings run on 3 seeds each are
+# called *not resolved* when their seeds overlap. When every seed of one is below every seed of the other,
+# chance alone would give that order 1 time in 20 (1 of the 20 ways to split 6 results into 3 and 3), so even
+# that is a hint, not proof.
 #
 # ## sigmoid
 # `σ(z) = 1 / (1 + e^{−z})`, a smooth step from 0 to 1; [gates](#gates) use it as a soft switch.
@@ -268,6 +272,14 @@
 #
 # ## standardisation
 # Shifting and scaling values to mean 0 and spread 1, with the mean and spread of the training data only.
+#
+# ## table columns
+# Columns that recur in the chapters' tables: `median / best / worst` over the seeds; `x persist.` and
+# `x extrapolation`, how many times the median error is below [persistence](#persistence)'s or
+# [linear extrapolation](#linear-extrapolation)'s (above 1 is better, below 1 worse); `2x below`, the seeds
+# that [learned](#learned); `x stronger`, the factor against whichever of those two baselines is stronger
+# there; `steps`, optimizer steps taken; `quadratic` and `2-tap LS`, the errors of quadratic extrapolation and
+# the [least-squares recurrence](#least-squares-recurrence) on the same targets.
 #
 # ## target variance
 # `var(y)`, the variance of the targets: the MSE of predicting their mean for every target, which is the best
