@@ -85,7 +85,8 @@ print(f"train {tuple(task.train.shape)}, test {tuple(task.test.shape)}, test shi
 #
 # `scale`, the spread (standard deviation) of the curvature in the training series, keeps the head's own
 # outputs near 1. The fixed line is a [fixed residual](glossary.ipynb#fixed-residual); without it, [chapter
-# 08](08_sampling_rate_and_the_head.ipynb)'s bare LSTM at this rate forecasts 10 cycles in 1 of 3 runs. Why the curvature? For
+# 08](08_sampling_rate_and_the_head.ipynb)'s bare LSTM (no fixed line; head and loss in value units) holds 10
+# cycles at this rate in 1 of 3 runs. Why the curvature? For
 # a sine of `P` samples per radian it is the current value times a constant, `−(2 − 2cos(1/P)) · x[n]`, a
 # simple rule for the head. A network that outputs the next value itself, a *bare cell*, has to carry that
 # value to many digits in its state: one candidate reason (a hypothesis) why bare cells lose slow waves;
@@ -418,7 +419,7 @@ for key, model in lstms.items():
     late_over_early[key] = float(error[:, 4999:].mean() / error[:, 999:1999].mean())
 print("teacher forced, one-step MSE over n = 5000-5999 / over n = 1000-1999, per LSTM model:\n  "
       + ", ".join(f"x{v:.2f}" for v in late_over_early.values()))
-assert all(abs(v - 1) < 0.1 for v in late_over_early.values()), "far past the training series: no growth"
+assert all(abs(v - 1) < 0.02 for v in late_over_early.values()), "far past the training series: no growth"
 
 # %% [markdown]
 # No: every ratio is 1.00, against more than ×16 free running over the same stretch (§4). What grows is the
