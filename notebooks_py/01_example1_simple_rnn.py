@@ -57,6 +57,7 @@ from sine_lab.studies.article import (
     gap_fills,
     load_controls,
     median_controls,
+    plot_one_step_errors,
     summarise_controls,
 )
 from sine_lab.training import fit_autoregressive, seed_everything, train
@@ -388,31 +389,9 @@ for ax, (feed, seeds) in zip(axes, by_feed.items(), strict=True):
     ax.set_ylim(-1.8, 1.8)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize="small", frameon=False)
 # The one-step error, as root mean square over each half radian (50 steps), on a log axis.
-errors = fig.add_subplot(layout[2, :])
-times = previous[0].t[:, 0].double()
-truth = torch.sin(times)
-blocks = times[49:].reshape(-1, 50).mean(dim=1)  # steps 49 to 1998 (the baselines need two previous values)
-
-
-def block_rms(error):
-    return error.reshape(-1, 50).pow(2).mean(dim=1).sqrt()
-
-
-errors.plot(blocks, block_rms(truth[48:-1] - truth[49:]), color=colour("persistence"),
-            label="copying the previous value")
-errors.plot(blocks, block_rms(2 * truth[48:-1] - truth[47:-2] - truth[49:]), color=colour("extrapolation"),
-            label="linear extrapolation 2 s[n-1] - s[n-2]")
-for fit, style in zip(previous, ("--", ":", "-."), strict=True):
-    errors.plot(blocks, block_rms(fit.prediction[49:, 0].double() - truth[49:]), color=colour("rnn"), linestyle=style,
-                label=f"RNN fed the true previous value, seed {fit.seed}")
-errors.axvline(10, color=colour("reference"), linewidth=1)
-errors.set(yscale="log")
-errors.set_xlabel("t (radians)")
-errors.set_ylabel("one-step error (RMS per half radian)")
-errors.set_title("One step ahead; pooled MSE after t = 10: every seed far above linear extrapolation, "
-                 "seed 0 above copying (the half-radian blocks cross)")
-errors.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize="small", frameon=False)
-errors.grid(True, alpha=0.3)
+plot_one_step_errors(fig.add_subplot(layout[2, :]), previous, "rnn",
+                     "One step ahead; pooled MSE after t = 10: every seed far above linear extrapolation, "
+                     "seed 0 above copying (the half-radian blocks cross)")
 
 # %% [markdown]
 # The ratios the verdicts rest on, one row per comparison, one column per seed, and which side favours the model (after `t = 10` means all of

@@ -51,6 +51,7 @@ from sine_lab.studies.article import (
     gap_fills,
     input_controls,
     load_controls,
+    plot_one_step_errors,
     summarise_controls,
 )
 from sine_lab.training import seed_everything, train
@@ -250,31 +251,9 @@ for column, seeds in enumerate((time_fits, value_fits)):
     ax.set_ylim(-1.8, 1.8)
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, fontsize="small", frameon=False)
 # The one-step error, as root mean square over each half radian (50 steps), on a log axis.
-errors = fig.add_subplot(layout[1, :])
-times = value_fits[0].t[:, 0].double()
-truth = torch.sin(times)
-blocks = times[49:].reshape(-1, 50).mean(dim=1)  # steps 49 to 1998 (the baselines need two previous values)
-
-
-def block_rms(error):
-    return error.reshape(-1, 50).pow(2).mean(dim=1).sqrt()
-
-
-errors.plot(blocks, block_rms(truth[48:-1] - truth[49:]), color=colour("persistence"),
-            label="copying the previous value")
-errors.plot(blocks, block_rms(2 * truth[48:-1] - truth[47:-2] - truth[49:]), color=colour("extrapolation"),
-            label="linear extrapolation 2 s[n-1] - s[n-2]")
-for fit, style in zip(value_fits, ("--", ":", "-."), strict=True):
-    errors.plot(blocks, block_rms(fit.prediction[49:, 0].double() - truth[49:]), color=colour("lstm"),
-                linestyle=style, label=f"LSTM fed the true previous value, seed {fit.seed}")
-errors.axvline(10, color=colour("reference"), linewidth=1)
-errors.set(yscale="log")
-errors.set_xlabel("t (radians)")
-errors.set_ylabel("one-step error (RMS per half radian)")
-errors.set_title("One step ahead; pooled MSE after t = 10: every seed below copying, far above linear "
-                 "extrapolation (the half-radian blocks cross)")
-errors.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize="small", frameon=False)
-errors.grid(True, alpha=0.3)
+plot_one_step_errors(fig.add_subplot(layout[1, :]), value_fits, "lstm",
+                     "One step ahead; pooled MSE after t = 10: every seed below copying, far above linear "
+                     "extrapolation (the half-radian blocks cross)")
 
 # %% [markdown]
 # **Gates do not change the verdict.** Fed time, the LSTM fits its training times and fails after `t = 10` (3 of 3

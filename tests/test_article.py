@@ -2,6 +2,7 @@ import json
 import math
 import re
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -249,3 +250,24 @@ def test_gap_fills_are_the_straight_line_and_the_cubic_across_the_held_out_radia
     assert wider_line > line and wider_cubic > cubic
     with pytest.raises(ValueError, match="two samples on each side"):
         gap_fills((0.0, 5.0))
+
+
+def test_the_one_step_error_panel_draws_both_baselines_and_every_fit() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from sine_lab.studies.article import plot_one_step_errors
+
+    t = torch.linspace(0, 20, 1999)[:, None]
+    fits = [SimpleNamespace(t=t, prediction=torch.sin(t) + 1e-3 * seed, seed=seed) for seed in range(3)]
+    fig, ax = plt.subplots()
+    plot_one_step_errors(ax, fits, "rnn", "a title")
+    labels = [line.get_label() for line in ax.lines]
+    assert labels[:2] == ["copying the previous value", "linear extrapolation 2 s[n-1] - s[n-2]"]
+    assert labels[2:5] == [f"RNN fed the true previous value, seed {s}" for s in range(3)]
+    assert ax.get_yscale() == "log" and len(ax.lines[0].get_xdata()) == 39  # (1999 - 49) / 50 blocks
+    assert float(ax.lines[2].get_ydata().max()) < 1e-6, "a fit equal to the truth has no error"
+    assert abs(float(ax.lines[3].get_ydata()[0]) - 1e-3) < 1e-6, "an offset of 1e-3 is an RMS error of 1e-3"
+    plt.close(fig)

@@ -618,3 +618,40 @@ def _span(values: Sequence[float], spec: str) -> str:
     """``"a to b"`` for the smallest and largest of ``values``, or ``"a"`` when they are equal."""
     low, high = format(min(values), spec), format(max(values), spec)
     return low if low == high else f"{low} to {high}"
+
+
+def plot_one_step_errors(ax, fits: Sequence[PerStepFit], kind: str, title: str, *, block: int = 50) -> None:
+    """Chapters 01 and 02's one-step error panel: the RMS error over each ``block`` steps (half a radian at the
+    article's step) of every previous-value fit, beside copying the previous value and linear extrapolation,
+    on a log axis; a line marks ``t = 10``.
+
+    Args:
+        ax: the matplotlib axes to draw on.
+        fits: three fits fed the true previous value, each with ``t`` and ``prediction`` of shape ``(N, 1)``.
+        kind: the model kind whose colour the fits take (``"rnn"``, ``"lstm"``).
+        title: the panel's title.
+    """
+    from ..plots import colour  # plotting is only needed by the chapters' figures
+
+    times = fits[0].t[:, 0].double()
+    truth = torch.sin(times)
+    # Start at step 49 so that both baselines have their two previous values, and cut whole blocks.
+    start = block - 1
+    usable = (len(times) - start) // block * block
+    blocks = times[start:start + usable].reshape(-1, block).mean(dim=1)
+
+    def block_rms(error: Tensor) -> Tensor:
+        return error[:usable].reshape(-1, block).pow(2).mean(dim=1).sqrt()
+
+    target = truth[start:]
+    ax.plot(blocks, block_rms(truth[start - 1:-1] - target), color=colour("persistence"),
+            label="copying the previous value")
+    ax.plot(blocks, block_rms(2 * truth[start - 1:-1] - truth[start - 2:-2] - target), color=colour("extrapolation"),
+            label="linear extrapolation 2 s[n-1] - s[n-2]")
+    for fit, style in zip(fits, ("--", ":", "-."), strict=True):
+        ax.plot(blocks, block_rms(fit.prediction[start:, 0].double() - target), color=colour(kind), linestyle=style,
+                label=f"{kind.upper()} fed the true previous value, seed {fit.seed}")
+    ax.axvline(10, color=colour("reference"), linewidth=1)
+    ax.set(yscale="log", xlabel="t (radians)", ylabel="one-step error (RMS per half radian)", title=title)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=3, fontsize="small", frameon=False)
+    ax.grid(True, alpha=0.3)
