@@ -85,7 +85,7 @@ playground
 # *The playground after pressing **Train** with the defaults: the controls on the left; the status, the loss
 # curve, the predictions and the trained model's gradient by lag; the gradient-flow explorer at the bottom. A
 # screenshot for a page that cannot run the widget above (on GitHub it shows only a placeholder); its numbers
-# come from that session's run, not from the cells below. The loss curve's jump in the last stage is no
+# come from the browser run that took it, not from the cells below. The loss curve's jump in the last stage is no
 # divergence: that stage minimises another loss, the error of 100-step free runs, drawn on the same axis.*
 #
 # ## Experiment 1: the defaults forecast on the wave
